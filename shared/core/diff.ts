@@ -1,0 +1,111 @@
+// Snapshot deltas for the helper → extension stream.
+//
+// Round-trip rule: for snapshots a and b in canonical order (as buildModel produces them),
+// applyDiff(a, diffSnapshots(a, b)) deep-equals b except for `self` and `scannedAsUid`, which a diff does
+// not carry (they do not change during one helper's life) and are taken from a. applyDiff always returns
+// canonical order (see compareNamespaces / compareProcesses in buildModel.ts), whatever the input order.
+import { compareNamespaces, compareProcesses, nsKey } from './buildModel';
+import type { NamespaceInfo, ProcessKey, Snapshot, SnapshotDiff } from './types';
+
+export function processKey(p: ProcessKey): string {
+  return `${p.pid}@${p.startTime}`;
+}
+
+function nsInfoKey(n: NamespaceInfo): string {
+  return nsKey({ dev: n.dev, inode: n.inode });
+}
+
+/** Field-by-field equality of two plain JSON-like values (no cycles, no class instances). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => sameValue(v, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const ob = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(ob, k) && sameValue((a as Record<string, unknown>)[k], ob[k]));
+}
+
+interface KeyedDelta<T> {
+  added: T[];
+  removed: T[];
+  changed: T[];
+}
+
+function keyedDelta<T>(prev: readonly T[], next: readonly T[], keyOf: (t: T) => string): KeyedDelta<T> {
+  const before = new Map(prev.map((t) => [keyOf(t), t]));
+  const delta: KeyedDelta<T> = { added: [], removed: [], changed: [] };
+  const seen = new Set<string>();
+  for (const t of next) {
+    const key = keyOf(t);
+    seen.add(key);
+    const old = before.get(key);
+    if (old === undefined) delta.added.push(t);
+    else if (old !== t && !sameValue(old, t)) delta.changed.push(t);
+  }
+  for (const [key, t] of before) if (!seen.has(key)) delta.removed.push(t);
+  return delta;
+}
+
+export function diffSnapshots(prev: Snapshot, next: Snapshot): SnapshotDiff {
+  const procs = keyedDelta(prev.processes, next.processes, processKey);
+  const nss = keyedDelta(prev.namespaces, next.namespaces, nsInfoKey);
+  return {
+    addedProcesses: procs.added,
+    removedProcesses: procs.removed.map((p) => ({ pid: p.pid, startTime: p.startTime })),
+    changedProcesses: procs.changed,
+    addedNamespaces: nss.added,
+    removedNamespaces: nss.removed.map((n) => ({ dev: n.dev, inode: n.inode })),
+    changedNamespaces: nss.changed,
+    unreadable: next.unreadable,
+    takenAt: next.takenAt,
+  };
+}
+
+/** True when the diff carries no change to processes or namespaces (unreadable/takenAt alone do not count). */
+export function isEmptyDiff(d: SnapshotDiff): boolean {
+  return (
+    d.addedProcesses.length === 0 &&
+    d.removedProcesses.length === 0 &&
+    d.changedProcesses.length === 0 &&
+    d.addedNamespaces.length === 0 &&
+    d.removedNamespaces.length === 0 &&
+    d.changedNamespaces.length === 0
+  );
+}
+
+function applyKeyed<T>(base: readonly T[], keyOf: (t: T) => string, removedKeys: Iterable<string>, upserts: readonly T[]): T[] {
+  const map = new Map(base.map((t) => [keyOf(t), t]));
+  for (const key of removedKeys) map.delete(key);
+  for (const t of upserts) map.set(keyOf(t), t);
+  return [...map.values()];
+}
+
+/** A new snapshot; `snapshot` is not modified. Unchanged entries are shared with it (treat both as immutable). */
+export function applyDiff(snapshot: Snapshot, diff: SnapshotDiff): Snapshot {
+  const processes = applyKeyed(
+    snapshot.processes,
+    processKey,
+    diff.removedProcesses.map(processKey),
+    [...diff.addedProcesses, ...diff.changedProcesses],
+  ).sort(compareProcesses);
+  const namespaces = applyKeyed(
+    snapshot.namespaces,
+    nsInfoKey,
+    diff.removedNamespaces.map(nsKey),
+    [...diff.addedNamespaces, ...diff.changedNamespaces],
+  ).sort(compareNamespaces);
+  return {
+    self: snapshot.self,
+    namespaces,
+    processes,
+    unreadable: diff.unreadable,
+    scannedAsUid: snapshot.scannedAsUid,
+    takenAt: diff.takenAt,
+  };
+}

@@ -1,0 +1,45 @@
+// PIDs across levels. A process in a namespace at level L has L+1 NSpid entries: nspid[k] is its PID as
+// seen from its ancestor namespace at level k (level 0 = the caller's). A namespace sees its own members
+// and those of all its descendants, and nothing above or beside it.
+import { ancestorsOf, descendantsOf, type ModelIndex } from './modelIndex';
+import type { ProcessInfo } from './types';
+
+/** Is `proc` visible from the namespace `nsInode` (a member of it or of one of its descendants)? */
+export function isVisibleFrom(index: ModelIndex, proc: ProcessInfo, nsInode: number): boolean {
+  return ancestorsOf(index, proc.ns).includes(nsInode);
+}
+
+/** The PID of `proc` as seen from namespace `nsInode`, or null when it is not visible from there. */
+export function pidInNamespace(index: ModelIndex, proc: ProcessInfo, nsInode: number): number | null {
+  if (!isVisibleFrom(index, proc, nsInode)) return null;
+  return nspidAt(index, proc, nsInode);
+}
+
+/** NSpid entry for the level of `nsInode`, counted from the process's own (last) entry, so it stays right even if level 0 is not the procfs's namespace. */
+function nspidAt(index: ModelIndex, proc: ProcessInfo, nsInode: number): number | null {
+  const target = index.namespaceByInode.get(nsInode)?.level;
+  const own = index.namespaceByInode.get(proc.ns)?.level;
+  if (target === undefined || own === undefined) return null;
+  return proc.nspid[proc.nspid.length - 1 - (own - target)] ?? null;
+}
+
+/** Every process visible from namespace `nsInode`, ordered by caller-level PID. */
+export function visibleProcesses(index: ModelIndex, nsInode: number): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  for (const ns of descendantsOf(index, nsInode)) out.push(...(index.processesOf.get(ns.inode) ?? []));
+  return out.sort((a, b) => a.pid - b.pid);
+}
+
+/** The process that namespace `nsInode` knows as `pid`, or undefined. */
+export function findByPidIn(index: ModelIndex, nsInode: number, pid: number): ProcessInfo | undefined {
+  return visibleProcesses(index, nsInode).find((p) => nspidAt(index, p, nsInode) === pid);
+}
+
+/**
+ * Translate a PID as seen from namespace `fromNs` to the PID of the same process as seen from `toNs`.
+ * null when no process has that PID in `fromNs`, or the process is not visible from `toNs`.
+ */
+export function translatePid(index: ModelIndex, pid: number, fromNs: number, toNs: number): number | null {
+  const proc = findByPidIn(index, fromNs, pid);
+  return proc === undefined ? null : pidInNamespace(index, proc, toNs);
+}

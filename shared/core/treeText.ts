@@ -1,0 +1,109 @@
+// `pidns tree`: the snapshot as a text tree that fits a terminal (80 columns by default). One node per
+// namespace (pid:[inode], level, init), under it its processes with their PID at every level, outermost
+// first, then its child namespaces. ANSI colour only when asked (the CLI asks when stdout is a tty).
+import { buildIndex, type ModelIndex } from './modelIndex';
+import type { NamespaceInfo, ProcessInfo, Snapshot } from './types';
+
+export interface TreeOptions {
+  width?: number;
+  color?: boolean;
+}
+
+type Style = 'ns' | 'hidden' | 'comm' | 'own' | 'dim' | 'plain';
+type Segment = [text: string, style: Style];
+
+const ANSI: Record<Style, string> = { ns: '\x1b[1;36m', hidden: '\x1b[2;36m', comm: '\x1b[32m', own: '\x1b[1m', dim: '\x1b[2m', plain: '' };
+/** Guides are 3 columns per level for the first levels, then 1, so a 32-deep chain still leaves room for text. */
+const WIDE_LEVELS = 8;
+const COMM_COLUMNS = 15;
+
+/** Control characters in a comm would move the cursor; show them as '?'. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, '?');
+}
+
+/** `28939 / 5 / 4 / 3 / 2 / 1`, with middle entries elided as `…` when it would exceed `room` columns. */
+export function formatNspid(nspid: readonly number[], room: number): string {
+  const full = nspid.join(' / ');
+  if (full.length <= room || nspid.length <= 4) return full;
+  for (let keepTail = nspid.length - 2; keepTail >= 2; keepTail--) {
+    const s = [nspid[0], '…', ...nspid.slice(nspid.length - keepTail)].join(' / ');
+    if (s.length <= room) return s;
+  }
+  return [nspid[0], '…', ...nspid.slice(-2)].join(' / ');
+}
+
+function render(segments: Segment[], width: number, color: boolean): string {
+  let left = width;
+  let out = '';
+  for (const [text, style] of segments) {
+    if (left <= 0) break;
+    let t = text;
+    if (t.length > left) t = t.slice(0, Math.max(0, left - 1)) + '…';
+    left -= t.length;
+    out += color && ANSI[style] ? `${ANSI[style]}${t}\x1b[0m` : t;
+  }
+  return out.replace(/\s+$/, '');
+}
+
+function guide(depth: number, last: boolean): string {
+  if (depth <= WIDE_LEVELS) return last ? '└─ ' : '├─ ';
+  return last ? '└' : '├';
+}
+
+function continuation(depth: number, last: boolean): string {
+  if (depth <= WIDE_LEVELS) return last ? '   ' : '│  ';
+  return last ? ' ' : '│';
+}
+
+function nsHeader(ns: NamespaceInfo, snapshot: Snapshot): Segment[] {
+  const self = ns.inode === snapshot.self.nsInode;
+  const facts = [`level ${ns.level}`, ns.init === null ? 'no init' : `init ${ns.init}`];
+  if (ns.hidden) facts.push('hidden');
+  if (self) facts.push('self');
+  return [
+    [`pid:[${ns.inode}]`, ns.hidden ? 'hidden' : 'ns'],
+    [`  ${facts.join(' · ')}`, 'dim'],
+  ];
+}
+
+function processLine(p: ProcessInfo, prefix: string, width: number): Segment[] {
+  const comm = printable(p.comm).padEnd(COMM_COLUMNS);
+  const room = width - prefix.length - COMM_COLUMNS - 2;
+  const pids = formatNspid(p.nspid, room);
+  const cut = pids.lastIndexOf(' / ');
+  return [
+    [prefix, 'dim'],
+    [comm + '  ', 'comm'],
+    [cut < 0 ? '' : pids.slice(0, cut + 3), 'plain'],
+    [cut < 0 ? pids : pids.slice(cut + 3), 'own'],
+  ];
+}
+
+function renderNamespace(index: ModelIndex, ns: NamespaceInfo, prefix: string, depth: number, last: boolean, root: boolean, opts: Required<TreeOptions>, lines: string[]): void {
+  const head = root ? '' : guide(depth, last);
+  lines.push(render([[prefix + head, 'dim'], ...nsHeader(ns, index.snapshot)], opts.width, opts.color));
+  const inner = root ? prefix : prefix + continuation(depth, last);
+  const procs = index.processesOf.get(ns.inode) ?? [];
+  const kids = index.childrenOf.get(ns.inode) ?? [];
+  procs.forEach((p, i) => {
+    const isLast = i === procs.length - 1 && kids.length === 0;
+    lines.push(render(processLine(p, inner + guide(depth + 1, isLast), opts.width), opts.width, opts.color));
+  });
+  kids.forEach((k, i) => renderNamespace(index, k, inner, depth + 1, i === kids.length - 1, false, opts, lines));
+}
+
+export function renderTree(snapshot: Snapshot, options: TreeOptions = {}): string {
+  const opts: Required<TreeOptions> = { width: Math.max(40, options.width ?? 80), color: options.color ?? false };
+  const index = buildIndex(snapshot);
+  const lines: string[] = [];
+  const summary = `${snapshot.namespaces.length} PID namespaces, ${snapshot.processes.length} processes, scanned as uid ${snapshot.scannedAsUid}`;
+  lines.push(render([[summary, 'dim']], opts.width, opts.color));
+  if (snapshot.unreadable > 0) {
+    const why = snapshot.scannedAsUid === 0 ? 'not readable' : 'not readable as this user (run as root to see all)';
+    lines.push(render([[`${snapshot.unreadable} processes ${why}`, 'dim']], opts.width, opts.color));
+  }
+  for (const root of index.roots) renderNamespace(index, root, '', 0, true, true, opts, lines);
+  return lines.join('\n') + '\n';
+}
