@@ -1,0 +1,73 @@
+// The root-owned, system-wide copy of the helper that an administrator installs (scripts/install-system-helper.sh)
+// and may pre-authorise in polkit or sudoers. Running it as root is only safe if nobody but root can change
+// it or anything it loads: otherwise a user could rewrite the file polkit lets them run as root and own
+// the machine. So before using it we check every path component and every file of its folder.
+import { lstatSync, readdirSync, realpathSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const INSTALLED_HELPER_DIR = '/usr/local/lib/pidns-explorer';
+/** Named by the polkit action's org.freedesktop.policykit.exec.path (media/org.pidns-explorer.helper.policy). */
+export const INSTALLED_HELPER = `${INSTALLED_HELPER_DIR}/pidns-helper`;
+
+export type InstalledHelperState = { state: 'absent' } | { state: 'safe'; path: string } | { state: 'unsafe'; path: string; problem: string };
+
+/** Is the installed helper there, and can it be trusted to run as root? */
+export function inspectInstalledHelper(path = INSTALLED_HELPER): InstalledHelperState {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return { state: 'absent' };
+  }
+  const problem = unsafePathProblem(path) ?? unsafePathProblem(real) ?? unsafeTreeProblem(dirname(real));
+  return problem ? { state: 'unsafe', path, problem } : { state: 'safe', path };
+}
+
+/** Why `path` (each component from / down, without following the last symlink) is not root-controlled, or undefined. */
+export function unsafePathProblem(path: string): string | undefined {
+  const parts = path.split('/').filter((p) => p.length > 0);
+  let current = '/';
+  for (const part of ['', ...parts]) {
+    current = part === '' ? '/' : join(current, part);
+    let st: Stats;
+    try {
+      st = lstatSync(current);
+    } catch (e) {
+      return `${current}: ${(e as Error).message}`;
+    }
+    const problem = statProblem(current, st);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** Walks the folder: every entry root-owned and not writable by group or others; symlinks must resolve to safe paths. */
+export function unsafeTreeProblem(dir: string, depth = 0): string | undefined {
+  if (depth > 16) return `${dir}: folder tree too deep`;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) {
+      let target: string;
+      try {
+        target = realpathSync(p);
+      } catch {
+        return `${p}: dangling symlink`;
+      }
+      const problem = unsafePathProblem(target);
+      if (problem) return `${p} -> ${problem}`;
+      continue;
+    }
+    const problem = statProblem(p, st) ?? (st.isDirectory() ? unsafeTreeProblem(p, depth + 1) : undefined);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+// Sticky world-writable folders (/tmp) are refused too: a path through one is not where an admin installs root code.
+function statProblem(path: string, st: Stats): string | undefined {
+  if (st.uid !== 0) return `${path} is owned by uid ${st.uid}, not root`;
+  if (st.isSymbolicLink()) return undefined; // a symlink's own mode is meaningless; its target is checked by realpath
+  if ((st.mode & 0o022) !== 0) return `${path} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${(st.mode & 0o7777).toString(8)})`;
+  return undefined;
+}
