@@ -1,0 +1,56 @@
+// The launcher refuses an installed helper that anyone but root could change (it would be run as root).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspectInstalledHelper, unsafePathProblem } from '../../helper-native/src/launch/installedHelper';
+
+// /tmp is world-writable (and so refused), so build the tree under root-owned 0755 /var/lib instead. Needs root.
+function makeTree(): string {
+  const dir = mkdtempSync('/var/lib/pidns-explorer-test-');
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'pidns-helper'), '#!/bin/sh\n', { mode: 0o755 });
+  mkdirSync(join(dir, 'dist'), { mode: 0o755 });
+  writeFileSync(join(dir, 'dist', 'pidns.js'), '', { mode: 0o644 });
+  return dir;
+}
+
+test('a root-owned tree with no group/other write is safe; absent is absent', (t) => {
+  const dir = makeTree();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.deepEqual(inspectInstalledHelper(join(dir, 'pidns-helper')), { state: 'safe', path: join(dir, 'pidns-helper') });
+  assert.deepEqual(inspectInstalledHelper(join(dir, 'nope')), { state: 'absent' });
+});
+
+test('a user-owned file, a group-writable file deep in the tree, a world-writable folder, a symlink into /tmp: each refused', (t) => {
+  const dir = makeTree();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const helper = join(dir, 'pidns-helper');
+
+  chownSync(helper, 1234, 0);
+  assert.match(unsafeProblem(helper), /owned by uid 1234/);
+  chownSync(helper, 0, 0);
+
+  chmodSync(join(dir, 'dist', 'pidns.js'), 0o664);
+  assert.match(unsafeProblem(helper), /pidns\.js is writable by its group/);
+  chmodSync(join(dir, 'dist', 'pidns.js'), 0o644);
+
+  chmodSync(dir, 0o777);
+  assert.match(unsafeProblem(helper), /writable by others/);
+  chmodSync(dir, 0o755);
+
+  const tmpTarget = mkdtempSync('/tmp/pidns-node-');
+  t.after(() => rmSync(tmpTarget, { recursive: true, force: true }));
+  symlinkSync(tmpTarget, join(dir, 'node'));
+  assert.match(unsafeProblem(helper), /node -> \/tmp is writable by others/);
+  rmSync(join(dir, 'node'));
+
+  assert.equal(inspectInstalledHelper(helper).state, 'safe');
+  assert.equal(unsafePathProblem('/usr/bin/node'), undefined);
+});
+
+function unsafeProblem(path: string): string {
+  const s = inspectInstalledHelper(path);
+  assert.equal(s.state, 'unsafe');
+  return s.state === 'unsafe' ? s.problem : '';
+}
