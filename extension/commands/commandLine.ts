@@ -1,0 +1,46 @@
+// Splits the "optional command" a user types into argv. The helper runs it without a shell (no injection,
+// no surprises from the root helper's environment), so quoting is the only syntax we honour: '…' literal,
+// "…" with \" and \\ escapes, a backslash outside quotes escapes the next character.
+
+export function splitCommandLine(text: string): string[] {
+  const args: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else current += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && (text[i + 1] === '"' || text[i + 1] === '\\')) current += text[++i];
+      else current += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      current += text[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) args.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      current += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`unterminated ${quote} quote`);
+  if (inWord) args.push(current);
+  return args;
+}
+
+/** Validation message for the depth input box, or undefined when valid. */
+export function validateDepth(text: string, room: number): string | undefined {
+  if (!/^\s*\d+\s*$/.test(text)) return `Enter a whole number from 1 to ${room}.`;
+  const n = Number(text);
+  if (n < 1) return 'At least one level.';
+  if (n > room) return `At most ${room}: the kernel allows 32 nested PID namespaces and ${32 - room} are already above this one.`;
+  return undefined;
+}

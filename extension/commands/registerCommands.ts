@@ -1,0 +1,43 @@
+// The command table: id → handler. Handlers return their result so that tests (and other extensions)
+// can drive them through executeCommand and check what happened.
+import * as vscode from 'vscode';
+import { SHOW_MORE_COMMAND } from '../tree/namespaceTreeProvider';
+import type { TreeNode } from '../tree/treeNodes';
+import type { CommandContext } from './commandContext';
+import { createNested } from './createNested';
+import { destroyCreated } from './destroyCreated';
+import { openTerminal } from './openTerminal';
+import { revealInTree } from './revealInTree';
+import { killInit, sendSignalCommand } from './signalCommands';
+import { copySnapshot, refresh, showLog } from './snapshotCommands';
+
+type Handler = (ctx: CommandContext, ...args: unknown[]) => unknown;
+
+export const COMMANDS: Record<string, Handler> = {
+  'pidnsExplorer.createNested': (ctx, arg) => createNested(ctx, arg),
+  'pidnsExplorer.destroyCreated': (ctx, arg) => destroyCreated(ctx, arg),
+  'pidnsExplorer.refresh': (ctx) => refresh(ctx),
+  'pidnsExplorer.openTerminal': (ctx, arg) => openTerminal(ctx, arg),
+  'pidnsExplorer.copySnapshot': (ctx) => copySnapshot(ctx),
+  'pidnsExplorer.showLog': (ctx) => showLog(ctx),
+  'pidnsExplorer.killInit': (ctx, arg) => killInit(ctx, arg),
+  'pidnsExplorer.sendSignal': (ctx, arg) => sendSignalCommand(ctx, arg),
+  'pidnsExplorer.revealInTree': (ctx, pid, startTime) => revealInTree(ctx, pid, startTime),
+  [SHOW_MORE_COMMAND]: (ctx, node) => ctx.tree.showMore(node as TreeNode),
+};
+
+export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+      try {
+        return await handler(ctx, ...args);
+      } catch (e) {
+        // Every failure reaches the user with the helper's message; the log has the details.
+        ctx.log.error(`${id} failed: ${(e as Error).stack ?? String(e)}`);
+        // Not rethrown: VS Code would show a second, less helpful notification.
+        void vscode.window.showErrorMessage(`${(e as Error).message}`, 'Show Helper Log').then((a) => a && ctx.log.show());
+        return undefined;
+      }
+    }),
+  );
+}

@@ -1,0 +1,306 @@
+// Owns the helper child for the window: starts it through the privilege ladder, restarts it with backoff
+// when it dies, keeps the live Snapshot by applying the helper's diffs, and implements SnapshotSource for
+// the views. Polling (subscribe) runs only while at least one view is visible, like vscode-containers'
+// RefreshManager: a hidden sidebar costs nothing.
+import * as vscode from 'vscode';
+import type { HelperClient, HelperExit, RequestParams } from '../helper-native/src/launch/helperClient';
+import { applyDiff } from '../shared/core/diff';
+import type { Snapshot } from '../shared/core/types';
+import type { ChainInfo, HelloEvent, HelperEvent, HelperOp, ResultMap } from '../shared/helperProtocol';
+import type { SnapshotChange, SnapshotSource } from './snapshotSource';
+
+/** What a successful launch hands over; extension.ts adapts launchHelper to this. */
+export interface LaunchedHelper {
+  client: HelperClient;
+  hello: HelloEvent;
+}
+
+export type Launcher = () => Promise<LaunchedHelper>;
+
+export type PrivilegeLabel = 'root' | 'pkexec' | 'sudo' | 'unprivileged' | 'stopped';
+
+/** The mode the user sees, derived from what the helper itself reported (not from what we asked for). */
+export function privilegeOf(hello: HelloEvent | undefined): PrivilegeLabel {
+  if (!hello) return 'stopped';
+  if (hello.uid !== 0) return 'unprivileged';
+  return hello.via === 'direct' ? 'root' : hello.via;
+}
+
+const BACKOFF_START_MS = 1000;
+const BACKOFF_MAX_MS = 30_000;
+/** A helper that ran this long counts as healthy: the next crash restarts after the shortest delay again. */
+const HEALTHY_AFTER_MS = 30_000;
+/** Give up restarting after this many failures in a row; the user can restart from the status bar. */
+const MAX_RESTARTS = 6;
+
+export class HelperSession implements SnapshotSource, vscode.Disposable {
+  private client: HelperClient | undefined;
+  private helloEvent: HelloEvent | undefined;
+  private snapshot: Snapshot | undefined;
+  private lastSeq = -1;
+  private subscribed = false;
+  private readonly visibleViews = new Set<string>();
+  private readonly chainMap = new Map<string, ChainInfo>();
+  private starting: Promise<HelperClient> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private startedAt = 0;
+  private disposed = false;
+  private lastError: Error | undefined;
+
+  private readonly changeEmitter = new vscode.EventEmitter<SnapshotChange>();
+  readonly onDidChange = this.changeEmitter.event;
+  private readonly stateEmitter = new vscode.EventEmitter<void>();
+  /** Helper started, stopped, or chains changed: for the status bar and context keys. */
+  readonly onDidChangeState = this.stateEmitter.event;
+  private readonly eventEmitter = new vscode.EventEmitter<HelperEvent>();
+  /** Every helper event (createProgress for the create command's progress bar). */
+  readonly onHelperEvent = this.eventEmitter.event;
+
+  constructor(
+    private readonly launcher: Launcher,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly pollIntervalMs: () => number,
+    /** Called once per failed start, with the error; shows the actionable message. */
+    private readonly onStartFailed: (error: Error) => void,
+  ) {}
+
+  current(): Snapshot | undefined {
+    return this.snapshot;
+  }
+
+  get hello(): HelloEvent | undefined {
+    return this.helloEvent;
+  }
+
+  get privilege(): PrivilegeLabel {
+    return privilegeOf(this.helloEvent);
+  }
+
+  get error(): Error | undefined {
+    return this.lastError;
+  }
+
+  chains(): ChainInfo[] {
+    return [...this.chainMap.values()];
+  }
+
+  /** Inodes of every namespace of every chain created through this window. */
+  createdInodes(): Set<number> {
+    return new Set(this.chains().flatMap((c) => c.levels.map((l) => l.ns)));
+  }
+
+  setViewVisible(viewId: string, visible: boolean): void {
+    if (visible) this.visibleViews.add(viewId);
+    else this.visibleViews.delete(viewId);
+    void this.syncPolling().catch((e: Error) => this.log.warn(`polling change failed: ${e.message}`));
+  }
+
+  /** Start the helper if it is not running; resolves with the client once `hello` arrived. */
+  ensureStarted(): Promise<HelperClient> {
+    if (this.client && !this.client.hasExited) return Promise.resolve(this.client);
+    if (!this.starting) {
+      this.starting = this.start().finally(() => {
+        this.starting = undefined;
+      });
+    }
+    return this.starting;
+  }
+
+  async request<K extends HelperOp>(op: K, params: RequestParams<K>, options?: { timeoutMs?: number }): Promise<ResultMap[K]> {
+    const client = await this.ensureStarted();
+    return client.request(op, params, options);
+  }
+
+  /** A snapshot no older than maxAgeMs (a fresh one is asked for when polling is off, e.g. for an editor hover). */
+  async fresh(maxAgeMs: number): Promise<Snapshot | undefined> {
+    const snap = this.snapshot;
+    if (snap && (this.subscribed || Date.now() - snap.takenAt <= maxAgeMs)) return snap;
+    return this.refresh();
+  }
+
+  /** Rescan now and replace the model with the result. */
+  async refresh(): Promise<Snapshot> {
+    const snap = await this.request('snapshot', {});
+    this.replace(snap);
+    return snap;
+  }
+
+  /** Stop the helper (its chains are torn down by it) and start a new one: after a privilege-mode change. */
+  async restart(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.failures = 0;
+    const old = this.client;
+    this.client = undefined;
+    if (old) await old.dispose();
+    this.resetState();
+    await this.ensureStarted();
+  }
+
+  /** Interval setting changed: re-subscribing with the new interval is how the protocol changes it. */
+  async applyPollInterval(): Promise<void> {
+    if (this.subscribed && this.client) await this.client.request('subscribe', { intervalMs: this.pollIntervalMs() });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    clearTimeout(this.restartTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.dispose();
+    this.changeEmitter.dispose();
+    this.stateEmitter.dispose();
+    this.eventEmitter.dispose();
+  }
+
+  private async start(): Promise<HelperClient> {
+    this.log.info('starting the helper');
+    let launched: LaunchedHelper;
+    try {
+      launched = await this.launcher();
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.lastError = error;
+      this.log.error(`helper start failed: ${error.message}`);
+      this.onStartFailed(error);
+      this.scheduleRestart();
+      this.stateEmitter.fire();
+      throw error;
+    }
+    if (this.disposed) {
+      await launched.client.dispose();
+      throw new Error('extension deactivated while the helper was starting');
+    }
+    this.attach(launched);
+    return launched.client;
+  }
+
+  private attach({ client, hello }: LaunchedHelper): void {
+    this.client = client;
+    this.helloEvent = hello;
+    this.lastError = undefined;
+    this.startedAt = Date.now();
+    this.log.info(`helper running: pid ${hello.pid}, uid ${hello.uid}, via ${hello.via}, acting for ${hello.actingForUid ?? '-'}, kernel ${hello.kernel}, native init ${hello.nativeInit}, capabilities ${hello.capabilities.join(',') || 'none'}`);
+    client.onEvent((event) => this.onEvent(event));
+    client.onStderr((line) => this.log.debug(`[helper] ${line}`));
+    client.onExit((exit) => this.onExit(client, exit));
+    this.stateEmitter.fire();
+    void this.afterStart(client).catch((e: Error) => this.log.warn(`after start: ${e.message}`));
+  }
+
+  /** Learn the chains a previous window's helper may not have (a new helper has none) and the first model. */
+  private async afterStart(client: HelperClient): Promise<void> {
+    const { chains } = await client.request('chains', {});
+    for (const c of chains) this.chainMap.set(c.chainId, c);
+    this.subscribed = false;
+    await this.syncPolling();
+    if (!this.subscribed) this.replace(await client.request('snapshot', {}));
+  }
+
+  private async syncPolling(): Promise<void> {
+    const client = this.client;
+    if (!client || client.hasExited) return;
+    const want = this.visibleViews.size > 0;
+    if (want === this.subscribed) return;
+    this.subscribed = want;
+    if (want) {
+      this.log.debug(`a view is visible: polling every ${this.pollIntervalMs()} ms`);
+      this.lastSeq = -1;
+      await client.request('subscribe', { intervalMs: this.pollIntervalMs() });
+    } else {
+      this.log.debug('no view visible: polling stopped');
+      await client.request('unsubscribe', {});
+    }
+  }
+
+  private onEvent(event: HelperEvent): void {
+    switch (event.event) {
+      case 'snapshot':
+        this.lastSeq = event.seq;
+        this.replace(event.snapshot);
+        break;
+      case 'diff':
+        this.onDiff(event.seq, event.diff);
+        break;
+      case 'chainExited':
+        this.log.info(`chain ${event.chainId} ended: ${event.reason}${event.message ? ` (${event.message})` : ''}`);
+        this.chainMap.delete(event.chainId);
+        this.stateEmitter.fire();
+        break;
+      case 'log':
+        this.log[event.level === 'warn' ? 'warn' : event.level](`[helper] ${event.message}`);
+        break;
+      default:
+        break;
+    }
+    this.eventEmitter.fire(event);
+  }
+
+  private onDiff(seq: number, diff: Parameters<typeof applyDiff>[1]): void {
+    if (!this.snapshot || (this.lastSeq >= 0 && seq !== this.lastSeq + 1)) {
+      // A lost event means our model no longer matches the helper's baseline: take a full snapshot instead.
+      this.log.warn(`diff ${seq} does not follow ${this.lastSeq}: resynchronising`);
+      this.lastSeq = seq;
+      void this.refresh().catch((e: Error) => this.log.warn(`resync failed: ${e.message}`));
+      return;
+    }
+    this.lastSeq = seq;
+    this.snapshot = applyDiff(this.snapshot, diff);
+    this.changeEmitter.fire({ snapshot: this.snapshot, diff });
+    this.stateEmitter.fire();
+  }
+
+  private replace(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.changeEmitter.fire({ snapshot });
+    this.stateEmitter.fire();
+  }
+
+  /** Remember a chain this window created (the create command calls it with the response). */
+  addChain(chain: ChainInfo): void {
+    this.chainMap.set(chain.chainId, chain);
+    this.stateEmitter.fire();
+  }
+
+  removeChain(chainId: string): void {
+    this.chainMap.delete(chainId);
+    this.stateEmitter.fire();
+  }
+
+  private onExit(client: HelperClient, exit: HelperExit): void {
+    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    if (this.client !== client) return; // an old client we replaced on purpose
+    this.client = undefined;
+    this.resetState();
+    if (exit.disposed || this.disposed) {
+      this.log.info(`helper stopped (${how})`);
+      return;
+    }
+    this.log.error(`helper died (${how})${exit.stderrTail.length ? `; last stderr: ${exit.stderrTail.slice(-5).join(' | ')}` : ''}`);
+    if (Date.now() - this.startedAt >= HEALTHY_AFTER_MS) this.failures = 0;
+    this.scheduleRestart();
+  }
+
+  private resetState(): void {
+    this.helloEvent = undefined;
+    this.subscribed = false;
+    this.lastSeq = -1;
+    this.chainMap.clear();
+    this.stateEmitter.fire();
+  }
+
+  private scheduleRestart(): void {
+    if (this.disposed) return;
+    if (this.failures >= MAX_RESTARTS) {
+      this.log.error(`helper failed ${this.failures} times in a row: not restarting; use the status bar item or "Refresh" to try again`);
+      return;
+    }
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.failures);
+    this.failures++;
+    this.log.info(`restarting the helper in ${delay} ms (attempt ${this.failures})`);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      void this.ensureStarted().catch(() => undefined);
+    }, delay);
+  }
+}

@@ -1,0 +1,32 @@
+// Editor hover for any text file: a number under the cursor that is a live (host-level) PID shows which
+// process it is and its PID at every level, with a link that reveals it in the tree. Useful on log lines and
+// saved `ps` output.
+import * as vscode from 'vscode';
+import type { SnapshotView } from '../tree/snapshotView';
+import { pidHoverMarkdown } from './tooltipMarkdown';
+
+/** Largest PID the kernel hands out (pid_max is at most 2^22). */
+const PID_MAX_LIMIT = 4_194_304;
+
+export class PidHoverProvider implements vscode.HoverProvider {
+  constructor(
+    /** A view over a snapshot that is recent enough for a hover (fetches one when polling is off). */
+    private readonly freshView: () => Promise<SnapshotView | undefined>,
+    private readonly revealCommand: string,
+  ) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
+    // A PID is a whole number token: not part of an identifier, a version or a hex literal.
+    const range = document.getWordRangeAtPosition(position, /(?<![\w.])\d{1,7}(?![\w.])/);
+    if (!range) return undefined;
+    const pid = Number(document.getText(range));
+    if (!Number.isInteger(pid) || pid < 1 || pid > PID_MAX_LIMIT) return undefined;
+    const view = await this.freshView();
+    const p = view?.process(pid);
+    if (!view || !p) return undefined;
+    const md = new vscode.MarkdownString(pidHoverMarkdown(view, p, this.revealCommand));
+    // Only our own command may run from this link; the hover shows untrusted text (comm).
+    md.isTrusted = { enabledCommands: [this.revealCommand] };
+    return new vscode.Hover(md, range);
+  }
+}

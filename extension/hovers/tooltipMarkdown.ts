@@ -1,0 +1,63 @@
+// Markdown for tooltips and editor hovers, as plain strings (no vscode) so that unit tests can check the
+// exact per-level PID table. The tree and the editor hover wrap these in MarkdownString.
+import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import type { SnapshotView } from '../tree/snapshotView';
+
+/** Escape what Markdown would interpret in a command name (comm is user-controlled: `*`, `|`, `<` …). */
+export function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+const STATE_NAMES: Record<string, string> = {
+  R: 'running',
+  S: 'sleeping',
+  D: 'disk sleep',
+  Z: 'zombie',
+  T: 'stopped',
+  t: 'tracing stop',
+  I: 'idle',
+  X: 'dead',
+};
+
+/** Table of level | namespace | PID, outermost first: the same process as each level's /proc sees it. */
+export function levelTable(view: SnapshotView, p: ProcessInfo): string {
+  const rows = view.levels(p).map((l) => `| ${l.level} | ${l.nsInode === null ? '?' : `pid:[${l.nsInode}]`} | ${l.pid} |`);
+  return ['| Level | Namespace | PID |', '|---:|---|---:|', ...rows].join('\n');
+}
+
+export function processTooltip(view: SnapshotView, p: ProcessInfo): string {
+  const state = STATE_NAMES[p.state] ? `${p.state} (${STATE_NAMES[p.state]})` : p.state;
+  const lines = [
+    `**${escapeMd(p.comm)}** — PID ${view.ownPid(p)} in its own namespace, ${p.pid} on the host`,
+    '',
+    levelTable(view, p),
+    '',
+    `PPID ${p.ppid === 0 ? '0 (parent outside this view)' : p.ppid} · uid ${p.uid} · state ${state}`,
+  ];
+  if (p.pendingNs !== undefined) lines.push('', `Its next child goes to pid:[${p.pendingNs}] (pid_for_children)`);
+  return lines.join('\n');
+}
+
+export function namespaceTooltip(view: SnapshotView, ns: NamespaceInfo): string {
+  const procs = view.processes(ns).length;
+  const children = view.children(ns).length;
+  const below = view.subtree(ns).reduce((n, s) => n + view.processes(s).length, 0);
+  const init = ns.init === null ? 'none' : `${escapeMd(view.initComm(ns) ?? '?')} (host PID ${ns.init})`;
+  const rows: Array<[string, string]> = [
+    ['Level', String(ns.level)],
+    ['Parent', ns.parent === null ? 'none visible' : `pid:[${ns.parent}]`],
+    ['Owner uid', ns.ownerUid == null ? 'unknown' : String(ns.ownerUid)],
+    ['Init (PID 1)', init],
+    ['Processes', `${procs} here, ${below} including nested namespaces`],
+    ['Child namespaces', String(children)],
+  ];
+  if (ns.hidden) rows.push(['Hidden', 'no member process (kept alive by a child namespace or an open reference)']);
+  const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+  return [`**PID namespace pid:[${ns.inode}]**`, '', table].join('\n');
+}
+
+/** Editor hover for a live PID: which process, its PIDs at every level, and a command link to the tree. */
+export function pidHoverMarkdown(view: SnapshotView, p: ProcessInfo, revealCommand: string): string {
+  const args = encodeURIComponent(JSON.stringify([p.pid, p.startTime]));
+  return [processTooltip(view, p), '', `[Reveal in PID Namespaces tree](command:${revealCommand}?${args})`].join('\n');
+}

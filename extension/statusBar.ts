@@ -1,0 +1,62 @@
+// Status-bar item: namespace count and privilege mode. Clicking it explains the mode and offers to switch
+// (which sets pidnsExplorer.privilegeMode; the configuration listener restarts the helper).
+import * as vscode from 'vscode';
+import type { HelperSession } from './helperSession';
+import { explainMode } from './privilegeAdvice';
+
+export const EXPLAIN_COMMAND = 'pidnsExplorer.explainPrivilege';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('pidnsExplorer.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly sub: vscode.Disposable;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly session: HelperSession) {
+    this.item.name = 'PID Namespaces';
+    this.item.command = EXPLAIN_COMMAND;
+    // Diffs can come every 100 ms: repaint at most a few times a second.
+    this.sub = session.onDidChangeState(() => {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.update();
+      }, 200);
+    });
+    this.update();
+    this.item.show();
+  }
+
+  update(): void {
+    const mode = this.session.privilege;
+    const count = this.session.current()?.namespaces.length;
+    const icon = mode === 'stopped' ? '$(warning)' : mode === 'unprivileged' ? '$(person)' : '$(shield)';
+    this.item.text = `${icon} ${count ?? '–'} PID ns · ${mode}`;
+    this.item.tooltip = `PID Namespaces: ${count ?? 'no'} namespaces visible. ${explainMode(mode, this.session.hello?.actingForUid)} Click to explain or switch.`;
+    this.item.backgroundColor = mode === 'stopped' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.sub.dispose();
+    this.item.dispose();
+  }
+}
+
+/** The click: explain, then offer the other modes. */
+export async function explainPrivilege(session: HelperSession): Promise<void> {
+  const mode = session.privilege;
+  const setting = vscode.workspace.getConfiguration('pidnsExplorer').get<string>('privilegeMode', 'auto');
+  const options = ['auto', 'pkexec', 'sudo', 'none'].filter((m) => m !== setting).map((m) => `Use ${m}`);
+  const choice = await vscode.window.showInformationMessage(
+    `${explainMode(mode, session.hello?.actingForUid)} (setting: ${setting})`,
+    { modal: false },
+    ...options,
+    'Restart Helper',
+  );
+  if (!choice) return;
+  if (choice === 'Restart Helper') {
+    await session.restart();
+    return;
+  }
+  // The configuration listener in extension.ts restarts the helper with the new mode.
+  await vscode.workspace.getConfiguration('pidnsExplorer').update('privilegeMode', choice.slice(4), vscode.ConfigurationTarget.Global);
+}

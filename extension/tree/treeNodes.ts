@@ -1,0 +1,122 @@
+// The tree's elements and their text, without vscode: elements are small keys (the data is looked up in the
+// current SnapshotView on every render), their ids are stable across refreshes so VS Code keeps expansion and
+// selection, and big namespaces are paged so expanding the host's namespace (thousands of processes) stays fast.
+import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import { nsKey, type SnapshotView } from './snapshotView';
+
+/** Processes shown per "page" under one namespace before a "Show more…" item. */
+export const PAGE_SIZE = 200;
+
+export type TreeNode = NamespaceNode | ProcessNode | MoreNode;
+
+export interface NamespaceNode {
+  kind: 'namespace';
+  id: string;
+  key: string;
+}
+
+export interface ProcessNode {
+  kind: 'process';
+  id: string;
+  pid: number;
+  startTime: number;
+  nsKey: string;
+}
+
+export interface MoreNode {
+  kind: 'more';
+  id: string;
+  nsKey: string;
+  /** Processes shown above this item. */
+  shown: number;
+  total: number;
+}
+
+/** What the provider turns into a TreeItem. */
+export interface NodeText {
+  label: string;
+  description: string;
+  contextValue: string;
+  expandable: boolean;
+}
+
+/**
+ * Hands out one object per id, so that getParent/reveal and VS Code's element identity agree across
+ * refreshes. Entries for vanished ids are dropped by prune().
+ */
+export class NodeCache {
+  private readonly nodes = new Map<string, TreeNode>();
+
+  namespace(ns: NamespaceInfo): NamespaceNode {
+    const key = nsKey(ns.dev, ns.inode);
+    return this.intern({ kind: 'namespace', id: `ns:${key}`, key });
+  }
+
+  process(p: ProcessInfo): ProcessNode {
+    // (pid, startTime) is one process; a reused PID is a new item (and a new id).
+    return this.intern({ kind: 'process', id: `p:${p.pid}:${p.startTime}`, pid: p.pid, startTime: p.startTime, nsKey: nsKey(p.nsDev, p.ns) });
+  }
+
+  more(ns: NamespaceInfo, shown: number, total: number): MoreNode {
+    const key = nsKey(ns.dev, ns.inode);
+    const node = this.intern<MoreNode>({ kind: 'more', id: `more:${key}`, nsKey: key, shown, total });
+    node.shown = shown;
+    node.total = total;
+    return node;
+  }
+
+  /** Forget nodes whose namespace or process is gone. */
+  prune(view: SnapshotView): void {
+    for (const [id, node] of this.nodes) {
+      const alive = node.kind === 'process' ? view.process(node.pid)?.startTime === node.startTime : view.namespace(node.kind === 'namespace' ? node.key : node.nsKey) !== undefined;
+      if (!alive) this.nodes.delete(id);
+    }
+  }
+
+  private intern<T extends TreeNode>(fresh: T): T {
+    const existing = this.nodes.get(fresh.id);
+    if (existing) return existing as T;
+    this.nodes.set(fresh.id, fresh);
+    return fresh;
+  }
+}
+
+export function namespaceLabel(ns: NamespaceInfo): string {
+  return `pid:[${ns.inode}]`;
+}
+
+export function namespaceText(view: SnapshotView, ns: NamespaceInfo, createdHere: boolean): NodeText {
+  const count = view.processes(ns).length;
+  const parts = [`level ${ns.level}`];
+  if (ns.hidden || count === 0) parts.push('hidden (no processes)');
+  else parts.push(view.initComm(ns) ?? 'no init', `${count} ${count === 1 ? 'process' : 'processes'}`);
+  const contextValue = ns.hidden || count === 0 ? 'namespace-hidden' : createdHere ? 'namespace-created' : 'namespace';
+  return { label: namespaceLabel(ns), description: parts.join(' · '), contextValue, expandable: count > 0 || view.children(ns).length > 0 };
+}
+
+export function processText(view: SnapshotView, p: ProcessInfo): NodeText {
+  const own = view.ownPid(p);
+  const ns = view.namespaceOf(p);
+  const isInit = ns !== undefined && ns.init === p.pid && ns.level > 0;
+  return { label: `${p.comm} ${own}`, description: `host ${p.pid}`, contextValue: isInit ? 'process-init' : 'process', expandable: false };
+}
+
+export function moreText(node: MoreNode): NodeText {
+  const next = Math.min(PAGE_SIZE, node.total - node.shown);
+  return { label: `Show ${next} more…`, description: `${node.shown} of ${node.total} shown`, contextValue: 'more', expandable: false };
+}
+
+/** Children of a namespace: child namespaces first (the hierarchy), then its first `limit` processes, then "Show more…". */
+export function namespaceChildren(view: SnapshotView, cache: NodeCache, ns: NamespaceInfo, limit: number): TreeNode[] {
+  const out: TreeNode[] = view.children(ns).map((c) => cache.namespace(c));
+  const procs = view.processes(ns);
+  const shown = Math.min(limit, procs.length);
+  for (let i = 0; i < shown; i++) out.push(cache.process(procs[i]));
+  if (shown < procs.length) out.push(cache.more(ns, shown, procs.length));
+  return out;
+}
+
+/** Page limit needed so that the process at `index` (in the namespace's sorted list) is listed: for reveal. */
+export function limitToShow(index: number, current: number): number {
+  return index < current ? current : Math.ceil((index + 1) / PAGE_SIZE) * PAGE_SIZE;
+}
