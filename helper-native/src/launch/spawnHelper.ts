@@ -39,6 +39,7 @@ export function spawnHelper(spec: SpawnSpec): Promise<SpawnOutcome> {
     const stderr = new LineReader(child.stderr);
     let stderrText = '';
     let settled = false;
+    let failing = false;
     child.stdin.on('error', () => undefined); // EPIPE when the tool exits without reading its stdin
     if (spec.secretStdinLine !== undefined) child.stdin.write(spec.secretStdinLine + '\n');
 
@@ -52,6 +53,9 @@ export function spawnHelper(spec: SpawnSpec): Promise<SpawnOutcome> {
       resolve(outcome);
     };
     const fail = (why: 'exited' | 'timeout' | 'incompatible', hello?: HelloEvent): void => {
+      // The first cause wins: the exit that a timeout or a refused hello provokes is not a new failure.
+      if (failing || settled) return;
+      failing = true;
       // Closing stdin is the only stop that works on a helper already running as root; then try signals.
       child.stdin.end();
       if (child.exitCode === null && child.signalCode === null) {
