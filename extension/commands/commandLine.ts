@@ -1,6 +1,8 @@
 // Splits the "optional command" a user types into argv. The helper runs it without a shell (no injection,
 // no surprises from the root helper's environment), so quoting is the only syntax we honour: '…' literal,
 // "…" with \" and \\ escapes, a backslash outside quotes escapes the next character.
+import { readFileSync } from 'node:fs';
+import { MAX_PID_NS_LEVEL } from '../../shared/helperProtocol';
 
 export function splitCommandLine(text: string): string[] {
   const args: string[] = [];
@@ -43,4 +45,15 @@ export function validateDepth(text: string, room: number): string | undefined {
   if (n < 1) return 'At least one level.';
   if (n > room) return `At most ${room}: the kernel allows 32 nested PID namespaces and ${32 - room} are already above this one.`;
   return undefined;
+}
+
+/**
+ * Levels left below our own namespace. NSpid lists one PID per level our procfs can see, so inside a
+ * container with its own /proc this under-counts the levels above; the helper's 'limit' error covers that.
+ */
+export function roomBelowSelf(statusText?: string): number {
+  const text = statusText ?? readFileSync('/proc/self/status', 'utf8');
+  const line = /^NSpid:\s*(.*)$/m.exec(text);
+  const levelsAbove = line ? line[1].trim().split(/\s+/).length - 1 : 0;
+  return Math.max(0, MAX_PID_NS_LEVEL - levelsAbove);
 }

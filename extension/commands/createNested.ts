@@ -1,27 +1,16 @@
 // "Create Nested PID Namespaces…": ask depth (validated against the room the kernel leaves), whether to
 // mount /proc per level, and an optional command; create with a progress bar fed by createProgress events;
 // then reveal the new chain in the tree. Tests pass the answers as an argument to skip the prompts.
-import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { MAX_PID_NS_LEVEL, type ChainInfo } from '../../shared/helperProtocol';
+import type { ChainInfo } from '../../shared/helperProtocol';
 import type { CommandContext } from './commandContext';
-import { splitCommandLine, validateDepth } from './commandLine';
+import { roomBelowSelf, splitCommandLine, validateDepth } from './commandLine';
 import { revealChain } from './revealInTree';
 
 export interface CreateAnswers {
   depth: number;
   mountProc: boolean;
   command?: string[];
-}
-
-/**
- * Levels left below our own namespace. NSpid lists one PID per level our procfs can see, so inside a
- * container with its own /proc this under-counts the levels above; the helper's 'limit' error covers that.
- */
-export function roomBelowSelf(statusText = readFileSync('/proc/self/status', 'utf8')): number {
-  const line = /^NSpid:\s*(.*)$/m.exec(statusText);
-  const levelsAbove = line ? line[1].trim().split(/\s+/).length - 1 : 0;
-  return Math.max(0, MAX_PID_NS_LEVEL - levelsAbove);
 }
 
 export async function createNested(ctx: CommandContext, given?: unknown): Promise<ChainInfo | undefined> {

@@ -1,0 +1,171 @@
+// The extension's vscode-free parts: the snapshot index the tree and hovers use, tree paging and ids,
+// tooltip tables, the command-line splitter, the terminal command, and the privilege advice.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
+import { roomBelowSelf, splitCommandLine, validateDepth } from '../../extension/commands/commandLine';
+import { terminalCommand } from '../../extension/commands/terminalArgv';
+import { escapeMd, levelTable, namespaceTooltip, pidHoverMarkdown, processTooltip } from '../../extension/hovers/tooltipMarkdown';
+import { adviceForFailure, adviceForLaunch } from '../../extension/privilegeAdvice';
+import { SnapshotView } from '../../extension/tree/snapshotView';
+import { NodeCache, PAGE_SIZE, limitToShow, namespaceChildren, namespaceText, processText } from '../../extension/tree/treeNodes';
+
+const DEV = 4;
+
+function ns(inode: number, parent: number | null, level: number, init: number | null, pids: number[], extra: Partial<NamespaceInfo> = {}): NamespaceInfo {
+  return { inode, dev: DEV, parent, level, init, pids, ...extra };
+}
+
+function proc(pid: number, nsInode: number, nspid: number[], comm: string, ppid = 1): ProcessInfo {
+  return { pid, ppid, comm, uid: 1000, ns: nsInode, nsDev: DEV, nspid, startTime: pid * 10, state: 'S' };
+}
+
+/** Host ns 100 with a 3-level chain 200 > 300 > 400 (leaf `sleep`), and a hidden ns 500. */
+function chainSnapshot(extraHostProcs = 0): Snapshot {
+  const host = [proc(1, 100, [1], 'init', 0), proc(50, 100, [50], 'bash')];
+  for (let i = 0; i < extraHostProcs; i++) host.push(proc(1000 + i, 100, [1000 + i], 'worker'));
+  const processes = [
+    ...host,
+    proc(60, 200, [60, 1], 'pidns-init', 50),
+    proc(61, 300, [61, 2, 1], 'pidns-init', 60),
+    proc(62, 400, [62, 3, 2, 1], 'pidns-init', 61),
+    proc(63, 400, [63, 4, 3, 2], 'sleep', 62),
+  ];
+  return {
+    self: { nsInode: 100, nsDev: DEV },
+    namespaces: [
+      ns(100, null, 0, 1, host.map((p) => p.pid)),
+      ns(200, 100, 1, 60, [60], { ownerUid: 0 }),
+      ns(300, 200, 2, 61, [61]),
+      ns(400, 300, 3, 62, [62, 63]),
+      ns(500, 100, 1, null, [], { hidden: true }),
+    ],
+    processes,
+    unreadable: 0,
+    scannedAsUid: 0,
+    takenAt: 1,
+  };
+}
+
+test('SnapshotView nests namespaces as the kernel does and lists each one\'s own processes', () => {
+  const v = new SnapshotView(chainSnapshot());
+  assert.equal(v.root?.inode, 100);
+  assert.deepEqual(v.children(v.root!).map((n) => n.inode), [200, 500]);
+  const l3 = v.namespace(`${DEV}:400`)!;
+  assert.deepEqual(v.processes(l3).map((p) => p.pid), [62, 63]);
+  assert.equal(v.parentOf(l3)?.inode, 300);
+  assert.equal(v.parentOf(v.root!), undefined);
+  assert.deepEqual(v.subtree(v.namespace(`${DEV}:200`)!).map((n) => n.inode), [200, 300, 400]);
+});
+
+test('levels() gives the PID at every level, outermost first, with the namespace of each level', () => {
+  const v = new SnapshotView(chainSnapshot());
+  assert.deepEqual(v.levels(v.process(63)!), [
+    { level: 0, nsInode: 100, pid: 63 },
+    { level: 1, nsInode: 200, pid: 4 },
+    { level: 2, nsInode: 300, pid: 3 },
+    { level: 3, nsInode: 400, pid: 2 },
+  ]);
+  assert.equal(v.ownPid(v.process(63)!), 2);
+});
+
+test('tree text: namespace shows pid:[inode], level, init comm and count; hidden ones say so; processes show own and host PID', () => {
+  const v = new SnapshotView(chainSnapshot());
+  const t = namespaceText(v, v.namespace(`${DEV}:400`)!, true);
+  assert.equal(t.label, 'pid:[400]');
+  assert.equal(t.description, 'level 3 · pidns-init · 2 processes');
+  assert.equal(t.contextValue, 'namespace-created');
+  const hidden = namespaceText(v, v.namespace(`${DEV}:500`)!, false);
+  assert.match(hidden.description, /hidden/);
+  assert.equal(hidden.contextValue, 'namespace-hidden');
+  assert.deepEqual(processText(v, v.process(63)!), { label: 'sleep 2', description: 'host 63', contextValue: 'process', expandable: false });
+  assert.equal(processText(v, v.process(62)!).contextValue, 'process-init');
+});
+
+test('big namespaces are paged: first PAGE_SIZE processes then a "more" node; ids are stable across snapshots', () => {
+  const cache = new NodeCache();
+  const v1 = new SnapshotView(chainSnapshot(1000));
+  const kids = namespaceChildren(v1, cache, v1.root!, PAGE_SIZE);
+  assert.equal(kids.length, 2 + PAGE_SIZE + 1);
+  const more = kids[kids.length - 1];
+  assert.equal(more.kind, 'more');
+  assert.equal(more.kind === 'more' && more.total, 1002);
+  const v2 = new SnapshotView(chainSnapshot(1000));
+  const again = namespaceChildren(v2, cache, v2.root!, PAGE_SIZE);
+  assert.equal(again[0], kids[0], 'same object for the same namespace id');
+  assert.equal(again[5], kids[5], 'same object for the same process id');
+  assert.equal(limitToShow(10, PAGE_SIZE), PAGE_SIZE);
+  assert.equal(limitToShow(PAGE_SIZE, PAGE_SIZE), 2 * PAGE_SIZE);
+  assert.equal(limitToShow(950, PAGE_SIZE), 1000);
+});
+
+test('process tooltip is a level | namespace | PID table plus PPID, uid and state; namespace tooltip gives parent, owner, init, counts', () => {
+  const v = new SnapshotView(chainSnapshot());
+  const table = levelTable(v, v.process(63)!);
+  assert.equal(table.split('\n').slice(2).join('\n'), ['| 0 | pid:[100] | 63 |', '| 1 | pid:[200] | 4 |', '| 2 | pid:[300] | 3 |', '| 3 | pid:[400] | 2 |'].join('\n'));
+  const tip = processTooltip(v, v.process(63)!);
+  assert.match(tip, /PPID 62 · uid 1000 · state S \(sleeping\)/);
+  const nsTip = namespaceTooltip(v, v.namespace(`${DEV}:200`)!);
+  assert.match(nsTip, /\| Parent \| pid:\[100\] \|/);
+  assert.match(nsTip, /\| Owner uid \| 0 \|/);
+  assert.match(nsTip, /\| Init \(PID 1\) \| pidns\\-init \(host PID 60\) \|/);
+  assert.match(nsTip, /1 here, 4 including nested namespaces/);
+  const hover = pidHoverMarkdown(v, v.process(63)!, 'x.reveal');
+  assert.match(hover, /\(command:x\.reveal\?%5B63%2C630%5D\)$/);
+});
+
+test('escapeMd neutralises markdown in a process name', () => {
+  assert.equal(escapeMd('a|b*[c](d)'), 'a\\|b\\*\\[c\\]\\(d\\)');
+});
+
+test('splitCommandLine honours quotes and escapes, and rejects an open quote', () => {
+  assert.deepEqual(splitCommandLine(`sh -c 'echo $$; sleep 1' "a \\"b\\"" c\\ d`), ['sh', '-c', 'echo $$; sleep 1', 'a "b"', 'c d']);
+  assert.deepEqual(splitCommandLine('   '), []);
+  assert.deepEqual(splitCommandLine(`''`), ['']);
+  assert.throws(() => splitCommandLine(`echo "x`), /unterminated/);
+});
+
+test('validateDepth accepts 1..room only', () => {
+  assert.equal(validateDepth('5', 32), undefined);
+  assert.match(validateDepth('0', 32) ?? '', /At least one/);
+  assert.match(validateDepth('33', 32) ?? '', /At most 32/);
+  assert.match(validateDepth('3x', 32) ?? '', /whole number/);
+  assert.match(validateDepth('31', 30) ?? '', /2 are already above/);
+  assert.equal(roomBelowSelf('Name:\tx\nNSpid:\t123\t5\n'), 31);
+  assert.equal(roomBelowSelf('Name:\tx\nNSpid:\t123\n'), 32);
+});
+
+test('terminal command: nsenter as the user, through pkexec/sudo when not root', () => {
+  const user = { uid: 1000, gid: 1000, name: 'ann', home: '/home/ann', shell: '/bin/bash' };
+  const root = terminalCommand(4242, user, 'root');
+  assert.equal(root.shellPath, '/usr/bin/nsenter');
+  assert.deepEqual(root.shellArgs.slice(0, 8), ['-t', '4242', '-p', '-m', '-S', '1000', '-G', '1000']);
+  assert.equal(root.shellArgs[root.shellArgs.length - 1], '/bin/bash');
+  const pk = terminalCommand(4242, user, 'pkexec');
+  assert.equal(pk.shellPath, '/usr/bin/pkexec');
+  assert.equal(pk.shellArgs[0], '/usr/bin/nsenter');
+  assert.ok(pk.shellArgs.includes('HOME=/home/ann'));
+  assert.equal(terminalCommand(4242, user, 'sudo').shellPath, '/usr/bin/sudo');
+  assert.ok(terminalCommand(4242, user, 'unprivileged').shellArgs.includes('-U'));
+});
+
+test('privilege advice: says what happened, what still works and what to do', () => {
+  assert.equal(adviceForLaunch('root', []), undefined);
+  assert.equal(adviceForLaunch('none', [{ step: 'unprivileged', ok: true, message: 'ok', ms: 1 }]), undefined);
+  const a = adviceForLaunch('none', [
+    { step: 'pkexec', ok: false, reason: 'no-polkit-agent', message: 'pkexec cannot ask for a password here.', ms: 5 },
+    { step: 'sudo-password', ok: false, reason: 'sudo-wrong-password', message: 'The sudo password was wrong.', ms: 5 },
+    { step: 'unprivileged', ok: true, message: 'ok', ms: 1 },
+  ]);
+  assert.ok(a);
+  assert.match(a.message, /without root/);
+  assert.match(a.message, /password was wrong/);
+  assert.match(a.message, /What still works/);
+  assert.match(a.message, /Retry with the right password/);
+  assert.ok(a.actions.includes('retry'));
+  assert.match(adviceForFailure(new Error('x'), 'darwin', true).message, /needs Linux/);
+  assert.match(adviceForFailure(new Error('x'), 'linux', false).message, /no PID namespaces/);
+  const pk = adviceForFailure(Object.assign(new Error('could not start.'), { attempts: [{ step: 'pkexec', ok: false, reason: 'pkexec-missing', message: 'm', ms: 1 }] }), 'linux', true);
+  assert.match(pk.message, /Install pkexec/);
+  assert.ok(pk.actions.includes('useSudo'));
+});
