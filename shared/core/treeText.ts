@@ -69,7 +69,9 @@ function nsHeader(ns: NamespaceInfo, snapshot: Snapshot): Segment[] {
 }
 
 function processLine(p: ProcessInfo, prefix: string, width: number): Segment[] {
-  const comm = printable(p.comm).padEnd(COMM_COLUMNS);
+  const name = printable(p.comm);
+  // Kernel worker names can be long; cut them so the PID columns stay aligned.
+  const comm = (name.length > COMM_COLUMNS ? name.slice(0, COMM_COLUMNS - 1) + '…' : name).padEnd(COMM_COLUMNS);
   const room = width - prefix.length - COMM_COLUMNS - 2;
   const pids = formatNspid(p.nspid, room);
   const cut = pids.lastIndexOf(' / ');

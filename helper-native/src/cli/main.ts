@@ -1,0 +1,58 @@
+// Entry of dist/pidns.js: `pidns <command> [options]`. Wrong usage exits 2 with one line on stderr;
+// a failure exits 1.
+import { HelperError } from '../helperError';
+import { runHelperCommand } from './helperCommand';
+import { runSnapshotCommand, runTreeCommand } from './snapshotCommand';
+import { UsageError, type Command } from './usage';
+
+// The dispatch table. To add a command, add ONE line here (and its import above), e.g.
+//   create: { summary: 'create a chain of nested PID namespaces', run: runCreateCommand },
+// with `runCreateCommand(argv: string[]): Promise<number>` from ./createCommand handling its own --help.
+const COMMANDS: Record<string, Command> = {
+  snapshot: { summary: 'print the PID namespaces and processes the caller can see (--json for JSON)', run: runSnapshotCommand },
+  tree: { summary: 'print the PID namespace hierarchy as a tree', run: runTreeCommand },
+  helper: { summary: 'serve the line-delimited JSON protocol on stdin/stdout (used by the extension)', run: runHelperCommand },
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: pidns <command> [options]
+
+Explore Linux PID namespaces: discover the live hierarchy, see every process's PID at
+every level.
+
+Commands:
+${lines.join('\n')}
+
+Run 'pidns <command> --help' for a command's options.
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) throw new UsageError(`missing command (see 'pidns --help')`);
+  if (name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp());
+    return 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) throw new UsageError(`unknown command '${name}' (see 'pidns --help')`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`pidns: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const message = err instanceof HelperError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`pidns: ${message.split('\n')[0]}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,206 @@
+// Incremental discovery. A process's PID namespace and NSpid never change during its life, so after the
+// first (cold) pass a poll only: lists /proc, asks one poll(2) over the pidfds which tracked processes
+// exited, reads the new PIDs, drops the gone ones, and rereads cheap fields (/proc/PID/stat) only where
+// they can have changed:
+//  - children of a process that exited (re-parenting changes their PPid),
+//  - processes first seen in the previous poll (a fresh fork usually execs right after: comm changes),
+//  - exited-but-listed ones (zombies; and a reaped zombie's PID may be reused: start time tells),
+//  - a rotating slice of `refreshPerPoll` others, so state letters and comm after a later exec or
+//    prctl(PR_SET_NAME) converge without a full reread.
+// Without pidfd support every tracked process is re-verified by start time on each poll (slower, correct).
+import { nsKey } from '../../../shared/core/buildModel';
+import { buildModel } from '../../../shared/core/buildModel';
+import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
+import { ExitWatch } from './exitWatch';
+import { NsGraph } from './nsGraph';
+import { listPids, statIdentity } from './procFiles';
+import { readPendingNs, readProcess, readStat } from './readProcess';
+
+export interface PollerOptions {
+  procRoot?: string;
+  /** Keep a pidfd per process for cheap exit detection (default true; a one-shot snapshot turns it off). */
+  watchExits?: boolean;
+  /** How many settled processes get their stat reread per poll (default 32). */
+  refreshPerPoll?: number;
+}
+
+export interface PollResult {
+  snapshot: Snapshot;
+  /** False when no process or namespace changed: `snapshot` then equals the previous one but for takenAt. */
+  changed: boolean;
+}
+
+export class Poller {
+  private readonly procRoot: string;
+  private readonly graph = new NsGraph();
+  private readonly watch: ExitWatch | null;
+  private readonly refreshPerPoll: number;
+  private readonly procs = new Map<number, ProcessInfo>();
+  /** PIDs whose namespace the caller may not read; counted, not listed. */
+  private readonly denied = new Set<number>();
+  /** PIDs to verify by start time on every poll: zombies, and everything when pidfds are unavailable. */
+  private readonly unwatched = new Set<number>();
+  private young: number[] = [];
+  private cursor = 0;
+  private last: Snapshot | null = null;
+  private readonly self: { dev: number; inode: number };
+
+  constructor(opts: PollerOptions = {}) {
+    this.procRoot = opts.procRoot ?? '/proc';
+    this.watch = opts.watchExits === false ? null : new ExitWatch();
+    this.refreshPerPoll = opts.refreshPerPoll ?? 32;
+    const self = statIdentity(`${this.procRoot}/self/ns/pid`);
+    if (!self.ok) throw new Error(`cannot read ${this.procRoot}/self/ns/pid (${self.why})`);
+    this.self = self.value;
+  }
+
+  poll(): PollResult {
+    let changed = false;
+    const listed = new Set(listPids(this.procRoot));
+    const parentsGone = new Set<number>();
+    const toRead: number[] = [];
+
+    // 1. Gone from /proc: drop.
+    for (const pid of this.procs.keys()) if (!listed.has(pid)) changed = this.drop(pid, parentsGone) || changed;
+    for (const pid of this.denied) if (!listed.has(pid)) changed = this.drop(pid, parentsGone) || changed;
+
+    // 2. Exited (pidfd readable) but still listed: a zombie, or a reaped one whose PID was reused.
+    for (const pid of this.watch?.exited() ?? []) {
+      this.watch?.unwatch(pid);
+      parentsGone.add(pid);
+      if (this.denied.delete(pid)) {
+        changed = true;
+        toRead.push(pid);
+      } else this.unwatched.add(pid);
+    }
+    for (const pid of this.unwatched) {
+      const r = this.reverify(pid);
+      if (r === 'replaced') {
+        changed = this.drop(pid, parentsGone) || changed;
+        toRead.push(pid);
+      } else if (r === 'changed') changed = true;
+    }
+
+    // 3. New PIDs: full read.
+    for (const pid of listed) if (!this.procs.has(pid) && !this.denied.has(pid)) toRead.push(pid);
+    const fresh = this.readNew(toRead);
+    if (fresh.length > 0 || this.denied.size !== (this.last?.unreadable ?? -1)) changed = true;
+
+    // 4. Cheap rereads where fields can have moved.
+    changed = this.refresh(parentsGone, fresh) || changed;
+    this.young = fresh;
+
+    if (!changed && this.last !== null) {
+      this.last = { ...this.last, takenAt: Date.now() };
+      return { snapshot: this.last, changed: false };
+    }
+    this.last = this.build();
+    return { snapshot: this.last, changed: true };
+  }
+
+  /** The latest snapshot, polling once if there is none yet. */
+  current(): Snapshot {
+    return this.last ?? this.poll().snapshot;
+  }
+
+  close(): void {
+    this.watch?.close();
+  }
+
+  private drop(pid: number, parentsGone: Set<number>): boolean {
+    this.watch?.unwatch(pid);
+    this.unwatched.delete(pid);
+    parentsGone.add(pid);
+    return this.procs.delete(pid) || this.denied.delete(pid);
+  }
+
+  private readNew(pids: number[]): number[] {
+    const fresh: number[] = [];
+    for (const pid of pids) {
+      const r = readProcess(this.procRoot, pid, this.graph);
+      if (r.kind === 'gone') continue;
+      const watched = this.watch?.watch(pid) ?? false;
+      if (r.kind === 'denied') {
+        this.denied.add(pid);
+        continue;
+      }
+      this.procs.set(pid, r.info);
+      if (!watched || r.info.state === 'Z') this.unwatched.add(pid);
+      fresh.push(pid);
+    }
+    return fresh;
+  }
+
+  /** Reread the stat of a process verified each poll: 'replaced' if its PID now belongs to another process. */
+  private reverify(pid: number): 'same' | 'changed' | 'replaced' {
+    const old = this.procs.get(pid);
+    if (old === undefined) return 'same';
+    const stat = readStat(this.procRoot, pid);
+    if (!stat.ok || stat.value.startTime !== old.startTime) return 'replaced';
+    return this.update(pid, old, stat.value.comm, stat.value.state, stat.value.ppid) ? 'changed' : 'same';
+  }
+
+  private refresh(parentsGone: Set<number>, fresh: number[]): boolean {
+    const targets = new Set<number>(this.young);
+    if (parentsGone.size > 0) for (const p of this.procs.values()) if (parentsGone.has(p.ppid)) targets.add(p.pid);
+    // A new process may be the first child of one that unshared: its parent's pid_for_children is now readable.
+    const parents = new Set<number>();
+    for (const pid of fresh) {
+      const ppid = this.procs.get(pid)?.ppid;
+      if (ppid !== undefined && this.procs.has(ppid)) parents.add(ppid);
+    }
+    const keys = this.procs.size > 0 ? [...this.procs.keys()] : [];
+    for (let i = 0; i < Math.min(this.refreshPerPoll, keys.length); i++) {
+      const pid = keys[(this.cursor + i) % keys.length];
+      targets.add(pid);
+      parents.add(pid);
+    }
+    this.cursor = keys.length === 0 ? 0 : (this.cursor + this.refreshPerPoll) % keys.length;
+    let changed = false;
+    for (const pid of targets) if (!this.unwatched.has(pid)) changed = this.reverify(pid) === 'changed' || changed;
+    for (const pid of parents) changed = this.recheckPending(pid) || changed;
+    return changed;
+  }
+
+  private recheckPending(pid: number): boolean {
+    const old = this.procs.get(pid);
+    if (old === undefined) return false;
+    const pending = readPendingNs(this.procRoot, pid, old.ns, this.graph);
+    if (pending === old.pendingNs) return false;
+    const next: ProcessInfo = { ...old };
+    if (pending === undefined) delete next.pendingNs;
+    else next.pendingNs = pending;
+    this.procs.set(pid, next);
+    return true;
+  }
+
+  private update(pid: number, old: ProcessInfo, comm: string, state: string, ppid: number): boolean {
+    if (old.comm === comm && old.state === state && old.ppid === ppid) return false;
+    // Replace, never mutate: snapshots already handed out share these objects.
+    this.procs.set(pid, { ...old, comm, state, ppid });
+    return true;
+  }
+
+  private build(): Snapshot {
+    const snapshot = buildModel({
+      self: this.self,
+      processes: [...this.procs.values()],
+      graph: this.graph.nodes,
+      unreadable: this.denied.size,
+      scannedAsUid: process.geteuid?.() ?? -1,
+      takenAt: Date.now(),
+    });
+    this.graph.prune(new Set(snapshot.namespaces.map((n) => nsKey(n))));
+    return snapshot;
+  }
+}
+
+/** One cold scan, no exit watching: what `pidns snapshot` prints. */
+export function takeSnapshot(procRoot = '/proc'): Snapshot {
+  const poller = new Poller({ procRoot, watchExits: false, refreshPerPoll: 0 });
+  try {
+    return poller.poll().snapshot;
+  } finally {
+    poller.close();
+  }
+}

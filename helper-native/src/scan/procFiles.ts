@@ -1,0 +1,65 @@
+// Small, allocation-light reads of /proc. Every process can vanish between any two syscalls, so each
+// read reports 'gone' (ENOENT/ESRCH: skip it silently) apart from 'denied' (EACCES/EPERM: count it as
+// unreadable) instead of throwing.
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; why: 'gone' | 'denied' };
+
+const GONE = { ok: false, why: 'gone' } as const;
+const DENIED = { ok: false, why: 'denied' } as const;
+
+/** Map a Node fs error to 'gone' / 'denied'; anything else (EMFILE, EIO, …) is a real failure and is rethrown. */
+function classify(err: unknown): ReadResult<never> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR') return GONE;
+  if (code === 'EACCES' || code === 'EPERM') return DENIED;
+  throw err;
+}
+
+// One reusable buffer: status is ~1.5 KiB, stat ~0.3 KiB; a longer file is read in several chunks.
+let buf = Buffer.alloc(16 * 1024);
+
+/** The whole text of a small /proc file. */
+export function readProcText(path: string): ReadResult<string> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    return classify(err);
+  }
+  try {
+    let len = 0;
+    while (true) {
+      if (len === buf.length) buf = Buffer.concat([buf, Buffer.alloc(buf.length)]);
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+    }
+    // A process that exits mid-read yields an empty file (or ESRCH): treat as gone.
+    return len === 0 ? GONE : { ok: true, value: buf.toString('utf8', 0, len) };
+  } catch (err) {
+    return classify(err);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** (dev, inode) of the object a /proc link points at (stat follows the nsfs magic link). */
+export function statIdentity(path: string): ReadResult<{ dev: number; inode: number }> {
+  try {
+    const st = statSync(path);
+    return { ok: true, value: { dev: st.dev, inode: st.ino } };
+  } catch (err) {
+    return classify(err);
+  }
+}
+
+/** Numeric entries of the procfs directory, i.e. the PIDs (thread-group leaders) it shows. */
+export function listPids(procRoot: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync(procRoot)) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) pids.push(Number(name));
+  }
+  return pids;
+}

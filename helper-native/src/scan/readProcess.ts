@@ -1,0 +1,51 @@
+// One /proc/PID → ProcessInfo, in an order that makes races harmless: the namespace link first (so an
+// unreadable process costs one syscall), then stat (start time: the process's identity), then status.
+import { parseStat, parseStatus, type StatFields } from '../../../shared/core/procStatus';
+import type { ProcessInfo } from '../../../shared/core/types';
+import type { NsGraph } from './nsGraph';
+import { readProcText, statIdentity, type ReadResult } from './procFiles';
+
+export type ProcessRead = { kind: 'ok'; info: ProcessInfo } | { kind: 'gone' } | { kind: 'denied' };
+
+export function readStat(procRoot: string, pid: number): ReadResult<StatFields> {
+  const text = readProcText(`${procRoot}/${pid}/stat`);
+  if (!text.ok) return text;
+  const stat = parseStat(text.value);
+  return stat === null ? { ok: false, why: 'gone' } : { ok: true, value: stat };
+}
+
+/** Inode of pid_for_children when it differs from `ns` (unshare/setns done, child not forked yet or since). */
+export function readPendingNs(procRoot: string, pid: number, ns: number, graph: NsGraph): number | undefined {
+  const path = `${procRoot}/${pid}/ns/pid_for_children`;
+  const r = statIdentity(path);
+  // ENOENT here is normal: after unshare(CLONE_NEWPID) the link is unreadable until the first child exists.
+  if (!r.ok || r.value.inode === ns) return undefined;
+  return graph.ensure(r.value, path) ? r.value.inode : undefined;
+}
+
+export function readProcess(procRoot: string, pid: number, graph: NsGraph): ProcessRead {
+  const nsPath = `${procRoot}/${pid}/ns/pid`;
+  const ns = statIdentity(nsPath);
+  if (!ns.ok) return { kind: ns.why };
+  const stat = readStat(procRoot, pid);
+  if (!stat.ok) return { kind: stat.why };
+  const statusText = readProcText(`${procRoot}/${pid}/status`);
+  if (!statusText.ok) return { kind: statusText.why };
+  const status = parseStatus(statusText.value);
+  if (status === null) return { kind: 'gone' };
+  if (!graph.ensure(ns.value, nsPath)) return { kind: 'gone' };
+  const info: ProcessInfo = {
+    pid,
+    ppid: status.ppid,
+    comm: status.name,
+    uid: status.uid,
+    ns: ns.value.inode,
+    nsDev: ns.value.dev,
+    nspid: status.nspid,
+    startTime: stat.value.startTime,
+    state: status.state,
+  };
+  const pending = readPendingNs(procRoot, pid, info.ns, graph);
+  if (pending !== undefined) info.pendingNs = pending;
+  return { kind: 'ok', info };
+}

@@ -1,0 +1,72 @@
+// The snapshot/subscribe/unsubscribe ops: one Poller shared by the stream and on-demand snapshots, so a
+// `snapshot` request during a subscription also advances the stream (a diff is sent first) and the
+// client's applied state never skips a change.
+import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
+import type { Snapshot } from '../../../shared/core/types';
+import type { HelperEvent } from '../../../shared/helperProtocol';
+import { Poller, takeSnapshot } from '../scan/poller';
+
+export class DiscoveryStream {
+  private poller: Poller | null = null;
+  private sent: Snapshot | null = null;
+  private seq = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private intervalMs = 0;
+
+  constructor(
+    private readonly send: (event: HelperEvent) => void,
+    private readonly procRoot = '/proc',
+  ) {}
+
+  get subscribed(): boolean {
+    return this.poller !== null;
+  }
+
+  snapshot(): Snapshot {
+    return this.poller === null ? takeSnapshot(this.procRoot) : this.tick();
+  }
+
+  /** First call: a full `snapshot` event, then `diff` events. Later calls only change the interval. */
+  subscribe(intervalMs: number): void {
+    this.intervalMs = intervalMs;
+    if (this.poller === null) {
+      this.poller = new Poller({ procRoot: this.procRoot });
+      this.sent = this.poller.poll().snapshot;
+      this.send({ type: 'event', event: 'snapshot', seq: ++this.seq, snapshot: this.sent });
+    }
+    this.schedule();
+  }
+
+  unsubscribe(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.poller?.close();
+    this.poller = null;
+    this.sent = null;
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.tick();
+      if (this.poller !== null) this.schedule();
+    }, this.intervalMs);
+    // The stream alone must not keep the helper alive after stdin closed.
+    this.timer.unref();
+  }
+
+  /** Poll once; send a diff if anything changed since the last event. */
+  private tick(): Snapshot {
+    if (this.poller === null || this.sent === null) throw new Error('not subscribed');
+    const { snapshot, changed } = this.poller.poll();
+    if (changed || snapshot.unreadable !== this.sent.unreadable) {
+      const diff = diffSnapshots(this.sent, snapshot);
+      if (!isEmptyDiff(diff) || diff.unreadable !== this.sent.unreadable) {
+        this.send({ type: 'event', event: 'diff', seq: ++this.seq, diff });
+      }
+      this.sent = snapshot;
+    }
+    return snapshot;
+  }
+}

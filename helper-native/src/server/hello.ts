@@ -1,0 +1,78 @@
+// The `hello` event, written before anything is read: it proves the privilege step worked and tells the
+// client who the helper is (uid, who it acts for, capabilities, kernel, whether the native init exists).
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PROTOCOL_VERSION, type HelloEvent } from '../../../shared/helperProtocol';
+import { effectiveCapabilities } from './capabilities';
+
+export interface Identity {
+  uid: number;
+  actingForUid: number | null;
+  via: HelloEvent['via'];
+}
+
+function uidFromEnv(value: string | undefined): number | null {
+  return value !== undefined && /^\d{1,10}$/.test(value) && Number(value) <= 0xffffffff ? Number(value) : null;
+}
+
+/** Who we act for: pkexec sets PKEXEC_UID, sudo sets SUDO_UID. Only meaningful when running as root. */
+export function identity(env: NodeJS.ProcessEnv = process.env, uid = process.geteuid?.() ?? -1): Identity {
+  const pkexec = uidFromEnv(env.PKEXEC_UID);
+  if (pkexec !== null) return { uid, actingForUid: uid === 0 ? pkexec : null, via: 'pkexec' };
+  const sudo = uidFromEnv(env.SUDO_UID);
+  if (sudo !== null) return { uid, actingForUid: uid === 0 ? sudo : null, via: 'sudo' };
+  return { uid, actingForUid: null, via: 'direct' };
+}
+
+/** Path of the native init next to the running bundle (dist/native/pidns-init), or null if it is not executable there. */
+export function nativeInitPath(): string | null {
+  const candidates = [process.argv[1] ? join(dirname(process.argv[1]), 'native', 'pidns-init') : '', join(__dirname, 'native', 'pidns-init')];
+  for (const path of candidates) {
+    if (!path) continue;
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not there; try the next
+    }
+  }
+  return null;
+}
+
+/** package.json's version, looked up from the bundle's or the transpiled file's directory. */
+function helperVersion(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'pidns-explorer' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // keep walking up
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+export function helloEvent(id: Identity = identity()): HelloEvent {
+  let caps: string[] = [];
+  try {
+    caps = effectiveCapabilities(readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    // no procfs: report none rather than fail the handshake
+  }
+  return {
+    type: 'event',
+    event: 'hello',
+    protocol: PROTOCOL_VERSION,
+    helperVersion: helperVersion(),
+    uid: id.uid,
+    actingForUid: id.actingForUid,
+    via: id.via,
+    capabilities: caps,
+    kernel: release(),
+    pid: process.pid,
+    nativeInit: nativeInitPath() !== null,
+  };
+}

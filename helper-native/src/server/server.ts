@@ -1,0 +1,127 @@
+// `pidns helper`: line-delimited JSON on stdin/stdout (shared/helperProtocol.ts). Writes `hello` first,
+// then answers each request line with exactly one response; bad input of any kind (not JSON, not an
+// object, unknown op, wrong field types, over-long line, binary) gets an error reply and the helper keeps
+// serving. EOF or `shutdown` runs the shutdown hooks and ends the server.
+import { MAX_REQUEST_BYTES, type ErrorCode, type HelperMessage, type HelperOp, type HelperRequest } from '../../../shared/helperProtocol';
+import { HelperError } from '../helperError';
+import { DiscoveryStream } from './discovery';
+import { helloEvent, identity } from './hello';
+import { BoundedLineSplitter } from './lineInput';
+import { handlerFor, registerOp, runShutdownHooks, type LogLevel, type OpContext } from './ops';
+import { isKnownOp, requestIdOf, validateRequest } from './validate';
+
+export interface ServerOptions {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Where log lines go (default: stderr). */
+  logStream?: NodeJS.WritableStream;
+  procRoot?: string;
+}
+
+function errorReply(id: number | null, op: string | undefined, code: ErrorCode, message: string): HelperMessage {
+  const reply: HelperMessage = { type: 'response', id, ok: false, error: { code, message } };
+  if (op !== undefined) reply.op = op;
+  return reply;
+}
+
+/** Resolves with the exit code once the server is done (EOF or shutdown). */
+export function runHelperServer(opts: ServerOptions): Promise<number> {
+  return new Promise((resolve) => {
+    const who = identity();
+    let done = false;
+    const write = (msg: HelperMessage): void => {
+      if (!done) opts.output.write(JSON.stringify(msg) + '\n');
+    };
+    const logStream = opts.logStream ?? process.stderr;
+    const ctx: OpContext = {
+      send: write,
+      actingUid: who.actingForUid ?? who.uid,
+      log: (level: LogLevel, message: string) => logStream.write(`[${level}] ${message}\n`),
+    };
+    const stream = new DiscoveryStream(write, opts.procRoot);
+    registerBuiltins(stream, () => void finish());
+
+    const finish = async (): Promise<void> => {
+      if (done) return;
+      stream.unsubscribe();
+      await runShutdownHooks(ctx.log);
+      done = true;
+      opts.input.removeListener('data', onData);
+      resolve(0);
+    };
+
+    const splitter = new BoundedLineSplitter(MAX_REQUEST_BYTES, {
+      line: (text) => void handleLine(text, ctx, write),
+      tooLong: () => write(errorReply(null, undefined, 'too-large', `request line longer than ${MAX_REQUEST_BYTES} bytes, discarded`)),
+    });
+    const onData = (chunk: Buffer | string): void => splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    opts.input.on('data', onData);
+    opts.input.on('end', () => {
+      splitter.end();
+      void finish();
+    });
+    opts.input.on('error', () => void finish());
+    write(helloEvent(who));
+  });
+}
+
+function registerBuiltins(stream: DiscoveryStream, shutdown: () => void): void {
+  registerOp('snapshot', async () => stream.snapshot());
+  registerOp('subscribe', async (req) => {
+    stream.subscribe(req.intervalMs);
+    return { intervalMs: req.intervalMs };
+  });
+  registerOp('unsubscribe', async () => {
+    stream.unsubscribe();
+    return {};
+  });
+  registerOp('shutdown', async () => {
+    // Reply first, then tear down: the reply is the client's confirmation.
+    setImmediate(shutdown);
+    return {};
+  });
+}
+
+async function handleLine(text: string, ctx: OpContext, write: (m: HelperMessage) => void): Promise<void> {
+  if (text.trim() === '') return;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    write(errorReply(null, undefined, 'parse', 'request is not valid JSON'));
+    return;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    write(errorReply(null, undefined, 'parse', 'request must be a JSON object'));
+    return;
+  }
+  const obj = raw as Record<string, unknown>;
+  const id = requestIdOf(obj);
+  const op = isKnownOp(obj.op) ? obj.op : undefined;
+  let req: HelperRequest;
+  try {
+    req = validateRequest(obj);
+  } catch (err) {
+    const e = err instanceof HelperError ? err : new HelperError('bad-request', String(err));
+    write(errorReply(id, op, e.code, e.message));
+    return;
+  }
+  await dispatch(req, ctx, write);
+}
+
+async function dispatch(req: HelperRequest, ctx: OpContext, write: (m: HelperMessage) => void): Promise<void> {
+  const handler = handlerFor(req.op as HelperOp);
+  if (handler === undefined) {
+    write(errorReply(req.id, req.op, 'unsupported', `op '${req.op}' is not available in this helper`));
+    return;
+  }
+  try {
+    const result = await handler(req, ctx);
+    write({ type: 'response', id: req.id, op: req.op, ok: true, result } as HelperMessage);
+  } catch (err) {
+    const code: ErrorCode = err instanceof HelperError ? err.code : 'failed';
+    const message = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof HelperError)) ctx.log('error', `${req.op} failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+    write(errorReply(req.id, req.op, code, message));
+  }
+}
