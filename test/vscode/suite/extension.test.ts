@@ -1,0 +1,184 @@
+// Runs inside a real extension host (code-server here; desktop VS Code through runElectron.ts): the
+// commands are registered, the tree matches the kernel for a chain created through the command and the
+// helper, tooltips and the editor hover carry the per-level PIDs, and destroy leaves nothing behind.
+// PIDNS_EXPECT_PRIVILEGE (root | pkexec | sudo | unprivileged) makes the privilege the helper reached part
+// of the test: the non-root run must have climbed to root through pkexec.
+import assert from 'node:assert/strict';
+import { readFileSync, readlinkSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { PidnsExplorerApi } from '../../../extension/extension';
+import type { ChainInfo } from '../../../shared/helperProtocol';
+
+const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
+
+/** NSpid of a live process, from procfs (world-readable, unlike /proc/PID/ns of another user's process). */
+function nspidOf(pid: number): number[] | undefined {
+  try {
+    const m = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? m[1].trim().split(/\s+/).map(Number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function mountinfo(): string {
+  return readFileSync('/proc/self/mountinfo', 'utf8');
+}
+
+async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+suite('PID Namespace Explorer in a real extension host', () => {
+  let api: PidnsExplorerApi;
+  let chain: ChainInfo | undefined;
+  let mountsBefore = '';
+
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<PidnsExplorerApi>(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is loaded`);
+    api = await ext.activate();
+    await api.session.ensureStarted();
+    mountsBefore = mountinfo();
+  });
+
+  suiteTeardown(async () => {
+    // Whatever happened above, leave no chain behind.
+    if (api) await vscode.commands.executeCommand('pidnsExplorer.destroyCreated', { force: true });
+  });
+
+  test('every contributed command is registered', async () => {
+    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.commands as Array<{ command: string; category: string }>) ?? [];
+    assert.ok(contributed.length >= 10, 'manifest lists the commands');
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const c of contributed) {
+      assert.equal(c.category, 'PID Namespaces');
+      assert.ok(registered.has(c.command), `${c.command} is registered`);
+    }
+  });
+
+  test('the helper reached the expected privilege and sees our own namespace as the root', async () => {
+    const expected = process.env.PIDNS_EXPECT_PRIVILEGE;
+    assert.ok(expected, 'PIDNS_EXPECT_PRIVILEGE is set by the test runner');
+    assert.equal(api.session.privilege, expected);
+    const snap = await api.session.refresh();
+    const selfNs = nspidOf(process.pid);
+    assert.ok(selfNs, 'own NSpid readable');
+    const root = api.tree.getChildren();
+    assert.equal(root.length, 1);
+    const item = api.tree.getTreeItem(root[0]);
+    assert.equal(item.label, `pid:[${snap.self.nsInode}]`);
+    assert.match(String(item.description), /^level 0 · /);
+    // Our own extension host is one of the root's processes, with the same PID the kernel gives it.
+    const view = api.tree.currentView();
+    assert.equal(view?.process(process.pid)?.pid, process.pid);
+  });
+
+  test('create through the command: the tree nests the chain exactly as the kernel does', async () => {
+    chain = await vscode.commands.executeCommand<ChainInfo>('pidnsExplorer.createNested', { depth: 3, mountProc: true });
+    assert.ok(chain, 'create returned the chain');
+    assert.equal(chain.levels.length, 3);
+    const c = chain;
+    // Kernel side: level k's init has k+1 NSpid entries ending in 1; the leaf has depth+1 entries.
+    for (const l of c.levels) {
+      const nspid = nspidOf(l.init);
+      assert.ok(nspid, `init of level ${l.level} is alive`);
+      assert.equal(nspid.length, l.level + 1);
+      assert.equal(nspid[nspid.length - 1], 1);
+    }
+    const leafNspid = nspidOf(c.leaf);
+    assert.ok(leafNspid && leafNspid.length === c.depth + 1, `leaf NSpid ${leafNspid}`);
+
+    // Tree side: walk from the root through child namespaces; each level's node is the chain's namespace.
+    await api.session.refresh();
+    let node = api.tree.getChildren()[0];
+    for (const l of c.levels) {
+      const kids = api.tree.getChildren(node).filter((k) => k.kind === 'namespace');
+      const next = kids.find((k) => api.tree.getTreeItem(k).label === `pid:[${l.ns}]`);
+      assert.ok(next, `level ${l.level} pid:[${l.ns}] is a child of the level above in the tree`);
+      const item = api.tree.getTreeItem(next);
+      assert.match(String(item.description), new RegExp(`^level ${l.level} · `));
+      assert.equal(item.contextValue, 'namespace-created');
+      assert.equal(api.tree.getParent(next), node, 'getParent mirrors getChildren');
+      node = next;
+    }
+    // The leaf namespace lists the leaf process with its own-namespace PID and host PID.
+    const procs = api.tree.getChildren(node).filter((k) => k.kind === 'process');
+    const leaf = procs.find((k) => k.kind === 'process' && k.pid === c.leaf);
+    assert.ok(leaf, 'leaf process listed under the innermost namespace');
+    const leafItem = api.tree.getTreeItem(leaf);
+    assert.match(String(leafItem.label), new RegExp(` ${leafNspid[leafNspid.length - 1]}$`));
+    assert.equal(leafItem.description, `host ${c.leaf}`);
+    // The kernel's own name for the leaf's namespace: root may always read it; a non-root host may not
+    // (the leaf was started by the root helper), and then NSpid above is the kernel's word.
+    let link: string | undefined;
+    try {
+      link = readlinkSync(`/proc/${c.leaf}/ns/pid`);
+    } catch (e) {
+      if (process.getuid?.() === 0) throw e;
+    }
+    if (link !== undefined) assert.equal(link, `pid:[${c.levels[c.depth - 1].ns}]`);
+  });
+
+  test('the leaf\'s tooltip is a table of its PID at every level, as /proc says', async () => {
+    assert.ok(chain, 'chain from the previous test');
+    const view = api.tree.currentView();
+    const p = view?.process(chain.leaf);
+    assert.ok(p);
+    const node = api.tree.processNode(p);
+    assert.ok(node);
+    const tip = api.tree.getTreeItem(node).tooltip as vscode.MarkdownString;
+    const nspid = nspidOf(chain.leaf);
+    assert.ok(nspid);
+    nspid.forEach((pid, level) => {
+      const ns = level === 0 ? view?.snapshot.self.nsInode : chain?.levels[level - 1].ns;
+      assert.ok(tip.value.includes(`| ${level} | pid:[${ns}] | ${pid} |`), `row for level ${level} in:\n${tip.value}`);
+    });
+    assert.match(tip.value, /PPID \d+ · uid \d+ · state /);
+  });
+
+  test('an editor hover on a live PID shows its PIDs at every level and reveals it in the tree', async () => {
+    assert.ok(chain);
+    const doc = await vscode.workspace.openTextDocument({ content: `leaf started as pid ${chain.leaf} ok\n` });
+    const col = doc.getText().indexOf(String(chain.leaf)) + 1;
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, col));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    const nspid = nspidOf(chain.leaf) ?? [];
+    for (const [level, pid] of nspid.entries()) assert.match(text, new RegExp(`\\| ${level} \\| pid:\\[\\d+\\] \\| ${pid} \\|`));
+    assert.match(text, /command:pidnsExplorer\.revealInTree/);
+    const p = api.tree.currentView()?.process(chain.leaf);
+    assert.equal(await vscode.commands.executeCommand('pidnsExplorer.revealInTree', chain.leaf, p?.startTime), true);
+    const selected = api.treeView.selection[0];
+    assert.equal(selected?.kind === 'process' && selected.pid, chain.leaf);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('destroy leaves nothing behind: no process, no namespace, no mount, no chain', async () => {
+    assert.ok(chain);
+    const c = chain;
+    const destroyed = await vscode.commands.executeCommand<string[]>('pidnsExplorer.destroyCreated', { force: true });
+    assert.deepEqual(destroyed, [c.chainId]);
+    chain = undefined;
+    await eventually('chain processes to exit', () => [c.leaf, ...c.levels.map((l) => l.init)].every((pid) => nspidOf(pid) === undefined) || undefined);
+    const snap = await api.session.refresh();
+    const gone = new Set(c.levels.map((l) => l.ns));
+    assert.deepEqual(snap.namespaces.filter((n) => gone.has(n.inode)).map((n) => n.inode), []);
+    assert.deepEqual((await api.session.request('chains', {})).chains, []);
+    assert.equal(mountinfo(), mountsBefore, 'host mount table unchanged');
+    const rootKids = api.tree.getChildren(api.tree.getChildren()[0]).filter((k) => k.kind === 'namespace' && gone.has(Number(k.key.split(':')[1])));
+    assert.deepEqual(rootKids, []);
+  });
+
+  test('copy snapshot puts the model on the clipboard as JSON', async () => {
+    const json = await vscode.commands.executeCommand<string>('pidnsExplorer.copySnapshot');
+    const parsed = JSON.parse(json) as { namespaces: unknown[]; processes: unknown[] };
+    assert.ok(parsed.namespaces.length >= 1 && parsed.processes.length >= 1);
+    assert.equal(await vscode.env.clipboard.readText(), json);
+  });
+});
