@@ -1,0 +1,139 @@
+// The one module of message types between the extension host and the namespace-graph webview.
+// Both sides import it, so a renamed field breaks the build on both sides at once.
+//
+// Flow: the webview posts `ready` once its script runs (also after every hide/show, because VS Code
+// throws the DOM away); the host answers with `config` and a full `snapshot`, then sends a `diff`
+// for each change. Everything the webview wants done (reveal, terminal, signals) goes back as a
+// request that the HOST carries out: the webview itself has no privileges and no Node APIs.
+
+import type { Snapshot, SnapshotDiff } from './core/types';
+
+/** Bumped on an incompatible change; the webview shows an error instead of misreading messages. */
+export const WEBVIEW_PROTOCOL_VERSION = 1;
+
+/** Stable key of a namespace across one lifetime: nsfs device and inode. */
+export interface NsRef {
+  dev: number;
+  inode: number;
+}
+
+/** Stable key of a process: a PID alone is reused, (pid, startTime) is not. */
+export interface ProcRef {
+  /** Caller-level (host) PID. */
+  pid: number;
+  startTime: number;
+}
+
+// ---------------------------------------------------------------- host → webview
+
+/** Theme-independent settings; colours come from the --vscode-* CSS variables, never from here. */
+export interface GraphConfig {
+  /** A namespace with more member processes than this starts collapsed to a count and a search box. */
+  collapseAbove: number;
+  /** Most rows an expanded or searched card draws; the rest is summarised as "and N more". */
+  maxRowsPerCard: number;
+  /** Respect the user's reduced-motion preference even if the OS setting is not passed through. */
+  animate: boolean;
+}
+
+export const DEFAULT_GRAPH_CONFIG: GraphConfig = { collapseAbove: 40, maxRowsPerCard: 500, animate: true };
+
+export interface ConfigMessage {
+  type: 'config';
+  protocol: number;
+  config: GraphConfig;
+}
+
+/** Full replacement of the model (first snapshot, helper restart, or after the view was hidden). */
+export interface SnapshotMessage {
+  type: 'snapshot';
+  snapshot: Snapshot;
+}
+
+/** Incremental update on top of the last snapshot/diff the webview received. */
+export interface DiffMessage {
+  type: 'diff';
+  diff: SnapshotDiff;
+}
+
+/** Select a node and scroll it into view (the tree sidebar's "Show in Graph"). */
+export interface RevealMessage {
+  type: 'reveal';
+  target: GraphTarget;
+}
+
+/** The host could not reach the helper, or lost it: shown as a banner over the graph. */
+export interface StatusMessage {
+  type: 'status';
+  /** null clears the banner. */
+  message: string | null;
+  severity: 'info' | 'warning' | 'error';
+}
+
+export type HostToWebview = ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage;
+
+// ---------------------------------------------------------------- webview → host
+
+export type GraphTarget = { kind: 'namespace'; ns: NsRef } | { kind: 'process'; proc: ProcRef };
+
+export interface ReadyMessage {
+  type: 'ready';
+  protocol: number;
+}
+
+/** Click on a card or a process row: the host reveals the same item in the tree sidebar. */
+export interface RevealInTreeMessage {
+  type: 'revealInTree';
+  target: GraphTarget;
+}
+
+/** Open an integrated terminal whose shell runs inside this namespace (the host asks the helper). */
+export interface OpenTerminalMessage {
+  type: 'openTerminal';
+  ns: NsRef;
+}
+
+/** Kill the namespace's PID 1, which takes down every process in it; the host asks for confirmation. */
+export interface KillInitMessage {
+  type: 'killInit';
+  ns: NsRef;
+}
+
+/** Send a signal to one process; the host asks which signal when `signal` is absent. */
+export interface SendSignalMessage {
+  type: 'sendSignal';
+  proc: ProcRef;
+  signal?: string;
+}
+
+export interface LogMessage {
+  type: 'log';
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type WebviewToHost = ReadyMessage | RevealInTreeMessage | OpenTerminalMessage | KillInitMessage | SendSignalMessage | LogMessage;
+
+/** Narrow an unknown value that arrived through postMessage to a webview→host message; malformed input is dropped. */
+export function isWebviewToHost(value: unknown): value is WebviewToHost {
+  if (typeof value !== 'object' || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return ['ready', 'revealInTree', 'openTerminal', 'killInit', 'sendSignal', 'log'].includes(type as string);
+}
+
+/** Narrow an unknown value that arrived through postMessage to a host→webview message. */
+export function isHostToWebview(value: unknown): value is HostToWebview {
+  if (typeof value !== 'object' || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return ['config', 'snapshot', 'diff', 'reveal', 'status'].includes(type as string);
+}
+
+/** Map key of a namespace: inode numbers alone are reused, the (dev, inode) pair is what the kernel compares. */
+export function nsKey(ref: NsRef): string {
+  return `${ref.dev}:${ref.inode}`;
+}
+
+/** Map key of a process. */
+export function procKey(ref: ProcRef): string {
+  return `${ref.pid}:${ref.startTime}`;
+}

@@ -1,0 +1,176 @@
+// One namespace card: header (`pid:[inode]`, level, init command, process count), then its member
+// processes as rows with one PID column per level from the root down to the namespace's own, so that
+// a process's NSpid reads across (the seed's leaf: host 5 4 3 2 1). Large namespaces are collapsed to
+// a count and a search box. Text goes in with textContent only: comm is chosen by whoever runs the
+// process and must never be parsed as HTML.
+
+import { select } from 'd3-selection';
+import type { ProcessInfo } from '../shared/core/types';
+import { procKey, type GraphConfig } from '../shared/webviewProtocol';
+import type { GraphModel } from './model';
+import type { CardShape } from './geometry';
+
+/** The user's choices about cards, persisted with setState. */
+export interface CardUi {
+  /** Explicit expand (true) / collapse (false); absent = by size. */
+  expanded: Map<string, boolean>;
+  /** Search text of collapsed cards. */
+  filters: Map<string, string>;
+}
+
+export interface CardRows extends CardShape {
+  list: ProcessInfo[];
+}
+
+/** What a card draws, from the model and the user's choices. */
+export function cardRows(model: GraphModel, key: string, ui: CardUi, config: GraphConfig): CardRows {
+  const ns = model.namespaces.get(key);
+  const members = [...(model.members.get(key)?.values() ?? [])];
+  const collapsed = !(ui.expanded.get(key) ?? members.length <= config.collapseAbove);
+  const filter = (ui.filters.get(key) ?? '').trim().toLowerCase();
+  let list = collapsed ? (filter ? members.filter((p) => matches(p, filter)) : []) : members;
+  list.sort((a, b) => ownPid(a) - ownPid(b));
+  list = list.slice(0, config.maxRowsPerCard);
+  return { level: ns?.level ?? 0, collapsed, rows: list.length, hiddenRows: members.length - list.length, list };
+}
+
+function matches(p: ProcessInfo, filter: string): boolean {
+  return p.comm.toLowerCase().includes(filter) || p.nspid.some((n) => String(n) === filter);
+}
+
+function ownPid(p: ProcessInfo): number {
+  return p.nspid[p.nspid.length - 1] ?? p.pid;
+}
+
+export function nsTitle(ns: { inode: number }): string {
+  return `pid:[${ns.inode}]`;
+}
+
+export function processLabel(p: ProcessInfo): string {
+  return `${p.comm}, PID ${ownPid(p)} in its own namespace, PIDs by level from the root: ${p.nspid.join(' ')}`;
+}
+
+/** Build the static skeleton of a card once; updateCard fills it. */
+export function createCard(key: string): HTMLElement {
+  const card = el('div', 'card');
+  card.dataset.key = key;
+  card.setAttribute('role', 'treeitem');
+  card.tabIndex = -1;
+  const head = el('div', 'card-head');
+  head.append(el('span', 'title'), el('span', 'meta'));
+  const collapsedBox = el('div', 'collapsed-box');
+  collapsedBox.append(el('span', 'count'), el('vscode-textfield', 'filter'));
+  const toggle = el('vscode-button', 'toggle');
+  toggle.setAttribute('secondary', '');
+  head.append(toggle);
+  card.append(head, collapsedBox, el('div', 'colhead'), el('div', 'rows'), el('div', 'more'), el('div', 'seen'));
+  const filter = collapsedBox.querySelector('.filter') as HTMLElement;
+  filter.setAttribute('placeholder', 'Search name or PID');
+  filter.setAttribute('aria-label', 'Search the processes of this namespace');
+  return card;
+}
+
+export function updateCard(card: HTMLElement, model: GraphModel, key: string, rows: CardRows, animate: boolean): void {
+  const ns = model.namespaces.get(key);
+  if (!ns) return;
+  const count = model.memberCount(key);
+  const init = model.initComm(ns);
+  const metaText = `level ${ns.level} · init ${init ?? (ns.init === null ? 'none' : String(ns.init))} · ${count} process${count === 1 ? '' : 'es'}`;
+  setText(card.querySelector('.title'), nsTitle(ns));
+  setText(card.querySelector('.meta'), metaText);
+  card.classList.toggle('hidden-ns', ns.hidden === true);
+  card.classList.toggle('collapsed', rows.collapsed);
+  card.classList.toggle('self', key === model.selfKey);
+  card.style.setProperty('--cols', String(ns.level + 1));
+  card.setAttribute('aria-level', String(ns.level + 1));
+  card.setAttribute('aria-label', `PID namespace ${nsTitle(ns)}, ${metaText}${ns.hidden ? ', no member processes' : ''}`);
+  card.dataset.vscodeContext = JSON.stringify({ webviewSection: 'namespace', nsInode: ns.inode, nsDev: ns.dev, preventDefaultContextMenuItems: true });
+  const toggle = card.querySelector('.toggle') as HTMLElement;
+  // A handful of rows need no collapsing; a collapsed card always offers to expand.
+  toggle.hidden = !rows.collapsed && count <= 5;
+  setText(toggle, rows.collapsed ? 'Expand' : 'Collapse');
+  toggle.setAttribute('aria-label', `${rows.collapsed ? 'Expand' : 'Collapse'} the process list of ${nsTitle(ns)}`);
+  setText(card.querySelector('.count'), rows.rows > 0 ? `${rows.rows} of ${count} shown` : `${count} hidden`);
+  setText(card.querySelector('.more'), rows.hiddenRows > 0 && !rows.collapsed ? `… and ${rows.hiddenRows} more` : '');
+  updateColumnHeads(card.querySelector('.colhead') as HTMLElement, model, key, rows.rows > 0);
+  updateRows(card.querySelector('.rows') as HTMLElement, rows.list, animate);
+}
+
+function updateColumnHeads(head: HTMLElement, model: GraphModel, key: string, shown: boolean): void {
+  head.hidden = !shown;
+  const chain = model.chain(key);
+  const want = chain.length + 1;
+  if (head.childElementCount === want) return;
+  head.replaceChildren();
+  chain.forEach((k, level) => {
+    const cell = el('span', `c c${level}`);
+    cell.textContent = `L${level}`;
+    const ns = model.namespaces.get(k);
+    cell.title = ns ? `PID as seen from ${nsTitle(ns)} (level ${level})` : `level ${level}`;
+    head.append(cell);
+  });
+  const comm = el('span', 'comm');
+  comm.textContent = 'command';
+  head.append(comm);
+}
+
+function updateRows(container: HTMLElement, list: ProcessInfo[], animate: boolean): void {
+  select(container)
+    .selectAll<HTMLElement, ProcessInfo>('div.row')
+    // Every row was created by this join, so its bound datum is a ProcessInfo.
+    .data(list, (d) => procKey(d))
+    .join(
+      (enter) => enter.append((d) => createRow(d, animate)),
+      (update) => update.each(function (d) {
+        refreshRow(this, d);
+      }),
+      (exit) => (animate ? fadeOut(exit.nodes()) : exit.remove()),
+    )
+    .order();
+}
+
+/** Vanished rows fade out (graph.css) and leave the DOM afterwards, unless a join brought them back. */
+export function fadeOut(nodes: Element[]): void {
+  for (const node of nodes) {
+    if (node.classList.contains('exit')) continue;
+    node.classList.add('exit');
+    node.classList.remove('enter');
+    setTimeout(() => {
+      if (node.classList.contains('exit')) node.remove();
+    }, 300);
+  }
+}
+
+function createRow(p: ProcessInfo, animate: boolean): HTMLElement {
+  const row = el('div', animate ? 'row enter' : 'row');
+  row.dataset.key = procKey(p);
+  row.tabIndex = -1;
+  p.nspid.forEach((pid, level) => {
+    const cell = el('span', `c c${level}`);
+    cell.textContent = String(pid);
+    row.append(cell);
+  });
+  row.append(el('span', 'comm'));
+  refreshRow(row, p);
+  return row;
+}
+
+/** comm and state change in place (exec, stop); the PIDs of one process never do. */
+function refreshRow(row: HTMLElement, p: ProcessInfo): void {
+  row.classList.remove('exit');
+  setText(row.lastElementChild, p.comm);
+  row.classList.toggle('zombie', p.state === 'Z');
+  row.classList.toggle('stopped', p.state === 'T' || p.state === 't');
+  row.setAttribute('aria-label', processLabel(p));
+  row.dataset.vscodeContext = JSON.stringify({ webviewSection: 'process', pid: p.pid, startTime: p.startTime, preventDefaultContextMenuItems: true });
+}
+
+function setText(node: Element | null, text: string): void {
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
+function el(tag: string, className: string): HTMLElement {
+  const e = document.createElement(tag);
+  e.className = className;
+  return e;
+}

@@ -1,0 +1,326 @@
+// The graph: namespace cards placed by the tree layout inside one zoomable "world" element, edges in an
+// SVG layer beneath them. A diff that leaves the namespaces alone redraws only the touched cards and
+// moves the ones whose row shifted; only a change of namespaces lays the tree out again.
+
+import { select } from 'd3-selection';
+import { linkVertical } from 'd3-shape';
+import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import type { Snapshot, SnapshotDiff } from '../shared/core/types';
+import { DEFAULT_GRAPH_CONFIG, nsKey, procKey, type GraphConfig, type GraphTarget, type WebviewToHost } from '../shared/webviewProtocol';
+import { GraphModel } from './model';
+import { TreeLayout } from './layout';
+import { cardHeight } from './geometry';
+import { cardRows, createCard, fadeOut, updateCard, type CardRows, type CardUi } from './cards';
+import { Hover } from './hover';
+import { handleKey } from './keyboard';
+import { renderDetails } from './details';
+import { readState, toPersisted, type StateStore } from './persisted';
+
+export interface GraphDom {
+  viewport: HTMLElement;
+  world: HTMLElement;
+  edges: SVGSVGElement;
+  tooltip: HTMLElement;
+  details: HTMLElement;
+  banner: HTMLElement;
+}
+
+export class GraphView {
+  readonly model = new GraphModel();
+  readonly layout = new TreeLayout();
+  private readonly ui: CardUi = { expanded: new Map(), filters: new Map() };
+  private readonly cards = new Map<string, HTMLElement>();
+  private readonly rows = new Map<string, CardRows>();
+  private config: GraphConfig = DEFAULT_GRAPH_CONFIG;
+  private selected: GraphTarget | null = null;
+  private focused: string | undefined;
+  private transform: ZoomTransform = zoomIdentity;
+  private hadTransform = false;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly zoom: ZoomBehavior<HTMLElement, unknown>;
+  private readonly hover: Hover;
+  private loaded = false;
+
+  constructor(
+    private readonly dom: GraphDom,
+    private readonly store: StateStore,
+    private readonly post: (m: WebviewToHost) => void,
+  ) {
+    const saved = readState(store);
+    saved.expanded.forEach(([k, v]) => this.ui.expanded.set(k, v));
+    saved.filters.forEach(([k, v]) => this.ui.filters.set(k, v));
+    this.selected = saved.selected;
+    this.hover = new Hover({ model: this.model, world: dom.world, tooltip: dom.tooltip, card: (k) => this.cards.get(k) });
+    this.zoom = zoom<HTMLElement, unknown>()
+      .scaleExtent([0.02, 4])
+      // Let the search boxes and buttons inside cards get their own clicks and drags.
+      .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button') && !(ev as MouseEvent).button)
+      .on('zoom', (ev: { transform: ZoomTransform }) => this.onZoom(ev.transform));
+    select(dom.viewport).call(this.zoom).on('dblclick.zoom', null);
+    if (saved.transform) {
+      this.hadTransform = true;
+      const t = saved.transform;
+      select(dom.viewport).call(this.zoom.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
+    }
+    this.wireEvents();
+  }
+
+  setConfig(config: GraphConfig): void {
+    this.config = config;
+    if (this.loaded) this.render(true, new Set(this.model.namespaces.keys()));
+  }
+
+  setSnapshot(snapshot: Snapshot): void {
+    this.model.load(snapshot);
+    this.render(true, new Set(this.model.namespaces.keys()));
+    if (!this.loaded && !this.hadTransform) this.fit();
+    this.loaded = true;
+  }
+
+  applyDiff(diff: SnapshotDiff): void {
+    if (!this.loaded) return;
+    const change = this.model.apply(diff);
+    this.render(change.structureChanged, change.structureChanged ? new Set(this.model.namespaces.keys()) : change.touched);
+  }
+
+  setBanner(message: string | null, severity: string): void {
+    this.dom.banner.hidden = message === null;
+    this.dom.banner.textContent = message ?? '';
+    this.dom.banner.dataset.severity = severity;
+  }
+
+  reveal(target: GraphTarget): void {
+    this.selected = target;
+    let key = target.kind === 'namespace' ? nsKey(target.ns) : undefined;
+    if (target.kind === 'process') {
+      const p = this.model.processes.get(procKey(target.proc));
+      key = p && nsKey({ dev: p.nsDev, inode: p.ns });
+      // A process hidden in a collapsed card is brought out by searching for its PID there.
+      if (p && key && this.rows.get(key)?.collapsed) this.ui.filters.set(key, String(p.pid));
+    }
+    if (key) this.render(false, new Set([key]));
+    else this.applySelection();
+    if (key) this.centerOn(key);
+    this.saveSoon();
+  }
+
+  fit(): void {
+    const b = this.layout.bounds();
+    const vw = this.dom.viewport.clientWidth || 800;
+    const vh = this.dom.viewport.clientHeight || 600;
+    const margin = 24;
+    const k = Math.min(1.25, (vw - 2 * margin) / (b.x1 - b.x0), (vh - 2 * margin) / (b.y1 - b.y0));
+    const t = zoomIdentity.translate((vw - k * (b.x1 + b.x0)) / 2, margin - k * b.y0).scale(k);
+    select(this.dom.viewport).call(this.zoom.transform, t);
+  }
+
+  /** Redraw: lay out the tree again only when `structure`, otherwise just the touched cards. */
+  private render(structure: boolean, touched: Set<string>): void {
+    if (structure) this.syncCards();
+    for (const key of touched) {
+      const card = this.cards.get(key);
+      if (!card) continue;
+      const rows = cardRows(this.model, key, this.ui, this.config);
+      this.rows.set(key, rows);
+      updateCard(card, this.model, key, rows, this.config.animate && this.loaded);
+      this.restoreFilter(card, key);
+    }
+    if (structure) this.layout.layoutStructure(this.model);
+    const moved = this.layout.placeRows((key) => {
+      const r = this.rows.get(key);
+      return r ? cardHeight(r) : 0;
+    });
+    for (const key of moved) this.placeCard(key);
+    if (moved.size > 0 || structure) this.drawEdges();
+    this.applySelection();
+  }
+
+  /** A recreated card (after hide/show) gets back the search text the user typed. */
+  private restoreFilter(card: HTMLElement, key: string): void {
+    const field = card.querySelector<HTMLElement & { value: string }>('.filter');
+    const want = this.ui.filters.get(key) ?? '';
+    if (field && field.value !== want) field.value = want;
+  }
+
+  private syncCards(): void {
+    for (const [key, card] of this.cards) {
+      if (this.model.namespaces.has(key)) continue;
+      this.cards.delete(key);
+      this.rows.delete(key);
+      if (this.config.animate) fadeOut([card]);
+      else card.remove();
+    }
+    for (const key of this.model.namespaces.keys()) {
+      if (this.cards.has(key)) continue;
+      const card = createCard(key);
+      if (this.loaded && this.config.animate) card.classList.add('enter');
+      this.cards.set(key, card);
+      this.dom.world.append(card);
+    }
+    if (this.focused === undefined || !this.cards.has(this.focused)) this.setRoving(this.model.roots[0]);
+  }
+
+  private placeCard(key: string): void {
+    const card = this.cards.get(key);
+    const p = this.layout.places.get(key);
+    if (!card || !p) return;
+    card.style.transform = `translate(${p.x}px, ${p.y}px)`;
+    card.style.width = `${p.w}px`;
+    card.style.height = `${p.h}px`;
+  }
+
+  private drawEdges(): void {
+    const link = linkVertical<unknown, [number, number]>();
+    const edges: { key: string; d: string }[] = [];
+    for (const [key, p] of this.layout.places) {
+      const parent = this.model.parentKey(key);
+      const pp = parent && this.layout.places.get(parent);
+      if (!pp) continue;
+      edges.push({ key, d: link({ source: [pp.x + pp.w / 2, pp.y + pp.h], target: [p.x + p.w / 2, p.y] }) ?? '' });
+    }
+    select(this.dom.edges)
+      .selectAll<SVGPathElement, { key: string; d: string }>('path')
+      .data(edges, (d) => d.key)
+      .join('path')
+      .attr('class', 'edge')
+      .attr('d', (d) => d.d);
+  }
+
+  private applySelection(): void {
+    this.dom.world.querySelectorAll('.selected').forEach((e) => e.classList.remove('selected'));
+    const s = this.selected;
+    if (s?.kind === 'namespace') this.cards.get(nsKey(s.ns))?.classList.add('selected');
+    if (s?.kind === 'process') {
+      const p = this.model.processes.get(procKey(s.proc));
+      const card = p && this.cards.get(nsKey({ dev: p.nsDev, inode: p.ns }));
+      card?.querySelector(`.row[data-key="${procKey(s.proc)}"]`)?.classList.add('selected');
+    }
+    renderDetails(this.dom.details, this.model, s, this.post);
+  }
+
+  private select(target: GraphTarget): void {
+    this.selected = target;
+    this.applySelection();
+    this.post({ type: 'revealInTree', target });
+    this.saveSoon();
+  }
+
+  private selectNamespace(key: string): void {
+    const ns = this.model.namespaces.get(key);
+    if (ns) this.select({ kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } });
+  }
+
+  private selectProcess(key: string): void {
+    const p = this.model.processes.get(key);
+    if (p) this.select({ kind: 'process', proc: { pid: p.pid, startTime: p.startTime } });
+  }
+
+  private toggle(key: string): void {
+    const rows = this.rows.get(key);
+    if (!rows) return;
+    this.ui.expanded.set(key, rows.collapsed);
+    this.render(false, new Set([key]));
+    this.saveSoon();
+  }
+
+  private setRoving(key: string | undefined): void {
+    if (this.focused) this.cards.get(this.focused)?.setAttribute('tabindex', '-1');
+    this.focused = key;
+    if (key) this.cards.get(key)?.setAttribute('tabindex', '0');
+  }
+
+  private focusCard(key: string): void {
+    this.setRoving(key);
+    this.cards.get(key)?.focus({ preventScroll: true });
+    if (!this.isInView(key)) this.centerOn(key);
+  }
+
+  private isInView(key: string): boolean {
+    const p = this.layout.places.get(key);
+    if (!p) return true;
+    const t = this.transform;
+    const [x0, y0] = t.apply([p.x, p.y]);
+    const [x1, y1] = t.apply([p.x + p.w, p.y + Math.min(p.h, 80)]);
+    return x0 >= 0 && y0 >= 0 && x1 <= this.dom.viewport.clientWidth && y1 <= this.dom.viewport.clientHeight;
+  }
+
+  private centerOn(key: string): void {
+    const p = this.layout.places.get(key);
+    if (!p) return;
+    this.zoom.translateTo(select(this.dom.viewport), p.x + p.w / 2, p.y + Math.min(p.h, 200) / 2);
+  }
+
+  private onZoom(t: ZoomTransform): void {
+    this.transform = t;
+    this.dom.world.style.transform = `translate(${t.x}px, ${t.y}px) scale(${t.k})`;
+    this.hover.clear();
+    this.saveSoon();
+  }
+
+  private saveSoon(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      const t = this.transform;
+      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected));
+    }, 150);
+  }
+
+  private wireEvents(): void {
+    const { world, viewport } = this.dom;
+    world.addEventListener('click', (ev) => this.onClick(ev));
+    world.addEventListener('input', (ev) => this.onFilter(ev));
+    world.addEventListener('pointerover', (ev) => this.onPointer(ev));
+    world.addEventListener('pointerleave', () => this.hover.clear());
+    world.addEventListener('focusin', (ev) => {
+      const key = (ev.target as HTMLElement).closest<HTMLElement>('.card')?.dataset.key;
+      if (key && (ev.target as HTMLElement).classList.contains('card')) this.setRoving(key);
+    });
+    viewport.addEventListener('keydown', (ev) =>
+      handleKey(
+        {
+          model: this.model,
+          layout: this.layout,
+          card: (k) => this.cards.get(k),
+          focusCard: (k) => this.focusCard(k),
+          selectNamespace: (k) => this.selectNamespace(k),
+          selectProcess: (k) => this.selectProcess(k),
+          toggle: (k) => this.toggle(k),
+          fit: () => this.fit(),
+        },
+        ev,
+      ),
+    );
+  }
+
+  private onClick(ev: MouseEvent): void {
+    const target = ev.target as HTMLElement;
+    const card = target.closest<HTMLElement>('.card');
+    const key = card?.dataset.key;
+    if (!key || target.closest('vscode-textfield')) return;
+    if (target.closest('.toggle')) return this.toggle(key);
+    const row = target.closest<HTMLElement>('.row');
+    if (row?.dataset.key) this.selectProcess(row.dataset.key);
+    else this.selectNamespace(key);
+    this.setRoving(key);
+  }
+
+  private onFilter(ev: Event): void {
+    const field = ev.target as HTMLElement & { value?: string };
+    const key = field.closest<HTMLElement>('.card')?.dataset.key;
+    if (!key || !field.classList.contains('filter')) return;
+    this.ui.filters.set(key, field.value ?? '');
+    this.render(false, new Set([key]));
+    this.saveSoon();
+  }
+
+  private onPointer(ev: PointerEvent): void {
+    const target = ev.target as HTMLElement;
+    const at = { x: ev.clientX, y: ev.clientY };
+    const row = target.closest<HTMLElement>('.row');
+    const p = row?.dataset.key ? this.model.processes.get(row.dataset.key) : undefined;
+    if (row && p) return this.hover.showProcess(p, row, at);
+    const key = target.closest<HTMLElement>('.card')?.dataset.key;
+    if (key) this.hover.showNamespace(key, at);
+    else this.hover.clear();
+  }
+}

@@ -1,0 +1,62 @@
+// Entry of the graph webview (bundled to dist/webview.js as a browser IIFE). Builds the page from
+// the skeleton the host's HTML provides, talks to the host only through the typed messages of
+// shared/webviewProtocol.ts, and reports its own errors to the host's log.
+
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { isHostToWebview, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type WebviewToHost } from '../shared/webviewProtocol';
+import { GraphView } from './graphView';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+function byId<T extends Element = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`graph page lacks #${id}`);
+  return e as unknown as T;
+}
+
+function start(): void {
+  const vscode = acquireVsCodeApi();
+  const post = (m: WebviewToHost): void => vscode.postMessage(m);
+  const view = new GraphView(
+    { viewport: byId('viewport'), world: byId('world'), edges: byId<SVGSVGElement>('edges'), tooltip: byId('tooltip'), details: byId('details'), banner: byId('banner') },
+    vscode,
+    post,
+  );
+  byId('fit').addEventListener('click', () => view.fit());
+  window.addEventListener('message', (ev: MessageEvent) => {
+    if (!isHostToWebview(ev.data)) return;
+    try {
+      dispatch(view, ev.data);
+    } catch (err) {
+      post({ type: 'log', level: 'error', message: `graph: ${(err as Error).stack ?? String(err)}` });
+    }
+  });
+  window.addEventListener('error', (ev) => post({ type: 'log', level: 'error', message: `graph: ${ev.message}` }));
+  post({ type: 'ready', protocol: WEBVIEW_PROTOCOL_VERSION });
+}
+
+function dispatch(view: GraphView, m: HostToWebview): void {
+  switch (m.type) {
+    case 'config':
+      if (m.protocol !== WEBVIEW_PROTOCOL_VERSION) view.setBanner(`Graph protocol mismatch (host ${m.protocol}, view ${WEBVIEW_PROTOCOL_VERSION}): reload the window.`, 'error');
+      view.setConfig(m.config);
+      return;
+    case 'snapshot':
+      return view.setSnapshot(m.snapshot);
+    case 'diff':
+      return view.applyDiff(m.diff);
+    case 'reveal':
+      return view.reveal(m.target);
+    case 'status':
+      return view.setBanner(m.message, m.severity);
+  }
+}
+
+start();

@@ -1,0 +1,141 @@
+// The webview's own index over the namespace model: who is in which namespace, each namespace's
+// parent and children, and how the model changes with a diff. Kept incrementally so that a diff of a
+// few processes costs a few map operations, not a rebuild (the graph's one-frame budget).
+// No DOM here, so it is tested in plain Node.
+
+import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
+import { nsKey, procKey } from '../shared/webviewProtocol';
+
+export interface ModelChange {
+  /** Namespaces were added or removed, or a parent changed: positions must be laid out again. */
+  structureChanged: boolean;
+  /** Namespaces whose card content (processes, init, flags) must be redrawn. */
+  touched: Set<string>;
+}
+
+export class GraphModel {
+  readonly namespaces = new Map<string, NamespaceInfo>();
+  readonly processes = new Map<string, ProcessInfo>();
+  /** Member processes of each namespace, by process key, in insertion order. */
+  readonly members = new Map<string, Map<string, ProcessInfo>>();
+  /** Child namespace keys of each namespace. */
+  readonly children = new Map<string, string[]>();
+  /** Caller-level PID → process, for looking up a namespace's init. */
+  readonly byPid = new Map<number, ProcessInfo>();
+  roots: string[] = [];
+  selfKey = '';
+
+  load(snapshot: Snapshot): void {
+    this.namespaces.clear();
+    this.processes.clear();
+    this.members.clear();
+    this.byPid.clear();
+    this.selfKey = nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode });
+    for (const ns of snapshot.namespaces) this.namespaces.set(nsKeyOf(ns), ns);
+    for (const p of snapshot.processes) this.addProcess(p);
+    this.rebuildTree();
+  }
+
+  apply(diff: SnapshotDiff): ModelChange {
+    const touched = new Set<string>();
+    let structureChanged = diff.addedNamespaces.length > 0 || diff.removedNamespaces.length > 0;
+    for (const ref of diff.removedProcesses) {
+      const p = this.processes.get(procKey(ref));
+      if (p) touched.add(this.removeProcess(p));
+    }
+    for (const ref of diff.removedNamespaces) this.namespaces.delete(nsKey(ref));
+    for (const ns of diff.addedNamespaces) this.namespaces.set(nsKeyOf(ns), ns);
+    for (const ns of diff.changedNamespaces) {
+      const key = nsKeyOf(ns);
+      if (this.namespaces.get(key)?.parent !== ns.parent) structureChanged = true;
+      this.namespaces.set(key, ns);
+      touched.add(key);
+    }
+    for (const p of diff.changedProcesses) {
+      const old = this.processes.get(procKey(p));
+      if (old) touched.add(this.removeProcess(old));
+      touched.add(this.addProcess(p));
+    }
+    for (const p of diff.addedProcesses) touched.add(this.addProcess(p));
+    if (structureChanged) this.rebuildTree();
+    for (const key of touched) if (!this.namespaces.has(key)) touched.delete(key);
+    return { structureChanged, touched };
+  }
+
+  parentKey(key: string): string | undefined {
+    const ns = this.namespaces.get(key);
+    if (!ns || ns.parent === null) return undefined;
+    const parent = nsKey({ dev: ns.dev, inode: ns.parent });
+    return this.namespaces.has(parent) ? parent : undefined;
+  }
+
+  /** The namespace itself and its ancestors, outermost first: the namespaces of a member's NSpid columns. */
+  chain(key: string): string[] {
+    const out: string[] = [];
+    for (let k: string | undefined = key; k !== undefined && out.length <= 64; k = this.parentKey(k)) out.unshift(k);
+    return out;
+  }
+
+  /** The namespace and all namespaces below it: whose processes its /proc lists. */
+  subtree(key: string): string[] {
+    const out = [key];
+    for (let i = 0; i < out.length; i++) out.push(...(this.children.get(out[i]) ?? []));
+    return out;
+  }
+
+  memberCount(key: string): number {
+    return this.members.get(key)?.size ?? 0;
+  }
+
+  /** How many processes a /proc mounted in this namespace would list. */
+  visibleCount(key: string): number {
+    return this.subtree(key).reduce((n, k) => n + this.memberCount(k), 0);
+  }
+
+  /** comm of the namespace's PID 1, if it is in the snapshot. */
+  initComm(ns: NamespaceInfo): string | undefined {
+    return ns.init === null ? undefined : this.byPid.get(ns.init)?.comm;
+  }
+
+  private addProcess(p: ProcessInfo): string {
+    const key = procKey(p);
+    const ns = nsKey({ dev: p.nsDev, inode: p.ns });
+    this.processes.set(key, p);
+    this.byPid.set(p.pid, p);
+    let m = this.members.get(ns);
+    if (!m) this.members.set(ns, (m = new Map()));
+    m.set(key, p);
+    return ns;
+  }
+
+  private removeProcess(p: ProcessInfo): string {
+    const key = procKey(p);
+    const ns = nsKey({ dev: p.nsDev, inode: p.ns });
+    this.processes.delete(key);
+    if (this.byPid.get(p.pid) === p) this.byPid.delete(p.pid);
+    this.members.get(ns)?.delete(key);
+    return ns;
+  }
+
+  private rebuildTree(): void {
+    this.children.clear();
+    this.roots = [];
+    for (const key of this.namespaces.keys()) {
+      const parent = this.parentKey(key);
+      if (parent === undefined) this.roots.push(key);
+      else {
+        const list = this.children.get(parent);
+        if (list) list.push(key);
+        else this.children.set(parent, [key]);
+      }
+    }
+    // Order siblings by inode so the layout does not jump when the helper lists them in another order.
+    const byInode = (a: string, b: string): number => (this.namespaces.get(a)?.inode ?? 0) - (this.namespaces.get(b)?.inode ?? 0);
+    for (const list of this.children.values()) list.sort(byInode);
+    this.roots.sort((a, b) => (a === this.selfKey ? -1 : b === this.selfKey ? 1 : byInode(a, b)));
+  }
+}
+
+export function nsKeyOf(ns: NamespaceInfo): string {
+  return nsKey({ dev: ns.dev, inode: ns.inode });
+}
