@@ -12,7 +12,7 @@
 #   /usr/local/lib/pidns-explorer/node                node (symlink to a safe system node, or a copy)
 #   /usr/local/lib/pidns-explorer/dist/pidns.js       the bundle
 #   /usr/local/lib/pidns-explorer/dist/native/pidns-init
-#   /usr/local/lib/pidns-explorer/node_modules/koffi
+#   /usr/local/lib/pidns-explorer/node_modules/koffi, node_modules/@koromix/koffi-<platform>-<arch>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,8 +53,12 @@ STAGE=$(mktemp -d "/usr/local/lib/.pidns-explorer.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/dist/native" "$STAGE/node_modules"
 cp dist/pidns.js "$STAGE/dist/pidns.js"
+cp package.json "$STAGE/package.json" # the helper reports its version from it
 [ -f dist/native/pidns-init ] && cp dist/native/pidns-init "$STAGE/dist/native/pidns-init"
 cp -r node_modules/koffi "$STAGE/node_modules/koffi"
+# koffi's native part for this platform ships as a separate package (@koromix/koffi-linux-x64, …).
+KOFFI_NATIVE=node_modules/@koromix/koffi-$("$NODE" -p 'process.platform + "-" + process.arch')
+if [ -d "$KOFFI_NATIVE" ]; then mkdir -p "$STAGE/node_modules/@koromix"; cp -r "$KOFFI_NATIVE" "$STAGE/node_modules/@koromix/"; fi
 if root_safe "$NODE"; then ln -s "$(readlink -f "$NODE")" "$STAGE/node"; else cp "$NODE" "$STAGE/node"; fi
 # env -i: only the variables the helper needs survive (NODE_OPTIONS and friends would let the caller
 # load code into a root process); the subcommand is fixed, the caller's arguments are dropped.

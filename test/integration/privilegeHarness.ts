@@ -1,0 +1,139 @@
+// Set-up for the privilege tests: a real system bus and polkitd (scripts/services.sh), the root-owned
+// installed helper (scripts/install-system-helper.sh), a test user, and polkit rules / sudoers entries
+// that each test adds and removes again (also when it fails).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LaunchAttempt, PrivilegeMode, PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
+import type { HelloEvent } from '../../shared/helperProtocol';
+
+export const REPO = join(__dirname, '..', '..', '..');
+/** Left in place after the tests (documented): creating users is slow and other suites use it too. */
+export const TEST_USER = 'pidns-test';
+export const TEST_PASSWORD = 'pidns-test-pw-7Qx';
+export const INSTALLED_DIR = '/usr/local/lib/pidns-explorer';
+
+interface AfterHook {
+  after: (fn: () => unknown) => void;
+}
+
+export function ensureTestUser(): number {
+  try {
+    execFileSync('id', ['-u', TEST_USER], { stdio: 'pipe' });
+  } catch {
+    execFileSync('useradd', ['-m', '-s', '/bin/bash', TEST_USER], { stdio: 'pipe' });
+  }
+  // Passed on stdin: chpasswd never sees the password on a command line.
+  execFileSync('chpasswd', { input: `${TEST_USER}:${TEST_PASSWORD}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+  return Number(execFileSync('id', ['-u', TEST_USER], { encoding: 'utf8' }).trim());
+}
+
+export function startServices(): void {
+  execFileSync('bash', [join(REPO, 'scripts/services.sh'), 'start'], { stdio: 'pipe' });
+}
+
+/** Installs the root-owned helper; the returned function removes it again unless it was there before. */
+export function installSystemHelper(): () => void {
+  const existed = existsSync(INSTALLED_DIR);
+  execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh')], { stdio: 'pipe', cwd: REPO });
+  return () => {
+    if (!existed) execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: REPO });
+  };
+}
+
+let counter = 0;
+function uniqueName(): string {
+  return `pidns-b2-${process.pid}-${++counter}`;
+}
+
+/** A polkit rule for our action and the test user, removed after the test. polkitd reloads rules in ~40 ms. */
+export async function withPolkitRule(t: AfterHook, result: 'YES' | 'NO'): Promise<void> {
+  const file = `/etc/polkit-1/rules.d/10-${uniqueName()}.rules`;
+  t.after(() => rmSync(file, { force: true }));
+  writeFileSync(
+    file,
+    `polkit.addRule(function (action, subject) {\n  if (action.id === "org.pidns-explorer.helper" && subject.user === "${TEST_USER}") return polkit.Result.${result};\n});\n`,
+    { mode: 0o644 },
+  );
+  await sleep(300);
+}
+
+/** A sudoers.d entry for the test user (checked with visudo first), removed after the test. */
+export function withSudoers(t: AfterHook, spec: string): void {
+  const file = `/etc/sudoers.d/${uniqueName()}`;
+  t.after(() => rmSync(file, { force: true }));
+  writeFileSync(file, `${TEST_USER} ALL=(root) ${spec}\n`, { mode: 0o440 });
+  execFileSync('visudo', ['-cf', file], { stdio: 'pipe' });
+  // sudo's timestamp would let a later test pass without a password.
+  execFileSync('runuser', ['-u', TEST_USER, '--', 'sudo', '-K'], { stdio: 'pipe' });
+}
+
+export interface LaunchAsResult {
+  mode?: PrivilegeMode;
+  hello?: HelloEvent;
+  attempts: LaunchAttempt[];
+  logs: string[];
+  /** Namespaces the helper's snapshot saw, to show it answers requests. */
+  namespaces?: number;
+  error?: string;
+  totalMs: number;
+}
+
+export interface LaunchAsOptions {
+  mode?: PrivilegeRequest;
+  /** PATH for the launcher (and so for pkexec and sudo lookup). */
+  path?: string;
+  /** Offer this password when sudo asks; absent: no askPassword callback (the prompt is "cancelled"). */
+  password?: string;
+}
+
+/** Runs privilegeLaunchAs.js as the test user, so the launcher climbs the ladder from a non-root account. */
+export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
+  const args = JSON.stringify({ mode: opts.mode ?? 'auto', path: opts.path, askPassword: opts.password !== undefined, pidnsJs: join(REPO, 'dist/pidns.js') });
+  const child = spawn('runuser', ['-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args], {
+    cwd: '/',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    // A new process group, so a hung run can be killed with everything it started.
+    detached: true,
+  });
+  // The password goes to the script's stdin, like the extension's input box hands it over in memory.
+  child.stdin.end(opts.password !== undefined ? opts.password + '\n' : '');
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      killGroup(child.pid);
+      reject(new Error(`launchAs hung: ${err}`));
+    }, 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      killGroup(child.pid); // nothing should be left; this makes sure
+      try {
+        resolve(JSON.parse(out) as LaunchAsResult);
+      } catch {
+        reject(new Error(`launchAs exit ${code}: ${out} ${err}`));
+      }
+    });
+  });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Helpers still running as the test user or from the installed copy (none should outlive a test). */
+export function strayHelpers(): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,user:20=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => / helper$/.test(l) && (l.includes(INSTALLED_DIR) || l.includes(` ${TEST_USER} `)));
+}

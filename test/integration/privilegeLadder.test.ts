@@ -1,0 +1,149 @@
+// The privilege ladder on the real thing: polkitd on a real system bus, the real setuid pkexec and sudo,
+// the root-owned installed helper, a real non-root user. Each polkit rule and sudoers entry lives for
+// one test only. Run as root (it creates rules, sudoers entries and the installed helper).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chownSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchHelper, LaunchError } from '../../helper-native/src/launch/launchHelper';
+import { HelperClient } from '../../helper-native/src/launch/helperClient';
+import type { FailureReason, LaunchAttempt } from '../../helper-native/src/launch/privilegeTypes';
+import {
+  INSTALLED_DIR,
+  REPO,
+  TEST_PASSWORD,
+  ensureTestUser,
+  installSystemHelper,
+  launchAs,
+  startServices,
+  strayHelpers,
+  withPolkitRule,
+  withSudoers,
+} from './privilegeHarness';
+
+const HELPER = `${INSTALLED_DIR}/pidns-helper`;
+let uid = -1;
+let uninstall: () => void = () => undefined;
+
+before(() => {
+  assert.equal(process.getuid?.(), 0, 'the privilege tests run as root');
+  assert.ok(existsSync(join(REPO, 'dist/pidns.js')), 'dist/pidns.js missing: run node scripts/build.mjs');
+  uid = ensureTestUser();
+  startServices();
+  uninstall = installSystemHelper();
+});
+
+after(() => {
+  uninstall();
+  assert.deepEqual(strayHelpers(), [], 'no helper outlives the tests');
+});
+
+function steps(attempts: LaunchAttempt[]): string[] {
+  return attempts.map((a) => `${a.step}:${a.ok ? 'ok' : a.reason}`);
+}
+
+function reasonOf(attempts: LaunchAttempt[], reason: FailureReason): LaunchAttempt {
+  const a = attempts.find((x) => x.reason === reason);
+  assert.ok(a, `no attempt failed with ${reason}: ${JSON.stringify(attempts)}`);
+  return a;
+}
+
+test('root: the helper runs directly as root', async (t) => {
+  const launched = await launchHelper({ pidnsJs: join(REPO, 'dist/pidns.js') });
+  const client = new HelperClient(launched);
+  t.after(() => client.dispose());
+  assert.equal(launched.mode, 'root');
+  assert.deepEqual(steps(launched.attempts), ['direct:ok']);
+  assert.equal(launched.hello.uid, 0);
+  assert.equal(launched.hello.via, 'direct');
+  assert.ok((await client.request('snapshot', {})).namespaces.length >= 1);
+});
+
+test('pkexec with a polkit rule allowing the user: root helper acting for the user', async (t) => {
+  await withPolkitRule(t, 'YES');
+  const r = await launchAs({});
+  assert.equal(r.error, undefined);
+  assert.equal(r.mode, 'pkexec');
+  assert.deepEqual(steps(r.attempts), ['pkexec:ok']);
+  assert.equal(r.hello?.uid, 0);
+  assert.equal(r.hello?.via, 'pkexec');
+  assert.equal(r.hello?.actingForUid, uid);
+  assert.ok(r.logs.some((l) => l.includes(`pkexec --disable-internal-agent ${HELPER}`)), 'used the installed copy');
+});
+
+test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as the user', async (t) => {
+  await withPolkitRule(t, 'NO');
+  const r = await launchAs({});
+  assert.equal(r.mode, 'none');
+  assert.deepEqual(steps(r.attempts), ['pkexec:polkit-not-authorized', 'unprivileged:ok']);
+  assert.match(reasonOf(r.attempts, 'polkit-not-authorized').message, /did not authorize/);
+  assert.equal(r.hello?.uid, uid);
+  assert.equal(r.hello?.actingForUid, null);
+});
+
+test('no rule, no agent, no sudo rights: each failure named, then unprivileged', async () => {
+  const r = await launchAs({ password: TEST_PASSWORD });
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-not-in-sudoers', 'unprivileged:ok']);
+  assert.match(reasonOf(r.attempts, 'no-polkit-agent').detail ?? '', /No authentication agent found/);
+  assert.match(reasonOf(r.attempts, 'no-polkit-agent').message, /Remote-SSH/);
+  assert.equal(r.mode, 'none');
+  assert.equal(r.hello?.uid, uid);
+  assert.ok(!JSON.stringify(r).includes(TEST_PASSWORD), 'the password appears in no log or message');
+});
+
+test('pkexec and sudo not on PATH: both recognised as missing', async () => {
+  const r = await launchAs({ path: '/nonexistent' });
+  assert.deepEqual(steps(r.attempts), ['pkexec:pkexec-missing', 'sudo-n:sudo-missing', 'unprivileged:ok']);
+  assert.equal(r.mode, 'none');
+});
+
+test('sudo -n with a NOPASSWD entry: mode sudo, acting for the user', async (t) => {
+  withSudoers(t, `NOPASSWD: ${HELPER}`);
+  const r = await launchAs({});
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:ok']);
+  assert.equal(r.mode, 'sudo');
+  assert.equal(r.hello?.uid, 0);
+  assert.equal(r.hello?.via, 'sudo');
+  assert.equal(r.hello?.actingForUid, uid);
+});
+
+test('sudo with a password: the right one from askPassword works', async (t) => {
+  withSudoers(t, HELPER);
+  const r = await launchAs({ password: TEST_PASSWORD, mode: 'sudo' });
+  assert.deepEqual(steps(r.attempts), ['sudo-n:sudo-needs-password', 'sudo-password:ok']);
+  assert.equal(r.mode, 'sudo');
+  assert.equal(r.hello?.actingForUid, uid);
+  assert.ok((r.namespaces ?? 0) >= 1, 'the helper answers after the password line (sudo did not pass it on)');
+  assert.ok(!JSON.stringify(r).includes(TEST_PASSWORD));
+});
+
+test('sudo with a wrong password: clear message, no hang, unprivileged', async (t) => {
+  withSudoers(t, HELPER);
+  const r = await launchAs({ password: 'not-the-password' });
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-wrong-password', 'unprivileged:ok']);
+  assert.match(reasonOf(r.attempts, 'sudo-wrong-password').message, /password was wrong/);
+  assert.ok(reasonOf(r.attempts, 'sudo-wrong-password').ms < 10_000, 'stopped after the first "Sorry, try again."');
+  assert.equal(r.mode, 'none');
+  assert.ok(!JSON.stringify(r).includes('not-the-password'));
+});
+
+test('a pre-authorised installed helper that the user owns is refused, even with an allowing rule', async (t) => {
+  await withPolkitRule(t, 'YES');
+  chownSync(HELPER, uid, uid);
+  t.after(() => chownSync(HELPER, 0, 0));
+  const r = await launchAs({});
+  const refusal = reasonOf(r.attempts, 'unsafe-installed-helper');
+  assert.match(refusal.message, new RegExp(`${HELPER} is owned by uid ${uid}, not root`));
+  // The bundled copy falls under pkexec's generic action (auth_admin), which cannot ask here.
+  assert.notEqual(r.mode, 'pkexec');
+  assert.ok(!r.logs.some((l) => l.includes(`pkexec --disable-internal-agent ${HELPER}`)), 'never ran the unsafe copy');
+});
+
+test('helper bundle missing: "helper crashed" at every rung, then a LaunchError naming it', async () => {
+  await assert.rejects(launchHelper({ mode: 'root', pidnsJs: '/nonexistent/pidns.js', helloTimeoutMs: 10_000 }), (e: unknown) => {
+    assert.ok(e instanceof LaunchError);
+    assert.deepEqual(steps(e.attempts), ['direct:helper-crashed', 'unprivileged:helper-crashed']);
+    assert.match(e.attempts[0].detail ?? '', /Cannot find module/);
+    return true;
+  });
+});

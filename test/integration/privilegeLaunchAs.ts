@@ -1,0 +1,49 @@
+// Run as the test user by privilegeHarness.launchAs: climbs the privilege ladder from a non-root account,
+// asks the helper for one snapshot, shuts it down, and prints what happened as one JSON object.
+// The password (if any) is read from stdin, never from argv or the environment.
+import { HelperClient } from '../../helper-native/src/launch/helperClient';
+import { LaunchError, launchHelper } from '../../helper-native/src/launch/launchHelper';
+import type { PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
+
+interface Args {
+  mode: PrivilegeRequest;
+  path?: string;
+  askPassword: boolean;
+  pidnsJs: string;
+}
+
+function readStdinLine(): Promise<string> {
+  return new Promise((resolve) => {
+    let data = '';
+    process.stdin.on('data', (d: Buffer) => (data += d.toString()));
+    process.stdin.on('end', () => resolve(data.split('\n')[0]));
+  });
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2]) as Args;
+  const logs: string[] = [];
+  const started = Date.now();
+  const env = args.path !== undefined ? { ...process.env, PATH: args.path } : process.env;
+  try {
+    const launched = await launchHelper({
+      mode: args.mode,
+      pidnsJs: args.pidnsJs,
+      env,
+      log: (l) => logs.push(l),
+      askPassword: args.askPassword ? readStdinLine : undefined,
+      helloTimeoutMs: 15_000,
+      authTimeoutMs: 20_000,
+    });
+    const client = new HelperClient(launched);
+    const snapshot = await client.request('snapshot', {});
+    await client.dispose();
+    const { mode, hello, attempts } = launched;
+    console.log(JSON.stringify({ mode, hello, attempts, logs, namespaces: snapshot.namespaces.length, totalMs: Date.now() - started }));
+  } catch (e) {
+    const attempts = e instanceof LaunchError ? e.attempts : [];
+    console.log(JSON.stringify({ attempts, logs, error: (e as Error).message, totalMs: Date.now() - started }));
+  }
+}
+
+void main();
