@@ -8,7 +8,9 @@ import { HelperClient } from '../helper-native/src/launch/helperClient';
 import { launchHelper } from '../helper-native/src/launch/launchHelper';
 import type { PrivilegeRequest } from '../helper-native/src/launch/privilegeTypes';
 import type { CommandContext } from './commands/commandContext';
+import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
+import { GraphPanel } from './graph/graphPanel';
 import { HelperSession, type LaunchedHelper } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
 import { adviceForFailure, adviceForLaunch, type Advice } from './privilegeAdvice';
@@ -51,6 +53,8 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     new StatusBar(session),
     ...registerCommands(ctx),
     vscode.commands.registerCommand(EXPLAIN_COMMAND, () => explainPrivilege(s())),
+    GraphPanel.registerSerializer(context, session, graphActions(ctx)),
+    vscode.commands.registerCommand('pidnsExplorer.showGraph', () => void GraphPanel.createOrShow(context, s(), graphActions(ctx))),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }], new PidHoverProvider(() => freshView(s(), tree), 'pidnsExplorer.revealInTree')),
     vscode.workspace.onDidChangeConfiguration((e) => onConfigChange(e, s(), log)),
     { dispose: () => void s().dispose() },

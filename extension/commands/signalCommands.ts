@@ -71,7 +71,7 @@ export async function sendSignalCommand(ctx: CommandContext, node?: unknown): Pr
   return true;
 }
 
-async function sendSignal(ctx: CommandContext, p: ProcessInfo, signal: string, from: 'ancestor' | 'inside'): Promise<void> {
+export async function sendSignal(ctx: CommandContext, p: ProcessInfo, signal: string, from: 'ancestor' | 'inside'): Promise<void> {
   try {
     await ctx.session.request('signal', { pid: p.pid, startTime: p.startTime, signal, from });
     ctx.log.info(`sent ${signal} to ${p.pid} (${p.comm}) from ${from}`);
