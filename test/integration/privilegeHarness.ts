@@ -85,12 +85,17 @@ export interface LaunchAsOptions {
   path?: string;
   /** Offer this password when sudo asks; absent: no askPassword callback (the prompt is "cancelled"). */
   password?: string;
+  /** Run in a private mount namespace with an empty /run/dbus: pkexec finds no system bus (as on a host without D-Bus). */
+  hideSystemBus?: boolean;
 }
 
 /** Runs privilegeLaunchAs.js as the test user, so the launcher climbs the ladder from a non-root account. */
 export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
   const args = JSON.stringify({ mode: opts.mode ?? 'auto', path: opts.path, askPassword: opts.password !== undefined, pidnsJs: join(REPO, 'dist/pidns.js') });
-  const child = spawn('runuser', ['-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args], {
+  const asUser = ['runuser', '-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args];
+  // The mount namespace dies with the process: nothing to unmount afterwards.
+  const argv = opts.hideSystemBus ? ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs tmpfs /run/dbus && exec "$@"', 'sh', ...asUser] : asUser;
+  const child = spawn(argv[0], argv.slice(1), {
     cwd: '/',
     stdio: ['pipe', 'pipe', 'pipe'],
     // A new process group, so a hung run can be killed with everything it started.
@@ -126,6 +131,15 @@ function killGroup(pid: number | undefined): void {
   } catch {
     // already gone
   }
+}
+
+/** A group that exists only for one test, with the test user in it; removed (and the user taken out) afterwards. */
+export function withTestGroup(t: AfterHook): { name: string; gid: number } {
+  const name = `pidns-b2g-${process.pid % 100000}-${++counter}`;
+  t.after(() => execFileSync('groupdel', [name], { stdio: 'pipe' }));
+  execFileSync('groupadd', [name], { stdio: 'pipe' });
+  execFileSync('gpasswd', ['-a', TEST_USER, name], { stdio: 'pipe' });
+  return { name, gid: Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2]) };
 }
 
 export function sleep(ms: number): Promise<void> {

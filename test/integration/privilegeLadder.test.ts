@@ -3,7 +3,8 @@
 // one test only. Run as root (it creates rules, sudoers entries and the installed helper).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchHelper, LaunchError } from '../../helper-native/src/launch/launchHelper';
 import { HelperClient } from '../../helper-native/src/launch/helperClient';
@@ -15,13 +16,16 @@ import {
   ensureTestUser,
   installSystemHelper,
   launchAs,
+  sleep,
   startServices,
   strayHelpers,
   withPolkitRule,
   withSudoers,
+  withTestGroup,
 } from './privilegeHarness';
 
 const HELPER = `${INSTALLED_DIR}/pidns-helper`;
+const GROUP_RULES = '/etc/polkit-1/rules.d/50-pidns-explorer.rules';
 let uid = -1;
 let uninstall: () => void = () => undefined;
 
@@ -89,6 +93,24 @@ test('no rule, no agent, no sudo rights: each failure named, then unprivileged',
   assert.equal(r.mode, 'none');
   assert.equal(r.hello?.uid, uid);
   assert.ok(!JSON.stringify(r).includes(TEST_PASSWORD), 'the password appears in no log or message');
+});
+
+test('no system bus: pkexec cannot reach polkit, recognised, then sudo', async () => {
+  const r = await launchAs({ hideSystemBus: true });
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-authority', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-password-cancelled', 'unprivileged:ok']);
+  assert.match(reasonOf(r.attempts, 'no-polkit-authority').detail ?? '', /Error getting authority/);
+  assert.equal(r.mode, 'none');
+});
+
+test('pre-authorising a group with install-system-helper.sh --group: its members get pkexec without a password', async (t) => {
+  const group = withTestGroup(t);
+  execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--group', group.name], { stdio: 'pipe', cwd: REPO });
+  t.after(() => rmSync(GROUP_RULES, { force: true }));
+  await sleep(300);
+  const r = await launchAs({});
+  assert.equal(r.error, undefined);
+  assert.deepEqual(steps(r.attempts), ['pkexec:ok']);
+  assert.equal(r.hello?.actingForUid, uid);
 });
 
 test('pkexec and sudo not on PATH: both recognised as missing', async () => {

@@ -1,9 +1,9 @@
 // The launcher refuses an installed helper that anyone but root could change (it would be run as root).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspectInstalledHelper, unsafePathProblem } from '../../helper-native/src/launch/installedHelper';
+import { INSTALLED_HELPER, inspectInstalledHelper, unsafePathProblem } from '../../helper-native/src/launch/installedHelper';
 
 // /tmp is world-writable (and so refused), so build the tree under root-owned 0755 /var/lib instead. Needs root.
 function makeTree(): string {
@@ -22,7 +22,7 @@ test('a root-owned tree with no group/other write is safe; absent is absent', (t
   assert.deepEqual(inspectInstalledHelper(join(dir, 'nope')), { state: 'absent' });
 });
 
-test('a user-owned file, a group-writable file deep in the tree, a world-writable folder, a symlink into /tmp: each refused', (t) => {
+test('a user-owned file, a group-writable file deep in the tree, a world-writable folder, a symlink into /tmp, a non-executable helper: each refused', (t) => {
   const dir = makeTree();
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const helper = join(dir, 'pidns-helper');
@@ -45,6 +45,10 @@ test('a user-owned file, a group-writable file deep in the tree, a world-writabl
   assert.match(unsafeProblem(helper), /node -> \/tmp is writable by others/);
   rmSync(join(dir, 'node'));
 
+  chmodSync(helper, 0o644);
+  assert.match(unsafeProblem(helper), /pidns-helper is not executable/);
+  chmodSync(helper, 0o755);
+
   assert.equal(inspectInstalledHelper(helper).state, 'safe');
   assert.equal(unsafePathProblem('/usr/bin/node'), undefined);
 });
@@ -54,3 +58,12 @@ function unsafeProblem(path: string): string {
   assert.equal(s.state, 'unsafe');
   return s.state === 'unsafe' ? s.problem : '';
 }
+
+test('the polkit action covers exactly the installed helper, and asks for an admin by default', () => {
+  const xml = readFileSync(join(__dirname, '..', '..', '..', 'media', 'org.pidns-explorer.helper.policy'), 'utf8');
+  assert.match(xml, /<action id="org\.pidns-explorer\.helper">/);
+  const execPath = /<annotate key="org\.freedesktop\.policykit\.exec\.path">([^<]+)<\/annotate>/.exec(xml)?.[1];
+  assert.equal(execPath, INSTALLED_HELPER);
+  const defaults = [...xml.matchAll(/<allow_(any|inactive|active)>([^<]+)</g)].map((m) => m[2]);
+  assert.deepEqual(defaults, ['auth_admin', 'auth_admin', 'auth_admin'], 'pre-authorisation is the admin\'s choice, in rules.d');
+});

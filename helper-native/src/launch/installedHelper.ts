@@ -2,7 +2,7 @@
 // and may pre-authorise in polkit or sudoers. Running it as root is only safe if nobody but root can change
 // it or anything it loads: otherwise a user could rewrite the file polkit lets them run as root and own
 // the machine. So before using it we check every path component and every file of its folder.
-import { lstatSync, readdirSync, realpathSync, type Stats } from 'node:fs';
+import { accessSync, constants, lstatSync, readdirSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export const INSTALLED_HELPER_DIR = '/usr/local/lib/pidns-explorer';
@@ -19,7 +19,7 @@ export function inspectInstalledHelper(path = INSTALLED_HELPER): InstalledHelper
   } catch {
     return { state: 'absent' };
   }
-  const problem = unsafePathProblem(path) ?? unsafePathProblem(real) ?? unsafeTreeProblem(dirname(real));
+  const problem = unsafePathProblem(path) ?? unsafePathProblem(real) ?? unsafeTreeProblem(dirname(real)) ?? notExecutable(real);
   return problem ? { state: 'unsafe', path, problem } : { state: 'safe', path };
 }
 
@@ -62,6 +62,16 @@ export function unsafeTreeProblem(dir: string, depth = 0): string | undefined {
     if (problem) return problem;
   }
   return undefined;
+}
+
+// pkexec and sudo would fail on it with a vaguer message; say it here.
+function notExecutable(path: string): string | undefined {
+  try {
+    accessSync(path, constants.X_OK);
+    return undefined;
+  } catch {
+    return `${path} is not executable`;
+  }
 }
 
 // Sticky world-writable folders (/tmp) are refused too: a path through one is not where an admin installs root code.
