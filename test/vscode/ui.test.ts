@@ -1,0 +1,177 @@
+// The scenario a user sees, driven through the real workbench UI with Playwright in Chromium: open the
+// view, run "Create Nested PID Namespaces…" from the palette with depth 5 (answering the prompts), see the
+// five nested namespace nodes, hover the leaf process and read its PID at every level from the hover,
+// destroy through the palette (confirming the dialog), see them go. Every reading is checked against
+// /proc. Screenshots land in test-results/screenshots. Run as a non-root user (pkexec) and as root.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { test, type TestContext } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import { activityItem, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
+import { installPolkitRule, startSystemServices } from './polkitTestRule';
+
+const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
+const DEPTH = 5;
+
+interface LevelRow {
+  level: number;
+  ns: number;
+  pid: number;
+}
+
+function nspidOf(pid: number): number[] | undefined {
+  try {
+    const m = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? m[1].trim().split(/\s+/).map(Number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tree's rows, in order, with their aria-level (1 = the root namespace) and text. */
+async function treeRows(page: Page): Promise<Array<{ depth: number; text: string; selected: boolean }>> {
+  return page.locator('.pane-body .monaco-list-row').evaluateAll((rows) =>
+    rows
+      .filter((r) => (r as HTMLElement).closest('.pane')?.querySelector('.pane-header')?.textContent?.includes('Namespaces'))
+      .map((r) => ({ depth: Number(r.getAttribute('aria-level')), text: (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim(), selected: r.classList.contains('selected') })),
+  );
+}
+
+function nsRow(text: string): { ns: number; level: number } | undefined {
+  const m = /pid:\[(\d+)\]\s*level (\d+)/.exec(text);
+  return m ? { ns: Number(m[1]), level: Number(m[2]) } : undefined;
+}
+
+/** The created chain as the tree shows it: the selected (revealed) leaf namespace row and its ancestors' rows. */
+async function chainInTree(page: Page): Promise<number[] | undefined> {
+  const rows = await treeRows(page);
+  const leafIndex = rows.findIndex((r) => r.selected && nsRow(r.text)?.level === DEPTH);
+  if (leafIndex < 0) return undefined;
+  const chain = [nsRow(rows[leafIndex].text)?.ns as number];
+  let depth = rows[leafIndex].depth;
+  for (let i = leafIndex - 1; i >= 0 && chain.length < DEPTH; i--) {
+    if (rows[i].depth !== depth - 1) continue;
+    const r = nsRow(rows[i].text);
+    if (!r) return undefined;
+    chain.unshift(r.ns);
+    depth--;
+  }
+  return chain.length === DEPTH ? chain : undefined;
+}
+
+/** The process row right under the leaf namespace that is not its PID 1: the chain's leaf command. */
+async function leafProcessRow(page: Page): Promise<{ row: Locator; hostPid: number }> {
+  const rows = await treeRows(page);
+  const leafIndex = rows.findIndex((r) => r.selected && nsRow(r.text)?.level === DEPTH);
+  const leafDepth = rows[leafIndex].depth;
+  const end = rows.findIndex((r, i) => i > leafIndex && r.depth <= leafDepth);
+  const below = rows.slice(leafIndex + 1, end < 0 ? rows.length : end).filter((r) => r.depth === leafDepth + 1);
+  const leaf = below.find((r) => /host \d+$/.test(r.text) && !/ 1 host \d+$/.test(r.text)) ?? below.find((r) => /host \d+$/.test(r.text));
+  assert.ok(leaf, `a process row under the leaf namespace; rows: ${JSON.stringify(rows.slice(leafIndex, leafIndex + 6))}`);
+  const hostPid = Number(/host (\d+)$/.exec(leaf.text)?.[1]);
+  return { row: page.locator('.monaco-list-row', { hasText: leaf.text }).first(), hostPid };
+}
+
+/** SIGKILL the PID 1 of the namespace with this inode, if it still runs (test clean-up; the test is root). */
+function killInitOf(nsInode: number): void {
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (readlinkSync(`/proc/${name}/ns/pid`) !== `pid:[${nsInode}]`) continue;
+      if (nspidOf(Number(name))?.at(-1) === 1) process.kill(Number(name), 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The hover's level | namespace | PID table. */
+async function hoverTable(page: Page): Promise<LevelRow[]> {
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'Namespace' }).first();
+  await hover.waitFor({ state: 'visible', timeout: 15_000 });
+  const cells = await hover.locator('table tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
+  return cells
+    .filter((c) => c.length === 3)
+    .map(([level, ns, pid]) => ({ level: Number(level), ns: Number(/\d+/.exec(ns)?.[0]), pid: Number(pid) }));
+}
+
+async function scenario(t: TestContext, user: string | undefined, expectedMode: string): Promise<void> {
+  const tag = user ? 'nonroot' : 'root';
+  const workspace = makeTempDir('pidns-ui-', user ? lookupUser(user) : undefined);
+  t.after(() => removeDir(workspace));
+  const server = await startCodeServer({ workspace, user });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+
+  await activityItem(page, 'PID Namespaces').click();
+  await waitFor('the root namespace row', async () => ((await treeRows(page)).some((r) => nsRow(r.text)?.level === 0) ? true : undefined));
+  const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
+  await waitFor(`status bar to say ${expectedMode}`, async () => (((await status.innerText()).includes(expectedMode)) ? true : undefined));
+  await screenshot(page, `${tag}-1-tree`);
+
+  await runCommand(page, 'PID Namespaces: Create Nested PID Namespaces…');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  assert.equal(await input.inputValue(), String(DEPTH), 'default depth from the settings');
+  await input.fill('40');
+  await page.locator('.quick-input-message', { hasText: 'At most' }).waitFor({ state: 'visible' });
+  await screenshot(page, `${tag}-2-depth-validation`);
+  await input.fill(String(DEPTH));
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Mount /proc per level' }).waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget', { hasText: 'command' }).waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+
+  const chain = await waitFor('the five new namespaces in the tree', () => chainInTree(page));
+  await screenshot(page, `${tag}-3-created`);
+  const { row, hostPid } = await leafProcessRow(page);
+  // If destroy below fails, do not leave the chain running: killing level 1's init takes every level with it.
+  t.after(() => killInitOf(chain[0]));
+  // Kernel: the leaf is in the innermost namespace, DEPTH levels below ours.
+  const nspid = nspidOf(hostPid);
+  assert.ok(nspid && nspid.length === DEPTH + 1, `leaf NSpid ${nspid}`);
+  assert.equal(readlinkSync(`/proc/${hostPid}/ns/pid`), `pid:[${chain[DEPTH - 1]}]`);
+
+  await row.hover();
+  const table = await hoverTable(page);
+  await screenshot(page, `${tag}-4-leaf-hover`);
+  assert.deepEqual(table.map((r) => r.level), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(table.map((r) => r.pid), nspid, 'the hover\'s PIDs are the kernel\'s NSpid, outermost first');
+  assert.deepEqual(table.slice(1).map((r) => r.ns), chain, 'the hover\'s namespaces are the tree\'s chain');
+
+  await page.mouse.move(700, 10);
+  await runCommand(page, 'PID Namespaces: Destroy Namespaces Created Here');
+  const destroy = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Destroy' });
+  await destroy.waitFor({ state: 'visible' });
+  await screenshot(page, `${tag}-5-confirm-destroy`);
+  await destroy.click();
+  await waitFor('the chain to leave the tree', async () => {
+    const shown = new Set((await treeRows(page)).map((r) => nsRow(r.text)?.ns));
+    return chain.every((ns) => !shown.has(ns)) ? true : undefined;
+  });
+  await waitFor('the leaf process to exit', async () => (nspidOf(hostPid) === undefined ? true : undefined), 10_000);
+  await screenshot(page, `${tag}-6-destroyed`);
+}
+
+test('UI: create 5 nested namespaces from the palette, read the leaf\'s PIDs from its hover, destroy (non-root user, pkexec)', async (t) => {
+  startSystemServices(repoRoot());
+  const remove = installPolkitRule(USER);
+  t.after(remove);
+  await scenario(t, USER, 'pkexec');
+});
+
+test('UI: the same scenario with code-server running as root', async (t) => {
+  await scenario(t, undefined, 'root');
+});
