@@ -190,8 +190,13 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
 
   /** Learn the chains a previous window's helper may not have (a new helper has none) and the first model. */
   private async afterStart(client: HelperClient): Promise<void> {
-    const { chains } = await client.request('chains', {});
-    for (const c of chains) this.chainMap.set(c.chainId, c);
+    try {
+      const { chains } = await client.request('chains', {});
+      for (const c of chains) this.chainMap.set(c.chainId, c);
+    } catch (e) {
+      // A helper without chain support still shows the model; only create/destroy are missing.
+      this.log.warn(`helper cannot list chains: ${(e as Error).message}`);
+    }
     this.subscribed = false;
     await this.syncPolling();
     if (!this.subscribed) this.replace(await client.request('snapshot', {}));
