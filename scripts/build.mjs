@@ -55,8 +55,19 @@ async function bundleAll() {
   );
 }
 
+// Removes out/ files whose source is gone, instead of wiping out/: other processes (tests running from
+// out/ while someone rebuilds) keep working, and a deleted test does not linger and run.
+function pruneOut(dir = join(root, 'out')) {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) pruneOut(p);
+    else if (name.endsWith('.js') && !existsSync(join(root, relative(join(root, 'out'), p)).replace(/\.js$/, '.ts'))) rmSync(p, { force: true });
+  }
+}
+
 async function transpileAll() {
-  rmSync(join(root, 'out'), { recursive: true, force: true });
+  pruneOut();
   const entries = ['shared', 'helper-native/src', 'extension', 'webview', 'test', 'bench'].flatMap(listTs).map((f) => join(root, f));
   if (entries.length === 0) return;
   await build({
