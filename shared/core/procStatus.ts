@@ -1,6 +1,8 @@
 // Parsers for the text of /proc/PID/status and /proc/PID/stat. Pure: they take the file's text and
 // return plain data, so the scanner and the recorded-fixture tests share them.
 
+import type { NsId, ProcessInfo } from './types';
+
 /** The fields of /proc/PID/status the model needs. */
 export interface StatusFields {
   name: string;
@@ -90,4 +92,25 @@ export function parseNsLink(link: string, type = 'pid'): number | null {
   const m = /^([a-z_]+):\[(\d+)\]$/.exec(link.trim());
   if (!m || m[1] !== type) return null;
   return parseNonNegInt(m[2]);
+}
+
+/**
+ * One process record from what was read about it: status (identity within the namespaces), stat (start
+ * time), the (dev, inode) of ns/pid, and the inode of ns/pid_for_children when it differs.
+ */
+export function toProcessInfo(status: StatusFields, stat: StatFields, ns: NsId, pendingNs?: number): ProcessInfo {
+  const info: ProcessInfo = {
+    pid: status.pid,
+    ppid: status.ppid,
+    comm: status.name,
+    uid: status.uid,
+    ns: ns.inode,
+    nsDev: ns.dev,
+    nspid: status.nspid,
+    startTime: stat.startTime,
+    state: status.state,
+  };
+  // Omitted rather than undefined, so that snapshots compare equal field by field.
+  if (pendingNs !== undefined && pendingNs !== ns.inode) info.pendingNs = pendingNs;
+  return info;
 }

@@ -13,9 +13,10 @@ type Style = 'ns' | 'hidden' | 'comm' | 'own' | 'dim' | 'plain';
 type Segment = [text: string, style: Style];
 
 const ANSI: Record<Style, string> = { ns: '\x1b[1;36m', hidden: '\x1b[2;36m', comm: '\x1b[32m', own: '\x1b[1m', dim: '\x1b[2m', plain: '' };
-/** Guides are 3 columns per level for the first levels, then 1, so a 32-deep chain still leaves room for text. */
+/** Guides are 3 columns per level for the first levels, then 1 (plus a 2-column branch), so a 32-deep chain still leaves room for text. */
 const WIDE_LEVELS = 8;
 const COMM_COLUMNS = 15;
+const COMM_COLUMNS_DEEP = 8;
 
 /** Control characters in a comm would move the cursor; show them as '?'. */
 function printable(s: string): string {
@@ -49,7 +50,7 @@ function render(segments: Segment[], width: number, color: boolean): string {
 
 function guide(depth: number, last: boolean): string {
   if (depth <= WIDE_LEVELS) return last ? '└─ ' : '├─ ';
-  return last ? '└' : '├';
+  return last ? '└ ' : '├ ';
 }
 
 function continuation(depth: number, last: boolean): string {
@@ -57,35 +58,40 @@ function continuation(depth: number, last: boolean): string {
   return last ? ' ' : '│';
 }
 
-function nsHeader(ns: NamespaceInfo, snapshot: Snapshot): Segment[] {
+function nsHeader(ns: NamespaceInfo, snapshot: Snapshot, compact: boolean): Segment[] {
   const self = ns.inode === snapshot.self.nsInode;
-  const facts = [`level ${ns.level}`, ns.init === null ? 'no init' : `init ${ns.init}`];
+  // Deep in a long chain the guides eat the width: abbreviate so level and init stay readable.
+  const facts = compact ? [`L${ns.level}`, ns.init === null ? '-' : `init ${ns.init}`] : [`level ${ns.level}`, ns.init === null ? 'no init' : `init ${ns.init}`];
   if (ns.hidden) facts.push('hidden');
   if (self) facts.push('self');
   return [
     [`pid:[${ns.inode}]`, ns.hidden ? 'hidden' : 'ns'],
-    [`  ${facts.join(' · ')}`, 'dim'],
+    [compact ? ` ${facts.join(' ')}` : `  ${facts.join(' · ')}`, 'dim'],
   ];
 }
 
 function processLine(p: ProcessInfo, prefix: string, width: number): Segment[] {
   const name = printable(p.comm);
+  const cols = prefix.length > width / 2 ? COMM_COLUMNS_DEEP : COMM_COLUMNS;
   // Kernel worker names can be long; cut them so the PID columns stay aligned.
-  const comm = (name.length > COMM_COLUMNS ? name.slice(0, COMM_COLUMNS - 1) + '…' : name).padEnd(COMM_COLUMNS);
-  const room = width - prefix.length - COMM_COLUMNS - 2;
+  const comm = (name.length > cols ? name.slice(0, cols - 1) + '…' : name).padEnd(cols);
+  const room = width - prefix.length - cols - 2;
   const pids = formatNspid(p.nspid, room);
   const cut = pids.lastIndexOf(' / ');
-  return [
+  const segments: Segment[] = [
     [prefix, 'dim'],
     [comm + '  ', 'comm'],
     [cut < 0 ? '' : pids.slice(0, cut + 3), 'plain'],
     [cut < 0 ? pids : pids.slice(cut + 3), 'own'],
   ];
+  // unshare(CLONE_NEWPID) or setns done: its next child lands in another namespace.
+  if (p.pendingNs !== undefined) segments.push([`  children→pid:[${p.pendingNs}]`, 'dim']);
+  return segments;
 }
 
 function renderNamespace(index: ModelIndex, ns: NamespaceInfo, prefix: string, depth: number, last: boolean, root: boolean, opts: Required<TreeOptions>, lines: string[]): void {
   const head = root ? '' : guide(depth, last);
-  lines.push(render([[prefix + head, 'dim'], ...nsHeader(ns, index.snapshot)], opts.width, opts.color));
+  lines.push(render([[prefix + head, 'dim'], ...nsHeader(ns, index.snapshot, prefix.length > opts.width / 2)], opts.width, opts.color));
   const inner = root ? prefix : prefix + continuation(depth, last);
   const procs = index.processesOf.get(ns.inode) ?? [];
   const kids = index.childrenOf.get(ns.inode) ?? [];

@@ -1,6 +1,6 @@
 // One /proc/PID → ProcessInfo, in an order that makes races harmless: the namespace link first (so an
 // unreadable process costs one syscall), then stat (start time: the process's identity), then status.
-import { parseStat, parseStatus, type StatFields } from '../../../shared/core/procStatus';
+import { parseStat, parseStatus, toProcessInfo, type StatFields } from '../../../shared/core/procStatus';
 import type { ProcessInfo } from '../../../shared/core/types';
 import type { NsGraph } from './nsGraph';
 import { readProcText, statIdentity, type ReadResult } from './procFiles';
@@ -34,18 +34,8 @@ export function readProcess(procRoot: string, pid: number, graph: NsGraph): Proc
   const status = parseStatus(statusText.value);
   if (status === null) return { kind: 'gone' };
   if (!graph.ensure(ns.value, nsPath)) return { kind: 'gone' };
-  const info: ProcessInfo = {
-    pid,
-    ppid: status.ppid,
-    comm: status.name,
-    uid: status.uid,
-    ns: ns.value.inode,
-    nsDev: ns.value.dev,
-    nspid: status.nspid,
-    startTime: stat.value.startTime,
-    state: status.state,
-  };
-  const pending = readPendingNs(procRoot, pid, info.ns, graph);
-  if (pending !== undefined) info.pendingNs = pending;
-  return { kind: 'ok', info };
+  // Pid: in status is the pid we listed unless the PID was reused between reads; trust the listing.
+  if (status.pid !== pid) return { kind: 'gone' };
+  const pending = readPendingNs(procRoot, pid, ns.value.inode, graph);
+  return { kind: 'ok', info: toProcessInfo(status, stat.value, ns.value, pending) };
 }
