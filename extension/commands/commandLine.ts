@@ -43,7 +43,10 @@ export function validateDepth(text: string, room: number): string | undefined {
   if (!/^\s*\d+\s*$/.test(text)) return `Enter a whole number from 1 to ${room}.`;
   const n = Number(text);
   if (n < 1) return 'At least one level.';
-  if (n > room) return `At most ${room}: the kernel allows 32 nested PID namespaces and ${32 - room} are already above this one.`;
+  if (n > room) {
+    const above = MAX_PID_NS_LEVEL - room;
+    return `At most ${room}: the kernel allows ${MAX_PID_NS_LEVEL} nested PID namespaces${above > 0 ? ` and ${above} are already above this one` : ''}.`;
+  }
   return undefined;
 }
 
