@@ -115,6 +115,16 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
 
   await activityItem(page, 'PID Namespaces').click();
+  // A wider sidebar, so the screenshots show the descriptions (level, init, count) in full.
+  const sash = page.locator('.monaco-sash.vertical').first();
+  const box = await sash.boundingBox();
+  if (box) {
+    await page.mouse.move(box.x + box.width / 2, 300);
+    await page.mouse.down();
+    await page.mouse.move(620, 300, { steps: 5 });
+    await page.mouse.up();
+  }
+  await page.mouse.move(900, 600);
   await waitFor('the root namespace row', async () => ((await treeRows(page)).some((r) => nsRow(r.text)?.level === 0) ? true : undefined));
   const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
   await waitFor(`status bar to say ${expectedMode}`, async () => (((await status.innerText()).includes(expectedMode)) ? true : undefined));
