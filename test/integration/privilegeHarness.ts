@@ -8,8 +8,12 @@ import type { LaunchAttempt, PrivilegeMode, PrivilegeRequest } from '../../helpe
 import type { HelloEvent } from '../../shared/helperProtocol';
 
 export const REPO = join(__dirname, '..', '..', '..');
-/** Left in place after the tests (documented): creating users is slow and other suites use it too. */
-export const TEST_USER = 'pidns-test';
+/**
+ * Our own test user, left in place afterwards (documented). Not the VS Code suites' `pidns-test`: these
+ * tests set its password, groups, polkit rules (including a denying one) and sudoers entries, which must
+ * not leak into another suite's run.
+ */
+export const TEST_USER = 'pidns-priv-test';
 export const TEST_PASSWORD = 'pidns-test-pw-7Qx';
 export const INSTALLED_DIR = '/usr/local/lib/pidns-explorer';
 
@@ -76,6 +80,10 @@ export interface LaunchAsResult {
   /** Namespaces the helper's snapshot saw, to show it answers requests. */
   namespaces?: number;
   error?: string;
+  /** Ladder until hello; first snapshot; dispose until the helper exited. */
+  launchMs?: number;
+  snapshotMs?: number;
+  disposeMs?: number;
   totalMs: number;
 }
 

@@ -16,6 +16,7 @@ import {
   ensureTestUser,
   installSystemHelper,
   launchAs,
+  type LaunchAsResult,
   sleep,
   startServices,
   strayHelpers,
@@ -46,6 +47,11 @@ function steps(attempts: LaunchAttempt[]): string[] {
   return attempts.map((a) => `${a.step}:${a.ok ? 'ok' : a.reason}`);
 }
 
+/** The time each rung took, in the test output (the report's figures come from here). */
+function timings(t: { diagnostic: (m: string) => void }, r: LaunchAsResult): void {
+  t.diagnostic(`${r.attempts.map((a) => `${a.step} ${a.ok ? 'ok' : a.reason} ${a.ms} ms`).join(', ')}; launch ${r.launchMs ?? '-'} ms, snapshot ${r.snapshotMs ?? '-'} ms, dispose ${r.disposeMs ?? '-'} ms`);
+}
+
 function reasonOf(attempts: LaunchAttempt[], reason: FailureReason): LaunchAttempt {
   const a = attempts.find((x) => x.reason === reason);
   assert.ok(a, `no attempt failed with ${reason}: ${JSON.stringify(attempts)}`);
@@ -66,6 +72,7 @@ test('root: the helper runs directly as root', async (t) => {
 test('pkexec with a polkit rule allowing the user: root helper acting for the user', async (t) => {
   await withPolkitRule(t, 'YES');
   const r = await launchAs({});
+  timings(t, r);
   assert.equal(r.error, undefined);
   assert.equal(r.mode, 'pkexec');
   assert.deepEqual(steps(r.attempts), ['pkexec:ok']);
@@ -78,6 +85,7 @@ test('pkexec with a polkit rule allowing the user: root helper acting for the us
 test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as the user', async (t) => {
   await withPolkitRule(t, 'NO');
   const r = await launchAs({});
+  timings(t, r);
   assert.equal(r.mode, 'none');
   assert.deepEqual(steps(r.attempts), ['pkexec:polkit-not-authorized', 'unprivileged:ok']);
   assert.match(reasonOf(r.attempts, 'polkit-not-authorized').message, /did not authorize/);
@@ -85,8 +93,9 @@ test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as
   assert.equal(r.hello?.actingForUid, null);
 });
 
-test('no rule, no agent, no sudo rights: each failure named, then unprivileged', async () => {
+test('no rule, no agent, no sudo rights: each failure named, then unprivileged', async (t) => {
   const r = await launchAs({ password: TEST_PASSWORD });
+  timings(t, r);
   assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-not-in-sudoers', 'unprivileged:ok']);
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').detail ?? '', /No authentication agent found/);
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').message, /Remote-SSH/);
@@ -95,8 +104,9 @@ test('no rule, no agent, no sudo rights: each failure named, then unprivileged',
   assert.ok(!JSON.stringify(r).includes(TEST_PASSWORD), 'the password appears in no log or message');
 });
 
-test('no system bus: pkexec cannot reach polkit, recognised, then sudo', async () => {
+test('no system bus: pkexec cannot reach polkit, recognised, then sudo', async (t) => {
   const r = await launchAs({ hideSystemBus: true });
+  timings(t, r);
   assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-authority', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-password-cancelled', 'unprivileged:ok']);
   assert.match(reasonOf(r.attempts, 'no-polkit-authority').detail ?? '', /Error getting authority/);
   assert.equal(r.mode, 'none');
@@ -108,13 +118,15 @@ test('pre-authorising a group with install-system-helper.sh --group: its members
   t.after(() => rmSync(GROUP_RULES, { force: true }));
   await sleep(300);
   const r = await launchAs({});
+  timings(t, r);
   assert.equal(r.error, undefined);
   assert.deepEqual(steps(r.attempts), ['pkexec:ok']);
   assert.equal(r.hello?.actingForUid, uid);
 });
 
-test('pkexec and sudo not on PATH: both recognised as missing', async () => {
+test('pkexec and sudo not on PATH: both recognised as missing', async (t) => {
   const r = await launchAs({ path: '/nonexistent' });
+  timings(t, r);
   assert.deepEqual(steps(r.attempts), ['pkexec:pkexec-missing', 'sudo-n:sudo-missing', 'unprivileged:ok']);
   assert.equal(r.mode, 'none');
 });
@@ -122,6 +134,7 @@ test('pkexec and sudo not on PATH: both recognised as missing', async () => {
 test('sudo -n with a NOPASSWD entry: mode sudo, acting for the user', async (t) => {
   withSudoers(t, `NOPASSWD: ${HELPER}`);
   const r = await launchAs({});
+  timings(t, r);
   assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:ok']);
   assert.equal(r.mode, 'sudo');
   assert.equal(r.hello?.uid, 0);
@@ -132,6 +145,7 @@ test('sudo -n with a NOPASSWD entry: mode sudo, acting for the user', async (t) 
 test('sudo with a password: the right one from askPassword works', async (t) => {
   withSudoers(t, HELPER);
   const r = await launchAs({ password: TEST_PASSWORD, mode: 'sudo' });
+  timings(t, r);
   assert.deepEqual(steps(r.attempts), ['sudo-n:sudo-needs-password', 'sudo-password:ok']);
   assert.equal(r.mode, 'sudo');
   assert.equal(r.hello?.actingForUid, uid);
@@ -142,6 +156,7 @@ test('sudo with a password: the right one from askPassword works', async (t) => 
 test('sudo with a wrong password: clear message, no hang, unprivileged', async (t) => {
   withSudoers(t, HELPER);
   const r = await launchAs({ password: 'not-the-password' });
+  timings(t, r);
   assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-wrong-password', 'unprivileged:ok']);
   assert.match(reasonOf(r.attempts, 'sudo-wrong-password').message, /password was wrong/);
   assert.ok(reasonOf(r.attempts, 'sudo-wrong-password').ms < 10_000, 'stopped after the first "Sorry, try again."');
@@ -154,6 +169,7 @@ test('a pre-authorised installed helper that the user owns is refused, even with
   chownSync(HELPER, uid, uid);
   t.after(() => chownSync(HELPER, 0, 0));
   const r = await launchAs({});
+  timings(t, r);
   const refusal = reasonOf(r.attempts, 'unsafe-installed-helper');
   assert.match(refusal.message, new RegExp(`${HELPER} is owned by uid ${uid}, not root`));
   // The bundled copy falls under pkexec's generic action (auth_admin), which cannot ask here.

@@ -35,11 +35,15 @@ async function main(): Promise<void> {
       helloTimeoutMs: 15_000,
       authTimeoutMs: 20_000,
     });
+    const launchMs = Date.now() - started;
     const client = new HelperClient(launched);
     const snapshot = await client.request('snapshot', {});
+    const snapshotMs = Date.now() - started - launchMs;
     await client.dispose();
+    const disposeMs = Date.now() - started - launchMs - snapshotMs;
     const { mode, hello, attempts } = launched;
-    console.log(JSON.stringify({ mode, hello, attempts, logs, namespaces: snapshot.namespaces.length, totalMs: Date.now() - started }));
+    const totalMs = Date.now() - started;
+    console.log(JSON.stringify({ mode, hello, attempts, logs, namespaces: snapshot.namespaces.length, launchMs, snapshotMs, disposeMs, totalMs }));
   } catch (e) {
     const attempts = e instanceof LaunchError ? e.attempts : [];
     console.log(JSON.stringify({ attempts, logs, error: (e as Error).message, totalMs: Date.now() - started }));

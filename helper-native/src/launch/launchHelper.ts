@@ -94,6 +94,8 @@ async function trySudoPassword(ctx: Ctx): Promise<StepResult> {
   const started = Date.now();
   const password = ctx.opts.askPassword ? await ctx.opts.askPassword() : undefined;
   if (password === undefined) return record(ctx, 'sudo-password', started, 'sudo-password-cancelled');
+  // sudo reads one line: a line break would end the password early and hand the rest to the helper as a request.
+  if (/[\r\n]/.test(password)) return record(ctx, 'sudo-password', started, 'sudo-wrong-password');
   // -k: ignore a cached timestamp, so sudo certainly reads the password line and never passes it on to
   // the helper's stdin; -p '': no prompt text on stderr; "Sorry, try again." means wrong: stop at once.
   return tryStep(ctx, 'sudo-password', 'sudo', {
