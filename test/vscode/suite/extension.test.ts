@@ -21,6 +21,32 @@ function nspidOf(pid: number): number[] | undefined {
   }
 }
 
+function nsOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every descendant of pid, from /proc/PID/task/TID/children. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift() as number;
+    let kids: number[] = [];
+    try {
+      kids = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      // exited
+    }
+    out.push(...kids);
+    queue.push(...kids);
+  }
+  return out;
+}
+
 function mountinfo(): string {
   return readFileSync('/proc/self/mountinfo', 'utf8');
 }
@@ -157,6 +183,34 @@ suite('PID Namespace Explorer in a real extension host', () => {
     const selected = api.treeView.selection[0];
     assert.equal(selected?.kind === 'process' && selected.pid, chain.leaf);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('open terminal in namespace: the shell runs inside the leaf namespace as the user', async () => {
+    assert.ok(chain);
+    const leafNs = chain.levels[chain.depth - 1].ns;
+    const view = api.tree.currentView();
+    const ns = view?.snapshot.namespaces.find((n) => n.inode === leafNs);
+    assert.ok(ns);
+    const terminal = await vscode.commands.executeCommand<vscode.Terminal>('pidnsExplorer.openTerminal', api.tree.namespaceNode(ns));
+    assert.ok(terminal, 'a terminal was opened');
+    try {
+      const opts = terminal.creationOptions as vscode.TerminalOptions;
+      const argv = [opts.shellPath, ...((opts.shellArgs as string[]) ?? [])];
+      assert.ok(argv.includes('/usr/bin/nsenter') && argv.includes(String(ns.init)), argv.join(' '));
+      assert.ok(argv.includes(String(process.getuid?.())), 'drops to our uid');
+      if (process.getuid?.() !== 0) {
+        // Not root: pkexec runs in the terminal itself, where its own prompt can ask the user.
+        assert.equal(opts.shellPath, '/usr/bin/pkexec');
+        return;
+      }
+      const pid = await terminal.processId;
+      assert.ok(pid);
+      // nsenter forks into the namespace; the shell is its descendant, a member of the leaf namespace.
+      const inside = await eventually('a shell inside the namespace', () => descendants(pid).find((d) => nsOf(d) === `pid:[${leafNs}]`));
+      assert.equal(nspidOf(inside)?.length, chain.depth + 1);
+    } finally {
+      terminal.dispose();
+    }
   });
 
   test('destroy leaves nothing behind: no process, no namespace, no mount, no chain', async () => {
