@@ -91,6 +91,7 @@ test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as
   assert.match(reasonOf(r.attempts, 'polkit-not-authorized').message, /did not authorize/);
   assert.equal(r.hello?.uid, uid);
   assert.equal(r.hello?.actingForUid, null);
+  assert.match(r.attempts[r.attempts.length - 1].message, /sees only this user's processes/, 'the unprivileged mode says what it cannot show');
 });
 
 test('no rule, no agent, no sudo rights: each failure named, then unprivileged', async (t) => {

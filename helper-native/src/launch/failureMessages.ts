@@ -24,6 +24,10 @@ export const FAILURE_MESSAGES: Record<FailureReason, string> = {
   'tool-failed': 'The privilege tool failed.',
 };
 
+/** What an unprivileged helper cannot do, said whenever the ladder ends there. */
+export const UNPRIVILEGED_LIMITS =
+  "Without root the helper sees only this user's processes (others' /proc/PID/ns links are unreadable, so their namespaces stay hidden or unknown) and creates namespaces inside a new user namespace.";
+
 /** pkexec's exit before the helper said hello: a pkexec failure, or (unknown text) the helper's own crash. */
 export function classifyPkexecFailure(exitCode: number | null, stderr: string): FailureReason {
   if (/No authentication agent found|Error creating textual authentication agent|\/dev\/tty/.test(stderr)) return 'no-polkit-agent';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HelloEvent } from '../../../shared/helperProtocol';
-import { FAILURE_MESSAGES, classifyPkexecFailure, classifySudoFailure, pkexecCouldNotAsk } from './failureMessages';
+import { FAILURE_MESSAGES, UNPRIVILEGED_LIMITS, classifyPkexecFailure, classifySudoFailure, pkexecCouldNotAsk } from './failureMessages';
 import type { HelperChannel } from './helperClient';
 import { INSTALLED_HELPER, inspectInstalledHelper } from './installedHelper';
 import { directLaunchIsPrivileged } from './privileges';
@@ -118,7 +118,8 @@ async function tryStep(
   const outcome = await spawnHelper({ ...spec, env: ctx.opts.env, timeoutMs: spec.timeoutMs ?? ctx.opts.helloTimeoutMs ?? 15_000 });
   if (outcome.ok) {
     const reached = mode === 'root' && outcome.hello.uid !== 0 ? 'none' : mode;
-    const message = `helper running (${reached}): uid ${outcome.hello.uid}, acting for ${outcome.hello.actingForUid ?? 'itself'}`;
+    const running = `helper running (${reached}): uid ${outcome.hello.uid}, acting for ${outcome.hello.actingForUid ?? 'itself'}`;
+    const message = reached === 'none' ? `${running}. ${UNPRIVILEGED_LIMITS}` : running;
     ctx.attempts.push({ step, ok: true, message, detail: outcome.stderrText || undefined, exitCode: null, ms: Date.now() - started });
     ctx.opts.log?.(`privilege: ${step} ok in ${Date.now() - started} ms: ${message}`);
     const { child, lines, stderr, hello } = outcome;
