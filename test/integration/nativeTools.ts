@@ -1,0 +1,40 @@
+// Small C load generators for the reliability tests and the bench, compiled on demand with the system C
+// compiler into a temp dir (a C fork loop reaches thousands of forks a second; a shell or Node one does not).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../harness/paths';
+
+/** Where the C sources live, whether this runs as test/integration/*.ts or out/test/integration/*.js. */
+export function nativeSourceDir(): string {
+  return join(repoRoot(), 'test', 'integration', 'native');
+}
+
+/** The helper/CLI bundle that `node scripts/build.mjs` writes. */
+export function pidnsBundle(): string {
+  const path = join(repoRoot(), 'dist', 'pidns.js');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run 'node scripts/build.mjs' first`);
+  return path;
+}
+
+export interface Built {
+  path: string;
+  /** Removes the temp dir holding the binary. */
+  remove(): void;
+}
+
+/** Compile test/integration/native/NAME.c into a fresh temp dir. */
+export function buildNative(name: string): Built {
+  const dir = mkdtempSync(join(tmpdir(), `pidns-${name}-`));
+  const path = join(dir, name);
+  try {
+    execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', path, join(nativeSourceDir(), `${name}.c`)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
