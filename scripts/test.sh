@@ -25,7 +25,7 @@ bash scripts/services.sh start
 
 run_node_tests() { # dir, extra node --test flags
   local dir=$1; shift
-  mapfile -t files < <(find "out/test/$dir" -name '*.test.js' 2>/dev/null | sort)
+  mapfile -t files < <(find "out/test/$dir" -name '*.test.js' -not -path '*/suite/*' 2>/dev/null | sort)
   if [ ${#files[@]} -eq 0 ]; then echo "no tests in test/$dir" >&2; return 1; fi
   node --test --test-reporter=spec "$@" "${files[@]}"
 }
