@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, rmSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchHelper, LaunchError } from '../../helper-native/src/launch/launchHelper';
 import { HelperClient } from '../../helper-native/src/launch/helperClient';
@@ -176,6 +176,21 @@ test('a pre-authorised installed helper that the user owns is refused, even with
   // The bundled copy falls under pkexec's generic action (auth_admin), which cannot ask here.
   assert.notEqual(r.mode, 'pkexec');
   assert.ok(!r.logs.some((l) => l.includes(`pkexec --disable-internal-agent ${HELPER}`)), 'never ran the unsafe copy');
+});
+
+test('the helper crashes after pkexec made it root: reported as a helper crash with its stderr, not as a polkit failure', async (t) => {
+  await withPolkitRule(t, 'YES');
+  const bundle = `${INSTALLED_DIR}/dist/pidns.js`;
+  t.after(() => copyFileSync(join(REPO, 'dist/pidns.js'), bundle));
+  writeFileSync(bundle, "console.error('helper boom: cannot start'); process.exit(3);\n");
+  const r = await launchAs({});
+  timings(t, r);
+  const crash = reasonOf(r.attempts, 'helper-crashed');
+  assert.equal(crash.step, 'pkexec');
+  assert.equal(crash.exitCode, 3);
+  assert.match(crash.detail ?? '', /helper boom: cannot start/);
+  assert.equal(r.mode, 'none', 'a crash is not a reason to try sudo: the same helper would crash there too');
+  assert.deepEqual(steps(r.attempts), ['pkexec:helper-crashed', 'unprivileged:ok']);
 });
 
 test('helper bundle missing: "helper crashed" at every rung, then a LaunchError naming it', async () => {

@@ -79,3 +79,13 @@ test('a helper speaking another protocol version is refused at hello', async () 
   assert.equal(o.ok, false);
   assert.equal(!o.ok && o.why, 'incompatible');
 });
+
+test('a helper that never says hello times out and is stopped', async () => {
+  const started = Date.now();
+  const o = await spawnHelper({ command: process.execPath, args: ['-e', 'setInterval(() => undefined, 1000)'], timeoutMs: 300 });
+  assert.equal(o.ok, false);
+  assert.equal(!o.ok && o.why, 'timeout');
+  // Stopped (stdin closed, then SIGTERM) and reaped before the outcome is reported.
+  assert.equal(!o.ok && o.signal, 'SIGTERM');
+  assert.ok(Date.now() - started < 3000);
+});
