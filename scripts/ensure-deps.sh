@@ -12,8 +12,14 @@ cd "$(dirname "$0")/.."
 #  sudo util-linux procps  tests switch users (runuser/sudo), inspect and kill processes
 #  build-essential python3 pkg-config lib*-dev   code-server's native modules (node-pty, kerberos, native-keymap, keytar)
 #  ripgrep               fed to @vscode/ripgrep's postinstall, which would otherwise download from GitHub
+#  unzip                 the packaging test reads the .vsix files
+#  gcc-*-linux-gnu libc6-dev-*-cross   npm run package cross-compiles the native init for the other architecture
 PACKAGES=(pkexec polkitd dbus chromium sudo util-linux procps build-essential python3 pkg-config
-  libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep)
+  libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep unzip)
+case "$(uname -m)" in
+  x86_64) PACKAGES+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
+  aarch64) PACKAGES+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;
+esac
 
 missing_packages() { # prints the packages of "$@" that are not installed
   local p

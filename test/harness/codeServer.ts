@@ -2,7 +2,7 @@
 // Everything it writes (user data, extensions, XDG dirs, HOME, TMPDIR) lives in one temp folder
 // that stop() deletes; its whole process tree (extension hosts and pty hosts outlive browser
 // sessions) is killed on stop(), and on process exit if a test forgot or crashed.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { codeServerBinary } from './paths';
@@ -20,6 +20,8 @@ export interface CodeServerOptions {
    * for tests of the installed product. For development mode use openWorkbench's option instead.
    */
   extensionDevelopmentPath?: string;
+  /** .vsix file(s) to install (code-server --install-extension) before the server starts: the packaged product. */
+  vsix?: string | string[];
   /** Extra environment for the server and its extension hosts. */
   env?: Record<string, string>;
 }
@@ -31,6 +33,8 @@ export interface CodeServer {
   pid: number;
   /** The --user-data-dir (its User/settings.json holds the settings). */
   userDataDir: string;
+  /** The --extensions-dir (installed .vsix files unpack here). */
+  extensionsDir: string;
   workspace: string;
   stop(): Promise<void>;
   /** Everything the server printed so far (stdout and stderr interleaved). */
@@ -108,6 +112,18 @@ function serverEnv(l: Layout, user: UserInfo | undefined, extra: Record<string, 
   };
 }
 
+/** Installs a .vsix the way a user would, as the user the server runs as, into this server's extensions dir. */
+function installVsix(bin: string, vsix: string, l: Layout, env: Record<string, string>, user: UserInfo | undefined): void {
+  try {
+    execFileSync(process.execPath, [bin, '--install-extension', vsix, '--user-data-dir', l.userData, '--extensions-dir', l.extensions],
+      { cwd: l.home, env, uid: user?.uid, gid: user?.gid, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    removeDir(l.base);
+    throw new Error(`code-server --install-extension ${vsix} failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
 async function waitHealthy(port: number, exited: () => string | undefined, logs: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -133,6 +149,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   writeFileSync(join(l.userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
   if (opts.extensionDevelopmentPath) linkExtension(l.extensions, opts.extensionDevelopmentPath);
   if (user) chownTree(l.base, user);
+  const env = serverEnv(l, user, opts.env);
+  for (const vsix of opts.vsix === undefined ? [] : Array.isArray(opts.vsix) ? opts.vsix : [opts.vsix]) {
+    installVsix(bin, vsix, l, env, user);
+  }
 
   const port = await freePort();
   const args = [bin, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
@@ -140,7 +160,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     '--user-data-dir', l.userData, '--extensions-dir', l.extensions, opts.workspace];
   const child = spawn(process.execPath, args, {
     cwd: l.home,
-    env: serverEnv(l, user, opts.env),
+    env,
     detached: true, // its own process group, so stop() reaches every process it starts
     stdio: ['ignore', 'pipe', 'pipe'],
     uid: user?.uid,
@@ -171,5 +191,5 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}/`, port, pid, userDataDir: l.userData, workspace: opts.workspace, stop, logs: () => output };
+  return { url: `http://127.0.0.1:${port}/`, port, pid, userDataDir: l.userData, extensionsDir: l.extensions, workspace: opts.workspace, stop, logs: () => output };
 }
