@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchHelper, LaunchError } from '../../helper-native/src/launch/launchHelper';
 import { HelperClient } from '../../helper-native/src/launch/helperClient';
@@ -115,8 +115,10 @@ test('no system bus: pkexec cannot reach polkit, recognised, then sudo', async (
 
 test('pre-authorising a group with install-system-helper.sh --group: its members get pkexec without a password', async (t) => {
   const group = withTestGroup(t);
+  // scripts/run-product.sh may have pre-authorised a group already: put its rule back afterwards.
+  const previous = existsSync(GROUP_RULES) ? readFileSync(GROUP_RULES) : undefined;
+  t.after(() => (previous ? writeFileSync(GROUP_RULES, previous, { mode: 0o644 }) : rmSync(GROUP_RULES, { force: true })));
   execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--group', group.name], { stdio: 'pipe', cwd: REPO });
-  t.after(() => rmSync(GROUP_RULES, { force: true }));
   await sleep(300);
   const r = await launchAs({});
   timings(t, r);
