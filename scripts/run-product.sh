@@ -17,7 +17,8 @@
 #                       rule pre-authorising the user's primary group (scripts/install-system-helper.sh),
 #                       so the extension reaches root through the real pkexec without a password prompt.
 # Environment: PORT (default 8080), PIDNS_USER, PIDNS_WORKSPACE (default: a sample folder),
-#              PIDNS_PRODUCT_DIR (state; default .cache/product/<user> in this checkout).
+#              PIDNS_PRODUCT_DIR (state; default .cache/product/<user> in this checkout),
+#              PIDNS_SKIP_BUILD=1 (use the existing dist/; tests set it: a build rewrites out/ under running tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -38,7 +39,8 @@ fi
 # 1-3: dependencies, build, services. ensure-deps needs root for apt; as a user, check only.
 if [ "$(id -u)" -eq 0 ]; then bash scripts/ensure-deps.sh; else bash scripts/ensure-deps.sh --no-code-server; fi
 CODE_SERVER=$(bash scripts/install-code-server.sh | tail -1)
-npm run --silent build
+if [ "${PIDNS_SKIP_BUILD:-}" != 1 ]; then npm run --silent build; fi
+[ -f dist/extension.js ] || { say "dist/extension.js missing: run npm run build"; exit 1; }
 bash scripts/services.sh start >/dev/null || say "warning: no system D-Bus: pkexec will not work (the extension falls back)"
 if [ "$RUN_UID" -ne 0 ] && [ "$(id -u)" -eq 0 ] && [ -f scripts/install-system-helper.sh ]; then
   bash scripts/install-system-helper.sh --group "$(id -gn "$RUN_AS")" >/dev/null
