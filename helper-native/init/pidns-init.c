@@ -14,7 +14,7 @@
  *         gone <k> <status>                 level k's init died (status: exit code, or 128+signal);
  *                                           k and everything below it are gone, levels above stay
  *         error <k> <errno> <what>          setting up level k failed (the chain is torn down)
- *         exit <reason> <status>            the anchor is exiting: destroyed | leaf-exited | failed
+ *         exit <reason> <status>            the anchor is exiting: destroyed | leaf-exited | init-killed | failed
  *       Levels 1..N-1 run this program as PID 1 (comm pidns-init). Level N's PID 1 is the leaf: it drops
  *       to --uid/--gid and execs COMMAND, or, without one, sleeps as "pidns-sleep" (still an init that
  *       reaps). So level k's /proc lists PIDs 1..N-k+1, as the seed's multi_pidns does.
@@ -381,7 +381,9 @@ static void anchor_signal(struct anchor *a, int sfd) {
   a->top = 0;
   while (anchor_message(a)) {} /* what the levels said before dying comes first */
   report("gone 1 %d\n", st);
-  anchor_exit(a, a->announced ? "leaf-exited" : "failed", a->announced ? st : 1);
+  if (!a->announced) anchor_exit(a, "failed", 1);
+  if (O.depth == 1 && O.command != NULL) anchor_exit(a, "leaf-exited", st);
+  anchor_exit(a, "init-killed", 0); /* someone killed level 1's init: every level is gone */
 }
 
 static int run_chain(void) {

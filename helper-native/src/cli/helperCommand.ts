@@ -1,6 +1,7 @@
 // `pidns helper`: the protocol server on stdin/stdout. This is the helper's entry: modules that add ops
 // register them here, one line each (see server/ops.ts for the handler signature), e.g.
 //   registerCreateOps();   // from ../create/…, calls registerOp('create', …) etc.
+import { registerCreateOps } from '../create/ops';
 import { runHelperServer } from '../server/server';
 import { parseFlags, wantsHelp } from './usage';
 
@@ -23,6 +24,7 @@ export async function runHelperCommand(argv: string[]): Promise<number> {
     return 0;
   }
   parseFlags(argv, [], 'helper');
+  registerCreateOps();
   // A client that goes away must not kill us with EPIPE mid-write; EOF on stdin ends the server.
   process.stdout.on('error', () => process.stdin.destroy());
   const code = await runHelperServer({ input: process.stdin, output: process.stdout });

@@ -1,6 +1,7 @@
 // Entry of dist/pidns.js: `pidns <command> [options]`. Wrong usage exits 2 with one line on stderr;
 // a failure exits 1.
 import { HelperError } from '../helperError';
+import { runCreateCommand } from './createCommand';
 import { runHelperCommand } from './helperCommand';
 import { runSnapshotCommand, runTreeCommand } from './snapshotCommand';
 import { UsageError, type Command } from './usage';
@@ -11,6 +12,7 @@ import { UsageError, type Command } from './usage';
 const COMMANDS: Record<string, Command> = {
   snapshot: { summary: 'print the PID namespaces and processes the caller can see (--json for JSON)', run: runSnapshotCommand },
   tree: { summary: 'print the PID namespace hierarchy as a tree', run: runTreeCommand },
+  create: { summary: 'create a chain of nested PID namespaces in the foreground (--depth N)', run: runCreateCommand },
   helper: { summary: 'serve the line-delimited JSON protocol on stdin/stdout (used by the extension)', run: runHelperCommand },
 };
 

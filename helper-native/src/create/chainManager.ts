@@ -1,0 +1,234 @@
+// Owns every chain of nested PID namespaces this process created: builds them (native init, or the
+// util-linux fallback), keeps a pidfd on each level's init, tears them down completely and proves it, and
+// reports when a chain ends on its own. Used in-process by `pidns create` and by the helper's create ops.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { ChainExitedEvent, ChainInfo, ChainLevel } from '../../../shared/helperProtocol';
+import { depthProblem, roomBelow, statusText } from '../../../shared/core/chainReport';
+import { HelperError } from '../helperError';
+import { closePidfd, pidfdExited, pidfdOpen, pidfdSendSignal, pidfdWaitExit } from '../sys/pidfd';
+import type { ChainSpec, EngineListener, ExitReason, RunningChain } from './engine';
+import { startNativeChain } from './nativeEngine';
+import { canCreateDirectly, findNativeInit, nativeInitRuns, ownNestingLevel, primaryGid } from './runtime';
+import { startUnshareChain } from './unshareEngine';
+import { validateCommand } from './validateCommand';
+
+export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+
+export interface ChainManagerOptions {
+  /** Path of the native init; undefined: look for dist/native/pidns-init; null: always use the fallback. */
+  initPath?: string | null;
+  leafStdio?: ChainSpec['leafStdio'];
+  log?: LogFn;
+  maxChains?: number;
+}
+
+export interface CreateParams {
+  depth: number;
+  mountProc?: boolean;
+  command?: string[];
+}
+
+export interface Progress {
+  chainId: string;
+  ready: number;
+  depth: number;
+}
+
+interface Tracked {
+  info: ChainInfo;
+  running: RunningChain;
+  /** pidfd per level init (index = level - 1), opened once the chain is ready. */
+  fds: number[];
+  userns: boolean;
+  orphans: Set<number>;
+  ended: Promise<void>;
+}
+
+const DESTROY_GRACE_MS = 2000;
+
+export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent, number]; levelsGone: [string, number, number] }> {
+  private readonly chains = new Map<string, Tracked>();
+  private readonly log: LogFn;
+  private readonly initPath: string | null;
+  private seq = 0;
+
+  constructor(private readonly opts: ChainManagerOptions = {}) {
+    super();
+    this.log = opts.log ?? (() => undefined);
+    const path = opts.initPath === undefined ? findNativeInit() : opts.initPath;
+    this.initPath = path !== null && nativeInitRuns(path) ? path : null;
+  }
+
+  /** The native init in use, or null when chains are built with the slower unshare fallback. */
+  get nativeInit(): string | null {
+    return this.initPath;
+  }
+
+  list(): ChainInfo[] {
+    return [...this.chains.values()].map((c) => structuredClone(c.info));
+  }
+
+  /** Build a chain; resolves once every level is ready. The leaf runs as `actingUid`. */
+  async create(params: CreateParams, actingUid: number, onProgress?: (p: Progress) => void): Promise<ChainInfo> {
+    const spec = this.specFor(params, actingUid);
+    if (this.chains.size >= (this.opts.maxChains ?? 16)) {
+      throw new HelperError('limit', `at most ${this.opts.maxChains ?? 16} chains at a time; destroy one first`);
+    }
+    const chainId = `chain-${++this.seq}-${randomBytes(3).toString('hex')}`;
+    const levels: ChainLevel[] = [];
+    let endedResolve!: () => void;
+    const ended = new Promise<void>((r) => (endedResolve = r));
+    const listener = this.listenerFor(chainId, levels, spec, endedResolve, onProgress);
+    if (this.initPath === null) this.log('warn', 'native init not available: building the chain with util-linux unshare (slower, about 6 ms per level)');
+    const running = this.initPath !== null ? startNativeChain(this.initPath, spec, listener) : startUnshareChain(spec, listener);
+    const info: ChainInfo = { chainId, depth: spec.depth, mountProc: spec.mountProc, levels, leaf: 0, uid: spec.uid ?? process.geteuid?.() ?? 0, engine: running.engine };
+    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, orphans: new Set(), ended };
+    this.chains.set(chainId, tracked);
+    try {
+      info.leaf = await running.ready;
+      tracked.fds = this.openLevelFds(levels);
+    } catch (err) {
+      running.kill();
+      await ended;
+      throw err;
+    }
+    return structuredClone(info);
+  }
+
+  private specFor(params: CreateParams, actingUid: number): ChainSpec {
+    const callerLevel = ownNestingLevel();
+    const problem = depthProblem(params.depth, callerLevel);
+    if (problem !== null) throw new HelperError(params.depth > roomBelow(callerLevel) ? 'limit' : 'bad-request', problem);
+    if (params.command !== undefined) validateCommand(params.command);
+    const direct = canCreateDirectly();
+    const euid = process.geteuid?.() ?? 0;
+    // As root for someone else (pkexec/sudo), the leaf must run as that user, never as root.
+    const drop = direct && actingUid !== euid;
+    return {
+      depth: params.depth,
+      mountProc: params.mountProc ?? true,
+      command: params.command,
+      uid: drop ? actingUid : undefined,
+      gid: drop ? primaryGid(actingUid) : undefined,
+      userns: !direct,
+      leafStdio: this.opts.leafStdio ?? 'ignore',
+    };
+  }
+
+  private listenerFor(chainId: string, levels: ChainLevel[], spec: ChainSpec, ended: () => void, onProgress?: (p: Progress) => void): EngineListener {
+    return {
+      level: (l) => {
+        levels.push(l);
+        onProgress?.({ chainId, ready: levels.length, depth: spec.depth });
+      },
+      gone: (level, status) => this.levelsGone(chainId, level, status),
+      exit: (reason, status, message) => {
+        this.chainEnded(chainId, reason, status, message);
+        ended();
+      },
+      log: (line) => this.log('info', `[${chainId}] ${line}`),
+    };
+  }
+
+  /** Levels `level`..depth died (someone killed that level's init); the ones above live on. */
+  private levelsGone(chainId: string, level: number, status: number): void {
+    const c = this.chains.get(chainId);
+    if (!c) return;
+    c.info.levels = c.info.levels.filter((l) => l.level < level);
+    c.info.leaf = 0;
+    this.log('info', `[${chainId}] level ${level} and below are gone (its init ended: ${statusText(status)})`);
+    this.emit('levelsGone', chainId, level, status);
+  }
+
+  private chainEnded(chainId: string, reason: ExitReason, status: number, message?: string): void {
+    const c = this.chains.get(chainId);
+    if (!c) return;
+    this.chains.delete(chainId);
+    for (const fd of c.fds) closePidfd(fd);
+    const text = message ?? (reason === 'leaf-exited' ? `the leaf command ended (${statusText(status)})` : undefined);
+    const event: ChainExitedEvent = { type: 'event', event: 'chainExited', chainId, reason };
+    if (text !== undefined) event.message = text;
+    this.emit('chainExited', event, status); // status: the leaf's exit code (or 128+signal) for 'leaf-exited'
+  }
+
+  /**
+   * One pidfd per level init, opened right after the init reported itself. A level already gone (a leaf
+   * command that ended at once) gets none: it is reaped, so there is nothing left of it to verify.
+   */
+  private openLevelFds(levels: ChainLevel[]): number[] {
+    const fds: number[] = [];
+    for (const l of levels) {
+      try {
+        fds.push(pidfdOpen(l.init));
+      } catch {
+        this.log('debug', `level ${l.level}'s init ${l.init} ended before it could be watched`);
+      }
+    }
+    return fds;
+  }
+
+  /** Tear a chain down and verify that every level's init (hence every process of it) is gone. */
+  async destroy(chainId: string): Promise<void> {
+    const c = this.chains.get(chainId);
+    if (!c) throw new HelperError('not-found', `no chain '${chainId}' (it may have ended already)`);
+    // Take the pidfds over from the exit handler: they must outlive the exit to prove the teardown.
+    const fds = c.fds;
+    c.fds = [];
+    try {
+      c.running.terminate();
+      if (!(await withTimeout(c.ended, DESTROY_GRACE_MS))) {
+        this.log('warn', `[${chainId}] no clean exit after ${DESTROY_GRACE_MS} ms: SIGKILL`);
+        for (const fd of fds) trySignal(fd, 9);
+        c.running.kill();
+        await c.ended;
+      }
+      await verifyGone(chainId, fds);
+    } finally {
+      for (const fd of fds) closePidfd(fd);
+    }
+  }
+
+  async destroyAll(): Promise<void> {
+    await Promise.all([...this.chains.keys()].map((id) => this.destroy(id).catch((err: Error) => this.log('error', err.message))));
+  }
+
+  /** Internal lookup for the signal and orphan operations. */
+  chainState(chainId: string): { info: ChainInfo; userns: boolean; orphans: Set<number> } | undefined {
+    const c = this.chains.get(chainId);
+    return c && { info: c.info, userns: c.userns, orphans: c.orphans };
+  }
+
+  /** Whether `pid` is one of the processes we created: an anchor, a level's init (the leaf is one) or an orphan. */
+  created(pid: number): boolean {
+    for (const c of this.chains.values()) {
+      if (c.running.anchorPid === pid || c.orphans.has(pid) || c.info.levels.some((l) => l.init === pid)) return true;
+    }
+    return false;
+  }
+}
+
+function trySignal(fd: number, sig: number): void {
+  try {
+    pidfdSendSignal(fd, sig);
+  } catch {
+    // exited meanwhile
+  }
+}
+
+async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function verifyGone(chainId: string, fds: number[]): Promise<void> {
+  for (const fd of fds) {
+    if (pidfdExited(fd)) continue;
+    if (!(await pidfdWaitExit(fd, 1000))) throw new HelperError('failed', `chain '${chainId}': a level's init is still alive after teardown`);
+  }
+}

@@ -1,0 +1,76 @@
+// The fast engine: dist/native/pidns-init builds the whole chain itself and reports each level on fd 3
+// (see the header of helper-native/init/pidns-init.c for the line format). We only spawn it once.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parseInitReport, statusText, type InitReport } from '../../../shared/core/chainReport';
+import { HelperError } from '../helperError';
+import type { ChainSpec, EngineListener, RunningChain } from './engine';
+
+const ENOSPC = 28;
+const EPERM = 1;
+const EACCES = 13;
+
+export function nativeArgs(spec: ChainSpec): string[] {
+  const args = ['chain', '--depth', String(spec.depth), '--ready-fd', '3', '--expect-parent', String(process.pid)];
+  if (!spec.mountProc) args.push('--no-mount-proc');
+  if (spec.userns) args.push('--userns');
+  if (spec.uid !== undefined && spec.gid !== undefined) args.push('--uid', String(spec.uid), '--gid', String(spec.gid));
+  if (spec.command) args.push('--', ...spec.command);
+  return args;
+}
+
+/** The init's "error" line as a protocol error with a message a user can act on. */
+export function buildError(r: Extract<InitReport, { kind: 'error' }>, userns: boolean): HelperError {
+  const where = `creating level ${r.level} (${r.what})`;
+  if (r.errno === ENOSPC) {
+    return new HelperError('limit', `${where} failed: the kernel's limit of 32 nested PID namespace levels (or of user namespaces) was reached (ENOSPC)`);
+  }
+  if (r.errno === EPERM || r.errno === EACCES) {
+    const why = userns ? 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone, or an LSM)' : 'this needs CAP_SYS_ADMIN';
+    return new HelperError('not-permitted', `${where} failed: permission denied (errno ${r.errno}): ${why}`);
+  }
+  return new HelperError('failed', `${where} failed with errno ${r.errno}`);
+}
+
+export function startNativeChain(initPath: string, spec: ChainSpec, listener: EngineListener): RunningChain {
+  const leafIo = spec.leafStdio === 'inherit' ? 'inherit' : 'ignore';
+  const child = spawn(initPath, nativeArgs(spec), { stdio: [leafIo, leafIo, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe', 'pipe'] });
+  let settle: { resolve(leaf: number): void; reject(err: Error): void } | undefined;
+  const ready = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+  let failure: HelperError | undefined;
+  let exitLine: Extract<InitReport, { kind: 'exit' }> | undefined;
+
+  const onReport = (r: InitReport): void => {
+    if (r.kind === 'level') listener.level({ level: r.level, ns: r.ns, init: r.init });
+    else if (r.kind === 'ready') settle?.resolve(r.leaf);
+    else if (r.kind === 'gone') listener.gone(r.level, r.status);
+    else if (r.kind === 'error') failure = buildError(r, spec.userns);
+    else exitLine = r;
+  };
+  createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {
+    const r = parseInitReport(line);
+    if (r) onReport(r);
+    else listener.log(`pidns-init: unexpected report line ${JSON.stringify(line.slice(0, 200))}`);
+  });
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => listener.log(line));
+
+  child.on('error', (err) => {
+    settle?.reject(new HelperError('failed', `could not start ${initPath}: ${err.message}`));
+  });
+  // 'close', not 'exit': the report lines still in the pipe must be read before the chain counts as gone.
+  child.on('close', (code, signal) => {
+    const status = code ?? 128;
+    const message = failure?.message ?? (signal ? `pidns-init was killed by ${signal}` : undefined);
+    settle?.reject(failure ?? new HelperError('failed', `pidns-init exited before the chain was ready (${statusText(status)})`));
+    listener.exit(exitLine?.reason ?? 'failed', exitLine?.status ?? status, message);
+  });
+
+  return {
+    engine: 'native',
+    anchorPid: child.pid ?? -1,
+    ready,
+    terminate: () => void child.kill('SIGTERM'),
+    kill: () => void child.kill('SIGKILL'),
+  };
+}

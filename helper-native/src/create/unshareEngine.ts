@@ -1,0 +1,125 @@
+// The slow fallback when the native init cannot run: a nest of util-linux `unshare --pid --fork` processes,
+// each level's PID 1 being the next `unshare`, the innermost exec'ing the leaf. The chain is found by walking
+// /proc/PID/task/PID/children down from the process we spawned.
+// Differences from the native engine, by construction of `unshare`: killing a middle level's init makes the
+// `unshare` above it exit too, so the whole chain goes (not just that level and the ones below).
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { ChainLevel } from '../../../shared/helperProtocol';
+import { HelperError } from '../helperError';
+import { closePidfd, pidfdOpen, pidfdSendSignal } from '../sys/pidfd';
+import type { ChainSpec, EngineListener, RunningChain } from './engine';
+
+const READY_TIMEOUT_MS = 10_000;
+const POLL_MS = 2;
+
+export function unshareArgv(spec: ChainSpec): string[] {
+  // setpriv gives the top `unshare` a parent-death signal; --kill-child gives every level's init one.
+  const argv = ['setpriv', '--pdeathsig', 'KILL', '--'];
+  for (let level = 1; level <= spec.depth; level++) {
+    argv.push('unshare', '--pid', '--kill-child');
+    if (level === 1 && spec.userns) argv.push('--user', '--map-root-user');
+    if (spec.mountProc) argv.push('--mount-proc');
+    argv.push('--');
+  }
+  if (spec.uid !== undefined && spec.gid !== undefined && !spec.userns) {
+    argv.push('setpriv', `--reuid=${spec.uid}`, `--regid=${spec.gid}`, '--clear-groups', '--');
+  }
+  argv.push(...(spec.command ?? ['sleep', 'infinity']));
+  return argv;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The levels found so far below `anchor`, and whether the innermost has exec'd the leaf. */
+function discover(anchor: number, depth: number): { levels: ChainLevel[]; leafStarted: boolean } {
+  const levels: ChainLevel[] = [];
+  let pid = anchor;
+  for (let level = 1; level <= depth; level++) {
+    const next = childrenOf(pid)[0];
+    if (next === undefined) break;
+    try {
+      levels.push({ level, ns: statSync(`/proc/${next}/ns/pid`).ino, init: next });
+    } catch {
+      break;
+    }
+    pid = next;
+  }
+  const leafStarted = levels.length === depth && commOf(levels[depth - 1].init) !== 'unshare';
+  return { levels, leafStarted };
+}
+
+export function startUnshareChain(spec: ChainSpec, listener: EngineListener): RunningChain {
+  const [cmd, ...args] = unshareArgv(spec);
+  const io = spec.leafStdio === 'inherit' ? 'inherit' : 'ignore';
+  const child = spawn(cmd, args, { stdio: [io, io, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe'] });
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => listener.log(line));
+  let topFd: number | undefined;
+  let destroying = false;
+  let isReady = false;
+  let closed = false;
+
+  const ready = new Promise<number>((resolve, reject) => {
+    const started = Date.now();
+    let reported = 0;
+    const tick = (): void => {
+      if (closed) return reject(new HelperError('failed', 'unshare exited before the chain was ready (see the log)'));
+      const { levels, leafStarted } = discover(child.pid ?? -1, spec.depth);
+      if (topFd === undefined && levels.length > 0) topFd = pidfdOpen(levels[0].init);
+      const complete = leafStarted ? levels.length : levels.length - 1; // a level counts once the next exists
+      for (; reported < complete; reported++) listener.level(levels[reported]);
+      if (leafStarted) {
+        isReady = true;
+        return resolve(levels[spec.depth - 1].init);
+      }
+      if (Date.now() - started > READY_TIMEOUT_MS) return reject(new HelperError('failed', `unshare chain not ready after ${READY_TIMEOUT_MS} ms`));
+      setTimeout(tick, POLL_MS);
+    };
+    child.on('spawn', tick);
+    child.on('error', (err) => reject(new HelperError('failed', `could not start ${cmd}: ${err.message}`)));
+  });
+  ready.catch(() => child.kill('SIGKILL'));
+
+  child.on('close', (code, signal) => {
+    closed = true;
+    if (topFd !== undefined) closePidfd(topFd);
+    const status = code ?? 128;
+    const reason = destroying ? 'destroyed' : !isReady ? 'failed' : spec.command ? 'leaf-exited' : 'init-killed';
+    listener.exit(reason, reason === 'destroyed' ? 0 : status, signal ? `unshare was killed by ${signal}` : undefined);
+  });
+
+  const killTop = (): void => {
+    // SIGKILL to level 1's init takes every level with it; unshare itself ignores SIGTERM while it waits.
+    try {
+      if (topFd !== undefined) return pidfdSendSignal(topFd, 9);
+    } catch {
+      // already gone: the anchor's exit follows
+    }
+    child.kill('SIGKILL');
+  };
+  return {
+    engine: 'unshare',
+    anchorPid: child.pid ?? -1,
+    ready,
+    terminate: () => {
+      destroying = true;
+      killTop();
+    },
+    kill: () => void child.kill('SIGKILL'),
+  };
+}

@@ -1,0 +1,71 @@
+// pidfds through koffi (pidfd_open(2), pidfd_send_signal(2)): a pidfd names one process for good, so a
+// signal sent through it can never hit a process that later reused the PID, and it becomes readable when
+// that process exits, which is how a teardown is verified without guessing from /proc.
+import { closeSync } from 'node:fs';
+import { lastErrno, libc } from './libc';
+
+// x86-64 and the generic table (arm64, riscv64) share these numbers.
+const SYS_PIDFD_OPEN = 434;
+const SYS_PIDFD_SEND_SIGNAL = 424;
+const POLLIN = 0x001;
+
+const syscall = libc.func('long syscall(long number, ...)');
+const poll = libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
+
+export class PidfdError extends Error {
+  constructor(
+    readonly errno: number,
+    op: string,
+  ) {
+    super(`${op} failed: errno ${errno}`);
+    this.name = 'PidfdError';
+  }
+}
+
+/** A new pidfd for `pid` (close it with closePidfd). Throws PidfdError (ESRCH 3 when there is no such process). */
+export function pidfdOpen(pid: number): number {
+  const fd = Number(syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0));
+  if (fd < 0) throw new PidfdError(lastErrno(), 'pidfd_open');
+  return fd;
+}
+
+/** Send `signal` to the process behind `fd`. Throws PidfdError (ESRCH when it has exited). */
+export function pidfdSendSignal(fd: number, signal: number): void {
+  const r = Number(syscall(SYS_PIDFD_SEND_SIGNAL, 'int', fd, 'int', signal, 'void *', null, 'unsigned int', 0));
+  if (r < 0) throw new PidfdError(lastErrno(), 'pidfd_send_signal');
+}
+
+function pollBuf(fd: number): Buffer {
+  const buf = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
+  buf.writeInt32LE(fd, 0);
+  buf.writeInt16LE(POLLIN, 4);
+  return buf;
+}
+
+/** True once the process behind `fd` has terminated (zombie or reaped). Never blocks. */
+export function pidfdExited(fd: number): boolean {
+  const buf = pollBuf(fd);
+  return (poll(buf, 1, 0) as number) > 0 && buf.readInt16LE(6) !== 0;
+}
+
+/**
+ * Resolves true when the process behind `fd` terminates, false after `timeoutMs`. The wait runs on a libuv
+ * pool thread (koffi's async call), so the event loop stays free.
+ */
+export function pidfdWaitExit(fd: number, timeoutMs: number): Promise<boolean> {
+  const buf = pollBuf(fd);
+  return new Promise((resolve, reject) => {
+    poll.async(buf, 1, Math.max(0, Math.floor(timeoutMs)), (err: unknown, r: number) => {
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else resolve(r > 0 && buf.readInt16LE(6) !== 0);
+    });
+  });
+}
+
+export function closePidfd(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed: nothing holds it any more, which is all close is for
+  }
+}
