@@ -25,6 +25,11 @@ export function nsKey(id: NsId): string {
   return `${id.dev}:${id.inode}`;
 }
 
+/** Same identity as nsKey as a number (inodes are 32-bit; nsfs device numbers are small), for hot loops. */
+function numKey(dev: number, inode: number): number {
+  return dev * 4294967296 + inode;
+}
+
 /**
  * Canonical order (the contract that lets applyDiff(a, diffSnapshots(a, b)) deep-equal b):
  * namespaces by (level, dev, inode); processes by pid; each namespace's pids ascending.
@@ -52,10 +57,13 @@ function referencedNamespaces(input: ModelInput): Map<string, NsNode> {
     }
   };
   visit(input.self);
+  // Thousands of processes share a few hundred namespaces: dedupe by a numeric key before the string-keyed walk.
+  const distinct = new Map<number, NsId>();
   for (const p of input.processes) {
-    visit({ dev: p.nsDev, inode: p.ns });
-    if (p.pendingNs !== undefined) visit({ dev: p.nsDev, inode: p.pendingNs });
+    distinct.set(numKey(p.nsDev, p.ns), { dev: p.nsDev, inode: p.ns });
+    if (p.pendingNs !== undefined) distinct.set(numKey(p.nsDev, p.pendingNs), { dev: p.nsDev, inode: p.pendingNs });
   }
+  for (const id of distinct.values()) visit(id);
   return out;
 }
 
@@ -89,11 +97,11 @@ function levelsOf(nodes: Map<string, NsNode>): Map<string, number> {
 export function buildModel(input: ModelInput): Snapshot {
   const nodes = referencedNamespaces(input);
   const levels = levelsOf(nodes);
-  const members = new Map<string, number[]>();
-  const inits = new Map<string, number>();
+  const members = new Map<number, number[]>();
+  const inits = new Map<number, number>();
   const processes = [...input.processes].sort(compareProcesses);
   for (const p of processes) {
-    const key = nsKey({ dev: p.nsDev, inode: p.ns });
+    const key = numKey(p.nsDev, p.ns);
     let list = members.get(key);
     if (!list) members.set(key, (list = []));
     list.push(p.pid);
@@ -102,13 +110,14 @@ export function buildModel(input: ModelInput): Snapshot {
   }
   const namespaces: NamespaceInfo[] = [];
   for (const [key, node] of nodes) {
-    const pids = members.get(key) ?? [];
+    const nk = numKey(node.dev, node.inode);
+    const pids = members.get(nk) ?? [];
     const ns: NamespaceInfo = {
       inode: node.inode,
       dev: node.dev,
       parent: node.parent !== null && nodes.has(nsKey(node.parent)) ? node.parent.inode : null,
       level: levels.get(key) ?? 0,
-      init: inits.get(key) ?? null,
+      init: inits.get(nk) ?? null,
       pids,
     };
     if (pids.length === 0) ns.hidden = true;

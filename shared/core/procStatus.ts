@@ -33,9 +33,41 @@ function unescapeName(raw: string): string {
 }
 
 function parseNonNegInt(text: string | undefined): number | null {
-  if (text === undefined || !/^\d+$/.test(text)) return null;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : null;
+  if (text === undefined || text.length === 0 || text.length > 15) return null;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Reads `Key:\tvalue` lines of a status text in order. The kernel prints them in a fixed order (Name,
+ * State, Pid, PPid, Uid, …, NSpid) near the top, so each lookup continues from the previous one instead
+ * of splitting all ~60 lines: this runs once per process in a cold scan. A key not found after the
+ * cursor is looked up from the start, so an unexpected order only costs time.
+ */
+class StatusCursor {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  get(key: string): string | undefined {
+    const at = this.find(key, this.pos) ?? this.find(key, 0);
+    if (at === undefined) return undefined;
+    const start = at + key.length + 1;
+    const nl = this.text.indexOf('\n', start);
+    const end = nl < 0 ? this.text.length : nl;
+    this.pos = end;
+    return this.text.charCodeAt(start) === 9 ? this.text.slice(start + 1, end) : this.text.slice(start, end);
+  }
+
+  private find(key: string, from: number): number | undefined {
+    if (from === 0 && this.text.startsWith(key + ':')) return 0;
+    const at = this.text.indexOf('\n' + key + ':', from === 0 ? 0 : from - 1);
+    return at < 0 ? undefined : at + 1;
+  }
 }
 
 /**
@@ -43,23 +75,17 @@ function parseNonNegInt(text: string | undefined): number | null {
  * process that vanished mid-read looks like that, and must not become a phantom entry).
  */
 export function parseStatus(text: string): StatusFields | null {
-  const fields = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    // Values are separated from the key by a tab; Name keeps any inner spaces verbatim.
-    fields.set(line.slice(0, colon), line.slice(colon + 1).replace(/^\t/, ''));
-  }
-  const nameRaw = fields.get('Name');
-  const stateRaw = fields.get('State');
-  const pid = parseNonNegInt(fields.get('Pid')?.trim());
-  const ppid = parseNonNegInt(fields.get('PPid')?.trim());
-  const uid = parseNonNegInt(fields.get('Uid')?.trim().split(/\s+/)[0]);
+  const c = new StatusCursor(text);
+  const nameRaw = c.get('Name');
+  const stateRaw = c.get('State');
+  const pid = parseNonNegInt(c.get('Pid')?.trim());
+  const ppid = parseNonNegInt(c.get('PPid')?.trim());
+  const uid = parseNonNegInt(c.get('Uid')?.trim().split(/\s+/)[0]);
   if (nameRaw === undefined || stateRaw === undefined || pid === null || ppid === null || uid === null) return null;
   const state = stateRaw.trim().charAt(0);
   if (state === '') return null;
   let nspid: number[] = [pid];
-  const nspidRaw = fields.get('NSpid');
+  const nspidRaw = c.get('NSpid');
   if (nspidRaw !== undefined) {
     const parsed = nspidRaw.trim().split(/\s+/).map(parseNonNegInt);
     if (parsed.length === 0 || parsed.some((n) => n === null)) return null;
@@ -78,7 +104,8 @@ export function parseStat(text: string): StatFields | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
-  const rest = text.slice(close + 2).trim().split(' ');
+  // Only fields 3..22 are needed: cut after field 22 instead of splitting all 52.
+  const rest = text.slice(close + 2).split(' ', 20);
   // rest[0] is field 3 (state), so field N is rest[N - 3].
   const state = rest[0];
   const ppid = parseNonNegInt(rest[1]);

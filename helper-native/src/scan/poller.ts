@@ -81,6 +81,10 @@ export class Poller {
       } else if (r === 'changed') changed = true;
     }
 
+    // A namespace whose last tracked member left may be dead and its inode already reused (pidfds pin only
+    // watched members' namespaces): forget what no remaining process holds, so new ones are walked afresh.
+    if (parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
+
     // 3. New PIDs: full read.
     for (const pid of listed) if (!this.procs.has(pid) && !this.denied.has(pid)) toRead.push(pid);
     const fresh = this.readNew(toRead);
@@ -88,7 +92,8 @@ export class Poller {
 
     // 4. Cheap rereads where fields can have moved.
     changed = this.refresh(parentsGone, fresh) || changed;
-    this.young = fresh;
+    // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
+    this.young = this.last === null ? [] : fresh;
 
     if (!changed && this.last !== null) {
       this.last = { ...this.last, takenAt: Date.now() };
@@ -107,6 +112,18 @@ export class Poller {
     this.watch?.close();
   }
 
+  /** The caller's own namespace and every tracked process's namespace (a zombie's struct pid still pins it) and live pending pid_for_children. */
+  private *heldNamespaces(): Iterable<{ dev: number; inode: number }> {
+    yield this.self;
+    for (const p of this.procs.values()) {
+      yield { dev: p.nsDev, inode: p.ns };
+      // An exited process (a zombie not reaped yet) no longer holds its pid_for_children: recheck (rare).
+      if (p.pendingNs === undefined) continue;
+      const now = statIdentity(`${this.procRoot}/${p.pid}/ns/pid_for_children`);
+      if (now.ok && now.value.inode === p.pendingNs) yield now.value;
+    }
+  }
+
   private drop(pid: number, parentsGone: Set<number>): boolean {
     this.watch?.unwatch(pid);
     this.unwatched.delete(pid);
@@ -117,7 +134,7 @@ export class Poller {
   private readNew(pids: number[]): number[] {
     const fresh: number[] = [];
     for (const pid of pids) {
-      const r = readProcess(this.procRoot, pid, this.graph);
+      const r = readProcess(this.procRoot, pid, this.self.dev, this.graph);
       if (r.kind === 'gone') continue;
       const watched = this.watch?.watch(pid) ?? false;
       if (r.kind === 'denied') {
@@ -165,7 +182,7 @@ export class Poller {
   private recheckPending(pid: number): boolean {
     const old = this.procs.get(pid);
     if (old === undefined) return false;
-    const pending = readPendingNs(this.procRoot, pid, old.ns, this.graph);
+    const pending = readPendingNs(this.procRoot, pid, old.ns, old.nsDev, this.graph);
     if (pending === old.pendingNs) return false;
     const next: ProcessInfo = { ...old };
     if (pending === undefined) delete next.pendingNs;

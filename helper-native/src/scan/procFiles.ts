@@ -1,7 +1,8 @@
 // Small, allocation-light reads of /proc. Every process can vanish between any two syscalls, so each
 // read reports 'gone' (ENOENT/ESRCH: skip it silently) apart from 'denied' (EACCES/EPERM: count it as
 // unreadable) instead of throwing.
-import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { parseNsLink } from '../../../shared/core/procStatus';
 
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; why: 'gone' | 'denied' };
 
@@ -31,9 +32,12 @@ export function readProcText(path: string): ReadResult<string> {
     let len = 0;
     while (true) {
       if (len === buf.length) buf = Buffer.concat([buf, Buffer.alloc(buf.length)]);
-      const n = readSync(fd, buf, len, buf.length - len, null);
-      if (n === 0) break;
+      const room = buf.length - len;
+      const n = readSync(fd, buf, len, room, null);
       len += n;
+      // procfs generates these files whole on the first read: a short read is the end, so the usual
+      // extra read that returns 0 is skipped (one syscall less per file, thousands per scan).
+      if (n < room) break;
     }
     // A process that exits mid-read yields an empty file (or ESRCH): treat as gone.
     return len === 0 ? GONE : { ok: true, value: buf.toString('utf8', 0, len) };
@@ -49,6 +53,19 @@ export function statIdentity(path: string): ReadResult<{ dev: number; inode: num
   try {
     const st = statSync(path);
     return { ok: true, value: { dev: st.dev, inode: st.ino } };
+  } catch (err) {
+    return classify(err);
+  }
+}
+
+/**
+ * Inode of a namespace link (`pid:[4026531836]`) by readlink: no Stats object, which matters at thousands
+ * per scan. The nsfs device is one for the whole system, so the caller pairs it with the dev it got once.
+ */
+export function readNsInode(path: string): ReadResult<number> {
+  try {
+    const inode = parseNsLink(readlinkSync(path));
+    return inode === null ? GONE : { ok: true, value: inode };
   } catch (err) {
     return classify(err);
   }

@@ -1,0 +1,93 @@
+// Suite "snapshot": under generated load (a few hundred PID namespaces, a few thousand processes), time
+// in one run a cold in-process snapshot and a steady-state poll against `lsns -t pid`, interleaved and
+// taken as medians because this VM is shared and noisy. Also checks that the namespace set and parent
+// links agree with lsns on that load.
+import { spawnSync } from 'node:child_process';
+import { Poller, takeSnapshot } from '../helper-native/src/scan/poller';
+import { startLoad } from './load';
+import type { BenchContext, Row, Suite } from './types';
+
+const RUNS = 7;
+const POLLS = 30;
+
+function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isInteger(v) && v > 0 ? v : fallback;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function time(f: () => void): number {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+}
+
+function lsns(args: string[]): string {
+  const r = spawnSync('lsns', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`lsns ${args.join(' ')} failed: status ${r.status} signal ${r.signal} ${r.error?.message ?? ''} ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Namespaces (inode → parent inode, 0 for none) seen by lsns and by us, compared; returns mismatch count. */
+function agreement(): { mismatches: number; compared: number } {
+  const theirs = new Map((JSON.parse(lsns(['-t', 'pid', '-J', '-o', 'NS,PNS'])) as { namespaces: { ns: number; pns: number }[] }).namespaces.map((n) => [n.ns, n.pns]));
+  const ours = new Map(takeSnapshot().namespaces.filter((n) => !n.hidden).map((n) => [n.inode, n.parent ?? 0]));
+  let mismatches = 0;
+  for (const [ns, pns] of theirs) if (ours.get(ns) !== pns) mismatches++;
+  for (const ns of ours.keys()) if (!theirs.has(ns)) mismatches++;
+  return { mismatches, compared: theirs.size };
+}
+
+export const snapshotSuite: Suite = {
+  name: 'snapshot',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const shape = { trees: envInt('BENCH_TREES', 100), depth: envInt('BENCH_DEPTH', 3), perLevel: envInt('BENCH_PER_LEVEL', 10) };
+    ctx.log(`snapshot: starting load: ${shape.trees} trees × ${shape.depth} levels × ${shape.perLevel} processes`);
+    const load = await startLoad(shape);
+    try {
+      const seen = takeSnapshot();
+      ctx.log(`snapshot: load ready: ${seen.namespaces.length} namespaces, ${seen.processes.length} processes visible`);
+      const lsnsMs: number[] = [];
+      const coldMs: number[] = [];
+      lsns(['-t', 'pid']); // warm both (page cache, dentries) before timing
+      for (let i = 0; i < RUNS; i++) {
+        lsnsMs.push(time(() => lsns(['-t', 'pid'])));
+        coldMs.push(time(() => takeSnapshot()));
+      }
+      const poller = new Poller();
+      const pollMs: number[] = [];
+      let changedPolls = 0;
+      try {
+        poller.poll(); // cold, with pidfds
+        poller.poll(); // settle: recheck the ones first seen in the cold pass
+        for (let i = 0; i < POLLS; i++) {
+          const t = performance.now();
+          if (poller.poll().changed) changedPolls++;
+          pollMs.push(performance.now() - t);
+        }
+      } finally {
+        poller.close();
+      }
+      const agree = agreement();
+      const anchor = median(lsnsMs);
+      const cold = median(coldMs);
+      const poll = median(pollMs);
+      return [
+        { name: 'PID namespaces visible', value: seen.namespaces.length, unit: 'ns' },
+        { name: 'processes visible', value: seen.processes.length, unit: 'proc' },
+        { name: 'lsns -t pid (median wall)', value: anchor, unit: 'ms' },
+        { name: 'cold snapshot in-process (median)', value: cold, unit: 'ms', anchor: 'lsns -t pid', ratio: cold / anchor, budget: 1 },
+        { name: 'steady-state poll (median)', value: poll, unit: 'ms', anchor: 'lsns -t pid', ratio: poll / anchor, budget: 0.1 },
+        { name: 'polls that saw a change', value: changedPolls, unit: `of ${POLLS}` },
+        { name: 'namespaces disagreeing with lsns', value: agree.mismatches, unit: `of ${agree.compared}`, budget: 0 },
+      ];
+    } finally {
+      await load.stop();
+      ctx.log('snapshot: load stopped');
+    }
+  },
+};
