@@ -82,6 +82,18 @@ test('pkexec with a polkit rule allowing the user: root helper acting for the us
   assert.ok(r.logs.some((l) => l.includes(`pkexec --disable-internal-agent ${HELPER}`)), 'used the installed copy');
 });
 
+test('explicit modes: pkexec alone does not go on to sudo; none as root is still root and says so', async (t) => {
+  const r = await launchAs({ mode: 'pkexec' });
+  timings(t, r);
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'unprivileged:ok']);
+  assert.equal(r.mode, 'none');
+  const launched = await launchHelper({ mode: 'none', pidnsJs: join(REPO, 'dist/pidns.js') });
+  const client = new HelperClient(launched);
+  t.after(() => client.dispose());
+  assert.deepEqual(steps(launched.attempts), ['unprivileged:ok']);
+  assert.equal(launched.mode, 'root');
+});
+
 test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as the user', async (t) => {
   await withPolkitRule(t, 'NO');
   const r = await launchAs({});

@@ -117,7 +117,8 @@ async function tryStep(
   ctx.opts.log?.(`privilege: trying ${step}: ${[spec.command, ...spec.args].join(' ')}`);
   const outcome = await spawnHelper({ ...spec, env: ctx.opts.env, timeoutMs: spec.timeoutMs ?? ctx.opts.helloTimeoutMs ?? 15_000 });
   if (outcome.ok) {
-    const reached = mode === 'root' && outcome.hello.uid !== 0 ? 'none' : mode;
+    // Direct and unprivileged runs are whatever this process is: name the mode by the uid the helper reports.
+    const reached: PrivilegeMode = mode === 'pkexec' || mode === 'sudo' ? mode : outcome.hello.uid === 0 ? 'root' : 'none';
     const running = `helper running (${reached}): uid ${outcome.hello.uid}, acting for ${outcome.hello.actingForUid ?? 'itself'}`;
     const message = reached === 'none' ? `${running}. ${UNPRIVILEGED_LIMITS}` : running;
     ctx.attempts.push({ step, ok: true, message, detail: outcome.stderrText || undefined, exitCode: null, ms: Date.now() - started });
