@@ -1,0 +1,120 @@
+// `pidns create` on the real kernel, as a user runs it: ready line, the seed's /procK listings seen from
+// inside each level, depth limits, and total teardown on SIGTERM, SIGKILL and a killed middle init.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { pidnsBundle } from './nativeTools';
+import {
+  assertNothingRemains,
+  lsnsPidNamespaces,
+  nsInode,
+  nspidOf,
+  procMountCount,
+  runCreate,
+  statusField,
+  traceChain,
+  waitFor,
+} from './createHarness';
+
+test('depth 32 --json: ready line, the leaf has 33 NSpid entries, lsns shows the chain; SIGTERM exits 0 and nothing remains', async (t) => {
+  const mounts = procMountCount();
+  const run = runCreate(t, ['--depth', '32']);
+  const ready = await run.ready;
+  assert.deepEqual(Object.keys(ready), ['event', 'levels', 'leaf']);
+  assert.deepEqual(ready.levels.map((l) => l.level), Array.from({ length: 32 }, (_, i) => i + 1));
+  assert.equal(ready.leaf, ready.levels[31].init);
+  assert.equal(nspidOf(ready.leaf).length, 33);
+  const listed = lsnsPidNamespaces();
+  for (const l of ready.levels) {
+    assert.ok(listed.has(l.ns), `lsns lists level ${l.level}'s namespace ${l.ns}`);
+    assert.equal(nsInode(l.init, 'pid'), l.ns);
+    assert.equal(nspidOf(l.init).length, l.level + 1);
+  }
+  const trace = traceChain(ready.levels, mounts);
+  run.child.kill('SIGTERM');
+  const r = await run.exited;
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(run.events.at(-1), { event: 'exit', reason: 'destroyed', status: 0 });
+  await assertNothingRemains(trace);
+});
+
+test('depth 33 from the host fails at once with the limit and why; 0, -1, x and a missing depth are usage errors', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [pidnsBundle(), 'create', ...args], { encoding: 'utf8', timeout: 10_000 });
+  const deep = cli('--depth', '33');
+  assert.equal(deep.status, 1);
+  assert.match(deep.stderr, /depth 33 is too deep: the kernel allows at most 32 nested PID namespace levels below the initial one.*at most 32 more/);
+  for (const bad of [['--depth', '0'], ['--depth', '-1'], ['--depth', 'x'], ['--depth', '1.5'], []]) {
+    const r = cli(...bad);
+    assert.equal(r.status, 2, `${bad.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^pidns: create: .*depth/);
+  }
+});
+
+test("inside level k, /proc lists exactly the seed's /procK PIDs for its five-level run, and each init has PID 1, PPID 0", async (t) => {
+  const run = runCreate(t, ['--depth', '5']);
+  const ready = await run.ready;
+  for (const { level, init } of ready.levels) {
+    // The seed's multi_pidns 5: level 1 (its /proc4) lists 1..5, …, level 5 (its /proc0) lists 1.
+    const out = execFileSync('nsenter', ['-t', String(init), '-p', '-m', 'sh', '-c', 'echo $$; exec ls /proc'], { encoding: 'utf8' });
+    const [self, ...entries] = out.trim().split('\n');
+    const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => p !== Number(self)).sort((a, b) => a - b);
+    assert.deepEqual(pids, Array.from({ length: 6 - level }, (_, i) => i + 1), `level ${level}`);
+    const status = execFileSync('nsenter', ['-t', String(init), '-p', '-m', 'cat', '/proc/1/status', `/proc/${6 - level}/status`], { encoding: 'utf8' });
+    assert.match(status, /^Pid:\s+1$/m);
+    assert.match(status, /^PPid:\s+0$/m);
+    // The sleeper is the innermost level's PID 1, at PID 6-k in level k, as the seed's `grep Name:.*sleep` shows.
+    assert.match(status.split('Name:')[2], /^\s*pidns-sleep/);
+  }
+  run.child.kill('SIGINT');
+  assert.equal((await run.exited).code, 0);
+});
+
+test('--no-mount-proc: the levels keep our mount namespace (and our /proc) but get their own PID namespaces', async (t) => {
+  const mounts = procMountCount();
+  const run = runCreate(t, ['--depth', '3', '--no-mount-proc']);
+  const ready = await run.ready;
+  for (const l of ready.levels) {
+    assert.equal(nsInode(l.init, 'mnt'), nsInode('self', 'mnt'));
+    assert.notEqual(nsInode(l.init, 'pid'), nsInode('self', 'pid'));
+  }
+  const ps = execFileSync('nsenter', ['-t', String(ready.leaf), '-p', 'sh', '-c', 'ls /proc | grep -c "^[0-9]"'], { encoding: 'utf8' });
+  assert.ok(Number(ps) > 3, 'without a private procfs the host /proc is what a level sees');
+  const trace = traceChain(ready.levels, mounts);
+  run.child.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
+  await assertNothingRemains(trace);
+});
+
+test('SIGKILL of the CLI takes the whole chain down: no process, mount namespace or proc mount remains', async (t) => {
+  const mounts = procMountCount();
+  const run = runCreate(t, ['--depth', '8']);
+  const ready = await run.ready;
+  const trace = traceChain(ready.levels, mounts);
+  assert.equal(trace.mountNamespaces.length, 8);
+  run.child.kill('SIGKILL');
+  await run.exited;
+  await assertNothingRemains(trace);
+});
+
+test('killing a middle init removes that level and every level below; the levels above stay until SIGTERM', async (t) => {
+  const mounts = procMountCount();
+  const run = runCreate(t, ['--depth', '5']);
+  const ready = await run.ready;
+  const trace = traceChain(ready.levels, mounts);
+  process.kill(ready.levels[2].init, 'SIGKILL');
+  await waitFor('gone event', () => run.events.some((e) => e.event === 'gone'));
+  assert.deepEqual(run.events.find((e) => e.event === 'gone'), { event: 'gone', level: 3, status: 128 + 9 });
+  await assertNothingRemains({ pids: trace.pids.slice(2), mountNamespaces: trace.mountNamespaces.slice(2), procMounts: mounts });
+  for (const l of ready.levels.slice(0, 2)) assert.equal(statusField(l.init, 'Name'), 'pidns-init', `level ${l.level} stays`);
+  run.child.kill('SIGTERM');
+  assert.equal((await run.exited).code, 0);
+  await assertNothingRemains(trace);
+});
+
+test('a COMMAND runs as the innermost PID 1 and its exit status becomes the CLI\'s', async (t) => {
+  const run = runCreate(t, ['--depth', '2', '--', 'sh', '-c', 'test $$ = 1 && exit 7']);
+  await run.ready;
+  const r = await run.exited;
+  assert.equal(r.code, 7, r.stderr);
+  assert.deepEqual(run.events.at(-1), { event: 'exit', reason: 'leaf-exited', status: 7 });
+});

@@ -1,0 +1,128 @@
+// Shared pieces of the create tests: run `pidns create` as a child, wait for its ready line, and prove
+// afterwards that nothing of a chain is left: no process, no mount namespace, no proc mount in ours.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { pidnsBundle } from './nativeTools';
+
+export interface ReadyLine {
+  event: 'ready';
+  levels: { level: number; ns: number; init: number }[];
+  leaf: number;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Every JSON line printed so far. */
+  events: Record<string, unknown>[];
+  ready: Promise<ReadyLine>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+}
+
+/** A process group of our own so that cleanup can kill everything the CLI started, whatever happened. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** Start `pidns create ARGS --json`, optionally as another user; killed (process group) when the test ends. */
+export function runCreate(t: TestContext, args: string[], asUser?: { uid: number; gid: number }): CliRun {
+  const argv = [pidnsBundle(), 'create', '--json', ...args];
+  const child = asUser
+    ? spawn('setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', process.execPath, ...argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' })
+    : spawn(process.execPath, argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => killGroup(child));
+  const events: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  const ready = new Promise<ReadyLine>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      events.push(e);
+      if (e.event === 'ready') resolve(e as unknown as ReadyLine);
+    });
+    void exited.then((r) => reject(new Error(`pidns create exited before ready: code ${r.code} signal ${r.signal}: ${r.stderr}`)));
+  });
+  return { child, events, ready, exited };
+}
+
+export function nspidOf(pid: number): number[] {
+  const m = /^NSpid:\s*([\d\s]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? m[1].trim().split(/\s+/).map(Number) : [];
+}
+
+export function statusField(pid: number, key: string): string {
+  const m = new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? m[1].trim() : '';
+}
+
+export function nsInode(pid: number | 'self', type: 'pid' | 'mnt'): number {
+  const m = /\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${type}`));
+  return m ? Number(m[1]) : -1;
+}
+
+/** PID namespace inodes `lsns -t pid` lists. */
+export function lsnsPidNamespaces(): Set<number> {
+  const out = execFileSync('lsns', ['-t', 'pid', '-n', '-o', 'NS'], { encoding: 'utf8' });
+  return new Set(out.trim().split('\n').map((s) => Number(s.trim())));
+}
+
+/** Count of proc mounts in our own mount namespace. */
+export function procMountCount(): number {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - proc /.test(l)).length;
+}
+
+/** Every mount namespace inode some live process is in. */
+function liveMountNamespaces(): Set<number> {
+  const seen = new Set<number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      seen.add(Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${name}/ns/mnt`))![1]));
+    } catch {
+      // exited, or a kernel thread / another user's process we may not read
+    }
+  }
+  return seen;
+}
+
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface ChainTrace {
+  pids: number[];
+  mountNamespaces: number[];
+  procMounts: number;
+}
+
+/** What to look for after teardown: every level's init, their (private) mount namespaces, our proc mount count. */
+export function traceChain(levels: { init: number }[], procMounts: number): ChainTrace {
+  const ours = nsInode('self', 'mnt');
+  const mnts = levels.map((l) => nsInode(l.init, 'mnt')).filter((m) => m !== ours);
+  return { pids: levels.map((l) => l.init), mountNamespaces: mnts, procMounts };
+}
+
+/**
+ * Nothing of the chain remains: no /proc/PID of any level (not even a zombie: the reaper may be the VM's
+ * init, so allow it a moment), none of its mount namespaces in use, and no proc mount added to ours.
+ */
+export async function assertNothingRemains(trace: ChainTrace): Promise<void> {
+  await waitFor(`levels ${trace.pids.join(',')} gone`, () => trace.pids.every((p) => !existsSync(`/proc/${p}`)));
+  const live = liveMountNamespaces();
+  for (const m of trace.mountNamespaces) assert.ok(!live.has(m), `mount namespace ${m} is still in use`);
+  assert.equal(procMountCount(), trace.procMounts, 'no proc mount may leak into our mount namespace');
+}
