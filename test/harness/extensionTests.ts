@@ -17,7 +17,7 @@ export interface ExtensionTestOptions {
   workspace?: string;
   settings?: Record<string, unknown>;
   env?: Record<string, string>;
-  /** Whole run, server start included; on expiry the run REJECTS with the logs so far. Default 180 s. */
+  /** Whole run, server start included; on expiry the run REJECTS with the logs so far. Default 300 s (a hang guard, not a speed limit: a loaded 2-core VM took 40 s for a 2-test suite). */
   timeoutMs?: number;
 }
 
@@ -33,7 +33,7 @@ function tail(text: string, lines = 60): string {
 }
 
 export async function runExtensionTests(opts: ExtensionTestOptions): Promise<ExtensionTestResult> {
-  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const timeoutMs = opts.timeoutMs ?? 300_000;
   const owner = opts.user ? lookupUser(opts.user) : undefined;
   const tempWorkspace = opts.workspace ? undefined : makeTempDir('pidns-workspace-');
   if (tempWorkspace && owner) chownTree(tempWorkspace, owner);

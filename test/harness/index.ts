@@ -12,7 +12,7 @@
  *      });
  *      assert.equal(exitCode, 0, log);
  *    The extension is loaded uninstalled (development mode); mocha's output is in `log`.
- *    Rejects (never hangs) after timeoutMs (default 180 s) with the logs so far.
+ *    Rejects (never hangs) after timeoutMs (default 300 s) with the logs so far.
  *
  * 2. UI tests:
  *      const server = await startCodeServer({ workspace, user: 'pidns-test' }); t.after(() => server.stop());

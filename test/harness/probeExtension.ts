@@ -64,7 +64,7 @@ suite('harness probe', () => {
 `;
 }
 
-export interface ProbeFiles { extensionPath: string; passingTests: string; failingTests: string }
+export interface ProbeFiles { extensionPath: string; passingTests: string; failingTests: string; hangingTests: string }
 
 /** Writes the probe extension into dir; suites check the extension host runs as expectedUid. */
 export function writeProbeExtension(dir: string, expectedUid: number): ProbeFiles {
@@ -84,5 +84,7 @@ export function writeProbeExtension(dir: string, expectedUid: number): ProbeFile
   writeFileSync(join(dir, 'test', 'fail.suite.js'), suiteJs(expectedUid, true));
   writeFileSync(join(dir, 'test', 'pass.js'), runnerJs(join(dir, 'test', 'pass.suite.js')));
   writeFileSync(join(dir, 'test', 'fail.js'), runnerJs(join(dir, 'test', 'fail.suite.js')));
-  return { extensionPath: dir, passingTests: join(dir, 'test', 'pass.js'), failingTests: join(dir, 'test', 'fail.js') };
+  // A runner that never settles: the harness must time out loudly rather than hang the test run.
+  writeFileSync(join(dir, 'test', 'hang.js'), "exports.run = () => { console.log('probe: hanging on purpose'); return new Promise(() => {}); };\n");
+  return { extensionPath: dir, passingTests: join(dir, 'test', 'pass.js'), failingTests: join(dir, 'test', 'fail.js'), hangingTests: join(dir, 'test', 'hang.js') };
 }

@@ -3,7 +3,7 @@
 // UI path (activity bar, tree view, palette command) works and renders.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   activityItem, chownTree, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, runCommand,
   runExtensionTests, screenshot, startCodeServer,
@@ -37,6 +37,18 @@ test('a failing extension test suite exits non-zero and its failure is in the lo
   assert.notEqual(exitCode, 0, log);
   assert.match(log, /1 failing/);
   assert.match(log, /deliberate outcome/);
+});
+
+test('a suite that never finishes makes runExtensionTests reject with its log, and leaves no server behind', async (t) => {
+  const probe = probeFor(t);
+  const before = new Set(descendants(process.pid));
+  await assert.rejects(
+    runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.hangingTests, timeoutMs: 60_000 }),
+    (err: Error) => /did not finish within 60000 ms/.test(err.message) && /hanging on purpose/.test(err.message),
+  );
+  const leftovers = descendants(process.pid).filter((p) => !before.has(p) && p !== process.pid && existsSync(`/proc/${p}/cmdline`)
+    && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('code-server'));
+  assert.deepEqual(leftovers, []);
 });
 
 test(`extension tests run as the non-root user ${TEST_USER}`, async (t) => {
