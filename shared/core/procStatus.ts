@@ -104,14 +104,25 @@ export function parseStat(text: string): StatFields | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
-  // Only fields 3..22 are needed: cut after field 22 instead of splitting all 52.
-  const rest = text.slice(close + 2).split(' ', 20);
-  // rest[0] is field 3 (state), so field N is rest[N - 3].
-  const state = rest[0];
-  const ppid = parseNonNegInt(rest[1]);
-  const startTime = parseNonNegInt(rest[22 - 3]);
-  if (state === undefined || state.length !== 1 || ppid === null || startTime === null) return null;
-  return { comm: text.slice(open + 1, close), state, ppid, startTime };
+  // Walk the spaces after ')' to fields 3 (state), 4 (ppid) and 22 (start time) without splitting all
+  // 52 fields: this runs for every process on every cold scan.
+  let pos = close + 2;
+  let state = '';
+  let ppid: number | null = null;
+  for (let field = 3; field <= 22; field++) {
+    const sp = text.indexOf(' ', pos);
+    const end = sp < 0 ? text.length : sp;
+    if (field === 3) state = text.slice(pos, end);
+    else if (field === 4) ppid = parseNonNegInt(text.slice(pos, end));
+    else if (field === 22) {
+      const startTime = parseNonNegInt(text.slice(pos, end).trimEnd());
+      if (state.length !== 1 || ppid === null || startTime === null) return null;
+      return { comm: text.slice(open + 1, close), state, ppid, startTime };
+    }
+    if (sp < 0) return null;
+    pos = sp + 1;
+  }
+  return null;
 }
 
 /** The inode in a namespace link's text, e.g. `pid:[4026531836]` → 4026531836; null if it is not a `type:[n]` link. */

@@ -20,8 +20,12 @@ function classify(err: unknown): ReadResult<never> {
 // One reusable buffer: status is ~1.5 KiB, stat ~0.3 KiB; a longer file is read in several chunks.
 let buf = Buffer.alloc(16 * 1024);
 
-/** The whole text of a small /proc file. */
-export function readProcText(path: string): ReadResult<string> {
+/**
+ * The text of a small /proc file; with `untilLine`, only up to the end of the first line starting with it
+ * (e.g. 'NSpid:' in status, a quarter of the file): less to decode, and the strings the parser slices
+ * from it (which V8 may keep pointing into it) hold less memory.
+ */
+export function readProcText(path: string, untilLine?: string): ReadResult<string> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -40,7 +44,14 @@ export function readProcText(path: string): ReadResult<string> {
       if (n < room) break;
     }
     // A process that exits mid-read yields an empty file (or ESRCH): treat as gone.
-    return len === 0 ? GONE : { ok: true, value: buf.toString('utf8', 0, len) };
+    if (len === 0) return GONE;
+    let end = len;
+    if (untilLine !== undefined) {
+      const at = buf.indexOf('\n' + untilLine, 0);
+      const nl = at < 0 || at >= len ? -1 : buf.indexOf(10, at + 1);
+      if (nl >= 0 && nl < len) end = nl + 1;
+    }
+    return { ok: true, value: buf.toString('utf8', 0, end) };
   } catch (err) {
     return classify(err);
   } finally {

@@ -31,7 +31,7 @@ export function readProcess(procRoot: string, pid: number, nsDev: number, graph:
   const ns = { ok: true, value: { dev: nsDev, inode: inode.value } } as const;
   const stat = readStat(procRoot, pid);
   if (!stat.ok) return { kind: stat.why };
-  const statusText = readProcText(`${procRoot}/${pid}/status`);
+  const statusText = readProcText(`${procRoot}/${pid}/status`, 'NSpid:');
   if (!statusText.ok) return { kind: statusText.why };
   const status = parseStatus(statusText.value);
   if (status === null) return { kind: 'gone' };
