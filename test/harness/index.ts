@@ -22,6 +22,9 @@
  *      await runCommand(page, 'PID Namespaces: Refresh');
  *      await screenshot(page, 'tree-after-refresh');            // test-results/screenshots/tree-after-refresh.png
  *
+ * 3. The packaged product: startCodeServer({ workspace, vsix: 'dist/vsix/pidns-explorer-linux-x64-0.1.0.vsix' })
+ *    installs the .vsix (code-server --install-extension, as `user`) before starting; see server.extensionsDir.
+ *
  * startCodeServer gives each server its own temp user-data/extensions/HOME/XDG folder with quiet
  * settings (QUIET_SETTINGS, plus opts.settings), binds 127.0.0.1 on a free port with --auth none, and
  * stop() kills its whole process tree (extension hosts, pty hosts, anything they started) and deletes
