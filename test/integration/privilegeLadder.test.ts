@@ -75,7 +75,7 @@ test('pkexec with a polkit rule allowing the user: root helper acting for the us
   timings(t, r);
   assert.equal(r.error, undefined);
   assert.equal(r.mode, 'pkexec');
-  assert.deepEqual(steps(r.attempts), ['pkexec:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.hello?.uid, 0);
   assert.equal(r.hello?.via, 'pkexec');
   assert.equal(r.hello?.actingForUid, uid);
@@ -85,7 +85,7 @@ test('pkexec with a polkit rule allowing the user: root helper acting for the us
 test('explicit modes: pkexec alone does not go on to sudo; none as root is still root and says so', async (t) => {
   const r = await launchAs({ mode: 'pkexec' });
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'unprivileged:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.mode, 'none');
   const launched = await launchHelper({ mode: 'none', pidnsJs: join(REPO, 'dist/pidns.js') });
   const client = new HelperClient(launched);
@@ -99,7 +99,7 @@ test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as
   const r = await launchAs({});
   timings(t, r);
   assert.equal(r.mode, 'none');
-  assert.deepEqual(steps(r.attempts), ['pkexec:polkit-not-authorized', 'unprivileged:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:polkit-not-authorized', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.match(reasonOf(r.attempts, 'polkit-not-authorized').message, /did not authorize/);
   assert.equal(r.hello?.uid, uid);
   assert.equal(r.hello?.actingForUid, null);
@@ -109,7 +109,7 @@ test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as
 test('no rule, no agent, no sudo rights: each failure named, then unprivileged', async (t) => {
   const r = await launchAs({ password: TEST_PASSWORD });
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-not-in-sudoers', 'unprivileged:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-not-in-sudoers', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').detail ?? '', /No authentication agent found/);
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').message, /Remote-SSH/);
   assert.equal(r.mode, 'none');
@@ -120,7 +120,7 @@ test('no rule, no agent, no sudo rights: each failure named, then unprivileged',
 test('no system bus: pkexec cannot reach polkit, recognised, then sudo', async (t) => {
   const r = await launchAs({ hideSystemBus: true });
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-authority', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-password-cancelled', 'unprivileged:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-authority', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-password-cancelled', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.match(reasonOf(r.attempts, 'no-polkit-authority').detail ?? '', /Error getting authority/);
   assert.equal(r.mode, 'none');
 });
@@ -135,14 +135,14 @@ test('pre-authorising a group with install-system-helper.sh --group: its members
   const r = await launchAs({});
   timings(t, r);
   assert.equal(r.error, undefined);
-  assert.deepEqual(steps(r.attempts), ['pkexec:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.hello?.actingForUid, uid);
 });
 
 test('pkexec and sudo not on PATH: both recognised as missing', async (t) => {
   const r = await launchAs({ path: '/nonexistent' });
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['pkexec:pkexec-missing', 'sudo-n:sudo-missing', 'unprivileged:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:pkexec-missing', 'sudo-n:sudo-missing', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.mode, 'none');
 });
 
@@ -150,7 +150,7 @@ test('sudo -n with a NOPASSWD entry: mode sudo, acting for the user', async (t) 
   withSudoers(t, `NOPASSWD: ${HELPER}`);
   const r = await launchAs({});
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.mode, 'sudo');
   assert.equal(r.hello?.uid, 0);
   assert.equal(r.hello?.via, 'sudo');
@@ -161,7 +161,7 @@ test('sudo with a password: the right one from askPassword works', async (t) => 
   withSudoers(t, HELPER);
   const r = await launchAs({ password: TEST_PASSWORD, mode: 'sudo' });
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['sudo-n:sudo-needs-password', 'sudo-password:ok']);
+  assert.deepEqual(steps(r.attempts), ['sudo-n:sudo-needs-password', 'sudo-password:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.mode, 'sudo');
   assert.equal(r.hello?.actingForUid, uid);
   assert.ok((r.namespaces ?? 0) >= 1, 'the helper answers after the password line (sudo did not pass it on)');
@@ -172,7 +172,7 @@ test('sudo with a wrong password: clear message, no hang, unprivileged', async (
   withSudoers(t, HELPER);
   const r = await launchAs({ password: 'not-the-password' });
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-wrong-password', 'unprivileged:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-wrong-password', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.match(reasonOf(r.attempts, 'sudo-wrong-password').message, /password was wrong/);
   assert.ok(reasonOf(r.attempts, 'sudo-wrong-password').ms < 10_000, 'stopped after the first "Sorry, try again."');
   assert.equal(r.mode, 'none');
@@ -204,7 +204,7 @@ test('the helper crashes after pkexec made it root: reported as a helper crash w
   assert.equal(crash.exitCode, 3);
   assert.match(crash.detail ?? '', /helper boom: cannot start/);
   assert.equal(r.mode, 'none', 'a crash is not a reason to try sudo: the same helper would crash there too');
-  assert.deepEqual(steps(r.attempts), ['pkexec:helper-crashed', 'unprivileged:ok']);
+  assert.deepEqual(steps(r.attempts), ['pkexec:helper-crashed', 'unprivileged:ok'], JSON.stringify(r, null, 1));
 });
 
 test('helper bundle missing: "helper crashed" at every rung, then a LaunchError naming it', async () => {
