@@ -4,7 +4,7 @@ import type { GraphActions } from '../graph/graphActions';
 import type { CommandContext } from './commandContext';
 import { killInit, sendSignal } from './signalCommands';
 import { openTerminal } from './openTerminal';
-import { revealInTree } from './revealInTree';
+import { revealInTree, revealNode } from './revealInTree';
 
 export function graphActions(ctx: CommandContext): GraphActions {
   const nsNode = (dev: number, inode: number) => ({ kind: 'namespace', key: `${dev}:${inode}` });
@@ -15,7 +15,7 @@ export function graphActions(ctx: CommandContext): GraphActions {
         return;
       }
       const ns = ctx.tree.currentView()?.namespace(`${target.ns.dev}:${target.ns.inode}`);
-      if (ns) await ctx.treeView.reveal(ctx.tree.namespaceNode(ns), { select: true, focus: true, expand: true });
+      if (ns) await revealNode(ctx, ctx.tree.namespaceNode(ns), true, true);
     },
     openTerminal: async (ns) => {
       await openTerminal(ctx, nsNode(ns.dev, ns.inode));

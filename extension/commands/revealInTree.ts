@@ -2,6 +2,7 @@
 // the sidebar, expanding its ancestors; also used after a create to show the new chain.
 import * as vscode from 'vscode';
 import type { ChainInfo } from '../../shared/helperProtocol';
+import type { TreeNode } from '../tree/treeNodes';
 import type { CommandContext } from './commandContext';
 import { pickProcess } from './pickers';
 
@@ -14,7 +15,37 @@ export async function revealChain(ctx: CommandContext, chain: ChainInfo): Promis
     return;
   }
   ctx.tree.refreshNow();
-  await ctx.treeView.reveal(ctx.tree.namespaceNode(ns), { select: true, focus: false, expand: true });
+  await revealNode(ctx, ctx.tree.namespaceNode(ns), false, true);
+}
+
+/**
+ * Reveal and select, retrying while the selection has not arrived: a refresh of the tree (the next diff,
+ * or the first snapshot after the view became visible) can land while VS Code is still expanding the
+ * ancestors, and that reveal is then silently lost.
+ */
+export async function revealNode(ctx: CommandContext, node: TreeNode, focus: boolean, expand: boolean): Promise<boolean> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await ctx.treeView.reveal(node, { select: true, focus, expand });
+    if (await selectionArrives(ctx, node, 750)) return true;
+  }
+  ctx.log.warn(`could not reveal ${node.id} in the tree`);
+  return false;
+}
+
+function selectionArrives(ctx: CommandContext, node: TreeNode, ms: number): Promise<boolean> {
+  if (ctx.treeView.selection.includes(node)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve(ctx.treeView.selection.includes(node));
+    }, ms);
+    const sub = ctx.treeView.onDidChangeSelection((e) => {
+      if (!e.selection.includes(node)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(true);
+    });
+  });
 }
 
 /** Args: (pid, startTime?) from a command link, or nothing (asks). */
@@ -37,6 +68,5 @@ export async function revealInTree(ctx: CommandContext, pidArg?: unknown, startT
   const node = ctx.tree.processNode(p);
   if (!node) return false;
   await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
-  await ctx.treeView.reveal(node, { select: true, focus: true, expand: false });
-  return true;
+  return revealNode(ctx, node, true, false);
 }
