@@ -477,6 +477,9 @@ static void orphan_body(int sock) {
   if (p < 0) _exit(1);
   if (p > 0) _exit(0);
   prctl(PR_SET_NAME, "pidns-orphan");
+  /* let go of the caller's stdout/stderr pipes: the caller waits for them to close */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2 && null >= 0; fd++) dup2(null, fd);
   drop_privileges();
   if (send(sock, "O", 1, MSG_NOSIGNAL) < 0) _exit(1);
   close(sock);

@@ -1,6 +1,6 @@
 // Shared pieces of the create tests: run `pidns create` as a child, wait for its ready line, and prove
 // afterwards that nothing of a chain is left: no process, no mount namespace, no proc mount in ours.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
@@ -61,7 +61,7 @@ export function nspidOf(pid: number): number[] {
 }
 
 export function statusField(pid: number, key: string): string {
-  const m = new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const m = new RegExp(`^${key}:[ \\t]*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? m[1].trim() : '';
 }
 
@@ -125,4 +125,24 @@ export async function assertNothingRemains(trace: ChainTrace): Promise<void> {
   const live = liveMountNamespaces();
   for (const m of trace.mountNamespaces) assert.ok(!live.has(m), `mount namespace ${m} is still in use`);
   assert.equal(procMountCount(), trace.procMounts, 'no proc mount may leak into our mount namespace');
+}
+
+export interface TestUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** A throwaway non-root account for this test (useradd), removed (userdel) when the test ends. */
+export function withTestUser(t: TestContext, name = 'pidns-create-test'): TestUser {
+  try {
+    execFileSync('userdel', [name], { stdio: 'ignore' }); // a leftover of a killed run
+  } catch {
+    // there was none
+  }
+  execFileSync('useradd', ['-M', '-N', '-g', 'nogroup', '-s', '/usr/sbin/nologin', name], { stdio: 'pipe' });
+  // -f: the account goes even if a process of it is still being killed by another after-hook
+  t.after(() => void spawnSync('userdel', ['-f', name], { stdio: 'ignore' }));
+  const [uid, gid] = execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim().split('\n').concat(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { name, uid: Number(uid), gid: Number(gid) };
 }

@@ -38,16 +38,20 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-function commOf(pid: number): string {
+/** Has the innermost level exec'd the leaf: no longer `unshare`, and (when dropping) setpriv has switched uid? */
+function leafHasStarted(pid: number, uid: number | undefined): boolean {
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const name = /^Name:\s*(.*)$/m.exec(status)?.[1];
+    const euid = Number(/^Uid:\s+\d+\s+(\d+)/m.exec(status)?.[1]);
+    return name !== 'unshare' && (uid === undefined || euid === uid);
   } catch {
-    return '';
+    return false;
   }
 }
 
 /** The levels found so far below `anchor`, and whether the innermost has exec'd the leaf. */
-function discover(anchor: number, depth: number): { levels: ChainLevel[]; leafStarted: boolean } {
+function discover(anchor: number, depth: number, uid: number | undefined): { levels: ChainLevel[]; leafStarted: boolean } {
   const levels: ChainLevel[] = [];
   let pid = anchor;
   for (let level = 1; level <= depth; level++) {
@@ -60,7 +64,7 @@ function discover(anchor: number, depth: number): { levels: ChainLevel[]; leafSt
     }
     pid = next;
   }
-  const leafStarted = levels.length === depth && commOf(levels[depth - 1].init) !== 'unshare';
+  const leafStarted = levels.length === depth && leafHasStarted(levels[depth - 1].init, uid);
   return { levels, leafStarted };
 }
 
@@ -79,7 +83,7 @@ export function startUnshareChain(spec: ChainSpec, listener: EngineListener): Ru
     let reported = 0;
     const tick = (): void => {
       if (closed) return reject(new HelperError('failed', 'unshare exited before the chain was ready (see the log)'));
-      const { levels, leafStarted } = discover(child.pid ?? -1, spec.depth);
+      const { levels, leafStarted } = discover(child.pid ?? -1, spec.depth, spec.userns ? undefined : spec.uid);
       if (topFd === undefined && levels.length > 0) topFd = pidfdOpen(levels[0].init);
       const complete = leafStarted ? levels.length : levels.length - 1; // a level counts once the next exists
       for (; reported < complete; reported++) listener.level(levels[reported]);
