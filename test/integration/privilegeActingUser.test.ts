@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { actingIdentity, actingUid } from '../../helper-native/src/launch/actingUser';
+import { actingIdentity, actingUid, identityOfUid } from '../../helper-native/src/launch/actingUser';
 import { TEST_USER, ensureTestUser, withTestGroup } from './privilegeHarness';
 
 test('as root with PKEXEC_UID or SUDO_UID: the test user, with the groups id -G reports', (t) => {
@@ -22,6 +22,7 @@ test('as root with PKEXEC_UID or SUDO_UID: the test user, with the groups id -G 
   const viaSudo = actingIdentity({ SUDO_UID: String(uid), SUDO_GID: String(viaPkexec.gid) });
   assert.equal(viaSudo.source, 'SUDO_UID');
   assert.deepEqual({ ...viaSudo, source: 'x' }, { ...viaPkexec, source: 'x' });
+  assert.deepEqual(identityOfUid(uid), { ...viaPkexec, source: 'self' }, 'the same account looked up by uid alone');
   // pkexec's variable is the one to trust when both are present (pkexec clears the environment).
   assert.equal(actingIdentity({ PKEXEC_UID: String(uid), SUDO_UID: '0' }).uid, uid);
 });
@@ -37,4 +38,5 @@ test('malformed or unknown uids are refused, not guessed', () => {
   assert.throws(() => actingIdentity({ PKEXEC_UID: '-1' }), /is not a uid/);
   assert.throws(() => actingIdentity({ SUDO_UID: '4294967295' }), /is not a uid/);
   assert.throws(() => actingIdentity({ PKEXEC_UID: '3999999' }), /has no passwd entry/);
+  assert.throws(() => identityOfUid(3999999), /has no passwd entry/);
 });

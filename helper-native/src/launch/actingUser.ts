@@ -54,10 +54,15 @@ export function actingUid(env: NodeJS.ProcessEnv = process.env, euid = process.g
 /** Full identity of the user the helper acts for. Throws when the uid has no account (a forged or stale variable). */
 export function actingIdentity(env: NodeJS.ProcessEnv = process.env): ActingIdentity {
   const { uid, source } = actingUid(env);
+  const sudoGid = source === 'SUDO_UID' && env.SUDO_GID && /^\d{1,10}$/.test(env.SUDO_GID) ? Number(env.SUDO_GID) : undefined;
+  return identityOfUid(uid, source, sudoGid);
+}
+
+/** The account behind any uid (e.g. the owner of a process), from NSS. Throws when the uid has no passwd entry. */
+export function identityOfUid(uid: number, source: ActingIdentity['source'] = 'self', gidOverride?: number): ActingIdentity {
   const pw = lookupUid(uid);
   if (!pw) throw new Error(`uid ${uid} (from ${source}) has no passwd entry`);
-  const sudoGid = source === 'SUDO_UID' && env.SUDO_GID && /^\d{1,10}$/.test(env.SUDO_GID) ? Number(env.SUDO_GID) : undefined;
-  const gid = sudoGid ?? pw.pw_gid;
+  const gid = gidOverride ?? pw.pw_gid;
   return { uid, gid, groups: groupsOf(pw.pw_name, gid), name: pw.pw_name, home: pw.pw_dir, shell: pw.pw_shell, source };
 }
 
