@@ -87,7 +87,8 @@ export function validateRequest(raw: Raw): HelperRequest {
   if (!isKnownOp(raw.op)) bad(typeof raw.op === 'string' ? `unknown op '${raw.op.slice(0, 40)}'` : `'op' must be a string`);
   const spec = SPECS[raw.op];
   for (const key of Object.keys(raw)) {
-    if (key !== 'id' && key !== 'op' && !(key in spec.required) && !(key in spec.optional)) bad(`unknown field '${key.slice(0, 40)}' for op '${raw.op}'`);
+    // Own properties only: `in` would accept "__proto__", "constructor", "toString"… through Object.prototype.
+    if (key !== 'id' && key !== 'op' && !Object.hasOwn(spec.required, key) && !Object.hasOwn(spec.optional, key)) bad(`unknown field '${key.slice(0, 40)}' for op '${raw.op}'`);
   }
   for (const [key, check] of Object.entries(spec.required)) {
     if (!(key in raw)) bad(`missing field '${key}' for op '${raw.op}'`);
