@@ -59,18 +59,60 @@ export function createCard(key: string): HTMLElement {
   const head = el('div', 'card-head');
   head.append(el('span', 'title'), el('span', 'meta'));
   const collapsedBox = el('div', 'collapsed-box');
-  collapsedBox.append(el('span', 'count'), el('vscode-textfield', 'filter'));
-  const toggle = el('vscode-button', 'toggle');
-  toggle.setAttribute('secondary', '');
-  head.append(toggle);
+  collapsedBox.append(el('span', 'count'));
   card.append(head, collapsedBox, el('div', 'colhead'), el('div', 'rows'), el('div', 'more'), el('div', 'seen'));
-  const filter = collapsedBox.querySelector('.filter') as HTMLElement;
-  filter.setAttribute('placeholder', 'Search name or PID');
-  filter.setAttribute('aria-label', 'Search the processes of this namespace');
   return card;
 }
 
-export function updateCard(card: HTMLElement, model: GraphModel, key: string, rows: CardRows, animate: boolean): void {
+// The web components (toggle button, search box) are made only for the cards that need them: each
+// one is a shadow root with its own styles, and hundreds of unused ones doubled the first render.
+function ensureToggle(card: HTMLElement): HTMLElement {
+  let toggle = card.querySelector<HTMLElement>('.toggle');
+  if (!toggle) {
+    toggle = el('vscode-button', 'toggle');
+    toggle.setAttribute('secondary', '');
+    card.querySelector('.card-head')!.append(toggle);
+  }
+  return toggle;
+}
+
+/**
+ * The expand/collapse button: always on a collapsed card; on an expanded one it is made when the
+ * pointer or focus first comes to the card (and shown on hover, like VS Code's inline actions).
+ */
+export function syncToggle(card: HTMLElement, model: GraphModel, key: string, rows: CardRows, create: boolean): void {
+  const count = model.memberCount(key);
+  const want = rows.collapsed || count > 5;
+  if (!card.querySelector('.toggle') && !(create && want)) return;
+  const toggle = ensureToggle(card);
+  toggle.hidden = !want;
+  setText(toggle, rows.collapsed ? 'Expand' : 'Collapse');
+  toggle.setAttribute('aria-label', `${rows.collapsed ? 'Expand' : 'Collapse'} the process list of pid:[${model.namespaces.get(key)?.inode}]`);
+}
+
+/** data-vscode-context for VS Code's webview/context menus, on the card or row under the pointer. */
+export function setMenuContext(target: HTMLElement, model: GraphModel): void {
+  const row = target.closest<HTMLElement>('.row');
+  const p = row?.dataset.key ? model.processes.get(row.dataset.key) : undefined;
+  if (row && p) {
+    row.dataset.vscodeContext = JSON.stringify({ webviewSection: 'process', pid: p.pid, startTime: p.startTime, preventDefaultContextMenuItems: true });
+    return;
+  }
+  const card = target.closest<HTMLElement>('.card');
+  const ns = card?.dataset.key ? model.namespaces.get(card.dataset.key) : undefined;
+  if (card && ns) card.dataset.vscodeContext = JSON.stringify({ webviewSection: 'namespace', nsInode: ns.inode, nsDev: ns.dev, preventDefaultContextMenuItems: true });
+}
+
+function ensureFilter(card: HTMLElement): void {
+  if (card.querySelector('.filter')) return;
+  const filter = el('vscode-textfield', 'filter');
+  filter.setAttribute('placeholder', 'Search name or PID');
+  filter.setAttribute('aria-label', 'Search the processes of this namespace');
+  card.querySelector('.collapsed-box')!.append(filter);
+}
+
+/** `drawRows` false (zoomed far out): leave the rows as they are; the caller draws them when zoomed in. */
+export function updateCard(card: HTMLElement, model: GraphModel, key: string, rows: CardRows, animate: boolean, drawRows = true): void {
   const ns = model.namespaces.get(key);
   if (!ns) return;
   const count = model.memberCount(key);
@@ -84,14 +126,11 @@ export function updateCard(card: HTMLElement, model: GraphModel, key: string, ro
   card.style.setProperty('--cols', String(ns.level + 1));
   card.setAttribute('aria-level', String(ns.level + 1));
   card.setAttribute('aria-label', `PID namespace ${nsTitle(ns)}, ${metaText}${ns.hidden ? ', no member processes' : ''}`);
-  card.dataset.vscodeContext = JSON.stringify({ webviewSection: 'namespace', nsInode: ns.inode, nsDev: ns.dev, preventDefaultContextMenuItems: true });
-  const toggle = card.querySelector('.toggle') as HTMLElement;
-  // A handful of rows need no collapsing; a collapsed card always offers to expand.
-  toggle.hidden = !rows.collapsed && count <= 5;
-  setText(toggle, rows.collapsed ? 'Expand' : 'Collapse');
-  toggle.setAttribute('aria-label', `${rows.collapsed ? 'Expand' : 'Collapse'} the process list of ${nsTitle(ns)}`);
+  syncToggle(card, model, key, rows, rows.collapsed);
+  if (rows.collapsed) ensureFilter(card);
   setText(card.querySelector('.count'), rows.rows > 0 ? `${rows.rows} of ${count} shown` : `${count} hidden`);
   setText(card.querySelector('.more'), rows.hiddenRows > 0 && !rows.collapsed ? `… and ${rows.hiddenRows} more` : '');
+  if (!drawRows) return;
   updateColumnHeads(card.querySelector('.colhead') as HTMLElement, model, key, rows.rows > 0);
   updateRows(card.querySelector('.rows') as HTMLElement, rows.list, animate);
 }
@@ -162,7 +201,6 @@ function refreshRow(row: HTMLElement, p: ProcessInfo): void {
   row.classList.toggle('zombie', p.state === 'Z');
   row.classList.toggle('stopped', p.state === 'T' || p.state === 't');
   row.setAttribute('aria-label', processLabel(p));
-  row.dataset.vscodeContext = JSON.stringify({ webviewSection: 'process', pid: p.pid, startTime: p.startTime, preventDefaultContextMenuItems: true });
 }
 
 function setText(node: Element | null, text: string): void {

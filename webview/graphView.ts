@@ -10,11 +10,14 @@ import { DEFAULT_GRAPH_CONFIG, nsKey, procKey, type GraphConfig, type GraphTarge
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
 import { cardHeight } from './geometry';
-import { cardRows, createCard, fadeOut, updateCard, type CardRows, type CardUi } from './cards';
+import { cardRows, createCard, fadeOut, setMenuContext, syncToggle, updateCard, type CardRows, type CardUi } from './cards';
 import { Hover } from './hover';
 import { handleKey } from './keyboard';
 import { renderDetails } from './details';
 import { readState, toPersisted, type StateStore } from './persisted';
+
+const FAR_SCALE = 0.4;
+const TINY_SCALE = 0.12;
 
 export interface GraphDom {
   viewport: HTMLElement;
@@ -31,6 +34,7 @@ export class GraphView {
   private readonly ui: CardUi = { expanded: new Map(), filters: new Map() };
   private readonly cards = new Map<string, HTMLElement>();
   private readonly rows = new Map<string, CardRows>();
+  private readonly edgePaths = new Map<string, SVGPathElement>();
   private config: GraphConfig = DEFAULT_GRAPH_CONFIG;
   private selected: GraphTarget | null = null;
   private focused: string | undefined;
@@ -40,6 +44,14 @@ export class GraphView {
   private readonly zoom: ZoomBehavior<HTMLElement, unknown>;
   private readonly hover: Hover;
   private loaded = false;
+  private rendering = false;
+  private fitPending = false;
+  /** Zoomed out below FAR_SCALE: rows are neither drawn nor laid out. */
+  private far = false;
+  /** Cards whose rows were not drawn while far; drawn when the user zooms in. */
+  private readonly staleRows = new Set<string>();
+  /** Viewport size, kept by a ResizeObserver: reading clientWidth mid-render would force a layout of every card. */
+  private size = { w: 800, h: 600 };
 
   constructor(
     private readonly dom: GraphDom,
@@ -53,6 +65,11 @@ export class GraphView {
     this.hover = new Hover({ model: this.model, world: dom.world, tooltip: dom.tooltip, card: (k) => this.cards.get(k) });
     this.zoom = zoom<HTMLElement, unknown>()
       .scaleExtent([0.02, 4])
+      // d3-zoom's default extent reads clientWidth, which would force a layout of every card mid-render.
+      .extent(() => [
+        [0, 0],
+        [this.size.w, this.size.h],
+      ])
       // Let the search boxes and buttons inside cards get their own clicks and drags.
       .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button') && !(ev as MouseEvent).button)
       .on('zoom', (ev: { transform: ZoomTransform }) => this.onZoom(ev.transform));
@@ -62,6 +79,8 @@ export class GraphView {
       const t = saved.transform;
       select(dom.viewport).call(this.zoom.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
     }
+    this.size = { w: dom.viewport.clientWidth || 800, h: dom.viewport.clientHeight || 600 };
+    new ResizeObserver(() => (this.size = { w: dom.viewport.clientWidth || 800, h: dom.viewport.clientHeight || 600 })).observe(dom.viewport);
     this.wireEvents();
   }
 
@@ -72,8 +91,8 @@ export class GraphView {
 
   setSnapshot(snapshot: Snapshot): void {
     this.model.load(snapshot);
+    this.fitPending = !this.loaded && !this.hadTransform;
     this.render(true, new Set(this.model.namespaces.keys()));
-    if (!this.loaded && !this.hadTransform) this.fit();
     this.loaded = true;
   }
 
@@ -106,8 +125,7 @@ export class GraphView {
 
   fit(): void {
     const b = this.layout.bounds();
-    const vw = this.dom.viewport.clientWidth || 800;
-    const vh = this.dom.viewport.clientHeight || 600;
+    const { w: vw, h: vh } = this.size;
     const margin = 24;
     const k = Math.min(1.25, (vw - 2 * margin) / (b.x1 - b.x0), (vh - 2 * margin) / (b.y1 - b.y0));
     const t = zoomIdentity.translate((vw - k * (b.x1 + b.x0)) / 2, margin - k * b.y0).scale(k);
@@ -116,24 +134,36 @@ export class GraphView {
 
   /** Redraw: lay out the tree again only when `structure`, otherwise just the touched cards. */
   private render(structure: boolean, touched: Set<string>): void {
+    this.rendering = true;
     if (structure) this.syncCards();
-    for (const key of touched) {
-      const card = this.cards.get(key);
-      if (!card) continue;
-      const rows = cardRows(this.model, key, this.ui, this.config);
-      this.rows.set(key, rows);
-      updateCard(card, this.model, key, rows, this.config.animate && this.loaded);
-      this.restoreFilter(card, key);
-    }
+    for (const key of touched) if (this.cards.has(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
     if (structure) this.layout.layoutStructure(this.model);
     const moved = this.layout.placeRows((key) => {
       const r = this.rows.get(key);
       return r ? cardHeight(r) : 0;
     });
+    // Fit before drawing, so that a tree seen from far away never builds rows nobody could read.
+    if (this.fitPending) this.fit();
+    this.fitPending = false;
+    for (const key of touched) this.drawCard(key);
     for (const key of moved) this.placeCard(key);
-    if (moved.size > 0 || structure) this.drawEdges();
+    // Few moved cards (a grown card whose row kept its height): touch only their edges.
+    if (structure || moved.size > 50) this.drawEdges();
+    else if (moved.size > 0) this.drawEdges(moved);
     this.applySelection();
+    this.rendering = false;
   }
+
+  private drawCard(key: string): void {
+    const card = this.cards.get(key);
+    const rows = this.rows.get(key);
+    if (!card || !rows) return;
+    updateCard(card, this.model, key, rows, this.config.animate && this.loaded, !this.far);
+    if (this.far) this.staleRows.add(key);
+    else this.staleRows.delete(key);
+    this.restoreFilter(card, key);
+  }
+
 
   /** A recreated card (after hide/show) gets back the search text the user typed. */
   private restoreFilter(card: HTMLElement, key: string): void {
@@ -147,6 +177,7 @@ export class GraphView {
       if (this.model.namespaces.has(key)) continue;
       this.cards.delete(key);
       this.rows.delete(key);
+      this.staleRows.delete(key);
       if (this.config.animate) fadeOut([card]);
       else card.remove();
     }
@@ -169,22 +200,30 @@ export class GraphView {
     card.style.height = `${p.h}px`;
   }
 
-  private drawEdges(): void {
+  /** Edges into `only` and out of it (all edges when absent): a grown card moves its children's edge starts. */
+  private drawEdges(only?: Set<string>): void {
     const link = linkVertical<unknown, [number, number]>();
-    const edges: { key: string; d: string }[] = [];
-    for (const [key, p] of this.layout.places) {
+    const path = (key: string): string => {
+      const p = this.layout.places.get(key);
       const parent = this.model.parentKey(key);
       const pp = parent && this.layout.places.get(parent);
-      if (!pp) continue;
-      edges.push({ key, d: link({ source: [pp.x + pp.w / 2, pp.y + pp.h], target: [p.x + p.w / 2, p.y] }) ?? '' });
+      return p && pp ? (link({ source: [pp.x + pp.w / 2, pp.y + pp.h], target: [p.x + p.w / 2, p.y] }) ?? '') : '';
+    };
+    if (only) {
+      for (const key of only) for (const k of [key, ...(this.model.children.get(key) ?? [])]) this.edgePaths.get(k)?.setAttribute('d', path(k));
+      return;
     }
+    const edges = [...this.layout.places.keys()].filter((k) => this.model.parentKey(k) !== undefined);
+    this.edgePaths.clear();
     select(this.dom.edges)
-      .selectAll<SVGPathElement, { key: string; d: string }>('path')
-      .data(edges, (d) => d.key)
+      .selectAll<SVGPathElement, string>('path')
+      .data(edges, (d) => d)
       .join('path')
       .attr('class', 'edge')
-      .attr('d', (d) => d.d);
+      .attr('d', path)
+      .each((key, i, nodes) => this.edgePaths.set(key, nodes[i]));
   }
+
 
   private applySelection(): void {
     this.dom.world.querySelectorAll('.selected').forEach((e) => e.classList.remove('selected'));
@@ -241,18 +280,31 @@ export class GraphView {
     const t = this.transform;
     const [x0, y0] = t.apply([p.x, p.y]);
     const [x1, y1] = t.apply([p.x + p.w, p.y + Math.min(p.h, 80)]);
-    return x0 >= 0 && y0 >= 0 && x1 <= this.dom.viewport.clientWidth && y1 <= this.dom.viewport.clientHeight;
+    return x0 >= 0 && y0 >= 0 && x1 <= this.size.w && y1 <= this.size.h;
   }
 
+  /** Centre a card, zooming in far enough to read it. */
   private centerOn(key: string): void {
     const p = this.layout.places.get(key);
     if (!p) return;
-    this.zoom.translateTo(select(this.dom.viewport), p.x + p.w / 2, p.y + Math.min(p.h, 200) / 2);
+    const k = Math.max(this.transform.k, 2 * FAR_SCALE);
+    const [cx, cy] = [p.x + p.w / 2, p.y + Math.min(p.h, 200) / 2];
+    select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(this.size.w / 2 - k * cx, this.size.h / 2 - k * cy).scale(k));
   }
+
 
   private onZoom(t: ZoomTransform): void {
     this.transform = t;
     this.dom.world.style.transform = `translate(${t.x}px, ${t.y}px) scale(${t.k})`;
+    // Semantic zoom: below FAR_SCALE rows are unreadable, so they are not drawn or laid out at all;
+    // far below it even the card text goes (boxes only), which keeps painting thousands of cards cheap.
+    this.dom.world.classList.toggle('lod-tiny', t.k < TINY_SCALE);
+    const far = t.k < FAR_SCALE;
+    if (far !== this.far) {
+      this.far = far;
+      this.dom.world.classList.toggle('lod-far', far);
+      if (!far && !this.rendering && this.staleRows.size > 0) this.render(false, new Set(this.staleRows));
+    }
     this.hover.clear();
     this.saveSoon();
   }
@@ -272,9 +324,15 @@ export class GraphView {
     world.addEventListener('pointerover', (ev) => this.onPointer(ev));
     world.addEventListener('pointerleave', () => this.hover.clear());
     world.addEventListener('focusin', (ev) => {
-      const key = (ev.target as HTMLElement).closest<HTMLElement>('.card')?.dataset.key;
+      const card = (ev.target as HTMLElement).closest<HTMLElement>('.card');
+      const key = card?.dataset.key;
+      const rows = key && this.rows.get(key);
+      if (card && key && rows) syncToggle(card, this.model, key, rows, true);
       if (key && (ev.target as HTMLElement).classList.contains('card')) this.setRoving(key);
     });
+    // VS Code reads data-vscode-context when the context menu opens; setting it then (capture phase,
+    // before VS Code's own listener) saves two attributes on each of thousands of rows.
+    world.addEventListener('contextmenu', (ev) => setMenuContext(ev.target as HTMLElement, this.model), true);
     viewport.addEventListener('keydown', (ev) =>
       handleKey(
         {
@@ -319,8 +377,11 @@ export class GraphView {
     const row = target.closest<HTMLElement>('.row');
     const p = row?.dataset.key ? this.model.processes.get(row.dataset.key) : undefined;
     if (row && p) return this.hover.showProcess(p, row, at);
-    const key = target.closest<HTMLElement>('.card')?.dataset.key;
-    if (key) this.hover.showNamespace(key, at);
-    else this.hover.clear();
+    const card = target.closest<HTMLElement>('.card');
+    const key = card?.dataset.key;
+    if (!card || !key) return this.hover.clear();
+    const rows = this.rows.get(key);
+    if (rows) syncToggle(card, this.model, key, rows, true);
+    this.hover.showNamespace(key, at);
   }
 }

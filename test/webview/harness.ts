@@ -4,16 +4,21 @@
 // survives a reload the way VS Code keeps it across hide/show).
 
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { graphHtml } from '../../extension/graph/graphHtml';
 import type { HostToWebview, WebviewToHost } from '../../shared/webviewProtocol';
 import { THEMES, type ThemeName } from './themes';
 
-const ROOT = join(__dirname, '..', '..', '..');
+/** The checkout: out/test/webview when run as a test, dist/ when bundled into the bench. */
+function findRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'media', 'graph.css'))) return dir;
+  throw new Error(`no checkout above ${__dirname}`);
+}
+const ROOT = findRoot();
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -74,10 +79,13 @@ export interface GraphPage {
   problems: string[];
   /** Deliver a host message the way VS Code does (a window message event); returns ms spent handling it, including style and layout. */
   send(message: HostToWebview): Promise<number>;
+  /** Like send, but timed until the next frame has been painted. */
+  sendUntilPainted(message: HostToWebview): Promise<number>;
   posted(): Promise<WebviewToHost[]>;
 }
 
-export async function openGraph(env: GraphEnv, theme: ThemeName = 'dark', viewport = { width: 1400, height: 900 }): Promise<GraphPage> {
+/** `state`: what getState returns at first load, as if VS Code restored a hidden panel. */
+export async function openGraph(env: GraphEnv, theme: ThemeName = 'dark', viewport = { width: 1400, height: 900 }, state?: unknown): Promise<GraphPage> {
   const page = await env.browser.newPage({ viewport });
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -86,20 +94,26 @@ export async function openGraph(env: GraphEnv, theme: ThemeName = 'dark', viewpo
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   await page.exposeFunction('__cspViolation', (text: string) => problems.push(`CSP: ${text}`));
-  await page.addInitScript(fakeVsCodeApi, THEMES[theme]);
+  await page.addInitScript(fakeVsCodeApi, { ...THEMES[theme], state: state === undefined ? null : JSON.stringify(state) });
   await page.goto(`${env.origin}/`);
   await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   return {
     page,
     problems,
     send: (message) => page.evaluate(deliver, message),
+    sendUntilPainted: (message) => page.evaluate(deliverUntilPainted, message),
     posted: () => page.evaluate(() => (window as unknown as { __posted: WebviewToHost[] }).__posted),
   };
 }
 
 /** Runs in the page before its scripts: the acquireVsCodeApi bridge, the theme, the CSP listener. */
-function fakeVsCodeApi(theme: { bodyClass: string; vars: Record<string, string> }): void {
+function fakeVsCodeApi(theme: { bodyClass: string; vars: Record<string, string>; state: string | null }): void {
   const w = window as unknown as Record<string, unknown>;
+  // Seed the state once per tab: a reload must see what the page saved, not the seed again.
+  if (theme.state !== null && sessionStorage.getItem('seeded') === null) {
+    sessionStorage.setItem('vscodeState', theme.state);
+    sessionStorage.setItem('seeded', '1');
+  }
   const posted: unknown[] = [];
   w.__posted = posted;
   w.acquireVsCodeApi = () => ({
@@ -123,5 +137,13 @@ function deliver(message: unknown): number {
   window.dispatchEvent(new MessageEvent('message', { data: message }));
   // Reading layout forces style and layout now, so the time includes what the frame would cost.
   void document.body.offsetHeight;
+  return performance.now() - t0;
+}
+
+async function deliverUntilPainted(message: unknown): Promise<number> {
+  const t0 = performance.now();
+  window.dispatchEvent(new MessageEvent('message', { data: message }));
+  // A task queued from a rAF callback runs after that frame's paint.
+  await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   return performance.now() - t0;
 }

@@ -1,0 +1,221 @@
+// The graph webview bundle on its own in Debian's Chromium, fed snapshots and diffs through the same
+// message API the extension host uses, served with the host's CSP. Every test also fails on console
+// errors, page errors and CSP violations.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_GRAPH_CONFIG, nsKey, WEBVIEW_PROTOCOL_VERSION, type WebviewToHost } from '../../shared/webviewProtocol';
+import { emptyDiff, HOST_NS, NS_DEV, seedChain } from './fixtures';
+import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
+import type { ThemeName } from './themes';
+
+const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
+const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
+const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG } as const;
+
+let env: GraphEnv;
+before(async () => {
+  env = await startEnv();
+});
+after(async () => {
+  await env?.close();
+});
+
+async function seeded(theme: ThemeName = 'dark'): Promise<{ g: GraphPage; seed: ReturnType<typeof seedChain> }> {
+  const g = await openGraph(env, theme);
+  const seed = seedChain(5, 120);
+  await g.send(config);
+  await g.send({ type: 'snapshot', snapshot: seed.snapshot });
+  return { g, seed };
+}
+
+async function done(g: GraphPage): Promise<void> {
+  const problems = [...g.problems];
+  await g.page.close();
+  assert.deepEqual(problems, [], 'no console errors, page errors or CSP violations');
+}
+
+const card = (g: GraphPage, inode: number) => g.page.locator(`.card[data-key="${key(inode)}"]`);
+const transformOf = (g: GraphPage) => g.page.locator('#world').evaluate((e) => (e as HTMLElement).style.transform);
+
+describe('namespace graph webview', () => {
+  test('seed chain: one card per namespace, host collapsed, the leaf reads host 5 4 3 2 1', async () => {
+    const { g, seed } = await seeded();
+    try {
+      assert.deepEqual((await g.posted())[0], { type: 'ready', protocol: WEBVIEW_PROTOCOL_VERSION });
+      assert.equal(await g.page.locator('.card:not(.exit)').count(), 6);
+      assert.equal(await g.page.locator('path.edge').count(), 5);
+      const host = card(g, HOST_NS);
+      assert.ok(await host.evaluate((e) => e.classList.contains('collapsed')), 'host card collapsed');
+      assert.equal(await host.locator('.row').count(), 0, 'the host\'s processes are not drawn by default');
+      assert.match(await host.locator('.meta').innerText(), /level 0 · init init · 121 processes/);
+      for (const [i, ino] of seed.levels.entries()) {
+        assert.equal(await card(g, ino).locator('.row').count(), 1);
+        assert.match(await card(g, ino).locator('.title').innerText(), new RegExp(`pid:\\[${ino}\\]`));
+        assert.match(await card(g, ino).locator('.meta').innerText(), new RegExp(`level ${i + 1} · init ${i === 4 ? 'sleep' : 'multi_pidns'}`));
+      }
+      const leaf = card(g, seed.levels[4]).locator('.row');
+      assert.deepEqual(await leaf.locator('.c').allInnerTexts(), [String(seed.leaf.pid), '5', '4', '3', '2', '1']);
+      assert.equal(await leaf.locator('.comm').innerText(), 'sleep');
+      assert.match((await leaf.getAttribute('aria-label')) ?? '', /sleep, PID 1 in its own namespace, PIDs by level from the root: \d+ 5 4 3 2 1/);
+    } finally {
+      await done(g);
+    }
+  });
+
+  test('hover on the leaf shows its PID at every level and where each ancestor lists it', async () => {
+    const { g, seed } = await seeded();
+    try {
+      await card(g, seed.levels[4]).locator('.row').hover();
+      const tip = await g.page.locator('#tooltip').innerText();
+      const lines = tip.split('\n').filter((l) => l.trim() !== '');
+      assert.equal(lines.length, 7, tip);
+      assert.match(lines[1], new RegExp(`L0\\s+pid:\\[${HOST_NS}\\]\\s+PID ${seed.leaf.pid}`));
+      for (let level = 1; level <= 5; level++) assert.match(lines[level + 1], new RegExp(`L${level}\\s+pid:\\[${seed.levels[level - 1]}\\]\\s+PID ${6 - level}`));
+      assert.equal(await g.page.locator('.card.seen-on').count(), 5, 'host and the four ancestors are marked');
+      assert.equal(await card(g, HOST_NS).locator('.seen').innerText(), `/proc here lists sleep as PID ${seed.leaf.pid}`);
+      for (let level = 1; level <= 4; level++) assert.equal(await card(g, seed.levels[level - 1]).locator('.seen').innerText(), `/proc here lists sleep as PID ${6 - level}`);
+      assert.equal(await card(g, seed.levels[4]).evaluate((e) => e.classList.contains('seen-on')), false, 'its own card is not an ancestor');
+      await g.page.mouse.move(2, 2);
+      await g.page.locator('#toolbar').hover();
+      assert.equal(await g.page.locator('.card.seen-on').count(), 0, 'marks go when the pointer leaves');
+    } finally {
+      await done(g);
+    }
+  });
+
+  test('hover on a namespace shows what its /proc lists: its own and all descendants\' processes', async () => {
+    const { g, seed } = await seeded();
+    try {
+      await card(g, seed.levels[1]).locator('.title').hover();
+      const visible = await g.page.locator('.card.visible-from').evaluateAll((es) => es.map((e) => (e as HTMLElement).dataset.key));
+      assert.deepEqual(visible.sort(), seed.levels.slice(1).map(key).sort());
+      assert.match(await g.page.locator('#tooltip').innerText(), /its \/proc lists 4 processes:\s+1 of its own \+ 3 in 3 descendant namespaces/);
+      assert.equal(await g.page.locator('#world').getAttribute('data-hl-level'), '2');
+    } finally {
+      await done(g);
+    }
+  });
+
+  test('diffs update the cards and keep zoom, pan and selection', async () => {
+    const { g, seed } = await seeded();
+    try {
+      const vp = g.page.locator('#viewport');
+      const box = (await vp.boundingBox())!;
+      await g.page.mouse.move(box.x + 200, box.y + 200);
+      await g.page.mouse.wheel(0, -240);
+      await g.page.mouse.down();
+      await g.page.mouse.move(box.x + 260, box.y + 150, { steps: 4 });
+      await g.page.mouse.up();
+      await card(g, seed.levels[4]).locator('.row').click();
+      const zoomed = await transformOf(g);
+      assert.notEqual(zoomed, '');
+      const posted = await g.posted();
+      assert.deepEqual(posted.at(-1), { type: 'revealInTree', target: { kind: 'process', proc: { pid: seed.leaf.pid, startTime: seed.leaf.startTime } } } satisfies WebviewToHost);
+
+      // Processes only: two new ones in the leaf's namespace, one gone from level 2.
+      const b = seed.builder;
+      const added = [b.addProcess(seed.levels[4], 'bash'), b.addProcess(seed.levels[4], 'top')];
+      const gone = b.processes.find((p) => p.ns === seed.levels[1])!;
+      await g.send({ type: 'diff', diff: { ...emptyDiff(), addedProcesses: added, removedProcesses: [{ pid: gone.pid, startTime: gone.startTime }] } });
+      assert.equal(await card(g, seed.levels[4]).locator('.row:not(.exit)').count(), 3);
+      assert.equal(await card(g, seed.levels[1]).locator('.row:not(.exit)').count(), 0);
+      assert.deepEqual(await card(g, seed.levels[4]).locator('.row').nth(1).locator('.c').allInnerTexts(), [String(added[0].pid), '6', '5', '4', '3', '2']);
+      // A new namespace below the leaf: the tree is laid out again, still without moving the camera.
+      const ns = b.addNs(null, seed.levels[4]);
+      const init = b.addProcess(ns.inode, 'nested-init');
+      await g.send({ type: 'diff', diff: { ...emptyDiff(), addedNamespaces: [ns], addedProcesses: [init] } });
+      assert.equal(await g.page.locator('.card:not(.exit)').count(), 7);
+      assert.deepEqual(await card(g, ns.inode).locator('.row .c').allInnerTexts(), [String(init.pid), '8', '7', '6', '5', '4', '1']);
+      assert.equal(await transformOf(g), zoomed, 'zoom and pan kept');
+      assert.equal(await card(g, seed.levels[4]).locator('.row.selected .comm').innerText(), 'sleep', 'selection kept');
+      await g.send({ type: 'diff', diff: { ...emptyDiff(), removedNamespaces: [{ dev: ns.dev, inode: ns.inode }], removedProcesses: [{ pid: init.pid, startTime: init.startTime }] } });
+      await g.page.waitForFunction((k) => !document.querySelector(`.card[data-key="${k}"]`), key(ns.inode));
+      assert.equal(await g.page.locator('.card').count(), 6, 'a vanished namespace fades out and leaves');
+    } finally {
+      await done(g);
+    }
+  });
+
+  test('zoom, expanded cards, search and selection survive hide/show', async () => {
+    const { g, seed } = await seeded();
+    try {
+      await card(g, HOST_NS).locator('.filter input').fill('worker11');
+      assert.equal(await card(g, HOST_NS).locator('.row').count(), 11, 'worker11, worker110 … worker119');
+      await card(g, seed.levels[2]).locator('.title').click();
+      const vp = (await g.page.locator('#viewport').boundingBox())!;
+      await g.page.mouse.move(vp.x + 300, vp.y + 300);
+      await g.page.mouse.wheel(0, 360);
+      const zoomed = await transformOf(g);
+      await g.page.waitForTimeout(300); // setState is debounced
+      // VS Code throws the DOM away when the panel is hidden; a reload is the same for the page.
+      await g.page.reload();
+      await g.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: seed.snapshot });
+      assert.equal(await transformOf(g), zoomed);
+      assert.equal(await card(g, HOST_NS).locator('.row').count(), 11);
+      assert.ok(await card(g, seed.levels[2]).evaluate((e) => e.classList.contains('selected')));
+      assert.match(await g.page.locator('#details').innerText(), new RegExp(`Namespace pid:\\[${seed.levels[2]}\\], level 3`));
+    } finally {
+      await done(g);
+    }
+  });
+
+  test('keyboard: arrows move between namespaces, Enter reveals, R enters rows; ARIA labels on cards', async () => {
+    const { g, seed } = await seeded();
+    try {
+      await card(g, HOST_NS).focus();
+      for (let i = 0; i < 3; i++) await g.page.keyboard.press('ArrowDown');
+      assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement).dataset.key), key(seed.levels[2]));
+      assert.equal(await card(g, seed.levels[2]).getAttribute('tabindex'), '0', 'roving tabindex follows focus');
+      await g.page.keyboard.press('ArrowUp');
+      await g.page.keyboard.press('Enter');
+      assert.deepEqual((await g.posted()).at(-1), { type: 'revealInTree', target: { kind: 'namespace', ns: { dev: NS_DEV, inode: seed.levels[1] } } });
+      await g.page.keyboard.press('r');
+      await g.page.keyboard.press('Enter');
+      const last = (await g.posted()).at(-1);
+      assert.equal(last?.type === 'revealInTree' && last.target.kind === 'process' && last.target.proc.pid, seed.builder.processes.find((p) => p.ns === seed.levels[1])!.pid);
+      assert.match((await card(g, seed.levels[4]).getAttribute('aria-label')) ?? '', /^PID namespace pid:\[\d+\], level 5 · init sleep · 1 process$/);
+      await g.page.locator('#details vscode-button', { hasText: 'Send signal' }).click();
+      assert.equal((await g.posted()).at(-1)?.type, 'sendSignal');
+    } finally {
+      await done(g);
+    }
+  });
+
+  test('the CSP check itself catches a violation', async () => {
+    const g = await openGraph(env);
+    try {
+      await g.page.evaluate(() => {
+        const s = document.createElement('script');
+        s.textContent = 'window.__inline = 1';
+        document.body.append(s);
+      });
+      await g.page.waitForTimeout(100);
+      assert.ok(g.problems.some((p) => p.startsWith('CSP: script-src')), g.problems.join('\n'));
+    } finally {
+      await g.page.close();
+    }
+  });
+
+  test('screenshots in light, dark and high-contrast themes', async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    for (const theme of ['light', 'dark', 'hc'] as const) {
+      const { g, seed } = await seeded(theme);
+      try {
+        await g.page.waitForTimeout(400);
+        await g.page.screenshot({ path: join(SHOTS, `graph-${theme}.png`) });
+        await card(g, seed.levels[4]).locator('.row').hover();
+        await g.page.screenshot({ path: join(SHOTS, `graph-${theme}-hover-leaf.png`) });
+        await card(g, seed.levels[1]).locator('.title').hover();
+        await g.page.screenshot({ path: join(SHOTS, `graph-${theme}-hover-ns.png`) });
+        const bg = await g.page.evaluate(() => getComputedStyle(document.querySelector('.card')!).backgroundColor);
+        assert.notEqual(bg, 'rgba(0, 0, 0, 0)', 'cards take the theme\'s widget background');
+      } finally {
+        await done(g);
+      }
+    }
+  });
+});
