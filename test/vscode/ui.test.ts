@@ -116,12 +116,12 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
 
   await activityItem(page, 'PID Namespaces').click();
   // A wider sidebar, so the screenshots show the descriptions (level, init, count) in full.
-  const sash = page.locator('.monaco-sash.vertical').first();
-  const box = await sash.boundingBox();
-  if (box) {
-    await page.mouse.move(box.x + box.width / 2, 300);
+  const sidebar = await page.locator('.part.sidebar').boundingBox();
+  if (sidebar) {
+    const edge = sidebar.x + sidebar.width;
+    await page.mouse.move(edge, 300);
     await page.mouse.down();
-    await page.mouse.move(620, 300, { steps: 5 });
+    await page.mouse.move(edge + 280, 300, { steps: 8 });
     await page.mouse.up();
   }
   await page.mouse.move(900, 600);
@@ -154,7 +154,8 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   assert.ok(nspid && nspid.length === DEPTH + 1, `leaf NSpid ${nspid}`);
   assert.equal(readlinkSync(`/proc/${hostPid}/ns/pid`), `pid:[${chain[DEPTH - 1]}]`);
 
-  await row.hover();
+  // The tooltip belongs to the item's label, not the whole (sidebar-wide) row.
+  await row.locator('.monaco-icon-label').first().hover();
   const table = await hoverTable(page);
   await screenshot(page, `${tag}-4-leaf-hover`);
   assert.deepEqual(table.map((r) => r.level), [0, 1, 2, 3, 4, 5]);
