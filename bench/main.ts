@@ -1,11 +1,13 @@
 // Entry of dist/bench.js (`npm run bench [-- --json] [-- --check] [-- --suite NAME]`).
 // Each suite returns rows; a row with a budget is checked by --check (exit 1 when over budget).
 // To add a suite, add ONE line to SUITES below (and its import).
+import { createSuite } from './create';
 import { snapshotSuite } from './snapshot';
 import type { BenchContext, Row, Suite } from './types';
 
 const SUITES: Suite[] = [
   snapshotSuite,
+  createSuite,
 ];
 
 const HELP = `Usage: node dist/bench.js [--json] [--check] [--suite NAME]
