@@ -3,7 +3,7 @@
 // client's applied state never skips a change.
 import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
 import type { Snapshot } from '../../../shared/core/types';
-import type { HelperEvent } from '../../../shared/helperProtocol';
+import type { HelperEvent, SnapshotEvent } from '../../../shared/helperProtocol';
 import { Poller, takeSnapshot } from '../scan/poller';
 
 export class DiscoveryStream {
@@ -11,6 +11,7 @@ export class DiscoveryStream {
   private sent: Snapshot | null = null;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
+  private firstEvent: SnapshotEvent | null = null;
   private intervalMs = 0;
 
   constructor(
@@ -31,13 +32,25 @@ export class DiscoveryStream {
     this.intervalMs = intervalMs;
     if (this.poller === null) {
       this.poller = new Poller({ procRoot: this.procRoot });
-      this.sent = this.poller.poll().snapshot;
-      this.send({ type: 'event', event: 'snapshot', seq: ++this.seq, snapshot: this.sent });
+      const snapshot = this.poller.poll().snapshot;
+      this.sent = snapshot;
+      this.firstEvent = { type: 'event', event: 'snapshot', seq: ++this.seq, snapshot };
+      // After the subscribe response (written when the handler's promise settles): the client learns the
+      // subscription is accepted before data arrives. A diff never overtakes it (tick flushes it first).
+      setImmediate(() => this.flushFirst());
     }
     this.schedule();
   }
 
+  private flushFirst(): void {
+    if (this.firstEvent === null) return;
+    const event = this.firstEvent;
+    this.firstEvent = null;
+    this.send(event);
+  }
+
   unsubscribe(): void {
+    this.firstEvent = null;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.poller?.close();
@@ -63,6 +76,7 @@ export class DiscoveryStream {
     if (changed || snapshot.unreadable !== this.sent.unreadable) {
       const diff = diffSnapshots(this.sent, snapshot);
       if (!isEmptyDiff(diff) || diff.unreadable !== this.sent.unreadable) {
+        this.flushFirst();
         this.send({ type: 'event', event: 'diff', seq: ++this.seq, diff });
       }
       this.sent = snapshot;
