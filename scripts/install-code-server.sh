@@ -62,6 +62,15 @@ cp "$RG" "$rg_stage/rg"
 tar czf "$rg_cache/ripgrep-$RG_BINARY_VERSION-$rg_target.tar.gz" -C "$rg_stage" rg
 rm -rf "$rg_stage"
 
+# Native modules without a prebuilt (argon2's comes from GitHub) build with node-gyp, which downloads Node's
+# headers from nodejs.org unless told where they are: use the ones installed beside this node.
+if [ -z "${npm_config_nodedir:-}" ]; then
+  node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  if [ -f "$node_prefix/include/node/node_api.h" ]; then export npm_config_nodedir=$node_prefix
+  else log "warning: no Node headers under $node_prefix/include/node: node-gyp will try to download them"
+  fi
+fi
+
 cat >"$DIR/package.json" <<JSON
 { "private": true, "description": "code-server for pidns-explorer's tests and run-product", "dependencies": { "code-server": "$VERSION" } }
 JSON
