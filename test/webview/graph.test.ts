@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, nsKey, WEBVIEW_PROTOCOL_VERSION, type WebviewToHost } from '../../shared/webviewProtocol';
-import { emptyDiff, HOST_NS, NS_DEV, seedChain } from './fixtures';
+import { emptyDiff, generatedTree, HOST_NS, NS_DEV, seedChain } from './fixtures';
 import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
 import type { ThemeName } from './themes';
 
@@ -180,6 +180,34 @@ describe('namespace graph webview', () => {
       assert.match((await card(g, seed.levels[4]).getAttribute('aria-label')) ?? '', /^PID namespace pid:\[\d+\], level 5 · init sleep · 1 process$/);
       await g.page.locator('#details vscode-button', { hasText: 'Send signal' }).click();
       assert.equal((await g.posted()).at(-1)?.type, 'sendSignal');
+    } finally {
+      await done(g);
+    }
+  });
+
+  test('a big tree: one card per namespace, big ones collapsed, rows drawn only where readable', async () => {
+    const tree = generatedTree(200, 2500, 5);
+    const g = await openGraph(env);
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: tree.snapshot });
+      assert.equal(await g.page.locator('.card').count(), 200);
+      assert.equal(await g.page.locator('path.edge').count(), 199);
+      const host = card(g, HOST_NS);
+      assert.match((await host.locator('.meta').textContent()) ?? '', /1000 processes/);
+      assert.ok(await host.evaluate((e) => e.classList.contains('collapsed')));
+      assert.ok(await g.page.locator('#world').evaluate((e) => e.classList.contains('lod-far')), 'fit to view shows 200 cards from far away');
+      assert.equal(await g.page.locator('.row').count(), 0, 'no rows built while unreadable');
+      // Revealing a namespace zooms in on it; its rows are drawn then.
+      const ns = tree.snapshot.namespaces.find((n) => n.level === 2 && n.pids.length > 3)!;
+      await g.send({ type: 'reveal', target: { kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } } });
+      assert.equal(await card(g, ns.inode).locator('.row').count(), ns.pids.length);
+      assert.ok(await card(g, ns.inode).evaluate((e) => e.classList.contains('selected')));
+      assert.equal(await g.page.locator('.card.collapsed').count(), tree.snapshot.namespaces.filter((n) => n.pids.length > DEFAULT_GRAPH_CONFIG.collapseAbove).length);
+      // A process in the collapsed host card: revealing it searches for it there.
+      const hostProc = tree.snapshot.processes.find((p) => p.ns === HOST_NS && p.comm === 'nginx')!;
+      await g.send({ type: 'reveal', target: { kind: 'process', proc: { pid: hostProc.pid, startTime: hostProc.startTime } } });
+      assert.equal(await host.locator('.row.selected .c').first().textContent(), String(hostProc.pid));
     } finally {
       await done(g);
     }
