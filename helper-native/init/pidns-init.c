@@ -394,6 +394,7 @@ static int run_chain(void) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl");
   if (O.expect_parent && getppid() != O.expect_parent) return 1; /* the caller died before prctl */
   prctl(PR_SET_NAME, "pidns-chain");
+  signal(SIGPIPE, SIG_IGN); /* a reader that went away must not kill us before we tear the chain down */
   if (O.userns) enter_new_userns();
   int sv[2], one = 1;
   if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");

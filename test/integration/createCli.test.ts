@@ -2,7 +2,9 @@
 // inside each level, depth limits, and total teardown on SIGTERM, SIGKILL and a killed middle init.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { pidnsBundle } from './nativeTools';
 import {
   assertNothingRemains,
@@ -117,4 +119,29 @@ test('a COMMAND runs as the innermost PID 1 and its exit status becomes the CLI\
   const r = await run.exited;
   assert.equal(r.code, 7, r.stderr);
   assert.deepEqual(run.events.at(-1), { event: 'exit', reason: 'leaf-exited', status: 7 });
+});
+
+test('when its parent dies, the CLI tears the chain down and exits', async (t) => {
+  const mounts = procMountCount();
+  // sh is the parent; the CLI runs in the background of it, so SIGKILL of sh orphans the CLI.
+  const sh = spawn('sh', ['-c', `"${process.execPath}" "${pidnsBundle()}" create --json --depth 3 & wait`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  t.after(() => {
+    try {
+      process.kill(-sh.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  const ready = await new Promise<{ levels: { init: number }[] }>((resolve) =>
+    createInterface({ input: sh.stdout! }).on('line', (l) => {
+      const e = JSON.parse(l) as { event: string; levels: { init: number }[] };
+      if (e.event === 'ready') resolve(e);
+    }),
+  );
+  const cli = Number(readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim());
+  assert.equal(statusField(cli, 'PPid'), String(sh.pid));
+  const trace = traceChain(ready.levels, mounts);
+  sh.kill('SIGKILL');
+  await waitFor('the CLI exits', () => !existsSync(`/proc/${cli}`) || statusField(cli, 'State').startsWith('Z'));
+  await assertNothingRemains(trace);
 });

@@ -103,6 +103,8 @@ test('a leaf COMMAND also runs as the acting user', async (t) => {
   const info = await m.create({ depth: 2, command: ['sleep', '30'] }, user.uid);
   assert.equal(statusField(info.leaf, 'Name'), 'sleep');
   assert.equal(statusField(info.leaf, 'Uid').split(/\s+/)[1], String(user.uid));
+  const env = readFileSync(`/proc/${info.leaf}/environ`, 'utf8').split('\0');
+  assert.ok(env.includes(`HOME=/home/${user.name}`) && env.includes(`USER=${user.name}`), 'the login environment of the user, not root\'s');
 });
 
 test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor SIGKILL removes that level and the ones below', async (t) => {

@@ -9,7 +9,7 @@ import { HelperError } from '../helperError';
 import { closePidfd, pidfdExited, pidfdOpen, pidfdSendSignal, pidfdWaitExit } from '../sys/pidfd';
 import type { ChainSpec, EngineListener, ExitReason, RunningChain } from './engine';
 import { startNativeChain } from './nativeEngine';
-import { canCreateDirectly, findNativeInit, nativeInitRuns, ownNestingLevel, primaryGid } from './runtime';
+import { accountOf, canCreateDirectly, findNativeInit, nativeInitRuns, ownNestingLevel } from './runtime';
 import { startUnshareChain } from './unshareEngine';
 import { validateCommand } from './validateCommand';
 
@@ -105,12 +105,15 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     const euid = process.geteuid?.() ?? 0;
     // As root for someone else (pkexec/sudo), the leaf must run as that user, never as root.
     const drop = direct && actingUid !== euid;
+    const account = drop ? accountOf(actingUid) : undefined;
     return {
       depth: params.depth,
       mountProc: params.mountProc ?? true,
       command: params.command,
       uid: drop ? actingUid : undefined,
-      gid: drop ? primaryGid(actingUid) : undefined,
+      gid: account?.gid,
+      // the leaf should not find root's HOME (pkexec/sudo keep it) when it runs as the user
+      env: account ? { ...process.env, ...account.env } : undefined,
       userns: !direct,
       leafStdio: this.opts.leafStdio ?? 'ignore',
     };

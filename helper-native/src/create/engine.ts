@@ -10,6 +10,8 @@ export interface ChainSpec {
   /** Drop the leaf to this uid/gid (root helper acting for a user); undefined: keep ours. */
   uid?: number;
   gid?: number;
+  /** Environment of the chain (and so of the leaf); undefined: ours. */
+  env?: NodeJS.ProcessEnv;
   /** Build inside a new user namespace (unprivileged caller). */
   userns: boolean;
   /** Where the leaf's stdin/stdout/stderr go: the CLI shares its terminal, the helper must keep its stdout clean. */

@@ -7,7 +7,7 @@ import { HelperError } from '../helperError';
 import { closePidfd, pidfdOpen, pidfdSendSignal, PidfdError } from '../sys/pidfd';
 import type { ChainManager } from './chainManager';
 import { readIdentity, signalNumber } from './processCheck';
-import { canCreateDirectly, primaryGid } from './runtime';
+import { accountOf, canCreateDirectly } from './runtime';
 
 const ESRCH = 3;
 const TOOL_TIMEOUT_MS = 5000;
@@ -88,7 +88,7 @@ export async function makeOrphan(manager: ChainManager, req: Omit<OrphanRequest,
   const path = nativeOrUnsupported(manager, 'creating an orphan');
   const args = ['orphan', '--target', String(level.init), '--lifetime', String(req.lifetimeMs ?? 2000)];
   if (chain.userns) args.push('--userns');
-  else if (actingUid !== (process.geteuid?.() ?? 0)) args.push('--uid', String(actingUid), '--gid', String(primaryGid(actingUid)));
+  else if (actingUid !== (process.geteuid?.() ?? 0)) args.push('--uid', String(actingUid), '--gid', String(accountOf(actingUid).gid));
   const out = await runTool(path, args);
   const m = /^orphan (\d+)$/m.exec(out);
   if (!m) throw new HelperError('failed', `the orphan did not report its PID`);

@@ -35,7 +35,7 @@ export function buildError(r: Extract<InitReport, { kind: 'error' }>, userns: bo
 
 export function startNativeChain(initPath: string, spec: ChainSpec, listener: EngineListener): RunningChain {
   const leafIo = spec.leafStdio === 'inherit' ? 'inherit' : 'ignore';
-  const child = spawn(initPath, nativeArgs(spec), { stdio: [leafIo, leafIo, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe', 'pipe'] });
+  const child = spawn(initPath, nativeArgs(spec), { env: spec.env, stdio: [leafIo, leafIo, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe', 'pipe'] });
   let settle: { resolve(leaf: number): void; reject(err: Error): void } | undefined;
   const ready = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
   let failure: HelperError | undefined;

@@ -53,11 +53,18 @@ export function nativeInitRuns(path: string): boolean {
   return ok;
 }
 
-/** Primary gid of `uid` from NSS; the uid itself when the account has no entry. */
-export function primaryGid(uid: number): number {
+export interface Account {
+  gid: number;
+  /** HOME, USER, LOGNAME and SHELL of the account, for the leaf's environment (empty if it has no entry). */
+  env: Record<string, string>;
+}
+
+/** Primary gid and login environment of `uid` from NSS; gid = uid and no variables when the account has no entry. */
+export function accountOf(uid: number): Account {
   try {
-    return actingIdentity({ PKEXEC_UID: String(uid) }).gid;
+    const id = actingIdentity({ PKEXEC_UID: String(uid) });
+    return { gid: id.gid, env: { HOME: id.home, USER: id.name, LOGNAME: id.name, SHELL: id.shell } };
   } catch {
-    return uid;
+    return { gid: uid, env: {} };
   }
 }

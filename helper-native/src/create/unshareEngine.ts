@@ -71,7 +71,7 @@ function discover(anchor: number, depth: number, uid: number | undefined): { lev
 export function startUnshareChain(spec: ChainSpec, listener: EngineListener): RunningChain {
   const [cmd, ...args] = unshareArgv(spec);
   const io = spec.leafStdio === 'inherit' ? 'inherit' : 'ignore';
-  const child = spawn(cmd, args, { stdio: [io, io, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe'] });
+  const child = spawn(cmd, args, { env: spec.env, stdio: [io, io, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe'] });
   if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => listener.log(line));
   let topFd: number | undefined;
   let destroying = false;
