@@ -3,11 +3,13 @@
 // To add a suite, add ONE line to SUITES below (and its import).
 import { createSuite } from './create';
 import { snapshotSuite } from './snapshot';
+import { webviewSuite } from './webview';
 import type { BenchContext, Row, Suite } from './types';
 
 const SUITES: Suite[] = [
   snapshotSuite,
   createSuite,
+  webviewSuite,
 ];
 
 const HELP = `Usage: node dist/bench.js [--json] [--check] [--suite NAME]
