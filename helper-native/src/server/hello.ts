@@ -1,9 +1,10 @@
 // The `hello` event, written before anything is read: it proves the privilege step worked and tells the
 // client who the helper is (uid, who it acts for, capabilities, kernel, whether the native init exists).
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PROTOCOL_VERSION, type HelloEvent } from '../../../shared/helperProtocol';
+import { findNativeInit, nativeInitRuns } from '../create/runtime';
 import { effectiveCapabilities } from './capabilities';
 
 export interface Identity {
@@ -25,19 +26,14 @@ export function identity(env: NodeJS.ProcessEnv = process.env, uid = process.get
   return { uid, actingForUid: null, via: 'direct' };
 }
 
-/** Path of the native init next to the running bundle (dist/native/pidns-init), or null if it is not executable there. */
+/**
+ * Path of the native init the create ops will use, or null. The same lookup and run check as the
+ * ChainManager (create/runtime.ts), so hello never claims an init that create then falls back from
+ * (e.g. a binary for another architecture).
+ */
 export function nativeInitPath(): string | null {
-  const candidates = [process.argv[1] ? join(dirname(process.argv[1]), 'native', 'pidns-init') : '', join(__dirname, 'native', 'pidns-init')];
-  for (const path of candidates) {
-    if (!path) continue;
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not there; try the next
-    }
-  }
-  return null;
+  const path = findNativeInit();
+  return path !== null && nativeInitRuns(path) ? path : null;
 }
 
 /** package.json's version, looked up from the bundle's or the transpiled file's directory. */
