@@ -17,7 +17,7 @@ export interface StormArena {
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
   /** A `pidns helper` inside the arena, and its host PID. */
   startHelper(): Promise<{ client: HelperClient; hostPid: number }>;
-  /** Run a command inside the arena (its PID and mount namespaces); stdout piped, killed by close() at the latest. */
+  /** Run a command inside the arena (its PID and mount namespaces); stdout and stderr piped; killed by close() at the latest. */
   spawnInside(argv: string[]): ChildProcess;
   /** Kill everything (idempotent). */
   close(): Promise<void>;
@@ -95,7 +95,7 @@ export async function openStormArena(params: StormParams): Promise<StormArena> {
       const hostPid = await waitFor(() => childrenOf(o.child.pid ?? -1)[0], 5000, 'the helper under nsenter');
       return { client, hostPid };
     };
-    const spawnInside = (argv: string[]): ChildProcess => spawn('nsenter', ['-t', String(stormPid), '-p', '-m', '--', ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const spawnInside = (argv: string[]): ChildProcess => spawn('nsenter', ['-t', String(stormPid), '-p', '-m', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     return { stormPid, procRoot: `/proc/${stormPid}/root/proc`, waitForLine, startHelper, spawnInside, close };
   } catch (err) {
     await close();
