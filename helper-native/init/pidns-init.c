@@ -5,7 +5,7 @@
  * and well under a millisecond. It is also single-threaded, so it can do CLONE_NEWUSER, which Node cannot.
  *
  * Modes (argv[1]):
- *   chain --depth N [--no-mount-proc] [--uid U --gid G] [--userns] [--ready-fd FD] [--expect-parent PID]
+ *   chain --depth N [--no-mount-proc] [--uid U --gid G [--groups G1,G2...]] [--userns] [--ready-fd FD] [--expect-parent PID]
  *         [-- COMMAND ARGS...]
  *       The calling process becomes the "anchor" (comm pidns-chain): it stays in the caller's namespace,
  *       creates level 1, and reports on FD (default 1), one line each:
@@ -65,6 +65,8 @@ struct opts {
   int mount_proc;
   int userns;
   long uid, gid;       /* -1: keep */
+  gid_t groups[64];    /* supplementary groups for the leaf (--groups a,b,c) */
+  int ngroups;
   int ready_fd;
   long expect_parent;  /* 0: not checked */
   long target;
@@ -92,6 +94,18 @@ static long parse_long(const char *s, long lo, long hi, const char *name) {
   return v;
 }
 
+static void parse_groups(const char *list) {
+  char buf[1024], *save = NULL;
+  snprintf(buf, sizeof buf, "%s", list);
+  for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    if (O.ngroups == (int)(sizeof O.groups / sizeof O.groups[0])) {
+      fprintf(stderr, "pidns-init: at most %zu --groups\n", sizeof O.groups / sizeof O.groups[0]);
+      exit(2);
+    }
+    O.groups[O.ngroups++] = (gid_t)parse_long(t, 0, 0xfffffffeL, "--groups entry");
+  }
+}
+
 static void parse_args(int argc, char **argv) {
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -112,6 +126,8 @@ static void parse_args(int argc, char **argv) {
       O.uid = parse_long(v, 0, 0xfffffffeL, a), i++;
     } else if (strcmp(a, "--gid") == 0) {
       O.gid = parse_long(v, 0, 0xfffffffeL, a), i++;
+    } else if (strcmp(a, "--groups") == 0) {
+      parse_groups(v), i++;
     } else if (strcmp(a, "--ready-fd") == 0) {
       O.ready_fd = (int)parse_long(v, 1, 1023, a), i++;
     } else if (strcmp(a, "--expect-parent") == 0) {
@@ -188,7 +204,7 @@ static int status_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + 
 static void drop_privileges(void) {
   if (O.userns) return; /* only our own uid is mapped, as 0: there is nothing to drop to */
   if (O.gid >= 0) {
-    if (setgroups(0, NULL) < 0) die("setgroups");
+    if (setgroups((size_t)O.ngroups, O.groups) < 0) die("setgroups"); /* the user's own groups, never root's */
     if (setgid((gid_t)O.gid) < 0) die("setgid");
   }
   if (O.uid >= 0 && setuid((uid_t)O.uid) < 0) die("setuid");

@@ -140,7 +140,7 @@ export function withTestUser(t: TestContext, name = 'pidns-create-test'): TestUs
   } catch {
     // there was none
   }
-  execFileSync('useradd', ['-M', '-N', '-g', 'nogroup', '-s', '/usr/sbin/nologin', name], { stdio: 'pipe' });
+  execFileSync('useradd', ['-M', '-N', '-g', 'nogroup', '-G', 'users', '-s', '/usr/sbin/nologin', name], { stdio: 'pipe' });
   // -f: the account goes even if a process of it is still being killed by another after-hook
   t.after(() => void spawnSync('userdel', ['-f', name], { stdio: 'ignore' }));
   const [uid, gid] = execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim().split('\n').concat(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());

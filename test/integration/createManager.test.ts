@@ -3,7 +3,7 @@
 // permission checks, the unprivileged (user namespace) path and the util-linux fallback.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { ChainManager } from '../../helper-native/src/create/chainManager';
 import { makeOrphan, signalProcess } from '../../helper-native/src/create/initSemantics';
@@ -82,7 +82,9 @@ test('root acting for a user: the leaf and the orphans run as that user; the orp
   assert.equal(info.uid, user.uid);
   assert.match(statusField(info.leaf, 'Uid'), new RegExp(`^${user.uid}\\s+${user.uid}\\s+${user.uid}\\s+${user.uid}$`));
   assert.match(statusField(info.leaf, 'Gid'), new RegExp(`^${user.gid}\\s`));
-  assert.equal(statusField(info.leaf, 'Groups'), '');
+  const idGroups = execFileSync('id', ['-G', user.name], { encoding: 'utf8' }).trim().split(/\s+/).map(Number).sort((a, b) => a - b);
+  assert.ok(idGroups.length >= 2, 'the test user has a supplementary group');
+  assert.deepEqual(statusField(info.leaf, 'Groups').split(/\s+/).map(Number).sort((a, b) => a - b), idGroups, "the user's groups, not root's");
   assert.equal(statusField(info.levels[0].init, 'Uid').split(/\s+/)[0], '0', 'the intermediate inits stay root');
 
   const level2 = info.levels[1].init;

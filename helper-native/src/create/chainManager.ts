@@ -112,6 +112,7 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
       command: params.command,
       uid: drop ? actingUid : undefined,
       gid: account?.gid,
+      groups: account?.groups,
       // the leaf should not find root's HOME (pkexec/sudo keep it) when it runs as the user
       env: account ? { ...process.env, ...account.env } : undefined,
       userns: !direct,

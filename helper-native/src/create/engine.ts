@@ -10,6 +10,8 @@ export interface ChainSpec {
   /** Drop the leaf to this uid/gid (root helper acting for a user); undefined: keep ours. */
   uid?: number;
   gid?: number;
+  /** The user's supplementary groups (with uid/gid). */
+  groups?: number[];
   /** Environment of the chain (and so of the leaf); undefined: ours. */
   env?: NodeJS.ProcessEnv;
   /** Build inside a new user namespace (unprivileged caller). */

@@ -88,7 +88,11 @@ export async function makeOrphan(manager: ChainManager, req: Omit<OrphanRequest,
   const path = nativeOrUnsupported(manager, 'creating an orphan');
   const args = ['orphan', '--target', String(level.init), '--lifetime', String(req.lifetimeMs ?? 2000)];
   if (chain.userns) args.push('--userns');
-  else if (actingUid !== (process.geteuid?.() ?? 0)) args.push('--uid', String(actingUid), '--gid', String(accountOf(actingUid).gid));
+  else if (actingUid !== (process.geteuid?.() ?? 0)) {
+    const account = accountOf(actingUid);
+    args.push('--uid', String(actingUid), '--gid', String(account.gid));
+    if (account.groups.length > 0) args.push('--groups', account.groups.slice(0, 64).join(','));
+  }
   const out = await runTool(path, args);
   const m = /^orphan (\d+)$/m.exec(out);
   if (!m) throw new HelperError('failed', `the orphan did not report its PID`);

@@ -16,6 +16,7 @@ export function nativeArgs(spec: ChainSpec): string[] {
   if (!spec.mountProc) args.push('--no-mount-proc');
   if (spec.userns) args.push('--userns');
   if (spec.uid !== undefined && spec.gid !== undefined) args.push('--uid', String(spec.uid), '--gid', String(spec.gid));
+  if (spec.groups !== undefined && spec.groups.length > 0) args.push('--groups', spec.groups.slice(0, 64).join(','));
   if (spec.command) args.push('--', ...spec.command);
   return args;
 }

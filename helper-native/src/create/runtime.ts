@@ -55,6 +55,8 @@ export function nativeInitRuns(path: string): boolean {
 
 export interface Account {
   gid: number;
+  /** Supplementary groups, as initgroups() would set them. */
+  groups: number[];
   /** HOME, USER, LOGNAME and SHELL of the account, for the leaf's environment (empty if it has no entry). */
   env: Record<string, string>;
 }
@@ -63,8 +65,8 @@ export interface Account {
 export function accountOf(uid: number): Account {
   try {
     const id = actingIdentity({ PKEXEC_UID: String(uid) });
-    return { gid: id.gid, env: { HOME: id.home, USER: id.name, LOGNAME: id.name, SHELL: id.shell } };
+    return { gid: id.gid, groups: id.groups, env: { HOME: id.home, USER: id.name, LOGNAME: id.name, SHELL: id.shell } };
   } catch {
-    return { gid: uid, env: {} };
+    return { gid: uid, groups: [], env: {} };
   }
 }

@@ -24,7 +24,8 @@ export function unshareArgv(spec: ChainSpec): string[] {
     argv.push('--');
   }
   if (spec.uid !== undefined && spec.gid !== undefined && !spec.userns) {
-    argv.push('setpriv', `--reuid=${spec.uid}`, `--regid=${spec.gid}`, '--clear-groups', '--');
+    const groups = spec.groups !== undefined && spec.groups.length > 0 ? `--groups=${spec.groups.join(',')}` : '--clear-groups';
+    argv.push('setpriv', `--reuid=${spec.uid}`, `--regid=${spec.gid}`, groups, '--');
   }
   argv.push(...(spec.command ?? ['sleep', 'infinity']));
   return argv;
