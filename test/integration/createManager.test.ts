@@ -175,6 +175,10 @@ test('fallback without the native init: a chain of util-linux unshare, reported 
   assert.equal(nspidOf(info.leaf).length, 5);
   assert.equal(statusField(info.leaf, 'Uid').split(/\s+/)[0], String(user.uid));
   await rejectsWith(makeOrphan(m, { chainId: info.chainId, level: 1 }, 0), 'unsupported');
+  // Signals from inside go through nsenter + kill here; a PID 1 still ignores SIGKILL from its own namespace.
+  await signalProcess(m, { pid: info.levels[1].init, signal: 'SIGKILL', from: 'inside' }, 0);
+  await new Promise((r) => setTimeout(r, 150));
+  assert.ok(existsSync(`/proc/${info.levels[1].init}`), 'level 2 init ignores SIGKILL from inside');
   const trace = traceChain(info.levels, mounts);
   await m.destroy(info.chainId);
   await assertNothingRemains(trace);

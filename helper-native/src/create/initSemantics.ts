@@ -59,7 +59,7 @@ function openChecked(manager: ChainManager, pid: number, startTime: number | und
 function runTool(path: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(path, args, { timeout: TOOL_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new HelperError('failed', `${args[0]} failed: ${(stderr || err.message).trim().split('\n')[0]}`));
+      if (err) reject(new HelperError('failed', `${path} ${args[0]} failed: ${(stderr || err.message).trim().split('\n')[0]}`));
       else resolve(stdout);
     });
   });
@@ -71,10 +71,17 @@ function nativeOrUnsupported(manager: ChainManager, what: string): string {
 }
 
 async function killFromInside(manager: ChainManager, pid: number, sig: number): Promise<void> {
-  const path = nativeOrUnsupported(manager, 'signalling from inside a namespace');
   // Unprivileged, the target's namespaces belong to a user namespace we own: enter it too.
-  const args = ['kill-inside', '--target', String(pid), '--signal', String(sig), ...(canCreateDirectly() ? [] : ['--userns'])];
-  const out = await runTool(path, args);
+  const userns = !canCreateDirectly();
+  if (manager.nativeInit === null) {
+    // Fallback: util-linux nsenter forks into the target's PID namespace and runs procps kill there.
+    const inner = readIdentity(pid).nspid.at(-1) ?? pid;
+    const args = ['-t', String(pid), '-p', ...(userns ? ['-U', '--preserve-credentials'] : []), '--', 'kill', '-s', String(sig), String(inner)];
+    await runTool('nsenter', args);
+    return;
+  }
+  const args = ['kill-inside', '--target', String(pid), '--signal', String(sig), ...(userns ? ['--userns'] : [])];
+  const out = await runTool(manager.nativeInit, args);
   const m = /^sent (-?\d+) (\d+)/m.exec(out);
   if (!m || m[1] !== '0') throw new HelperError('failed', `kill from inside the namespace failed (errno ${m?.[2] ?? '?'})`);
 }
