@@ -2,6 +2,8 @@
 // Each suite returns rows; a row with a budget is checked by --check (exit 1 when over budget).
 // To add a suite, add ONE line to SUITES below (and its import).
 import { createSuite } from './create';
+import { scaleSuite } from './scale';
+import { isMainThread } from 'node:worker_threads';
 import { snapshotSuite } from './snapshot';
 import { webviewSuite } from './webview';
 import type { BenchContext, Row, Suite } from './types';
@@ -10,6 +12,7 @@ const SUITES: Suite[] = [
   snapshotSuite,
   createSuite,
   webviewSuite,
+  scaleSuite,
 ];
 
 const HELP = `Usage: node dist/bench.js [--json] [--check] [--suite NAME]
@@ -71,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
+// The parallel scan's worker loads this bundle too: only the main thread runs the benchmark.
+if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
