@@ -52,6 +52,30 @@ export function nestingLevelFromStatus(statusText: string): number | null {
   return m[1].trim().split(/\s+/).length - 1;
 }
 
+/** Inode of the initial PID namespace (the kernel's fixed PROC_PID_INIT_INO). */
+export const INITIAL_PID_NS_INODE = 0xeffffffc;
+
+/**
+ * Our nesting level, as far as it can be known without asking the kernel to fail: NSpid counts the levels
+ * below the namespace of the procfs that was read, so a container with its own /proc looks like level 0.
+ * Then the namespace's inode still tells "not the initial one": at least level 1. The kernel's ENOSPC
+ * when a level is created is the final word (see limitFromEnospc).
+ */
+export function nestingLevel(nspidLevel: number | null, ownPidNsInode: number): number {
+  const fromNspid = nspidLevel ?? 0;
+  return fromNspid === 0 && ownPidNsInode !== INITIAL_PID_NS_INODE ? 1 : fromNspid;
+}
+
+/** The message for ENOSPC while creating chain level `failedLevel` of `depth`: now the room is known exactly. */
+export function limitFromEnospc(failedLevel: number, depth: number): string {
+  const room = failedLevel - 1;
+  return (
+    `depth ${depth} is too deep: the kernel allows at most ${MAX_PID_NS_LEVEL} nested PID namespace levels below the initial one, ` +
+    `and this runs in a PID namespace at level ${MAX_PID_NS_LEVEL - room}, so at most ${room} more can be created here ` +
+    `(creating level ${failedLevel} failed with ENOSPC)`
+  );
+}
+
 /** How many more PID namespace levels the kernel allows below a process at `level`. */
 export function roomBelow(level: number): number {
   return Math.max(0, MAX_PID_NS_LEVEL - level);

@@ -145,3 +145,20 @@ test('when its parent dies, the CLI tears the chain down and exits', async (t) =
   await waitFor('the CLI exits', () => !existsSync(`/proc/${cli}`) || statusField(cli, 'State').startsWith('Z'));
   await assertNothingRemains(trace);
 });
+
+test('from a PID namespace at level 1 the room is 31: depth 32 fails saying so, depth 31 works', () => {
+  // unshare puts the CLI one level down (with its own /proc, so NSpid there starts at that level).
+  const nested = (...args: string[]) =>
+    spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, pidnsBundle(), 'create', ...args], { encoding: 'utf8', timeout: 20_000 });
+  const deep = nested('--depth', '32');
+  assert.equal(deep.status, 1, deep.stderr);
+  assert.match(deep.stderr, /depth 32 is too deep: .*this runs in a PID namespace at level 1, so at most 31 more can be created here/);
+  // Two levels down, each with its own /proc: NSpid cannot tell the depth, the kernel's ENOSPC does.
+  const twice = spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, pidnsBundle(), 'create', '--depth', '31'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(twice.status, 1, twice.stderr);
+  assert.match(twice.stderr, /^pidns: depth 31 is too deep: .*at level 2, so at most 30 more can be created here \(creating level 31 failed with ENOSPC\)\n$/);
+  const ok = nested('--json', '--depth', '31', '--', 'true');
+  assert.equal(ok.status, 0, ok.stderr);
+  const ready = JSON.parse(ok.stdout.split('\n')[0]) as { levels: unknown[] };
+  assert.equal(ready.levels.length, 31);
+});

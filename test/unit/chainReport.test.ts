@@ -1,7 +1,7 @@
 // The native init's report lines and the nesting-room arithmetic (shared/core/chainReport.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { depthProblem, nestingLevelFromStatus, parseInitReport, roomBelow, statusText } from '../../shared/core/chainReport';
+import { depthProblem, INITIAL_PID_NS_INODE, limitFromEnospc, nestingLevel, nestingLevelFromStatus, parseInitReport, roomBelow, statusText } from '../../shared/core/chainReport';
 
 test('report lines parse into their kinds; anything else is null', () => {
   assert.deepEqual(parseInitReport('level 3 4026532181 10055'), { kind: 'level', level: 3, ns: 4026532181, init: 10055 });
@@ -38,4 +38,20 @@ test('status text tells exit codes from signals', () => {
   assert.equal(statusText(0), 'exit code 0');
   assert.equal(statusText(7), 'exit code 7');
   assert.equal(statusText(137), 'killed by signal 9');
+});
+
+test('nesting level: NSpid when it knows, at least 1 outside the initial namespace (a container with its own /proc)', () => {
+  assert.equal(INITIAL_PID_NS_INODE, 4026531836);
+  assert.equal(nestingLevel(0, 4026531836), 0);
+  assert.equal(nestingLevel(0, 4026532180), 1);
+  assert.equal(nestingLevel(3, 4026532180), 3);
+  assert.equal(nestingLevel(null, 4026531836), 0);
+});
+
+test('ENOSPC at chain level k means exactly k-1 levels fitted', () => {
+  assert.equal(
+    limitFromEnospc(31, 31),
+    'depth 31 is too deep: the kernel allows at most 32 nested PID namespace levels below the initial one, and this runs in a PID namespace at level 2, so at most 30 more can be created here (creating level 31 failed with ENOSPC)',
+  );
+  assert.match(limitFromEnospc(1, 5), /at level 32, so at most 0 more/);
 });

@@ -83,7 +83,11 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   }
   const args = parseCreateArgs(argv);
   const manager = new ChainManager({ leafStdio: 'inherit', log: (level, msg) => level !== 'info' && level !== 'debug' && process.stderr.write(`pidns: ${msg}\n`) });
-  const done = trackEnd(manager, args.json);
+  // A consumer that closed our stdout (e.g. `| head -1`) must not crash us with EPIPE: the chain stays up
+  // until a signal, as always.
+  process.stdout.on('error', () => undefined);
+  let ready = false;
+  const done = trackEnd(manager, args.json, () => ready);
   const stop = onTeardownSignal(manager);
   followParent();
   try {
@@ -94,6 +98,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
       return first;
     }
     const info = first;
+    ready = true;
     const levels = info.levels.map((l) => ({ level: l.level, ns: l.ns, init: l.init }));
     process.stdout.write(args.json ? JSON.stringify({ event: 'ready', levels, leaf: info.leaf }) + '\n' : readyText(info));
     return await Promise.race([done, stop]);
@@ -103,7 +108,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
 }
 
 /** Resolves with our exit code once the chain ends on its own, and reports partial teardowns. */
-function trackEnd(manager: ChainManager, json: boolean): Promise<number> {
+function trackEnd(manager: ChainManager, json: boolean, isReady: () => boolean): Promise<number> {
   manager.on('levelsGone', (_id, level, status) => {
     if (json) process.stdout.write(JSON.stringify({ event: 'gone', level, status }) + '\n');
     else process.stderr.write(`pidns: level ${level} and every level below it are gone (its init ended: ${statusText(status)})\n`);
@@ -111,6 +116,7 @@ function trackEnd(manager: ChainManager, json: boolean): Promise<number> {
   return new Promise((resolve) => {
     manager.on('chainExited', (e: ChainExitedEvent, leafStatus: number) => {
       const status = e.reason === 'leaf-exited' ? leafStatus : e.reason === 'destroyed' ? 0 : 1;
+      if (!isReady()) return; // a failed build is reported once, by the error create() throws
       if (json) process.stdout.write(JSON.stringify({ event: 'exit', reason: e.reason, status }) + '\n');
       else if (e.reason !== 'destroyed') process.stderr.write(`pidns: the chain ended: ${e.reason}${e.message ? ` (${e.message})` : ''}\n`);
       resolve(status);

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parseInitReport, statusText, type InitReport } from '../../../shared/core/chainReport';
+import { limitFromEnospc, parseInitReport, statusText, type InitReport } from '../../../shared/core/chainReport';
 import { HelperError } from '../helperError';
 import type { ChainSpec, EngineListener, RunningChain } from './engine';
 
@@ -22,11 +22,13 @@ export function nativeArgs(spec: ChainSpec): string[] {
 }
 
 /** The init's "error" line as a protocol error with a message a user can act on. */
-export function buildError(r: Extract<InitReport, { kind: 'error' }>, userns: boolean): HelperError {
+export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick<ChainSpec, 'depth' | 'userns'>): HelperError {
   const where = `creating level ${r.level} (${r.what})`;
-  if (r.errno === ENOSPC) {
-    return new HelperError('limit', `${where} failed: the kernel's limit of 32 nested PID namespace levels (or of user namespaces) was reached (ENOSPC)`);
+  if (r.errno === ENOSPC && r.level === 0) {
+    return new HelperError('limit', `${where} failed: the limit of user namespaces was reached (ENOSPC; see /proc/sys/user/max_user_namespaces)`);
   }
+  if (r.errno === ENOSPC) return new HelperError('limit', limitFromEnospc(r.level, spec.depth));
+  const userns = spec.userns;
   if (r.errno === EPERM || r.errno === EACCES) {
     const why = userns ? 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone, or an LSM)' : 'this needs CAP_SYS_ADMIN';
     return new HelperError('not-permitted', `${where} failed: permission denied (errno ${r.errno}): ${why}`);
@@ -46,7 +48,7 @@ export function startNativeChain(initPath: string, spec: ChainSpec, listener: En
     if (r.kind === 'level') listener.level({ level: r.level, ns: r.ns, init: r.init });
     else if (r.kind === 'ready') settle?.resolve(r.leaf);
     else if (r.kind === 'gone') listener.gone(r.level, r.status);
-    else if (r.kind === 'error') failure = buildError(r, spec.userns);
+    else if (r.kind === 'error') failure = buildError(r, spec);
     else exitLine = r;
   };
   createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {

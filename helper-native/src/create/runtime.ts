@@ -2,16 +2,16 @@
 // may create PID namespaces directly (CAP_SYS_ADMIN) or need a user namespace first, which native init
 // binary to use, and the acting user's primary gid.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { nestingLevelFromStatus } from '../../../shared/core/chainReport';
+import { nestingLevel, nestingLevelFromStatus } from '../../../shared/core/chainReport';
 import { actingIdentity } from '../launch/actingUser';
 
 const CAP_SYS_ADMIN = 21;
 
-/** Our own PID namespace level (0 on the host), from NSpid of /proc/self/status. */
+/** Our own PID namespace level (0 on the host): from NSpid, at least 1 outside the initial namespace. */
 export function ownNestingLevel(): number {
-  return nestingLevelFromStatus(readFileSync('/proc/self/status', 'utf8')) ?? 0;
+  return nestingLevel(nestingLevelFromStatus(readFileSync('/proc/self/status', 'utf8')), statSync('/proc/self/ns/pid').ino);
 }
 
 /** Whether we hold CAP_SYS_ADMIN in our user namespace: then unshare(CLONE_NEWPID) works without a user namespace. */
