@@ -76,10 +76,17 @@ struct opts {
 };
 
 static struct opts O = {.depth = 0, .mount_proc = 1, .uid = -1, .gid = -1, .ready_fd = 1, .lifetime_ms = 2000};
+
 static int report_sock = -1; /* levels write here; the anchor reads the other end with SO_PASSCRED */
+static int my_level;         /* 0 in the anchor and the tools, k in level k's init */
+
+static void send_msg(const char *fmt, ...);
 
 static void die(const char *what) {
-  fprintf(stderr, "pidns-init: %s: %s\n", what, strerror(errno));
+  int saved = errno;
+  fprintf(stderr, "pidns-init: %s: %s\n", what, strerror(saved));
+  /* a level that dies must say so, or the anchor would wait for its report forever */
+  if (my_level > 0) send_msg("E %d %d %s", my_level, saved, what);
   _exit(1);
 }
 
@@ -309,6 +316,22 @@ static unsigned long own_pidns_inode(int level) {
   return (unsigned long)st.st_ino;
 }
 
+/* Is COMMAND executable for us, as execvp would find it? Checked before the level reports itself ready, so
+   that a typo fails the build instead of ending the chain right after "ready". */
+static int command_found(const char *cmd) {
+  if (strchr(cmd, '/')) return access(cmd, X_OK) == 0;
+  const char *path = getenv("PATH");
+  char dir[PATH_MAX];
+  for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+    size_t n = strcspn(p, ":");
+    int len = snprintf(dir, sizeof dir, "%.*s/%s", (int)n, p, cmd);
+    if (len > 0 && (size_t)len < sizeof dir && access(n ? dir : cmd, X_OK) == 0) return 1;
+    p += n + (p[n] == ':');
+  }
+  errno = ENOENT;
+  return 0;
+}
+
 static void run_leaf(int level, int sfd) {
   drop_privileges();
   if (O.command == NULL) {
@@ -316,6 +339,7 @@ static void run_leaf(int level, int sfd) {
     send_msg("L %d %lu", level, own_pidns_inode(level));
     init_loop(sfd, level, 0);
   }
+  if (!command_found(O.command[0])) fail_level(level, "find the command");
   unsigned long ino = own_pidns_inode(level);
   close(sfd);
   reset_signals();
@@ -326,6 +350,7 @@ static void run_leaf(int level, int sfd) {
 }
 
 static void run_level(int level, int lifeline) {
+  my_level = level;
   bind_to_parent(lifeline);
   prctl(PR_SET_NAME, "pidns-init"); /* forked from the anchor, so it still carries "pidns-chain" */
   int sfd = setup_signals();
@@ -380,6 +405,10 @@ static int anchor_message(struct anchor *a) {
     }
   } else if (sscanf(buf, "D %d %d", &level, &x) == 2) {
     report("gone %d %d\n", level, x);
+    if (!a->announced) { /* a level died while the chain was being built (killed, or it failed to say why) */
+      report("error %d %d level died during setup\n", level, 0);
+      anchor_exit(a, "failed", 1);
+    }
     if (level == O.depth && O.command != NULL) anchor_exit(a, "leaf-exited", x);
   } else if (sscanf(buf, "E %d %d %127[^\n]", &level, &x, what) == 3) {
     report("error %d %d %s\n", level, x, what);

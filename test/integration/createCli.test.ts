@@ -121,6 +121,20 @@ test('a COMMAND runs as the innermost PID 1 and its exit status becomes the CLI\
   assert.deepEqual(run.events.at(-1), { event: 'exit', reason: 'leaf-exited', status: 7 });
 });
 
+test('a leaf that ends at once still gets a complete ready line first; a missing command fails the build', async (t) => {
+  const run = runCreate(t, ['--depth', '3', '--', 'true']);
+  const r = await run.exited;
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(run.events.map((e) => e.event), ['ready', 'gone', 'exit']);
+  const ready = run.events[0] as unknown as { levels: unknown[]; leaf: number };
+  assert.equal(ready.levels.length, 3);
+  assert.deepEqual(run.events[1], { event: 'gone', level: 3, status: 0 });
+  const missing = spawnSync(process.execPath, [pidnsBundle(), 'create', '--depth', '2', '--', 'no-such-command-here'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^pidns: creating level 2 \(find the command\) failed: ENOENT \(errno 2\): the command was not found/);
+  assert.equal(missing.stdout, '', 'no ready line for a chain that never was');
+});
+
 test('when its parent dies, the CLI tears the chain down and exits', async (t) => {
   const mounts = procMountCount();
   // sh is the parent; the CLI runs in the background of it, so SIGKILL of sh orphans the CLI.

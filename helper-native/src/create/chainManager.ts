@@ -43,6 +43,9 @@ interface Tracked {
   userns: boolean;
   orphans: Set<number>;
   ended: Promise<void>;
+  /** False until create() has taken its snapshot: levels lost before that are applied after it. */
+  delivered: boolean;
+  pendingGone: [number, number][];
 }
 
 const DESTROY_GRACE_MS = 2000;
@@ -83,7 +86,7 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     if (this.initPath === null) this.log('warn', 'native init not available: building the chain with util-linux unshare (slower: about 30 ms per level instead of well under 1 ms)');
     const running = this.initPath !== null ? startNativeChain(this.initPath, spec, listener) : startUnshareChain(spec, listener);
     const info: ChainInfo = { chainId, depth: spec.depth, mountProc: spec.mountProc, levels, leaf: 0, uid: spec.uid ?? process.geteuid?.() ?? 0, engine: running.engine };
-    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, orphans: new Set(), ended };
+    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, orphans: new Set(), ended, delivered: false, pendingGone: [] };
     this.chains.set(chainId, tracked);
     try {
       info.leaf = await running.ready;
@@ -93,7 +96,15 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
       await ended;
       throw err;
     }
-    return structuredClone(info);
+    const result = structuredClone(info);
+    // A leaf that ended at once (e.g. `-- true`) is reported after the ready result, not folded into it.
+    tracked.delivered = true;
+    setImmediate(() => this.flushGone(tracked));
+    return result;
+  }
+
+  private flushGone(c: Tracked): void {
+    for (const [level, status] of c.pendingGone.splice(0)) this.levelsGone(c.info.chainId, level, status);
   }
 
   private specFor(params: CreateParams, actingUid: number): ChainSpec {
@@ -139,6 +150,10 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
   private levelsGone(chainId: string, level: number, status: number): void {
     const c = this.chains.get(chainId);
     if (!c) return;
+    if (!c.delivered) {
+      c.pendingGone.push([level, status]);
+      return;
+    }
     c.info.levels = c.info.levels.filter((l) => l.level < level);
     c.info.leaf = 0;
     this.log('info', `[${chainId}] level ${level} and below are gone (its init ended: ${statusText(status)})`);
@@ -148,6 +163,7 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
   private chainEnded(chainId: string, reason: ExitReason, status: number, message?: string): void {
     const c = this.chains.get(chainId);
     if (!c) return;
+    if (c.delivered) this.flushGone(c); // in order: levels gone, then the chain
     this.chains.delete(chainId);
     for (const fd of c.fds) closePidfd(fd);
     const text = message ?? (reason === 'leaf-exited' ? `the leaf command ended (${statusText(status)})` : undefined);

@@ -1,6 +1,7 @@
 // The fast engine: dist/native/pidns-init builds the whole chain itself and reports each level on fd 3
 // (see the header of helper-native/init/pidns-init.c for the line format). We only spawn it once.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { limitFromEnospc, parseInitReport, statusText, type InitReport } from '../../../shared/core/chainReport';
@@ -22,7 +23,13 @@ export function nativeArgs(spec: ChainSpec): string[] {
 }
 
 /** The init's "error" line as a protocol error with a message a user can act on. */
-export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick<ChainSpec, 'depth' | 'userns'>): HelperError {
+/** "ENOENT (errno 2)" from the number, for messages a user can look up. */
+export function errnoName(errno: number): string {
+  const name = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0];
+  return name ? `${name} (errno ${errno})` : `errno ${errno}`;
+}
+
+export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick<ChainSpec, 'depth' | 'userns' | 'uid'>): HelperError {
   const where = `creating level ${r.level} (${r.what})`;
   if (r.errno === ENOSPC && r.level === 0) {
     return new HelperError('limit', `${where} failed: the limit of user namespaces was reached (ENOSPC; see /proc/sys/user/max_user_namespaces)`);
@@ -33,7 +40,8 @@ export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick
     const why = userns ? 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone, or an LSM)' : 'this needs CAP_SYS_ADMIN';
     return new HelperError('not-permitted', `${where} failed: permission denied (errno ${r.errno}): ${why}`);
   }
-  return new HelperError('failed', `${where} failed with errno ${r.errno}`);
+  if (r.what === 'find the command' || r.what === 'exec') return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}: the command was not found or is not executable for uid ${spec.uid ?? 'of the caller'}`);
+  return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}`);
 }
 
 export function startNativeChain(initPath: string, spec: ChainSpec, listener: EngineListener): RunningChain {
