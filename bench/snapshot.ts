@@ -3,12 +3,16 @@
 // taken as medians because this VM is shared and noisy. Also checks that the namespace set and parent
 // links agree with lsns on that load.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { takeSnapshotParallel } from '../helper-native/src/scan/parallelScan';
 import { Poller, takeSnapshot } from '../helper-native/src/scan/poller';
 import { startLoad } from './load';
 import type { BenchContext, Row, Suite } from './types';
 
 const RUNS = 7;
 const POLLS = 30;
+/** USER_HZ: the unit of /proc times on every Linux architecture Node runs on. */
+const CLK_TCK = 100;
 
 function envInt(name: string, fallback: number): number {
   const v = Number(process.env[name]);
@@ -24,6 +28,26 @@ function time(f: () => void): number {
   const t = performance.now();
   f();
   return performance.now() - t;
+}
+
+async function timeAsync(f: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await f();
+  return performance.now() - t;
+}
+
+/** CPU ms (user+sys) of this process's waited-for children so far: /proc/self/stat cutime+cstime. */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[16 - 3]) + Number(f[17 - 3])) * 1000) / CLK_TCK;
+}
+
+function selfCpuMs(f: () => void): number {
+  const c = process.cpuUsage();
+  f();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1000;
 }
 
 function lsns(args: string[]): string {
@@ -53,10 +77,19 @@ export const snapshotSuite: Suite = {
       ctx.log(`snapshot: load ready: ${seen.namespaces.length} namespaces, ${seen.processes.length} processes visible`);
       const lsnsMs: number[] = [];
       const coldMs: number[] = [];
-      lsns(['-t', 'pid']); // warm both (page cache, dentries) before timing
+      const seqMs: number[] = [];
+      const lsnsCpu: number[] = [];
+      const seqCpu: number[] = [];
+      lsns(['-t', 'pid']); // warm all (page cache, dentries, JIT, worker start-up) before timing
+      await takeSnapshotParallel();
       for (let i = 0; i < RUNS; i++) {
+        const c = childrenCpuMs();
         lsnsMs.push(time(() => lsns(['-t', 'pid'])));
-        coldMs.push(time(() => takeSnapshot()));
+        lsnsCpu.push(childrenCpuMs() - c);
+        coldMs.push(await timeAsync(() => takeSnapshotParallel()));
+        const t = performance.now();
+        seqCpu.push(selfCpuMs(() => takeSnapshot()));
+        seqMs.push(performance.now() - t);
       }
       const poller = new Poller();
       const pollMs: number[] = [];
@@ -75,12 +108,18 @@ export const snapshotSuite: Suite = {
       const agree = agreement();
       const anchor = median(lsnsMs);
       const cold = median(coldMs);
+      const seq = median(seqMs);
+      const cpuAnchor = median(lsnsCpu);
+      const cpuSeq = median(seqCpu);
       const poll = median(pollMs);
       return [
         { name: 'PID namespaces visible', value: seen.namespaces.length, unit: 'ns' },
         { name: 'processes visible', value: seen.processes.length, unit: 'proc' },
         { name: 'lsns -t pid (median wall)', value: anchor, unit: 'ms' },
         { name: 'cold snapshot in-process (median)', value: cold, unit: 'ms', anchor: 'lsns -t pid', ratio: cold / anchor, budget: 1 },
+        { name: 'cold snapshot, one thread (median)', value: seq, unit: 'ms', anchor: 'lsns -t pid', ratio: seq / anchor },
+        { name: 'lsns -t pid CPU user+sys (median)', value: cpuAnchor, unit: 'ms' },
+        { name: 'cold snapshot one thread CPU (median)', value: cpuSeq, unit: 'ms', anchor: 'lsns CPU', ratio: cpuAnchor > 0 ? cpuSeq / cpuAnchor : undefined },
         { name: 'steady-state poll (median)', value: poll, unit: 'ms', anchor: 'lsns -t pid', ratio: poll / anchor, budget: 0.1 },
         { name: 'polls that saw a change', value: changedPolls, unit: `of ${POLLS}` },
         { name: 'namespaces disagreeing with lsns', value: agree.mismatches, unit: `of ${agree.compared}`, budget: 0 },

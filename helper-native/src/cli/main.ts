@@ -1,5 +1,6 @@
 // Entry of dist/pidns.js: `pidns <command> [options]`. Wrong usage exits 2 with one line on stderr;
 // a failure exits 1.
+import { isMainThread } from 'node:worker_threads';
 import { HelperError } from '../helperError';
 import { runCreateCommand } from './createCommand';
 import { runHelperCommand } from './helperCommand';
@@ -43,18 +44,24 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`pidns: ${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    const message = err instanceof HelperError || err instanceof Error ? err.message : String(err);
-    process.stderr.write(`pidns: ${message.split('\n')[0]}\n`);
-    process.exitCode = 1;
-  },
-);
+// The same bundle is loaded by the parallel scan's worker thread (scan/parallelScan.ts): only the main
+// thread is the CLI.
+if (isMainThread) runCli();
+
+function runCli(): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      if (err instanceof UsageError) {
+        process.stderr.write(`pidns: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const message = err instanceof HelperError || err instanceof Error ? err.message : String(err);
+      process.stderr.write(`pidns: ${message.split('\n')[0]}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

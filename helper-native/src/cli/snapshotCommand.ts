@@ -1,6 +1,6 @@
 // `pidns snapshot [--json]` and `pidns tree`: one cold scan, printed.
 import { renderTree } from '../../../shared/core/treeText';
-import { takeSnapshot } from '../scan/poller';
+import { takeSnapshotParallel } from '../scan/parallelScan';
 import { parseFlags, UsageError, wantsHelp } from './usage';
 
 export const SNAPSHOT_HELP = `Usage: pidns snapshot [--json]
@@ -29,8 +29,8 @@ Options:
   -h, --help         show this help
 `;
 
-function treeText(width: number, color: boolean): string {
-  return renderTree(takeSnapshot(), { width, color });
+async function treeText(width: number, color: boolean): Promise<string> {
+  return renderTree(await takeSnapshotParallel(), { width, color });
 }
 
 export async function runSnapshotCommand(argv: string[]): Promise<number> {
@@ -39,8 +39,8 @@ export async function runSnapshotCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const flags = parseFlags(argv, ['--json'], 'snapshot');
-  if (flags.has('--json')) process.stdout.write(JSON.stringify(takeSnapshot()) + '\n');
-  else process.stdout.write(treeText(80, false));
+  if (flags.has('--json')) process.stdout.write(JSON.stringify(await takeSnapshotParallel()) + '\n');
+  else process.stdout.write(await treeText(80, false));
   return 0;
 }
 
@@ -64,6 +64,6 @@ export async function runTreeCommand(argv: string[]): Promise<number> {
   let color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   if (flags.has('--color')) color = true;
   if (flags.has('--no-color')) color = false;
-  process.stdout.write(treeText(width, color));
+  process.stdout.write(await treeText(width, color));
   return 0;
 }

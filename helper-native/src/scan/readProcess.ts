@@ -23,21 +23,41 @@ export function readPendingNs(procRoot: string, pid: number, ns: number, nsDev: 
   return graph.ensure({ dev: nsDev, inode: r.value }, path) ? r.value : undefined;
 }
 
-/** `nsDev`: the nsfs device (one per system; from the caller's own /proc/self/ns/pid). */
-export function readProcess(procRoot: string, pid: number, nsDev: number, graph: NsGraph): ProcessRead {
-  const nsPath = `${procRoot}/${pid}/ns/pid`;
-  const inode = readNsInode(nsPath);
-  if (!inode.ok) return { kind: inode.why };
-  const ns = { ok: true, value: { dev: nsDev, inode: inode.value } } as const;
-  const stat = readStat(procRoot, pid);
-  if (!stat.ok) return { kind: stat.why };
-  const statusText = readProcText(`${procRoot}/${pid}/status`, 'NSpid:');
-  if (!statusText.ok) return { kind: statusText.why };
-  const status = parseStatus(statusText.value);
-  if (status === null) return { kind: 'gone' };
-  if (!graph.ensure(ns.value, nsPath)) return { kind: 'gone' };
+/** What one process's /proc entries said, before any parsing: plain data, so a worker thread can read it. */
+export type RawRead =
+  | { pid: number; kind: 'ok'; ns: number; stat: string; status: string; pendingNs: number | null }
+  | { pid: number; kind: 'gone' | 'denied' };
+
+/** The four reads for one process (ns link, stat, status up to NSpid, pid_for_children link). */
+export function readRaw(procRoot: string, pid: number): RawRead {
+  const ns = readNsInode(`${procRoot}/${pid}/ns/pid`);
+  if (!ns.ok) return { pid, kind: ns.why };
+  const stat = readProcText(`${procRoot}/${pid}/stat`);
+  if (!stat.ok) return { pid, kind: stat.why };
+  const status = readProcText(`${procRoot}/${pid}/status`, 'NSpid:');
+  if (!status.ok) return { pid, kind: status.why };
+  // ENOENT here is normal: after unshare(CLONE_NEWPID) the link is unreadable until the first child exists.
+  const pending = readNsInode(`${procRoot}/${pid}/ns/pid_for_children`);
+  return { pid, kind: 'ok', ns: ns.value, stat: stat.value, status: status.value, pendingNs: pending.ok ? pending.value : null };
+}
+
+/** Parse a raw read and make sure its namespaces are in the graph. `nsDev`: the nsfs device (one per system). */
+export function interpretRaw(procRoot: string, raw: RawRead, nsDev: number, graph: NsGraph): ProcessRead {
+  if (raw.kind !== 'ok') return { kind: raw.kind };
+  const pid = raw.pid;
+  const stat = parseStat(raw.stat);
+  const status = parseStatus(raw.status);
   // Pid: in status is the pid we listed unless the PID was reused between reads; trust the listing.
-  if (status.pid !== pid) return { kind: 'gone' };
-  const pending = readPendingNs(procRoot, pid, ns.value.inode, nsDev, graph);
-  return { kind: 'ok', info: toProcessInfo(status, stat.value, ns.value, pending) };
+  if (stat === null || status === null || status.pid !== pid) return { kind: 'gone' };
+  const ns = { dev: nsDev, inode: raw.ns };
+  if (!graph.ensure(ns, `${procRoot}/${pid}/ns/pid`)) return { kind: 'gone' };
+  let pending: number | undefined;
+  if (raw.pendingNs !== null && raw.pendingNs !== raw.ns && graph.ensure({ dev: nsDev, inode: raw.pendingNs }, `${procRoot}/${pid}/ns/pid_for_children`)) {
+    pending = raw.pendingNs;
+  }
+  return { kind: 'ok', info: toProcessInfo(status, stat, ns, pending) };
+}
+
+export function readProcess(procRoot: string, pid: number, nsDev: number, graph: NsGraph): ProcessRead {
+  return interpretRaw(procRoot, readRaw(procRoot, pid), nsDev, graph);
 }
