@@ -2,6 +2,7 @@
 // Each suite returns rows; a row with a budget is checked by --check (exit 1 when over budget).
 // To add a suite, add ONE line to SUITES below (and its import).
 import { createSuite } from './create';
+import { extensionHostSuite } from './extensionHost';
 import { scaleSuite } from './scale';
 import { isMainThread } from 'node:worker_threads';
 import { snapshotSuite } from './snapshot';
@@ -13,6 +14,7 @@ const SUITES: Suite[] = [
   createSuite,
   webviewSuite,
   scaleSuite,
+  extensionHostSuite,
 ];
 
 const HELP = `Usage: node dist/bench.js [--json] [--check] [--suite NAME]

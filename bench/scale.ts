@@ -178,10 +178,15 @@ async function helperFigures(load: SleepersLoad, ctx: BenchContext): Promise<Row
   }
 }
 
+/** The scaled-up load: 300 trees × 3 levels × 11 processes ≈ 10,200 processes (BENCH_SCALE_* override). */
+export function scaleShape(): { trees: number; depth: number; perLevel: number } {
+  return { trees: envInt('BENCH_SCALE_TREES', 300), depth: envInt('BENCH_SCALE_DEPTH', 3), perLevel: envInt('BENCH_SCALE_PER_LEVEL', 11) };
+}
+
 export const scaleSuite: Suite = {
   name: 'scale',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const shape = { trees: envInt('BENCH_SCALE_TREES', 300), depth: envInt('BENCH_SCALE_DEPTH', 3), perLevel: envInt('BENCH_SCALE_PER_LEVEL', 11) };
+    const shape = scaleShape();
     ctx.log(`scale: starting load: ${shape.trees} trees × ${shape.depth} levels × ${shape.perLevel} processes`);
     const load = await startSleepers(shape);
     try {
