@@ -15,7 +15,10 @@ export async function revealChain(ctx: CommandContext, chain: ChainInfo): Promis
     return;
   }
   ctx.tree.refreshNow();
-  await revealNode(ctx, ctx.tree.namespaceNode(ns), false, true);
+  // Select the leaf process itself: that opens every level above it and puts the new process on screen.
+  const leaf = ctx.tree.currentView()?.process(chain.leaf);
+  const node = leaf ? ctx.tree.processNode(leaf) : undefined;
+  await revealNode(ctx, node ?? ctx.tree.namespaceNode(ns), false, true);
 }
 
 /**

@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import { namespaceTooltip, processTooltip } from '../hovers/tooltipMarkdown';
-import type { SnapshotSource } from '../snapshotSource';
+import type { SnapshotChange, SnapshotSource } from '../snapshotSource';
+import { affectedNamespaces } from './refreshScope';
 import { SnapshotView, nsKey } from './snapshotView';
 import { NodeCache, PAGE_SIZE, limitToShow, moreText, namespaceChildren, namespaceText, processText, type NodeText, type TreeNode } from './treeNodes';
 
@@ -12,12 +13,14 @@ export const SHOW_MORE_COMMAND = 'pidnsExplorer.tree.showMore';
 const REFRESH_DEBOUNCE_MS = 150;
 
 export class NamespaceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly cache = new NodeCache();
   private readonly pageLimits = new Map<string, number>();
   private view: SnapshotView | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Namespaces to refresh at the next flush; undefined = the whole tree. */
+  private pending: Set<string> | undefined = new Set();
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -25,7 +28,7 @@ export class NamespaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     /** Inodes of namespaces this window created (they get the "destroy" context menu). */
     private readonly createdHere: () => ReadonlySet<number>,
   ) {
-    this.subscription = source.onDidChange(() => this.scheduleRefresh());
+    this.subscription = source.onDidChange((change) => this.onSnapshotChange(change));
   }
 
   /** The index over the latest snapshot (rebuilt lazily, once per snapshot). */
@@ -39,10 +42,10 @@ export class NamespaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     return this.view;
   }
 
+  /** Repaint the whole tree at once. */
   refreshNow(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.changed.fire(undefined);
+    this.pending = undefined;
+    this.flush();
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -109,9 +112,28 @@ export class NamespaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.changed.dispose();
   }
 
-  private scheduleRefresh(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => this.refreshNow(), REFRESH_DEBOUNCE_MS);
+  /** Collect what a diff touches; a burst of diffs is painted once, and only where it changed. */
+  private onSnapshotChange(change: SnapshotChange): void {
+    const before = this.view;
+    const after = this.currentView();
+    const scope = before && after && change.diff ? affectedNamespaces(before, after, change.diff) : undefined;
+    if (!scope) this.pending = undefined;
+    else if (this.pending) for (const key of scope) this.pending.add(key);
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), REFRESH_DEBOUNCE_MS);
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = new Set();
+    const view = this.currentView();
+    if (!pending || !view) {
+      this.changed.fire(undefined);
+      return;
+    }
+    const nodes = [...pending].map((key) => view.namespace(key)).filter((ns) => ns !== undefined).map((ns) => this.cache.namespace(ns));
+    if (nodes.length > 0) this.changed.fire(nodes);
   }
 
   private namespaceItem(view: SnapshotView, key: string, id: string): vscode.TreeItem {

@@ -7,6 +7,7 @@ import { roomBelowSelf, splitCommandLine, validateDepth } from '../../extension/
 import { terminalCommand } from '../../extension/commands/terminalArgv';
 import { escapeMd, levelTable, namespaceTooltip, pidHoverMarkdown, processTooltip } from '../../extension/hovers/tooltipMarkdown';
 import { adviceForFailure, adviceForLaunch } from '../../extension/privilegeAdvice';
+import { affectedNamespaces } from '../../extension/tree/refreshScope';
 import { SnapshotView } from '../../extension/tree/snapshotView';
 import { NodeCache, PAGE_SIZE, limitToShow, namespaceChildren, namespaceText, processText } from '../../extension/tree/treeNodes';
 
@@ -168,4 +169,24 @@ test('privilege advice: says what happened, what still works and what to do', ()
   const pk = adviceForFailure(Object.assign(new Error('could not start.'), { attempts: [{ step: 'pkexec', ok: false, reason: 'pkexec-missing', message: 'm', ms: 1 }] }), 'linux', true);
   assert.match(pk.message, /Install pkexec/);
   assert.ok(pk.actions.includes('useSudo'));
+});
+
+test('a diff refreshes only the namespaces it touches: a process in the leaf refreshes the leaf, a new namespace its parent', () => {
+  const before = new SnapshotView(chainSnapshot());
+  const empty = { addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [], removedNamespaces: [], changedNamespaces: [], unreadable: 0, takenAt: 2 };
+  const snap2 = chainSnapshot();
+  const extra = proc(64, 400, [64, 5, 4, 3], 'sh', 63);
+  snap2.processes.push(extra);
+  const after = new SnapshotView(snap2);
+  assert.deepEqual([...(affectedNamespaces(before, after, { ...empty, addedProcesses: [extra] }) ?? [])], [`${DEV}:400`]);
+  assert.deepEqual([...(affectedNamespaces(before, after, { ...empty, removedProcesses: [{ pid: 63, startTime: 630 }] }) ?? [])], [`${DEV}:400`]);
+  const snap3 = chainSnapshot();
+  const added = ns(600, 400, 4, 70, [70]);
+  snap3.namespaces.push(added);
+  snap3.processes.push(proc(70, 600, [70, 6, 5, 4, 1], 'pidns-init', 63));
+  const after3 = new SnapshotView(snap3);
+  assert.deepEqual([...(affectedNamespaces(before, after3, { ...empty, addedNamespaces: [added], addedProcesses: [snap3.processes[snap3.processes.length - 1]] }) ?? [])], [`${DEV}:400`]);
+  assert.deepEqual([...(affectedNamespaces(after3, before, { ...empty, removedNamespaces: [{ dev: DEV, inode: 600 }] }) ?? [])], [`${DEV}:400`]);
+  const moved = { ...chainSnapshot(), self: { nsInode: 200, nsDev: DEV } };
+  assert.equal(affectedNamespaces(before, new SnapshotView(moved), empty), undefined, 'a new root repaints everything');
 });

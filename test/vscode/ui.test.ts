@@ -33,6 +33,10 @@ async function treeRows(page: Page): Promise<Array<{ depth: number; text: string
   return page.locator('.pane-body .monaco-list-row').evaluateAll((rows) =>
     rows
       .filter((r) => (r as HTMLElement).closest('.pane')?.querySelector('.pane-header')?.textContent?.includes('Namespaces'))
+      // Rows are absolutely positioned and recycled, so DOM order is not tree order: data-index is. Sticky
+      // scroll's copies of ancestor rows carry no data-index.
+      .filter((r) => r.hasAttribute('data-index'))
+      .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
       .map((r) => ({ depth: Number(r.getAttribute('aria-level')), text: (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim(), selected: r.classList.contains('selected') })),
   );
 }
@@ -42,34 +46,24 @@ function nsRow(text: string): { ns: number; level: number } | undefined {
   return m ? { ns: Number(m[1]), level: Number(m[2]) } : undefined;
 }
 
-/** The created chain as the tree shows it: the selected (revealed) leaf namespace row and its ancestors' rows. */
-async function chainInTree(page: Page): Promise<number[] | undefined> {
+/**
+ * The created chain as the tree shows it: the selected row is the new leaf process (the create command
+ * reveals it); the nearest rows above it one level up each are its namespace and that one's ancestors.
+ */
+async function chainInTree(page: Page): Promise<{ chain: number[]; leafText: string } | undefined> {
   const rows = await treeRows(page);
-  const leafIndex = rows.findIndex((r) => r.selected && nsRow(r.text)?.level === DEPTH);
+  const leafIndex = rows.findIndex((r) => r.selected && /host \d+$/.test(r.text));
   if (leafIndex < 0) return undefined;
-  const chain = [nsRow(rows[leafIndex].text)?.ns as number];
+  const chain: number[] = [];
   let depth = rows[leafIndex].depth;
   for (let i = leafIndex - 1; i >= 0 && chain.length < DEPTH; i--) {
     if (rows[i].depth !== depth - 1) continue;
     const r = nsRow(rows[i].text);
-    if (!r) return undefined;
+    if (!r || r.level !== DEPTH - chain.length) return undefined;
     chain.unshift(r.ns);
     depth--;
   }
-  return chain.length === DEPTH ? chain : undefined;
-}
-
-/** The process row right under the leaf namespace that is not its PID 1: the chain's leaf command. */
-async function leafProcessRow(page: Page): Promise<{ row: Locator; hostPid: number }> {
-  const rows = await treeRows(page);
-  const leafIndex = rows.findIndex((r) => r.selected && nsRow(r.text)?.level === DEPTH);
-  const leafDepth = rows[leafIndex].depth;
-  const end = rows.findIndex((r, i) => i > leafIndex && r.depth <= leafDepth);
-  const below = rows.slice(leafIndex + 1, end < 0 ? rows.length : end).filter((r) => r.depth === leafDepth + 1);
-  const leaf = below.find((r) => /host \d+$/.test(r.text) && !/ 1 host \d+$/.test(r.text)) ?? below.find((r) => /host \d+$/.test(r.text));
-  assert.ok(leaf, `a process row under the leaf namespace; rows: ${JSON.stringify(rows.slice(leafIndex, leafIndex + 6))}`);
-  const hostPid = Number(/host (\d+)$/.exec(leaf.text)?.[1]);
-  return { row: page.locator('.monaco-list-row', { hasText: leaf.text }).first(), hostPid };
+  return chain.length === DEPTH ? { chain, leafText: rows[leafIndex].text } : undefined;
 }
 
 /** SIGKILL the PID 1 of the namespace with this inode, if it still runs (test clean-up; the test is root). */
@@ -94,10 +88,23 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-/** The hover's level | namespace | PID table. */
-async function hoverTable(page: Page): Promise<LevelRow[]> {
+/**
+ * Hover the label and read the tooltip's level | namespace | PID table. A tree refresh under the mouse (the
+ * host's processes come and go every poll) closes a tooltip and the next one needs a new mouse move, as
+ * for a person: so move off and on again until it shows.
+ */
+async function hoverTable(page: Page, label: Locator): Promise<LevelRow[]> {
   const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: 'Namespace' }).first();
-  await hover.waitFor({ state: 'visible', timeout: 15_000 });
+  for (let attempt = 0; ; attempt++) {
+    await page.mouse.move(900, 600);
+    await label.hover();
+    try {
+      await hover.waitFor({ state: 'visible', timeout: 3000 });
+      break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+    }
+  }
   const cells = await hover.locator('table tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
   return cells
     .filter((c) => c.length === 3)
@@ -144,9 +151,10 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   await page.locator('.quick-input-widget', { hasText: 'command' }).waitFor({ state: 'visible' });
   await page.keyboard.press('Enter');
 
-  const chain = await waitFor('the five new namespaces in the tree', () => chainInTree(page));
+  const { chain, leafText } = await waitFor('the five new namespaces in the tree', () => chainInTree(page));
   await screenshot(page, `${tag}-3-created`);
-  const { row, hostPid } = await leafProcessRow(page);
+  const hostPid = Number(/host (\d+)$/.exec(leafText)?.[1]);
+  const row = page.locator('.monaco-list-row.selected', { hasText: leafText }).first();
   // If destroy below fails, do not leave the chain running: killing level 1's init takes every level with it.
   t.after(() => killInitOf(chain[0]));
   // Kernel: the leaf is in the innermost namespace, DEPTH levels below ours.
@@ -155,8 +163,7 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   assert.equal(readlinkSync(`/proc/${hostPid}/ns/pid`), `pid:[${chain[DEPTH - 1]}]`);
 
   // The tooltip belongs to the item's label, not the whole (sidebar-wide) row.
-  await row.locator('.monaco-icon-label').first().hover();
-  const table = await hoverTable(page);
+  const table = await hoverTable(page, row.locator('.monaco-icon-label').first());
   await screenshot(page, `${tag}-4-leaf-hover`);
   assert.deepEqual(table.map((r) => r.level), [0, 1, 2, 3, 4, 5]);
   assert.deepEqual(table.map((r) => r.pid), nspid, 'the hover\'s PIDs are the kernel\'s NSpid, outermost first');
