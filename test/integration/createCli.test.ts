@@ -28,7 +28,9 @@ test('depth 32 --json: ready line, the leaf has 33 NSpid entries, lsns shows the
   assert.equal(nspidOf(ready.leaf).length, 33);
   const listed = lsnsPidNamespaces();
   for (const l of ready.levels) {
-    assert.ok(listed.has(l.ns), `lsns lists level ${l.level}'s namespace ${l.ns}`);
+    // lsns shows the chain: each level's parent namespace is the level above (ours for level 1).
+    const above = l.level === 1 ? nsInode('self', 'pid') : ready.levels[l.level - 2].ns;
+    assert.equal(listed.get(l.ns), above, `lsns lists level ${l.level}'s namespace ${l.ns} below ${above}`);
     assert.equal(nsInode(l.init, 'pid'), l.ns);
     assert.equal(nspidOf(l.init).length, l.level + 1);
   }
@@ -38,6 +40,13 @@ test('depth 32 --json: ready line, the leaf has 33 NSpid entries, lsns shows the
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(run.events.at(-1), { event: 'exit', reason: 'destroyed', status: 0 });
   await assertNothingRemains(trace);
+});
+
+test('pidns create --help explains the command; pidns --help lists it', () => {
+  const help = spawnSync(process.execPath, [pidnsBundle(), 'create', '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^Usage: pidns create --depth N \[--no-mount-proc\] \[--json\] \[-- COMMAND \[ARGS...\]\]/);
+  assert.match(spawnSync(process.execPath, [pidnsBundle(), '--help'], { encoding: 'utf8' }).stdout, /^ {2}create /m);
 });
 
 test('depth 33 from the host fails at once with the limit and why; 0, -1, x and a missing depth are usage errors', () => {

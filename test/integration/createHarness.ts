@@ -70,10 +70,10 @@ export function nsInode(pid: number | 'self', type: 'pid' | 'mnt'): number {
   return m ? Number(m[1]) : -1;
 }
 
-/** PID namespace inodes `lsns -t pid` lists. */
-export function lsnsPidNamespaces(): Set<number> {
-  const out = execFileSync('lsns', ['-t', 'pid', '-n', '-o', 'NS'], { encoding: 'utf8' });
-  return new Set(out.trim().split('\n').map((s) => Number(s.trim())));
+/** PID namespaces `lsns -t pid` lists: inode → parent namespace inode (PNS). */
+export function lsnsPidNamespaces(): Map<number, number> {
+  const out = execFileSync('lsns', ['-t', 'pid', '-n', '-o', 'NS,PNS'], { encoding: 'utf8' });
+  return new Map(out.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]));
 }
 
 /** Count of proc mounts in our own mount namespace. */

@@ -54,7 +54,10 @@ test('every depth from 1 to 32: ready, NSpid has depth+1 entries, lsns shows eac
   }
   const listed = lsnsPidNamespaces();
   for (const info of chains) {
-    for (const l of info.levels) assert.ok(listed.has(l.ns) && nsInode(l.init, 'pid') === l.ns, `depth ${info.depth} level ${l.level}`);
+    for (const l of info.levels) {
+      const above = l.level === 1 ? nsInode('self', 'pid') : info.levels[l.level - 2].ns;
+      assert.ok(listed.get(l.ns) === above && nsInode(l.init, 'pid') === l.ns, `depth ${info.depth} level ${l.level}`);
+    }
   }
   for (const info of chains) {
     const trace = traceChain(info.levels, mounts);
