@@ -2,7 +2,12 @@
 // issue's budgets. Each figure is the median of a few runs, timed inside the page from the message
 // event to the next painted frame (so it includes D3, style, layout and paint, not the transfer).
 
-import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../shared/webviewProtocol';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { HelperMessage } from '../shared/helperProtocol';
+import { DEFAULT_GRAPH_CONFIG, nsKey, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../shared/webviewProtocol';
 import { generatedTree, processDiff } from '../test/webview/fixtures';
 import { openGraph, startEnv, type GraphEnv } from '../test/webview/harness';
 import type { BenchContext, Row, Suite } from './types';
@@ -63,6 +68,74 @@ async function diffs(env: GraphEnv, runs: number): Promise<number[]> {
   }
 }
 
+const POLL_MS = 500;
+
+function checkout(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'dist', 'pidns.js'))) return dir;
+  throw new Error('dist/pidns.js not found: build first');
+}
+
+/**
+ * End to end: the real helper (`pidns helper`, subscribed at POLL_MS) streams snapshots and diffs into
+ * the page, as the extension host forwards them; a shell inside a new PID namespace forks `sleep` on
+ * each line we write, and we time from that write to the new row in the namespace's card.
+ */
+async function forkToVisible(env: GraphEnv, runs: number): Promise<number[]> {
+  const helper = spawn(process.execPath, [join(checkout(), 'dist', 'pidns.js'), 'helper'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const ns = spawn('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', 'while read x; do sleep 600 & done'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  const g = await openGraph(env, 'dark');
+  let lines: ReturnType<typeof createInterface> | undefined;
+  try {
+    await g.send(config);
+    // In order, one at a time, as VS Code's postMessage delivers; dropped once the page is closing.
+    let queue = Promise.resolve();
+    const forward = (m: HostToWebview): void => {
+      if (!g.page.isClosed()) queue = queue.then(() => g.send(m).then(() => undefined)).catch(() => undefined);
+    };
+    lines = createInterface({ input: helper.stdout! });
+    lines.on('line', (line) => {
+      const m = JSON.parse(line) as HelperMessage;
+      if (m.type === 'event' && m.event === 'snapshot') forward({ type: 'snapshot', snapshot: m.snapshot });
+      if (m.type === 'event' && m.event === 'diff') forward({ type: 'diff', diff: m.diff });
+    });
+    helper.stdin!.write(`${JSON.stringify({ id: 1, op: 'subscribe', intervalMs: POLL_MS })}\n`);
+    // Our shell is PID 1 of the new namespace; wait until the graph has its card, then zoom in on it.
+    const nsRef = await findNamespace(ns.pid!);
+    await g.page.waitForSelector(`.card[data-key="${nsKey(nsRef)}"]`, { state: 'attached', timeout: 30_000 });
+    await queue;
+    await g.send({ type: 'reveal', target: { kind: 'namespace', ns: nsRef } });
+    const rows = `.card[data-key="${nsKey(nsRef)}"] .row:not(.exit)`;
+    const samples: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const before = await g.page.locator(rows).count();
+      const t0 = performance.now();
+      ns.stdin!.write('fork\n');
+      await g.page.waitForFunction(([sel, n]) => document.querySelectorAll(sel as string).length > (n as number), [rows, before] as const, { polling: 'raf', timeout: 30_000 });
+      samples.push(performance.now() - t0);
+    }
+    if (g.problems.length > 0) throw new Error(g.problems.join('\n'));
+    return samples;
+  } finally {
+    lines?.close();
+    await g.page.close();
+    helper.kill('SIGTERM');
+    if (ns.pid) process.kill(-ns.pid, 'SIGKILL');
+  }
+}
+
+/** The PID namespace of the first child of `pid` (the unshare --fork child), from /proc. */
+async function findNamespace(pid: number): Promise<{ dev: number; inode: number }> {
+  for (let i = 0; i < 100; i++) {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    if (children !== '') {
+      const st = statSync(`/proc/${children.split(' ')[0]}/ns/pid`);
+      return { dev: st.dev, inode: st.ino };
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('unshare did not start its child');
+}
+
 export async function runWebviewBench(ctx: Pick<BenchContext, 'log'>): Promise<Row[]> {
   const env = await startEnv();
   try {
@@ -70,6 +143,7 @@ export async function runWebviewBench(ctx: Pick<BenchContext, 'log'>): Promise<R
     const smallFull = await firstRender(env, 200, 2500, 5, FULL_SCALE);
     const big = await firstRender(env, 1000, 10000, 3);
     const diff = await diffs(env, 30);
+    const live = process.getuid?.() === 0 ? await forkToVisible(env, 10) : [];
     const detail = (r: typeof small): string => `(${r.cards} cards, ${r.rows} rows built)`;
     const log = ctx.log;
     return [
@@ -77,6 +151,7 @@ export async function runWebviewBench(ctx: Pick<BenchContext, 'log'>): Promise<R
       row(log, 'first render 200 ns/2.5k procs, 100%', smallFull.samples, 200, detail(smallFull)),
       row(log, 'first render 1k ns/10k procs, fit', big.samples, 1000, detail(big)),
       row(log, '10-process diff, no ns change', diff, 16),
+      ...(live.length > 0 ? [row(log, `fork to row visible (poll ${POLL_MS} ms)`, live, POLL_MS + 100)] : []),
     ];
   } finally {
     await env.close();
