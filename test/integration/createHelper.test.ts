@@ -7,19 +7,26 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ChainInfo, HelperMessage } from '../../shared/helperProtocol';
 import { pidnsBundle } from './nativeTools';
-import { assertNothingRemains, nspidOf, procMountCount, statusField, traceChain, waitFor } from './createHarness';
+import { assertNothingRemains, nspidOf, procMountCount, statusField, traceChain, waitFor, withTestUser, type TestUser } from './createHarness';
 
 interface Helper {
   request(body: Record<string, unknown>): Promise<Extract<HelperMessage, { type: 'response' }>>;
   events: HelperMessage[];
   exited: Promise<number | null>;
   stdinEnd(): void;
+  kill(): void;
 }
 
-function startHelper(t: TestContext): Helper {
-  const child = spawn(process.execPath, [pidnsBundle(), 'helper'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+function startHelper(t: TestContext, asUser?: TestUser): Helper {
+  const argv = [process.execPath, pidnsBundle(), 'helper'];
+  const [cmd, ...args] = asUser ? ['setpriv', `--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', ...argv] : argv;
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, cwd: '/' });
   t.after(() => {
-    if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
   });
   const events: HelperMessage[] = [];
   const waiting = new Map<number, (m: Extract<HelperMessage, { type: 'response' }>) => void>();
@@ -34,6 +41,7 @@ function startHelper(t: TestContext): Helper {
     events,
     exited: new Promise((r) => child.on('close', (code) => r(code))),
     stdinEnd: () => child.stdin.end(),
+    kill: () => void process.kill(-child.pid!, 'SIGKILL'),
     request: (body) => {
       const id = next++;
       child.stdin.write(JSON.stringify({ id, ...body }) + '\n');
@@ -83,4 +91,28 @@ test('helper: create with progress events, chains, orphan, signals inside/ancest
   h.stdinEnd();
   assert.equal(await h.exited, 0);
   await assertNothingRemains(trace2);
+});
+
+test('helper as a non-root user: chains in a user namespace; orphan and inside-signal enter it; SIGKILL of the helper leaves nothing', async (t) => {
+  const user = withTestUser(t);
+  const mounts = procMountCount();
+  const h = startHelper(t, user);
+  const info = okResult<ChainInfo>(await h.request({ op: 'create', depth: 3 }));
+  assert.equal(info.uid, user.uid);
+  assert.equal(statusField(info.levels[0].init, 'Uid').split(/\s+/)[0], String(user.uid), 'every level runs as the user, root only inside its user namespace');
+
+  const orphan = okResult<{ pid: number }>(await h.request({ op: 'orphan', chainId: info.chainId, level: 2, lifetimeMs: 800 }));
+  assert.equal(statusField(orphan.pid, 'PPid'), String(info.levels[1].init));
+  await waitFor('orphan reaped', () => !existsSync(`/proc/${orphan.pid}`), 6000);
+
+  okResult(await h.request({ op: 'signal', pid: info.levels[1].init, signal: 'KILL', from: 'inside' }));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(`/proc/${info.levels[1].init}`), 'ignored from inside, in the user namespace too');
+  const denied = await h.request({ op: 'signal', pid: 1, signal: 'TERM' });
+  assert.equal(denied.ok, false);
+
+  const trace = traceChain(info.levels, mounts);
+  h.kill();
+  await h.exited;
+  await assertNothingRemains(trace);
 });
