@@ -77,6 +77,11 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     return privilegeOf(this.helloEvent);
   }
 
+  /** True while the helper streams diffs (some view is visible). */
+  get polling(): boolean {
+    return this.subscribed;
+  }
+
   get error(): Error | undefined {
     return this.lastError;
   }

@@ -240,6 +240,15 @@ suite('PID Namespace Explorer in a real extension host', () => {
     assert.deepEqual(rootKids, []);
   });
 
+  test('the helper polls only while the tree is visible', async () => {
+    await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
+    await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await eventually('polling to stop with the view hidden', () => (!api.treeView.visible && !api.session.polling) || undefined);
+    await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
+    await eventually('polling to resume', () => api.session.polling || undefined);
+  });
+
   test('copy snapshot puts the model on the clipboard as JSON', async () => {
     const json = await vscode.commands.executeCommand<string>('pidnsExplorer.copySnapshot');
     const parsed = JSON.parse(json) as { namespaces: unknown[]; processes: unknown[] };
