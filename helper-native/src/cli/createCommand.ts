@@ -87,7 +87,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   // until a signal, as always.
   process.stdout.on('error', () => undefined);
   let ready = false;
-  const done = trackEnd(manager, args.json, () => ready);
+  const done = trackEnd(manager, args, () => ready);
   const stop = onTeardownSignal(manager);
   followParent();
   try {
@@ -108,16 +108,19 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
 }
 
 /** Resolves with our exit code once the chain ends on its own, and reports partial teardowns. */
-function trackEnd(manager: ChainManager, json: boolean, isReady: () => boolean): Promise<number> {
+function trackEnd(manager: ChainManager, args: CreateArgs, isReady: () => boolean): Promise<number> {
   manager.on('levelsGone', (_id, level, status) => {
-    if (json) process.stdout.write(JSON.stringify({ event: 'gone', level, status }) + '\n');
-    else process.stderr.write(`pidns: level ${level} and every level below it are gone (its init ended: ${statusText(status)})\n`);
+    if (args.json) process.stdout.write(JSON.stringify({ event: 'gone', level, status }) + '\n');
+    else if (level < args.depth || args.command === undefined) {
+      process.stderr.write(`pidns: level ${level} and every level below it are gone (its init ended: ${statusText(status)})\n`);
+    }
   });
   return new Promise((resolve) => {
     manager.on('chainExited', (e: ChainExitedEvent, leafStatus: number) => {
       const status = e.reason === 'leaf-exited' ? leafStatus : e.reason === 'destroyed' ? 0 : 1;
       if (!isReady()) return; // a failed build is reported once, by the error create() throws
-      if (json) process.stdout.write(JSON.stringify({ event: 'exit', reason: e.reason, status }) + '\n');
+      if (args.json) process.stdout.write(JSON.stringify({ event: 'exit', reason: e.reason, status }) + '\n');
+      else if (e.reason === 'leaf-exited') process.stderr.write(`pidns: ${e.message ?? 'the leaf command ended'}; the chain is torn down\n`);
       else if (e.reason !== 'destroyed') process.stderr.write(`pidns: the chain ended: ${e.reason}${e.message ? ` (${e.message})` : ''}\n`);
       resolve(status);
     });
