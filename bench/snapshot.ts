@@ -56,14 +56,22 @@ function lsns(args: string[]): string {
   return r.stdout;
 }
 
-/** Namespaces (inode → parent inode, 0 for none) seen by lsns and by us, compared; returns mismatch count. */
-function agreement(): { mismatches: number; compared: number } {
+/**
+ * Namespaces (inode → parent inode, 0 for none) seen by lsns and by us. Parents must agree on every
+ * namespace both saw; namespaces only one of them saw are counted apart: other work on a shared host
+ * starts and stops namespaces between the two scans.
+ */
+function agreement(): { disagreements: number; common: number; oneSided: number } {
   const theirs = new Map((JSON.parse(lsns(['-t', 'pid', '-J', '-o', 'NS,PNS'])) as { namespaces: { ns: number; pns: number }[] }).namespaces.map((n) => [n.ns, n.pns]));
   const ours = new Map(takeSnapshot().namespaces.filter((n) => !n.hidden).map((n) => [n.inode, n.parent ?? 0]));
-  let mismatches = 0;
-  for (const [ns, pns] of theirs) if (ours.get(ns) !== pns) mismatches++;
-  for (const ns of ours.keys()) if (!theirs.has(ns)) mismatches++;
-  return { mismatches, compared: theirs.size };
+  let disagreements = 0;
+  let common = 0;
+  for (const [ns, pns] of theirs) {
+    if (!ours.has(ns)) continue;
+    common++;
+    if (ours.get(ns) !== pns) disagreements++;
+  }
+  return { disagreements, common, oneSided: theirs.size + ours.size - 2 * common };
 }
 
 export const snapshotSuite: Suite = {
@@ -119,10 +127,12 @@ export const snapshotSuite: Suite = {
         { name: 'cold snapshot in-process (median)', value: cold, unit: 'ms', anchor: 'lsns -t pid', ratio: cold / anchor, budget: 1 },
         { name: 'cold snapshot, one thread (median)', value: seq, unit: 'ms', anchor: 'lsns -t pid', ratio: seq / anchor },
         { name: 'lsns -t pid CPU user+sys (median)', value: cpuAnchor, unit: 'ms' },
-        { name: 'cold snapshot one thread CPU (median)', value: cpuSeq, unit: 'ms', anchor: 'lsns CPU', ratio: cpuAnchor > 0 ? cpuSeq / cpuAnchor : undefined },
+        // CPU time is the comparison that survives a busy shared host (wall time there is mostly waiting).
+        { name: 'cold snapshot one thread CPU (median)', value: cpuSeq, unit: 'ms', anchor: 'lsns CPU', ratio: cpuAnchor > 0 ? cpuSeq / cpuAnchor : undefined, budget: cpuAnchor > 0 ? 1 : undefined },
         { name: 'steady-state poll (median)', value: poll, unit: 'ms', anchor: 'lsns -t pid', ratio: poll / anchor, budget: 0.1 },
         { name: 'polls that saw a change', value: changedPolls, unit: `of ${POLLS}` },
-        { name: 'namespaces disagreeing with lsns', value: agree.mismatches, unit: `of ${agree.compared}`, budget: 0 },
+        { name: 'parent links disagreeing with lsns', value: agree.disagreements, unit: `of ${agree.common}`, budget: 0 },
+        { name: 'namespaces seen by only one (churn)', value: agree.oneSided, unit: 'ns' },
       ];
     } finally {
       await load.stop();

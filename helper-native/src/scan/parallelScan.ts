@@ -6,6 +6,8 @@
 //
 // The worker runs this same file (the bundle, dist/pidns.js, or its transpiled copy under out/): the
 // check at the bottom turns it into a reader when loaded with our workerData.
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { buildModel } from '../../../shared/core/buildModel';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
@@ -26,13 +28,25 @@ function isJob(data: unknown): data is WorkerJob {
   return typeof data === 'object' && data !== null && (data as WorkerJob).pidnsScanWorker === true;
 }
 
+/**
+ * The script the worker runs: this module's own file when it is the CLI bundle or the transpiled module,
+ * else the CLI bundle next to the running one (dist/bench.js and dist/extension.js would otherwise load
+ * their whole bundle, suites and all, into the worker).
+ */
+function workerScript(): string {
+  const name = basename(__filename);
+  if (name === 'pidns.js' || name === 'parallelScan.js') return __filename;
+  const sibling = join(dirname(__filename), 'pidns.js');
+  return existsSync(sibling) ? sibling : __filename;
+}
+
 /** Read `pids` on a worker thread; resolves null if the worker could not run (the caller reads them itself). */
 function readOnWorker(procRoot: string, pids: number[]): Promise<RawRead[] | null> {
   return new Promise((resolve) => {
     let worker: Worker;
     try {
       const job: WorkerJob = { pidnsScanWorker: true, procRoot, pids };
-      worker = new Worker(__filename, { workerData: job, stdout: false, stderr: true });
+      worker = new Worker(workerScript(), { workerData: job, stdout: false, stderr: true });
     } catch {
       resolve(null);
       return;
