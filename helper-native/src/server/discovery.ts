@@ -58,13 +58,17 @@ export class DiscoveryStream {
     this.sent = null;
   }
 
-  private schedule(): void {
+  private schedule(delayMs = this.intervalMs): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
+      const started = Date.now();
       this.tick();
-      if (this.poller !== null) this.schedule();
-    }, this.intervalMs);
+      // Fixed rate rather than a fixed gap: the poll's own duration must not stretch the period (a fork
+      // just missed by one poll would otherwise wait interval + 2 polls). The floor keeps a slow poll on
+      // a loaded host from turning into back-to-back scanning.
+      if (this.poller !== null) this.schedule(Math.max(this.intervalMs / 4, this.intervalMs - (Date.now() - started)));
+    }, delayMs);
     // The stream alone must not keep the helper alive after stdin closed.
     this.timer.unref();
   }
