@@ -61,6 +61,9 @@ export function runHelperServer(opts: ServerOptions): Promise<number> {
       void finish();
     });
     opts.input.on('error', () => void finish());
+    // stdin destroyed (e.g. after EPIPE on stdout: the client is gone) ends the server like EOF does, so
+    // the shutdown hooks (chain teardown) still run.
+    opts.input.on('close', () => void finish());
     write(helloEvent(who));
   });
 }
