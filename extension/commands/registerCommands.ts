@@ -21,7 +21,7 @@ export const COMMANDS: Record<string, Handler> = {
   'pidnsExplorer.copySnapshot': (ctx) => copySnapshot(ctx),
   'pidnsExplorer.showLog': (ctx) => showLog(ctx),
   'pidnsExplorer.killInit': (ctx, arg) => killInit(ctx, arg),
-  'pidnsExplorer.sendSignal': (ctx, arg) => sendSignalCommand(ctx, arg),
+  'pidnsExplorer.sendSignal': (ctx, arg, choice) => sendSignalCommand(ctx, arg, choice),
   'pidnsExplorer.revealInTree': (ctx, pid, startTime) => revealInTree(ctx, pid, startTime),
   [SHOW_MORE_COMMAND]: (ctx, node) => ctx.tree.showMore(node as TreeNode),
 };

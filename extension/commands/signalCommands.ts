@@ -2,6 +2,7 @@
 // process's start time so the helper refuses if the PID was reused in the meantime.
 import * as vscode from 'vscode';
 import type { ProcessInfo } from '../../shared/core/types';
+import type { SnapshotView } from '../tree/snapshotView';
 import type { CommandContext } from './commandContext';
 import { namespaceFromNode, processFromNode } from './commandContext';
 import { pickNamespace, pickProcess } from './pickers';
@@ -42,13 +43,31 @@ export async function killInit(ctx: CommandContext, node?: unknown): Promise<boo
   return true;
 }
 
-export async function sendSignalCommand(ctx: CommandContext, node?: unknown): Promise<boolean> {
+/** A signal chosen by a caller (tests, other extensions): no prompts, no confirmation. */
+export interface SignalChoice {
+  signal: string;
+  from?: 'ancestor' | 'inside';
+}
+
+function isSignalChoice(v: unknown): v is SignalChoice {
+  return typeof v === 'object' && v !== null && typeof (v as SignalChoice).signal === 'string';
+}
+
+/** Args: a tree node (or nothing: asks), and optionally a SignalChoice (a context menu passes the selection there instead). */
+export async function sendSignalCommand(ctx: CommandContext, node?: unknown, given?: unknown): Promise<boolean> {
   const view = ctx.tree.currentView();
   if (!view) return false;
   const p = processFromNode(view, node) ?? (await pickProcess(view, 'Send a signal to which process?'));
   if (!p) return false;
+  const choice = isSignalChoice(given) ? given : await askSignal(view, p);
+  if (!choice) return false;
+  await sendSignal(ctx, p, choice.signal, choice.from ?? 'ancestor');
+  return true;
+}
+
+async function askSignal(view: SnapshotView, p: ProcessInfo): Promise<SignalChoice | undefined> {
   const pick = await vscode.window.showQuickPick(SIGNALS, { title: `Signal for ${p.comm} (host PID ${p.pid})` });
-  if (!pick) return false;
+  if (!pick) return undefined;
   const ns = view.namespaceOf(p);
   let from: 'ancestor' | 'inside' = 'ancestor';
   if (ns && ns.init === p.pid && ns.level > 0) {
@@ -60,15 +79,14 @@ export async function sendSignalCommand(ctx: CommandContext, node?: unknown): Pr
       ],
       { title: `${p.comm} is PID 1 of pid:[${ns.inode}]: send from where?` },
     );
-    if (!where) return false;
+    if (!where) return undefined;
     from = where.value;
   }
   if (pick.destructive) {
     const answer = await vscode.window.showWarningMessage(`Send ${pick.label} to ${p.comm} (host PID ${p.pid})?`, { modal: true }, 'Send');
-    if (answer !== 'Send') return false;
+    if (answer !== 'Send') return undefined;
   }
-  await sendSignal(ctx, p, pick.label, from);
-  return true;
+  return { signal: pick.label, from };
 }
 
 export async function sendSignal(ctx: CommandContext, p: ProcessInfo, signal: string, from: 'ancestor' | 'inside'): Promise<void> {

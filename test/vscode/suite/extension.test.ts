@@ -240,6 +240,31 @@ suite('PID Namespace Explorer in a real extension host', () => {
     assert.deepEqual(rootKids, []);
   });
 
+  test('send signal stops and continues a process; kill init takes its whole namespace chain down', async () => {
+    const c = await vscode.commands.executeCommand<ChainInfo>('pidnsExplorer.createNested', { depth: 2, mountProc: false });
+    assert.ok(c, 'chain created');
+    try {
+      await api.session.refresh();
+      const leaf = api.tree.currentView()?.process(c.leaf);
+      assert.ok(leaf);
+      const node = api.tree.processNode(leaf);
+      const state = (): string | undefined => /^State:\s*(\S)/m.exec(readFileSync(`/proc/${c.leaf}/status`, 'utf8'))?.[1];
+      assert.equal(await vscode.commands.executeCommand('pidnsExplorer.sendSignal', node, { signal: 'SIGSTOP' }), true);
+      await eventually('the leaf to be stopped', () => (state() === 'T' ? true : undefined));
+      assert.equal(await vscode.commands.executeCommand('pidnsExplorer.sendSignal', node, { signal: 'SIGCONT' }), true);
+      await eventually('the leaf to run again', () => (state() !== 'T' ? true : undefined));
+      const level1 = api.tree.currentView()?.snapshot.namespaces.find((n) => n.inode === c.levels[0].ns);
+      assert.ok(level1);
+      const nsNode = api.tree.namespaceNode(level1);
+      assert.equal(await vscode.commands.executeCommand('pidnsExplorer.killInit', { ...nsNode, force: true }), true);
+      // The kernel kills every process of a namespace whose init died, nested namespaces included.
+      await eventually('every process of the chain to exit', () => [c.leaf, ...c.levels.map((l) => l.init)].every((pid) => nspidOf(pid) === undefined) || undefined);
+      await eventually('the helper to forget the chain', async () => ((await api.session.request('chains', {})).chains.length === 0 ? true : undefined));
+    } finally {
+      await vscode.commands.executeCommand('pidnsExplorer.destroyCreated', { force: true });
+    }
+  });
+
   test('the helper polls only while the tree is visible', async () => {
     await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
     await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
