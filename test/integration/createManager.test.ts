@@ -106,7 +106,8 @@ test('a leaf COMMAND also runs as the acting user', async (t) => {
   const user = withTestUser(t);
   const m = manager(t);
   const info = await m.create({ depth: 2, command: ['sleep', '30'] }, user.uid);
-  assert.equal(statusField(info.leaf, 'Name'), 'sleep');
+  // ready is reported just before the exec (after the PATH check), so the name may lag a moment
+  await waitFor('the leaf has exec\'d sleep', () => statusField(info.leaf, 'Name') === 'sleep');
   assert.equal(statusField(info.leaf, 'Uid').split(/\s+/)[1], String(user.uid));
   const env = readFileSync(`/proc/${info.leaf}/environ`, 'utf8').split('\0');
   assert.ok(env.includes(`HOME=/home/${user.name}`) && env.includes(`USER=${user.name}`), 'the login environment of the user, not root\'s');
