@@ -3,6 +3,7 @@
 // To add a suite, add ONE line to SUITES below (and its import).
 import { createSuite } from './create';
 import { extensionHostSuite } from './extensionHost';
+import { latencySuite } from './latency';
 import { scaleSuite } from './scale';
 import { isMainThread } from 'node:worker_threads';
 import { snapshotSuite } from './snapshot';
@@ -13,6 +14,7 @@ const SUITES: Suite[] = [
   snapshotSuite,
   createSuite,
   webviewSuite,
+  latencySuite,
   scaleSuite,
   extensionHostSuite,
 ];

@@ -14,7 +14,7 @@ import { repoRoot } from './load';
 import { startSleepers, type SleepersLoad } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
 
-const DEFAULT_INTERVAL_MS = 1000;
+export const DEFAULT_INTERVAL_MS = 1000;
 const CPU_SECONDS = 10;
 const LATENCY_SAMPLES = 8;
 const CLK_TCK = 100;
@@ -24,7 +24,7 @@ function envInt(name: string, fallback: number): number {
   return Number.isInteger(v) && v > 0 ? v : fallback;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
@@ -108,7 +108,7 @@ function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
-async function startHelper(): Promise<{ client: HelperClient; pid: number }> {
+export async function startHelper(): Promise<{ client: HelperClient; pid: number }> {
   const o = await spawnHelper({ command: process.execPath, args: [join(repoRoot(), 'dist', 'pidns.js'), 'helper'], timeoutMs: 30_000 });
   if (!o.ok) throw new Error(`helper did not start: ${o.why} ${o.stderrText}`);
   return { client: new HelperClient(o, { timeoutMs: 60_000 }), pid: o.hello.pid };
@@ -126,7 +126,7 @@ async function cpuPerSecond(pid: number, seconds: number, each: () => void): Pro
 }
 
 /** Kill a sleeper at a random moment of the poll cycle; its init forks a replacement; time until a diff adds it. */
-async function forkToVisible(client: HelperClient, load: SleepersLoad, samples: number): Promise<number[]> {
+export async function forkToVisible(client: HelperClient, load: SleepersLoad, samples: number): Promise<number[]> {
   const out: number[] = [];
   const pool = load.sleepers();
   for (let i = 0; i < samples; i++) {
@@ -165,13 +165,14 @@ async function helperFigures(load: SleepersLoad, ctx: BenchContext): Promise<Row
     const rss = rssMiB(pid);
     ctx.log('scale: fork-to-visible latency');
     const lat = await forkToVisible(client, load, LATENCY_SAMPLES);
-    const budget = DEFAULT_INTERVAL_MS + 100;
     return [
       { name: 'helper CPU at 1 s interval, quiet', value: quietCpu, unit: 'ms/s' },
       { name: 'helper CPU at 1 s interval, 1% churn/s', value: churnCpu, unit: 'ms/s' },
       { name: 'helper RSS, subscribed', value: rss, unit: 'MiB' },
       { name: 'fork-to-visible latency (median)', value: median(lat), unit: 'ms' },
-      { name: `fork-to-visible latency (max of ${lat.length})`, value: Math.max(...lat), unit: 'ms', budget },
+      // The budget (interval + 100 ms) is checked by the 'latency' suite on the standard load; here, at
+      // 10,000 processes, one poll alone takes tens of ms, so the figure is shown for scale only.
+      { name: `fork-to-visible latency (max of ${lat.length})`, value: Math.max(...lat), unit: 'ms' },
     ];
   } finally {
     await client.dispose();
