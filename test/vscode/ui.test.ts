@@ -193,3 +193,27 @@ test('UI: create 5 nested namespaces from the palette, read the leaf\'s PIDs fro
 test('UI: the same scenario with code-server running as root', async (t) => {
   await scenario(t, undefined, 'root');
 });
+
+test('UI: without a polkit rule or agent, a non-root window says what happened, what still works and what to do', async (t) => {
+  startSystemServices(repoRoot());
+  const owner = lookupUser(USER);
+  const workspace = makeTempDir('pidns-ui-', owner);
+  t.after(() => removeDir(workspace));
+  // pkexec only: no rule is installed and a headless session has no polkit agent, so pkexec cannot ask.
+  const server = await startCodeServer({ workspace, user: USER, settings: { 'pidnsExplorer.privilegeMode': 'pkexec' } });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+  await activityItem(page, 'PID Namespaces').click();
+  const toast = page.locator('.notification-toast', { hasText: 'runs without root' }).first();
+  await toast.waitFor({ state: 'visible', timeout: 60_000 });
+  const text = await toast.innerText();
+  assert.match(text, /authentication agent/, 'what happened');
+  assert.match(text, /What still works/, 'what still works');
+  assert.match(text, /polkit agent|sudo/, 'what to do');
+  assert.ok(await toast.locator('.monaco-button', { hasText: 'Use sudo' }).isVisible(), 'offers to switch to sudo');
+  const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
+  await waitFor('status bar to say unprivileged', async () => ((await status.innerText()).includes('unprivileged') ? true : undefined));
+  await screenshot(page, 'nonroot-no-polkit-advice');
+});
