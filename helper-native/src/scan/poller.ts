@@ -3,7 +3,8 @@
 // exited, reads the new PIDs, drops the gone ones, and rereads cheap fields (/proc/PID/stat) only where
 // they can have changed:
 //  - children of a process that exited (re-parenting changes their PPid),
-//  - processes first seen in the previous poll (a fresh fork usually execs right after: comm changes),
+//  - processes first seen less than YOUNG_MS ago (a fresh fork usually execs soon after: comm changes;
+//    a window rather than one poll, because on a loaded host the exec can come late),
 //  - exited-but-listed ones (zombies; and a reaped zombie's PID may be reused: start time tells),
 //  - a rotating slice of `refreshPerPoll` others, so state letters and comm after a later exec or
 //    prctl(PR_SET_NAME) converge without a full reread.
@@ -15,6 +16,8 @@ import { ExitWatch } from './exitWatch';
 import { NsGraph } from './nsGraph';
 import { listPids, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
+
+const YOUNG_MS = 2000;
 
 export interface PollerOptions {
   procRoot?: string;
@@ -40,7 +43,8 @@ export class Poller {
   private readonly denied = new Set<number>();
   /** PIDs to verify by start time on every poll: zombies, and everything when pidfds are unavailable. */
   private readonly unwatched = new Set<number>();
-  private young: number[] = [];
+  /** PIDs first seen less than YOUNG_MS ago, with when: rechecked every poll (a fork usually execs soon). */
+  private readonly young = new Map<number, number>();
   private cursor = 0;
   private last: Snapshot | null = null;
   private readonly self: { dev: number; inode: number };
@@ -93,7 +97,9 @@ export class Poller {
     // 4. Cheap rereads where fields can have moved.
     changed = this.refresh(parentsGone, fresh) || changed;
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
-    this.young = this.last === null ? [] : fresh;
+    const now = Date.now();
+    for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
+    if (this.last !== null) for (const pid of fresh) this.young.set(pid, now);
 
     if (!changed && this.last !== null) {
       this.last = { ...this.last, takenAt: Date.now() };
@@ -158,7 +164,7 @@ export class Poller {
   }
 
   private refresh(parentsGone: Set<number>, fresh: number[]): boolean {
-    const targets = new Set<number>(this.young);
+    const targets = new Set<number>(this.young.keys());
     if (parentsGone.size > 0) for (const p of this.procs.values()) if (parentsGone.has(p.ppid)) targets.add(p.pid);
     // A new process may be the first child of one that unshared: its parent's pid_for_children is now readable.
     const parents = new Set<number>();

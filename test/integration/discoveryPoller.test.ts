@@ -1,0 +1,68 @@
+// The incremental Poller against the real kernel: the targeted rereads that replace a full rescan must
+// catch what can change in a live process: exec soon after fork (young processes are rechecked),
+// re-parenting when a parent dies, a child turning zombie (its pidfd fires), exits; and a steady poll
+// with nothing of ours changing must not report our processes as changed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Poller } from '../../helper-native/src/scan/poller';
+import type { ProcessInfo } from '../../shared/core/types';
+import { startGroup, waitFor, type Group } from './discoveryKit';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function find(poller: Poller, pred: (p: ProcessInfo) => boolean): ProcessInfo | undefined {
+  return poller.poll().snapshot.processes.find(pred);
+}
+
+test('poller: exec after fork, re-parenting, zombie, exit', async (t) => {
+  // No rotating refresh: only the targeted rereads may bring changes in.
+  const poller = new Poller({ refreshPerPoll: 0 });
+  const groups: Group[] = [];
+  t.after(async () => {
+    poller.close();
+    for (const g of groups) await g.stop();
+  });
+  poller.poll();
+
+  await t.test('a process first seen before its exec gets its new comm on the next poll', async () => {
+    const g = startGroup(['sh', '-c', 'sleep 0.15; exec sleep 1000']);
+    groups.push(g);
+    const first = await waitFor(() => find(poller, (p) => p.pid === g.pgid), 5000, 'the sh');
+    assert.equal(first.comm, 'sh', 'seen before the exec');
+    await sleep(400);
+    assert.equal(find(poller, (p) => p.pid === g.pgid)?.comm, 'sleep');
+  });
+
+  await t.test('a child whose parent dies is re-parented in the model', async () => {
+    const g = startGroup(['sh', '-c', 'sleep 1000 & wait']);
+    groups.push(g);
+    const child = await waitFor(() => find(poller, (p) => p.ppid === g.pgid && p.comm === 'sleep'), 5000, 'the background sleep');
+    process.kill(g.pgid, 'SIGKILL');
+    const moved = await waitFor(() => {
+      const p = find(poller, (x) => x.pid === child.pid);
+      return p && p.ppid !== g.pgid ? p : undefined;
+    }, 5000, 're-parenting');
+    assert.notEqual(moved.ppid, g.pgid);
+    assert.equal(moved.startTime, child.startTime, 'same process, not a new one');
+  });
+
+  await t.test('a child that exits unreaped becomes Z; killed processes disappear', async () => {
+    // After the exec, `sleep 1000` is the parent of the short sleep and never reaps it.
+    const g = startGroup(['sh', '-c', 'sleep 0.1 & exec sleep 1000']);
+    groups.push(g);
+    const zombie = await waitFor(() => find(poller, (p) => p.ppid === g.pgid && p.state === 'Z'), 5000, 'the zombie');
+    assert.equal(zombie.comm, 'sleep');
+    await g.stop();
+    await waitFor(() => !poller.poll().snapshot.processes.some((p) => p.pid === g.pgid || p.pid === zombie.pid), 5000, 'both to disappear');
+  });
+
+  await t.test('a steady process is not reported as changed', async () => {
+    const g = startGroup(['sleep', '1000']);
+    groups.push(g);
+    await waitFor(() => find(poller, (p) => p.pid === g.pgid && p.comm === 'sleep'), 5000, 'the sleep');
+    // Past the young window (rechecked every poll while young, its state letter may still move).
+    await sleep(2200);
+    const before = find(poller, (p) => p.pid === g.pgid);
+    for (let i = 0; i < 5; i++) assert.equal(find(poller, (p) => p.pid === g.pgid), before, 'the very same record object');
+  });
+});
