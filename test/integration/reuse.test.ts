@@ -79,8 +79,10 @@ async function watch(arena: StormArena): Promise<Watched> {
     current = applyDiff(current, e.diff);
     problems.push(...modelProblems(current));
   });
-  // The longest interval: polls happen only when the test asks.
+  // The longest interval: polls happen only when the test asks. The snapshot event follows the response.
+  const first = new Promise<void>((resolve) => client.onEvent((e) => e.type === 'event' && e.event === 'snapshot' && resolve()));
   await client.request('subscribe', { intervalMs: MAX_POLL_MS });
+  await first;
   const model = (): Snapshot => {
     if (current === null) throw new Error('no snapshot event yet');
     return current;
