@@ -41,6 +41,7 @@ export class GraphView {
   private transform: ZoomTransform = zoomIdentity;
   private hadTransform = false;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly zoom: ZoomBehavior<HTMLElement, unknown>;
   private readonly hover: Hover;
   private loaded = false;
@@ -72,7 +73,11 @@ export class GraphView {
       ])
       // Let the search boxes and buttons inside cards get their own clicks and drags.
       .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button') && !(ev as MouseEvent).button)
-      .on('zoom', (ev: { transform: ZoomTransform }) => this.onZoom(ev.transform));
+      .on('zoom', (ev: { transform: ZoomTransform; sourceEvent: Event | null }) => {
+        // The user's own zoom and pan follow the pointer at once, never eased.
+        if (ev.sourceEvent) this.dom.world.classList.remove('settling');
+        this.onZoom(ev.transform);
+      });
     select(dom.viewport).call(this.zoom).on('dblclick.zoom', null);
     if (saved.transform) {
       this.hadTransform = true;
@@ -86,11 +91,13 @@ export class GraphView {
 
   setConfig(config: GraphConfig): void {
     this.config = config;
+    this.dom.world.classList.toggle('no-anim', !config.animate);
     if (this.loaded) this.render(true, new Set(this.model.namespaces.keys()));
   }
 
   setSnapshot(snapshot: Snapshot): void {
     this.model.load(snapshot);
+    this.setBanner(null, 'info');
     this.fitPending = !this.loaded && !this.hadTransform;
     this.render(true, new Set(this.model.namespaces.keys()));
     this.loaded = true;
@@ -135,6 +142,7 @@ export class GraphView {
   /** Redraw: lay out the tree again only when `structure`, otherwise just the touched cards. */
   private render(structure: boolean, touched: Set<string>): void {
     this.rendering = true;
+    const anchor = this.loaded ? this.anchor() : undefined;
     if (structure) this.syncCards();
     for (const key of touched) if (this.cards.has(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
     if (structure) this.layout.layoutStructure(this.model);
@@ -144,6 +152,7 @@ export class GraphView {
     });
     // Fit before drawing, so that a tree seen from far away never builds rows nobody could read.
     if (this.fitPending) this.fit();
+    else if (anchor && moved.size > 0) this.keepInPlace(anchor);
     this.fitPending = false;
     for (const key of touched) this.drawCard(key);
     for (const key of moved) this.placeCard(key);
@@ -152,6 +161,46 @@ export class GraphView {
     else if (moved.size > 0) this.drawEdges(moved);
     this.applySelection();
     this.rendering = false;
+  }
+
+  /**
+   * The card the user is looking at: the selection's, else the one nearest the middle of the view.
+   * When namespaces elsewhere come and go the tidy tree shifts; keeping this card still on screen is
+   * what "the view keeps its zoom and pan" means to the user.
+   */
+  private anchor(): { key: string; x: number; y: number } | undefined {
+    const s = this.selected;
+    let key = s?.kind === 'namespace' ? nsKey(s.ns) : undefined;
+    if (s?.kind === 'process') {
+      const p = this.model.processes.get(procKey(s.proc));
+      key = p && nsKey({ dev: p.nsDev, inode: p.ns });
+    }
+    if (!key || !this.layout.places.has(key)) key = this.nearestToCenter();
+    const place = key && this.layout.places.get(key);
+    return key && place ? { key, x: place.x, y: place.y } : undefined;
+  }
+
+  private nearestToCenter(): string | undefined {
+    const [cx, cy] = this.transform.invert([this.size.w / 2, this.size.h / 2]);
+    let best: string | undefined;
+    let bestD = Infinity;
+    for (const [key, p] of this.layout.places) {
+      const d = (p.x + p.w / 2 - cx) ** 2 + (p.y + Math.min(p.h, 200) / 2 - cy) ** 2;
+      if (d < bestD) [best, bestD] = [key, d];
+    }
+    return best;
+  }
+
+  private keepInPlace(anchor: { key: string; x: number; y: number }): void {
+    const p = this.layout.places.get(anchor.key);
+    if (!p || (p.x === anchor.x && p.y === anchor.y)) return;
+    // The cards glide to their new places (graph.css); the world glides back by the same amount with
+    // the same timing, so the anchor card stands still on screen the whole time.
+    const world = this.dom.world;
+    world.classList.add('settling');
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => world.classList.remove('settling'), 300);
+    this.zoom.translateBy(select(this.dom.viewport), anchor.x - p.x, anchor.y - p.y);
   }
 
   private drawCard(key: string): void {
@@ -328,7 +377,10 @@ export class GraphView {
       const key = card?.dataset.key;
       const rows = key && this.rows.get(key);
       if (card && key && rows) syncToggle(card, this.model, key, rows, true);
-      if (key && (ev.target as HTMLElement).classList.contains('card')) this.setRoving(key);
+      if (!key || ev.target !== card) return;
+      this.setRoving(key);
+      // A keyboard user who lands on a card wants to read it: bring it into view, zoomed in enough.
+      if (this.far || !this.isInView(key)) this.centerOn(key);
     });
     // VS Code reads data-vscode-context when the context menu opens; setting it then (capture phase,
     // before VS Code's own listener) saves two attributes on each of thousands of rows.

@@ -111,6 +111,9 @@ describe('namespace graph webview', () => {
       await card(g, seed.levels[4]).locator('.row').click();
       const zoomed = await transformOf(g);
       assert.notEqual(zoomed, '');
+      const scale = (t: string): string => /scale\(([^)]+)\)/.exec(t)?.[1] ?? '';
+      const leafBox = async () => card(g, seed.levels[4]).evaluate((e) => { const r = e.getBoundingClientRect(); return `${Math.round(r.x)},${Math.round(r.y)}`; });
+      const leafAt = await leafBox();
       const posted = await g.posted();
       assert.deepEqual(posted.at(-1), { type: 'revealInTree', target: { kind: 'process', proc: { pid: seed.leaf.pid, startTime: seed.leaf.startTime } } } satisfies WebviewToHost);
 
@@ -123,16 +126,23 @@ describe('namespace graph webview', () => {
       assert.equal(await card(g, seed.levels[1]).locator('.row:not(.exit)').count(), 0);
       assert.deepEqual(await card(g, seed.levels[4]).locator('.row').nth(1).locator('.c').allInnerTexts(), [String(added[0].pid), '6', '5', '4', '3', '2']);
       // A new namespace below the leaf: the tree is laid out again, still without moving the camera.
+      // With a sibling of level 1 the host's subtree widens and the tidy tree shifts the whole chain.
       const ns = b.addNs(null, seed.levels[4]);
       const init = b.addProcess(ns.inode, 'nested-init');
-      await g.send({ type: 'diff', diff: { ...emptyDiff(), addedNamespaces: [ns], addedProcesses: [init] } });
-      assert.equal(await g.page.locator('.card:not(.exit)').count(), 7);
+      const sibling = b.addNs(null, HOST_NS);
+      const sibInit = b.addProcess(sibling.inode, 'container-init');
+      const chainX = await g.page.evaluate((k) => (document.querySelector(`.card[data-key="${k}"]`) as HTMLElement).style.transform, key(seed.levels[0]));
+      await g.send({ type: 'diff', diff: { ...emptyDiff(), addedNamespaces: [ns, sibling], addedProcesses: [init, sibInit] } });
+      assert.equal(await g.page.locator('.card:not(.exit)').count(), 8);
+      assert.notEqual(await g.page.evaluate((k) => (document.querySelector(`.card[data-key="${k}"]`) as HTMLElement).style.transform, key(seed.levels[0])), chainX, 'the layout moved the chain');
       assert.deepEqual(await card(g, ns.inode).locator('.row .c').allInnerTexts(), [String(init.pid), '8', '7', '6', '5', '4', '1']);
-      assert.equal(await transformOf(g), zoomed, 'zoom and pan kept');
+      await g.page.waitForTimeout(400); // cards and view glide for 250 ms
+      assert.equal(scale(await transformOf(g)), scale(zoomed), 'zoom kept');
+      assert.equal(await leafBox(), leafAt, 'the selected card stays where it was on screen');
       assert.equal(await card(g, seed.levels[4]).locator('.row.selected .comm').innerText(), 'sleep', 'selection kept');
       await g.send({ type: 'diff', diff: { ...emptyDiff(), removedNamespaces: [{ dev: ns.dev, inode: ns.inode }], removedProcesses: [{ pid: init.pid, startTime: init.startTime }] } });
       await g.page.waitForFunction((k) => !document.querySelector(`.card[data-key="${k}"]`), key(ns.inode));
-      assert.equal(await g.page.locator('.card').count(), 6, 'a vanished namespace fades out and leaves');
+      assert.equal(await g.page.locator('.card').count(), 7, 'a vanished namespace fades out and leaves');
     } finally {
       await done(g);
     }

@@ -1,0 +1,100 @@
+// The graph inside a real VS Code (code-server, root), opened with "Show Namespace Graph" while the
+// seed's 5 nested namespaces exist: the panel's host side (GraphPanel, its CSP and asWebviewUri, the
+// ready → snapshot → diff flow) with the real helper. Checks the five cards, the leaf's `5 4 3 2 1`,
+// the hover chain, and takes screenshots in light and dark themes (test-results/screenshots).
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import type { Frame, Page } from 'playwright-core';
+import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
+
+const DEPTH = 5;
+
+interface Chain {
+  /** Inodes of the created namespaces, level 1 first. */
+  levels: number[];
+  leafPid: number;
+  dev: number;
+}
+
+/** The seed's chain with util-linux: each level forks the next into a new PID namespace with its own /proc. */
+async function startChain(t: TestContext): Promise<Chain> {
+  const argv: string[] = [];
+  for (let i = 0; i < DEPTH; i++) argv.push('--pid', '--fork', '--mount-proc', 'unshare');
+  argv.pop();
+  const child = spawn('unshare', [...argv, 'sleep', '600'], { detached: true, stdio: 'ignore' });
+  t.after(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  });
+  for (let i = 0; i < 100; i++) {
+    const leaf = descend(child.pid!, DEPTH);
+    if (leaf !== undefined && /^NSpid:.*\s1$/m.test(readFileSync(`/proc/${leaf}/status`, 'utf8'))) {
+      const levels: number[] = [];
+      for (let pid: number | undefined = firstChild(child.pid!); pid !== undefined && levels.length < DEPTH; pid = firstChild(pid)) levels.push(statSync(`/proc/${pid}/ns/pid`).ino);
+      return { levels, leafPid: leaf, dev: statSync(`/proc/${leaf}/ns/pid`).dev };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the chain did not come up');
+}
+
+function firstChild(pid: number): number | undefined {
+  try {
+    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function descend(pid: number, steps: number): number | undefined {
+  let p: number | undefined = pid;
+  for (let i = 0; i < steps && p !== undefined; i++) p = firstChild(p);
+  return p;
+}
+
+/** The graph's document: a webview is two iframes deep in the workbench. */
+async function graphFrame(page: Page): Promise<Frame> {
+  const outer = await page.locator('iframe.webview.ready').last().elementHandle({ timeout: 30_000 });
+  const inner = await (await outer!.contentFrame())!.locator('#active-frame').elementHandle({ timeout: 30_000 });
+  return (await inner!.contentFrame())!;
+}
+
+async function scenario(t: TestContext, theme: 'light' | 'dark', chain: Chain): Promise<void> {
+  const workspace = makeTempDir('pidns-graph-');
+  t.after(() => removeDir(workspace));
+  const server = await startCodeServer({ workspace });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme });
+  await activityItem(page, 'PID Namespaces').click();
+  await runCommand(page, 'PID Namespaces: Show Namespace Graph');
+  const frame = await graphFrame(page);
+  const card = (inode: number) => frame.locator(`.card[data-key="${chain.dev}:${inode}"]`);
+  await card(chain.levels[DEPTH - 1]).waitFor({ state: 'attached', timeout: 30_000 });
+  for (const [i, ino] of chain.levels.entries()) assert.match((await card(ino).locator('.meta').textContent()) ?? '', new RegExp(`^level ${i + 1} · `));
+  const leafRow = card(chain.levels[DEPTH - 1]).locator('.row');
+  // Other namespaces on the machine may make "fit to view" too small to draw rows; focusing a card
+  // (as a keyboard user does) zooms in on it.
+  if ((await leafRow.count()) === 0) await card(chain.levels[DEPTH - 1]).focus();
+  await leafRow.first().waitFor({ state: 'attached', timeout: 10_000 }).catch(() => undefined);
+  assert.deepEqual(await leafRow.locator('.c').allTextContents(), [String(chain.leafPid), '5', '4', '3', '2', '1']);
+  await screenshot(page, `graph-code-server-${theme}`);
+  await leafRow.hover();
+  const tip = await frame.locator('#tooltip').innerText();
+  for (const [i, ino] of chain.levels.entries()) assert.match(tip, new RegExp(`L${i + 1}\\s+pid:\\[${ino}\\]\\s+PID ${DEPTH - i}`));
+  assert.equal(await frame.locator('.card.seen-on').count(), DEPTH);
+  await screenshot(page, `graph-code-server-${theme}-hover`);
+}
+
+test('code-server: Show Namespace Graph draws the seed chain, the leaf reads host 5 4 3 2 1 (light, dark)', { skip: process.getuid?.() !== 0 && 'needs root', timeout: 300_000 }, async (t) => {
+  const chain = await startChain(t);
+  assert.equal(chain.levels.length, DEPTH);
+  for (const theme of ['dark', 'light'] as const) await t.test(theme, (tt) => scenario(tt, theme, chain));
+});
