@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pidnsBundle } from './nativeTools';
 import {
@@ -11,15 +11,18 @@ import {
   lsnsPidNamespaces,
   nsInode,
   nspidOf,
-  procMountCount,
+  procMounts,
   runCreate,
+  isGone,
+  procRef,
   statusField,
   traceChain,
+  traceFrom,
   waitFor,
 } from './createHarness';
 
 test('depth 32 --json: ready line, the leaf has 33 NSpid entries, lsns shows the chain; SIGTERM exits 0 and nothing remains', async (t) => {
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const run = runCreate(t, ['--depth', '32']);
   const ready = await run.ready;
   assert.deepEqual(Object.keys(ready), ['event', 'levels', 'leaf']);
@@ -81,7 +84,7 @@ test("inside level k, /proc lists exactly the seed's /procK PIDs for its five-le
 });
 
 test('--no-mount-proc: the levels keep our mount namespace (and our /proc) but get their own PID namespaces', async (t) => {
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const run = runCreate(t, ['--depth', '3', '--no-mount-proc']);
   const ready = await run.ready;
   for (const l of ready.levels) {
@@ -97,7 +100,7 @@ test('--no-mount-proc: the levels keep our mount namespace (and our /proc) but g
 });
 
 test('SIGKILL of the CLI takes the whole chain down: no process, mount namespace or proc mount remains', async (t) => {
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const run = runCreate(t, ['--depth', '8']);
   const ready = await run.ready;
   const trace = traceChain(ready.levels, mounts);
@@ -108,14 +111,14 @@ test('SIGKILL of the CLI takes the whole chain down: no process, mount namespace
 });
 
 test('killing a middle init removes that level and every level below; the levels above stay until SIGTERM', async (t) => {
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const run = runCreate(t, ['--depth', '5']);
   const ready = await run.ready;
   const trace = traceChain(ready.levels, mounts);
   process.kill(ready.levels[2].init, 'SIGKILL');
   await waitFor('gone event', () => run.events.some((e) => e.event === 'gone'));
   assert.deepEqual(run.events.find((e) => e.event === 'gone'), { event: 'gone', level: 3, status: 128 + 9 });
-  await assertNothingRemains({ pids: trace.pids.slice(2), mountNamespaces: trace.mountNamespaces.slice(2), procMounts: mounts });
+  await assertNothingRemains(traceFrom(trace, 2));
   for (const l of ready.levels.slice(0, 2)) assert.equal(statusField(l.init, 'Name'), 'pidns-init', `level ${l.level} stays`);
   run.child.kill('SIGTERM');
   assert.equal((await run.exited).code, 0);
@@ -145,7 +148,7 @@ test('a leaf that ends at once still gets a complete ready line first; a missing
 });
 
 test('when its parent dies, the CLI tears the chain down and exits', async (t) => {
-  const mounts = procMountCount();
+  const mounts = procMounts();
   // sh is the parent; the CLI runs in the background of it, so SIGKILL of sh orphans the CLI.
   const sh = spawn('sh', ['-c', `"${process.execPath}" "${pidnsBundle()}" create --json --depth 3 & wait`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   t.after(() => {
@@ -163,9 +166,10 @@ test('when its parent dies, the CLI tears the chain down and exits', async (t) =
   );
   const cli = Number(readFileSync(`/proc/${sh.pid}/task/${sh.pid}/children`, 'utf8').trim());
   assert.equal(statusField(cli, 'PPid'), String(sh.pid));
+  const cliRef = procRef(cli);
   const trace = traceChain(ready.levels, mounts);
   sh.kill('SIGKILL');
-  await waitFor('the CLI exits', () => !existsSync(`/proc/${cli}`) || statusField(cli, 'State').startsWith('Z'));
+  await waitFor('the CLI exits', () => isGone(cliRef) || statusField(cli, 'State').startsWith('Z'));
   await assertNothingRemains(trace);
 });
 

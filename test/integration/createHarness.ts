@@ -1,7 +1,7 @@
 // Shared pieces of the create tests: run `pidns create` as a child, wait for its ready line, and prove
 // afterwards that nothing of a chain is left: no process, no mount namespace, no proc mount in ours.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,23 +76,53 @@ export function lsnsPidNamespaces(): Map<number, number> {
   return new Map(out.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]));
 }
 
-/** Count of proc mounts in our own mount namespace. */
-export function procMountCount(): number {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - proc /.test(l)).length;
+
+/** Start time (clock ticks since boot, field 22 of stat) of `pid`, or null when there is no such process. */
+function startTimeOf(pid: number | string): number | null {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
+  } catch {
+    return null;
+  }
 }
 
-/** Every mount namespace inode some live process is in. */
-function liveMountNamespaces(): Set<number> {
-  const seen = new Set<number>();
+export interface ProcRef {
+  pid: number;
+  start: number | null;
+}
+
+/** A process by PID and start time, so that a PID reused later (pid_max is 32768 here) is not mistaken for it. */
+export function procRef(pid: number): ProcRef {
+  return { pid, start: startTimeOf(pid) };
+}
+
+/** The process no longer exists (not even as a zombie); a reused PID does not count as it. */
+export function isGone(p: ProcRef): boolean {
+  return p.start === null || startTimeOf(p.pid) !== p.start;
+}
+
+/** Now, in the clock ticks of start times (USER_HZ is 100 on Linux). */
+function ticksNow(): number {
+  return Math.ceil(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 100);
+}
+
+/**
+ * Processes in one of `mnts` that started no later than `before`: later ones are in a namespace that only
+ * reuses an inode number of ours (other tests churn namespaces on this machine), so they are not ours.
+ */
+function processesIn(mnts: Set<number>, before: number): string[] {
+  const found: string[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      seen.add(Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${name}/ns/mnt`))![1]));
+      const mnt = Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${name}/ns/mnt`))![1]);
+      const start = startTimeOf(name);
+      if (mnts.has(mnt) && start !== null && start <= before) found.push(`${name} (mnt ${mnt})`);
     } catch {
       // exited, or a kernel thread / another user's process we may not read
     }
   }
-  return seen;
+  return found;
 }
 
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -104,27 +134,43 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 50
 }
 
 export interface ChainTrace {
-  pids: number[];
+  /** Each level's init with its start time: a PID reused by someone else later is not ours. */
+  procs: ProcRef[];
   mountNamespaces: number[];
-  procMounts: number;
+  procMounts: string[];
+  tracedAt: number;
 }
 
-/** What to look for after teardown: every level's init, their (private) mount namespaces, our proc mount count. */
-export function traceChain(levels: { init: number }[], procMounts: number): ChainTrace {
+/** Our proc mounts (mount id and mount point from mountinfo). */
+export function procMounts(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => / - proc /.test(l))
+    .map((l) => `${l.split(' ')[0]} ${l.split(' ')[4]}`);
+}
+
+/** What to look for after teardown: every level's init, their (private) mount namespaces, our proc mounts. */
+export function traceChain(levels: { init: number }[], mountsBefore: string[]): ChainTrace {
   const ours = nsInode('self', 'mnt');
   const mnts = levels.map((l) => nsInode(l.init, 'mnt')).filter((m) => m !== ours);
-  return { pids: levels.map((l) => l.init), mountNamespaces: mnts, procMounts };
+  return { procs: levels.map((l) => procRef(l.init)), mountNamespaces: mnts, procMounts: mountsBefore, tracedAt: ticksNow() };
+}
+
+/** A sub-trace: levels from index `from` on. */
+export function traceFrom(trace: ChainTrace, from: number): ChainTrace {
+  return { ...trace, procs: trace.procs.slice(from), mountNamespaces: trace.mountNamespaces.slice(from) };
 }
 
 /**
- * Nothing of the chain remains: no /proc/PID of any level (not even a zombie: the reaper may be the VM's
- * init, so allow it a moment), none of its mount namespaces in use, and no proc mount added to ours.
+ * Nothing of the chain remains: no process of any level (not even a zombie: the reaper may be the VM's
+ * init, so allow it a moment), no process left in its mount namespaces, and no proc mount added to ours.
  */
 export async function assertNothingRemains(trace: ChainTrace): Promise<void> {
-  await waitFor(`levels ${trace.pids.join(',')} gone`, () => trace.pids.every((p) => !existsSync(`/proc/${p}`)));
-  const live = liveMountNamespaces();
-  for (const m of trace.mountNamespaces) assert.ok(!live.has(m), `mount namespace ${m} is still in use`);
-  assert.equal(procMountCount(), trace.procMounts, 'no proc mount may leak into our mount namespace');
+  const alive = () => trace.procs.filter((p) => !isGone(p)).map((p) => p.pid);
+  await waitFor(`levels gone (left: ${alive().join(',')})`, () => alive().length === 0);
+  assert.deepEqual(processesIn(new Set(trace.mountNamespaces), trace.tracedAt), [], 'no process may remain in the chain\'s mount namespaces');
+  const added = procMounts().filter((m) => !trace.procMounts.includes(m));
+  assert.deepEqual(added, [], 'no proc mount may leak into our mount namespace');
 }
 
 export interface TestUser {

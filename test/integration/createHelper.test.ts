@@ -3,11 +3,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ChainInfo, HelperMessage } from '../../shared/helperProtocol';
 import { pidnsBundle } from './nativeTools';
-import { assertNothingRemains, nspidOf, procMountCount, statusField, traceChain, waitFor, withTestUser, type TestUser } from './createHarness';
+import { assertNothingRemains, isGone, nspidOf, procMounts, procRef, statusField, traceChain, waitFor, withTestUser, type TestUser } from './createHarness';
 
 interface Helper {
   request(body: Record<string, unknown>): Promise<Extract<HelperMessage, { type: 'response' }>>;
@@ -56,10 +55,11 @@ function okResult<T>(msg: Extract<HelperMessage, { type: 'response' }>): T {
 }
 
 test('helper: create with progress events, chains, orphan, signals inside/ancestor, destroy; shutdown tears the rest down', async (t) => {
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const h = startHelper(t);
   const created = await h.request({ op: 'create', depth: 4 });
   const info = okResult<ChainInfo>(created);
+  const level2 = procRef(info.levels[1].init);
   assert.equal(info.engine, 'native');
   assert.equal(nspidOf(info.leaf).length, 5);
   const progress = h.events.filter((e) => e.type === 'event' && e.event === 'createProgress');
@@ -68,13 +68,14 @@ test('helper: create with progress events, chains, orphan, signals inside/ancest
   assert.deepEqual(okResult<{ chains: ChainInfo[] }>(await h.request({ op: 'chains' })).chains, [info]);
 
   const orphan = okResult<{ pid: number; level: number }>(await h.request({ op: 'orphan', chainId: info.chainId, level: 3, lifetimeMs: 1000 }));
+  const orphanRef = procRef(orphan.pid);
   assert.equal(statusField(orphan.pid, 'PPid'), String(info.levels[2].init));
-  await waitFor('orphan reaped by level 3 init', () => !existsSync(`/proc/${orphan.pid}`), 6000);
+  await waitFor('orphan reaped by level 3 init', () => isGone(orphanRef), 6000);
 
   const inside = await h.request({ op: 'signal', pid: info.levels[1].init, signal: 'SIGKILL', from: 'inside' });
   assert.deepEqual(okResult(inside), { pid: info.levels[1].init, signal: 9 });
   await new Promise((r) => setTimeout(r, 100));
-  assert.ok(existsSync(`/proc/${info.levels[1].init}`), 'SIGKILL from inside is ignored by a PID 1');
+  assert.ok(!isGone(level2), 'SIGKILL from inside is ignored by a PID 1');
 
   const bad = await h.request({ op: 'destroy', chainId: 'chain-0-nope' });
   assert.equal(bad.ok, false);
@@ -95,19 +96,21 @@ test('helper: create with progress events, chains, orphan, signals inside/ancest
 
 test('helper as a non-root user: chains in a user namespace; orphan and inside-signal enter it; SIGKILL of the helper leaves nothing', async (t) => {
   const user = withTestUser(t);
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const h = startHelper(t, user);
   const info = okResult<ChainInfo>(await h.request({ op: 'create', depth: 3 }));
+  const level2 = procRef(info.levels[1].init);
   assert.equal(info.uid, user.uid);
   assert.equal(statusField(info.levels[0].init, 'Uid').split(/\s+/)[0], String(user.uid), 'every level runs as the user, root only inside its user namespace');
 
   const orphan = okResult<{ pid: number }>(await h.request({ op: 'orphan', chainId: info.chainId, level: 2, lifetimeMs: 800 }));
+  const orphanRef = procRef(orphan.pid);
   assert.equal(statusField(orphan.pid, 'PPid'), String(info.levels[1].init));
-  await waitFor('orphan reaped', () => !existsSync(`/proc/${orphan.pid}`), 6000);
+  await waitFor('orphan reaped', () => isGone(orphanRef), 6000);
 
   okResult(await h.request({ op: 'signal', pid: info.levels[1].init, signal: 'KILL', from: 'inside' }));
   await new Promise((r) => setTimeout(r, 100));
-  assert.ok(existsSync(`/proc/${info.levels[1].init}`), 'ignored from inside, in the user namespace too');
+  assert.ok(!isGone(level2), 'ignored from inside, in the user namespace too');
   const denied = await h.request({ op: 'signal', pid: 1, signal: 'TERM' });
   assert.equal(denied.ok, false);
 

@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ChainManager } from '../../helper-native/src/create/chainManager';
 import { makeOrphan, signalProcess } from '../../helper-native/src/create/initSemantics';
 import { HelperError } from '../../helper-native/src/helperError';
@@ -13,8 +13,10 @@ import {
   lsnsPidNamespaces,
   nsInode,
   nspidOf,
-  procMountCount,
+  procMounts,
   runCreate,
+  isGone,
+  procRef,
   statusField,
   traceChain,
   waitFor,
@@ -40,7 +42,7 @@ test('every depth from 1 to 32: ready, NSpid has depth+1 entries, lsns shows eac
   const m = new ChainManager({ maxChains: 32 });
   t.after(() => m.destroyAll());
   assert.ok(m.nativeInit, 'the native init is built (node scripts/build.mjs)');
-  const mounts = procMountCount();
+  const mounts = procMounts();
   // All 32 chains live at once, so that one lsns run (slow on a busy machine) checks every level of every depth.
   const chains = [];
   for (let depth = 1; depth <= 32; depth++) {
@@ -92,13 +94,14 @@ test('root acting for a user: the leaf and the orphans run as that user; the orp
 
   const level2 = info.levels[1].init;
   const orphan = await makeOrphan(m, { chainId: info.chainId, level: 2, lifetimeMs: 1500 }, user.uid);
+  const orphanRef = procRef(orphan.pid);
   assert.equal(orphan.level, 2);
   assert.equal(statusField(orphan.pid, 'Name'), 'pidns-orphan');
   assert.equal(statusField(orphan.pid, 'PPid'), String(level2), "re-parented to level 2's init");
   assert.equal(statusField(orphan.pid, 'Uid').split(/\s+/)[0], String(user.uid));
   assert.equal(nspidOf(orphan.pid).length, 3);
   // When it exits, the init reaps it: /proc/PID disappears instead of staying as a zombie.
-  await waitFor('orphan reaped', () => !existsSync(`/proc/${orphan.pid}`), 6000);
+  await waitFor('orphan reaped', () => isGone(orphanRef), 6000);
   await rejectsWith(makeOrphan(m, { chainId: info.chainId, level: 4 }, user.uid), 'not-found');
 });
 
@@ -119,17 +122,19 @@ test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor S
   m.on('levelsGone', (_id, level) => gone.push(level));
   const info = await m.create({ depth: 4 }, 0);
   const target = info.levels[1];
+  const level1 = procRef(info.levels[0].init);
+  const below = info.levels.slice(1).map((l) => procRef(l.init));
   for (const signal of ['SIGKILL', 'SIGUSR1', 'SIGSTOP']) {
     assert.deepEqual(await signalProcess(m, { pid: target.init, signal, from: 'inside' }, 0), { pid: target.init, signal: signal === 'SIGKILL' ? 9 : signal === 'SIGUSR1' ? 10 : 19 });
   }
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(statusField(target.init, 'State').charAt(0), 'S', 'still there and not stopped');
   await signalProcess(m, { pid: target.init, signal: 'KILL' }, 0);
-  await waitFor('levels 2..4 gone', () => info.levels.slice(1).every((l) => !existsSync(`/proc/${l.init}`)));
+  await waitFor('levels 2..4 gone', () => below.every(isGone));
   await waitFor('levelsGone event', () => gone.length > 0);
   assert.deepEqual(gone, [2]);
   assert.deepEqual(m.list()[0].levels.map((l) => l.level), [1]);
-  assert.ok(existsSync(`/proc/${info.levels[0].init}`), 'level 1 stays');
+  assert.ok(!isGone(level1), 'level 1 stays');
 });
 
 test('signal permissions: only what we created or what the acting user owns; a stale start time is refused', async (t) => {
@@ -156,7 +161,7 @@ test('signal permissions: only what we created or what the acting user owns; a s
 
 test('unprivileged: a non-root user (created here) gets 32 levels through a user namespace; SIGTERM leaves nothing', async (t) => {
   const user = withTestUser(t);
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const run = runCreate(t, ['--depth', '32'], user);
   const ready = await run.ready;
   assert.equal(nspidOf(ready.leaf).length, 33);
@@ -172,8 +177,9 @@ test('unprivileged: a non-root user (created here) gets 32 levels through a user
 test('fallback without the native init: a chain of util-linux unshare, reported as such, torn down completely', async (t) => {
   const user = withTestUser(t);
   const m = manager(t, null);
-  const mounts = procMountCount();
+  const mounts = procMounts();
   const info = await m.create({ depth: 4 }, user.uid);
+  const level2 = procRef(info.levels[1].init);
   assert.equal(info.engine, 'unshare');
   assert.equal(info.levels.length, 4);
   assert.equal(nspidOf(info.leaf).length, 5);
@@ -182,7 +188,7 @@ test('fallback without the native init: a chain of util-linux unshare, reported 
   // Signals from inside go through nsenter + kill here; a PID 1 still ignores SIGKILL from its own namespace.
   await signalProcess(m, { pid: info.levels[1].init, signal: 'SIGKILL', from: 'inside' }, 0);
   await new Promise((r) => setTimeout(r, 150));
-  assert.ok(existsSync(`/proc/${info.levels[1].init}`), 'level 2 init ignores SIGKILL from inside');
+  assert.ok(!isGone(level2), 'level 2 init ignores SIGKILL from inside');
   const trace = traceChain(info.levels, mounts);
   await m.destroy(info.chainId);
   await assertNothingRemains(trace);
