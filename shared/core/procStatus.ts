@@ -29,6 +29,7 @@ const STATUS_ESCAPES: Record<string, string> = { n: '\n', t: '\t', '\\': '\\' };
 
 /** The kernel escapes `\n` and `\\` (and `\t` on some versions) in `Name:`; undo that so comm is the real bytes. */
 function unescapeName(raw: string): string {
+  if (!raw.includes('\\')) return raw;
   return raw.replace(/\\([nt\\])/g, (_m, c: string) => STATUS_ESCAPES[c] ?? c);
 }
 
@@ -80,20 +81,46 @@ export function parseStatus(text: string): StatusFields | null {
   const stateRaw = c.get('State');
   const pid = parseNonNegInt(c.get('Pid')?.trim());
   const ppid = parseNonNegInt(c.get('PPid')?.trim());
-  const uid = parseNonNegInt(c.get('Uid')?.trim().split(/\s+/)[0]);
+  const uid = firstInt(c.get('Uid'));
   if (nameRaw === undefined || stateRaw === undefined || pid === null || ppid === null || uid === null) return null;
   const state = stateRaw.trim().charAt(0);
   if (state === '') return null;
   let nspid: number[] = [pid];
   const nspidRaw = c.get('NSpid');
   if (nspidRaw !== undefined) {
-    const parsed = nspidRaw.trim().split(/\s+/).map(parseNonNegInt);
-    if (parsed.length === 0 || parsed.some((n) => n === null)) return null;
-    nspid = parsed as number[];
+    const parsed = intList(nspidRaw);
     // The first entry is the PID in the namespace of this procfs, i.e. the same as `Pid:`.
-    if (nspid[0] !== pid) return null;
+    if (parsed === null || parsed[0] !== pid) return null;
+    nspid = parsed;
   }
   return { name: unescapeName(nameRaw), state, pid, ppid, uid, nspid };
+}
+
+const isBlank = (code: number): boolean => code === 32 || code === 9;
+
+/** The first of whitespace-separated integers (`Uid:` has four). */
+function firstInt(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  let i = 0;
+  while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+  let j = i;
+  while (j < text.length && !isBlank(text.charCodeAt(j))) j++;
+  return parseNonNegInt(text.slice(i, j));
+}
+
+/** Whitespace-separated non-negative integers, scanned by hand (no regex split: once per process per scan). */
+function intList(text: string): number[] | null {
+  const out: number[] = [];
+  let n = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 32;
+    if (code >= 48 && code <= 57) n = (n < 0 ? 0 : n * 10) + (code - 48);
+    else if (isBlank(code) || code === 10 || code === 13) {
+      if (n >= 0) out.push(n);
+      n = -1;
+    } else return null;
+  }
+  return out.length === 0 ? null : out;
 }
 
 /**
@@ -127,9 +154,10 @@ export function parseStat(text: string): StatFields | null {
 
 /** The inode in a namespace link's text, e.g. `pid:[4026531836]` → 4026531836; null if it is not a `type:[n]` link. */
 export function parseNsLink(link: string, type = 'pid'): number | null {
-  const m = /^([a-z_]+):\[(\d+)\]$/.exec(link.trim());
-  if (!m || m[1] !== type) return null;
-  return parseNonNegInt(m[2]);
+  // Hand-parsed, no regex: this runs twice per process per scan.
+  const prefix = type + ':[';
+  if (!link.startsWith(prefix) || !link.endsWith(']')) return null;
+  return parseNonNegInt(link.slice(prefix.length, link.length - 1));
 }
 
 /**
