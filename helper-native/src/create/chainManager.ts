@@ -9,6 +9,7 @@ import { HelperError } from '../helperError';
 import { closePidfd, pidfdExited, pidfdOpen, pidfdSendSignal, pidfdWaitExit } from '../sys/pidfd';
 import type { ChainSpec, EngineListener, ExitReason, RunningChain } from './engine';
 import { startNativeChain } from './nativeEngine';
+import { readIdentity } from './processCheck';
 import { accountOf, canCreateDirectly, findNativeInit, nativeInitRuns, ownNestingLevel } from './runtime';
 import { startUnshareChain } from './unshareEngine';
 import { validateCommand } from './validateCommand';
@@ -41,7 +42,8 @@ interface Tracked {
   /** pidfd per level init (index = level - 1), opened once the chain is ready. */
   fds: number[];
   userns: boolean;
-  orphans: Set<number>;
+  /** Every process we started for this chain (anchor, level inits, orphans): PID → start time. */
+  ours: Map<number, number>;
   ended: Promise<void>;
   /** False until create() has taken its snapshot: levels lost before that are applied after it. */
   delivered: boolean;
@@ -86,11 +88,12 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     if (this.initPath === null) this.log('warn', 'native init not available: building the chain with util-linux unshare (slower: about 30 ms per level instead of well under 1 ms)');
     const running = this.initPath !== null ? startNativeChain(this.initPath, spec, listener) : startUnshareChain(spec, listener);
     const info: ChainInfo = { chainId, depth: spec.depth, mountProc: spec.mountProc, levels, leaf: 0, uid: spec.uid ?? process.geteuid?.() ?? 0, engine: running.engine };
-    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, orphans: new Set(), ended, delivered: false, pendingGone: [] };
+    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, ours: new Map(), ended, delivered: false, pendingGone: [] };
     this.chains.set(chainId, tracked);
     try {
       info.leaf = await running.ready;
       tracked.fds = this.openLevelFds(levels);
+      for (const pid of [running.anchorPid, ...levels.map((l) => l.init)]) this.remember(tracked, pid);
     } catch (err) {
       running.kill();
       await ended;
@@ -214,16 +217,31 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
   }
 
   /** Internal lookup for the signal and orphan operations. */
-  chainState(chainId: string): { info: ChainInfo; userns: boolean; orphans: Set<number> } | undefined {
+  chainState(chainId: string): { info: ChainInfo; userns: boolean } | undefined {
     const c = this.chains.get(chainId);
-    return c && { info: c.info, userns: c.userns, orphans: c.orphans };
+    return c && { info: c.info, userns: c.userns };
   }
 
-  /** Whether `pid` is one of the processes we created: an anchor, a level's init (the leaf is one) or an orphan. */
-  created(pid: number): boolean {
-    for (const c of this.chains.values()) {
-      if (c.running.anchorPid === pid || c.orphans.has(pid) || c.info.levels.some((l) => l.init === pid)) return true;
+  /** Note a process we started for a chain (an orphan, say), by PID and start time. */
+  adopt(chainId: string, pid: number): void {
+    const c = this.chains.get(chainId);
+    if (c) this.remember(c, pid);
+  }
+
+  private remember(c: Tracked, pid: number): void {
+    try {
+      c.ours.set(pid, readIdentity(pid).startTime);
+    } catch {
+      // already gone: nothing to remember
     }
+  }
+
+  /**
+   * Whether (pid, startTime) is a process we created: an anchor, a level's init (the leaf is one) or an
+   * orphan. The start time keeps a PID that was recycled after ours died from passing as ours.
+   */
+  created(pid: number, startTime: number): boolean {
+    for (const c of this.chains.values()) if (c.ours.get(pid) === startTime) return true;
     return false;
   }
 }

@@ -46,7 +46,7 @@ function openChecked(manager: ChainManager, pid: number, startTime: number | und
       throw new HelperError('not-found', `process ${pid} is not the one meant (start time ${who.startTime}, expected ${startTime}): the PID was reused`);
     }
     const owned = who.realUid === actingUid && who.effectiveUid === actingUid;
-    if (!owned && !manager.created(pid)) {
+    if (!owned && !manager.created(pid, who.startTime)) {
       throw new HelperError('not-permitted', `process ${pid} belongs to uid ${who.realUid}, and was not created by this helper: only uid ${actingUid}'s processes may be signalled`);
     }
     return fd;
@@ -104,6 +104,6 @@ export async function makeOrphan(manager: ChainManager, req: Omit<OrphanRequest,
   const m = /^orphan (\d+)$/m.exec(out);
   if (!m) throw new HelperError('failed', `the orphan did not report its PID`);
   const pid = Number(m[1]);
-  chain.orphans.add(pid);
+  manager.adopt(req.chainId, pid);
   return { pid, level: req.level };
 }
