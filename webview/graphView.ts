@@ -75,7 +75,11 @@ export class GraphView {
       .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button') && !(ev as MouseEvent).button)
       .on('zoom', (ev: { transform: ZoomTransform; sourceEvent: Event | null }) => {
         // The user's own zoom and pan follow the pointer at once, never eased.
-        if (ev.sourceEvent) this.dom.world.classList.remove('settling');
+        // Their zoom also ends a hover; a programmatic shift keeps the hovered card still, so not that.
+        if (ev.sourceEvent) {
+          this.dom.world.classList.remove('settling');
+          this.hover.clear();
+        }
         this.onZoom(ev.transform);
       });
     select(dom.viewport).call(this.zoom).on('dblclick.zoom', null);
@@ -354,7 +358,6 @@ export class GraphView {
       this.dom.world.classList.toggle('lod-far', far);
       if (!far && !this.rendering && this.staleRows.size > 0) this.render(false, new Set(this.staleRows));
     }
-    this.hover.clear();
     this.saveSoon();
   }
 
