@@ -19,6 +19,7 @@ import {
   traceChain,
   traceFrom,
   waitFor,
+  withTestUser,
 } from './createHarness';
 
 test('depth 32 --json: ready line, the leaf has 33 NSpid entries, lsns shows the chain; SIGTERM exits 0 and nothing remains', async (t) => {
@@ -188,4 +189,16 @@ test('from a PID namespace at level 1 the room is 31: depth 32 fails saying so, 
   assert.equal(ok.status, 0, ok.stderr);
   const ready = JSON.parse(ok.stdout.split('\n')[0]) as { levels: unknown[] };
   assert.equal(ready.levels.length, 31);
+});
+
+test('as root under sudo or pkexec, the leaf runs as the user who asked (SUDO_UID / PKEXEC_UID)', async (t) => {
+  const user = withTestUser(t);
+  for (const variable of ['SUDO_UID', 'PKEXEC_UID']) {
+    const run = runCreate(t, ['--depth', '2'], undefined, { [variable]: String(user.uid) });
+    const ready = await run.ready;
+    assert.equal(statusField(ready.leaf, 'Uid').split(/\s+/)[0], String(user.uid), variable);
+    assert.equal(statusField(ready.levels[0].init, 'Uid').split(/\s+/)[0], '0');
+    run.child.kill('SIGTERM');
+    assert.equal((await run.exited).code, 0);
+  }
 });

@@ -32,11 +32,16 @@ function killGroup(child: ChildProcess): void {
 }
 
 /** Start `pidns create ARGS --json`, optionally as another user; killed (process group) when the test ends. */
-export function runCreate(t: TestContext, args: string[], asUser?: { uid: number; gid: number }): CliRun {
+export function runCreate(t: TestContext, args: string[], asUser?: { uid: number; gid: number }, env: Record<string, string> = {}): CliRun {
   const argv = [pidnsBundle(), 'create', '--json', ...args];
+  // Run as ourselves unless a test says otherwise, even when the suite itself was started through sudo.
+  const base = { ...process.env };
+  delete base.SUDO_UID;
+  delete base.PKEXEC_UID;
+  const opts = { detached: true, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], env: { ...base, ...env } };
   const child = asUser
-    ? spawn('setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', process.execPath, ...argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' })
-    : spawn(process.execPath, argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn('setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', process.execPath, ...argv], { ...opts, cwd: '/' })
+    : spawn(process.execPath, argv, opts);
   t.after(() => killGroup(child));
   const events: Record<string, unknown>[] = [];
   let stderr = '';

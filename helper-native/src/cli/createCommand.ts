@@ -4,6 +4,7 @@
 import type { ChainExitedEvent, ChainInfo } from '../../../shared/helperProtocol';
 import { roomBelow, statusText } from '../../../shared/core/chainReport';
 import { ChainManager } from '../create/chainManager';
+import { actingUid } from '../launch/actingUser';
 import { ownNestingLevel } from '../create/runtime';
 import { libc } from '../sys/libc';
 import { UsageError, wantsHelp } from './usage';
@@ -91,7 +92,8 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   const stop = onTeardownSignal(manager);
   followParent();
   try {
-    const creating = manager.create({ depth: args.depth, mountProc: args.mountProc, command: args.command }, process.geteuid?.() ?? 0);
+    // Under sudo or pkexec the leaf runs as the user who asked, like the helper's (never as root for them).
+    const creating = manager.create({ depth: args.depth, mountProc: args.mountProc, command: args.command }, actingUid().uid);
     const first = await Promise.race([creating, stop]);
     if (typeof first === 'number') {
       creating.catch(() => undefined); // torn down by the signal before it was ready
