@@ -19,6 +19,9 @@ import { interpretRaw, readRaw, type RawRead } from './readProcess';
 
 export const PARALLEL_MIN = 5000;
 
+/** How the last takeSnapshotParallel ran, for tests and the benchmark: a failed worker falls back silently. */
+export const lastParallelScan = { usedWorker: false };
+
 interface WorkerJob {
   pidnsScanWorker: true;
   procRoot: string;
@@ -59,15 +62,18 @@ function readOnWorker(procRoot: string, pids: number[]): Promise<RawRead[] | nul
 }
 
 /** Like takeSnapshot, reading /proc on two threads when there are enough processes to be worth it. */
-export async function takeSnapshotParallel(procRoot = '/proc'): Promise<Snapshot> {
+export async function takeSnapshotParallel(procRoot = '/proc', minProcesses = PARALLEL_MIN): Promise<Snapshot> {
   const pids = listPids(procRoot);
-  if (pids.length < PARALLEL_MIN) return takeSnapshot(procRoot);
+  lastParallelScan.usedWorker = false;
+  if (pids.length < minProcesses) return takeSnapshot(procRoot);
   const self = statIdentity(`${procRoot}/self/ns/pid`);
   if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
   const half = pids.length >> 1;
   const onWorker = readOnWorker(procRoot, pids.slice(0, half));
   const mine = pids.slice(half).map((pid) => readRaw(procRoot, pid));
-  const theirs = (await onWorker) ?? pids.slice(0, half).map((pid) => readRaw(procRoot, pid));
+  const fromWorker = await onWorker;
+  lastParallelScan.usedWorker = fromWorker !== null;
+  const theirs = fromWorker ?? pids.slice(0, half).map((pid) => readRaw(procRoot, pid));
   const graph = new NsGraph();
   const processes: ProcessInfo[] = [];
   let unreadable = 0;
