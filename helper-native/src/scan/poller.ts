@@ -218,12 +218,20 @@ export class Poller {
   }
 }
 
-/** One cold scan, no exit watching: what `pidns snapshot` prints. */
+/**
+ * One cold scan: what `pidns snapshot` prints. A straight pass (list, read, parse, build) without the
+ * Poller's bookkeeping for later polls (pidfds, young/unwatched sets, refresh cursor).
+ */
 export function takeSnapshot(procRoot = '/proc'): Snapshot {
-  const poller = new Poller({ procRoot, watchExits: false, refreshPerPoll: 0 });
-  try {
-    return poller.poll().snapshot;
-  } finally {
-    poller.close();
+  const self = statIdentity(`${procRoot}/self/ns/pid`);
+  if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
+  const graph = new NsGraph();
+  const processes: ProcessInfo[] = [];
+  let unreadable = 0;
+  for (const pid of listPids(procRoot)) {
+    const r = readProcess(procRoot, pid, self.value.dev, graph);
+    if (r.kind === 'ok') processes.push(r.info);
+    else if (r.kind === 'denied') unreadable++;
   }
+  return buildModel({ self: self.value, processes, graph: graph.nodes, unreadable, scannedAsUid: process.geteuid?.() ?? -1, takenAt: Date.now() });
 }
