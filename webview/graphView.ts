@@ -49,7 +49,7 @@ export class GraphView {
   private fitPending = false;
   /** Zoomed out below FAR_SCALE: rows are neither drawn nor laid out. */
   private far = false;
-  /** Cards whose rows were not drawn while far; drawn when the user zooms in. */
+  /** Cards whose rows are not drawn (zoomed far out, or off screen); drawn when they come near. */
   private readonly staleRows = new Set<string>();
   /** Viewport size, kept by a ResizeObserver: reading clientWidth mid-render would force a layout of every card. */
   private size = { w: 800, h: 600 };
@@ -165,6 +165,25 @@ export class GraphView {
     else if (moved.size > 0) this.drawEdges(moved);
     this.applySelection();
     this.rendering = false;
+    this.drawDueRows();
+  }
+
+  /** Rows are built only for cards on or near the screen; draw those that panning or zooming brought near. */
+  private drawDueRows(): void {
+    if (this.far || this.rendering || this.staleRows.size === 0) return;
+    const due = new Set([...this.staleRows].filter((k) => this.nearView(k)));
+    if (due.size > 0) this.render(false, due);
+  }
+
+  /** On screen or within half a screen of it, at the current zoom. */
+  private nearView(key: string): boolean {
+    const p = this.layout.places.get(key);
+    if (!p) return true;
+    const t = this.transform;
+    const [x0, y0] = t.apply([p.x, p.y]);
+    const [x1, y1] = t.apply([p.x + p.w, p.y + p.h]);
+    const { w, h } = this.size;
+    return x1 >= -w / 2 && y1 >= -h / 2 && x0 <= 1.5 * w && y0 <= 1.5 * h;
   }
 
   /**
@@ -211,9 +230,10 @@ export class GraphView {
     const card = this.cards.get(key);
     const rows = this.rows.get(key);
     if (!card || !rows) return;
-    updateCard(card, this.model, key, rows, this.config.animate && this.loaded, !this.far);
-    if (this.far) this.staleRows.add(key);
-    else this.staleRows.delete(key);
+    const draw = !this.far && this.nearView(key);
+    updateCard(card, this.model, key, rows, this.config.animate && this.loaded, draw);
+    if (draw) this.staleRows.delete(key);
+    else this.staleRows.add(key);
     this.restoreFilter(card, key);
   }
 
@@ -356,8 +376,8 @@ export class GraphView {
     if (far !== this.far) {
       this.far = far;
       this.dom.world.classList.toggle('lod-far', far);
-      if (!far && !this.rendering && this.staleRows.size > 0) this.render(false, new Set(this.staleRows));
     }
+    this.drawDueRows();
     this.saveSoon();
   }
 

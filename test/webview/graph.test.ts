@@ -212,6 +212,8 @@ describe('namespace graph webview', () => {
       const ns = tree.snapshot.namespaces.find((n) => n.level === 2 && n.pids.length > 3)!;
       await g.send({ type: 'reveal', target: { kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } } });
       assert.equal(await card(g, ns.inode).locator('.row').count(), ns.pids.length);
+      const expandedMembers = tree.snapshot.namespaces.filter((n) => n.pids.length <= DEFAULT_GRAPH_CONFIG.collapseAbove).reduce((sum, n) => sum + n.pids.length, 0);
+      assert.ok((await g.page.locator('.row').count()) < expandedMembers / 2, 'rows only for the cards near the screen');
       assert.ok(await card(g, ns.inode).evaluate((e) => e.classList.contains('selected')));
       assert.equal(await g.page.locator('.card.collapsed').count(), tree.snapshot.namespaces.filter((n) => n.pids.length > DEFAULT_GRAPH_CONFIG.collapseAbove).length);
       // A process in the collapsed host card: revealing it searches for it there.
