@@ -125,7 +125,16 @@ async function cpuPerSecond(pid: number, seconds: number, each: () => void): Pro
   return (((cpuTicks(pid) - t0) * 1000) / CLK_TCK / (performance.now() - w0)) * 1000;
 }
 
-/** Kill a sleeper at a random moment of the poll cycle; its init forks a replacement; time until a diff adds it. */
+/** Milliseconds since boot (CLOCK_BOOTTIME, the clock of /proc/PID/stat's start time), 10 ms resolution. */
+function uptimeMs(): number {
+  return Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000;
+}
+
+/**
+ * Kill a sleeper at a random moment of the poll cycle; its init forks a replacement. The latency runs from
+ * that fork (the new process's start time) to the diff event that adds it, both on the boot-time clock,
+ * so a loaded host's delay in scheduling the init to fork does not count as the helper's.
+ */
 export async function forkToVisible(client: HelperClient, load: SleepersLoad, samples: number): Promise<number[]> {
   const out: number[] = [];
   const pool = load.sleepers();
@@ -136,16 +145,16 @@ export async function forkToVisible(client: HelperClient, load: SleepersLoad, sa
     const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     const seen = new Promise<number>((resolve) => {
       const sub = client.onEvent((e: HelperEvent) => {
-        if (e.type === 'event' && e.event === 'diff' && e.diff.addedProcesses.some((p) => p.ppid === parent)) {
-          sub.dispose();
-          resolve(performance.now());
-        }
+        if (e.type !== 'event' || e.event !== 'diff') return;
+        const born = e.diff.addedProcesses.find((p) => p.ppid === parent);
+        if (born === undefined) return;
+        sub.dispose();
+        resolve(uptimeMs() - (born.startTime * 1000) / CLK_TCK);
       });
     });
-    const t0 = performance.now();
-    process.kill(victim, 'SIGKILL'); // the replacement's fork follows within a millisecond
+    process.kill(victim, 'SIGKILL');
     const timeout = sleep(5 * DEFAULT_INTERVAL_MS).then(() => Number.POSITIVE_INFINITY);
-    out.push((await Promise.race([seen, timeout])) - t0);
+    out.push(await Promise.race([seen, timeout]));
   }
   return out;
 }
