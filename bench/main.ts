@@ -5,7 +5,6 @@ import { createSuite } from './create';
 import { extensionHostSuite } from './extensionHost';
 import { latencySuite } from './latency';
 import { scaleSuite } from './scale';
-import { isMainThread } from 'node:worker_threads';
 import { snapshotSuite } from './snapshot';
 import { webviewSuite } from './webview';
 import type { BenchContext, Row, Suite } from './types';
@@ -78,8 +77,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-// The parallel scan's worker loads this bundle too: only the main thread runs the benchmark.
-if (require.main === module && isMainThread) {
+if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

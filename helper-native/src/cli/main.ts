@@ -1,6 +1,5 @@
 // Entry of dist/pidns.js: `pidns <command> [options]`. Wrong usage exits 2 with one line on stderr;
 // a failure exits 1.
-import { isMainThread } from 'node:worker_threads';
 import { HelperError } from '../helperError';
 import { runCreateCommand } from './createCommand';
 import { runHelperCommand } from './helperCommand';
@@ -44,9 +43,7 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-// The same bundle is loaded by the parallel scan's worker thread (scan/parallelScan.ts): only the main
-// thread is the CLI.
-if (isMainThread) runCli();
+runCli();
 
 function runCli(): void {
   main(process.argv.slice(2)).then(

@@ -1,7 +1,7 @@
 // `pidns snapshot [--json]` and `pidns tree`: one cold scan, printed.
 import { renderTree } from '../../../shared/core/treeText';
-import { takeSnapshotParallel } from '../scan/parallelScan';
-import { parseFlags, UsageError, wantsHelp } from './usage';
+import { takeSnapshot } from '../scan/poller';
+import { exitQuietlyOnEpipe, parseFlags, UsageError, wantsHelp } from './usage';
 
 export const SNAPSHOT_HELP = `Usage: pidns snapshot [--json]
 
@@ -29,22 +29,24 @@ Options:
   -h, --help         show this help
 `;
 
-async function treeText(width: number, color: boolean): Promise<string> {
-  return renderTree(await takeSnapshotParallel(), { width, color });
+function treeText(width: number, color: boolean): string {
+  return renderTree(takeSnapshot(), { width, color });
 }
 
 export async function runSnapshotCommand(argv: string[]): Promise<number> {
+  exitQuietlyOnEpipe();
   if (wantsHelp(argv)) {
     process.stdout.write(SNAPSHOT_HELP);
     return 0;
   }
   const flags = parseFlags(argv, ['--json'], 'snapshot');
-  if (flags.has('--json')) process.stdout.write(JSON.stringify(await takeSnapshotParallel()) + '\n');
-  else process.stdout.write(await treeText(80, false));
+  if (flags.has('--json')) process.stdout.write(JSON.stringify(takeSnapshot()) + '\n');
+  else process.stdout.write(treeText(80, false));
   return 0;
 }
 
 export async function runTreeCommand(argv: string[]): Promise<number> {
+  exitQuietlyOnEpipe();
   if (wantsHelp(argv)) {
     process.stdout.write(TREE_HELP);
     return 0;
@@ -64,6 +66,6 @@ export async function runTreeCommand(argv: string[]): Promise<number> {
   let color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   if (flags.has('--color')) color = true;
   if (flags.has('--no-color')) color = false;
-  process.stdout.write(await treeText(width, color));
+  process.stdout.write(treeText(width, color));
   return 0;
 }

@@ -30,3 +30,14 @@ export function parseFlags<F extends string>(argv: readonly string[], allowed: r
   }
   return flags;
 }
+
+/**
+ * `pidns tree | head`: the reader closing the pipe early is normal for a printing command, not a crash.
+ * (Not for `helper`, which must run its shutdown hooks instead.)
+ */
+export function exitQuietlyOnEpipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
