@@ -63,7 +63,12 @@ export class DiscoveryStream {
     this.timer = setTimeout(() => {
       this.timer = null;
       const started = Date.now();
-      this.tick();
+      try {
+        this.tick();
+      } catch (err) {
+        // A failed poll (EMFILE, procfs gone) must not kill the helper from a timer: say so and retry.
+        this.send({ type: 'event', event: 'log', level: 'error', message: `poll failed: ${err instanceof Error ? err.message : String(err)}` });
+      }
       // Fixed rate rather than a fixed gap: the poll's own duration must not stretch the period (a fork
       // just missed by one poll would otherwise wait interval + 2 polls). The floor keeps a slow poll on
       // a loaded host from turning into back-to-back scanning.
