@@ -43,14 +43,16 @@ test('fork/exit storm: no phantom, no duplicate, no stale namespace, flat memory
   let diffs = 0;
   let added = 0;
   let verified = 0;
-  const nsSeen = new Set<number>();
+  // Counted per arrival, not per inode: the kernel hands a dead namespace's inode to the next new one, so
+  // on a quiet machine a few inodes cycle through hundreds of namespaces.
+  let nsArrivals = 0;
   watcher.client.onEvent((e: HelperEvent) => {
     if (e.type !== 'event') return;
     if (e.event === 'snapshot') model = e.snapshot;
     if (e.event !== 'diff' || model === null) return;
     diffs++;
     added += e.diff.addedProcesses.length;
-    for (const n of e.diff.addedNamespaces) nsSeen.add(n.inode);
+    nsArrivals += e.diff.addedNamespaces.length;
     problems.push(...diffProblems(model, e.diff).map((p) => `diff ${e.seq}: ${p}`));
     const ph = phantomProblems(arena.procRoot, e.diff.addedProcesses);
     verified += ph.verified;
@@ -70,7 +72,7 @@ test('fork/exit storm: no phantom, no duplicate, no stale namespace, flat memory
 
   process.kill(arena.stormPid, 'SIGUSR1');
   await arena.waitForLine(/^stopped/, 10_000);
-  t.diagnostic(`${diffs} diffs, ${added} processes added (${verified} checked alive against /proc), ${nsSeen.size} namespaces seen, host fork rate ${forkRate}/s`);
+  t.diagnostic(`${diffs} diffs, ${added} processes added (${verified} checked alive against /proc), ${nsArrivals} namespaces arrived, host fork rate ${forkRate}/s`);
   t.diagnostic(`helper RSS ${Math.round(rssAfterWarmup / 1024)} MiB after warm-up, ${Math.round(rssAtEnd / 1024)} MiB at the end`);
 
   // Quiet now: the stream's model, the watcher's own answer and a cold scan by another helper must agree.
@@ -94,7 +96,7 @@ test('fork/exit storm: no phantom, no duplicate, no stale namespace, flat memory
   assert.equal(watcher.client.hasExited, false, 'the helper is still running');
   assert.ok(diffs >= STORM_SECONDS * (1000 / INTERVAL_MS) * 0.5, `only ${diffs} diffs in ${STORM_SECONDS} s: the storm was not seen`);
   assert.ok(forkRate >= 1000, `the storm reached only ${forkRate} forks/s`);
-  assert.ok(nsSeen.size >= 10, `only ${nsSeen.size} namespaces came and went`);
+  assert.ok(nsArrivals >= 10, `only ${nsArrivals} namespaces came and went`);
   assert.ok(rssAtEnd - rssAfterWarmup < RSS_GROWTH_LIMIT_KIB, `helper RSS grew by ${rssAtEnd - rssAfterWarmup} KiB`);
   // The persistent chain survives the storm: 2 levels below the arena, 20 sleepers plus its init innermost.
   const final = model as unknown as Snapshot;
