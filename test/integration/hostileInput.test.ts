@@ -85,9 +85,13 @@ function corpus(): Case[] {
     c('{"id":25,"op":"orphan","chainId":"x","level":1,"lifetimeMs":-5}', 'bad-request', 25),
     c('{"id":26,"op":"signal","pid":1}', 'bad-request', 26),
   ];
-  // Depths out of range or of the wrong type: the protocol allows 1..32 integers only.
-  for (const [i, depth] of ['0', '33', '40', '-1', '1.5', '"5"', '1e9', 'null', 'true', '[5]', '{"n":5}'].entries()) {
+  // Depths out of range or of the wrong type: the protocol allows 1..32 integers only. Whole numbers past
+  // the kernel's limit are answered 'limit' (with the reason), everything else 'bad-request'.
+  for (const [i, depth] of ['0', '-1', '1.5', '"5"', 'null', 'true', '[5]', '{"n":5}', '1e400'].entries()) {
     cases.push(c(`{"id":${100 + i},"op":"create","depth":${depth}}`, 'bad-request', 100 + i));
+  }
+  for (const [i, depth] of ['33', '40', '1e9'].entries()) {
+    cases.push(c(`{"id":${120 + i},"op":"create","depth":${depth}}`, 'limit', 120 + i));
   }
   // PIDs that are no PIDs, and signals that are no signals.
   for (const [i, pid] of ['0', '-1', '1.5', '"1"', '1e10', 'null'].entries()) {

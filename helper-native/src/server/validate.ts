@@ -56,6 +56,18 @@ interface OpSpec {
   optional: Record<string, FieldCheck>;
 }
 
+// A whole number of levels beyond the kernel's nesting limit is well-formed but impossible: it is answered
+// 'limit' with the reason, like the CLI does, while a non-integer or a depth below 1 is a bad request.
+const depth: FieldCheck = (v, name) => {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v > MAX_PID_NS_LEVEL) {
+    throw new HelperError(
+      'limit',
+      `'${name}' ${v} is too deep: the kernel allows at most ${MAX_PID_NS_LEVEL} nested PID namespace levels below the initial one (fewer when the helper itself runs in a nested one)`,
+    );
+  }
+  int(1, MAX_PID_NS_LEVEL)(v, name);
+};
+
 const CHAIN_ID = str(64, /^[A-Za-z0-9_-]+$/);
 const PID = int(1, 0x3fffffff);
 
@@ -63,7 +75,7 @@ const SPECS: Record<HelperOp, OpSpec> = {
   snapshot: { required: {}, optional: {} },
   subscribe: { required: { intervalMs: int(MIN_POLL_MS, MAX_POLL_MS) }, optional: {} },
   unsubscribe: { required: {}, optional: {} },
-  create: { required: { depth: int(1, MAX_PID_NS_LEVEL) }, optional: { mountProc: bool, command: argv } },
+  create: { required: { depth }, optional: { mountProc: bool, command: argv } },
   destroy: { required: { chainId: CHAIN_ID }, optional: {} },
   signal: { required: { pid: PID, signal }, optional: { startTime: int(0, Number.MAX_SAFE_INTEGER), from: oneOf(['ancestor', 'inside']) } },
   orphan: { required: { chainId: CHAIN_ID, level: int(1, MAX_PID_NS_LEVEL) }, optional: { lifetimeMs: int(0, MAX_LIFETIME_MS) } },
