@@ -33,10 +33,10 @@ export function repoRoot(): string {
   throw new Error('cannot find the pidns-explorer repository root');
 }
 
-function compile(): { binary: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'pidns-loadgen-'));
-  const binary = join(dir, 'loadgen');
-  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', binary, join(repoRoot(), 'bench', 'loadgen.c')], { stdio: 'inherit' });
+function compile(program: string): { binary: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), `pidns-${program}-`));
+  const binary = join(dir, program);
+  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', binary, join(repoRoot(), 'bench', `${program}.c`)], { stdio: 'inherit' });
   return { binary, dir };
 }
 
@@ -68,11 +68,39 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
-export async function startLoad(shape: LoadShape): Promise<Load> {
-  const { binary, dir } = compile();
+/** bench/loadgen.c: TREES chains of DEPTH nested PID namespaces with PER_LEVEL processes each. */
+export function startLoad(shape: LoadShape): Promise<Load> {
+  return startGroupLoad('loadgen', shape, 60_000, 10_000);
+}
+
+function firstLine(child: ChildProcess, program: string, timeoutMs: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${program} not ready after ${timeoutMs} ms`)), timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) {
+        clearTimeout(timer);
+        resolve(buf.split('\n')[0]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${program} exited with ${code} before it was ready`));
+    });
+  });
+}
+
+/**
+ * Compiles and starts bench/PROGRAM.c in a process group of its own and waits for its `ready NS PROCS`
+ * line. The group is SIGKILLed on stop(), on Ctrl-C/SIGTERM and when we exit, so no generated namespace
+ * or process outlives a bench run; stop() waits up to settleMs until the kernel has reaped them all.
+ */
+export async function startGroupLoad(program: string, shape: LoadShape, readyTimeoutMs: number, settleMs: number): Promise<Load> {
+  const { binary, dir } = compile(program);
   const child: ChildProcess = spawn(binary, [String(shape.trees), String(shape.depth), String(shape.perLevel)], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
   const pgid = child.pid;
-  if (pgid === undefined) throw new Error('loadgen did not start');
+  if (pgid === undefined) throw new Error(`${program} did not start`);
   let stopped = false;
   const kill = (): void => {
     try {
@@ -95,27 +123,13 @@ export async function startLoad(shape: LoadShape): Promise<Load> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     process.removeListener('exit', kill);
-    await waitUntil(() => processGone(pgid) && groupMembers(pgid).length === 0, 10_000);
+    await waitUntil(() => processGone(pgid) && groupMembers(pgid).length === 0, settleMs);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      let buf = '';
-      const timer = setTimeout(() => reject(new Error('loadgen not ready after 60 s')), 60_000);
-      child.stdout?.on('data', (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes('\n')) {
-          clearTimeout(timer);
-          resolve(buf.split('\n')[0]);
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`loadgen exited with ${code} before it was ready`));
-      });
-    });
+    const line = await firstLine(child, program, readyTimeoutMs);
     const m = /^ready (\d+) (\d+)$/.exec(line);
-    if (!m) throw new Error(`loadgen said '${line}'`);
+    if (!m) throw new Error(`${program} said '${line}'`);
     return { namespaces: Number(m[1]), processes: Number(m[2]), pgid, stop };
   } catch (err) {
     await stop();
