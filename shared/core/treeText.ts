@@ -110,7 +110,7 @@ export function renderTree(snapshot: Snapshot, options: TreeOptions = {}): strin
   lines.push(render([[summary, 'dim']], opts.width, opts.color));
   if (snapshot.unreadable > 0) {
     const why = snapshot.scannedAsUid === 0 ? 'not readable' : 'not readable as this user (run as root to see all)';
-    lines.push(render([[`${snapshot.unreadable} processes ${why}`, 'dim']], opts.width, opts.color));
+    lines.push(render([[`${snapshot.unreadable} ${snapshot.unreadable === 1 ? 'process' : 'processes'} ${why}`, 'dim']], opts.width, opts.color));
   }
   for (const root of index.roots) renderNamespace(index, root, '', 0, true, true, opts, lines);
   return lines.join('\n') + '\n';
