@@ -30,6 +30,7 @@ export interface PidnsExplorerApi {
   session: HelperSession;
   tree: NamespaceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
+  statusBar: StatusBar;
 }
 
 export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
@@ -46,11 +47,12 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   session.setViewVisible(TREE_VIEW_ID, treeView.visible);
   treeView.onDidChangeVisibility((e) => s().setViewVisible(TREE_VIEW_ID, e.visible));
   const ctx: CommandContext = { session, tree, treeView, log };
+  const statusBar = new StatusBar(session);
 
   context.subscriptions.push(
     tree,
     treeView,
-    new StatusBar(session),
+    statusBar,
     ...registerCommands(ctx),
     vscode.commands.registerCommand(EXPLAIN_COMMAND, () => explainPrivilege(s())),
     GraphPanel.registerSerializer(context, session, graphActions(ctx)),
@@ -61,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   );
   if (process.platform === 'linux' && existsSync('/proc/self/ns/pid')) void session.ensureStarted().catch(() => undefined);
   else showAdvice(adviceForFailure(new Error('unsupported platform'), process.platform, existsSync('/proc/self/ns/pid')), log, session);
-  return { session, tree, treeView };
+  return { session, tree, treeView, statusBar };
 }
 
 export async function deactivate(): Promise<void> {

@@ -17,6 +17,16 @@ export interface LaunchedHelper {
 
 export type Launcher = () => Promise<LaunchedHelper>;
 
+/** A restart the session has scheduled after the helper died or failed to start: what the status bar shows. */
+export interface PendingRestart {
+  /** What happened, in the user's words: "killed by SIGKILL", "exit code 1", or the start error. */
+  reason: string;
+  delayMs: number;
+  /** 1 for the first restart after a healthy run; grows with each failure in a row. */
+  attempt: number;
+  maxAttempts: number;
+}
+
 export type PrivilegeLabel = 'root' | 'pkexec' | 'sudo' | 'unprivileged' | 'stopped';
 
 /** The mode the user sees, derived from what the helper itself reported (not from what we asked for). */
@@ -47,6 +57,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private startedAt = 0;
   private disposed = false;
   private lastError: Error | undefined;
+  private pending: PendingRestart | undefined;
 
   private readonly changeEmitter = new vscode.EventEmitter<SnapshotChange>();
   readonly onDidChange = this.changeEmitter.event;
@@ -84,6 +95,11 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
 
   get error(): Error | undefined {
     return this.lastError;
+  }
+
+  /** Set from the helper's death (or failed start) until a new helper said hello or restarting gave up. */
+  get restarting(): PendingRestart | undefined {
+    return this.pending;
   }
 
   chains(): ChainInfo[] {
@@ -135,6 +151,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   async restart(): Promise<void> {
     clearTimeout(this.restartTimer);
     this.failures = 0;
+    this.pending = undefined;
     const old = this.client;
     this.client = undefined;
     if (old) await old.dispose();
@@ -168,7 +185,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
       this.lastError = error;
       this.log.error(`helper start failed: ${error.message}`);
       this.onStartFailed(error);
-      this.scheduleRestart();
+      this.scheduleRestart(error.message);
       this.stateEmitter.fire();
       throw error;
     }
@@ -184,6 +201,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     this.client = client;
     this.helloEvent = hello;
     this.lastError = undefined;
+    this.pending = undefined;
     this.startedAt = Date.now();
     this.log.info(`helper running: pid ${hello.pid}, uid ${hello.uid}, via ${hello.via}, acting for ${hello.actingForUid ?? '-'}, kernel ${hello.kernel}, native init ${hello.nativeInit}, capabilities ${hello.capabilities.join(',') || 'none'}`);
     client.onEvent((event) => this.onEvent(event));
@@ -288,7 +306,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     }
     this.log.error(`helper died (${how})${exit.stderrTail.length ? `; last stderr: ${exit.stderrTail.slice(-5).join(' | ')}` : ''}`);
     if (Date.now() - this.startedAt >= HEALTHY_AFTER_MS) this.failures = 0;
-    this.scheduleRestart();
+    this.scheduleRestart(how);
   }
 
   private resetState(): void {
@@ -299,15 +317,20 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     this.stateEmitter.fire();
   }
 
-  private scheduleRestart(): void {
+  private scheduleRestart(reason: string): void {
     if (this.disposed) return;
     if (this.failures >= MAX_RESTARTS) {
+      this.pending = undefined;
       this.log.error(`helper failed ${this.failures} times in a row: not restarting; use the status bar item or "Refresh" to try again`);
+      this.stateEmitter.fire();
       return;
     }
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.failures);
     this.failures++;
-    this.log.info(`restarting the helper in ${delay} ms (attempt ${this.failures})`);
+    this.pending = { reason, delayMs: delay, attempt: this.failures, maxAttempts: MAX_RESTARTS };
+    this.log.info(`restarting the helper in ${delay} ms (attempt ${this.failures} of ${MAX_RESTARTS}) after: ${reason}`);
+    // The status bar turns from "stopped" to "restarting" now that the delay is known.
+    this.stateEmitter.fire();
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => {
       void this.ensureStarted().catch(() => undefined);

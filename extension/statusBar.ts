@@ -25,9 +25,27 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
+  /** What the user reads (tests check it, since the item itself is not readable through the API). */
+  get text(): string {
+    return this.item.text;
+  }
+
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
+  }
+
   update(): void {
     const mode = this.session.privilege;
     const count = this.session.current()?.namespaces.length;
+    const restart = this.session.restarting;
+    if (restart && mode === 'stopped') {
+      // The helper died and a new one is on its way: say so, and why, instead of a bare "stopped" — the tree
+      // shows the last model until the new helper's first snapshot.
+      this.item.text = `$(sync~spin) ${count ?? '–'} PID ns · helper restarting`;
+      this.item.tooltip = `PID Namespaces: the helper stopped (${restart.reason}); restarting in ${restart.delayMs / 1000} s (attempt ${restart.attempt} of ${restart.maxAttempts}). The tree shows the last model until then. Click to explain or restart now.`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      return;
+    }
     const icon = mode === 'stopped' ? '$(warning)' : mode === 'unprivileged' ? '$(person)' : '$(shield)';
     this.item.text = `${icon} ${count ?? '–'} PID ns · ${mode}`;
     this.item.tooltip = `PID Namespaces: ${count ?? 'no'} namespaces visible. ${explainMode(mode, this.session.hello?.actingForUid)} Click to explain or switch.`;
