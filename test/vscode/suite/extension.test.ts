@@ -4,7 +4,8 @@
 // PIDNS_EXPECT_PRIVILEGE (root | pkexec | sudo | unprivileged) makes the privilege the helper reached part
 // of the test: the non-root run must have climbed to root through pkexec.
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
 import type { ChainInfo } from '../../../shared/helperProtocol';
@@ -47,17 +48,26 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+function ppidOf(pid: number): number | undefined {
+  try {
+    const m = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function mountinfo(): string {
   return readFileSync('/proc/self/mountinfo', 'utf8');
 }
 
-async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -279,5 +289,60 @@ suite('PID Namespace Explorer in a real extension host', () => {
     const parsed = JSON.parse(json) as { namespaces: unknown[]; processes: unknown[] };
     assert.ok(parsed.namespaces.length >= 1 && parsed.processes.length >= 1);
     assert.equal(await vscode.env.clipboard.readText(), json);
+  });
+
+  // Last in the suite: it leaves the session's failure count at 2, so a later crash would wait longer.
+  test('SIGKILL the streaming helper: the status bar says so, a new helper starts after a growing backoff, the tree is live again', async function () {
+    // Under pkexec the helper is root and this extension host is not: only the root run may kill it.
+    if (process.getuid?.() !== 0) this.skip();
+    await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
+    await eventually('polling with the tree visible', () => (api.treeView.visible && api.session.polling) || undefined);
+    let helper = api.session.hello?.pid;
+    assert.ok(helper, 'the helper said hello');
+    const delays: number[] = [];
+    for (let round = 1; round <= 2; round++) {
+      const old: number = helper;
+      // The pid from hello is the process we are about to kill: our own child running `pidns.js helper`.
+      assert.equal(ppidOf(old), process.pid);
+      assert.match(readFileSync(`/proc/${old}/cmdline`, 'utf8'), /pidns\.js\0helper\0/);
+      process.kill(old, 'SIGKILL');
+      const killedAt = Date.now();
+      // Polled often: the "restarting" state lasts only the backoff delay (1 s the first time).
+      const told = await eventually('the status bar to say the helper is restarting', () => {
+        const pending = api.session.restarting;
+        return pending && /helper restarting/.test(api.statusBar.text) ? { pending, tooltip: api.statusBar.tooltip } : undefined;
+      }, 10_000, 50);
+      assert.match(told.tooltip, /killed by SIGKILL/);
+      assert.equal(told.pending.attempt, round);
+      delays.push(told.pending.delayMs);
+      helper = await eventually(`a new helper after round ${round}`, () => {
+        const h = api.session.hello;
+        return h && h.pid !== old && api.session.polling ? h.pid : undefined;
+      }, 30_000, 50);
+      const took = Date.now() - killedAt;
+      assert.ok(took >= told.pending.delayMs, `restarted after ${took} ms, before the ${told.pending.delayMs} ms backoff`);
+      assert.equal(existsSync(`/proc/${old}`), false, 'the killed helper is gone (reaped)');
+      assert.equal(ppidOf(helper), process.pid, 'the new helper is a live child of this extension host');
+      const mode = api.session.privilege;
+      await eventually('the status bar to show the mode again', () => (api.statusBar.text.endsWith(`· ${mode}`) ? true : undefined));
+      assert.equal(api.session.restarting, undefined);
+    }
+    assert.ok(delays[1] > delays[0], `the backoff grows with crashes in a row: ${delays.join(', ')} ms`);
+
+    // Live again: a process started now reaches the tree through the new helper's stream (no refresh()),
+    // and so does its exit.
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const pid = child.pid;
+      assert.ok(pid, 'sleep started');
+      const p = await eventually('the new process in the tree', () => api.tree.currentView()?.process(pid));
+      const node = api.tree.processNode(p);
+      assert.ok(node, 'the process has a tree node');
+      assert.equal(api.tree.getParent(node)?.kind, 'namespace');
+      child.kill('SIGKILL');
+      await eventually('the killed process to leave the tree', () => (api.tree.currentView()?.process(pid) ? undefined : true));
+    } finally {
+      child.kill('SIGKILL'); // a no-op when it is already dead
+    }
   });
 });
