@@ -10,7 +10,7 @@ import type { PrivilegeRequest } from '../helper-native/src/launch/privilegeType
 import type { CommandContext } from './commands/commandContext';
 import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
-import { GraphPanel } from './graph/graphPanel';
+import { GraphPanel, GraphViewProvider } from './graph/graphPanel';
 import { HelperSession, type LaunchedHelper } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
 import { adviceForFailure, adviceForLaunch, type Advice } from './privilegeAdvice';
@@ -56,6 +56,8 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     ...registerCommands(ctx),
     vscode.commands.registerCommand(EXPLAIN_COMMAND, () => explainPrivilege(s())),
     GraphPanel.registerSerializer(context, session, graphActions(ctx)),
+    // The same live graph as a view in the panel area; it polls only while that view is visible.
+    GraphViewProvider.register(context, session, graphActions(ctx)),
     vscode.commands.registerCommand('pidnsExplorer.showGraph', () => void GraphPanel.createOrShow(context, s(), graphActions(ctx))),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }], new PidHoverProvider(() => freshView(s(), tree), 'pidnsExplorer.revealInTree')),
     vscode.workspace.onDidChangeConfiguration((e) => onConfigChange(e, s(), log)),

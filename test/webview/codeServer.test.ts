@@ -93,8 +93,30 @@ async function scenario(t: TestContext, theme: 'light' | 'dark', chain: Chain): 
   await screenshot(page, `graph-code-server-${theme}-hover`);
 }
 
-test('code-server: Show Namespace Graph draws the seed chain, the leaf reads host 5 4 3 2 1 (light, dark)', { skip: process.getuid?.() !== 0 && 'needs root', timeout: 300_000 }, async (t) => {
+/** The same graph as a webview view in the panel area (bottom), opened through its "Focus on Graph View" command. */
+async function panelScenario(t: TestContext, chain: Chain): Promise<void> {
+  const workspace = makeTempDir('pidns-graph-view-');
+  t.after(() => removeDir(workspace));
+  const server = await startCodeServer({ workspace });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+  await activityItem(page, 'PID Namespaces').click();
+  await runCommand(page, 'PID Namespace Graph: Focus on Graph View');
+  await page.locator('.part.panel .pane-header, .part.panel .composite.title', { hasText: /PID Namespace Graph|Graph/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  const frame = await graphFrame(page);
+  const leafCard = frame.locator(`.card[data-key="${chain.dev}:${chain.levels[DEPTH - 1]}"]`);
+  await leafCard.waitFor({ state: 'attached', timeout: 30_000 });
+  for (const [i, ino] of chain.levels.entries()) {
+    assert.match((await frame.locator(`.card[data-key="${chain.dev}:${ino}"] .meta`).textContent()) ?? '', new RegExp(`^level ${i + 1} · `));
+  }
+  await screenshot(page, 'graph-code-server-panel-view');
+}
+
+test('code-server: Show Namespace Graph draws the seed chain, the leaf reads host 5 4 3 2 1 (light, dark, panel view)', { skip: process.getuid?.() !== 0 && 'needs root', timeout: 300_000 }, async (t) => {
   const chain = await startChain(t);
   assert.equal(chain.levels.length, DEPTH);
   for (const theme of ['dark', 'light'] as const) await t.test(theme, (tt) => scenario(tt, theme, chain));
+  await t.test('as a view in the panel area', (tt) => panelScenario(tt, chain));
 });
