@@ -10,20 +10,12 @@ import { groupMembers } from '../../bench/load';
 import { buildIndex, ancestorsOf } from '../../shared/core/modelIndex';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 import { compileSeed, removeNewProcDirs, requireBuilt, runPidns, seedProcDirs, snapshotJson, startGroup, waitFor, type Group } from './discoveryKit';
+import { nspidOf } from '../kernelTruth';
 
 function lsnsParents(): Map<number, number> {
   const r = spawnSync('lsns', ['-t', 'pid', '-J', '-o', 'NS,PNS'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return new Map((JSON.parse(r.stdout) as { namespaces: { ns: number; pns: number }[] }).namespaces.map((n) => [n.ns, n.pns]));
-}
-
-function nspidOf(pid: number): number[] | undefined {
-  try {
-    const m = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? m[1].trim().split(/\s+/).map(Number) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function isSleep(pid: number): boolean {

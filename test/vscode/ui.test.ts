@@ -4,11 +4,12 @@
 // destroy through the palette (confirming the dialog), see them go. Every reading is checked against
 // /proc. Screenshots land in test-results/screenshots. Run as a non-root user (pkexec) and as root.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { activityItem, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
 import { installPolkitRule, startSystemServices } from './polkitTestRule';
+import { nspidOf } from '../kernelTruth';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 const DEPTH = 5;
@@ -17,15 +18,6 @@ interface LevelRow {
   level: number;
   ns: number;
   pid: number;
-}
-
-function nspidOf(pid: number): number[] | undefined {
-  try {
-    const m = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? m[1].trim().split(/\s+/).map(Number) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The tree's rows, in order, with their aria-level (1 = the root namespace) and text. */

@@ -9,18 +9,9 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
 import type { ChainInfo } from '../../../shared/helperProtocol';
+import { nspidOf } from '../../kernelTruth';
 
 const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
-
-/** NSpid of a live process, from procfs (world-readable, unlike /proc/PID/ns of another user's process). */
-function nspidOf(pid: number): number[] | undefined {
-  try {
-    const m = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? m[1].trim().split(/\s+/).map(Number) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function nsOf(pid: number): string | undefined {
   try {
