@@ -3,7 +3,7 @@
 // the views. Polling (subscribe) runs only while at least one view is visible, like vscode-containers'
 // RefreshManager: a hidden sidebar costs nothing.
 import * as vscode from 'vscode';
-import type { HelperClient, HelperExit, RequestParams } from '../helper-native/src/launch/helperClient';
+import type { HelperClient, HelperExit, RequestOptions, RequestParams } from '../helper-native/src/launch/helperClient';
 import { applyDiff } from '../shared/core/diff';
 import type { Snapshot } from '../shared/core/types';
 import type { ChainInfo, HelloEvent, HelperEvent, HelperOp, ResultMap } from '../shared/helperProtocol';
@@ -128,7 +128,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     return this.starting;
   }
 
-  async request<K extends HelperOp>(op: K, params: RequestParams<K>, options?: { timeoutMs?: number }): Promise<ResultMap[K]> {
+  async request<K extends HelperOp>(op: K, params: RequestParams<K>, options?: RequestOptions): Promise<ResultMap[K]> {
     const client = await this.ensureStarted();
     return client.request(op, params, options);
   }

@@ -77,14 +77,15 @@ async function createWithProgress(ctx: CommandContext, answers: CreateAnswers): 
     { location: vscode.ProgressLocation.Notification, title: `Creating ${answers.depth} nested PID namespaces`, cancellable: false },
     async (progress) => {
       let reported = 0;
-      // The client does not expose request ids, so progress is matched by depth; the UI runs one create at a time.
+      // Progress events name the create request they belong to, so two creates at once each get their own bar.
+      let requestId: number | undefined;
       const sub = ctx.session.onHelperEvent((e) => {
-        if (e.event !== 'createProgress' || e.depth !== answers.depth || e.ready <= reported) return;
+        if (e.event !== 'createProgress' || e.requestId !== requestId || e.ready <= reported) return;
         progress.report({ increment: ((e.ready - reported) * 100) / e.depth, message: `level ${e.ready} of ${e.depth} ready` });
         reported = e.ready;
       });
       try {
-        return await ctx.session.request('create', answers, { timeoutMs: 120_000 });
+        return await ctx.session.request('create', answers, { timeoutMs: 120_000, onId: (id) => (requestId = id) });
       } finally {
         sub.dispose();
       }

@@ -8,7 +8,7 @@ import { HelperError } from '../../helper-native/src/helperError';
 import { PROTOCOL_VERSION, type HelperEvent } from '../../shared/helperProtocol';
 
 // chains: never answered (timeout case); snapshot: an error reply; subscribe: an event, then the result;
-// "crash": exit 3 without answering; EOF: exit 0.
+// signal: exit 3 without answering ("crash"); unsubscribe: an event naming the request's id, then the result; EOF: exit 0.
 const PEER = `
 const out = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
 out({ type: 'event', event: 'hello', protocol: ${PROTOCOL_VERSION}, helperVersion: 'peer', uid: process.getuid(), actingForUid: null,
@@ -21,6 +21,7 @@ process.stdin.on('data', (d) => {
     if (req.op === 'snapshot') out({ type: 'response', id: req.id, op: req.op, ok: false, error: { code: 'not-permitted', message: 'no' } });
     if (req.op === 'subscribe') { out({ type: 'event', event: 'log', level: 'info', message: 'sub ' + req.intervalMs }); out({ type: 'response', id: req.id, op: req.op, ok: true, result: { intervalMs: req.intervalMs } }); }
     if (req.op === 'signal') { console.error('about to crash'); process.exit(3); }
+    if (req.op === 'unsubscribe') { out({ type: 'event', event: 'log', level: 'info', message: 'id ' + req.id }); out({ type: 'response', id: req.id, op: req.op, ok: true, result: {} }); }
   }
 });
 process.stdin.on('end', () => process.exit(0));
@@ -45,6 +46,16 @@ test('results, error replies and events reach the caller', async (t) => {
   // Many in flight at once: each answer goes to its own request.
   const many = await Promise.all([1, 2, 3, 4, 5].map((n) => client.request('subscribe', { intervalMs: n * 100 })));
   assert.deepEqual(many.map((r) => r.intervalMs), [100, 200, 300, 400, 500]);
+});
+
+test('onId tells the caller the id the request is sent with, before any event that names it', async (t) => {
+  const client = await startPeer(t);
+  const events: HelperEvent[] = [];
+  client.onEvent((e) => events.push(e));
+  const ids: number[] = [];
+  for (let i = 0; i < 3; i++) await client.request('unsubscribe', {}, { onId: (id) => ids.push(id) });
+  assert.equal(new Set(ids).size, 3, 'each request has its own id');
+  assert.deepEqual(events.map((e) => (e.event === 'log' ? e.message : e.event)), ids.map((id) => `id ${id}`));
 });
 
 test('an unanswered request times out; the client keeps working', async (t) => {

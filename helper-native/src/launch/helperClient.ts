@@ -8,6 +8,11 @@ import type { HelperEvent, HelperMessage, HelperOp, HelperRequest, HelperRespons
 import type { LineReader } from './lineReader';
 
 /** The fields of a request besides `id` and `op`. */
+export interface RequestOptions {
+  timeoutMs?: number;
+  onId?: (id: number) => void;
+}
+
 export type RequestParams<K extends HelperOp> = Omit<Extract<HelperRequest, { op: K }>, 'id' | 'op'>;
 
 /** What the client needs of a started helper; `launchHelper` returns a superset. */
@@ -90,11 +95,15 @@ export class HelperClient {
     });
   }
 
-  /** Send a request; resolves with its result, rejects with HelperError (the helper's error reply) or HelperClientError. */
-  request<K extends HelperOp>(op: K, params: RequestParams<K>, options: { timeoutMs?: number } = {}): Promise<ResultMap[K]> {
+  /**
+   * Send a request; resolves with its result, rejects with HelperError (the helper's error reply) or HelperClientError.
+   * `onId` learns the request's id before it is sent, so a caller can match the events that name it (createProgress.requestId).
+   */
+  request<K extends HelperOp>(op: K, params: RequestParams<K>, options: RequestOptions = {}): Promise<ResultMap[K]> {
     if (this.disposed) return Promise.reject(new HelperClientError('disposed', `helper client disposed; cannot send '${op}'`));
     if (this.exitInfo) return Promise.reject(this.exitedError(op));
     const id = this.nextId++;
+    options.onId?.(id);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     return new Promise<ResultMap[K]>((resolve, reject) => {
       const timer = setTimeout(() => {
