@@ -81,7 +81,10 @@ RUN_HOME=$(getent passwd "$RUN_AS" | cut -d: -f6)
 ARGS=(--bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check --disable-workspace-trust
   --disable-getting-started-override --ignore-last-opened
   --user-data-dir "$PRODUCT/user-data" --extensions-dir "$PRODUCT/extensions" "$WORKSPACE")
-ENV=(env -i PATH="$PATH" HOME="$RUN_HOME" USER="$RUN_AS" LOGNAME="$RUN_AS" SHELL=/bin/bash LANG="${LANG:-C.UTF-8}"
+# VSCODE_CLI=1: started from a terminal, so VS Code does not re-resolve the login shell's environment
+# (`bash -ilc env`) before each extension host; a slow or hanging profile (root's here) otherwise delays
+# the extension by VS Code's 10 s timeout. PATH is the invoking shell's, as with `code` from a terminal.
+ENV=(env -i VSCODE_CLI=1 PATH="$PATH" HOME="$RUN_HOME" USER="$RUN_AS" LOGNAME="$RUN_AS" SHELL=/bin/bash LANG="${LANG:-C.UTF-8}"
   XDG_CONFIG_HOME="$PRODUCT/xdg/config" XDG_DATA_HOME="$PRODUCT/xdg/data" XDG_CACHE_HOME="$PRODUCT/xdg/cache")
 if [ "$RUN_UID" -eq "$(id -u)" ]; then
   setsid "${ENV[@]}" node "$CODE_SERVER" "${ARGS[@]}" &

@@ -43,7 +43,12 @@ test('npm start prints a URL, serves the extension, and Ctrl-C stops everything'
   const entry = activityItem(page, 'PID Namespaces');
   await entry.waitFor({ state: 'visible', timeout: 60_000 });
   await entry.click();
-  await page.waitForTimeout(1500);
+  // The product is only up when the tree shows the host's namespace. 8 s is generous for helper start and
+  // first scan (well under a second here) but shorter than VS Code's 10 s wait for a slow login shell, so
+  // a product that stalls on resolving the shell environment fails here instead of greeting users late.
+  const shownAt = Date.now();
+  await page.locator('.pane .monaco-list-row', { hasText: /pid:\[\d+\]/ }).first().waitFor({ state: 'visible', timeout: 8_000 });
+  t.diagnostic(`tree filled ${Date.now() - shownAt} ms after the view was opened`);
   t.diagnostic(`screenshot: ${await screenshot(page, 'run-product')}`);
 
   const tree = descendants(pid);
