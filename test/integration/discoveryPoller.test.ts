@@ -16,7 +16,7 @@ function find(poller: Poller, pred: (p: ProcessInfo) => boolean): ProcessInfo | 
 
 test('poller: exec after fork, re-parenting, zombie, exit', async (t) => {
   // No rotating refresh: only the targeted rereads may bring changes in.
-  const poller = new Poller({ refreshPerPoll: 0 });
+  const poller = new Poller({ refreshPerPoll: 0, refreshRoundPolls: 0 });
   const groups: Group[] = [];
   t.after(async () => {
     poller.close();
@@ -65,4 +65,26 @@ test('poller: exec after fork, re-parenting, zombie, exit', async (t) => {
     const before = find(poller, (p) => p.pid === g.pgid);
     for (let i = 0; i < 5; i++) assert.equal(find(poller, (p) => p.pid === g.pgid), before, 'the very same record object');
   });
+});
+
+test('poller: a settled process that is stopped shows state T within refreshRoundPolls polls, however many processes', async (t) => {
+  // A floor of 1 a poll alone would take as many polls as there are processes (hundreds here); the round
+  // bound of 5 must bring the change in within 5 polls (+1 for where the cursor happens to stand).
+  const poller = new Poller({ refreshPerPoll: 1, refreshRoundPolls: 5 });
+  const g = startGroup(['sleep', '1000']);
+  t.after(async () => {
+    poller.close();
+    await g.stop();
+  });
+  await waitFor(() => find(poller, (p) => p.pid === g.pgid && p.comm === 'sleep'), 5000, 'the sleep');
+  await sleep(2200); // older than the young-process window: only the rotation rereads it now
+  poller.poll();
+  const total = poller.poll().snapshot.processes.length;
+  assert.ok(total > 30, `enough processes that a floor of 1 could not do it: ${total}`);
+  process.kill(g.pgid, 'SIGSTOP');
+  await sleep(100);
+  let polls = 0;
+  while (polls < 6 && find(poller, (p) => p.pid === g.pgid)?.state !== 'T') polls++;
+  assert.ok(polls < 6, `still not stopped after ${polls} polls`);
+  process.kill(g.pgid, 'SIGCONT');
 });

@@ -6,8 +6,10 @@
 //  - processes first seen less than YOUNG_MS ago (a fresh fork usually execs soon after: comm changes;
 //    a window rather than one poll, because on a loaded host the exec can come late),
 //  - exited-but-listed ones (zombies; and a reaped zombie's PID may be reused: start time tells),
-//  - a rotating slice of `refreshPerPoll` others, so state letters and comm after a later exec or
-//    prctl(PR_SET_NAME) converge without a full reread.
+//  - a rotating slice of the others, so state letters (a SIGSTOP) and comm after a later exec or
+//    prctl(PR_SET_NAME) converge without a full reread: at least `refreshPerPoll` a poll, and enough that
+//    every process is reread within `refreshRoundPolls` polls however big the host (20 s at the default
+//    1 s interval, where a fixed 32 would take over 5 minutes with 10,000 processes).
 // Without pidfd support every tracked process is re-verified by start time on each poll (slower, correct).
 import { nsKey } from '../../../shared/core/buildModel';
 import { buildModel } from '../../../shared/core/buildModel';
@@ -23,8 +25,10 @@ export interface PollerOptions {
   procRoot?: string;
   /** Keep a pidfd per process for cheap exit detection (default true; a one-shot snapshot turns it off). */
   watchExits?: boolean;
-  /** How many settled processes get their stat reread per poll (default 32). */
+  /** How many settled processes at least get their stat reread per poll (default 32). */
   refreshPerPoll?: number;
+  /** Reread every settled process within this many polls, whatever their number (default 20; 0: no such bound). */
+  refreshRoundPolls?: number;
 }
 
 export interface PollResult {
@@ -38,6 +42,7 @@ export class Poller {
   private readonly graph = new NsGraph();
   private readonly watch: ExitWatch | null;
   private readonly refreshPerPoll: number;
+  private readonly refreshRoundPolls: number;
   private readonly procs = new Map<number, ProcessInfo>();
   /** PIDs whose namespace the caller may not read; counted, not listed. */
   private readonly denied = new Set<number>();
@@ -53,6 +58,7 @@ export class Poller {
     this.procRoot = opts.procRoot ?? '/proc';
     this.watch = opts.watchExits === false ? null : new ExitWatch();
     this.refreshPerPoll = opts.refreshPerPoll ?? 32;
+    this.refreshRoundPolls = opts.refreshRoundPolls ?? 20;
     const self = statIdentity(`${this.procRoot}/self/ns/pid`);
     if (!self.ok) throw new Error(`cannot read ${this.procRoot}/self/ns/pid (${self.why})`);
     this.self = self.value;
@@ -173,16 +179,23 @@ export class Poller {
       if (ppid !== undefined && this.procs.has(ppid)) parents.add(ppid);
     }
     const keys = this.procs.size > 0 ? [...this.procs.keys()] : [];
-    for (let i = 0; i < Math.min(this.refreshPerPoll, keys.length); i++) {
+    const slice = this.sliceSize(keys.length);
+    for (let i = 0; i < Math.min(slice, keys.length); i++) {
       const pid = keys[(this.cursor + i) % keys.length];
       targets.add(pid);
       parents.add(pid);
     }
-    this.cursor = keys.length === 0 ? 0 : (this.cursor + this.refreshPerPoll) % keys.length;
+    this.cursor = keys.length === 0 ? 0 : (this.cursor + slice) % keys.length;
     let changed = false;
     for (const pid of targets) if (!this.unwatched.has(pid)) changed = this.reverify(pid) === 'changed' || changed;
     for (const pid of parents) changed = this.recheckPending(pid) || changed;
     return changed;
+  }
+
+  /** How many settled processes to reread this poll: the floor, or a 1/refreshRoundPolls share of them all. */
+  private sliceSize(count: number): number {
+    const share = this.refreshRoundPolls > 0 ? Math.ceil(count / this.refreshRoundPolls) : 0;
+    return Math.max(this.refreshPerPoll, share);
   }
 
   private recheckPending(pid: number): boolean {
