@@ -14,13 +14,9 @@ import { createInterface } from 'node:readline';
 import { ChainManager } from '../helper-native/src/create/chainManager';
 import { repoRoot } from './load';
 import type { BenchContext, Row, Suite } from './types';
+import { median } from './measure';
 
 const RUNS = 9;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** The C source of multi_pidns.c from the seed article's fenced code block. */
 export function extractSeedProgram(article: string, name = 'multi_pidns.c'): string {

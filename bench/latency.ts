@@ -2,7 +2,8 @@
 // default 1 s interval, on the standard load (a few hundred namespaces, a few thousand processes): a
 // sleeper is killed at a random moment of the poll cycle, its level's init forks a replacement at once,
 // and the time until a diff event adds it is measured. Budget (issue 5): one interval plus 100 ms.
-import { DEFAULT_INTERVAL_MS, forkToVisible, median, startHelper } from './scale';
+import { median } from './measure';
+import { DEFAULT_INTERVAL_MS, forkToVisible, startHelper } from './scale';
 import { startSleepers } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
 

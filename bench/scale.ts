@@ -13,27 +13,12 @@ import { Poller, takeSnapshot } from '../helper-native/src/scan/poller';
 import { repoRoot } from './load';
 import { startSleepers, type SleepersLoad } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
+import { envInt, median, time } from './measure';
 
 export const DEFAULT_INTERVAL_MS = 1000;
 const CPU_SECONDS = 10;
 const LATENCY_SAMPLES = 8;
 const CLK_TCK = 100;
-
-function envInt(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function time(f: () => void): number {
-  const t = performance.now();
-  f();
-  return performance.now() - t;
-}
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });

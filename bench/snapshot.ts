@@ -7,27 +7,12 @@ import { readFileSync } from 'node:fs';
 import { Poller, takeSnapshot } from '../helper-native/src/scan/poller';
 import { startLoad } from './load';
 import type { BenchContext, Row, Suite } from './types';
+import { envInt, median, time } from './measure';
 
 const RUNS = 7;
 const POLLS = 30;
 /** USER_HZ: the unit of /proc times on every Linux architecture Node runs on. */
 const CLK_TCK = 100;
-
-function envInt(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isInteger(v) && v > 0 ? v : fallback;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function time(f: () => void): number {
-  const t = performance.now();
-  f();
-  return performance.now() - t;
-}
 
 /** CPU ms (user+sys) of this process's waited-for children so far: /proc/self/stat cutime+cstime. */
 function childrenCpuMs(): number {
