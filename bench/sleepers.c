@@ -19,17 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int ready_fd = -1;
-
-static void die_with_parent(pid_t parent) {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent) _exit(1);
-}
-
-static void sleep_forever(void) {
-	for (;;) pause();
-}
+#include "loadCommon.h"
 
 static pid_t spawn_sleeper(void) {
 	pid_t me = getpid();
@@ -64,24 +54,5 @@ static void level(int depth, int per_level) {
 }
 
 int main(int argc, char **argv) {
-	if (argc != 4) { fprintf(stderr, "usage: %s TREES DEPTH PER_LEVEL\n", argv[0]); return 2; }
-	int trees = atoi(argv[1]), depth = atoi(argv[2]), per_level = atoi(argv[3]);
-	if (trees < 1 || depth < 1 || depth > 32 || per_level < 1) { fprintf(stderr, "bad arguments\n"); return 2; }
-	int fds[2];
-	if (pipe(fds) == -1) { perror("pipe"); return 1; }
-	ready_fd = fds[1];
-	pid_t me = getpid();
-	for (int i = 0; i < trees; i++) {
-		pid_t c = fork();
-		if (c == -1) { perror("fork tree"); return 1; }
-		if (c == 0) { close(fds[0]); die_with_parent(me); level(depth, per_level); }
-	}
-	close(fds[1]);
-	char b;
-	for (int i = 0; i < trees; i++) if (read(fds[0], &b, 1) != 1) { fprintf(stderr, "a tree failed\n"); return 1; }
-	printf("ready %d %d\n", trees * depth, 1 + trees * (1 + depth * per_level));
-	fflush(stdout);
-	while (read(0, &b, 1) > 0) {}
-	kill(0, SIGKILL);
-	return 0;
+	return load_main(argc, argv, level);
 }
