@@ -29,7 +29,7 @@ test('npm run package: one .vsix per Linux target, each with only its own koffi 
   for (const [target, { arch, machine }] of Object.entries(ARCHES)) {
     const file = vsixPath(target);
     const files = vsixFiles(file);
-    for (const f of ['dist/extension.js', 'dist/pidns.js', 'dist/webview.js', 'dist/native/pidns-init', 'package.json', 'LICENSE.txt',
+    for (const f of ['dist/extension.js', 'dist/pidns.js', 'dist/webview.js', 'dist/native/pidns-init', 'package.json', 'LICENSE.txt', 'scripts/install-system-helper.sh',
       'node_modules/koffi/index.js', `node_modules/@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`]) {
       assert.ok(files.includes(`extension/${f}`), `${target}: extension/${f} missing`);
     }

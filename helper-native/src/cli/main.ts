@@ -1,6 +1,7 @@
 // Entry of dist/pidns.js: `pidns <command> [options]`. Wrong usage exits 2 with one line on stderr;
 // a failure exits 1.
 import { HelperError } from '../helperError';
+import { runAuditCommand } from './auditCommand';
 import { runCreateCommand } from './createCommand';
 import { runHelperCommand } from './helperCommand';
 import { runSnapshotCommand, runTreeCommand } from './snapshotCommand';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   tree: { summary: 'print the PID namespace hierarchy as a tree', run: runTreeCommand },
   create: { summary: 'create a chain of nested PID namespaces in the foreground (--depth N)', run: runCreateCommand },
   helper: { summary: 'serve the line-delimited JSON protocol on stdin/stdout (used by the extension)', run: runHelperCommand },
+  'audit-install': { summary: 'check that the installed system helper is root-owned and writable by root only', run: runAuditCommand },
 };
 
 function mainHelp(): string {
