@@ -2,8 +2,9 @@
 // installed helper (scripts/install-system-helper.sh), a test user, and polkit rules / sudoers entries
 // that each test adds and removes again (also when it fails).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { UntrustedHelperAnswer, UntrustedHelperInfo } from '../../helper-native/src/launch/launchHelper';
 import type { LaunchAttempt, PrivilegeMode, PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
 import type { HelloEvent } from '../../shared/helperProtocol';
 
@@ -77,6 +78,8 @@ export interface LaunchAsResult {
   hello?: HelloEvent;
   attempts: LaunchAttempt[];
   logs: string[];
+  /** Each time the launcher asked to elevate the user-writable bundle. */
+  confirmAsked: UntrustedHelperInfo[];
   /** Namespaces the helper's snapshot saw, to show it answers requests. */
   namespaces?: number;
   error?: string;
@@ -89,8 +92,16 @@ export interface LaunchAsResult {
 
 export interface LaunchAsOptions {
   mode?: PrivilegeRequest;
-  /** PATH for the launcher (and so for pkexec and sudo lookup). */
+  /** PATH for the launcher (which must NOT decide where pkexec and sudo are). */
   path?: string;
+  /** installedHelper for the launcher: a missing path means no system helper. */
+  installedHelper?: string;
+  /** toolDirs for the launcher (where pkexec and sudo are looked up). */
+  toolDirs?: string[];
+  /** How the confirmUntrustedHelper callback answers; absent: no callback. */
+  confirm?: UntrustedHelperAnswer;
+  /** Keep the helper running this long after its snapshot. */
+  holdMs?: number;
   /** Offer this password when sudo asks; absent: no askPassword callback (the prompt is "cancelled"). */
   password?: string;
   /** Run in a private mount namespace with an empty /run/dbus: pkexec finds no system bus (as on a host without D-Bus). */
@@ -99,7 +110,16 @@ export interface LaunchAsOptions {
 
 /** Runs privilegeLaunchAs.js as the test user, so the launcher climbs the ladder from a non-root account. */
 export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
-  const args = JSON.stringify({ mode: opts.mode ?? 'auto', path: opts.path, askPassword: opts.password !== undefined, pidnsJs: join(REPO, 'dist/pidns.js') });
+  const args = JSON.stringify({
+    mode: opts.mode ?? 'auto',
+    path: opts.path,
+    askPassword: opts.password !== undefined,
+    pidnsJs: join(REPO, 'dist/pidns.js'),
+    installedHelper: opts.installedHelper,
+    toolDirs: opts.toolDirs,
+    confirm: opts.confirm,
+    holdMs: opts.holdMs,
+  });
   const asUser = ['runuser', '-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args];
   // The mount namespace dies with the process: nothing to unmount afterwards.
   const argv = opts.hideSystemBus ? ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs tmpfs /run/dbus && exec "$@"', 'sh', ...asUser] : asUser;
@@ -158,4 +178,55 @@ export function sleep(ms: number): Promise<void> {
 export function strayHelpers(): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,user:20=,args='], { encoding: 'utf8' });
   return out.split('\n').filter((l) => / helper$/.test(l) && (l.includes(INSTALLED_DIR) || l.includes(` ${TEST_USER} `)));
+}
+
+export interface SecretWatch {
+  /** Full passes over /proc. */
+  scans: number;
+  /** Passes during which a process named sudo was running (the window the password is in flight). */
+  scansWhileSudo: number;
+  /** Where the secret was found: "/proc/PID/cmdline (comm)" or "/proc/PID/environ (comm)". */
+  hits: string[];
+}
+
+/**
+ * Reads every /proc/PID/cmdline and /proc/PID/environ again and again (as root: every process's) until
+ * stop(), looking for `secret`: the sudo password must live only in sudo's stdin pipe, never in any
+ * process's command line or environment, the launcher's, sudo's or the helper's alike.
+ */
+export function watchProcForSecret(secret: string): { stop: () => Promise<SecretWatch> } {
+  const result: SecretWatch = { scans: 0, scansWhileSudo: 0, hits: [] };
+  const needle = Buffer.from(secret);
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      let sawSudo = false;
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        const comm = readOrEmpty(`/proc/${pid}/comm`).toString().trim();
+        if (comm === 'sudo') sawSudo = true;
+        for (const file of ['cmdline', 'environ']) {
+          const where = `/proc/${pid}/${file} (${comm})`;
+          if (readOrEmpty(`/proc/${pid}/${file}`).includes(needle) && !result.hits.includes(where)) result.hits.push(where);
+        }
+      }
+      result.scans++;
+      if (sawSudo) result.scansWhileSudo++;
+      await sleep(2);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return result;
+    },
+  };
+}
+
+function readOrEmpty(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    return Buffer.alloc(0); // the process exited meanwhile
+  }
 }

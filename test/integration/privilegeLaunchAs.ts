@@ -2,7 +2,7 @@
 // asks the helper for one snapshot, shuts it down, and prints what happened as one JSON object.
 // The password (if any) is read from stdin, never from argv or the environment.
 import { HelperClient } from '../../helper-native/src/launch/helperClient';
-import { LaunchError, launchHelper } from '../../helper-native/src/launch/launchHelper';
+import { LaunchError, launchHelper, type UntrustedHelperAnswer, type UntrustedHelperInfo } from '../../helper-native/src/launch/launchHelper';
 import type { PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
 
 interface Args {
@@ -10,6 +10,14 @@ interface Args {
   path?: string;
   askPassword: boolean;
   pidnsJs: string;
+  /** Where the installed helper is looked for (a missing path: no system helper). */
+  installedHelper?: string;
+  /** The folders pkexec and sudo are looked up in. */
+  toolDirs?: string[];
+  /** The answer to confirmUntrustedHelper; absent: no callback (like a caller that never allows it). */
+  confirm?: UntrustedHelperAnswer;
+  /** Keep the helper running this long after its snapshot (so a test can look at the processes meanwhile). */
+  holdMs?: number;
 }
 
 function readStdinLine(): Promise<string> {
@@ -25,6 +33,14 @@ async function main(): Promise<void> {
   const logs: string[] = [];
   const started = Date.now();
   const env = args.path !== undefined ? { ...process.env, PATH: args.path } : process.env;
+  const confirmAsked: UntrustedHelperInfo[] = [];
+  const answer = args.confirm;
+  const confirmUntrustedHelper = answer
+    ? async (info: UntrustedHelperInfo): Promise<UntrustedHelperAnswer> => {
+        confirmAsked.push(info);
+        return answer;
+      }
+    : undefined;
   try {
     const launched = await launchHelper({
       mode: args.mode,
@@ -34,19 +50,23 @@ async function main(): Promise<void> {
       askPassword: args.askPassword ? readStdinLine : undefined,
       helloTimeoutMs: 15_000,
       authTimeoutMs: 20_000,
+      installedHelper: args.installedHelper,
+      toolDirs: args.toolDirs,
+      confirmUntrustedHelper,
     });
     const launchMs = Date.now() - started;
     const client = new HelperClient(launched);
     const snapshot = await client.request('snapshot', {});
     const snapshotMs = Date.now() - started - launchMs;
+    if (args.holdMs) await new Promise((r) => setTimeout(r, args.holdMs));
     await client.dispose();
     const disposeMs = Date.now() - started - launchMs - snapshotMs;
     const { mode, hello, attempts } = launched;
     const totalMs = Date.now() - started;
-    console.log(JSON.stringify({ mode, hello, attempts, logs, namespaces: snapshot.namespaces.length, launchMs, snapshotMs, disposeMs, totalMs }));
+    console.log(JSON.stringify({ mode, hello, attempts, logs, confirmAsked, namespaces: snapshot.namespaces.length, launchMs, snapshotMs, disposeMs, totalMs }));
   } catch (e) {
     const attempts = e instanceof LaunchError ? e.attempts : [];
-    console.log(JSON.stringify({ attempts, logs, error: (e as Error).message, totalMs: Date.now() - started }));
+    console.log(JSON.stringify({ attempts, logs, confirmAsked, error: (e as Error).message, totalMs: Date.now() - started }));
   }
 }
 
