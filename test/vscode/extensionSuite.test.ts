@@ -1,11 +1,12 @@
 // Runs the mocha suite in test/vscode/suite inside code-server's real extension host, twice: as root
 // (the helper runs directly) and as a non-root user, where the extension must climb to root through the
-// real pkexec, allowed by a polkit rule installed for the test. Any failure to run is a failure.
+// real pkexec, allowed by a polkit rule installed for the test for the root-owned system helper, which the
+// test installs first (as an administrator would). Any failure to run is a failure.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot, runExtensionTests } from '../harness';
-import { installPolkitRule, startSystemServices } from './polkitTestRule';
+import { installPolkitRule, installSystemHelper, startSystemServices } from './polkitTestRule';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 
@@ -15,6 +16,8 @@ function suitePath(): string {
 
 test('extension suite in code-server as a non-root user, climbing to root through pkexec', async (t) => {
   startSystemServices(repoRoot());
+  // pkexec runs the root-owned installed helper (the extension would ask before elevating its own files).
+  t.after(installSystemHelper(repoRoot()));
   const remove = installPolkitRule(USER);
   t.after(remove);
   const { exitCode, log } = await runExtensionTests({

@@ -8,7 +8,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { activityItem, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
-import { installPolkitRule, startSystemServices } from './polkitTestRule';
+import { installPolkitRule, installSystemHelper, startSystemServices } from './polkitTestRule';
 import { nspidOf } from '../kernelTruth';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
@@ -177,6 +177,8 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
 
 test('UI: create 5 nested namespaces from the palette, read the leaf\'s PIDs from its hover, destroy (non-root user, pkexec)', async (t) => {
   startSystemServices(repoRoot());
+  // pkexec runs the root-owned installed helper (the extension would ask before elevating its own files).
+  t.after(installSystemHelper(repoRoot()));
   const remove = installPolkitRule(USER);
   t.after(remove);
   await scenario(t, USER, 'pkexec');
@@ -188,6 +190,8 @@ test('UI: the same scenario with code-server running as root', async (t) => {
 
 test('UI: without a polkit rule or agent, a non-root window says what happened, what still works and what to do', async (t) => {
   startSystemServices(repoRoot());
+  // With the system helper installed there is nothing to confirm: pkexec is tried on it and cannot ask.
+  t.after(installSystemHelper(repoRoot()));
   const owner = lookupUser(USER);
   const workspace = makeTempDir('pidns-ui-', owner);
   t.after(() => removeDir(workspace));
