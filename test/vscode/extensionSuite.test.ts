@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot, runExtensionTests } from '../harness';
-import { installPolkitRule, installSystemHelper, startSystemServices } from './polkitTestRule';
+import { installPolkitRule, installSystemHelper, restoreSystemHelperAfter, startSystemServices } from './polkitTestRule';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 
@@ -33,6 +33,8 @@ test('extension suite in code-server as a non-root user, climbing to root throug
 });
 
 test('extension suite in code-server as root', async (t) => {
+  // The suite runs "Install the System Helper…" as root.
+  t.after(restoreSystemHelperAfter(repoRoot()));
   const { exitCode, log } = await runExtensionTests({
     extensionDevelopmentPath: repoRoot(),
     extensionTestsPath: suitePath(),

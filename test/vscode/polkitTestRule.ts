@@ -44,3 +44,11 @@ export function installSystemHelper(repo: string): () => void {
     if (!existed) execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: repo });
   };
 }
+
+/** For a run that may install the system helper itself (the root suite runs the install command): uninstall it afterwards unless it was there before. */
+export function restoreSystemHelperAfter(repo: string): () => void {
+  const existed = existsSync('/usr/local/lib/pidns-explorer');
+  return () => {
+    if (!existed) execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: repo });
+  };
+}

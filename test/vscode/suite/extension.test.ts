@@ -4,8 +4,9 @@
 // PIDNS_EXPECT_PRIVILEGE (root | pkexec | sudo | unprivileged) makes the privilege the helper reached part
 // of the test: the non-root run must have climbed to root through pkexec.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
 import type { ChainInfo } from '../../../shared/helperProtocol';
@@ -280,6 +281,27 @@ suite('PID Namespace Explorer in a real extension host', () => {
     const parsed = JSON.parse(json) as { namespaces: unknown[]; processes: unknown[] };
     assert.ok(parsed.namespaces.length >= 1 && parsed.processes.length >= 1);
     assert.equal(await vscode.env.clipboard.readText(), json);
+  });
+
+  test('"Install the System Helper…": as root pkexec runs the installer, which installs and audits the root-owned copy, then the helper restarts; without a polkit agent the user is told it could not', async () => {
+    const dir = '/usr/local/lib/pidns-explorer';
+    const started = Date.now();
+    const ok = await vscode.commands.executeCommand<boolean>('pidnsExplorer.installSystemHelper');
+    if (process.getuid?.() !== 0) {
+      // pidns-test has no agent and the test's polkit rule admits only the installed helper, not bash.
+      assert.equal(ok, false, 'pkexec could not ask: the command says so and installs nothing');
+      assert.ok(statSync(`${dir}/dist/pidns.js`).mtimeMs < started, 'the installed copy was not touched');
+      return;
+    }
+    assert.equal(ok, true, 'as root, pkexec needs no agent: the installer ran and passed its audit');
+    const bundle = statSync(`${dir}/dist/pidns.js`);
+    assert.equal(bundle.uid, 0);
+    assert.ok(bundle.mtimeMs >= started - 1000, 'installed just now');
+    // The launcher's own audit, again, from the extension's bundle: no finding.
+    const extPath = vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '';
+    const audit = spawnSync(process.execPath, [join(extPath, 'dist', 'pidns.js'), 'audit-install', `${dir}/pidns-helper`], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    assert.equal(audit.status, 0, audit.stderr);
+    await eventually('the restarted helper to say hello', () => api.session.hello);
   });
 
   // Last in the suite: it leaves the session's failure count at 2, so a later crash would wait longer.
