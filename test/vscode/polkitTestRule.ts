@@ -52,3 +52,20 @@ export function restoreSystemHelperAfter(repo: string): () => void {
     if (!existed) execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: repo });
   };
 }
+
+/** For a test that needs NO system helper: removes it now; the returned function reinstalls it if it was there. */
+export function withoutSystemHelper(repo: string): () => void {
+  const existed = existsSync('/usr/local/lib/pidns-explorer');
+  execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: repo });
+  return () => {
+    if (existed) execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh')], { stdio: 'pipe', cwd: repo });
+  };
+}
+
+/** A rule that would let `user` run ANY program as root through pkexec: so only the extension's own question stands between its writable files and root. */
+export function allowAnyPkexecFor(user: string): () => void {
+  mkdirSync(RULES_DIR, { recursive: true });
+  const file = join(RULES_DIR, `40-pidns-explorer-test-any-${process.pid}.rules`);
+  writeFileSync(file, `polkit.addRule(function (action, subject) {\n  if (action.id === "org.freedesktop.policykit.exec" && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;\n});\n`, { mode: 0o644 });
+  return () => rmSync(file, { force: true });
+}
