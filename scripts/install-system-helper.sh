@@ -56,6 +56,7 @@ if [ -n "$GROUP" ] && ! getent group "$GROUP" >/dev/null; then die "no group $GR
 
 # Whose files may the source be? root's; with --allow-user-source also the user pkexec or sudo acts for.
 TRUSTED_UIDS=" 0 "
+INVOKER=""
 if [ -n "$USER_SOURCE" ]; then
   INVOKER=${PKEXEC_UID:-${SUDO_UID:-}}
   [[ $INVOKER =~ ^[0-9]{1,10}$ ]] || die "--allow-user-source needs PKEXEC_UID or SUDO_UID (run it through pkexec or sudo)"
@@ -88,9 +89,8 @@ check_source() {
   [ -z "$bad" ] || die "refusing source $SRC/$item: it contains a symlink ($SRC/$bad)"
   bad=$(find "$item" \( -perm /022 -o ! -type f ! -type d \) -print -quit)
   [ -z "$bad" ] || die "refusing source $SRC/$bad: writable by group or others, or not a plain file or folder"
-  while IFS= read -r line; do
-    case $TRUSTED_UIDS in *" ${line%% *} "*) ;; *) die "refusing source $SRC/${line#* }: owned by uid ${line%% *}, not root; install from root-owned files" ;; esac
-  done < <(find "$item" -printf '%U %p\n')
+  if [ -n "$USER_SOURCE" ]; then bad=$(find "$item" ! -uid 0 ! -uid "$INVOKER" -print -quit); else bad=$(find "$item" ! -uid 0 -print -quit); fi
+  [ -z "$bad" ] || die "refusing source $SRC/$bad: owned by uid $(stat -c %u -- "$bad"), not root; install from root-owned files$SOURCE_HINT"
 }
 
 is_elf() { [ "$(head -c 4 -- "$1" | od -An -tx1 | tr -d ' \n')" = 7f454c46 ]; }

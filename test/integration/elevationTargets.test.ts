@@ -133,7 +133,12 @@ function makeSource(t: { after: (fn: () => unknown) => void }): string {
 }
 
 function runInstaller(src: string, ...args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync('bash', [join(src, 'scripts/install-system-helper.sh'), ...args], { encoding: 'utf8', cwd: '/', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  return runInstallerEnv(src, {}, ...args);
+}
+
+/** extra: e.g. PKEXEC_UID, as pkexec sets it for the user who asked. */
+function runInstallerEnv(src: string, extra: Record<string, string>, ...args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync('bash', [join(src, 'scripts/install-system-helper.sh'), ...args], { encoding: 'utf8', cwd: '/', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...extra } });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -166,7 +171,24 @@ test('the installer refuses a symlinked source, a user-owned source, a missing k
   r = runInstaller(src);
   assert.equal(r.status, 1);
   assert.match(r.stderr, new RegExp(`refusing source ${src}/dist/pidns\\.js: .*owned by uid ${uid}, not root`));
+  // --allow-user-source (what the extension's command passes through pkexec): the asking user's own files
+  // are accepted, and what lands in the system folder is root's...
+  r = runInstallerEnv(src, { PKEXEC_UID: String(uid) }, '--allow-user-source');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(inspectInstalledHelper(HELPER).state, 'safe');
+  // ...but not a third user's, and not without pkexec/sudo saying who asked.
+  r = runInstallerEnv(src, { PKEXEC_UID: '1234' }, '--allow-user-source');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`refusing source ${src}/dist/pidns\\.js: .*owned by uid ${uid}, not root`));
+  r = runInstaller(src, '--allow-user-source');
+  assert.match(r.stderr, /--allow-user-source needs PKEXEC_UID or SUDO_UID/);
   chownSync(bundle, 0, 0);
+  // A user-owned file deep inside a copied folder.
+  chownSync(join(src, 'node_modules/koffi/package.json'), uid, uid);
+  r = runInstaller(src);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`refusing source ${src}/node_modules/koffi/package\\.json: owned by uid ${uid}, not root`));
+  chownSync(join(src, 'node_modules/koffi/package.json'), 0, 0);
 
   const native = join(src, 'node_modules/@koromix');
   rmSync(native, { recursive: true });
