@@ -146,7 +146,7 @@ chmod 755 "$STAGE" "$STAGE/pidns-helper" "$STAGE/dist/native/pidns-init"
 mv "$STAGE/policy.tmp" "$STAGE.policy"
 trap 'rm -rf "$STAGE" "$STAGE.policy"' EXIT
 rm -rf "$DEST"
-mv "$STAGE" "$DEST"
+mv -T "$STAGE" "$DEST" # -T: never into a DEST that appeared meanwhile
 
 # The launcher's own audit, run by the copy just installed: any finding undoes the install.
 if ! "$DEST/node" "$DEST/dist/pidns.js" audit-install "$DEST/pidns-helper" >/dev/null; then

@@ -102,6 +102,8 @@ export interface LaunchAsOptions {
   confirm?: UntrustedHelperAnswer;
   /** Keep the helper running this long after its snapshot. */
   holdMs?: number;
+  /** Called with the pid of the launched process tree's root (runuser), as soon as it exists. */
+  onSpawn?: (pid: number) => void;
   /** Offer this password when sudo asks; absent: no askPassword callback (the prompt is "cancelled"). */
   password?: string;
   /** Run in a private mount namespace with an empty /run/dbus: pkexec finds no system bus (as on a host without D-Bus). */
@@ -129,6 +131,7 @@ export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
     // A new process group, so a hung run can be killed with everything it started.
     detached: true,
   });
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   // The password goes to the script's stdin, like the extension's input box hands it over in memory.
   child.stdin.end(opts.password !== undefined ? opts.password + '\n' : '');
   let out = '';
@@ -183,44 +186,92 @@ export function strayHelpers(): string[] {
 export interface SecretWatch {
   /** Full passes over /proc. */
   scans: number;
-  /** Passes during which a process named sudo was running (the window the password is in flight). */
+  /** Full passes made while a `sudo -S` of the launch was frozen (SIGSTOP) mid-flight, holding the password. */
   scansWhileSudo: number;
   /** Where the secret was found: "/proc/PID/cmdline (comm)" or "/proc/PID/environ (comm)". */
   hits: string[];
 }
 
 /**
- * Reads every /proc/PID/cmdline and /proc/PID/environ again and again (as root: every process's) until
- * stop(), looking for `secret`: the sudo password must live only in sudo's stdin pipe, never in any
- * process's command line or environment, the launcher's, sudo's or the helper's alike.
+ * launchAs, watched: reads every /proc/PID/cmdline and /proc/PID/environ (as root: every process's) again
+ * and again while the launch runs, looking for `secret`. The sudo password must live only in sudo's stdin
+ * pipe, never in any process's command line or environment, the launcher's, sudo's or the helper's alike.
+ * A full pass takes 20-120 ms on this shared machine and `sudo -S` may live only ~100 ms (a user not in
+ * sudoers), so between full passes a cheap sweep of the launch's own process tree (a few
+ * /proc/PID/task/TID/children files) looks for `sudo -S`; when it finds one it freezes it (SIGSTOP), makes
+ * a full pass with the password in flight, and lets it go on (SIGCONT), at most every 200 ms per sudo.
  */
-export function watchProcForSecret(secret: string): { stop: () => Promise<SecretWatch> } {
-  const result: SecretWatch = { scans: 0, scansWhileSudo: 0, hits: [] };
+export async function launchAsWatched(opts: LaunchAsOptions, secret: string): Promise<{ r: LaunchAsResult; seen: SecretWatch }> {
+  const seen: SecretWatch = { scans: 0, scansWhileSudo: 0, hits: [] };
   const needle = Buffer.from(secret);
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      let sawSudo = false;
-      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-        const comm = readOrEmpty(`/proc/${pid}/comm`).toString().trim();
-        if (comm === 'sudo') sawSudo = true;
-        for (const file of ['cmdline', 'environ']) {
-          const where = `/proc/${pid}/${file} (${comm})`;
-          if (readOrEmpty(`/proc/${pid}/${file}`).includes(needle) && !result.hits.includes(where)) result.hits.push(where);
-        }
+  const fullPass = (): void => {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      const comm = readOrEmpty(`/proc/${pid}/comm`).toString().trim();
+      for (const file of ['cmdline', 'environ']) {
+        const where = `/proc/${pid}/${file} (${comm})`;
+        if (readOrEmpty(`/proc/${pid}/${file}`).includes(needle) && !seen.hits.includes(where)) seen.hits.push(where);
       }
-      result.scans++;
-      if (sawSudo) result.scansWhileSudo++;
-      await sleep(2);
+    }
+    seen.scans++;
+  };
+  let root: number | undefined;
+  let running = true;
+  const frozenAt = new Map<number, number>();
+  const loop = (async () => {
+    for (let round = 0; running; round++) {
+      const sudos = root === undefined ? [] : treeOf(root).filter((p) => readOrEmpty(`/proc/${p}/cmdline`).toString().split('\0').includes('-S') && readOrEmpty(`/proc/${p}/comm`).toString().trim() === 'sudo');
+      const due = sudos.filter((p) => Date.now() - (frozenAt.get(p) ?? 0) >= 200);
+      if (due.length > 0) {
+        const stopped = sudos.filter((p) => signal(p, 'SIGSTOP'));
+        try {
+          fullPass();
+          if (stopped.length > 0) seen.scansWhileSudo++;
+        } finally {
+          for (const p of stopped) {
+            signal(p, 'SIGCONT');
+            frozenAt.set(p, Date.now());
+          }
+        }
+      } else if (round % 20 === 0) {
+        fullPass();
+      }
+      await sleep(1);
     }
   })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return result;
-    },
-  };
+  try {
+    const r = await launchAs({ ...opts, onSpawn: (pid) => (root = pid) });
+    return { r, seen };
+  } finally {
+    running = false;
+    await loop;
+  }
+}
+
+/** pid and all its descendants, from /proc/PID/task/TID/children. */
+function treeOf(pid: number): number[] {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift() as number;
+    out.push(p);
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // exited
+    }
+    for (const tid of tids) queue.push(...readOrEmpty(`/proc/${p}/task/${tid}/children`).toString().trim().split(/\s+/).filter(Boolean).map(Number));
+  }
+  return out;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false; // exited meanwhile
+  }
 }
 
 function readOrEmpty(file: string): Buffer {
