@@ -102,8 +102,10 @@ export interface LaunchAsOptions {
   confirm?: UntrustedHelperAnswer;
   /** Keep the helper running this long after its snapshot. */
   holdMs?: number;
-  /** Called with the pid of the launched process tree's root (runuser), as soon as it exists. */
-  onSpawn?: (pid: number) => void;
+  /** Stop `sudo -S` right after the launcher started it (see privilegeLaunchAs.ts); onStderrLine gets "FROZEN <pids>". */
+  freezeSudo?: boolean;
+  /** Each line the launch writes on stderr, as it comes. */
+  onStderrLine?: (line: string) => void;
   /** Offer this password when sudo asks; absent: no askPassword callback (the prompt is "cancelled"). */
   password?: string;
   /** Run in a private mount namespace with an empty /run/dbus: pkexec finds no system bus (as on a host without D-Bus). */
@@ -121,6 +123,7 @@ export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
     toolDirs: opts.toolDirs,
     confirm: opts.confirm,
     holdMs: opts.holdMs,
+    freezeSudo: opts.freezeSudo,
   });
   const asUser = ['runuser', '-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args];
   // The mount namespace dies with the process: nothing to unmount afterwards.
@@ -131,13 +134,19 @@ export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
     // A new process group, so a hung run can be killed with everything it started.
     detached: true,
   });
-  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   // The password goes to the script's stdin, like the extension's input box hands it over in memory.
   child.stdin.end(opts.password !== undefined ? opts.password + '\n' : '');
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let partial = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    partial += d.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) opts.onStderrLine?.(line);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child.pid);
@@ -186,20 +195,19 @@ export function strayHelpers(): string[] {
 export interface SecretWatch {
   /** Full passes over /proc. */
   scans: number;
-  /** Full passes made while a `sudo -S` of the launch was frozen (SIGSTOP) mid-flight, holding the password. */
+  /** Full passes made while a `sudo -S` of the launch was stopped right after it got the password. */
   scansWhileSudo: number;
   /** Where the secret was found: "/proc/PID/cmdline (comm)" or "/proc/PID/environ (comm)". */
   hits: string[];
 }
 
 /**
- * launchAs, watched: reads every /proc/PID/cmdline and /proc/PID/environ (as root: every process's) again
- * and again while the launch runs, looking for `secret`. The sudo password must live only in sudo's stdin
- * pipe, never in any process's command line or environment, the launcher's, sudo's or the helper's alike.
- * A full pass takes 20-120 ms on this shared machine and `sudo -S` may live only ~100 ms (a user not in
- * sudoers), so between full passes a cheap sweep of the launch's own process tree (a few
- * /proc/PID/task/TID/children files) looks for `sudo -S`; when it finds one it freezes it (SIGSTOP), makes
- * a full pass with the password in flight, and lets it go on (SIGCONT), at most every 200 ms per sudo.
+ * launchAs, watched: reads every /proc/PID/cmdline and /proc/PID/environ (as root: every process's) while
+ * the launch runs, looking for `secret`. The sudo password must live only in sudo's stdin pipe, never in
+ * any process's command line or environment, the launcher's, sudo's or the helper's alike. Timing alone
+ * cannot promise a look at a `sudo -S` that lives ~100 ms on a loaded machine, so the launch stops each
+ * `sudo -S` right after starting it (freezeSudo): a full pass runs with sudo frozen and the password in
+ * flight, then sudo goes on (SIGCONT). Between those, full passes run back to back (the helper sudo starts).
  */
 export async function launchAsWatched(opts: LaunchAsOptions, secret: string): Promise<{ r: LaunchAsResult; seen: SecretWatch }> {
   const seen: SecretWatch = { scans: 0, scansWhileSudo: 0, hits: [] };
@@ -214,55 +222,32 @@ export async function launchAsWatched(opts: LaunchAsOptions, secret: string): Pr
     }
     seen.scans++;
   };
-  let root: number | undefined;
+  const onStderrLine = (line: string): void => {
+    if (!line.startsWith('FROZEN ')) return;
+    const pids = line.slice(7).split(',').filter(Boolean).map(Number);
+    try {
+      // Only a sudo that really is stopped, still there, counts.
+      const frozen = pids.filter((p) => readOrEmpty(`/proc/${p}/stat`).toString().split(') ')[1]?.startsWith('T'));
+      fullPass();
+      if (frozen.length > 0) seen.scansWhileSudo++;
+    } finally {
+      for (const p of pids) signal(p, 'SIGCONT');
+    }
+  };
   let running = true;
-  const frozenAt = new Map<number, number>();
   const loop = (async () => {
-    for (let round = 0; running; round++) {
-      const sudos = root === undefined ? [] : treeOf(root).filter((p) => readOrEmpty(`/proc/${p}/cmdline`).toString().split('\0').includes('-S') && readOrEmpty(`/proc/${p}/comm`).toString().trim() === 'sudo');
-      const due = sudos.filter((p) => Date.now() - (frozenAt.get(p) ?? 0) >= 200);
-      if (due.length > 0) {
-        const stopped = sudos.filter((p) => signal(p, 'SIGSTOP'));
-        try {
-          fullPass();
-          if (stopped.length > 0) seen.scansWhileSudo++;
-        } finally {
-          for (const p of stopped) {
-            signal(p, 'SIGCONT');
-            frozenAt.set(p, Date.now());
-          }
-        }
-      } else if (round % 20 === 0) {
-        fullPass();
-      }
-      await sleep(1);
+    while (running) {
+      fullPass();
+      await sleep(5);
     }
   })();
   try {
-    const r = await launchAs({ ...opts, onSpawn: (pid) => (root = pid) });
+    const r = await launchAs({ ...opts, freezeSudo: true, onStderrLine });
     return { r, seen };
   } finally {
     running = false;
     await loop;
   }
-}
-
-/** pid and all its descendants, from /proc/PID/task/TID/children. */
-function treeOf(pid: number): number[] {
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.shift() as number;
-    out.push(p);
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${p}/task`);
-    } catch {
-      continue; // exited
-    }
-    for (const tid of tids) queue.push(...readOrEmpty(`/proc/${p}/task/${tid}/children`).toString().trim().split(/\s+/).filter(Boolean).map(Number));
-  }
-  return out;
 }
 
 function signal(pid: number, sig: NodeJS.Signals): boolean {
