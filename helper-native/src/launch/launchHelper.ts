@@ -159,7 +159,13 @@ async function decideElevatable(ctx: Ctx): Promise<string[] | undefined> {
     ctx.opts.log?.(`privilege: no safe system helper (${why}); the bundled helper is writable by this user, so it is not run as root`);
     return undefined;
   }
-  const answer = await ask({ command: ctx.userHelper, installedHelper: ctx.installedPath, installedProblem: ctx.installedProblem });
+  let answer: UntrustedHelperAnswer;
+  try {
+    answer = await ask({ command: ctx.userHelper, installedHelper: ctx.installedPath, installedProblem: ctx.installedProblem });
+  } catch (e) {
+    answer = 'cancel'; // a question that failed is not a yes
+    ctx.opts.log?.(`privilege: asking whether to elevate the bundled helper failed: ${(e as Error).message}`);
+  }
   ctx.opts.log?.(`privilege: no safe system helper (${why}); asked whether to run the user-writable bundle as root: ${answer}`);
   if (answer === 'run-once') return ctx.userHelper;
   if (answer !== 'installed') return undefined;
