@@ -206,8 +206,9 @@ export interface SecretWatch {
  * the launch runs, looking for `secret`. The sudo password must live only in sudo's stdin pipe, never in
  * any process's command line or environment, the launcher's, sudo's or the helper's alike. Timing alone
  * cannot promise a look at a `sudo -S` that lives ~100 ms on a loaded machine, so the launch stops each
- * `sudo -S` right after starting it (freezeSudo): a full pass runs with sudo frozen and the password in
- * flight, then sudo goes on (SIGCONT). Between those, full passes run back to back (the helper sudo starts).
+ * `sudo -S` the moment it is spawned (freezeSudo, privilegeLaunchAs.ts): a full pass runs with sudo frozen
+ * and its password line waiting in its stdin, then sudo goes on (SIGCONT). Between those, full passes run
+ * back to back (they cover the helper that sudo starts, and the launcher).
  */
 export async function launchAsWatched(opts: LaunchAsOptions, secret: string): Promise<{ r: LaunchAsResult; seen: SecretWatch }> {
   const seen: SecretWatch = { scans: 0, scansWhileSudo: 0, hits: [] };

@@ -1,7 +1,8 @@
 // Run as the test user by privilegeHarness.launchAs: climbs the privilege ladder from a non-root account,
 // asks the helper for one snapshot, shuts it down, and prints what happened as one JSON object.
 // The password (if any) is read from stdin, never from argv or the environment.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { HelperClient } from '../../helper-native/src/launch/helperClient';
 import { LaunchError, launchHelper, type UntrustedHelperAnswer, type UntrustedHelperInfo } from '../../helper-native/src/launch/launchHelper';
 import type { PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
@@ -20,34 +21,48 @@ interface Args {
   /** Keep the helper running this long after its snapshot (so a test can look at the processes meanwhile). */
   holdMs?: number;
   /**
-   * Test instrumentation: the moment the launcher has started `sudo -S` (and written the password to its
-   * stdin), stop that sudo (SIGSTOP; its real uid is still ours) and say "FROZEN <pids>" on stderr, so the
-   * root test process can read every /proc entry while the password is in flight and then SIGCONT it.
+   * Test instrumentation: the moment the launcher has started `sudo -S`, stop that sudo and say
+   * "FROZEN <pid>" on stderr, so the root test process can read every /proc entry while the password is
+   * in flight and then SIGCONT it (see freezeEverySudoS).
    */
   freezeSudo?: boolean;
 }
 
-/** Our own children named sudo, stopped (SIGSTOP takes effect when sudo is next scheduled: wait for state T); their pids. */
-async function freezeSudoChildren(): Promise<number[]> {
-  const kids = readdirSync('/proc/self/task').flatMap((tid) => readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-  const sent = kids.filter((pid) => {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'sudo') return false;
-      process.kill(pid, 'SIGSTOP');
-      return true;
-    } catch {
-      return false;
+/**
+ * Test instrumentation for freezeSudo: wraps child_process.spawn (which the launcher's spawnHelper calls
+ * through the module object) so that a `sudo -S` is stopped (SIGSTOP; its real uid is still ours) the
+ * moment spawn() returns, i.e. after exec and before the launcher writes the password into its stdin.
+ * Deterministic whatever the machine's load: sudo cannot authenticate, exec in place or exit before the
+ * root test process has read every /proc entry and sent SIGCONT.
+ */
+function freezeEverySudoS(): void {
+  const cp = createRequire(__filename)('node:child_process') as typeof import('node:child_process');
+  const original = cp.spawn;
+  const wrapped = (...args: Parameters<typeof original>): ReturnType<typeof original> => {
+    const child = (original as (...a: unknown[]) => ReturnType<typeof original>)(...args);
+    const [command, argv] = args as unknown as [string, string[] | undefined];
+    if (command.endsWith('/sudo') && Array.isArray(argv) && argv.includes('-S') && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGSTOP');
+      const pid = child.pid;
+      // SIGSTOP takes effect when sudo is next scheduled: report it once it is really stopped.
+      const report = (): void => {
+        const state = readState(pid);
+        if (state === 'T' || state === 'gone') process.stderr.write(`FROZEN ${state === 'T' ? pid : ''}\n`);
+        else setTimeout(report, 1);
+      };
+      report();
     }
-  });
-  const state = (pid: number): string => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? 'gone';
-    } catch {
-      return 'gone';
-    }
+    return child;
   };
-  for (const end = Date.now() + 5000; Date.now() < end && sent.some((p) => !['T', 'gone'].includes(state(p))); ) await new Promise((r) => setTimeout(r, 1));
-  return sent.filter((p) => state(p) === 'T');
+  cp.spawn = wrapped as typeof original;
+}
+
+function readState(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? 'gone';
+  } catch {
+    return 'gone';
+  }
 }
 
 function readStdinLine(): Promise<string> {
@@ -60,6 +75,7 @@ function readStdinLine(): Promise<string> {
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]) as Args;
+  if (args.freezeSudo) freezeEverySudoS();
   const logs: string[] = [];
   const started = Date.now();
   const env = args.path !== undefined ? { ...process.env, PATH: args.path } : process.env;
@@ -76,11 +92,7 @@ async function main(): Promise<void> {
       mode: args.mode,
       pidnsJs: args.pidnsJs,
       env,
-      log: (l) => {
-        logs.push(l);
-        // spawnHelper spawns (exec done when spawn() returns) and writes the password before this callback's caller awaits.
-        if (args.freezeSudo && l.startsWith('privilege: trying sudo-password')) setImmediate(() => void freezeSudoChildren().then((pids) => process.stderr.write(`FROZEN ${pids.join(',')}\n`)));
-      },
+      log: (l) => logs.push(l),
       askPassword: args.askPassword ? readStdinLine : undefined,
       helloTimeoutMs: 15_000,
       authTimeoutMs: 20_000,
