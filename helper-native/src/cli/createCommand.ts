@@ -4,7 +4,7 @@
 import type { ChainExitedEvent, ChainInfo } from '../../../shared/helperProtocol';
 import { roomBelow, statusText } from '../../../shared/core/chainReport';
 import { ChainManager } from '../create/chainManager';
-import { actingUid } from '../launch/actingUser';
+import { actingUid } from '../identity/actingUser';
 import { ownNestingLevel } from '../create/runtime';
 import { libc } from '../sys/libc';
 import { UsageError, wantsHelp } from './usage';

@@ -5,7 +5,9 @@
 import { MAX_REQUEST_BYTES, type ErrorCode, type HelperMessage, type HelperOp, type HelperRequest } from '../../../shared/helperProtocol';
 import { HelperError } from '../helperError';
 import { DiscoveryStream } from './discovery';
-import { helloEvent, identity } from './hello';
+import { helperIdentity, type HelperIdentity } from '../identity/actingUser';
+import { helloEvent } from './hello';
+import { MAX_HELPERS_PER_USER, takeHelperSlot } from './helperSlots';
 import { BoundedLineSplitter } from './lineInput';
 import { handlerFor, registerOp, runShutdownHooks, type LogLevel, type OpContext } from './ops';
 import { isKnownOp, requestIdOf, validateRequest } from './validate';
@@ -16,6 +18,8 @@ export interface ServerOptions {
   /** Where log lines go (default: stderr). */
   logStream?: NodeJS.WritableStream;
   procRoot?: string;
+  /** Who the helper is (default: read from the euid and PKEXEC_UID/SUDO_UID). */
+  identity?: HelperIdentity;
 }
 
 function errorReply(id: number | null, op: string | undefined, code: ErrorCode, message: string): HelperMessage {
@@ -24,10 +28,34 @@ function errorReply(id: number | null, op: string | undefined, code: ErrorCode, 
   return reply;
 }
 
-/** Resolves with the exit code once the server is done (EOF or shutdown). */
-export function runHelperServer(opts: ServerOptions): Promise<number> {
+/**
+ * Resolves with the exit code once the server is done (EOF or shutdown), or at once with 2 when the helper
+ * must not serve: root that cannot tell whom it works for, or a user who already has every helper slot.
+ */
+export async function runHelperServer(opts: ServerOptions): Promise<number> {
+  const refuse = (code: ErrorCode, message: string): number => {
+    opts.output.write(JSON.stringify(errorReply(null, undefined, code, message)) + '\n');
+    (opts.logStream ?? process.stderr).write(`[error] ${message}\n`);
+    return 2;
+  };
+  let who: HelperIdentity;
+  try {
+    who = opts.identity ?? helperIdentity();
+  } catch (err) {
+    return refuse('bad-request', `refusing to serve: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const acting = who.actingForUid;
+  const slot = who.uid === 0 && acting !== null && acting !== 0 ? await takeHelperSlot(acting) : undefined;
+  if (slot === null) {
+    return refuse('limit', `uid ${acting} already has ${MAX_HELPERS_PER_USER} root helpers running (limit helpers-per-user); close a window that uses one`);
+  }
+  const code = await serve(opts, who);
+  slot?.close();
+  return code;
+}
+
+function serve(opts: ServerOptions, who: HelperIdentity): Promise<number> {
   return new Promise((resolve) => {
-    const who = identity();
     let done = false;
     const write = (msg: HelperMessage): void => {
       if (!done) opts.output.write(JSON.stringify(msg) + '\n');
