@@ -608,12 +608,48 @@ static int run_chain(void) {
 
 /* ------------------------------------------------------------------ orphan and kill-inside */
 
-/* Move pid_for_children (and the user namespace when it is the user's) into the target's namespaces,
-   through the pidfd the caller checked: the target is never looked up again by number. With --userns the
-   user's credentials come first, so that we enter the user's namespace as its owner. */
+/* The namespace file `type` of the process behind the pidfd, opened as root and proven to be that process's:
+   /proc/PID/ns/TYPE is opened by number, and the pidfd still names a live process afterwards, so the PID
+   cannot have been reused in between. (setns through the pidfd itself asks the kernel's ptrace check, which
+   the user fails on processes we created as root; a namespace file asks for capabilities only.) */
+static int open_target_ns(const char *type) {
+  char path[64], line[128];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", O.pidfd);
+  FILE *f = fopen(path, "re");
+  if (f == NULL) die("open fdinfo");
+  long pid = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "Pid: %ld", &pid) == 1) break;
+  fclose(f);
+  if (pid <= 0) {
+    errno = ESRCH;
+    die("the pidfd's process");
+  }
+  snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, type);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("open the target's namespace");
+  struct pollfd p = {.fd = O.pidfd, .events = POLLIN};
+  if (poll(&p, 1, 0) != 0) { /* readable: it exited, and PID may belong to another process now */
+    errno = ESRCH;
+    die("the pidfd's process");
+  }
+  return fd;
+}
+
+/* Move pid_for_children into the target's PID namespace, through the pidfd the caller checked: the target is
+   never looked up again by number. With --userns (the target's namespaces belong to a user namespace of the
+   user's) the user's credentials come first, and both namespaces are entered as the user, their owner. */
 static void enter_target_pidns(void) {
-  if (O.userns) drop_credentials();
-  if (setns(O.pidfd, CLONE_NEWPID | (O.userns ? CLONE_NEWUSER : 0)) < 0) die("setns");
+  if (!O.userns) {
+    if (setns(O.pidfd, CLONE_NEWPID) < 0) die("setns");
+    return;
+  }
+  int userfd = open_target_ns("user"), pidfd_ns = open_target_ns("pid");
+  drop_credentials();
+  if (setns(userfd, CLONE_NEWUSER) < 0) die("setns user");
+  if (setns(pidfd_ns, CLONE_NEWPID) < 0) die("setns pid");
+  close(userfd);
+  close(pidfd_ns);
 }
 
 static int run_kill_inside(void) {

@@ -5,13 +5,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HelperEvent } from '../../shared/helperProtocol';
 import { HelperClientError } from '../../helper-native/src/launch/helperClient';
 import { repoRoot } from '../harness/paths';
-import { pidnsBundle } from './nativeTools';
+import { bundleCopy, pidnsBundle } from './nativeTools';
 import { RawHelper } from './rawHelper';
 import { childrenOf, openStormArena, type StormArena } from './stormEnv';
 
@@ -161,17 +160,6 @@ test('SIGKILL of the helper during a create (on the first progress event, and af
     await assertArenaClean(arena, mounts, ours, `helper SIGKILLed at ${moment}`);
   }
 });
-
-/** A copy of the CLI bundle in a temp dir with `native` set up by `prepare`, so findNativeInit sees only that. */
-function bundleCopy(t: TestContext, prepare: (nativeDir: string) => void): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pidns-noinit-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  copyFileSync(pidnsBundle(), join(dir, 'pidns.js'));
-  symlinkSync(join(repoRoot(), 'node_modules'), join(dir, 'node_modules')); // koffi is external to the bundle
-  mkdirSync(join(dir, 'native'));
-  prepare(join(dir, 'native'));
-  return join(dir, 'pidns.js');
-}
 
 const INIT_CASES: Array<[string, (nativeDir: string) => void]> = [
   ['missing', () => undefined],

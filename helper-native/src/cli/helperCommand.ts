@@ -3,6 +3,7 @@
 //   registerCreateOps();   // from ../create/…, calls registerOp('create', …) etc.
 import { registerCreateOps } from '../create/ops';
 import { runHelperServer } from '../server/server';
+import { cloexecInheritedFds } from '../sys/pidfd';
 import { parseFlags, wantsHelp } from './usage';
 
 export const HELPER_HELP = `Usage: pidns helper
@@ -24,6 +25,7 @@ export async function runHelperCommand(argv: string[]): Promise<number> {
     return 0;
   }
   parseFlags(argv, [], 'helper');
+  cloexecInheritedFds(); // nothing our caller left open reaches what we start for the user
   registerCreateOps();
   // A client that goes away must not kill us with EPIPE mid-write; EOF on stdin ends the server.
   process.stdout.on('error', () => process.stdin.destroy());

@@ -58,9 +58,9 @@ function readLimits(pid: number | 'self'): ResourceLimit[] {
  * ran sudo), clamped to ours. Without one (a helper started by root for a given PKEXEC_UID), ours: under
  * pkexec those are the caller's anyway, and they are never more than the user could get from us.
  */
-export function userLimits(uid: number): ResourceLimit[] {
+export function userLimits(uid: number, from = process.ppid): ResourceLimit[] {
   const ours = readLimits('self');
-  let pid = process.ppid;
+  let pid = from;
   for (let hops = 0; pid > 1 && hops < 32; hops++) {
     let status: string;
     try {
