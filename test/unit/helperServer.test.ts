@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { decodeCapabilities, effectiveCapabilities } from '../../helper-native/src/server/capabilities';
 import { BoundedLineSplitter } from '../../helper-native/src/server/lineInput';
-import { registerOp } from '../../helper-native/src/server/ops';
+import type { ChainService } from '../../helper-native/src/server/ops';
 import { runHelperServer } from '../../helper-native/src/server/server';
 import { validateRequest } from '../../helper-native/src/server/validate';
 import { HelperError } from '../../helper-native/src/helperError';
@@ -111,7 +111,7 @@ test('identity: PKEXEC_UID / SUDO_UID only count when running as root; a malform
   assert.deepEqual(helperIdentity({}, 0), { uid: 0, actingForUid: null, via: 'direct' });
 });
 
-test('server in-process: unregistered op is unsupported, a registered one answers, a throwing one maps its code', async () => {
+test('server in-process: each op reaches its handler in the table, a HelperError keeps its code, anything else thrown is failed', async () => {
   const input = new PassThrough();
   const output = new PassThrough();
   const log = new PassThrough();
@@ -123,14 +123,26 @@ test('server in-process: unregistered op is unsupported, a registered one answer
     partial = parts.pop() ?? '';
     for (const l of parts) lines.push(JSON.parse(l) as HelperMessage);
   });
-  registerOp('chains', async () => ({ chains: [] }));
-  registerOp('destroy', async () => {
-    throw new HelperError('not-found', 'no such chain');
+  let shutdowns = 0;
+  const chains = (): ChainService => ({
+    ops: {
+      create: async () => {
+        throw new HelperError('unsupported', 'not here');
+      },
+      orphan: async () => {
+        throw new HelperError('unsupported', 'not here');
+      },
+      chains: async () => ({ chains: [] }),
+      destroy: async () => {
+        throw new HelperError('not-found', 'no such chain');
+      },
+      signal: async () => {
+        throw new Error('boom');
+      },
+    },
+    shutdown: async () => void shutdowns++,
   });
-  registerOp('signal', async () => {
-    throw new Error('boom');
-  });
-  const done = runHelperServer({ input, output, logStream: log });
+  const done = runHelperServer({ input, output, logStream: log, chains });
   input.write('{"id":1,"op":"orphan","chainId":"a","level":1}\n{"id":2,"op":"chains"}\n');
   input.write('{"id":3,"op":"destroy","chainId":"a"}\n{"id":4,"op":"signal","pid":5,"signal":"TERM"}\n');
   input.end();
@@ -145,4 +157,5 @@ test('server in-process: unregistered op is unsupported, a registered one answer
   assert.ok(r3 && r3.type === 'response' && !r3.ok && r3.error.code === 'not-found');
   const r4 = byId.get(4);
   assert.ok(r4 && r4.type === 'response' && !r4.ok && r4.error.code === 'failed');
+  assert.equal(shutdowns, 1, 'EOF runs the chain service\'s shutdown once');
 });
