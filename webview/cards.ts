@@ -6,9 +6,10 @@
 
 import { select } from 'd3-selection';
 import type { ProcessInfo } from '../shared/core/types';
-import { procKey, type GraphConfig } from '../shared/webviewProtocol';
+import { type GraphConfig } from '../shared/webviewProtocol';
 import type { GraphModel } from './model';
 import type { CardShape } from './geometry';
+import { processKey } from '../shared/core/identity';
 
 /** The user's choices about cards, persisted with setState. */
 export interface CardUi {
@@ -157,7 +158,7 @@ function updateRows(container: HTMLElement, list: ProcessInfo[], animate: boolea
   select(container)
     .selectAll<HTMLElement, ProcessInfo>('div.row')
     // Every row was created by this join, so its bound datum is a ProcessInfo.
-    .data(list, (d) => procKey(d))
+    .data(list, (d) => processKey(d))
     .join(
       (enter) => enter.append((d) => createRow(d, animate)),
       (update) => update.each(function (d) {
@@ -182,7 +183,7 @@ export function fadeOut(nodes: Element[]): void {
 
 function createRow(p: ProcessInfo, animate: boolean): HTMLElement {
   const row = el('div', animate ? 'row enter' : 'row');
-  row.dataset.key = procKey(p);
+  row.dataset.key = processKey(p);
   row.tabIndex = -1;
   p.nspid.forEach((pid, level) => {
     const cell = el('span', `c c${level}`);

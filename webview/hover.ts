@@ -5,9 +5,10 @@
 
 import { alignLevels } from '../shared/core/levels';
 import type { ProcessInfo } from '../shared/core/types';
-import { nsKey } from '../shared/webviewProtocol';
+
 import type { GraphModel } from './model';
 import { nsTitle } from './cards';
+import { nsKey } from '../shared/core/identity';
 
 export interface HoverHost {
   model: GraphModel;

@@ -4,7 +4,7 @@
 // No DOM here, so it is tested in plain Node.
 
 import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
-import { nsKey, procKey } from '../shared/webviewProtocol';
+import { nsKey, processKey } from '../shared/core/identity';
 
 export interface ModelChange {
   /** Namespaces were added or removed, or a parent changed: positions must be laid out again. */
@@ -40,7 +40,7 @@ export class GraphModel {
     const touched = new Set<string>();
     let structureChanged = diff.addedNamespaces.length > 0 || diff.removedNamespaces.length > 0;
     for (const ref of diff.removedProcesses) {
-      const p = this.processes.get(procKey(ref));
+      const p = this.processes.get(processKey(ref));
       if (p) touched.add(this.removeProcess(p));
     }
     for (const ref of diff.removedNamespaces) this.namespaces.delete(nsKey(ref));
@@ -52,7 +52,7 @@ export class GraphModel {
       touched.add(key);
     }
     for (const p of diff.changedProcesses) {
-      const old = this.processes.get(procKey(p));
+      const old = this.processes.get(processKey(p));
       if (old) touched.add(this.removeProcess(old));
       touched.add(this.addProcess(p));
     }
@@ -98,7 +98,7 @@ export class GraphModel {
   }
 
   private addProcess(p: ProcessInfo): string {
-    const key = procKey(p);
+    const key = processKey(p);
     const ns = nsKey({ dev: p.nsDev, inode: p.ns });
     this.processes.set(key, p);
     this.byPid.set(p.pid, p);
@@ -109,7 +109,7 @@ export class GraphModel {
   }
 
   private removeProcess(p: ProcessInfo): string {
-    const key = procKey(p);
+    const key = processKey(p);
     const ns = nsKey({ dev: p.nsDev, inode: p.ns });
     this.processes.delete(key);
     if (this.byPid.get(p.pid) === p) this.byPid.delete(p.pid);

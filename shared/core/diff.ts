@@ -4,12 +4,9 @@
 // applyDiff(a, diffSnapshots(a, b)) deep-equals b except for `self` and `scannedAsUid`, which a diff does
 // not carry (they do not change during one helper's life) and are taken from a. applyDiff always returns
 // canonical order (see compareNamespaces / compareProcesses in buildModel.ts), whatever the input order.
-import { compareNamespaces, compareProcesses, nsKey } from './buildModel';
-import type { NamespaceInfo, ProcessKey, Snapshot, SnapshotDiff } from './types';
-
-export function processKey(p: ProcessKey): string {
-  return `${p.pid}@${p.startTime}`;
-}
+import { compareNamespaces, compareProcesses } from './buildModel';
+import type { NamespaceInfo, Snapshot, SnapshotDiff } from './types';
+import { nsKey, processKey } from './identity';
 
 function nsInfoKey(n: NamespaceInfo): string {
   return nsKey({ dev: n.dev, inode: n.inode });
