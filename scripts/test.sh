@@ -67,7 +67,7 @@ fi
 
 phase "lint and type check"
 npx eslint .
-npx tsc -p . --noEmit
+npm run -s typecheck
 
 phase "build"
 if [ $FAST -eq 1 ]; then node scripts/build.mjs --no-native; else node scripts/build.mjs; fi
