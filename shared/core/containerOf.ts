@@ -17,7 +17,9 @@
 // The first (outermost) match along the path wins: docker-in-docker's inner containers
 // (`/docker/<outer>/docker/<inner>`) belong to the outer container, the one the host's engine knows.
 
-export type ContainerEngine = 'docker' | 'podman' | 'containerd' | 'cri-o' | 'lxc' | 'nspawn';
+import type { ContainerEngine } from './types';
+
+export type { ContainerEngine };
 
 export const CONTAINER_ENGINES: readonly ContainerEngine[] = ['docker', 'podman', 'containerd', 'cri-o', 'lxc', 'nspawn'];
 
