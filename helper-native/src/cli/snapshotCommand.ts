@@ -34,13 +34,15 @@ Options:
 `;
 
 /**
- * A cold scan labelled with containers. The engines get at most 1 s after the scan (DOCKER_HOST and
+ * A cold scan labelled with containers. The engines get under 1 s after the scan (DOCKER_HOST and
  * CONTAINER_HOST, as their own CLIs read them, point at other sockets); what they could not say in time
- * is shown as engine + short id and the reason goes to stderr.
+ * is shown as engine + short id and the reason goes to stderr. The wait starts after the scan, so a
+ * hung engine adds under 1 s to the command and nothing to the scan.
  */
 export async function labelledSnapshot(): Promise<Snapshot> {
-  const resolver = new ContainerResolver({ log: (m) => process.stderr.write(`pidns: ${m}\n`) });
-  return labelSnapshot(takeSnapshot(), resolver);
+  // 900 ms rather than the full 1 s a lookup may take: a frozen engine then costs the command under 1 s.
+  const resolver = new ContainerResolver({ timeoutMs: 900, log: (m) => process.stderr.write(`pidns: ${m}\n`) });
+  return labelSnapshot(takeSnapshot(), resolver, '/proc', 950);
 }
 
 async function treeText(width: number, color: boolean): Promise<string> {
