@@ -60,7 +60,7 @@ function continuation(depth: number, last: boolean): string {
   return last ? ' ' : '│';
 }
 
-/** `web (docker)`, `shop/web-0 › web (containerd)`; several containers in one namespace joined by ', '. */
+/** `web (docker)`, `shop/web-0 › web (containerd)`; several containers in one namespace in name order, joined by ', '. */
 export function containersText(containers: readonly ContainerInfo[]): string {
   const byEngine = new Map<string, string[]>();
   for (const c of containers) {
@@ -68,7 +68,7 @@ export function containersText(containers: readonly ContainerInfo[]): string {
     const label = (c.pod === undefined ? '' : `${podLabel(c.pod)} › `) + printable(c.name ?? shortId(c.id));
     byEngine.set(c.engine, [...(byEngine.get(c.engine) ?? []), label]);
   }
-  return [...byEngine].map(([engine, labels]) => `${labels.join(', ')} (${engine})`).join(', ');
+  return [...byEngine].map(([engine, labels]) => `${labels.sort().join(', ')} (${engine})`).join(', ');
 }
 
 function nsHeader(ns: NamespaceInfo, snapshot: Snapshot, compact: boolean): Segment[] {

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { ContainerInfo, Snapshot } from '../../shared/core/types';
-import { Engines, IMAGE, sh } from './containerEngines';
+import { Engines, IMAGE, sh } from '../../bench/containerEngines';
 import { PIDNS_JS, requireBuilt } from './discoveryKit';
 
 const engines = new Engines();

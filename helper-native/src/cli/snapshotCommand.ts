@@ -1,9 +1,8 @@
 // `pidns snapshot [--json]` and `pidns tree`: one cold scan, printed.
 import { renderTree } from '../../../shared/core/treeText';
 import type { Snapshot } from '../../../shared/core/types';
-import { labelSnapshot } from '../containers/label';
+import { CLI_LOOKUP_MS, takeLabelledSnapshot } from '../containers/label';
 import { ContainerResolver } from '../containers/resolver';
-import { takeSnapshot } from '../scan/poller';
 import { exitQuietlyOnEpipe, parseFlags, UsageError, wantsHelp } from './usage';
 
 export const SNAPSHOT_HELP = `Usage: pidns snapshot [--json]
@@ -36,13 +35,12 @@ Options:
 /**
  * A cold scan labelled with containers. The engines get under 1 s after the scan (DOCKER_HOST and
  * CONTAINER_HOST, as their own CLIs read them, point at other sockets); what they could not say in time
- * is shown as engine + short id and the reason goes to stderr. The wait starts after the scan, so a
- * hung engine adds under 1 s to the command and nothing to the scan.
+ * is shown as engine + short id and the reason goes to stderr. The engines are asked before the scan
+ * and waited for after it, so a hung engine adds under 1 s to the command and nothing to the scan.
  */
 export async function labelledSnapshot(): Promise<Snapshot> {
-  // 900 ms rather than the full 1 s a lookup may take: a frozen engine then costs the command under 1 s.
-  const resolver = new ContainerResolver({ timeoutMs: 900, log: (m) => process.stderr.write(`pidns: ${m}\n`) });
-  return labelSnapshot(takeSnapshot(), resolver, '/proc', 950);
+  const resolver = new ContainerResolver({ timeoutMs: CLI_LOOKUP_MS, log: (m) => process.stderr.write(`pidns: ${m}\n`) });
+  return takeLabelledSnapshot(resolver);
 }
 
 async function treeText(width: number, color: boolean): Promise<string> {

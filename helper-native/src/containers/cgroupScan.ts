@@ -1,48 +1,43 @@
 // /proc/PID/cgroup → which container each process is in (shared/core/containerOf.ts parses it).
 //
-// Only processes outside the caller's own PID namespace are read: every engine here gives a container its
-// own PID namespace by default, and skipping the host's thousands of processes keeps labelling to about one
-// small read per containerised process (a cold scan reads four files per process; a fifth for all of them
-// would cost ~20%). A container run with `--pid host` is therefore not labelled.
+// Reads are kept to about one per container, not one per process:
+//  - processes in the caller's own PID namespace are not read: every engine here gives a container its
+//    own PID namespace by default (a container run with `--pid host` is therefore not labelled);
+//  - a process whose parent is in the same PID namespace inherits the parent's container: a child starts
+//    in its parent's cgroup, and what enters a container from outside (its init, `docker exec`, a
+//    container joining another's namespace) has its parent outside that namespace (the engine's shim)
+//    and is read itself. A process that moves to a sub-cgroup inside its container stays in it.
+// A cold scan reads four files per process; a fifth for each would cost about 20%.
 import { containerOf, type CgroupContainer } from '../../../shared/core/containerOf';
-import type { Snapshot } from '../../../shared/core/types';
+import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
 import { readProcText } from '../scan/procFiles';
 
 export function readCgroupContainers(procRoot: string, snapshot: Snapshot): Map<number, CgroupContainer> {
-  const found = new Map<number, CgroupContainer>();
-  for (const p of snapshot.processes) {
-    if (p.ns === snapshot.self.nsInode) continue;
+  const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
+  const memo = new Map<number, CgroupContainer | null>();
+  const read = (p: ProcessInfo): CgroupContainer | null => {
     const text = readProcText(`${procRoot}/${p.pid}/cgroup`);
-    if (!text.ok) continue;
-    const c = containerOf(text.value);
-    if (c !== null) found.set(p.pid, c);
-  }
-  return found;
-}
-
-/** Cache of the above for a poller: a process's cgroup is read once per (pid, start time). */
-export class CgroupCache {
-  private readonly byKey = new Map<string, CgroupContainer | null>();
-
-  constructor(private readonly procRoot: string) {}
-
-  read(snapshot: Snapshot): Map<number, CgroupContainer> {
-    const found = new Map<number, CgroupContainer>();
-    const live = new Set<string>();
-    for (const p of snapshot.processes) {
-      if (p.ns === snapshot.self.nsInode) continue;
-      const key = `${p.pid}@${p.startTime}`;
-      live.add(key);
-      let c = this.byKey.get(key);
-      if (c === undefined) {
-        // A process can move cgroups (rare: `docker exec` lands in the container's own); its first one is kept.
-        const text = readProcText(`${this.procRoot}/${p.pid}/cgroup`);
-        c = text.ok ? containerOf(text.value) : null;
-        this.byKey.set(key, c);
-      }
-      if (c !== null) found.set(p.pid, c);
+    return text.ok ? containerOf(text.value) : null;
+  };
+  for (const p of snapshot.processes) {
+    if (p.ns === snapshot.self.nsInode || memo.has(p.pid)) continue;
+    // Walk up while the parent shares the namespace and is not decided yet; decide the top, then the path.
+    const path: ProcessInfo[] = [p];
+    let top = p;
+    for (;;) {
+      const parent = byPid.get(top.ppid);
+      if (parent === undefined || parent.ns !== top.ns || parent.pid === top.pid) break;
+      if (memo.has(parent.pid)) break;
+      if (path.length > byPid.size) break; // a ppid cycle cannot happen in /proc, but a racy scan must not loop
+      path.push(parent);
+      top = parent;
     }
-    for (const key of this.byKey.keys()) if (!live.has(key)) this.byKey.delete(key);
-    return found;
+    const parent = byPid.get(top.ppid);
+    const inherited = parent !== undefined && parent.ns === top.ns ? memo.get(parent.pid) : undefined;
+    const c = inherited !== undefined ? inherited : read(top);
+    for (const q of path) memo.set(q.pid, c);
   }
+  const found = new Map<number, CgroupContainer>();
+  for (const [pid, c] of memo) if (c !== null) found.set(pid, c);
+  return found;
 }

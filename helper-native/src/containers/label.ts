@@ -1,8 +1,13 @@
 // Labelling a snapshot with containers: cgroups read after the scan, then the engines asked (bounded).
 import { attachContainers } from '../../../shared/core/containers';
 import type { Snapshot } from '../../../shared/core/types';
+import { takeSnapshot } from '../scan/poller';
 import { readCgroupContainers } from './cgroupScan';
 import type { ContainerResolver } from './resolver';
+
+/** The CLI's bounds: each lookup at most 900 ms, the whole wait at most 950 ms after the scan, so a hung engine adds under 1 s. */
+export const CLI_LOOKUP_MS = 900;
+export const CLI_WAIT_MS = 950;
 
 /**
  * One-shot (the CLI): the snapshot is already taken; read its containerised processes' cgroups, give the
@@ -19,4 +24,16 @@ export async function labelSnapshot(snapshot: Snapshot, resolver: ContainerResol
     clearTimeout(timer);
   }
   return attachContainers(snapshot, found, (ref) => resolver.meta(ref));
+}
+
+/**
+ * The CLI's labelled cold snapshot: the engines' list calls are sent first (prefetch), then the scan runs
+ * while they answer, then the wait for what is still missing, bounded by `waitMs` after the scan.
+ */
+export async function takeLabelledSnapshot(resolver: ContainerResolver, procRoot = '/proc', waitMs = CLI_WAIT_MS): Promise<Snapshot> {
+  resolver.prefetch();
+  // Let the event loop connect and write the requests before the synchronous scan holds the thread.
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  return labelSnapshot(takeSnapshot(procRoot), resolver, procRoot, waitMs);
 }

@@ -5,6 +5,7 @@
 // Never on the scan's path: lookups are asynchronous, cached per container id, each bounded by
 // `timeoutMs`; an engine that fails (hung, dead, garbage, huge reply) is logged once, left alone for
 // `retryMs`, and its containers keep the engine + short id label meanwhile.
+import { existsSync } from 'node:fs';
 import type { CgroupContainer } from '../../../shared/core/containerOf';
 import { containerKey, type ContainerMeta } from '../../../shared/core/containers';
 import type { ContainerEngine, ContainerRef } from '../../../shared/core/types';
@@ -58,6 +59,23 @@ export class ContainerResolver {
       retryMs: options.retryMs ?? 30_000,
       log: options.log ?? (() => undefined),
     };
+  }
+
+  /** Engine API list calls started ahead of need (see prefetch), taken by the next lookup of that engine. */
+  private readonly prefetched = new Map<'docker' | 'podman', Promise<Map<string, ContainerMeta>>>();
+
+  /**
+   * Start the Docker (and Podman, if its socket exists) list call now, before the scan that will need
+   * it: the engine answers on another core while this thread reads /proc. A failure surfaces (and is
+   * logged) when a lookup takes the result.
+   */
+  prefetch(): void {
+    for (const [engine, socket] of [['docker', this.opts.dockerSocket], ['podman', this.opts.podmanSocket]] as const) {
+      if (this.prefetched.has(engine) || !existsSync(socket)) continue;
+      const p = listContainers(socket, this.opts.timeoutMs);
+      p.catch(() => undefined); // observed later by fromApi; never an unhandled rejection
+      this.prefetched.set(engine, p);
+    }
   }
 
   /** What is known about a container now (synchronous, from the cache). */
@@ -132,7 +150,9 @@ export class ContainerResolver {
     let listed: Map<string, ContainerMeta> | null = null;
     if (failedAt === undefined || Date.now() - failedAt >= this.opts.retryMs) {
       try {
-        listed = await listContainers(socket, this.opts.timeoutMs);
+        const early = this.prefetched.get(engine);
+        this.prefetched.delete(engine);
+        listed = await (early ?? listContainers(socket, this.opts.timeoutMs));
         if (failedAt !== undefined) this.opts.log(`containers: ${endpoint} answers again`);
         this.failed.delete(endpoint);
       } catch (err) {

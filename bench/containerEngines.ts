@@ -1,4 +1,4 @@
-// Real container engines for the container tests, offline (recipes: ../shared/notes/containers.md): our
+// Real container engines for the container tests and bench, offline (recipes: ../shared/notes/containers.md): our
 // own dockerd (and the containerd it starts), a busybox image made with `docker import`, containers made
 // by docker, by `ctr` the way Kubernetes' CRI makes them, and by rootful podman. `stop()` removes every
 // container, image and daemon started here, whatever state they are in (also a SIGSTOPped dockerd).
@@ -86,6 +86,12 @@ export class Engines {
   docker(name: string, extra: string[], cmd: string[]): string {
     this.dockerNames.push(name);
     return sh('docker', ['run', '-d', '--name', name, '--network', 'none', ...extra, IMAGE, ...cmd]);
+  }
+
+  /** `count` sleeping containers PREFIX0…, started 4 at a time. */
+  dockerMany(prefix: string, count: number): void {
+    for (let i = 0; i < count; i++) this.dockerNames.push(`${prefix}${i}`);
+    sh('sh', ['-c', `seq 0 ${count - 1} | xargs -P 4 -I{} docker run -d --name '${prefix}{}' --network none ${IMAGE} sleep 100000 >/dev/null`], 600_000);
   }
 
   /** A container made with ctr the way the CRI makes a pod's container: k8s.io namespace, its labels and annotations. */
