@@ -109,6 +109,8 @@ export interface SnapshotDiff {
   removedNamespaces: NsId[];
   /** Same namespace, changed fields (init, pids, hidden, …). */
   changedNamespaces: NamespaceInfo[];
+  /** The whole containers list, present only when it changed (it is small: one entry per container). */
+  containers?: ContainerInfo[];
   unreadable: number;
   takenAt: number;
 }

@@ -129,3 +129,18 @@ test('resolver: dead engine (no socket) and a good one', async () => {
   // Cached: a second resolve asks nobody.
   assert.equal(await resolver.resolve([{ engine: 'docker', id: ID }]), false);
 });
+
+test('a reply that arrived while the thread was blocked past the deadline is still read', async () => {
+  let sent: () => void = () => undefined;
+  const replied = new Promise<void>((resolve) => (sent = resolve));
+  const path = await serve('prompt.sock', (s) => s.once('data', () => s.end(reply('[]'), () => sent())));
+  const p = getUnix(path, '/containers/json', 1000);
+  // The answer is in the client's socket buffer, unread: now hold the thread past the deadline, like a
+  // long synchronous scan right after the request went out.
+  await replied;
+  const t = Date.now();
+  while (Date.now() - t < 1300) {
+    // busy: the event loop cannot run
+  }
+  assert.equal(await p, '[]');
+});

@@ -12,12 +12,24 @@ import { containerOf, type CgroupContainer } from '../../../shared/core/containe
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
 import { readProcText } from '../scan/procFiles';
 
-export function readCgroupContainers(procRoot: string, snapshot: Snapshot): Map<number, CgroupContainer> {
+/**
+ * pid → container for the snapshot's containerised processes. `cache` (pid@startTime → what the read
+ * said), kept by a poller between polls, makes a steady poll read nothing; entries of gone processes are
+ * dropped from it.
+ */
+export function readCgroupContainers(procRoot: string, snapshot: Snapshot, cache?: Map<string, CgroupContainer | null>): Map<number, CgroupContainer> {
   const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
   const memo = new Map<number, CgroupContainer | null>();
+  const used = new Set<string>();
   const read = (p: ProcessInfo): CgroupContainer | null => {
+    const key = `${p.pid}@${p.startTime}`;
+    used.add(key);
+    const known = cache?.get(key);
+    if (known !== undefined) return known;
     const text = readProcText(`${procRoot}/${p.pid}/cgroup`);
-    return text.ok ? containerOf(text.value) : null;
+    const c = text.ok ? containerOf(text.value) : null;
+    cache?.set(key, c);
+    return c;
   };
   for (const p of snapshot.processes) {
     if (p.ns === snapshot.self.nsInode || memo.has(p.pid)) continue;
@@ -37,6 +49,7 @@ export function readCgroupContainers(procRoot: string, snapshot: Snapshot): Map<
     const c = inherited !== undefined ? inherited : read(top);
     for (const q of path) memo.set(q.pid, c);
   }
+  if (cache !== undefined) for (const key of cache.keys()) if (!used.has(key)) cache.delete(key);
   const found = new Map<number, CgroupContainer>();
   for (const [pid, c] of memo) if (c !== null) found.set(pid, c);
   return found;

@@ -37,7 +37,9 @@ export function getUnix(socketPath: string, path: string, timeoutMs: number, max
       res.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
       res.on('error', (err) => finish(err));
     });
-    const timer = setTimeout(() => finish(new EngineError(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    // The deadline is checked after the loop's next I/O pass: when a synchronous scan held the thread past
+    // it, a reply that arrived meanwhile is read first instead of being thrown away unread.
+    const timer = setTimeout(() => setImmediate(() => finish(new EngineError(`no answer within ${timeoutMs} ms`))), timeoutMs);
     timer.unref();
     req.on('error', (err) => finish(err));
     req.end();
