@@ -2,11 +2,16 @@
 // sharing one PID namespace, and a namespace nested inside a third container.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { namespaceTooltip, processTooltip } from '../../extension/hovers/tooltipMarkdown';
+import { SnapshotView } from '../../extension/tree/snapshotView';
+import { namespaceText } from '../../extension/tree/treeNodes';
 import type { CgroupContainer } from '../../shared/core/containerOf';
+import { diffSnapshots } from '../../shared/core/diff';
 import { attachContainers, type ContainerMeta } from '../../shared/core/containers';
 import { findContainer, pidHeadline, pidReport, renderPidReport } from '../../shared/core/pidReport';
 import { renderTree } from '../../shared/core/treeText';
 import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
+import { GraphModel } from '../../webview/model';
 
 const HOST = 100;
 const SHARED = 200;
@@ -109,4 +114,28 @@ test('findContainer: by id prefix, pod path; clear errors for none and several',
   const twice = attachContainers(snapshot, found, () => ({ name: 'dup' }));
   assert.match(findContainer(twice, 'dup') as string, /matches 3 containers/);
   assert.equal(pidReport(labelled, 99, SHARED), `no process 99 in pid:[${SHARED}]`);
+});
+
+test('VS Code: process hover "PID 7 in side (docker) · host 12", namespace hover and row name the containers', () => {
+  const view = new SnapshotView(labelled);
+  assert.match(processTooltip(view, view.process(12)!), /^\*\*sleep\*\* — PID 7 in side \(docker\) · host 12\n/);
+  assert.match(processTooltip(view, view.process(22)!), /^\*\*sleep\*\* — PID 1 in nest in pod shop\/web\\-0 \(containerd\) · host 22\n/);
+  assert.match(processTooltip(view, view.process(10)!), /PID 10 in its own namespace, 10 on the host/);
+  const shared = labelled.namespaces.find((n) => n.inode === SHARED)!;
+  const tip = namespaceTooltip(view, shared);
+  assert.match(tip, /\| Container \| web \(docker\) · image busybox:1 \|/);
+  assert.match(tip, /\| Container \| side \(docker\) \|/);
+  assert.match(namespaceText(view, shared, false).description, /^side, web \(docker\) · level 1/);
+});
+
+test('webview: card meta names the containers, and a diff that only renames them touches that card', () => {
+  const model = new GraphModel();
+  const bare = attachContainers(snapshot, found, () => undefined);
+  model.load(bare);
+  const key = `4:${SHARED}`;
+  assert.deepEqual(model.containersByNs.get(key)?.map((c) => c.name), [undefined, undefined]);
+  const change = model.apply(diffSnapshots(bare, labelled));
+  assert.ok(change.touched.has(key), 'the shared namespace card is redrawn');
+  assert.ok(!change.touched.has(`4:${HOST}`));
+  assert.deepEqual(model.containersByNs.get(key)?.map((c) => c.name), ['web', 'side']);
 });
