@@ -10,7 +10,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { ContainerInfo, Snapshot } from '../../shared/core/types';
 import { Engines, IMAGE, sh } from '../../bench/containerEngines';
+import type { DiffEvent, HelperMessage, SnapshotEvent } from '../../shared/helperProtocol';
 import { PIDNS_JS, requireBuilt } from './discoveryKit';
+import { RawHelper } from './rawHelper';
 
 const engines = new Engines();
 let web = '';
@@ -197,5 +199,26 @@ test('a hostile socket as DOCKER_HOST (silent, garbage, huge): under 1 s more, f
   } finally {
     for (const s of sockets) s.destroy();
     for (const s of servers) s.close();
+  }
+});
+
+test('the helper stream: snapshot and diffs carry containers; names arrive without blocking a poll', async () => {
+  const helper = new RawHelper(process.env);
+  try {
+    await helper.hello();
+    await helper.ask(JSON.stringify({ id: 1, op: 'subscribe', intervalMs: 200 }));
+    const isData = (m: HelperMessage): m is SnapshotEvent | DiffEvent => m.type === 'event' && (m.event === 'snapshot' || m.event === 'diff');
+    let containers: ContainerInfo[] | undefined;
+    const end = Date.now() + 10_000;
+    // The first snapshot is labelled from what is cached (nothing yet: engine + id); the names follow in a diff.
+    while (Date.now() < end && containers?.find((c) => c.id === web)?.name !== 'pidns-web') {
+      const m = await helper.next(isData, end - Date.now());
+      const list = m.event === 'snapshot' ? m.snapshot.containers : m.diff.containers;
+      if (list !== undefined) containers = list;
+    }
+    assert.equal(containers?.find((c) => c.id === web)?.name, 'pidns-web', JSON.stringify(containers));
+    assert.deepEqual(containers?.find((c) => c.id === 'pidns-cri-web')?.pod, { name: 'web-0', namespace: 'shop' });
+  } finally {
+    await helper.close();
   }
 });
