@@ -3,12 +3,13 @@
 // once, keeps the fallback label and never throws; a good reply gives names, image and pod.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getUnix, listContainers } from '../../helper-native/src/containers/engineApi';
 import { ContainerResolver } from '../../helper-native/src/containers/resolver';
+import { StreamLabeller } from '../../helper-native/src/containers/streamLabeller';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 
 const dir = mkdtempSync(join(tmpdir(), 'pidns-engine-'));
 const servers: Server[] = [];
@@ -143,4 +144,31 @@ test('a reply that arrived while the thread was blocked past the deadline is sti
     // busy: the event loop cannot run
   }
   assert.equal(await p, '[]');
+});
+
+test('stream labeller: a poll that saw no change still relabels once a lookup landed', async () => {
+  const procRoot = join(dir, 'proc');
+  mkdirSync(join(procRoot, '42'), { recursive: true });
+  writeFileSync(join(procRoot, '42', 'cgroup'), `0::/system.slice/docker-${ID}.scope\n`);
+  const good = await serve('good3.sock', (s) => s.once('data', () => s.end(reply(GOOD))));
+  const labeller = new StreamLabeller(procRoot, { dockerSocket: good, timeoutMs: 1000 });
+  const snap = {
+    self: { nsInode: 1, nsDev: 4 },
+    namespaces: [],
+    processes: [{ pid: 42, ppid: 0, comm: 'sleep', uid: 0, ns: 2, nsDev: 4, nspid: [42, 1], startTime: 5, state: 'S' }],
+    unreadable: 0,
+    scannedAsUid: 0,
+    takenAt: 1,
+  };
+  const first = labeller.label(snap, true);
+  assert.deepEqual(first.snapshot.containers?.map((c) => c.name), [undefined], 'not known yet: no wait on the poll');
+  const end = Date.now() + 3000;
+  let later = labeller.label({ ...snap, takenAt: 2 }, false);
+  while (!later.relabelled && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    later = labeller.label({ ...snap, takenAt: 3 }, false);
+  }
+  assert.equal(later.relabelled, true);
+  assert.deepEqual(later.snapshot.containers?.map((c) => c.name), ['web']);
+  assert.equal(labeller.label({ ...snap, takenAt: 4 }, false).relabelled, false, 'then quiet again');
 });
