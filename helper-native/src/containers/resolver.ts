@@ -78,6 +78,13 @@ export class ContainerResolver {
     }
   }
 
+  /** Drop what is cached about containers not in `live` (a long-lived helper on a host where containers come and go). */
+  retain(live: Iterable<ContainerRef>): void {
+    const keep = new Set<string>();
+    for (const ref of live) keep.add(containerKey(ref));
+    for (const key of this.cache.keys()) if (!keep.has(key)) this.cache.delete(key);
+  }
+
   /** What is known about a container now (synchronous, from the cache). */
   meta(ref: ContainerRef): ContainerMeta | undefined {
     return this.cache.get(containerKey(ref))?.meta;

@@ -30,7 +30,10 @@ export class StreamLabeller {
       this.last = { ...this.last, takenAt: snapshot.takenAt };
       return { snapshot: this.last, relabelled: false };
     }
-    if (pollChanged || this.last === null) this.found = readCgroupContainers(this.procRoot, snapshot, this.cgroups);
+    if (pollChanged || this.last === null) {
+      this.found = readCgroupContainers(this.procRoot, snapshot, this.cgroups);
+      this.resolver.retain(this.found.values());
+    }
     this.resolver.resolve(this.found.values()).then(
       (learned) => {
         if (learned) this.learned = true;
