@@ -42,7 +42,7 @@ export class Engines {
   private readonly dockerNames: string[] = [];
   private readonly ctrIds: string[] = [];
   private readonly podmanNames: string[] = [];
-  private imported = false;
+  private imageId = '';
   private ctrImported = false;
 
   get dockerdPid(): number {
@@ -74,8 +74,8 @@ export class Engines {
     mkdirSync(join(root, 'bin'), { recursive: true });
     copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
     for (const applet of ['sh', 'sleep', 'unshare', 'ps', 'ls', 'cat']) symlinkSync('busybox', join(root, 'bin', applet));
-    sh('sh', ['-c', `tar -C '${root}' -c . | docker import - ${IMAGE}`]);
-    this.imported = true;
+    // Removed by id at the end: by tag alone, an image untagged by a later import would stay behind.
+    this.imageId = sh('sh', ['-c', `tar -C '${root}' -c . | docker import - ${IMAGE}`]);
   }
 
   get rootfs(): string {
@@ -131,7 +131,7 @@ export class Engines {
     }
     if (this.ctrImported) quiet('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'image', 'rm', CTR_IMAGE]);
     if (this.dockerNames.length > 0) quiet('docker', ['rm', '-f', ...this.dockerNames]);
-    if (this.imported) quiet('docker', ['rmi', '-f', IMAGE]);
+    if (this.imageId !== '') quiet('docker', ['rmi', '-f', this.imageId]);
     const d = this.dockerd;
     if (d?.pid !== undefined && d.exitCode === null) {
       // Its own containerd normally stops with it; if dockerd has to be killed, that one is killed too.

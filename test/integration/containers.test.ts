@@ -68,12 +68,22 @@ function byId(snap: Snapshot, id: string): ContainerInfo {
 
 const hostPid = (name: string): number => Number(sh('docker', ['inspect', '-f', '{{.State.Pid}}', name]));
 
-/** Median wall time of the labelled snapshot with every engine answering. */
-async function usualMs(): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) times.push((await snapshot()).run.ms);
-  times.sort((a, b) => a - b);
-  return times[2];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * Wall times of the labelled snapshot, usual (every engine answering) and disturbed, interleaved in pairs
+ * so that the machine's load drifting (other jobs share its 2 cores) hits both alike; medians of 3 each.
+ */
+async function paired(disturbed: () => Promise<{ snap: Snapshot; run: Run }>): Promise<{ usual: number; worse: number; last: { snap: Snapshot; run: Run } }> {
+  const usual: number[] = [];
+  const worse: number[] = [];
+  let last: { snap: Snapshot; run: Run } | undefined;
+  for (let i = 0; i < 3; i++) {
+    usual.push((await snapshot()).run.ms);
+    last = await disturbed();
+    worse.push(last.run.ms);
+  }
+  return { usual: median(usual), worse: median(worse), last: last as { snap: Snapshot; run: Run } };
 }
 
 test('a named docker container shows by name, image, host and container PIDs', async () => {
@@ -140,23 +150,24 @@ test('a namespace nested inside a container hangs below it; its processes stay t
 });
 
 test('dockerd frozen with SIGSTOP: the snapshot takes under 1 s more, labels fall back, the log says why', async () => {
-  const usual = await usualMs();
-  process.kill(engines.dockerdPid, 'SIGSTOP');
-  let frozen: { snap: Snapshot; run: Run };
-  try {
-    frozen = await snapshot();
-  } finally {
-    process.kill(engines.dockerdPid, 'SIGCONT');
-  }
-  assert.ok(frozen.run.ms <= usual + 1000, `frozen ${frozen.run.ms} ms vs usual ${usual} ms`);
+  await snapshot(); // warm
+  const { usual, worse, last: frozen } = await paired(async () => {
+    process.kill(engines.dockerdPid, 'SIGSTOP');
+    try {
+      return await snapshot();
+    } finally {
+      process.kill(engines.dockerdPid, 'SIGCONT');
+    }
+  });
+  assert.ok(worse <= usual + 1000, `frozen ${worse} ms vs usual ${usual} ms (medians of 3)`);
   const c = byId(frozen.snap, web);
   assert.equal(c.name, undefined, 'no name: shown as docker + short id');
-  assert.match(frozen.run.stderr, /docker engine API at \/var\/run\/docker\.sock failed \(no answer within 900 ms\)/);
+  assert.match(frozen.run.stderr, /docker engine API at \/var\/run\/docker\.sock failed \(no answer within \d+ ms\)/);
   // The other engines still answered.
   assert.equal(byId(frozen.snap, 'pidns-cri-web').name, 'web');
   const tree = await pidns(['tree', '--width', '200']);
   assert.match(tree.stdout, /pidns-side, pidns-web \(docker\)/, 'thawed: names are back');
-  process.stderr.write(`# usual ${usual} ms, frozen dockerd ${frozen.run.ms} ms\n`);
+  process.stderr.write(`# usual ${usual} ms, frozen dockerd ${worse} ms (medians of 3)\n`);
 });
 
 test('a hostile socket as DOCKER_HOST (silent, garbage, huge): under 1 s more, fallback labels, exit 0', async () => {
@@ -173,7 +184,6 @@ test('a hostile socket as DOCKER_HOST (silent, garbage, huge): under 1 s more, f
     return new Promise((resolve) => server.listen(path, () => resolve(path)));
   };
   try {
-    const usual = await usualMs();
     const hostile = {
       silent: await serve('silent.sock', () => undefined),
       garbage: await serve('garbage.sock', (s) => s.once('data', () => s.end(Buffer.from('\x00\xffnot http at all\r\n\r\n')))),
@@ -190,11 +200,11 @@ test('a hostile socket as DOCKER_HOST (silent, garbage, huge): under 1 s more, f
       ),
     };
     for (const [kind, path] of Object.entries(hostile)) {
-      const { snap, run } = await snapshot({ DOCKER_HOST: `unix://${path}` });
-      assert.ok(run.ms <= usual + 1000, `${kind}: ${run.ms} ms vs usual ${usual} ms`);
-      assert.equal(byId(snap, web).name, undefined, kind);
-      assert.match(run.stderr, new RegExp(`docker engine API at ${path.replace(/[.]/g, '\\.')} failed`), kind);
-      process.stderr.write(`# ${kind} socket: ${run.ms} ms (usual ${usual} ms)\n`);
+      const { usual, worse, last } = await paired(() => snapshot({ DOCKER_HOST: `unix://${path}` }));
+      assert.ok(worse <= usual + 1000, `${kind}: ${worse} ms vs usual ${usual} ms (medians of 3)`);
+      assert.equal(byId(last.snap, web).name, undefined, kind);
+      assert.match(last.run.stderr, new RegExp(`docker engine API at ${path.replace(/[.]/g, '\\.')} failed`), kind);
+      process.stderr.write(`# ${kind} socket: ${worse} ms (usual ${usual} ms, medians of 3)\n`);
     }
   } finally {
     for (const s of sockets) s.destroy();
