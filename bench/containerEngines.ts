@@ -61,7 +61,12 @@ export class Engines {
     this.dockerd = spawn('dockerd', ['--iptables=false', '--bridge=none'], { stdio: ['ignore', log, log] });
     closeSync(log);
     for (let i = 0; i < 120; i++) {
-      if (spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0) return;
+      if (spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0) {
+        // What an interrupted earlier run left (a killed test cannot clean up): our names only.
+        const stale = spawnSync('docker', ['ps', '-aq', '--filter', 'name=^/pidns-'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '');
+        if (stale.length > 0) quiet('docker', ['rm', '-f', ...stale], 60_000 + 2_000 * stale.length);
+        return;
+      }
       if (this.dockerd.exitCode !== null) break;
       sleepMs(250);
     }
@@ -130,7 +135,8 @@ export class Engines {
       quiet('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'container', 'rm', id]);
     }
     if (this.ctrImported) quiet('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'image', 'rm', CTR_IMAGE]);
-    if (this.dockerNames.length > 0) quiet('docker', ['rm', '-f', ...this.dockerNames]);
+    // Generous time: removing 100 containers on a loaded 2-core machine takes well over 30 s.
+    if (this.dockerNames.length > 0) quiet('docker', ['rm', '-f', ...this.dockerNames], 60_000 + 2_000 * this.dockerNames.length);
     if (this.imageId !== '') quiet('docker', ['rmi', '-f', this.imageId]);
     const d = this.dockerd;
     if (d?.pid !== undefined && d.exitCode === null) {
