@@ -7,10 +7,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { HelperMessage } from '../shared/helperProtocol';
-import { DEFAULT_GRAPH_CONFIG, nsKey, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../shared/webviewProtocol';
+import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../shared/webviewProtocol';
 import { generatedTree, processDiff } from '../test/webview/fixtures';
 import { openGraph, startEnv, type GraphEnv } from '../test/webview/harness';
 import type { BenchContext, Row, Suite } from './types';
+import { nsKey } from '../shared/core/identity';
 
 const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG } as const;
 

@@ -128,12 +128,3 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
   return ['config', 'snapshot', 'diff', 'reveal', 'status'].includes(type as string);
 }
 
-/** Map key of a namespace: inode numbers alone are reused, the (dev, inode) pair is what the kernel compares. */
-export function nsKey(ref: NsRef): string {
-  return `${ref.dev}:${ref.inode}`;
-}
-
-/** Map key of a process. */
-export function procKey(ref: ProcRef): string {
-  return `${ref.pid}:${ref.startTime}`;
-}

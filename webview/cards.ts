@@ -5,10 +5,12 @@
 // process and must never be parsed as HTML.
 
 import { select } from 'd3-selection';
+import { containersText } from '../shared/core/treeText';
 import type { ProcessInfo } from '../shared/core/types';
-import { procKey, type GraphConfig } from '../shared/webviewProtocol';
+import { type GraphConfig } from '../shared/webviewProtocol';
 import type { GraphModel } from './model';
 import type { CardShape } from './geometry';
+import { processKey } from '../shared/core/identity';
 
 /** The user's choices about cards, persisted with setState. */
 export interface CardUi {
@@ -117,7 +119,8 @@ export function updateCard(card: HTMLElement, model: GraphModel, key: string, ro
   if (!ns) return;
   const count = model.memberCount(key);
   const init = model.initComm(ns);
-  const metaText = `level ${ns.level} · init ${init ?? (ns.init === null ? 'none' : String(ns.init))} · ${count} process${count === 1 ? '' : 'es'}`;
+  const containers = model.containersByNs.get(key);
+  const metaText = `${containers === undefined ? '' : `${containersText(containers)} · `}level ${ns.level} · init ${init ?? (ns.init === null ? 'none' : String(ns.init))} · ${count} process${count === 1 ? '' : 'es'}`;
   setText(card.querySelector('.title'), nsTitle(ns));
   setText(card.querySelector('.meta'), metaText);
   card.classList.toggle('hidden-ns', ns.hidden === true);
@@ -157,7 +160,7 @@ function updateRows(container: HTMLElement, list: ProcessInfo[], animate: boolea
   select(container)
     .selectAll<HTMLElement, ProcessInfo>('div.row')
     // Every row was created by this join, so its bound datum is a ProcessInfo.
-    .data(list, (d) => procKey(d))
+    .data(list, (d) => processKey(d))
     .join(
       (enter) => enter.append((d) => createRow(d, animate)),
       (update) => update.each(function (d) {
@@ -182,7 +185,7 @@ export function fadeOut(nodes: Element[]): void {
 
 function createRow(p: ProcessInfo, animate: boolean): HTMLElement {
   const row = el('div', animate ? 'row enter' : 'row');
-  row.dataset.key = procKey(p);
+  row.dataset.key = processKey(p);
   row.tabIndex = -1;
   p.nspid.forEach((pid, level) => {
     const cell = el('span', `c c${level}`);

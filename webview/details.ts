@@ -3,9 +3,10 @@
 // only post requests: the host confirms and carries them out.
 
 import type { GraphTarget, WebviewToHost } from '../shared/webviewProtocol';
-import { nsKey, procKey } from '../shared/webviewProtocol';
+
 import type { GraphModel } from './model';
 import { nsTitle } from './cards';
+import { nsKey, processKey } from '../shared/core/identity';
 
 export function renderDetails(box: HTMLElement, model: GraphModel, target: GraphTarget | null, post: (m: WebviewToHost) => void): void {
   box.replaceChildren();
@@ -26,7 +27,7 @@ export function renderDetails(box: HTMLElement, model: GraphModel, target: Graph
     ]));
     return;
   }
-  const p = model.processes.get(procKey(target.proc));
+  const p = model.processes.get(processKey(target.proc));
   if (!p) return void box.append(line(`Process ${target.proc.pid} has exited.`, 'hint'));
   const chain = model.chain(nsKey({ dev: p.nsDev, inode: p.ns }));
   const levels = chain.map((k, i) => `L${i} ${nsTitle(model.namespaces.get(k)!)}: ${p.nspid[i]}`).join(' · ');

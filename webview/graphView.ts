@@ -6,7 +6,7 @@ import { select } from 'd3-selection';
 import { linkVertical } from 'd3-shape';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { Snapshot, SnapshotDiff } from '../shared/core/types';
-import { DEFAULT_GRAPH_CONFIG, nsKey, procKey, type GraphConfig, type GraphTarget, type WebviewToHost } from '../shared/webviewProtocol';
+import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type WebviewToHost } from '../shared/webviewProtocol';
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
 import { cardHeight } from './geometry';
@@ -15,6 +15,7 @@ import { Hover } from './hover';
 import { handleKey } from './keyboard';
 import { renderDetails } from './details';
 import { readState, toPersisted, type StateStore } from './persisted';
+import { nsKey, processKey } from '../shared/core/identity';
 
 const FAR_SCALE = 0.4;
 const TINY_SCALE = 0.12;
@@ -123,7 +124,7 @@ export class GraphView {
     this.selected = target;
     let key = target.kind === 'namespace' ? nsKey(target.ns) : undefined;
     if (target.kind === 'process') {
-      const p = this.model.processes.get(procKey(target.proc));
+      const p = this.model.processes.get(processKey(target.proc));
       key = p && nsKey({ dev: p.nsDev, inode: p.ns });
       // A process hidden in a collapsed card is brought out by searching for its PID there.
       if (p && key && this.rows.get(key)?.collapsed) this.ui.filters.set(key, String(p.pid));
@@ -195,7 +196,7 @@ export class GraphView {
     const s = this.selected;
     let key = s?.kind === 'namespace' ? nsKey(s.ns) : undefined;
     if (s?.kind === 'process') {
-      const p = this.model.processes.get(procKey(s.proc));
+      const p = this.model.processes.get(processKey(s.proc));
       key = p && nsKey({ dev: p.nsDev, inode: p.ns });
     }
     if (!key || !this.layout.places.has(key)) key = this.nearestToCenter();
@@ -236,7 +237,6 @@ export class GraphView {
     else this.staleRows.add(key);
     this.restoreFilter(card, key);
   }
-
 
   /** A recreated card (after hide/show) gets back the search text the user typed. */
   private restoreFilter(card: HTMLElement, key: string): void {
@@ -297,15 +297,14 @@ export class GraphView {
       .each((key, i, nodes) => this.edgePaths.set(key, nodes[i]));
   }
 
-
   private applySelection(): void {
     this.dom.world.querySelectorAll('.selected').forEach((e) => e.classList.remove('selected'));
     const s = this.selected;
     if (s?.kind === 'namespace') this.cards.get(nsKey(s.ns))?.classList.add('selected');
     if (s?.kind === 'process') {
-      const p = this.model.processes.get(procKey(s.proc));
+      const p = this.model.processes.get(processKey(s.proc));
       const card = p && this.cards.get(nsKey({ dev: p.nsDev, inode: p.ns }));
-      card?.querySelector(`.row[data-key="${procKey(s.proc)}"]`)?.classList.add('selected');
+      card?.querySelector(`.row[data-key="${processKey(s.proc)}"]`)?.classList.add('selected');
     }
     renderDetails(this.dom.details, this.model, s, this.post);
   }
@@ -364,7 +363,6 @@ export class GraphView {
     const [cx, cy] = [p.x + p.w / 2, p.y + Math.min(p.h, 200) / 2];
     select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(this.size.w / 2 - k * cx, this.size.h / 2 - k * cy).scale(k));
   }
-
 
   private onZoom(t: ZoomTransform): void {
     this.transform = t;

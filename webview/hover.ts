@@ -3,10 +3,12 @@
 //    the PID under which that namespace's /proc lists it;
 //  - on a namespace: everything its /proc lists, i.e. its own processes and all its descendants'.
 
+import { alignLevels } from '../shared/core/levels';
 import type { ProcessInfo } from '../shared/core/types';
-import { nsKey } from '../shared/webviewProtocol';
+
 import type { GraphModel } from './model';
 import { nsTitle } from './cards';
+import { nsKey } from '../shared/core/identity';
 
 export interface HoverHost {
   model: GraphModel;
@@ -23,14 +25,13 @@ export class Hover {
   showProcess(p: ProcessInfo, row: HTMLElement, at: { x: number; y: number }): void {
     this.clear();
     const { model } = this.host;
-    const chain = model.chain(nsKey({ dev: p.nsDev, inode: p.ns }));
+    const levels = alignLevels(model.chain(nsKey({ dev: p.nsDev, inode: p.ns })), p.nspid);
     const lines = [`${p.comm} — PID at each level`];
-    chain.forEach((key, level) => {
-      const ns = model.namespaces.get(key);
-      const pid = p.nspid[level];
-      lines.push(`L${level}  ${ns ? nsTitle(ns) : '?'}  PID ${pid ?? '?'}`);
-      const card = this.host.card(key);
-      if (!card || level === chain.length - 1) return;
+    levels.forEach(({ level, ns: key, pid }) => {
+      const ns = key === undefined ? undefined : model.namespaces.get(key);
+      lines.push(`L${level}  ${ns ? nsTitle(ns) : '?'}  PID ${pid}`);
+      const card = key === undefined ? undefined : this.host.card(key);
+      if (!card || level === levels.length - 1) return;
       // The ancestor's card gets a marker: what `ls /procK` in that namespace shows for this process.
       const seen = card.querySelector('.seen') as HTMLElement;
       seen.textContent = `/proc here lists ${p.comm} as PID ${pid}`;

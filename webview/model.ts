@@ -3,8 +3,8 @@
 // few processes costs a few map operations, not a rebuild (the graph's one-frame budget).
 // No DOM here, so it is tested in plain Node.
 
-import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
-import { nsKey, procKey } from '../shared/webviewProtocol';
+import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
+import { nsKey, processKey } from '../shared/core/identity';
 
 export interface ModelChange {
   /** Namespaces were added or removed, or a parent changed: positions must be laid out again. */
@@ -24,6 +24,8 @@ export class GraphModel {
   readonly byPid = new Map<number, ProcessInfo>();
   roots: string[] = [];
   selfKey = '';
+  /** Containers by the key of their PID namespace (several can share one). */
+  readonly containersByNs = new Map<string, ContainerInfo[]>();
 
   load(snapshot: Snapshot): void {
     this.namespaces.clear();
@@ -33,14 +35,30 @@ export class GraphModel {
     this.selfKey = nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode });
     for (const ns of snapshot.namespaces) this.namespaces.set(nsKeyOf(ns), ns);
     for (const p of snapshot.processes) this.addProcess(p);
+    this.setContainers(snapshot.containers ?? [], snapshot.self.nsDev);
     this.rebuildTree();
+  }
+
+  /** Replace the containers list; the keys of namespaces whose containers changed. */
+  private setContainers(list: readonly ContainerInfo[], dev: number): Set<string> {
+    const before = new Map([...this.containersByNs].map(([k, v]) => [k, JSON.stringify(v)]));
+    this.containersByNs.clear();
+    for (const c of list) {
+      const key = nsKey({ dev, inode: c.pidNs });
+      this.containersByNs.set(key, [...(this.containersByNs.get(key) ?? []), c]);
+    }
+    const changed = new Set<string>();
+    for (const key of new Set([...before.keys(), ...this.containersByNs.keys()])) {
+      if (before.get(key) !== JSON.stringify(this.containersByNs.get(key))) changed.add(key);
+    }
+    return changed;
   }
 
   apply(diff: SnapshotDiff): ModelChange {
     const touched = new Set<string>();
     let structureChanged = diff.addedNamespaces.length > 0 || diff.removedNamespaces.length > 0;
     for (const ref of diff.removedProcesses) {
-      const p = this.processes.get(procKey(ref));
+      const p = this.processes.get(processKey(ref));
       if (p) touched.add(this.removeProcess(p));
     }
     for (const ref of diff.removedNamespaces) this.namespaces.delete(nsKey(ref));
@@ -52,11 +70,13 @@ export class GraphModel {
       touched.add(key);
     }
     for (const p of diff.changedProcesses) {
-      const old = this.processes.get(procKey(p));
+      const old = this.processes.get(processKey(p));
       if (old) touched.add(this.removeProcess(old));
       touched.add(this.addProcess(p));
     }
     for (const p of diff.addedProcesses) touched.add(this.addProcess(p));
+    const dev = this.namespaces.get(this.selfKey)?.dev;
+    if (diff.containers !== undefined && dev !== undefined) for (const key of this.setContainers(diff.containers, dev)) touched.add(key);
     if (structureChanged) this.rebuildTree();
     for (const key of touched) if (!this.namespaces.has(key)) touched.delete(key);
     return { structureChanged, touched };
@@ -98,7 +118,7 @@ export class GraphModel {
   }
 
   private addProcess(p: ProcessInfo): string {
-    const key = procKey(p);
+    const key = processKey(p);
     const ns = nsKey({ dev: p.nsDev, inode: p.ns });
     this.processes.set(key, p);
     this.byPid.set(p.pid, p);
@@ -109,7 +129,7 @@ export class GraphModel {
   }
 
   private removeProcess(p: ProcessInfo): string {
-    const key = procKey(p);
+    const key = processKey(p);
     const ns = nsKey({ dev: p.nsDev, inode: p.ns });
     this.processes.delete(key);
     if (this.byPid.get(p.pid) === p) this.byPid.delete(p.pid);

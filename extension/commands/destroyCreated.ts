@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ChainInfo } from '../../shared/helperProtocol';
 import type { CommandContext } from './commandContext';
+import { parseNsKey } from '../../shared/core/identity';
 
 export async function destroyCreated(ctx: CommandContext, arg?: unknown): Promise<string[]> {
   const { chains } = await ctx.session.request('chains', {});
@@ -30,10 +31,10 @@ export async function destroyCreated(ctx: CommandContext, arg?: unknown): Promis
   return destroyed;
 }
 
-/** The chain whose levels include the node's namespace (key "dev:inode"). */
+/** The chain whose levels include the node's namespace (a chain level names its namespace by inode). */
 function chainsOwning(chains: ChainInfo[], key: string): ChainInfo[] {
-  const inode = Number(key.split(':')[1]);
-  return chains.filter((c) => c.levels.some((l) => l.ns === inode));
+  const id = parseNsKey(key);
+  return id === null ? [] : chains.filter((c) => c.levels.some((l) => l.ns === id.inode));
 }
 
 async function confirm(chains: ChainInfo[]): Promise<boolean> {

@@ -1,7 +1,9 @@
 // The command line of a terminal whose shell runs inside a PID namespace as the user. Pure, so it is unit
 // tested. nsenter enters init's PID and mount namespaces (-m gives the namespace's own /proc when it has
-// one) and drops to the user's uid/gid; nsenter needs root, so a non-root window runs it through pkexec or
-// sudo inside the terminal itself, where the pty lets their own password prompt work.
+// one) and the user's home; setpriv then switches to the user for good (uid, gid and every group of theirs,
+// no new privileges), and env -i gives the shell a clean environment of the user's own. nsenter needs root,
+// so a non-root window runs it through pkexec or sudo inside the terminal itself, where the pty lets their
+// own password prompt work. Every program is named by its absolute path.
 
 export interface TerminalUser {
   uid: number;
@@ -19,6 +21,10 @@ export interface TerminalCommand {
 }
 
 export const NSENTER = '/usr/bin/nsenter';
+export const SETPRIV = '/usr/bin/setpriv';
+export const ENV = '/usr/bin/env';
+/** PATH of the shell: system directories only (the user's profile may add to it). */
+export const TERMINAL_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 export function terminalCommand(initPid: number, user: TerminalUser, how: TerminalPrivilege): TerminalCommand {
   if (how === 'unprivileged') {
@@ -27,8 +33,10 @@ export function terminalCommand(initPid: number, user: TerminalUser, how: Termin
   }
   // pkexec and sudo reset the environment: give the shell back the user's own HOME, USER and SHELL.
   const inner = [
-    NSENTER, '-t', String(initPid), '-p', '-m', '-S', String(user.uid), '-G', String(user.gid),
-    '/usr/bin/env', `HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, `SHELL=${user.shell}`, user.shell,
+    NSENTER, '-t', String(initPid), '-p', '-m', `--wd=${user.home}`,
+    SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--no-new-privs', '--',
+    ENV, '-i', `PATH=${TERMINAL_PATH}`, `HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, `SHELL=${user.shell}`, 'TERM=xterm-256color',
+    user.shell,
   ];
   if (how === 'root') return { shellPath: inner[0], shellArgs: inner.slice(1) };
   return { shellPath: how === 'pkexec' ? '/usr/bin/pkexec' : '/usr/bin/sudo', shellArgs: inner };

@@ -5,8 +5,7 @@
  * and well under a millisecond. It is also single-threaded, so it can do CLONE_NEWUSER, which Node cannot.
  *
  * Modes (argv[1]):
- *   chain --depth N [--no-mount-proc] [--uid U --gid G [--groups G1,G2...]] [--userns] [--ready-fd FD] [--expect-parent PID]
- *         [-- COMMAND ARGS...]
+ *   chain --depth N [--no-mount-proc] [USER] [--userns] [--ready-fd FD] [--expect-parent PID] [-- COMMAND ARGS...]
  *       The calling process becomes the "anchor" (comm pidns-chain): it stays in the caller's namespace,
  *       creates level 1, and reports on FD (default 1), one line each:
  *         level <k> <ns-inode> <init-pid>   level k is ready (pid as the caller sees it)
@@ -18,13 +17,22 @@
  *       Levels 1..N-1 run this program as PID 1 (comm pidns-init). Level N's PID 1 is the leaf: it drops
  *       to --uid/--gid and execs COMMAND, or, without one, sleeps as "pidns-sleep" (still an init that
  *       reaps). So level k's /proc lists PIDs 1..N-k+1, as the seed's multi_pidns does.
- *   orphan --target PID [--lifetime MS] [--uid U --gid G] [--userns]
- *       Enters PID's PID namespace, forks a child there that forks "pidns-orphan" and exits at once, so the
- *       orphan is re-parented to that namespace's PID 1. Prints "orphan <pid>" (pid as the caller sees it).
- *   kill-inside --target PID --signal SIG [--userns]
- *       Enters PID's PID namespace and, from a process inside it, kill()s PID's in-namespace PID. Prints
- *       "sent <rc> <errno>". Shows that a PID 1 drops every signal it has no handler for when it comes from
- *       inside its namespace (even SIGKILL), while SIGKILL from an ancestor always works.
+ *   orphan --pidfd FD [--lifetime MS] [USER] [--userns]
+ *       Enters the PID namespace of the process behind pidfd FD (the caller opened and checked it), forks a
+ *       child there that forks "pidns-orphan" and exits at once, so the orphan is re-parented to that
+ *       namespace's PID 1. Prints "orphan <pid>" (pid as the caller sees it).
+ *   kill-inside --pidfd FD --signal SIG [USER] [--userns]
+ *       Enters the PID namespace of the process behind pidfd FD and, from a process inside it, signals that
+ *       very process through the pidfd (pidfd_send_signal: never a PID looked up again, so never a recycled
+ *       one). Prints "sent <rc> <errno>". Shows that a PID 1 drops every signal it has no handler for when it
+ *       comes from inside its namespace (even SIGKILL), while SIGKILL from an ancestor always works.
+ *
+ * USER (a root caller acting for someone): --uid U --gid G [--groups G1,G2...] [--home DIR] [--rlimit R=S:H]...
+ *   Whatever runs for that user (the leaf, the orphan, the inside signal of a user's process) goes through
+ *   become_user() first: the user's rlimits, setgroups + setresgid + setresuid (checked with getresuid),
+ *   PR_SET_NO_NEW_PRIVS, every fd above 2 closed at exec, cwd the user's home. With --userns the drop comes
+ *   before the user namespace is made, so that namespace belongs to the user and its root is the user's
+ *   uid, never uid 0 (a root caller without CAP_SYS_ADMIN builds chains this way).
  *
  * Signals, for every init of a level (and the anchor):
  *   SIGTERM, SIGINT, SIGHUP  handled: SIGKILL the next level's init (which takes every level below with it)
@@ -40,6 +48,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -48,7 +57,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,23 +70,28 @@
 
 #define MAX_DEPTH 32
 #define MSG_MAX 128
+#define MAX_GROUPS 1024 /* a longer list is refused, never cut (the helper refuses first) */
+#define MAX_RLIMITS 16
 
 struct opts {
   int depth;
   int mount_proc;
   int userns;
   long uid, gid;       /* -1: keep */
-  gid_t groups[64];    /* supplementary groups for the leaf (--groups a,b,c) */
+  gid_t groups[MAX_GROUPS]; /* supplementary groups for the leaf (--groups a,b,c) */
   int ngroups;
+  const char *home;    /* the user's home: cwd of what runs for the user */
+  struct { int resource; struct rlimit lim; } rlimits[MAX_RLIMITS];
+  int nrlimits;
+  int pidfd;           /* orphan, kill-inside: the target, opened and checked by the caller (-1: none) */
   int ready_fd;
   long expect_parent;  /* 0: not checked */
-  long target;
   long lifetime_ms;
   int sig;
   char **command;      /* NULL: sleep */
 };
 
-static struct opts O = {.depth = 0, .mount_proc = 1, .uid = -1, .gid = -1, .ready_fd = 1, .lifetime_ms = 2000};
+static struct opts O = {.depth = 0, .mount_proc = 1, .uid = -1, .gid = -1, .ready_fd = 1, .lifetime_ms = 2000, .pidfd = -1};
 
 static int report_sock = -1; /* levels write here; the anchor reads the other end with SO_PASSCRED */
 static int my_level;         /* 0 in the anchor and the tools, k in level k's init */
@@ -102,15 +118,41 @@ static long parse_long(const char *s, long lo, long hi, const char *name) {
 }
 
 static void parse_groups(const char *list) {
-  char buf[1024], *save = NULL;
-  snprintf(buf, sizeof buf, "%s", list);
+  char *buf = strdup(list), *save = NULL;
+  if (buf == NULL) exit(2);
   for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    if (O.ngroups == (int)(sizeof O.groups / sizeof O.groups[0])) {
-      fprintf(stderr, "pidns-init: at most %zu --groups\n", sizeof O.groups / sizeof O.groups[0]);
+    if (O.ngroups == MAX_GROUPS) {
+      fprintf(stderr, "pidns-init: more than %d --groups: refused\n", MAX_GROUPS);
       exit(2);
     }
     O.groups[O.ngroups++] = (gid_t)parse_long(t, 0, 0xfffffffeL, "--groups entry");
   }
+  free(buf);
+}
+
+/* --rlimit NOFILE=1024:4096 (the names of getrlimit(2) without RLIMIT_; "inf" for RLIM_INFINITY). */
+static void parse_rlimit(const char *spec) {
+  static const struct { const char *name; int resource; } names[] = {
+      {"AS", RLIMIT_AS}, {"CORE", RLIMIT_CORE}, {"CPU", RLIMIT_CPU}, {"DATA", RLIMIT_DATA},
+      {"FSIZE", RLIMIT_FSIZE}, {"LOCKS", RLIMIT_LOCKS}, {"MEMLOCK", RLIMIT_MEMLOCK},
+      {"MSGQUEUE", RLIMIT_MSGQUEUE}, {"NICE", RLIMIT_NICE}, {"NOFILE", RLIMIT_NOFILE},
+      {"NPROC", RLIMIT_NPROC}, {"RSS", RLIMIT_RSS}, {"RTPRIO", RLIMIT_RTPRIO},
+      {"RTTIME", RLIMIT_RTTIME}, {"SIGPENDING", RLIMIT_SIGPENDING}, {"STACK", RLIMIT_STACK}};
+  char name[16], soft[24], hard[24];
+  if (O.nrlimits == MAX_RLIMITS || sscanf(spec, "%15[A-Z]=%23[0-9inf]:%23[0-9inf]", name, soft, hard) != 3) {
+    fprintf(stderr, "pidns-init: bad --rlimit '%s'\n", spec);
+    exit(2);
+  }
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    if (strcmp(names[i].name, name) != 0) continue;
+    O.rlimits[O.nrlimits].resource = names[i].resource;
+    O.rlimits[O.nrlimits].lim.rlim_cur = strcmp(soft, "inf") == 0 ? RLIM_INFINITY : (rlim_t)strtoull(soft, NULL, 10);
+    O.rlimits[O.nrlimits].lim.rlim_max = strcmp(hard, "inf") == 0 ? RLIM_INFINITY : (rlim_t)strtoull(hard, NULL, 10);
+    O.nrlimits++;
+    return;
+  }
+  fprintf(stderr, "pidns-init: unknown --rlimit resource '%s'\n", name);
+  exit(2);
 }
 
 static void parse_args(int argc, char **argv) {
@@ -135,12 +177,16 @@ static void parse_args(int argc, char **argv) {
       O.gid = parse_long(v, 0, 0xfffffffeL, a), i++;
     } else if (strcmp(a, "--groups") == 0) {
       parse_groups(v), i++;
+    } else if (strcmp(a, "--home") == 0) {
+      O.home = v, i++;
+    } else if (strcmp(a, "--rlimit") == 0) {
+      parse_rlimit(v), i++;
+    } else if (strcmp(a, "--pidfd") == 0) {
+      O.pidfd = (int)parse_long(v, 3, 1023, a), i++;
     } else if (strcmp(a, "--ready-fd") == 0) {
       O.ready_fd = (int)parse_long(v, 1, 1023, a), i++;
     } else if (strcmp(a, "--expect-parent") == 0) {
       O.expect_parent = parse_long(v, 1, INT_MAX, a), i++;
-    } else if (strcmp(a, "--target") == 0) {
-      O.target = parse_long(v, 1, INT_MAX, a), i++;
     } else if (strcmp(a, "--lifetime") == 0) {
       O.lifetime_ms = parse_long(v, 0, 600000, a), i++;
     } else if (strcmp(a, "--signal") == 0) {
@@ -160,6 +206,7 @@ static void report(const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  if (n >= (int)sizeof buf) n = (int)sizeof buf - 1; /* vsnprintf returns the untruncated length */
   if (n > 0 && write(O.ready_fd, buf, (size_t)n) < 0) { /* reader gone: nothing better to do */ }
 }
 
@@ -170,6 +217,7 @@ static void send_msg(const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  if (n >= (int)sizeof buf) n = (int)sizeof buf - 1;
   if (n > 0 && send(report_sock, buf, (size_t)n, MSG_NOSIGNAL) < 0) { /* anchor gone: PDEATHSIG follows */ }
 }
 
@@ -208,13 +256,46 @@ static void reset_signals(void) {
 
 static int status_code(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
 
-static void drop_privileges(void) {
-  if (O.userns) return; /* only our own uid is mapped, as 0: there is nothing to drop to */
-  if (O.gid >= 0) {
-    if (setgroups((size_t)O.ngroups, O.groups) < 0) die("setgroups"); /* the user's own groups, never root's */
-    if (setgid((gid_t)O.gid) < 0) die("setgid");
+static int creds_dropped; /* set once the user's uid/gid/groups are ours (before a user namespace, or in the leaf) */
+
+/* Switch to the user's credentials for good: their rlimits (lowering needs no privilege; a limit above ours
+   is kept at ours), groups, gid, uid; then prove it, since a half-done switch must never exec anything. */
+static void drop_credentials(void) {
+  if (O.uid < 0 || creds_dropped) return;
+  if (O.gid < 0) {
+    errno = EINVAL;
+    die("--uid without --gid");
   }
-  if (O.uid >= 0 && setuid((uid_t)O.uid) < 0) die("setuid");
+  for (int i = 0; i < O.nrlimits; i++) {
+    struct rlimit cur, want = O.rlimits[i].lim;
+    if (getrlimit(O.rlimits[i].resource, &cur) < 0) die("getrlimit");
+    if (want.rlim_max > cur.rlim_max) want.rlim_max = cur.rlim_max;
+    if (want.rlim_cur > want.rlim_max) want.rlim_cur = want.rlim_max;
+    if (setrlimit(O.rlimits[i].resource, &want) < 0) die("setrlimit");
+  }
+  if (setgroups((size_t)O.ngroups, O.groups) < 0) die("setgroups"); /* the user's own groups, never root's */
+  if (setresgid((gid_t)O.gid, (gid_t)O.gid, (gid_t)O.gid) < 0) die("setresgid");
+  if (setresuid((uid_t)O.uid, (uid_t)O.uid, (uid_t)O.uid) < 0) die("setresuid");
+  uid_t r, e, s;
+  gid_t rg, eg, sg;
+  if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0) die("getresuid");
+  if (r != (uid_t)O.uid || e != (uid_t)O.uid || s != (uid_t)O.uid || rg != (gid_t)O.gid || eg != (gid_t)O.gid || sg != (gid_t)O.gid ||
+      getgroups(0, NULL) != O.ngroups) {
+    errno = EPERM;
+    die("credentials did not change to the user's");
+  }
+  creds_dropped = 1;
+}
+
+/* Everything that runs for the user passes here, right before it runs: the user's credentials (unless a user
+   namespace that belongs to the user already holds them), no new privileges through setuid files, no fd of
+   ours above 2 past exec, and the user's home as cwd. */
+static void become_user(void) {
+  if (!O.userns) drop_credentials();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die("PR_SET_NO_NEW_PRIVS");
+  /* CLOEXEC, not close: the leaf still reports through its socket before exec */
+  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die("close_range");
+  if (O.home != NULL && chdir(O.home) < 0 && chdir("/") < 0) die("chdir");
 }
 
 static int write_file(const char *path, const char *text) {
@@ -242,6 +323,51 @@ static void enter_new_userns(void) {
   if (write_file("/proc/self/uid_map", map) < 0) die("write uid_map");
   snprintf(map, sizeof map, "0 %u 1\n", gid);
   if (write_file("/proc/self/gid_map", map) < 0) die("write gid_map");
+}
+
+/* A root caller acting for a user: the user namespace is made AS the user (so it belongs to the user and its
+   uid 0 is the user's uid), with exactly the maps the user could write alone. We cannot write them ourselves:
+   the switch of credentials made us non-dumpable (which keeps the user from ptracing us), so our /proc files
+   belong to root. A child forked before the switch writes them as the user (the namespace's owner, which is
+   what the kernel asks of an unprivileged map), keeping only fsuid 0 to open root-owned files: no capability
+   is needed, so this works for a root without CAP_SYS_ADMIN too. */
+static void enter_userns_as_user(void) {
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) < 0) die("pipe");
+  pid_t writer = fork();
+  if (writer < 0) die("fork");
+  if (writer == 0) {
+    char c, path[64], map[64];
+    close(go[1]);
+    if (read(go[0], &c, 1) != 1) _exit(1); /* the anchor failed before unsharing */
+    pid_t anchor = getppid();
+    if (setresgid((gid_t)O.gid, (gid_t)O.gid, 0) < 0 || setresuid((uid_t)O.uid, (uid_t)O.uid, 0) < 0) _exit(5);
+    setfsuid(0);
+    if ((uid_t)setfsuid((uid_t)-1) != 0) _exit(6);
+    snprintf(path, sizeof path, "/proc/%d/setgroups", (int)anchor);
+    if (write_file(path, "deny") < 0) _exit(2); /* as for a user alone: groups can never be dropped inside */
+    snprintf(path, sizeof path, "/proc/%d/uid_map", (int)anchor);
+    snprintf(map, sizeof map, "0 %ld 1\n", O.uid);
+    if (write_file(path, map) < 0) _exit(3);
+    snprintf(path, sizeof path, "/proc/%d/gid_map", (int)anchor);
+    snprintf(map, sizeof map, "0 %ld 1\n", O.gid);
+    _exit(write_file(path, map) < 0 ? 4 : 0);
+  }
+  close(go[0]);
+  drop_credentials();
+  if (unshare(CLONE_NEWUSER) < 0) {
+    report("error 0 %d unshare(CLONE_NEWUSER)\n", errno);
+    _exit(1);
+  }
+  if (write(go[1], "g", 1) != 1) die("write");
+  close(go[1]);
+  int st;
+  while (waitpid(writer, &st, 0) < 0)
+    if (errno != EINTR) die("waitpid");
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    report("error 0 %d write the user namespace's maps (step %d)\n", EPERM, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    _exit(1);
+  }
 }
 
 /* Dies with the parent: PDEATHSIG first, then a check that the parent had not already gone (the lifeline
@@ -333,7 +459,7 @@ static int command_found(const char *cmd) {
 }
 
 static void run_leaf(int level, int sfd) {
-  drop_privileges();
+  become_user();
   if (O.command == NULL) {
     prctl(PR_SET_NAME, "pidns-sleep");
     send_msg("L %d %lu", level, own_pidns_inode(level));
@@ -436,11 +562,15 @@ static int run_chain(void) {
     fprintf(stderr, "pidns-init: chain needs --depth 1..%d\n", MAX_DEPTH);
     return 2;
   }
+  /* A root caller acting for a user without CAP_SYS_ADMIN: the whole chain runs as the user, inside a user
+     namespace the user owns, exactly what the user could build alone. Before PR_SET_PDEATHSIG, because a
+     change of credentials clears it. */
+  signal(SIGPIPE, SIG_IGN); /* a reader that went away must not kill us before we tear the chain down */
+  if (O.userns && O.uid >= 0) enter_userns_as_user();
+  else if (O.userns) enter_new_userns();
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die("prctl");
   if (O.expect_parent && getppid() != O.expect_parent) return 1; /* the caller died before prctl */
   prctl(PR_SET_NAME, "pidns-chain");
-  signal(SIGPIPE, SIG_IGN); /* a reader that went away must not kill us before we tear the chain down */
-  if (O.userns) enter_new_userns();
   int sv[2], one = 1;
   if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
   if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) die("SO_PASSCRED");
@@ -478,39 +608,58 @@ static int run_chain(void) {
 
 /* ------------------------------------------------------------------ orphan and kill-inside */
 
-/* Move pid_for_children (and the user namespace when unprivileged) into the target's namespaces. */
-static void enter_target_pidns(void) {
-  int pfd = (int)syscall(SYS_pidfd_open, (pid_t)O.target, 0);
-  if (pfd < 0) die("pidfd_open");
-  if (setns(pfd, CLONE_NEWPID | (O.userns ? CLONE_NEWUSER : 0)) < 0) die("setns");
-  close(pfd);
+/* The namespace file `type` of the process behind the pidfd, opened as root and proven to be that process's:
+   /proc/PID/ns/TYPE is opened by number, and the pidfd still names a live process afterwards, so the PID
+   cannot have been reused in between. (setns through the pidfd itself asks the kernel's ptrace check, which
+   the user fails on processes we created as root; a namespace file asks for capabilities only.) */
+static int open_target_ns(const char *type) {
+  char path[64], line[128];
+  snprintf(path, sizeof path, "/proc/self/fdinfo/%d", O.pidfd);
+  FILE *f = fopen(path, "re");
+  if (f == NULL) die("open fdinfo");
+  long pid = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "Pid: %ld", &pid) == 1) break;
+  fclose(f);
+  if (pid <= 0) {
+    errno = ESRCH;
+    die("the pidfd's process");
+  }
+  snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, type);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die("open the target's namespace");
+  struct pollfd p = {.fd = O.pidfd, .events = POLLIN};
+  if (poll(&p, 1, 0) != 0) { /* readable: it exited, and PID may belong to another process now */
+    errno = ESRCH;
+    die("the pidfd's process");
+  }
+  return fd;
 }
 
-static pid_t target_pid_inside(void) {
-  char path[64], line[256];
-  snprintf(path, sizeof path, "/proc/%ld/status", O.target);
-  FILE *f = fopen(path, "re");
-  if (f == NULL) die("open status");
-  pid_t last = -1;
-  while (fgets(line, sizeof line, f))
-    if (strncmp(line, "NSpid:", 6) == 0) {
-      char *save = NULL;
-      for (char *t = strtok_r(line + 6, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) last = atoi(t);
-    }
-  fclose(f);
-  if (last < 0) {
-    errno = ESRCH;
-    die("NSpid");
+/* Move pid_for_children into the target's PID namespace, through the pidfd the caller checked: the target is
+   never looked up again by number. With --userns (the target's namespaces belong to a user namespace of the
+   user's) the user's credentials come first, and both namespaces are entered as the user, their owner. */
+static void enter_target_pidns(void) {
+  if (!O.userns) {
+    if (setns(O.pidfd, CLONE_NEWPID) < 0) die("setns");
+    return;
   }
-  return last;
+  int userfd = open_target_ns("user"), pidfd_ns = open_target_ns("pid");
+  drop_credentials();
+  if (setns(userfd, CLONE_NEWUSER) < 0) die("setns user");
+  if (setns(pidfd_ns, CLONE_NEWPID) < 0) die("setns pid");
+  close(userfd);
+  close(pidfd_ns);
 }
 
 static int run_kill_inside(void) {
-  pid_t inner = target_pid_inside(); /* read before setns: our /proc is the caller's */
   enter_target_pidns();
   pid_t c = fork();
   if (c < 0) die("fork");
-  if (c == 0) _exit(kill(inner, O.sig) == 0 ? 0 : 100 + (errno & 0x3f)); /* we are inside now */
+  if (c == 0) { /* we are inside now: the kernel treats this as a signal from the target's own namespace */
+    drop_credentials(); /* the user's process is signalled as the user; without --uid: a process we created */
+    _exit(syscall(SYS_pidfd_send_signal, O.pidfd, O.sig, NULL, 0) == 0 ? 0 : 100 + (errno & 0x3f));
+  }
   int st;
   if (waitpid(c, &st, 0) < 0) die("waitpid");
   int code = WIFEXITED(st) ? WEXITSTATUS(st) : 99;
@@ -526,7 +675,7 @@ static void orphan_body(int sock) {
   /* let go of the caller's stdout/stderr pipes: the caller waits for them to close */
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   for (int fd = 0; fd <= 2 && null >= 0; fd++) dup2(null, fd);
-  drop_privileges();
+  become_user();
   if (send(sock, "O", 1, MSG_NOSIGNAL) < 0) _exit(1);
   close(sock);
   struct timespec ts = {.tv_sec = O.lifetime_ms / 1000, .tv_nsec = (O.lifetime_ms % 1000) * 1000000L};
@@ -543,6 +692,7 @@ static int run_orphan(void) {
   if (c < 0) die("fork");
   if (c == 0) {
     close(sv[0]);
+    close(O.pidfd);
     orphan_body(sv[1]);
   }
   close(sv[1]);
@@ -568,8 +718,8 @@ int main(int argc, char **argv) {
   }
   parse_args(argc, argv);
   if (strcmp(argv[1], "chain") == 0) return run_chain();
-  if (strcmp(argv[1], "orphan") == 0 && O.target) return run_orphan();
-  if (strcmp(argv[1], "kill-inside") == 0 && O.target && O.sig) return run_kill_inside();
-  fprintf(stderr, "pidns-init: unknown mode or missing --target/--signal: %s\n", argv[1]);
+  if (strcmp(argv[1], "orphan") == 0 && O.pidfd >= 0) return run_orphan();
+  if (strcmp(argv[1], "kill-inside") == 0 && O.pidfd >= 0 && O.sig) return run_kill_inside();
+  fprintf(stderr, "pidns-init: unknown mode or missing --pidfd/--signal: %s\n", argv[1]);
   return 2;
 }

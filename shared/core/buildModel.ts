@@ -2,6 +2,7 @@
 // parent the kernel reported); this module derives levels, inits, member lists and hidden namespaces and
 // puts everything in the canonical order that diff.ts relies on.
 import type { NamespaceInfo, NsId, ProcessInfo, Snapshot } from './types';
+import { nsKey } from './identity';
 
 /** One namespace as the kernel describes it (NS_GET_PARENT / NS_GET_USERNS / NS_GET_OWNER_UID). */
 export interface NsNode extends NsId {
@@ -19,10 +20,6 @@ export interface ModelInput {
   unreadable: number;
   scannedAsUid: number;
   takenAt: number;
-}
-
-export function nsKey(id: NsId): string {
-  return `${id.dev}:${id.inode}`;
 }
 
 /** Same identity as nsKey as a number (inodes are 32-bit; nsfs device numbers are small), for hot loops. */

@@ -1,6 +1,7 @@
 // PIDs across levels. A process in a namespace at level L has L+1 NSpid entries: nspid[k] is its PID as
 // seen from its ancestor namespace at level k (level 0 = the caller's). A namespace sees its own members
 // and those of all its descendants, and nothing above or beside it.
+import { alignLevels } from './levels';
 import { ancestorsOf, descendantsOf, type ModelIndex } from './modelIndex';
 import type { ProcessInfo } from './types';
 
@@ -15,12 +16,10 @@ export function pidInNamespace(index: ModelIndex, proc: ProcessInfo, nsInode: nu
   return nspidAt(index, proc, nsInode);
 }
 
-/** NSpid entry for the level of `nsInode`, counted from the process's own (last) entry, so it stays right even if level 0 is not the procfs's namespace. */
+/** The NSpid entry of `proc` that belongs to namespace `nsInode` (alignLevels: counted from its own namespace). */
 function nspidAt(index: ModelIndex, proc: ProcessInfo, nsInode: number): number | null {
-  const target = index.namespaceByInode.get(nsInode)?.level;
-  const own = index.namespaceByInode.get(proc.ns)?.level;
-  if (target === undefined || own === undefined) return null;
-  return proc.nspid[proc.nspid.length - 1 - (own - target)] ?? null;
+  const chain = ancestorsOf(index, proc.ns).reverse();
+  return alignLevels(chain, proc.nspid).find((l) => l.ns === nsInode)?.pid ?? null;
 }
 
 /** Every process visible from namespace `nsInode`, ordered by caller-level PID. */

@@ -130,6 +130,11 @@ test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor S
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(!isGone(below[0]), 'still there');
   assert.equal(statusField(target.init, 'State').charAt(0), 'S', 'and not stopped');
+  // Positive control: the same path from inside does deliver to a process that is not the level's PID 1.
+  const orphan = await makeOrphan(m, { chainId: info.chainId, level: 2, lifetimeMs: 30_000 }, 0);
+  const orphanRef = procRef(orphan.pid);
+  await signalProcess(m, { pid: orphan.pid, signal: 'SIGTERM', from: 'inside' }, 0);
+  await waitFor('the orphan killed by SIGTERM from inside, and reaped', () => isGone(orphanRef), 5000);
   await signalProcess(m, { pid: target.init, signal: 'KILL' }, 0);
   await waitFor('levels 2..4 gone', () => below.every(isGone));
   await waitFor('levelsGone event', () => gone.length > 0);
@@ -186,10 +191,9 @@ test('fallback without the native init: a chain of util-linux unshare, reported 
   assert.equal(nspidOf(info.leaf).length, 5);
   assert.equal(statusField(info.leaf, 'Uid').split(/\s+/)[0], String(user.uid));
   await rejectsWith(makeOrphan(m, { chainId: info.chainId, level: 1 }, 0), 'unsupported');
-  // Signals from inside go through nsenter + kill here; a PID 1 still ignores SIGKILL from its own namespace.
-  await signalProcess(m, { pid: info.levels[1].init, signal: 'SIGKILL', from: 'inside' }, 0);
-  await new Promise((r) => setTimeout(r, 150));
-  assert.ok(!isGone(level2), 'level 2 init ignores SIGKILL from inside');
+  // A signal from inside needs the native init's pidfd tool: no fallback that looks the PID up again by number.
+  await rejectsWith(signalProcess(m, { pid: info.levels[1].init, signal: 'SIGKILL', from: 'inside' }, 0), 'unsupported');
+  assert.ok(!isGone(level2), 'level 2 is untouched');
   const trace = traceChain(info.levels, mounts);
   await m.destroy(info.chainId);
   await assertNothingRemains(trace);

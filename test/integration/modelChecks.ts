@@ -2,9 +2,9 @@
 // Each returns a list of human-readable problems (empty when all hold), so a failure names every
 // offender at once instead of the first.
 import { readFileSync, readlinkSync } from 'node:fs';
-import { nsKey } from '../../shared/core/buildModel';
-import { processKey } from '../../shared/core/diff';
+
 import type { Snapshot, SnapshotDiff } from '../../shared/core/types';
+import { nsKey, processKey } from '../../shared/core/identity';
 
 /** A diff must only remove/change what the model holds and only add what it does not. */
 export function diffProblems(model: Snapshot, diff: SnapshotDiff): string[] {

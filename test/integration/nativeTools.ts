@@ -1,7 +1,8 @@
 // Small C load generators for the reliability tests and the bench, compiled on demand with the system C
 // compiler into a temp dir (a C fork loop reaches thousands of forks a second; a shell or Node one does not).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import type { TestContext } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../harness/paths';
@@ -16,6 +17,22 @@ export function pidnsBundle(): string {
   const path = join(repoRoot(), 'dist', 'pidns.js');
   if (!existsSync(path)) throw new Error(`${path} is missing: run 'node scripts/build.mjs' first`);
   return path;
+}
+
+/** A copy of the CLI bundle in a temp dir with `native` set up by `prepare`, so findNativeInit sees only that. */
+export function bundleCopy(t: TestContext, prepare: (nativeDir: string) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pidns-noinit-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  copyFileSync(pidnsBundle(), join(dir, 'pidns.js'));
+  symlinkSync(join(repoRoot(), 'node_modules'), join(dir, 'node_modules')); // koffi is external to the bundle
+  mkdirSync(join(dir, 'native'));
+  prepare(join(dir, 'native'));
+  return join(dir, 'pidns.js');
+}
+
+/** A bundle that finds no native init: chains are built by the util-linux fallback. */
+export function bundleWithoutInit(t: TestContext): string {
+  return bundleCopy(t, () => undefined);
 }
 
 export interface Built {

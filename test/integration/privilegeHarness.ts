@@ -1,7 +1,7 @@
 // Set-up for the privilege tests: a real system bus and polkitd (scripts/services.sh), the root-owned
 // installed helper (scripts/install-system-helper.sh), a test user, and polkit rules / sudoers entries
 // that each test adds and removes again (also when it fails).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { UntrustedHelperAnswer, UntrustedHelperInfo } from '../../helper-native/src/launch/launchHelper';
@@ -51,16 +51,45 @@ function uniqueName(): string {
   return `pidns-b2-${process.pid}-${++counter}`;
 }
 
-/** A polkit rule for our action and the test user, removed after the test. polkitd reloads rules in ~40 ms. */
+const ACTION = 'org.pidns-explorer.helper';
+
+/** pkcheck's decision on our action for the process `pid`: 0 authorized, 1 not authorized, 2 needs authentication. */
+function pkcheck(pid: number, details: string[]): number {
+  const r = spawnSync('pkcheck', ['--action-id', ACTION, '--process', String(pid), ...details], { stdio: 'pipe', timeout: 10_000 });
+  return r.status ?? -1;
+}
+
+/**
+ * A polkit rule for our action and the test user, removed after the test. Returns once polkitd decides by
+ * it: pkcheck, polled, must give the rule's answer both for a probe only this rule file knows (a detail with
+ * a unique marker, asked for a `nobody` process, so an earlier rule for the test user cannot answer it) and
+ * for a process of the test user (so no rule of an earlier test that is still loaded decides instead).
+ */
 export async function withPolkitRule(t: AfterHook, result: 'YES' | 'NO'): Promise<void> {
-  const file = `/etc/polkit-1/rules.d/10-${uniqueName()}.rules`;
+  const name = uniqueName();
+  const file = `/etc/polkit-1/rules.d/10-${name}.rules`;
   t.after(() => rmSync(file, { force: true }));
   writeFileSync(
     file,
-    `polkit.addRule(function (action, subject) {\n  if (action.id === "org.pidns-explorer.helper" && subject.user === "${TEST_USER}") return polkit.Result.${result};\n});\n`,
+    `polkit.addRule(function (action, subject) {\n  if (action.id === "${ACTION}" && (subject.user === "${TEST_USER}" || action.lookup("pidnsprobe") === "${name}")) return polkit.Result.${result};\n});\n`,
     { mode: 0o644 },
   );
-  await sleep(300);
+  const want = result === 'YES' ? 0 : 1;
+  const id = (flag: string): number => Number(execFileSync('id', [flag, TEST_USER], { encoding: 'utf8' }).trim());
+  const subjects = [spawn('sleep', ['60'], { uid: 65534, gid: 65534, stdio: 'ignore' }), spawn('sleep', ['60'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' })];
+  try {
+    const [probe, user] = subjects.map((c) => c.pid ?? -1);
+    const end = Date.now() + 20_000;
+    let got: number[] = [];
+    for (;;) {
+      got = [pkcheck(probe, ['--detail', 'pidnsprobe', name]), pkcheck(user, [])];
+      if (got.every((g) => g === want)) return;
+      if (Date.now() > end) throw new Error(`polkitd did not apply ${file} within 20 s: pkcheck said ${got.join(' and ')} (want ${want})`);
+      await sleep(20);
+    }
+  } finally {
+    for (const c of subjects) c.kill('SIGKILL');
+  }
 }
 
 /** A sudoers.d entry for the test user (checked with visudo first), removed after the test. */

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { buildModel, nsKey, type NsNode } from '../../shared/core/buildModel';
+import { buildModel, type NsNode } from '../../shared/core/buildModel';
 import { applyDiff, diffSnapshots } from '../../shared/core/diff';
 import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
 import { MAX_POLL_MS, type HelperEvent } from '../../shared/helperProtocol';
@@ -17,6 +17,7 @@ import { descendants } from '../harness/processTree';
 import { diffProblems, liveNsInode, modelProblems } from './modelChecks';
 import { buildNative, type Built } from './nativeTools';
 import { openStormArena, type StormArena } from './stormEnv';
+import { nsKey } from '../../shared/core/identity';
 
 // ---------------------------------------------------------------- pure core, fixtures
 

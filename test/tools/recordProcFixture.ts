@@ -4,11 +4,12 @@
 // and the recorder itself, so a fixture stays small but has every kind of entry.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { nsKey } from '../../shared/core/buildModel';
+
 import { parseStatus } from '../../shared/core/procStatus';
 import { NsGraph } from '../../helper-native/src/scan/nsGraph';
 import { listPids, statIdentity } from '../../helper-native/src/scan/procFiles';
 import type { ProcFixture, RecordedProc } from '../unit/procFixture';
+import { nsKey } from '../../shared/core/identity';
 
 function record(pid: number, graph: NsGraph): RecordedProc | null {
   try {

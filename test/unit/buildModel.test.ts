@@ -4,9 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel, compareNamespaces, nsKey } from '../../shared/core/buildModel';
+import { buildModel, compareNamespaces } from '../../shared/core/buildModel';
 import { buildIndex, ancestorsOf } from '../../shared/core/modelIndex';
 import { fixtureProcesses, fixtureSnapshot, loadFixture } from './procFixture';
+import { nsKey } from '../../shared/core/identity';
 
 const recorded = loadFixture('multi_pidns5.json');
 const snap = fixtureSnapshot(recorded);

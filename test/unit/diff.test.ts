@@ -1,11 +1,12 @@
 // diffSnapshots/applyDiff round-trip on the recorded fixture and on seeded random mutations of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildModel, nsKey, type NsNode } from '../../shared/core/buildModel';
+import { buildModel, type NsNode } from '../../shared/core/buildModel';
 import { applyDiff, diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
 import { ancestorsOf, buildIndex } from '../../shared/core/modelIndex';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 import { fixtureProcesses, loadFixture } from './procFixture';
+import { nsKey } from '../../shared/core/identity';
 
 const fixture = loadFixture('multi_pidns5.json');
 const graph = new Map<string, NsNode>(fixture.graph.map((n) => [nsKey(n), n]));

@@ -140,7 +140,8 @@ test('terminal command: nsenter as the user, through pkexec/sudo when not root',
   const user = { uid: 1000, gid: 1000, name: 'ann', home: '/home/ann', shell: '/bin/bash' };
   const root = terminalCommand(4242, user, 'root');
   assert.equal(root.shellPath, '/usr/bin/nsenter');
-  assert.deepEqual(root.shellArgs.slice(0, 8), ['-t', '4242', '-p', '-m', '-S', '1000', '-G', '1000']);
+  assert.deepEqual(root.shellArgs.slice(0, 11), ['-t', '4242', '-p', '-m', '--wd=/home/ann', '/usr/bin/setpriv', '--reuid=1000', '--regid=1000', '--init-groups', '--no-new-privs', '--']);
+  assert.deepEqual(root.shellArgs.slice(11, 13), ['/usr/bin/env', '-i'], 'a clean environment, not root\'s');
   assert.equal(root.shellArgs[root.shellArgs.length - 1], '/bin/bash');
   const pk = terminalCommand(4242, user, 'pkexec');
   assert.equal(pk.shellPath, '/usr/bin/pkexec');

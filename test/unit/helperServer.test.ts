@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { decodeCapabilities, effectiveCapabilities } from '../../helper-native/src/server/capabilities';
-import { identity } from '../../helper-native/src/server/hello';
 import { BoundedLineSplitter } from '../../helper-native/src/server/lineInput';
-import { registerOp } from '../../helper-native/src/server/ops';
+import type { ChainService } from '../../helper-native/src/server/ops';
 import { runHelperServer } from '../../helper-native/src/server/server';
 import { validateRequest } from '../../helper-native/src/server/validate';
 import { HelperError } from '../../helper-native/src/helperError';
+import { helperIdentity } from '../../helper-native/src/identity/actingUser';
 import type { HelperMessage } from '../../shared/helperProtocol';
 
 function split(chunks: (string | Buffer)[], max: number): (string | 'TOO-LONG')[] {
@@ -98,15 +98,20 @@ test('capabilities: CapEff hex decoded to names', () => {
   assert.deepEqual(effectiveCapabilities('Name:\tx\nCapEff:\t0000000000080000\n'), ['CAP_SYS_PTRACE']);
 });
 
-test('identity: PKEXEC_UID / SUDO_UID only count when running as root', () => {
-  assert.deepEqual(identity({ PKEXEC_UID: '1000' }, 0), { uid: 0, actingForUid: 1000, via: 'pkexec' });
-  assert.deepEqual(identity({ SUDO_UID: '1001' }, 0), { uid: 0, actingForUid: 1001, via: 'sudo' });
-  assert.deepEqual(identity({ PKEXEC_UID: '1000' }, 1000), { uid: 1000, actingForUid: null, via: 'pkexec' });
-  assert.deepEqual(identity({ PKEXEC_UID: 'x1' }, 0), { uid: 0, actingForUid: null, via: 'direct' });
-  assert.deepEqual(identity({}, 0), { uid: 0, actingForUid: null, via: 'direct' });
+test('identity: PKEXEC_UID / SUDO_UID only count when running as root; a malformed one fails closed as root', () => {
+  assert.deepEqual(helperIdentity({ PKEXEC_UID: '1000' }, 0), { uid: 0, actingForUid: 1000, via: 'pkexec' });
+  assert.deepEqual(helperIdentity({ SUDO_UID: '1001' }, 0), { uid: 0, actingForUid: 1001, via: 'sudo' });
+  assert.deepEqual(helperIdentity({ PKEXEC_UID: '1000', SUDO_UID: '1001' }, 0), { uid: 0, actingForUid: 1000, via: 'pkexec' }, 'PKEXEC_UID wins');
+  assert.deepEqual(helperIdentity({ PKEXEC_UID: '1000' }, 1000), { uid: 1000, actingForUid: null, via: 'pkexec' });
+  assert.deepEqual(helperIdentity({ PKEXEC_UID: 'x1' }, 1000), { uid: 1000, actingForUid: null, via: 'direct' }, 'not root: a bad variable changes nothing');
+  for (const bad of ['x1', '-1', '1e3', '4294967295', ' 1000', '1000 ']) {
+    assert.throws(() => helperIdentity({ PKEXEC_UID: bad }, 0), /is not a uid/, `root with PKEXEC_UID=${JSON.stringify(bad)}`);
+    assert.throws(() => helperIdentity({ SUDO_UID: bad }, 0), /is not a uid/, `root with SUDO_UID=${JSON.stringify(bad)}`);
+  }
+  assert.deepEqual(helperIdentity({}, 0), { uid: 0, actingForUid: null, via: 'direct' });
 });
 
-test('server in-process: unregistered op is unsupported, a registered one answers, a throwing one maps its code', async () => {
+test('server in-process: each op reaches its handler in the table, a HelperError keeps its code, anything else thrown is failed', async () => {
   const input = new PassThrough();
   const output = new PassThrough();
   const log = new PassThrough();
@@ -118,14 +123,26 @@ test('server in-process: unregistered op is unsupported, a registered one answer
     partial = parts.pop() ?? '';
     for (const l of parts) lines.push(JSON.parse(l) as HelperMessage);
   });
-  registerOp('chains', async () => ({ chains: [] }));
-  registerOp('destroy', async () => {
-    throw new HelperError('not-found', 'no such chain');
+  let shutdowns = 0;
+  const chains = (): ChainService => ({
+    ops: {
+      create: async () => {
+        throw new HelperError('unsupported', 'not here');
+      },
+      orphan: async () => {
+        throw new HelperError('unsupported', 'not here');
+      },
+      chains: async () => ({ chains: [] }),
+      destroy: async () => {
+        throw new HelperError('not-found', 'no such chain');
+      },
+      signal: async () => {
+        throw new Error('boom');
+      },
+    },
+    shutdown: async () => void shutdowns++,
   });
-  registerOp('signal', async () => {
-    throw new Error('boom');
-  });
-  const done = runHelperServer({ input, output, logStream: log });
+  const done = runHelperServer({ input, output, logStream: log, chains });
   input.write('{"id":1,"op":"orphan","chainId":"a","level":1}\n{"id":2,"op":"chains"}\n');
   input.write('{"id":3,"op":"destroy","chainId":"a"}\n{"id":4,"op":"signal","pid":5,"signal":"TERM"}\n');
   input.end();
@@ -140,4 +157,5 @@ test('server in-process: unregistered op is unsupported, a registered one answer
   assert.ok(r3 && r3.type === 'response' && !r3.ok && r3.error.code === 'not-found');
   const r4 = byId.get(4);
   assert.ok(r4 && r4.type === 'response' && !r4.ok && r4.error.code === 'failed');
+  assert.equal(shutdowns, 1, 'EOF runs the chain service\'s shutdown once');
 });

@@ -3,9 +3,10 @@
 // exactly what the scanner does minus the syscalls.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel, nsKey, type NsNode } from '../../shared/core/buildModel';
+import { buildModel, type NsNode } from '../../shared/core/buildModel';
 import { parseStat, parseStatus, toProcessInfo } from '../../shared/core/procStatus';
 import type { NsId, ProcessInfo, Snapshot } from '../../shared/core/types';
+import { nsKey } from '../../shared/core/identity';
 
 export interface RecordedProc {
   pid: number;

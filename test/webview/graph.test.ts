@@ -5,10 +5,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_GRAPH_CONFIG, nsKey, WEBVIEW_PROTOCOL_VERSION, type WebviewToHost } from '../../shared/webviewProtocol';
+import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type WebviewToHost } from '../../shared/webviewProtocol';
 import { emptyDiff, generatedTree, HOST_NS, NS_DEV, seedChain } from './fixtures';
 import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
 import type { ThemeName } from './themes';
+import { nsKey } from '../../shared/core/identity';
 
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });

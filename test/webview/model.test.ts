@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { GraphModel } from '../../webview/model';
 import { TreeLayout } from '../../webview/layout';
 import { cardWidth } from '../../webview/geometry';
-import { nsKey } from '../../shared/webviewProtocol';
+
 import { generatedTree, HOST_NS, NS_DEV, processDiff, seedChain } from './fixtures';
+import { nsKey } from '../../shared/core/identity';
 
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
 

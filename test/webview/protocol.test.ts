@@ -1,7 +1,8 @@
 // The message guards the host and the webview put in front of postMessage data, and the map keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isHostToWebview, isWebviewToHost, nsKey, procKey } from '../../shared/webviewProtocol';
+import { isHostToWebview, isWebviewToHost } from '../../shared/webviewProtocol';
+import { nsKey, processKey } from '../../shared/core/identity';
 
 test('webview→host guard takes the known messages and drops anything else', () => {
   assert.ok(isWebviewToHost({ type: 'ready', protocol: 1 }));
@@ -17,6 +18,6 @@ test('host→webview guard takes the known messages and drops anything else', ()
 
 test('keys: a namespace by device and inode, a process by PID and start time', () => {
   assert.notEqual(nsKey({ dev: 4, inode: 4026531836 }), nsKey({ dev: 5, inode: 4026531836 }));
-  assert.notEqual(procKey({ pid: 42, startTime: 100 }), procKey({ pid: 42, startTime: 101 }));
+  assert.notEqual(processKey({ pid: 42, startTime: 100 }), processKey({ pid: 42, startTime: 101 }));
   assert.equal(nsKey({ dev: 4, inode: 7 }), '4:7');
 });

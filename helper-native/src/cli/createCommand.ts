@@ -4,7 +4,8 @@
 import type { ChainExitedEvent, ChainInfo } from '../../../shared/helperProtocol';
 import { roomBelow, statusText } from '../../../shared/core/chainReport';
 import { ChainManager } from '../create/chainManager';
-import { actingUid } from '../launch/actingUser';
+import { actingUid } from '../identity/actingUser';
+import { cloexecInheritedFds } from '../sys/pidfd';
 import { ownNestingLevel } from '../create/runtime';
 import { libc } from '../sys/libc';
 import { UsageError, wantsHelp } from './usage';
@@ -83,6 +84,7 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const args = parseCreateArgs(argv);
+  cloexecInheritedFds(); // nothing our caller left open reaches the leaf
   const manager = new ChainManager({ leafStdio: 'inherit', log: (level, msg) => level !== 'info' && level !== 'debug' && process.stderr.write(`pidns: ${msg}\n`) });
   // A consumer that closed our stdout (e.g. `| head -1`) must not crash us with EPIPE: the chain stays up
   // until a signal, as always.

@@ -1,8 +1,7 @@
-// `pidns helper`: the protocol server on stdin/stdout. This is the helper's entry: modules that add ops
-// register them here, one line each (see server/ops.ts for the handler signature), e.g.
-//   registerCreateOps();   // from ../create/…, calls registerOp('create', …) etc.
-import { registerCreateOps } from '../create/ops';
+// `pidns helper`: the protocol server on stdin/stdout, with the chain ops of create/ops.ts.
+import { chainService } from '../create/ops';
 import { runHelperServer } from '../server/server';
+import { cloexecInheritedFds } from '../sys/pidfd';
 import { parseFlags, wantsHelp } from './usage';
 
 export const HELPER_HELP = `Usage: pidns helper
@@ -10,8 +9,8 @@ export const HELPER_HELP = `Usage: pidns helper
 Serve the pidns helper protocol: one JSON request per line on stdin, one JSON response or
 event per line on stdout, log lines on stderr. The first line written is a 'hello' event
 (protocol version, uid, the uid it acts for from PKEXEC_UID/SUDO_UID, capabilities, kernel).
-Requests: snapshot, subscribe {intervalMs}, unsubscribe, shutdown (and create, destroy,
-signal, orphan, chains when the create module is built in). Exits 0 on EOF or shutdown.
+Requests: snapshot, subscribe {intervalMs}, unsubscribe, shutdown, create, destroy,
+signal, orphan, chains. Exits 0 on EOF or shutdown.
 The extension starts it through pkexec; run as root to see every namespace.
 
 Options:
@@ -24,10 +23,10 @@ export async function runHelperCommand(argv: string[]): Promise<number> {
     return 0;
   }
   parseFlags(argv, [], 'helper');
-  registerCreateOps();
+  cloexecInheritedFds(); // nothing our caller left open reaches what we start for the user
   // A client that goes away must not kill us with EPIPE mid-write; EOF on stdin ends the server.
   process.stdout.on('error', () => process.stdin.destroy());
-  const code = await runHelperServer({ input: process.stdin, output: process.stdout });
+  const code = await runHelperServer({ input: process.stdin, output: process.stdout, chains: chainService });
   process.stdin.destroy();
   return code;
 }

@@ -10,7 +10,8 @@ import { closePidfd, pidfdExited, pidfdOpen, pidfdSendSignal, pidfdWaitExit } fr
 import type { ChainSpec, EngineListener, ExitReason, RunningChain } from './engine';
 import { startNativeChain } from './nativeEngine';
 import { readIdentity } from './processCheck';
-import { accountOf, canCreateDirectly, findNativeInit, nativeInitRuns, ownNestingLevel } from './runtime';
+import { runAsFor } from '../identity/runAs';
+import { canCreateDirectly, findNativeInit, nativeInitRuns, ownNestingLevel } from './runtime';
 import { startUnshareChain } from './unshareEngine';
 import { validateCommand } from './validateCommand';
 
@@ -21,7 +22,10 @@ export interface ChainManagerOptions {
   initPath?: string | null;
   leafStdio?: ChainSpec['leafStdio'];
   log?: LogFn;
+  /** Chains alive at once (limit chains-per-helper). */
   maxChains?: number;
+  /** Orphans alive at once in one chain (limit orphans-per-chain). */
+  maxOrphans?: number;
 }
 
 export interface CreateParams {
@@ -44,6 +48,8 @@ interface Tracked {
   userns: boolean;
   /** Every process we started for this chain (anchor, level inits, orphans): PID → start time. */
   ours: Map<number, number>;
+  /** The orphans among them, for the orphans-per-chain limit. */
+  orphans: Map<number, number>;
   ended: Promise<void>;
   /** False until create() has taken its snapshot: levels lost before that are applied after it. */
   delivered: boolean;
@@ -51,6 +57,8 @@ interface Tracked {
 }
 
 const DESTROY_GRACE_MS = 2000;
+const MAX_CHAINS = 16;
+const MAX_ORPHANS = 32;
 
 export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent, number]; levelsGone: [string, number, number] }> {
   private readonly chains = new Map<string, Tracked>();
@@ -76,10 +84,9 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
 
   /** Build a chain; resolves once every level is ready. The leaf runs as `actingUid`. */
   async create(params: CreateParams, actingUid: number, onProgress?: (p: Progress) => void): Promise<ChainInfo> {
+    const max = this.opts.maxChains ?? MAX_CHAINS;
+    if (this.chains.size >= max) throw new HelperError('limit', `at most ${max} chains at a time (limit chains-per-helper); destroy one first`);
     const spec = this.specFor(params, actingUid);
-    if (this.chains.size >= (this.opts.maxChains ?? 16)) {
-      throw new HelperError('limit', `at most ${this.opts.maxChains ?? 16} chains at a time; destroy one first`);
-    }
     const chainId = `chain-${++this.seq}-${randomBytes(3).toString('hex')}`;
     const levels: ChainLevel[] = [];
     let endedResolve!: () => void;
@@ -87,8 +94,8 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     const listener = this.listenerFor(chainId, levels, spec, endedResolve, onProgress);
     if (this.initPath === null) this.log('warn', 'native init not available: building the chain with util-linux unshare (slower: about 30 ms per level instead of well under 1 ms)');
     const running = this.initPath !== null ? startNativeChain(this.initPath, spec, listener) : startUnshareChain(spec, listener);
-    const info: ChainInfo = { chainId, depth: spec.depth, mountProc: spec.mountProc, levels, leaf: 0, uid: spec.uid ?? process.geteuid?.() ?? 0, engine: running.engine };
-    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, ours: new Map(), ended, delivered: false, pendingGone: [] };
+    const info: ChainInfo = { chainId, depth: spec.depth, mountProc: spec.mountProc, levels, leaf: 0, uid: spec.runAs?.uid ?? process.geteuid?.() ?? 0, engine: running.engine };
+    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, ours: new Map(), orphans: new Map(), ended, delivered: false, pendingGone: [] };
     this.chains.set(chainId, tracked);
     try {
       info.leaf = await running.ready;
@@ -115,21 +122,16 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     const problem = depthProblem(params.depth, callerLevel);
     if (problem !== null) throw new HelperError(params.depth > roomBelow(callerLevel) ? 'limit' : 'bad-request', problem);
     if (params.command !== undefined) validateCommand(params.command);
-    const direct = canCreateDirectly();
-    const euid = process.geteuid?.() ?? 0;
-    // As root for someone else (pkexec/sudo), the leaf must run as that user, never as root.
-    const drop = direct && actingUid !== euid;
-    const account = drop ? accountOf(actingUid) : undefined;
+    // As root for someone else (pkexec/sudo), the leaf runs as that user, never as root: with CAP_SYS_ADMIN
+    // the leaf switches after the levels are built; without it the whole chain runs as the user in a user
+    // namespace of theirs. runAsFor throws when the user's identity cannot be had in full.
+    const runAs = runAsFor(actingUid) ?? undefined;
     return {
       depth: params.depth,
       mountProc: params.mountProc ?? true,
       command: params.command,
-      uid: drop ? actingUid : undefined,
-      gid: account?.gid,
-      groups: account?.groups,
-      // the leaf should not find root's HOME (pkexec/sudo keep it) when it runs as the user
-      env: account ? { ...process.env, ...account.env } : undefined,
-      userns: !direct,
+      runAs,
+      userns: !canCreateDirectly(),
       leafStdio: this.opts.leafStdio ?? 'ignore',
     };
   }
@@ -222,10 +224,29 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     return c && { info: c.info, userns: c.userns };
   }
 
-  /** Note a process we started for a chain (an orphan, say), by PID and start time. */
-  adopt(chainId: string, pid: number): void {
+  /** The start time we recorded for a process of this chain (its anchor, a level's init, an orphan), if any. */
+  startTimeOf(chainId: string, pid: number): number | undefined {
+    return this.chains.get(chainId)?.ours.get(pid);
+  }
+
+  /** Throws the orphans-per-chain limit when that many orphans of the chain are still alive. */
+  checkOrphanRoom(chainId: string): void {
     const c = this.chains.get(chainId);
-    if (c) this.remember(c, pid);
+    if (!c) return;
+    for (const [pid, start] of c.orphans) if (!alive(pid, start)) c.orphans.delete(pid);
+    const max = this.opts.maxOrphans ?? MAX_ORPHANS;
+    if (c.orphans.size >= max) {
+      throw new HelperError('limit', `chain '${chainId}' already has ${c.orphans.size} orphans alive, at most ${max} (limit orphans-per-chain); wait until they are reaped`);
+    }
+  }
+
+  /** Note an orphan we started for a chain, by PID and start time. */
+  adoptOrphan(chainId: string, pid: number): void {
+    const c = this.chains.get(chainId);
+    if (!c) return;
+    this.remember(c, pid);
+    const start = c.ours.get(pid);
+    if (start !== undefined) c.orphans.set(pid, start);
   }
 
   private remember(c: Tracked, pid: number): void {
@@ -242,6 +263,15 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
    */
   created(pid: number, startTime: number): boolean {
     for (const c of this.chains.values()) if (c.ours.get(pid) === startTime) return true;
+    return false;
+  }
+}
+
+/** Is (pid, startTime) still that process? */
+function alive(pid: number, startTime: number): boolean {
+  try {
+    return readIdentity(pid).startTime === startTime;
+  } catch {
     return false;
   }
 }

@@ -1,20 +1,19 @@
 // What a chain engine (the native init, or the util-linux fallback) takes and gives back, so the chain
 // manager treats both alike.
 import type { ChainExitedEvent, ChainLevel } from '../../../shared/helperProtocol';
+import type { RunAs } from '../identity/runAs';
 
 export interface ChainSpec {
   depth: number;
   mountProc: boolean;
   /** argv of the leaf command; undefined: sleep until destroyed. */
   command?: string[];
-  /** Drop the leaf to this uid/gid (root helper acting for a user); undefined: keep ours. */
-  uid?: number;
-  gid?: number;
-  /** The user's supplementary groups (with uid/gid). */
-  groups?: number[];
-  /** Environment of the chain (and so of the leaf); undefined: ours. */
-  env?: NodeJS.ProcessEnv;
-  /** Build inside a new user namespace (unprivileged caller). */
+  /**
+   * The user the leaf runs as (a root helper acting for someone else; see identity/runAs.ts); undefined: as
+   * we are. With `userns` the whole chain runs as that user, in a user namespace the user owns.
+   */
+  runAs?: RunAs;
+  /** Build inside a new user namespace (no CAP_SYS_ADMIN: an unprivileged caller, or root in a pod). */
   userns: boolean;
   /** Where the leaf's stdin/stdout/stderr go: the CLI shares its terminal, the helper must keep its stdout clean. */
   leafStdio: 'inherit' | 'ignore';

@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { limitFromEnospc, parseInitReport, statusText, type InitReport } from '../../../shared/core/chainReport';
 import { HelperError } from '../helperError';
+import { runAsArgs } from '../identity/runAs';
+import { BoundedLineSplitter } from '../server/lineInput';
 import type { ChainSpec, EngineListener, RunningChain } from './engine';
 
 const ENOSPC = 28;
@@ -16,37 +18,57 @@ export function nativeArgs(spec: ChainSpec): string[] {
   const args = ['chain', '--depth', String(spec.depth), '--ready-fd', '3', '--expect-parent', String(process.pid)];
   if (!spec.mountProc) args.push('--no-mount-proc');
   if (spec.userns) args.push('--userns');
-  if (spec.uid !== undefined && spec.gid !== undefined) args.push('--uid', String(spec.uid), '--gid', String(spec.gid));
-  if (spec.groups !== undefined && spec.groups.length > 0) args.push('--groups', spec.groups.slice(0, 64).join(','));
+  if (spec.runAs) args.push(...runAsArgs(spec.runAs));
   if (spec.command) args.push('--', ...spec.command);
   return args;
 }
 
-/** The init's "error" line as a protocol error with a message a user can act on. */
+/** The longest line of the chain's stderr (the leaf's, i.e. the user's command's) the helper keeps; the rest of it is dropped. */
+export const MAX_STDERR_LINE = 4096;
+
+/**
+ * Lines of a child's stderr, each at most MAX_STDERR_LINE bytes: the leaf writes there, and a user's command
+ * must not make the root helper buffer an endless line.
+ */
+export function boundedLines(stream: Readable, line: (text: string) => void): void {
+  const splitter = new BoundedLineSplitter(MAX_STDERR_LINE, {
+    line,
+    tooLong: () => line(`(a line longer than ${MAX_STDERR_LINE} bytes was dropped: limit stderr-line)`),
+  });
+  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+  stream.on('end', () => splitter.end());
+}
+
 /** "ENOENT (errno 2)" from the number, for messages a user can look up. */
 export function errnoName(errno: number): string {
   const name = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0];
   return name ? `${name} (errno ${errno})` : `errno ${errno}`;
 }
 
-export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick<ChainSpec, 'depth' | 'userns' | 'uid'>): HelperError {
+export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick<ChainSpec, 'depth' | 'userns' | 'runAs'>): HelperError {
   const where = `creating level ${r.level} (${r.what})`;
   if (r.errno === ENOSPC && r.level === 0) {
     return new HelperError('limit', `${where} failed: the limit of user namespaces was reached (ENOSPC; see /proc/sys/user/max_user_namespaces)`);
   }
   if (r.errno === ENOSPC) return new HelperError('limit', limitFromEnospc(r.level, spec.depth));
   const userns = spec.userns;
+  if (spec.runAs && /^(set|getresuid|credentials|getrlimit|PR_SET_NO_NEW_PRIVS|close_range|chdir|write the user namespace)/.test(r.what)) {
+    return new HelperError('not-permitted', `${where} failed: ${errnoName(r.errno)}: could not switch to uid ${spec.runAs.uid}, so the command was not run (never as root instead)`);
+  }
   if (r.errno === EPERM || r.errno === EACCES) {
     const why = userns ? 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone, or an LSM)' : 'this needs CAP_SYS_ADMIN';
     return new HelperError('not-permitted', `${where} failed: permission denied (errno ${r.errno}): ${why}`);
   }
-  if (r.what === 'find the command' || r.what === 'exec') return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}: the command was not found or is not executable for uid ${spec.uid ?? 'of the caller'}`);
+  if (r.what === 'find the command' || r.what === 'exec') return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}: the command was not found or is not executable for uid ${spec.runAs?.uid ?? 'of the caller'}`);
   return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}`);
 }
 
 export function startNativeChain(initPath: string, spec: ChainSpec, listener: EngineListener): RunningChain {
   const leafIo = spec.leafStdio === 'inherit' ? 'inherit' : 'ignore';
-  const child = spawn(initPath, nativeArgs(spec), { env: spec.env, stdio: [leafIo, leafIo, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe', 'pipe'] });
+  const child = spawn(initPath, nativeArgs(spec), {
+    env: spec.runAs?.env, // the init chdirs to the user's home itself (become_user)
+    stdio: [leafIo, leafIo, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe', 'pipe'],
+  });
   let settle: { resolve(leaf: number): void; reject(err: Error): void } | undefined;
   const ready = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
   let failure: HelperError | undefined;
@@ -64,7 +86,7 @@ export function startNativeChain(initPath: string, spec: ChainSpec, listener: En
     if (r) onReport(r);
     else listener.log(`pidns-init: unexpected report line ${JSON.stringify(line.slice(0, 200))}`);
   });
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => listener.log(line));
+  if (child.stderr) boundedLines(child.stderr, (line) => listener.log(line));
 
   child.on('error', (err) => {
     settle?.reject(new HelperError('failed', `could not start ${initPath}: ${err.message}`));

@@ -1,11 +1,10 @@
 // Facts about where the helper runs that decide how a chain is built: how deep we already are, whether we
 // may create PID namespaces directly (CAP_SYS_ADMIN) or need a user namespace first, which native init
-// binary to use, and the acting user's primary gid.
+// binary to use.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { nestingLevel, nestingLevelFromStatus } from '../../../shared/core/chainReport';
-import { actingIdentity } from '../launch/actingUser';
 
 const CAP_SYS_ADMIN = 21;
 
@@ -53,20 +52,3 @@ export function nativeInitRuns(path: string): boolean {
   return ok;
 }
 
-export interface Account {
-  gid: number;
-  /** Supplementary groups, as initgroups() would set them. */
-  groups: number[];
-  /** HOME, USER, LOGNAME and SHELL of the account, for the leaf's environment (empty if it has no entry). */
-  env: Record<string, string>;
-}
-
-/** Primary gid and login environment of `uid` from NSS; gid = uid and no variables when the account has no entry. */
-export function accountOf(uid: number): Account {
-  try {
-    const id = actingIdentity({ PKEXEC_UID: String(uid) });
-    return { gid: id.gid, groups: id.groups, env: { HOME: id.home, USER: id.name, LOGNAME: id.name, SHELL: id.shell } };
-  } catch {
-    return { gid: uid, groups: [], env: {} };
-  }
-}

@@ -4,29 +4,45 @@
 // Differences from the native engine, by construction of `unshare`: killing a middle level's init makes the
 // `unshare` above it exit too, so the whole chain goes (not just that level and the ones below).
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ChainLevel } from '../../../shared/helperProtocol';
+import type { ResourceLimit } from '../../../shared/core/procLimits';
+import type { RunAs } from '../identity/runAs';
 import { HelperError } from '../helperError';
 import { closePidfd, pidfdOpen, pidfdSendSignal } from '../sys/pidfd';
 import type { ChainSpec, EngineListener, RunningChain } from './engine';
+import { boundedLines } from './nativeEngine';
 
 const READY_TIMEOUT_MS = 10_000;
 const POLL_MS = 2;
 
+/** prlimit(1)'s option for a resource limit (its names are getrlimit's, lower case). */
+function prlimitOption(l: ResourceLimit): string {
+  const v = (x: ResourceLimit['soft']): string => (x === 'inf' ? 'unlimited' : String(x));
+  return `--${l.resource.toLowerCase()}=${v(l.soft)}:${v(l.hard)}`;
+}
+
+/** setpriv(1) switching to the user for good: uid, gid, every group, and no new privileges past it. */
+function setprivAs(r: RunAs): string[] {
+  const groups = r.groups.length > 0 ? `--groups=${r.groups.join(',')}` : '--clear-groups';
+  return ['setpriv', `--reuid=${r.uid}`, `--regid=${r.gid}`, groups, '--no-new-privs', '--'];
+}
+
 export function unshareArgv(spec: ChainSpec): string[] {
+  const r = spec.runAs;
+  // As root for a user: the user's limits first (lowering needs no privilege). In a user namespace the
+  // switch to the user comes before it, so the namespace is the user's and its root is the user's uid.
+  const argv = r && r.limits.length > 0 ? ['prlimit', ...r.limits.map(prlimitOption), '--'] : [];
+  if (r && spec.userns) argv.push(...setprivAs(r));
   // setpriv gives the top `unshare` a parent-death signal; --kill-child gives every level's init one.
-  const argv = ['setpriv', '--pdeathsig', 'KILL', '--'];
+  argv.push('setpriv', '--pdeathsig', 'KILL', '--');
   for (let level = 1; level <= spec.depth; level++) {
     argv.push('unshare', '--pid', '--kill-child');
     if (level === 1 && spec.userns) argv.push('--user', '--map-root-user');
     if (spec.mountProc) argv.push('--mount-proc');
     argv.push('--');
   }
-  if (spec.uid !== undefined && spec.gid !== undefined && !spec.userns) {
-    const groups = spec.groups !== undefined && spec.groups.length > 0 ? `--groups=${spec.groups.join(',')}` : '--clear-groups';
-    argv.push('setpriv', `--reuid=${spec.uid}`, `--regid=${spec.gid}`, groups, '--');
-  }
+  if (r && !spec.userns) argv.push(...setprivAs(r));
   argv.push(...(spec.command ?? ['sleep', 'infinity']));
   return argv;
 }
@@ -72,8 +88,13 @@ function discover(anchor: number, depth: number, uid: number | undefined): { lev
 export function startUnshareChain(spec: ChainSpec, listener: EngineListener): RunningChain {
   const [cmd, ...args] = unshareArgv(spec);
   const io = spec.leafStdio === 'inherit' ? 'inherit' : 'ignore';
-  const child = spawn(cmd, args, { env: spec.env, stdio: [io, io, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe'] });
-  if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => listener.log(line));
+  const home = spec.runAs?.home;
+  const child = spawn(cmd, args, {
+    env: spec.runAs?.env,
+    cwd: home === undefined ? undefined : existsSync(home) ? home : '/',
+    stdio: [io, io, spec.leafStdio === 'inherit' ? 'inherit' : 'pipe'],
+  });
+  if (child.stderr) boundedLines(child.stderr, (line) => listener.log(line));
   let topFd: number | undefined;
   let destroying = false;
   let isReady = false;
@@ -84,7 +105,7 @@ export function startUnshareChain(spec: ChainSpec, listener: EngineListener): Ru
     let reported = 0;
     const tick = (): void => {
       if (closed) return reject(new HelperError('failed', 'unshare exited before the chain was ready (see the log)'));
-      const { levels, leafStarted } = discover(child.pid ?? -1, spec.depth, spec.userns ? undefined : spec.uid);
+      const { levels, leafStarted } = discover(child.pid ?? -1, spec.depth, spec.userns ? undefined : spec.runAs?.uid);
       if (topFd === undefined && levels.length > 0) topFd = pidfdOpen(levels[0].init);
       const complete = leafStarted ? levels.length : levels.length - 1; // a level counts once the next exists
       for (; reported < complete; reported++) listener.level(levels[reported]);

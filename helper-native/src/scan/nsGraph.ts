@@ -1,8 +1,9 @@
 // The namespace parent graph, filled by NS_GET_PARENT walks and cached by (dev, inode): after the first
 // sighting of a namespace nothing about it is read again. Entries that no live process references any more
 // are pruned, because a dead namespace's inode can be reused by a new one with another parent.
-import { nsKey, type NsNode } from '../../../shared/core/buildModel';
+import { type NsNode } from '../../../shared/core/buildModel';
 import { closeFd, fdIdentity, nsGetOwnerUid, nsGetParent, nsGetUserns, NsfsError, openNs, type NsStat } from '../sys/nsfs';
+import { nsKey } from '../../../shared/core/identity';
 
 export class NsGraph {
   readonly nodes = new Map<string, NsNode>();

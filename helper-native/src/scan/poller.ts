@@ -11,13 +11,14 @@
 //    every process is reread within `refreshRoundPolls` polls however big the host (20 s at the default
 //    1 s interval, where a fixed 32 would take over 5 minutes with 10,000 processes).
 // Without pidfd support every tracked process is re-verified by start time on each poll (slower, correct).
-import { nsKey } from '../../../shared/core/buildModel';
+
 import { buildModel } from '../../../shared/core/buildModel';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
 import { NsGraph } from './nsGraph';
 import { listPids, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
+import { nsKey } from '../../../shared/core/identity';
 
 const YOUNG_MS = 2000;
 

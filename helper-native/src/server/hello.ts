@@ -5,26 +5,9 @@ import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PROTOCOL_VERSION, type HelloEvent } from '../../../shared/helperProtocol';
 import { findNativeInit, nativeInitRuns } from '../create/runtime';
+import { helperIdentity, type HelperIdentity } from '../identity/actingUser';
 import { effectiveCapabilities } from './capabilities';
 
-export interface Identity {
-  uid: number;
-  actingForUid: number | null;
-  via: HelloEvent['via'];
-}
-
-function uidFromEnv(value: string | undefined): number | null {
-  return value !== undefined && /^\d{1,10}$/.test(value) && Number(value) <= 0xffffffff ? Number(value) : null;
-}
-
-/** Who we act for: pkexec sets PKEXEC_UID, sudo sets SUDO_UID. Only meaningful when running as root. */
-export function identity(env: NodeJS.ProcessEnv = process.env, uid = process.geteuid?.() ?? -1): Identity {
-  const pkexec = uidFromEnv(env.PKEXEC_UID);
-  if (pkexec !== null) return { uid, actingForUid: uid === 0 ? pkexec : null, via: 'pkexec' };
-  const sudo = uidFromEnv(env.SUDO_UID);
-  if (sudo !== null) return { uid, actingForUid: uid === 0 ? sudo : null, via: 'sudo' };
-  return { uid, actingForUid: null, via: 'direct' };
-}
 
 /**
  * Path of the native init the create ops will use, or null. The same lookup and run check as the
@@ -51,7 +34,7 @@ function helperVersion(): string {
   return '0.0.0';
 }
 
-export function helloEvent(id: Identity = identity()): HelloEvent {
+export function helloEvent(id: HelperIdentity = helperIdentity()): HelloEvent {
   let caps: string[] = [];
   try {
     caps = effectiveCapabilities(readFileSync('/proc/self/status', 'utf8'));

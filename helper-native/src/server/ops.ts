@@ -1,16 +1,12 @@
-// The helper's op table. Discovery ops (snapshot, subscribe, unsubscribe) and shutdown are built in;
-// other engineers plug theirs in from their own modules with ONE line in the helper entry
-// (helper-native/src/cli/helperCommand.ts), e.g.
+// The helper's op table: one handler per op of the protocol, checked by the compiler ({ [K in HelperOp] }),
+// so an op added to shared/helperProtocol.ts without a handler fails to build. The server owns the
+// discovery ops and shutdown (server.ts); the chain ops come from create/ops.ts as a ChainService.
 //
-//   registerOp('create', createChain);          // createChain: OpHandler<'create'>
-//   registerShutdownHook(destroyAllChains);     // runs on `shutdown` and on stdin EOF, before exit
-//
-// A handler receives the request ALREADY VALIDATED (validate.ts checks every field of every op in
-// helperProtocol.ts strictly: types, integers, ranges) and returns the result object for its op. To fail,
-// throw `new HelperError(code, message)` (helperError.ts): the client gets `{ok:false, error:{code,message}}`;
+// A handler receives the request ALREADY VALIDATED (validate.ts checks every field of every op strictly:
+// types, integers, ranges) and returns the result object for its op. To fail, throw
+// `new HelperError(code, message)` (helperError.ts): the client gets `{ok:false, error:{code,message}}`;
 // anything else thrown is reported as code 'failed'. Requests run concurrently; a handler may send events
-// (e.g. createProgress) through ctx.send at any time. An op that is valid in the protocol but has no
-// handler registered answers 'unsupported'.
+// (e.g. createProgress) through ctx.send at any time.
 import type { HelperEvent, HelperOp, HelperRequest, ResultMap } from '../../../shared/helperProtocol';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -28,31 +24,21 @@ export type RequestOf<K extends HelperOp> = Extract<HelperRequest, { op: K }>;
 
 export type OpHandler<K extends HelperOp> = (req: RequestOf<K>, ctx: OpContext) => Promise<ResultMap[K]>;
 
-export type ShutdownHook = () => Promise<void> | void;
+/** Handlers for the ops in K, one each. */
+export type OpHandlers<K extends HelperOp> = { [P in K]: OpHandler<P> };
 
-const handlers = new Map<HelperOp, OpHandler<HelperOp>>();
-const shutdownHooks: ShutdownHook[] = [];
+/** The ops the server itself answers; every other op is a chain op. */
+export type ServerOp = 'snapshot' | 'subscribe' | 'unsubscribe' | 'shutdown';
+export type ChainOp = Exclude<HelperOp, ServerOp>;
 
-/** Register (or replace) the handler of one op. */
-export function registerOp<K extends HelperOp>(op: K, handler: OpHandler<K>): void {
-  handlers.set(op, handler as unknown as OpHandler<HelperOp>);
+/** What the create module gives the server: a handler for every chain op, and its teardown. */
+export interface ChainService {
+  ops: OpHandlers<ChainOp>;
+  /** Runs on `shutdown` and on EOF, before the helper exits. */
+  shutdown(): Promise<void>;
 }
 
-export function handlerFor<K extends HelperOp>(op: K): OpHandler<K> | undefined {
-  return handlers.get(op) as unknown as OpHandler<K> | undefined;
-}
-
-/** Run on `shutdown` and on EOF, in registration order, before the helper exits. */
-export function registerShutdownHook(hook: ShutdownHook): void {
-  shutdownHooks.push(hook);
-}
-
-export async function runShutdownHooks(log: OpContext['log']): Promise<void> {
-  for (const hook of shutdownHooks) {
-    try {
-      await hook();
-    } catch (err) {
-      log('error', `shutdown hook failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+/** The handler of `op` from a complete table, typed for that op. */
+export function handlerOf<K extends HelperOp>(table: OpHandlers<HelperOp>, op: K): OpHandler<K> {
+  return table[op] as OpHandler<K>;
 }

@@ -5,9 +5,11 @@
 import { MAX_REQUEST_BYTES, type ErrorCode, type HelperMessage, type HelperOp, type HelperRequest } from '../../../shared/helperProtocol';
 import { HelperError } from '../helperError';
 import { DiscoveryStream } from './discovery';
-import { helloEvent, identity } from './hello';
+import { helperIdentity, type HelperIdentity } from '../identity/actingUser';
+import { helloEvent } from './hello';
+import { MAX_HELPERS_PER_USER, takeHelperSlot } from './helperSlots';
 import { BoundedLineSplitter } from './lineInput';
-import { handlerFor, registerOp, runShutdownHooks, type LogLevel, type OpContext } from './ops';
+import { handlerOf, type ChainService, type LogLevel, type OpContext, type OpHandlers, type ServerOp } from './ops';
 import { isKnownOp, requestIdOf, validateRequest } from './validate';
 
 export interface ServerOptions {
@@ -16,6 +18,10 @@ export interface ServerOptions {
   /** Where log lines go (default: stderr). */
   logStream?: NodeJS.WritableStream;
   procRoot?: string;
+  /** Who the helper is (default: read from the euid and PKEXEC_UID/SUDO_UID). */
+  identity?: HelperIdentity;
+  /** The chain ops, given the context they report through (create/ops.ts's chainService). */
+  chains: (ctx: OpContext) => ChainService;
 }
 
 function errorReply(id: number | null, op: string | undefined, code: ErrorCode, message: string): HelperMessage {
@@ -24,10 +30,34 @@ function errorReply(id: number | null, op: string | undefined, code: ErrorCode, 
   return reply;
 }
 
-/** Resolves with the exit code once the server is done (EOF or shutdown). */
-export function runHelperServer(opts: ServerOptions): Promise<number> {
+/**
+ * Resolves with the exit code once the server is done (EOF or shutdown), or at once with 2 when the helper
+ * must not serve: root that cannot tell whom it works for, or a user who already has every helper slot.
+ */
+export async function runHelperServer(opts: ServerOptions): Promise<number> {
+  const refuse = (code: ErrorCode, message: string): number => {
+    opts.output.write(JSON.stringify(errorReply(null, undefined, code, message)) + '\n');
+    (opts.logStream ?? process.stderr).write(`[error] ${message}\n`);
+    return 2;
+  };
+  let who: HelperIdentity;
+  try {
+    who = opts.identity ?? helperIdentity();
+  } catch (err) {
+    return refuse('bad-request', `refusing to serve: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const acting = who.actingForUid;
+  const slot = who.uid === 0 && acting !== null && acting !== 0 ? await takeHelperSlot(acting) : undefined;
+  if (slot === null) {
+    return refuse('limit', `uid ${acting} already has ${MAX_HELPERS_PER_USER} root helpers running (limit helpers-per-user); close a window that uses one`);
+  }
+  const code = await serve(opts, who);
+  slot?.close();
+  return code;
+}
+
+function serve(opts: ServerOptions, who: HelperIdentity): Promise<number> {
   return new Promise((resolve) => {
-    const who = identity();
     let done = false;
     const write = (msg: HelperMessage): void => {
       if (!done) opts.output.write(JSON.stringify(msg) + '\n');
@@ -39,19 +69,26 @@ export function runHelperServer(opts: ServerOptions): Promise<number> {
       log: (level: LogLevel, message: string) => logStream.write(`[${level}] ${message}\n`),
     };
     const stream = new DiscoveryStream(write, opts.procRoot);
-    registerBuiltins(stream, () => void finish());
+    const chains = opts.chains(ctx);
+    const table: OpHandlers<HelperOp> = { ...serverOps(stream, () => void finish()), ...chains.ops };
 
+    let finishing = false;
     const finish = async (): Promise<void> => {
-      if (done) return;
+      if (finishing) return;
+      finishing = true;
       stream.unsubscribe();
-      await runShutdownHooks(ctx.log);
+      try {
+        await chains.shutdown();
+      } catch (err) {
+        ctx.log('error', `shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
       done = true;
       opts.input.removeListener('data', onData);
       resolve(0);
     };
 
     const splitter = new BoundedLineSplitter(MAX_REQUEST_BYTES, {
-      line: (text) => void handleLine(text, ctx, write),
+      line: (text) => void handleLine(text, table, ctx, write),
       tooLong: () => write(errorReply(null, undefined, 'too-large', `request line longer than ${MAX_REQUEST_BYTES} bytes, discarded`)),
     });
     const onData = (chunk: Buffer | string): void => splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
@@ -68,24 +105,26 @@ export function runHelperServer(opts: ServerOptions): Promise<number> {
   });
 }
 
-function registerBuiltins(stream: DiscoveryStream, shutdown: () => void): void {
-  registerOp('snapshot', async () => stream.snapshot());
-  registerOp('subscribe', async (req) => {
-    stream.subscribe(req.intervalMs);
-    return { intervalMs: req.intervalMs };
-  });
-  registerOp('unsubscribe', async () => {
-    stream.unsubscribe();
-    return {};
-  });
-  registerOp('shutdown', async () => {
-    // Reply first, then tear down: the reply is the client's confirmation.
-    setImmediate(shutdown);
-    return {};
-  });
+function serverOps(stream: DiscoveryStream, shutdown: () => void): OpHandlers<ServerOp> {
+  return {
+    snapshot: async () => stream.snapshot(),
+    subscribe: async (req) => {
+      stream.subscribe(req.intervalMs);
+      return { intervalMs: req.intervalMs };
+    },
+    unsubscribe: async () => {
+      stream.unsubscribe();
+      return {};
+    },
+    shutdown: async () => {
+      // Reply first, then tear down: the reply is the client's confirmation.
+      setImmediate(shutdown);
+      return {};
+    },
+  };
 }
 
-async function handleLine(text: string, ctx: OpContext, write: (m: HelperMessage) => void): Promise<void> {
+async function handleLine(text: string, table: OpHandlers<HelperOp>, ctx: OpContext, write: (m: HelperMessage) => void): Promise<void> {
   if (text.trim() === '') return;
   let raw: unknown;
   try {
@@ -109,17 +148,12 @@ async function handleLine(text: string, ctx: OpContext, write: (m: HelperMessage
     write(errorReply(id, op, e.code, e.message));
     return;
   }
-  await dispatch(req, ctx, write);
+  await dispatch(req, table, ctx, write);
 }
 
-async function dispatch(req: HelperRequest, ctx: OpContext, write: (m: HelperMessage) => void): Promise<void> {
-  const handler = handlerFor(req.op as HelperOp);
-  if (handler === undefined) {
-    write(errorReply(req.id, req.op, 'unsupported', `op '${req.op}' is not available in this helper`));
-    return;
-  }
+async function dispatch(req: HelperRequest, table: OpHandlers<HelperOp>, ctx: OpContext, write: (m: HelperMessage) => void): Promise<void> {
   try {
-    const result = await handler(req, ctx);
+    const result = await handlerOf(table, req.op)(req as never, ctx);
     write({ type: 'response', id: req.id, op: req.op, ok: true, result } as HelperMessage);
   } catch (err) {
     const code: ErrorCode = err instanceof HelperError ? err.code : 'failed';

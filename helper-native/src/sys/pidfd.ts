@@ -69,3 +69,14 @@ export function closePidfd(fd: number): void {
     // already closed: nothing holds it any more, which is all close is for
   }
 }
+
+const SYS_CLOSE_RANGE = 436;
+const CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/**
+ * Mark every fd above 2 close-on-exec. Node's own fds already are; this catches what the process that
+ * started us left open without the flag, so that no child we start (a chain, a tool) inherits it.
+ */
+export function cloexecInheritedFds(): void {
+  syscall(SYS_CLOSE_RANGE, 'unsigned int', 3, 'unsigned int', 0xffffffff, 'unsigned int', CLOSE_RANGE_CLOEXEC);
+}

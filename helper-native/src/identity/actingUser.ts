@@ -38,17 +38,45 @@ interface PasswdEntry {
   pw_shell: string;
 }
 
-/** The uid the helper acts for, from its own euid and the environment pkexec/sudo set. Throws on a malformed variable. */
-export function actingUid(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? -1): { uid: number; source: ActingIdentity['source'] } {
-  if (euid !== 0) return { uid: euid, source: 'self' };
-  // PKEXEC_UID wins: pkexec sets it from the caller's credentials and clears the rest of the environment.
+/**
+ * The variable pkexec or sudo set for the user who asked, or null when neither is set. PKEXEC_UID wins: pkexec
+ * sets it from the caller's credentials and clears the rest of the environment. Throws on a malformed value:
+ * a root helper that cannot tell who it works for must not go on as if it worked for root.
+ */
+function elevationVariable(env: NodeJS.ProcessEnv): { uid: number; source: 'PKEXEC_UID' | 'SUDO_UID' } | null {
   for (const name of ['PKEXEC_UID', 'SUDO_UID'] as const) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     if (!/^\d{1,10}$/.test(raw) || Number(raw) > 0xfffffffe) throw new Error(`${name}=${JSON.stringify(raw)} is not a uid`);
     return { uid: Number(raw), source: name };
   }
-  return { uid: 0, source: 'self' };
+  return null;
+}
+
+/** The uid the helper acts for, from its own euid and the environment pkexec/sudo set. Throws on a malformed variable. */
+export function actingUid(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? -1): { uid: number; source: ActingIdentity['source'] } {
+  if (euid !== 0) return { uid: euid, source: 'self' };
+  return elevationVariable(env) ?? { uid: 0, source: 'self' };
+}
+
+/** What `hello` tells the client: the helper's uid, whom it acts for (root only), and how it was started. */
+export interface HelperIdentity {
+  uid: number;
+  actingForUid: number | null;
+  via: 'direct' | 'pkexec' | 'sudo';
+}
+
+/** The one reading of who the helper is, for hello and for every op. Throws (as actingUid) when root and the variable is malformed. */
+export function helperIdentity(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? -1): HelperIdentity {
+  let found: ReturnType<typeof elevationVariable> = null;
+  try {
+    found = elevationVariable(env);
+  } catch (err) {
+    if (euid === 0) throw err;
+    // not root: the variables change nothing we do, so a bad one only leaves `via` at 'direct'
+  }
+  const via = found?.source === 'PKEXEC_UID' ? 'pkexec' : found?.source === 'SUDO_UID' ? 'sudo' : 'direct';
+  return { uid: euid, actingForUid: euid === 0 && found !== null ? found.uid : null, via };
 }
 
 /** Full identity of the user the helper acts for. Throws when the uid has no account (a forged or stale variable). */
