@@ -7,7 +7,11 @@ import { join } from 'node:path';
 
 const RULES_DIR = '/etc/polkit-1/rules.d';
 
-/** Installs the rule; returns its remover. Only command lines that run the pidns helper are allowed. */
+/**
+ * Installs the rule; returns its remover. Allowed: command lines that run the pidns helper, and the
+ * terminal's `pkexec /usr/bin/nsenter -t PID …` ("Open Terminal in Namespace" in a non-root window), which
+ * stands in for the password a person types at pkexec's prompt in that terminal.
+ */
 export function installPolkitRule(user: string): () => void {
   mkdirSync(RULES_DIR, { recursive: true });
   const file = join(RULES_DIR, `40-pidns-explorer-test-${process.pid}.rules`);
@@ -16,6 +20,7 @@ polkit.addRule(function (action, subject) {
   if (subject.user !== ${JSON.stringify(user)}) return polkit.Result.NOT_HANDLED;
   var cmd = action.lookup("command_line") || "";
   if (/pidns\\.js helper$|pidns-explorer\\/pidns-helper/.test(cmd)) return polkit.Result.YES;
+  if (/^\\/usr\\/bin\\/nsenter -t [0-9]+ /.test(cmd)) return polkit.Result.YES;
   return polkit.Result.NOT_HANDLED;
 });
 `;

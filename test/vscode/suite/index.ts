@@ -9,5 +9,7 @@ import { runMocha } from '../../harness/mochaRunner';
 export function run(): Promise<void> {
   const files = readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort().map((f) => join(__dirname, f));
   // Creating namespaces through pkexec and waiting for polls takes seconds, not mocha's default 2 s.
-  return runMocha(files, { ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec' });
+  // PIDNS_SUITE_GREP (passed on by extensionSuite.test.ts) runs a subset while working on the suite; tests
+  // that later ones depend on (create) must match too.
+  return runMocha(files, { ui: 'tdd', color: false, timeout: 120_000, reporter: 'spec', grep: process.env.PIDNS_SUITE_GREP });
 }
