@@ -30,6 +30,11 @@ function addTemporaryGroup(user: string): () => void {
 /** While working on the suite: PIDNS_SUITE_GREP=pattern runs only the matching tests (both runs). */
 const GREP: Record<string, string> = process.env.PIDNS_SUITE_GREP ? { PIDNS_SUITE_GREP: process.env.PIDNS_SUITE_GREP } : {};
 
+/** The mocha lines and the suite's own measurements (kill → new helper, fork → tree, diff gaps). */
+function summary(log: string): string {
+  return log.split('\n').filter((l) => /passing|failing|pending|✔|✓|\d+\) |^\s+- |kill →|fork →|diff gaps/.test(l)).join('\n');
+}
+
 function suitePath(): string {
   return join(repoRoot(), 'out', 'test', 'vscode', 'suite', 'index.js');
 }
@@ -49,7 +54,7 @@ test('extension suite in code-server as a non-root user, climbing to root throug
     settings: { 'pidnsExplorer.privilegeMode': 'pkexec' },
     timeoutMs: 420_000, // the helper-restart test alone waits 61 s of backoff
   });
-  t.diagnostic(log.split('\n').filter((l) => /passing|failing|pending|✔|✓|\d+\) |^\s+- /.test(l)).join('\n'));
+  t.diagnostic(summary(log));
   assert.equal(exitCode, 0, log);
 });
 
@@ -60,6 +65,6 @@ test('extension suite in code-server as root', async (t) => {
     env: { PIDNS_EXPECT_PRIVILEGE: 'root', ...GREP },
     timeoutMs: 420_000, // the helper-restart test alone waits 61 s of backoff
   });
-  t.diagnostic(log.split('\n').filter((l) => /passing|failing|pending|✔|✓|\d+\) |^\s+- /.test(l)).join('\n'));
+  t.diagnostic(summary(log));
   assert.equal(exitCode, 0, log);
 });

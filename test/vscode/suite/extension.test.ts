@@ -27,6 +27,8 @@ const LAUNCH_ROOM_MS = 5000;
  * none by more than LOAD_ROOM_MS: a 2-core VM shared with other test runs delays a poll now and then.
  */
 const FORK_SAMPLES = 8;
+/** Gaps between diffs measured per poll interval setting. */
+const GAPS = 6;
 const LOAD_ROOM_MS = 400;
 
 function pollIntervalMs(): number {
@@ -384,6 +386,39 @@ suite('PID Namespace Explorer in a real extension host', () => {
     } finally {
       churn.kill('SIGKILL');
       sub.dispose();
+    }
+  });
+
+  test('pidnsExplorer.pollIntervalMs sets how often the helper polls: diffs come that often, and it changes live', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('pidnsExplorer');
+    const diffs: number[] = [];
+    const sub = api.session.onHelperEvent((e) => {
+      if (e.event === 'diff') diffs.push(Date.now());
+    });
+    // A new `sleep` every 50 ms: every poll has a change to report, so diffs come once per poll.
+    const churn = spawn('sh', ['-c', 'while :; do sleep 0.05; done'], { stdio: 'ignore' });
+    /** Median gap between GAPS diffs from now on. */
+    const medianGap = async (intervalMs: number): Promise<number> => {
+      const from = diffs.length;
+      await eventually(`${GAPS + 1} diffs at ${intervalMs} ms`, () => (diffs.length - from > GAPS ? true : undefined), (GAPS + 3) * intervalMs + 2000, 20);
+      const t = diffs.slice(from, from + GAPS + 1);
+      const gaps = t.slice(1).map((v, i) => v - t[i]).sort((a, b) => a - b);
+      console.log(`      poll ${intervalMs} ms: diff gaps ${gaps.join(', ')} ms`);
+      return gaps[Math.floor(gaps.length / 2)];
+    };
+    try {
+      await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
+      await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
+      for (const intervalMs of [250, 700]) {
+        await cfg().update('pollIntervalMs', intervalMs, vscode.ConfigurationTarget.Global);
+        await sleep(2 * intervalMs); // the helper re-subscribed with the new interval
+        const median = await medianGap(intervalMs);
+        assert.ok(median >= intervalMs * 0.8 && median <= intervalMs + 150, `median gap ${median} ms with pollIntervalMs ${intervalMs}`);
+      }
+    } finally {
+      churn.kill('SIGKILL');
+      sub.dispose();
+      await cfg().update('pollIntervalMs', undefined, vscode.ConfigurationTarget.Global);
     }
   });
 
