@@ -27,8 +27,12 @@ const LAUNCH_ROOM_MS = 5000;
  * none by more than LOAD_ROOM_MS: a 2-core VM shared with other test runs delays a poll now and then.
  */
 const FORK_SAMPLES = 8;
-/** Gaps between diffs measured per poll interval setting. */
-const GAPS = 6;
+/**
+ * Poll intervals counted per setting. A loaded 2-core VM delays a poll now and then (gaps of 130-960 ms were
+ * seen at 250 ms while other suites ran): up to a third fewer diffs than intervals pass, one more at the edges.
+ */
+const POLLS = 12;
+const LOAD_SHORTFALL = 1 / 3;
 const LOAD_ROOM_MS = 400;
 
 function pollIntervalMs(): number {
@@ -324,7 +328,10 @@ suite('PID Namespace Explorer in a real extension host', () => {
       snap.namespaces.filter((n) => gone.has(n.inode) && n.pids.some((p) => ours.has(p))).map((n) => n.inode);
     await eventually('the chain to leave the model', async () => (stillThere(await api.session.refresh()).length === 0 ? true : undefined));
     assert.deepEqual((await api.session.request('chains', {})).chains, []);
-    assert.equal(mountinfo(), mountsBefore, 'host mount table unchanged');
+    // Only what a chain could leave behind counts: other test runs on this machine mount and unmount their own things.
+    const before = new Set(mountsBefore.split('\n'));
+    const added = mountinfo().split('\n').filter((l) => l && !before.has(l));
+    assert.deepEqual(added.filter((l) => / - proc /.test(l) || / \/proc\d+ /.test(l)), [], `no procfs left mounted in the host (added since the suite began: ${added.length})`);
     api.tree.refreshNow();
     const view = api.tree.currentView();
     const rootKids = api.tree
@@ -397,23 +404,23 @@ suite('PID Namespace Explorer in a real extension host', () => {
     });
     // A new `sleep` every 50 ms: every poll has a change to report, so diffs come once per poll.
     const churn = spawn('sh', ['-c', 'while :; do sleep 0.05; done'], { stdio: 'ignore' });
-    /** Median gap between GAPS diffs from now on. */
-    const medianGap = async (intervalMs: number): Promise<number> => {
-      const from = diffs.length;
-      await eventually(`${GAPS + 1} diffs at ${intervalMs} ms`, () => (diffs.length - from > GAPS ? true : undefined), (GAPS + 3) * intervalMs + 2000, 20);
-      const t = diffs.slice(from, from + GAPS + 1);
-      const gaps = t.slice(1).map((v, i) => v - t[i]).sort((a, b) => a - b);
-      console.log(`      poll ${intervalMs} ms: diff gaps ${gaps.join(', ')} ms`);
-      return gaps[Math.floor(gaps.length / 2)];
+    /** Diffs in a window of `polls` poll intervals from now on. */
+    const count = async (intervalMs: number, polls: number): Promise<number> => {
+      const from = Date.now();
+      await sleep(polls * intervalMs);
+      const n = diffs.filter((t) => t >= from && t < from + polls * intervalMs).length;
+      console.log(`      poll ${intervalMs} ms: diff gaps ${diffs.filter((t) => t >= from).map((t, i, all) => (i ? t - all[i - 1] : 0)).slice(1).join(', ')} ms, ${n} diffs in ${polls} intervals`);
+      return n;
     };
     try {
       await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
       await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
-      for (const intervalMs of [250, 700]) {
+      // 250 ms and 600 ms against the default 1000 ms: a setting ignored, or not applied live, gives a count far off.
+      for (const intervalMs of [250, 600]) {
         await cfg().update('pollIntervalMs', intervalMs, vscode.ConfigurationTarget.Global);
         await sleep(2 * intervalMs); // the helper re-subscribed with the new interval
-        const median = await medianGap(intervalMs);
-        assert.ok(median >= intervalMs * 0.8 && median <= intervalMs + 150, `median gap ${median} ms with pollIntervalMs ${intervalMs}`);
+        const n = await count(intervalMs, POLLS);
+        assert.ok(n >= Math.floor(POLLS * (1 - LOAD_SHORTFALL)) && n <= POLLS + 1, `${n} diffs in ${POLLS} intervals of ${intervalMs} ms`);
       }
     } finally {
       churn.kill('SIGKILL');
