@@ -9,7 +9,7 @@ const RULES_DIR = '/etc/polkit-1/rules.d';
 
 /**
  * Installs the rule; returns its remover. Allowed: command lines that run the pidns helper, and the
- * terminal's `pkexec /usr/bin/nsenter -t PID …` ("Open Terminal in Namespace" in a non-root window), which
+ * terminal's `pkexec /usr/bin/nsenter …` ("Open Terminal in Namespace" in a non-root window), which
  * stands in for the password a person types at pkexec's prompt in that terminal.
  */
 export function installPolkitRule(user: string): () => void {
@@ -20,7 +20,7 @@ polkit.addRule(function (action, subject) {
   if (subject.user !== ${JSON.stringify(user)}) return polkit.Result.NOT_HANDLED;
   var cmd = action.lookup("command_line") || "";
   if (/pidns\\.js helper$|pidns-explorer\\/pidns-helper/.test(cmd)) return polkit.Result.YES;
-  if (/^\\/usr\\/bin\\/nsenter -t [0-9]+ /.test(cmd)) return polkit.Result.YES;
+  if (/^\\/usr\\/bin\\/nsenter /.test(cmd)) return polkit.Result.YES;
   return polkit.Result.NOT_HANDLED;
 });
 `;
