@@ -10,7 +10,9 @@ const RULES_DIR = '/etc/polkit-1/rules.d';
 /**
  * Installs the rule; returns its remover. Only the root-owned installed helper is allowed (installSystemHelper
  * below): the extension never elevates its own user-writable bundle without asking, and these tests answer
- * no question, so a run that tried to would hang on the modal dialog and fail, not pass.
+ * no question, so a run that tried to would hang on the modal dialog and fail, not pass. Also allowed: the
+ * terminal's `pkexec /usr/bin/nsenter …` ("Open Terminal in Namespace" in a non-root window), which stands in
+ * for the password a person types at pkexec's prompt in that terminal.
  */
 export function installPolkitRule(user: string): () => void {
   mkdirSync(RULES_DIR, { recursive: true });
@@ -20,6 +22,7 @@ polkit.addRule(function (action, subject) {
   if (subject.user !== ${JSON.stringify(user)}) return polkit.Result.NOT_HANDLED;
   var cmd = action.lookup("command_line") || "";
   if (/^\\/usr\\/local\\/lib\\/pidns-explorer\\/pidns-helper$/.test(cmd)) return polkit.Result.YES;
+  if (/^\\/usr\\/bin\\/nsenter /.test(cmd)) return polkit.Result.YES;
   return polkit.Result.NOT_HANDLED;
 });
 `;
