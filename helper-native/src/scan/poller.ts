@@ -12,6 +12,7 @@
 //    1 s interval, where a fixed 32 would take over 5 minutes with 10,000 processes).
 // Without pidfd support every tracked process is re-verified by start time on each poll (slower, correct).
 import { nsKey } from '../../../shared/core/buildModel';
+import { sameValue } from '../../../shared/core/diff';
 import { buildModel } from '../../../shared/core/buildModel';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
@@ -29,6 +30,23 @@ export interface PollerOptions {
   refreshPerPoll?: number;
   /** Reread every settled process within this many polls, whatever their number (default 20; 0: no such bound). */
   refreshRoundPolls?: number;
+}
+
+/** What kernel events named since the last update (see Poller.applyEvents). */
+export interface Touched {
+  /** Processes to read (new: fork) or reread (exec, comm, uid/gid). */
+  read: Iterable<number>;
+  /** Thread-group leaders the kernel said exited: zombies until reaped. */
+  exited: Iterable<number>;
+  /** Processes that forked: after unshare(CLONE_NEWPID) their pid_for_children becomes readable with the first child. */
+  forked: Iterable<number>;
+}
+
+export interface PollOptions {
+  /** Reread every tracked process (stat and status), not a rotating slice: after lost events (a gap). */
+  full?: boolean;
+  /** Recheck every process's pid_for_children: the reconcile pass (setns changes it without an event). */
+  pendingAll?: boolean;
 }
 
 export interface PollResult {
@@ -64,7 +82,7 @@ export class Poller {
     this.self = self.value;
   }
 
-  poll(): PollResult {
+  poll(opts: PollOptions = {}): PollResult {
     let changed = false;
     const listed = new Set(listPids(this.procRoot));
     const parentsGone = new Set<number>();
@@ -102,6 +120,9 @@ export class Poller {
 
     // 4. Cheap rereads where fields can have moved.
     changed = this.refresh(parentsGone, fresh) || changed;
+    if (opts.full) for (const pid of [...this.procs.keys()]) changed = this.reread(pid, parentsGone) || changed;
+    if (opts.pendingAll) for (const pid of [...this.procs.keys()]) changed = this.recheckPending(pid) || changed;
+    if (opts.full && parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
@@ -113,6 +134,59 @@ export class Poller {
     }
     this.last = this.build();
     return { snapshot: this.last, changed: true };
+  }
+
+  /**
+   * Targeted update from kernel events: reads only the processes named (no /proc listing), rechecks the
+   * zombies (a reap has no event) and re-parented children of the exited. Same result type as poll().
+   */
+  applyEvents(t: Touched): PollResult {
+    if (this.last === null) return this.poll();
+    let changed = false;
+    const parentsGone = new Set<number>();
+    for (const pid of t.exited) {
+      if (this.denied.delete(pid)) {
+        this.watch?.unwatch(pid);
+        changed = true;
+      } else if (this.procs.has(pid)) {
+        // Its pidfd is readable now; the zombie is verified by start time until it is reaped.
+        this.watch?.unwatch(pid);
+        this.unwatched.add(pid);
+        parentsGone.add(pid);
+      }
+    }
+    // Zombies (and, without pidfds, everything): reaped, or the PID reused.
+    for (const pid of this.unwatched) {
+      const r = this.reverify(pid);
+      if (r === 'replaced') changed = this.drop(pid, parentsGone) || changed;
+      else if (r === 'changed') changed = true;
+    }
+    const toRead: number[] = [];
+    for (const pid of t.read) {
+      if (this.procs.has(pid)) changed = this.reread(pid, parentsGone) || changed;
+      else if (!this.denied.has(pid)) toRead.push(pid);
+    }
+    if (parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
+    const fresh = this.readNew(toRead);
+    if (fresh.length > 0) changed = true;
+    // Orphans were re-parented before the kernel sent the exit event: their PPid is already the new one.
+    if (parentsGone.size > 0) for (const p of [...this.procs.values()]) if (parentsGone.has(p.ppid) && !this.unwatched.has(p.pid)) changed = this.reverify(p.pid) === 'changed' || changed;
+    for (const pid of t.forked) changed = this.recheckPending(pid) || changed;
+    if (!changed) {
+      this.last = { ...this.last, takenAt: Date.now() };
+      return { snapshot: this.last, changed: false };
+    }
+    this.last = this.build();
+    return { snapshot: this.last, changed: true };
+  }
+
+  /** Zombies awaiting their reap (no event tells when): the stream rechecks while there are any. */
+  get zombies(): number {
+    return this.watch?.supported === false ? 0 : this.unwatched.size;
+  }
+
+  get size(): number {
+    return this.procs.size;
   }
 
   /** The latest snapshot, polling once if there is none yet. */
@@ -158,6 +232,28 @@ export class Poller {
       fresh.push(pid);
     }
     return fresh;
+  }
+
+  /**
+   * Reread all of a tracked process (exec, comm, uid events; a resync after lost events). A different
+   * start time means the PID was reused: the old one is dropped and the new one read as new.
+   */
+  private reread(pid: number, parentsGone: Set<number>): boolean {
+    const old = this.procs.get(pid);
+    if (old === undefined) return false;
+    const r = readProcess(this.procRoot, pid, this.self.dev, this.graph);
+    if (r.kind !== 'ok' || r.info.startTime !== old.startTime) {
+      this.drop(pid, parentsGone);
+      if (r.kind !== 'gone') this.readNew([pid]);
+      return true;
+    }
+    if (sameValue(r.info, old)) return false;
+    this.procs.set(pid, r.info);
+    if (r.info.state === 'Z' && !this.unwatched.has(pid)) {
+      this.watch?.unwatch(pid);
+      this.unwatched.add(pid);
+    }
+    return true;
   }
 
   /** Reread the stat of a process verified each poll: 'replaced' if its PID now belongs to another process. */

@@ -1,10 +1,37 @@
 // The snapshot/subscribe/unsubscribe ops: one Poller shared by the stream and on-demand snapshots, so a
 // `snapshot` request during a subscription also advances the stream (a diff is sent first) and the
 // client's applied state never skips a change.
+//
+// Two sources feed the stream. Where the kernel's process events are available (procConnector.ts), each
+// fork, exec, comm, uid/gid and exit names the one process to read, and the Poller reads only that; a
+// reconcile poll every `reconcileMs` (30 s) catches what has no event (a setns that only moves
+// pid_for_children, a state letter), and lost events (ENOBUFS) trigger a full resynchronisation at once.
+// Elsewhere (inside a container, without CAP_NET_ADMIN, unprivileged, or `events: false`) it polls every
+// `intervalMs` as before. Which one is live, and why, is in the subscribe response and `liveSource` events.
+//
+// Coalescing: events only mark PIDs dirty; a flush reads them and sends one diff. A lone event is flushed
+// on the next turn of the event loop (no timer); after a flush the next waits at least MIN_GAP_MS and at
+// least GAP_FACTOR times what the last flush cost, so a storm of thousands of forks a second yields at
+// most 1000/MIN_GAP_MS diffs a second and at most 1/(GAP_FACTOR+1) of a core spent on flushing.
 import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
 import type { Snapshot } from '../../../shared/core/types';
-import type { HelperEvent, SnapshotEvent } from '../../../shared/helperProtocol';
-import { Poller, takeSnapshot } from '../scan/poller';
+import { DEFAULT_RECONCILE_MS, type HelperEvent, type LiveSource, type SnapshotEvent } from '../../../shared/helperProtocol';
+import { openProcConnector, type ProcConnector } from '../scan/procConnector';
+import type { ProcEvent } from '../scan/procEvents';
+import { Poller, takeSnapshot, type PollOptions, type PollResult } from '../scan/poller';
+
+const MIN_GAP_MS = 25;
+const GAP_FACTOR = 3;
+/** More dirty PIDs than this between two flushes is treated as a gap: one full resync instead of a read each. */
+const MAX_DIRTY = 20_000;
+/** Zombie rechecks after an exit (a reap has no event): quick at first, then once a second while any remain. */
+const ZOMBIE_DELAYS_MS = [5, 20, 80, 300, 1000];
+
+export interface SubscribeOptions {
+  intervalMs: number;
+  events?: boolean;
+  reconcileMs?: number;
+}
 
 export class DiscoveryStream {
   private poller: Poller | null = null;
@@ -13,26 +40,67 @@ export class DiscoveryStream {
   private timer: NodeJS.Timeout | null = null;
   private firstEvent: SnapshotEvent | null = null;
   private intervalMs = 0;
+  private reconcileMs = DEFAULT_RECONCILE_MS;
+  private wantEvents = true;
+  private connector: ProcConnector | null = null;
+  private why = '';
+  private overflows = 0;
+  // Event mode: what the events named since the last flush.
+  private readonly dirtyRead = new Set<number>();
+  private readonly dirtyExited = new Set<number>();
+  private readonly dirtyForked = new Set<number>();
+  private gapPending = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushImmediate: NodeJS.Immediate | null = null;
+  private lastFlushEnd = 0;
+  private lastFlushCost = 0;
+  private zombieTimer: NodeJS.Timeout | null = null;
+  private zombieStep = 0;
 
   constructor(
     private readonly send: (event: HelperEvent) => void,
     private readonly procRoot = '/proc',
+    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void = () => undefined,
   ) {}
 
   get subscribed(): boolean {
     return this.poller !== null;
   }
 
-  snapshot(): Snapshot {
-    return this.poller === null ? takeSnapshot(this.procRoot) : this.tick();
+  /** What feeds the stream now (meaningful while subscribed). */
+  get source(): LiveSource {
+    const live = this.connector !== null;
+    return {
+      kind: live ? 'kernel-events' : 'polling',
+      why: this.why,
+      intervalMs: this.intervalMs,
+      ...(live ? { reconcileMs: this.reconcileMs } : {}),
+      overflows: this.overflows,
+    };
   }
 
-  /** First call: a full `snapshot` event, then `diff` events. Later calls only change the interval. */
-  subscribe(intervalMs: number): void {
-    this.intervalMs = intervalMs;
-    if (this.poller === null) {
-      this.poller = new Poller({ procRoot: this.procRoot });
-      const snapshot = this.poller.poll().snapshot;
+  snapshot(): Snapshot {
+    if (this.poller === null) return takeSnapshot(this.procRoot);
+    // A snapshot request is authoritative: pending events first, then a poll.
+    this.flush();
+    return this.tick();
+  }
+
+  /** First call: a full `snapshot` event, then `diff` events. Later calls only change the interval and source. */
+  subscribe(opts: SubscribeOptions): LiveSource {
+    this.intervalMs = opts.intervalMs;
+    this.reconcileMs = opts.reconcileMs ?? DEFAULT_RECONCILE_MS;
+    const wantEvents = opts.events !== false && process.env.PIDNS_EVENTS !== '0';
+    const first = this.poller === null;
+    if (first) this.poller = new Poller({ procRoot: this.procRoot });
+    if (first || wantEvents !== this.wantEvents) {
+      this.wantEvents = wantEvents;
+      // Subscribe before the first scan: an event for a process the scan already read costs a reread,
+      // while a process forked between the scan and a later subscription would be missed until reconcile.
+      this.setSource(wantEvents ? this.openEvents() : 'kernel events are turned off (setting pidnsExplorer.kernelEvents)');
+    }
+    if (first) {
+      const snapshot = (this.poller as Poller).poll().snapshot;
       this.sent = snapshot;
       this.firstEvent = { type: 'event', event: 'snapshot', seq: ++this.seq, snapshot };
       // After the subscribe response (written when the handler's promise settles): the client learns the
@@ -40,6 +108,166 @@ export class DiscoveryStream {
       setImmediate(() => this.flushFirst());
     }
     this.schedule();
+    return this.source;
+  }
+
+  unsubscribe(): void {
+    this.firstEvent = null;
+    this.closeEvents();
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.poller?.close();
+    this.poller = null;
+    this.sent = null;
+  }
+
+  /** Try the proc connector; returns why the stream polls instead, or null when events are live. */
+  private openEvents(): string | null {
+    if (this.procRoot !== '/proc') return `the helper reads ${this.procRoot}, whose PIDs are not the kernel's global ones`;
+    const rcvbuf = Number(process.env.PIDNS_EVENTS_RCVBUF);
+    const r = openProcConnector(
+      {
+        events: (batch) => this.onEvents(batch),
+        lost: () => this.onLost(),
+        failed: (why) => this.onFailed(why),
+      },
+      Number.isInteger(rcvbuf) && rcvbuf > 0 ? { rcvbufBytes: rcvbuf } : {},
+    );
+    if (!r.ok) return r.why;
+    this.connector = r.connector;
+    return null;
+  }
+
+  private setSource(pollWhy: string | null): void {
+    if (pollWhy === null) {
+      this.why = 'the kernel reports every fork, exec and exit (proc connector)';
+      this.log('info', `live source: kernel events, reconciled every ${this.reconcileMs / 1000} s`);
+    } else {
+      this.closeEvents();
+      this.why = pollWhy;
+      this.log('info', `live source: polling every ${this.intervalMs / 1000} s, because ${pollWhy}`);
+    }
+  }
+
+  private closeEvents(): void {
+    this.connector?.close();
+    this.connector = null;
+    for (const t of [this.flushTimer, this.zombieTimer]) if (t !== null) clearTimeout(t);
+    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
+    this.flushTimer = this.zombieTimer = this.flushImmediate = null;
+    this.dirtyRead.clear();
+    this.dirtyExited.clear();
+    this.dirtyForked.clear();
+    this.gapPending = false;
+  }
+
+  private onEvents(batch: ProcEvent[]): void {
+    if (this.poller === null) return;
+    for (const ev of batch) {
+      switch (ev.kind) {
+        case 'fork':
+          // A new thread (child pid ≠ tgid) is not a new process.
+          if (ev.childPid !== ev.childTgid) break;
+          this.dirtyRead.add(ev.childTgid);
+          this.dirtyForked.add(ev.parentTgid);
+          break;
+        case 'exec':
+        case 'id':
+          this.dirtyRead.add(ev.tgid);
+          break;
+        case 'comm':
+          // A thread's name is not the process's Name: only the leader's comm is shown.
+          if (ev.pid === ev.tgid) this.dirtyRead.add(ev.tgid);
+          break;
+        case 'exit':
+          if (ev.pid === ev.tgid) this.dirtyExited.add(ev.tgid);
+          break;
+        default:
+          break;
+      }
+    }
+    if (this.dirtyRead.size + this.dirtyExited.size > MAX_DIRTY) this.gapPending = true;
+    this.scheduleFlush();
+  }
+
+  private onLost(): void {
+    this.overflows++;
+    this.gapPending = true;
+    this.log('warn', `the kernel dropped process events (ENOBUFS, ${this.overflows} so far): resynchronising from /proc`);
+    this.send({ type: 'event', event: 'liveSource', source: this.source });
+    this.scheduleFlush();
+  }
+
+  private onFailed(why: string): void {
+    if (this.connector === null) return;
+    this.connector = null;
+    this.setSource(`kernel events failed (${why})`);
+    this.send({ type: 'event', event: 'liveSource', source: this.source });
+    // Whatever the events missed is caught by polling from now on, starting at once.
+    this.schedule(0);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null || this.flushImmediate !== null) return;
+    const gap = Math.max(MIN_GAP_MS, GAP_FACTOR * this.lastFlushCost);
+    const wait = this.lastFlushEnd + gap - Date.now();
+    // A lone event flushes on the next turn of the loop (events already queued join it); a burst waits out the gap.
+    if (wait <= 0 || this.gapPending) {
+      this.flushImmediate = setImmediate(() => {
+        this.flushImmediate = null;
+        this.flush();
+      });
+    } else {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.flush();
+      }, wait);
+    }
+  }
+
+  /** Read what the events named (or resync after a gap) and send the diff. */
+  private flush(): void {
+    if (this.poller === null || this.connector === null) return;
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
+    this.flushTimer = this.flushImmediate = null;
+    const started = performance.now();
+    try {
+      if (this.gapPending) {
+        this.gapPending = false;
+        this.dirtyRead.clear();
+        this.dirtyExited.clear();
+        this.dirtyForked.clear();
+        this.emit(this.poller.poll({ full: true }));
+        this.log('info', `resynchronised from /proc in ${Math.round(performance.now() - started)} ms`);
+      } else if (this.dirtyRead.size + this.dirtyExited.size + this.dirtyForked.size > 0 || this.poller.zombies > 0) {
+        const touched = { read: [...this.dirtyRead], exited: [...this.dirtyExited], forked: [...this.dirtyForked] };
+        this.dirtyRead.clear();
+        this.dirtyExited.clear();
+        this.dirtyForked.clear();
+        this.emit(this.poller.applyEvents(touched));
+        if (touched.exited.length > 0) this.zombieStep = 0;
+      }
+    } catch (err) {
+      this.send({ type: 'event', event: 'log', level: 'error', message: `event flush failed: ${err instanceof Error ? err.message : String(err)}` });
+      this.gapPending = true;
+    }
+    this.lastFlushEnd = Date.now();
+    this.lastFlushCost = performance.now() - started;
+    this.scheduleZombieCheck();
+  }
+
+  /** While zombies wait for their reap (no event tells), recheck them with a growing delay. */
+  private scheduleZombieCheck(): void {
+    if (this.zombieTimer !== null) clearTimeout(this.zombieTimer);
+    this.zombieTimer = null;
+    if (this.poller === null || this.poller.zombies === 0) return;
+    const delay = ZOMBIE_DELAYS_MS[Math.min(this.zombieStep++, ZOMBIE_DELAYS_MS.length - 1)];
+    this.zombieTimer = setTimeout(() => {
+      this.zombieTimer = null;
+      this.scheduleFlush();
+    }, delay);
+    this.zombieTimer.unref();
   }
 
   private flushFirst(): void {
@@ -49,22 +277,16 @@ export class DiscoveryStream {
     this.send(event);
   }
 
-  unsubscribe(): void {
-    this.firstEvent = null;
+  /** Polling: every intervalMs. With events: the reconcile pass every reconcileMs. */
+  private schedule(delayMs?: number): void {
     if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    this.poller?.close();
-    this.poller = null;
-    this.sent = null;
-  }
-
-  private schedule(delayMs = this.intervalMs): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    const period = this.connector !== null ? this.reconcileMs : this.intervalMs;
     this.timer = setTimeout(() => {
       this.timer = null;
       const started = Date.now();
       try {
-        this.tick();
+        // The reconcile pass also rereads every pid_for_children: a setns moves it without an event.
+        this.tick(this.connector !== null ? { pendingAll: true } : {});
       } catch (err) {
         // A failed poll (EMFILE, procfs gone) must not kill the helper from a timer: say so and retry.
         this.send({ type: 'event', event: 'log', level: 'error', message: `poll failed: ${err instanceof Error ? err.message : String(err)}` });
@@ -72,16 +294,21 @@ export class DiscoveryStream {
       // Fixed rate rather than a fixed gap: the poll's own duration must not stretch the period (a fork
       // just missed by one poll would otherwise wait interval + 2 polls). The floor keeps a slow poll on
       // a loaded host from turning into back-to-back scanning.
-      if (this.poller !== null) this.schedule(Math.max(this.intervalMs / 4, this.intervalMs - (Date.now() - started)));
-    }, delayMs);
+      const p = this.connector !== null ? this.reconcileMs : this.intervalMs;
+      if (this.poller !== null) this.schedule(Math.max(p / 4, p - (Date.now() - started)));
+    }, delayMs ?? period);
     // The stream alone must not keep the helper alive after stdin closed.
     this.timer.unref();
   }
 
   /** Poll once; send a diff if anything changed since the last event. */
-  private tick(): Snapshot {
-    if (this.poller === null || this.sent === null) throw new Error('not subscribed');
-    const { snapshot, changed } = this.poller.poll();
+  private tick(opts: PollOptions = {}): Snapshot {
+    if (this.poller === null) throw new Error('not subscribed');
+    return this.emit(this.poller.poll(opts));
+  }
+
+  private emit({ snapshot, changed }: PollResult): Snapshot {
+    if (this.sent === null) throw new Error('not subscribed');
     if (changed || snapshot.unreadable !== this.sent.unreadable) {
       const diff = diffSnapshots(this.sent, snapshot);
       if (!isEmptyDiff(diff) || diff.unreadable !== this.sent.unreadable) {

@@ -5,6 +5,7 @@ import { release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PROTOCOL_VERSION, type HelloEvent } from '../../../shared/helperProtocol';
 import { findNativeInit, nativeInitRuns } from '../create/runtime';
+import { openProcConnector } from '../scan/procConnector';
 import { effectiveCapabilities } from './capabilities';
 
 export interface Identity {
@@ -51,6 +52,15 @@ function helperVersion(): string {
   return '0.0.0';
 }
 
+/** Subscribe to the kernel's process events and unsubscribe at once: can the stream be event-driven here? */
+export function probeKernelEvents(): { available: boolean; why: string } {
+  if (process.env.PIDNS_EVENTS === '0') return { available: false, why: 'kernel events are turned off (PIDNS_EVENTS=0)' };
+  const r = openProcConnector({ events: () => undefined, lost: () => undefined, failed: () => undefined }, { ackTimeoutMs: 500 });
+  if (!r.ok) return { available: false, why: r.why };
+  r.connector.close();
+  return { available: true, why: 'the kernel acknowledged a proc connector subscription' };
+}
+
 export function helloEvent(id: Identity = identity()): HelloEvent {
   let caps: string[] = [];
   try {
@@ -70,5 +80,6 @@ export function helloEvent(id: Identity = identity()): HelloEvent {
     kernel: release(),
     pid: process.pid,
     nativeInit: nativeInitPath() !== null,
+    kernelEvents: probeKernelEvents(),
   };
 }

@@ -38,7 +38,7 @@ export function runHelperServer(opts: ServerOptions): Promise<number> {
       actingUid: who.actingForUid ?? who.uid,
       log: (level: LogLevel, message: string) => logStream.write(`[${level}] ${message}\n`),
     };
-    const stream = new DiscoveryStream(write, opts.procRoot);
+    const stream = new DiscoveryStream(write, opts.procRoot, ctx.log);
     registerBuiltins(stream, () => void finish());
 
     const finish = async (): Promise<void> => {
@@ -71,8 +71,8 @@ export function runHelperServer(opts: ServerOptions): Promise<number> {
 function registerBuiltins(stream: DiscoveryStream, shutdown: () => void): void {
   registerOp('snapshot', async () => stream.snapshot());
   registerOp('subscribe', async (req) => {
-    stream.subscribe(req.intervalMs);
-    return { intervalMs: req.intervalMs };
+    const source = stream.subscribe({ intervalMs: req.intervalMs, events: req.events, reconcileMs: req.reconcileMs });
+    return { intervalMs: req.intervalMs, source };
   });
   registerOp('unsubscribe', async () => {
     stream.unsubscribe();
