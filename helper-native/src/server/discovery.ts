@@ -9,10 +9,11 @@
 // Elsewhere (inside a container, without CAP_NET_ADMIN, unprivileged, or `events: false`) it polls every
 // `intervalMs` as before. Which one is live, and why, is in the subscribe response and `liveSource` events.
 //
-// Coalescing: events only mark PIDs dirty; a flush reads them and sends one diff. A lone event is flushed
-// on the next turn of the event loop (no timer); after a flush the next waits at least MIN_GAP_MS and at
-// least GAP_FACTOR times what the last flush cost, so a storm of thousands of forks a second yields at
-// most 1000/MIN_GAP_MS diffs a second and at most 1/(GAP_FACTOR+1) of a core spent on flushing.
+// Coalescing: events only mark PIDs dirty; a flush reads them and sends one diff. Flushes draw on a token
+// bucket (BURST tokens, one more every MIN_GAP_MS): a lone event, or the few of one action (fork, then
+// exec, then exit), is flushed on the next turn of the event loop with no timer, while a storm of thousands
+// of forks a second yields at most 1000/MIN_GAP_MS diffs a second. A flush also waits GAP_FACTOR times
+// what the last one cost, so flushing never takes more than 1/(GAP_FACTOR+1) of a core.
 import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
 import type { Snapshot } from '../../../shared/core/types';
 import { DEFAULT_RECONCILE_MS, type HelperEvent, type LiveSource, type SnapshotEvent } from '../../../shared/helperProtocol';
@@ -21,11 +22,13 @@ import type { ProcEvent } from '../scan/procEvents';
 import { Poller, takeSnapshot, type PollOptions, type PollResult } from '../scan/poller';
 
 const MIN_GAP_MS = 25;
+const BURST = 4;
 const GAP_FACTOR = 3;
 /** More dirty PIDs than this between two flushes is treated as a gap: one full resync instead of a read each. */
 const MAX_DIRTY = 20_000;
 /** Zombie rechecks after an exit (a reap has no event): quick at first, then once a second while any remain. */
 const ZOMBIE_DELAYS_MS = [5, 20, 80, 300, 1000];
+const LOST_REPORT_MS = 1000;
 
 export interface SubscribeOptions {
   intervalMs: number;
@@ -54,7 +57,10 @@ export class DiscoveryStream {
   private flushImmediate: NodeJS.Immediate | null = null;
   private lastFlushEnd = 0;
   private lastFlushCost = 0;
+  private tokens = BURST;
+  private tokensAt = 0;
   private zombieTimer: NodeJS.Timeout | null = null;
+  private lostReport: NodeJS.Timeout | null = null;
   private zombieStep = 0;
 
   constructor(
@@ -152,9 +158,9 @@ export class DiscoveryStream {
   private closeEvents(): void {
     this.connector?.close();
     this.connector = null;
-    for (const t of [this.flushTimer, this.zombieTimer]) if (t !== null) clearTimeout(t);
+    for (const t of [this.flushTimer, this.zombieTimer, this.lostReport]) if (t !== null) clearTimeout(t);
     if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
-    this.flushTimer = this.zombieTimer = this.flushImmediate = null;
+    this.flushTimer = this.zombieTimer = this.flushImmediate = this.lostReport = null;
     this.dirtyRead.clear();
     this.dirtyExited.clear();
     this.dirtyForked.clear();
@@ -193,9 +199,26 @@ export class DiscoveryStream {
   private onLost(): void {
     this.overflows++;
     this.gapPending = true;
-    this.log('warn', `the kernel dropped process events (ENOBUFS, ${this.overflows} so far): resynchronising from /proc`);
-    this.send({ type: 'event', event: 'liveSource', source: this.source });
     this.scheduleFlush();
+    // Said at most once a second (a storm overflows on every read): the count carries the rest.
+    if (this.lostReport !== null) return;
+    const report = (): void => {
+      this.log('warn', `the kernel dropped process events (ENOBUFS, ${this.overflows} so far): resynchronising from /proc`);
+      this.send({ type: 'event', event: 'liveSource', source: this.source });
+    };
+    report();
+    // While overflows keep coming, one more report per second; the first quiet second ends it.
+    let reported = this.overflows;
+    const tick = (): void => {
+      this.lostReport = null;
+      if (this.overflows === reported || this.connector === null) return;
+      reported = this.overflows;
+      report();
+      this.lostReport = setTimeout(tick, LOST_REPORT_MS);
+      this.lostReport.unref();
+    };
+    this.lostReport = setTimeout(tick, LOST_REPORT_MS);
+    this.lostReport.unref();
   }
 
   private onFailed(why: string): void {
@@ -209,9 +232,11 @@ export class DiscoveryStream {
 
   private scheduleFlush(): void {
     if (this.flushTimer !== null || this.flushImmediate !== null) return;
-    const gap = Math.max(MIN_GAP_MS, GAP_FACTOR * this.lastFlushCost);
-    const wait = this.lastFlushEnd + gap - Date.now();
-    // A lone event flushes on the next turn of the loop (events already queued join it); a burst waits out the gap.
+    const now = performance.now();
+    this.tokens = Math.min(BURST, this.tokens + (now - this.tokensAt) / MIN_GAP_MS);
+    this.tokensAt = now;
+    const wait = Math.max((1 - this.tokens) * MIN_GAP_MS, this.lastFlushEnd + GAP_FACTOR * this.lastFlushCost - now);
+    // A lone event flushes on the next turn of the loop (events already queued join it); a burst waits.
     if (wait <= 0 || this.gapPending) {
       this.flushImmediate = setImmediate(() => {
         this.flushImmediate = null;
@@ -252,8 +277,9 @@ export class DiscoveryStream {
       this.send({ type: 'event', event: 'log', level: 'error', message: `event flush failed: ${err instanceof Error ? err.message : String(err)}` });
       this.gapPending = true;
     }
-    this.lastFlushEnd = Date.now();
-    this.lastFlushCost = performance.now() - started;
+    this.lastFlushEnd = performance.now();
+    this.lastFlushCost = this.lastFlushEnd - started;
+    this.tokens = Math.max(0, this.tokens - 1);
     this.scheduleZombieCheck();
   }
 
