@@ -2,6 +2,7 @@
 // Each suite returns rows; a row with a budget is checked by --check (exit 1 when over budget).
 // To add a suite, add ONE line to SUITES below (and its import).
 import { createSuite } from './create';
+import { eventsSuite } from './events';
 import { extensionHostSuite } from './extensionHost';
 import { latencySuite } from './latency';
 import { scaleSuite } from './scale';
@@ -14,6 +15,7 @@ const SUITES: Suite[] = [
   createSuite,
   webviewSuite,
   latencySuite,
+  eventsSuite,
   scaleSuite,
   extensionHostSuite,
 ];

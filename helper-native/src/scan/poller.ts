@@ -14,8 +14,9 @@
 import { nsKey } from '../../../shared/core/buildModel';
 import { sameValue } from '../../../shared/core/diff';
 import { buildModel } from '../../../shared/core/buildModel';
-import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
+import type { ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
+import { LiveModel } from './liveModel';
 import { NsGraph } from './nsGraph';
 import { listPids, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
@@ -70,6 +71,9 @@ export class Poller {
   private readonly young = new Map<number, number>();
   private cursor = 0;
   private last: Snapshot | null = null;
+  /** Kernel events changed the process table since `last` was built (their diffs came from `live`). */
+  private stale = false;
+  private readonly live = new LiveModel();
   private readonly self: { dev: number; inode: number };
 
   constructor(opts: PollerOptions = {}) {
@@ -83,7 +87,7 @@ export class Poller {
   }
 
   poll(opts: PollOptions = {}): PollResult {
-    let changed = false;
+    let changed = this.stale;
     const listed = new Set(listPids(this.procRoot));
     const parentsGone = new Set<number>();
     const toRead: number[] = [];
@@ -140,8 +144,11 @@ export class Poller {
    * Targeted update from kernel events: reads only the processes named (no /proc listing), rechecks the
    * zombies (a reap has no event) and re-parented children of the exited. Same result type as poll().
    */
-  applyEvents(t: Touched): PollResult {
-    if (this.last === null) return this.poll();
+  applyEvents(t: Touched): SnapshotDiff | null {
+    if (this.last === null) {
+      this.poll();
+      return null;
+    }
     let changed = false;
     const parentsGone = new Set<number>();
     for (const pid of t.exited) {
@@ -172,12 +179,17 @@ export class Poller {
     // Orphans were re-parented before the kernel sent the exit event: their PPid is already the new one.
     if (parentsGone.size > 0) for (const p of [...this.procs.values()]) if (parentsGone.has(p.ppid) && !this.unwatched.has(p.pid)) changed = this.reverify(p.pid) === 'changed' || changed;
     for (const pid of t.forked) changed = this.recheckPending(pid) || changed;
-    if (!changed) {
-      this.last = { ...this.last, takenAt: Date.now() };
-      return { snapshot: this.last, changed: false };
-    }
-    this.last = this.build();
-    return { snapshot: this.last, changed: true };
+    // The diff from what changed, not from a rebuilt snapshot: O(changes), not O(processes).
+    const diff = this.live.takeDiff(this.procs, this.graph.nodes, this.denied.size);
+    if (diff !== null || changed) this.stale = true;
+    return diff;
+  }
+
+  /** The model as the client holds it (every diff applied), rebuilt only when events changed it. */
+  model(): Snapshot {
+    if (this.last === null) return this.poll().snapshot;
+    if (this.stale) this.last = this.build();
+    return this.last;
   }
 
   /** Zombies awaiting their reap (no event tells when): the stream rechecks while there are any. */
@@ -191,7 +203,7 @@ export class Poller {
 
   /** The latest snapshot, polling once if there is none yet. */
   current(): Snapshot {
-    return this.last ?? this.poll().snapshot;
+    return this.model();
   }
 
   close(): void {
@@ -214,7 +226,7 @@ export class Poller {
     this.watch?.unwatch(pid);
     this.unwatched.delete(pid);
     parentsGone.add(pid);
-    return this.procs.delete(pid) || this.denied.delete(pid);
+    return this.delProc(pid) || this.denied.delete(pid);
   }
 
   private readNew(pids: number[]): number[] {
@@ -227,7 +239,7 @@ export class Poller {
         this.denied.add(pid);
         continue;
       }
-      this.procs.set(pid, r.info);
+      this.setProc(pid, r.info);
       if (!watched || r.info.state === 'Z') this.unwatched.add(pid);
       fresh.push(pid);
     }
@@ -248,7 +260,7 @@ export class Poller {
       return true;
     }
     if (sameValue(r.info, old)) return false;
-    this.procs.set(pid, r.info);
+    this.setProc(pid, r.info);
     if (r.info.state === 'Z' && !this.unwatched.has(pid)) {
       this.watch?.unwatch(pid);
       this.unwatched.add(pid);
@@ -302,15 +314,28 @@ export class Poller {
     const next: ProcessInfo = { ...old };
     if (pending === undefined) delete next.pendingNs;
     else next.pendingNs = pending;
-    this.procs.set(pid, next);
+    this.setProc(pid, next);
     return true;
   }
 
   private update(pid: number, old: ProcessInfo, comm: string, state: string, ppid: number): boolean {
     if (old.comm === comm && old.state === state && old.ppid === ppid) return false;
     // Replace, never mutate: snapshots already handed out share these objects.
-    this.procs.set(pid, { ...old, comm, state, ppid });
+    this.setProc(pid, { ...old, comm, state, ppid });
     return true;
+  }
+
+  /** Every change to the process table goes through these two, so the live model can follow it. */
+  private setProc(pid: number, info: ProcessInfo): void {
+    this.live.record(pid, this.procs.get(pid), info);
+    this.procs.set(pid, info);
+  }
+
+  private delProc(pid: number): boolean {
+    const old = this.procs.get(pid);
+    if (old === undefined) return false;
+    this.live.record(pid, old, undefined);
+    return this.procs.delete(pid);
   }
 
   private build(): Snapshot {
@@ -323,6 +348,8 @@ export class Poller {
       takenAt: Date.now(),
     });
     this.graph.prune(new Set(snapshot.namespaces.map((n) => nsKey(n))));
+    this.live.reset(snapshot);
+    this.stale = false;
     return snapshot;
   }
 }

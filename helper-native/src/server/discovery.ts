@@ -39,6 +39,8 @@ export interface SubscribeOptions {
 export class DiscoveryStream {
   private poller: Poller | null = null;
   private sent: Snapshot | null = null;
+  /** Event diffs went out since `sent` was last set (they are computed incrementally, without a snapshot). */
+  private sentStale = false;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
   private firstEvent: SnapshotEvent | null = null;
@@ -125,6 +127,7 @@ export class DiscoveryStream {
     this.poller?.close();
     this.poller = null;
     this.sent = null;
+    this.sentStale = false;
   }
 
   /** Try the proc connector; returns why the stream polls instead, or null when events are live. */
@@ -263,14 +266,20 @@ export class DiscoveryStream {
         this.dirtyRead.clear();
         this.dirtyExited.clear();
         this.dirtyForked.clear();
-        this.emit(this.poller.poll({ full: true }));
+        this.tick({ full: true });
         this.log('info', `resynchronised from /proc in ${Math.round(performance.now() - started)} ms`);
       } else if (this.dirtyRead.size + this.dirtyExited.size + this.dirtyForked.size > 0 || this.poller.zombies > 0) {
         const touched = { read: [...this.dirtyRead], exited: [...this.dirtyExited], forked: [...this.dirtyForked] };
         this.dirtyRead.clear();
         this.dirtyExited.clear();
         this.dirtyForked.clear();
-        this.emit(this.poller.applyEvents(touched));
+        const diff = this.poller.applyEvents(touched);
+        if (diff !== null) {
+          this.flushFirst();
+          this.send({ type: 'event', event: 'diff', seq: ++this.seq, diff });
+          // `sent` no longer matches the client: rebuilt from the poller before the next poll diffs against it.
+          this.sentStale = true;
+        }
         if (touched.exited.length > 0) this.zombieStep = 0;
       }
     } catch (err) {
@@ -330,6 +339,10 @@ export class DiscoveryStream {
   /** Poll once; send a diff if anything changed since the last event. */
   private tick(opts: PollOptions = {}): Snapshot {
     if (this.poller === null) throw new Error('not subscribed');
+    if (this.sentStale) {
+      this.sent = this.poller.model();
+      this.sentStale = false;
+    }
     return this.emit(this.poller.poll(opts));
   }
 
