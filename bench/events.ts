@@ -70,11 +70,11 @@ class Probe {
 }
 
 /** Resolves with the monotonic ns at which a diff satisfying `pred` was parsed. */
-function diffWhere(client: HelperClient, pred: (d: SnapshotDiff) => boolean, timeoutMs = 10_000): Promise<bigint> {
+function diffWhere(client: HelperClient, what: string, pred: (d: SnapshotDiff) => boolean, timeoutMs = 10_000): Promise<bigint> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
-      reject(new Error('no matching diff'));
+      reject(new Error(`no diff showed ${what} within ${timeoutMs} ms`));
     }, timeoutMs);
     const sub = client.onEvent((e: HelperEvent) => {
       if (e.type !== 'event' || e.event !== 'diff' || !pred(e.diff)) return;
@@ -98,7 +98,7 @@ async function latencies(client: HelperClient, probe: Probe): Promise<{ fork: nu
     // The diff may come before evprobe's answer is read: listen first, match by PID once known.
     let pid = -1;
     const added = new Set<number>();
-    const seenFork = diffWhere(client, (d) => {
+    const seenFork = diffWhere(client, 'the fork', (d) => {
       for (const p of d.addedProcesses) added.add(p.pid);
       return pid < 0 ? false : added.has(pid);
     });
@@ -109,11 +109,11 @@ async function latencies(client: HelperClient, probe: Probe): Promise<{ fork: nu
     const forkAt = added.has(pid) ? nowNs() : await seenFork;
     fork.push(ms(f.at, forkAt));
     await sleep(50 + Math.random() * 100);
-    const seenExec = diffWhere(client, (d) => d.changedProcesses.some((p) => p.pid === pid && p.comm === 'sleep'));
+    const seenExec = diffWhere(client, `the exec of ${pid}`, (d) => d.changedProcesses.some((p) => p.pid === pid && p.comm === 'sleep'));
     const e = await probe.act(`e ${pid}`, 'exec');
     exec.push(ms(e.at, await seenExec));
     await sleep(50 + Math.random() * 100);
-    const seenExit = diffWhere(client, (d) => d.removedProcesses.some((p) => p.pid === pid));
+    const seenExit = diffWhere(client, `the exit of ${pid}`, (d) => d.removedProcesses.some((p) => p.pid === pid));
     const x = await probe.act(`x ${pid}`, 'exit');
     exit.push(ms(x.at, await seenExit));
   }
@@ -121,7 +121,7 @@ async function latencies(client: HelperClient, probe: Probe): Promise<{ fork: nu
     await sleep(50 + Math.random() * 100);
     let init = -1;
     const newNsInits = new Set<number>();
-    const seen = diffWhere(client, (d) => {
+    const seen = diffWhere(client, 'a new namespace', (d) => {
       for (const n of d.addedNamespaces) if (n.init !== null) newNsInits.add(n.init);
       return init >= 0 && newNsInits.has(init);
     });

@@ -19,7 +19,6 @@ export class LiveModel {
   private readonly children = new Map<string, number>();
   private readonly namespaces = new Map<string, NamespaceInfo>();
   private selfKey = '';
-  private unreadable = 0;
   /** Process entries as the client last saw them, for the changes since (first value wins). */
   private readonly before = new Map<number, ProcessInfo | undefined>();
 
@@ -32,7 +31,6 @@ export class LiveModel {
     this.namespaces.clear();
     this.before.clear();
     this.selfKey = nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode });
-    this.unreadable = snapshot.unreadable;
     for (const p of snapshot.processes) this.index(p, +1);
     for (const n of snapshot.namespaces) {
       this.namespaces.set(nsKey(n), n);
@@ -78,9 +76,9 @@ export class LiveModel {
     this.updateNamespaces(touched, graph, diff);
     const empty =
       diff.addedProcesses.length + diff.removedProcesses.length + diff.changedProcesses.length + diff.addedNamespaces.length + diff.removedNamespaces.length + diff.changedNamespaces.length === 0;
-    if (empty && unreadable === this.unreadable) return null;
-    this.unreadable = unreadable;
-    return diff;
+    // A change of the unreadable count alone (an unprivileged helper sees every foreign fork and exit)
+    // is not worth a diff: it rides with the next one, or the reconcile poll's.
+    return empty ? null : diff;
   }
 
   private updateNamespaces(touched: Set<string>, graph: ReadonlyMap<string, NsNode>, diff: SnapshotDiff): void {
