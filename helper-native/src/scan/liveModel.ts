@@ -105,7 +105,7 @@ export class LiveModel {
         }
         continue;
       }
-      const next = this.info(k, ns);
+      const next = this.info(k, this.rebase(k, ns, graph, added, removed, work));
       if (sameValue(next, ns)) continue;
       this.namespaces.set(k, next);
       if (added.has(k)) added.set(k, next);
@@ -139,6 +139,32 @@ export class LiveModel {
       if (removed.delete(key)) continue; // never left the client's model
       added.set(key, info);
     }
+  }
+
+  /**
+   * A namespace inode is reused as soon as the old namespace dies: if the last zombie of the old one was
+   * reaped and the first process of the new one forked within one flush, the key stays in the model but
+   * the kernel's graph now names another parent and owner. Take those from the graph, as a scan would.
+   */
+  private rebase(k: string, ns: NamespaceInfo, graph: ReadonlyMap<string, NsNode>, added: Map<string, NamespaceInfo>, removed: Map<string, NsId>, work: string[]): NamespaceInfo {
+    const node = graph.get(k);
+    if (node === undefined) return ns;
+    const base: NamespaceInfo = { ...ns };
+    delete base.userNs;
+    delete base.ownerUid;
+    if (node.userNs !== undefined) base.userNs = node.userNs;
+    if (node.ownerUid !== undefined) base.ownerUid = node.ownerUid;
+    const graphParent = node.parent ? nsKey(node.parent) : null;
+    const modelParent = ns.parent !== null ? nsKey({ dev: ns.dev, inode: ns.parent }) : null;
+    if (graphParent === modelParent) return base;
+    if (modelParent !== null) {
+      this.bump(this.children, modelParent, -1);
+      work.push(modelParent);
+    }
+    if (graphParent !== null && !this.namespaces.has(graphParent)) this.add(graphParent, graph, added, removed);
+    const parent = graphParent !== null ? this.namespaces.get(graphParent) : undefined;
+    if (graphParent !== null && parent) this.bump(this.children, graphParent, +1);
+    return { ...base, parent: parent ? parent.inode : null, level: parent ? parent.level + 1 : 0 };
   }
 
   private info(k: string, base: NamespaceInfo): NamespaceInfo {

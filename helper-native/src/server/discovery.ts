@@ -13,7 +13,8 @@
 // bucket (BURST tokens, one more every MIN_GAP_MS): a lone event, or the few of one action (fork, then
 // exec, then exit), is flushed on the next turn of the event loop with no timer, while a storm of thousands
 // of forks a second yields at most 1000/MIN_GAP_MS diffs a second. A flush also waits GAP_FACTOR times
-// what the last one cost, so flushing never takes more than 1/(GAP_FACTOR+1) of a core.
+// what the last one cost, so flushing never takes more than 1/(GAP_FACTOR+1) of a core; resyncs after lost
+// events are paced the same way on their own cost.
 import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
 import type { Snapshot } from '../../../shared/core/types';
 import { DEFAULT_RECONCILE_MS, type HelperEvent, type LiveSource, type SnapshotEvent } from '../../../shared/helperProtocol';
@@ -62,6 +63,8 @@ export class DiscoveryStream {
   private tokens = BURST;
   private tokensAt = 0;
   private zombieTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
+  private nextResyncAt = 0;
   private lostReport: NodeJS.Timeout | null = null;
   private zombieStep = 0;
 
@@ -144,6 +147,7 @@ export class DiscoveryStream {
     );
     if (!r.ok) return r.why;
     this.connector = r.connector;
+    this.log('info', `kernel events: receive buffer ${Math.round(r.connector.receiveBuffer() / 1024)} KiB`);
     return null;
   }
 
@@ -161,9 +165,9 @@ export class DiscoveryStream {
   private closeEvents(): void {
     this.connector?.close();
     this.connector = null;
-    for (const t of [this.flushTimer, this.zombieTimer, this.lostReport]) if (t !== null) clearTimeout(t);
+    for (const t of [this.flushTimer, this.zombieTimer, this.lostReport, this.resyncTimer]) if (t !== null) clearTimeout(t);
     if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
-    this.flushTimer = this.zombieTimer = this.flushImmediate = this.lostReport = null;
+    this.flushTimer = this.zombieTimer = this.flushImmediate = this.lostReport = this.resyncTimer = null;
     this.dirtyRead.clear();
     this.dirtyExited.clear();
     this.dirtyForked.clear();
@@ -171,7 +175,8 @@ export class DiscoveryStream {
   }
 
   private onEvents(batch: ProcEvent[]): void {
-    if (this.poller === null) return;
+    // While a resync is owed, events change nothing: the resync reads everything anyway.
+    if (this.poller === null || this.gapPending) return;
     for (const ev of batch) {
       switch (ev.kind) {
         case 'fork':
@@ -234,13 +239,25 @@ export class DiscoveryStream {
   }
 
   private scheduleFlush(): void {
-    if (this.flushTimer !== null || this.flushImmediate !== null) return;
     const now = performance.now();
+    if (this.gapPending) {
+      // After lost events the model is no base for more diffs (a namespace inode may have been reused
+      // unseen): nothing is applied until the resync, which runs at once unless the last one was recent.
+      if (this.resyncTimer !== null || this.flushImmediate !== null) return;
+      if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      this.resyncTimer = setTimeout(() => {
+        this.resyncTimer = null;
+        this.flush();
+      }, Math.max(0, this.nextResyncAt - now));
+      return;
+    }
+    if (this.flushTimer !== null || this.flushImmediate !== null) return;
     this.tokens = Math.min(BURST, this.tokens + (now - this.tokensAt) / MIN_GAP_MS);
     this.tokensAt = now;
     const wait = Math.max((1 - this.tokens) * MIN_GAP_MS, this.lastFlushEnd + GAP_FACTOR * this.lastFlushCost - now);
     // A lone event flushes on the next turn of the loop (events already queued join it); a burst waits.
-    if (wait <= 0 || this.gapPending) {
+    if (wait <= 0) {
       this.flushImmediate = setImmediate(() => {
         this.flushImmediate = null;
         this.flush();
@@ -253,7 +270,11 @@ export class DiscoveryStream {
     }
   }
 
-  /** Read what the events named (or resync after a gap) and send the diff. */
+  /**
+   * Read what the events named and send the diff; after lost events, resynchronise with a full poll. A
+   * resync (hundreds of ms at 10,000 processes) waits GAP_FACTOR times its own cost after the previous one,
+   * so overflows that keep coming cannot keep the helper busy.
+   */
   private flush(): void {
     if (this.poller === null || this.connector === null) return;
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
@@ -262,13 +283,22 @@ export class DiscoveryStream {
     const started = performance.now();
     try {
       if (this.gapPending) {
+        if (started < this.nextResyncAt) {
+          this.scheduleFlush();
+          return;
+        }
         this.gapPending = false;
         this.dirtyRead.clear();
         this.dirtyExited.clear();
         this.dirtyForked.clear();
         this.tick({ full: true });
-        this.log('info', `resynchronised from /proc in ${Math.round(performance.now() - started)} ms`);
-      } else if (this.dirtyRead.size + this.dirtyExited.size + this.dirtyForked.size > 0 || this.poller.zombies > 0) {
+        const cost = performance.now() - started;
+        this.nextResyncAt = started + cost * (GAP_FACTOR + 1);
+        this.log('info', `resynchronised from /proc in ${Math.round(cost)} ms`);
+        this.scheduleZombieCheck();
+        return;
+      }
+      if (this.dirtyRead.size + this.dirtyExited.size + this.dirtyForked.size > 0 || this.poller.zombies > 0) {
         const touched = { read: [...this.dirtyRead], exited: [...this.dirtyExited], forked: [...this.dirtyForked] };
         this.dirtyRead.clear();
         this.dirtyExited.clear();
@@ -289,6 +319,7 @@ export class DiscoveryStream {
     this.lastFlushEnd = performance.now();
     this.lastFlushCost = this.lastFlushEnd - started;
     this.tokens = Math.max(0, this.tokens - 1);
+    if (this.gapPending) this.scheduleFlush();
     this.scheduleZombieCheck();
   }
 
