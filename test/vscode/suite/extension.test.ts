@@ -269,6 +269,11 @@ suite('PID Namespace Explorer in a real extension host', () => {
   test('the helper polls only while the tree is visible', async () => {
     await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
     await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
+    // The helper runs on this host, in its initial namespaces: the stream is live from kernel events and
+    // the status bar says so, with why in the tooltip.
+    assert.equal(api.session.hello?.kernelEvents?.available, true, api.session.hello?.kernelEvents?.why);
+    await eventually('the status bar to say the stream is live', () => (api.statusBar.text.endsWith('· live (kernel events)') ? true : undefined));
+    assert.match(api.statusBar.tooltip, /Updates: live \(kernel events\), because the kernel reports every fork, exec and exit/);
     await vscode.commands.executeCommand('workbench.action.closeSidebar');
     await eventually('polling to stop with the view hidden', () => (!api.treeView.visible && !api.session.polling) || undefined);
     await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
