@@ -38,6 +38,14 @@ export class LiveModel {
     }
   }
 
+  /** Whether the namespace (and pending namespace) of `p` still has a member or a pending reference. */
+  holds(p: ProcessInfo): boolean {
+    const own = ownKey(p);
+    if (!this.members.has(own) && !this.pendingRefs.has(own)) return false;
+    const pk = pendingKey(p);
+    return pk === null || this.members.has(pk) || this.pendingRefs.has(pk);
+  }
+
   /** Record that `pid`'s entry goes from `old` to `next` (either undefined: added / removed). */
   record(pid: number, old: ProcessInfo | undefined, next: ProcessInfo | undefined): void {
     if (!this.before.has(pid)) this.before.set(pid, old);

@@ -74,6 +74,10 @@ export class Poller {
   /** Kernel events changed the process table since `last` was built (their diffs came from `live`). */
   private stale = false;
   private readonly live = new LiveModel();
+  /** ppid → its children's PIDs, so an exit finds the re-parented without a pass over every process. */
+  private readonly kids = new Map<number, Set<number>>();
+  /** A dropped process was the last to hold its namespace (or pending one): the graph must forget dead ones. */
+  private emptied = false;
   private readonly self: { dev: number; inode: number };
 
   constructor(opts: PollerOptions = {}) {
@@ -173,11 +177,15 @@ export class Poller {
       if (this.procs.has(pid)) changed = this.reread(pid, parentsGone) || changed;
       else if (!this.denied.has(pid)) toRead.push(pid);
     }
-    if (parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
+    // Only when a namespace may have died (an O(processes) pass): its inode can be reused at once.
+    if (this.emptied) this.graph.retainLive(this.heldNamespaces());
+    this.emptied = false;
     const fresh = this.readNew(toRead);
     if (fresh.length > 0) changed = true;
     // Orphans were re-parented before the kernel sent the exit event: their PPid is already the new one.
-    if (parentsGone.size > 0) for (const p of [...this.procs.values()]) if (parentsGone.has(p.ppid) && !this.unwatched.has(p.pid)) changed = this.reverify(p.pid) === 'changed' || changed;
+    for (const gone of parentsGone) {
+      for (const kid of [...(this.kids.get(gone) ?? [])]) if (!this.unwatched.has(kid)) changed = this.reverify(kid) === 'changed' || changed;
+    }
     for (const pid of t.forked) changed = this.recheckPending(pid) || changed;
     // The diff from what changed, not from a rebuilt snapshot: O(changes), not O(processes).
     const diff = this.live.takeDiff(this.procs, this.graph.nodes, this.denied.size);
@@ -327,7 +335,14 @@ export class Poller {
 
   /** Every change to the process table goes through these two, so the live model can follow it. */
   private setProc(pid: number, info: ProcessInfo): void {
-    this.live.record(pid, this.procs.get(pid), info);
+    const old = this.procs.get(pid);
+    this.live.record(pid, old, info);
+    if (old?.ppid !== info.ppid) {
+      if (old !== undefined) this.unlinkKid(old);
+      let set = this.kids.get(info.ppid);
+      if (set === undefined) this.kids.set(info.ppid, (set = new Set()));
+      set.add(pid);
+    }
     this.procs.set(pid, info);
   }
 
@@ -335,7 +350,15 @@ export class Poller {
     const old = this.procs.get(pid);
     if (old === undefined) return false;
     this.live.record(pid, old, undefined);
+    this.unlinkKid(old);
+    this.emptied ||= !this.live.holds(old);
     return this.procs.delete(pid);
+  }
+
+  private unlinkKid(p: ProcessInfo): void {
+    const set = this.kids.get(p.ppid);
+    set?.delete(p.pid);
+    if (set?.size === 0) this.kids.delete(p.ppid);
   }
 
   private build(): Snapshot {
