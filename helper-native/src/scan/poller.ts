@@ -91,7 +91,33 @@ export class Poller {
   }
 
   poll(opts: PollOptions = {}): PollResult {
-    let changed = this.stale;
+    const changed = this.scan(opts) || this.stale;
+    if (!changed && this.last !== null) {
+      this.last = { ...this.last, takenAt: Date.now() };
+      return { snapshot: this.last, changed: false };
+    }
+    this.last = this.build();
+    return { snapshot: this.last, changed: true };
+  }
+
+  /**
+   * A poll whose result is a diff from the live model (as applyEvents gives) instead of a new snapshot:
+   * the event path's reconcile and resync, which then skip a full build and diff (tens of ms at 10,000).
+   */
+  pollDiff(opts: PollOptions = {}): SnapshotDiff | null {
+    if (this.last === null) {
+      this.poll(opts);
+      return null;
+    }
+    const changed = this.scan(opts);
+    const diff = this.live.takeDiff(this.procs, this.graph.nodes, this.denied.size);
+    if (diff !== null || changed) this.stale = true;
+    return diff;
+  }
+
+  /** One pass over /proc (see the file comment); true when a process, namespace or the unreadable count changed. */
+  private scan(opts: PollOptions): boolean {
+    let changed = false;
     const listed = new Set(listPids(this.procRoot));
     const parentsGone = new Set<number>();
     const toRead: number[] = [];
@@ -136,12 +162,7 @@ export class Poller {
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
     if (this.last !== null) for (const pid of fresh) this.young.set(pid, now);
 
-    if (!changed && this.last !== null) {
-      this.last = { ...this.last, takenAt: Date.now() };
-      return { snapshot: this.last, changed: false };
-    }
-    this.last = this.build();
-    return { snapshot: this.last, changed: true };
+    return changed;
   }
 
   /**

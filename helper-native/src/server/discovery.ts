@@ -16,7 +16,7 @@
 // what the last one cost, so flushing never takes more than 1/(GAP_FACTOR+1) of a core; resyncs after lost
 // events are paced the same way on their own cost.
 import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
-import type { Snapshot } from '../../../shared/core/types';
+import type { Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { DEFAULT_RECONCILE_MS, type HelperEvent, type LiveSource, type SnapshotEvent } from '../../../shared/helperProtocol';
 import { openProcConnector, type ProcConnector } from '../scan/procConnector';
 import type { ProcEvent } from '../scan/procEvents';
@@ -291,7 +291,7 @@ export class DiscoveryStream {
         this.dirtyRead.clear();
         this.dirtyExited.clear();
         this.dirtyForked.clear();
-        this.tick({ full: true });
+        this.sendEventDiff(this.poller.pollDiff({ full: true }));
         const cost = performance.now() - started;
         this.nextResyncAt = started + cost * (GAP_FACTOR + 1);
         this.log('info', `resynchronised from /proc in ${Math.round(cost)} ms`);
@@ -303,13 +303,7 @@ export class DiscoveryStream {
         this.dirtyRead.clear();
         this.dirtyExited.clear();
         this.dirtyForked.clear();
-        const diff = this.poller.applyEvents(touched);
-        if (diff !== null) {
-          this.flushFirst();
-          this.send({ type: 'event', event: 'diff', seq: ++this.seq, diff });
-          // `sent` no longer matches the client: rebuilt from the poller before the next poll diffs against it.
-          this.sentStale = true;
-        }
+        this.sendEventDiff(this.poller.applyEvents(touched));
         if (touched.exited.length > 0) this.zombieStep = 0;
       }
     } catch (err) {
@@ -321,6 +315,15 @@ export class DiscoveryStream {
     this.tokens = Math.max(0, this.tokens - 1);
     if (this.gapPending) this.scheduleFlush();
     this.scheduleZombieCheck();
+  }
+
+  /** A diff from the poller's live model (events, reconcile, resync). */
+  private sendEventDiff(diff: SnapshotDiff | null): void {
+    if (diff === null) return;
+    this.flushFirst();
+    this.send({ type: 'event', event: 'diff', seq: ++this.seq, diff });
+    // `sent` no longer matches the client: rebuilt from the poller before a poll diffs against it.
+    this.sentStale = true;
   }
 
   /** While zombies wait for their reap (no event tells), recheck them with a growing delay. */
@@ -352,7 +355,8 @@ export class DiscoveryStream {
       const started = Date.now();
       try {
         // The reconcile pass also rereads every pid_for_children: a setns moves it without an event.
-        this.tick(this.connector !== null ? { pendingAll: true } : {});
+        if (this.connector !== null && this.poller !== null) this.sendEventDiff(this.poller.pollDiff({ pendingAll: true }));
+        else this.tick();
       } catch (err) {
         // A failed poll (EMFILE, procfs gone) must not kill the helper from a timer: say so and retry.
         this.send({ type: 'event', event: 'log', level: 'error', message: `poll failed: ${err instanceof Error ? err.message : String(err)}` });
