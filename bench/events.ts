@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { SnapshotDiff } from '../shared/core/types';
 import type { HelperEvent } from '../shared/helperProtocol';
 import type { HelperClient } from '../helper-native/src/launch/helperClient';
+import { Poller } from '../helper-native/src/scan/poller';
 import { repoRoot } from './load';
 import { envInt, median } from './measure';
 import { scaleShape, startHelper } from './scale';
@@ -182,7 +183,27 @@ async function measureAt(label: string, shape: { trees: number; depth: number; p
         const cpu = (((cpuTicks(pid) - t0) * 1000) / CLK_TCK / wall) * 1000;
         rows.push({ name: `${label}: quiet helper CPU (${QUIET_SECONDS} s avg)`, value: cpu, unit: 'ms/s', budget: 3 });
         // "Quiet" is this load's: whatever else forks on the host reaches the helper as events too.
-        rows.push({ name: `${label}: host forks/s meanwhile`, value: ((hostForks() - f0) * 1000) / wall, unit: '/s' });
+        const forks = ((hostForks() - f0) * 1000) / wall;
+        rows.push({ name: `${label}: host forks/s meanwhile`, value: forks, unit: '/s' });
+        // What the helper pays per fork elsewhere on the host, and what is left when nothing forks: the
+        // reconcile pass (timed in-process on the same load) spread over its interval.
+        rows.push({ name: `${label}: helper CPU per host fork`, value: forks > 0 ? cpu / forks : 0, unit: 'ms' });
+        const poller = new Poller();
+        try {
+          poller.poll();
+          poller.pollDiff({ pendingAll: true });
+          const passes: number[] = [];
+          for (let i = 0; i < 5; i++) {
+            const c0 = process.cpuUsage();
+            poller.pollDiff({ pendingAll: true });
+            const c = process.cpuUsage(c0);
+            passes.push((c.user + c.system) / 1000);
+          }
+          rows.push({ name: `${label}: reconcile pass CPU (median of 5)`, value: median(passes), unit: 'ms' });
+          rows.push({ name: `${label}: reconcile CPU spread over ${RECONCILE_MS / 1000} s`, value: median(passes) / (RECONCILE_MS / 1000), unit: 'ms/s' });
+        } finally {
+          poller.close();
+        }
       }
       return rows;
     } finally {
