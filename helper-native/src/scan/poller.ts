@@ -46,8 +46,12 @@ export interface Touched {
 export interface PollOptions {
   /** Reread every tracked process (stat and status), not a rotating slice: after lost events (a gap). */
   full?: boolean;
-  /** Recheck every process's pid_for_children: the reconcile pass (setns changes it without an event). */
-  pendingAll?: boolean;
+  /**
+   * Recheck the pid_for_children of 1/pendingRound of the processes (a rotating share, so all within
+   * pendingRound passes): the reconcile pass's, since a setns moves it without an event. At 10,000
+   * processes all of them cost ~100 ms of readlinks, which every 30 s alone would exceed the quiet budget.
+   */
+  pendingRound?: number;
 }
 
 export interface PollResult {
@@ -70,6 +74,7 @@ export class Poller {
   /** PIDs first seen less than YOUNG_MS ago, with when: rechecked every poll (a fork usually execs soon). */
   private readonly young = new Map<number, number>();
   private cursor = 0;
+  private pendingCursor = 0;
   private last: Snapshot | null = null;
   /** Kernel events changed the process table since `last` was built (their diffs came from `live`). */
   private stale = false;
@@ -155,7 +160,12 @@ export class Poller {
     // 4. Cheap rereads where fields can have moved.
     changed = this.refresh(parentsGone, fresh) || changed;
     if (opts.full) for (const pid of [...this.procs.keys()]) changed = this.reread(pid, parentsGone) || changed;
-    if (opts.pendingAll) for (const pid of [...this.procs.keys()]) changed = this.recheckPending(pid) || changed;
+    if (opts.pendingRound !== undefined && this.procs.size > 0) {
+      const keys = [...this.procs.keys()];
+      const share = Math.ceil(keys.length / Math.max(1, opts.pendingRound));
+      for (let i = 0; i < Math.min(share, keys.length); i++) changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
+      this.pendingCursor = (this.pendingCursor + share) % keys.length;
+    }
     if (opts.full && parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();

@@ -4,8 +4,8 @@
 //
 // Two sources feed the stream. Where the kernel's process events are available (procConnector.ts), each
 // fork, exec, comm, uid/gid and exit names the one process to read, and the Poller reads only that; a
-// reconcile poll every `reconcileMs` (30 s) catches what has no event (a setns that only moves
-// pid_for_children, a state letter), and lost events (ENOBUFS) trigger a full resynchronisation at once.
+// reconcile poll every `reconcileMs` (30 s) catches what has no event (a state letter; a setns that only
+// moves pid_for_children, rechecked for an eighth of the processes per pass), and lost events (ENOBUFS) trigger a full resynchronisation at once.
 // Elsewhere (inside a container, without CAP_NET_ADMIN, unprivileged, or `events: false`) it polls every
 // `intervalMs` as before. Which one is live, and why, is in the subscribe response and `liveSource` events.
 //
@@ -30,6 +30,8 @@ const MAX_DIRTY = 20_000;
 /** Zombie rechecks after an exit (a reap has no event): quick at first, then once a second while any remain. */
 const ZOMBIE_DELAYS_MS = [5, 20, 80, 300, 1000];
 const LOST_REPORT_MS = 1000;
+/** Reconcile passes over which every process's pid_for_children is reread once. */
+const PENDING_ROUND = 8;
 
 export interface SubscribeOptions {
   intervalMs: number;
@@ -354,8 +356,9 @@ export class DiscoveryStream {
       this.timer = null;
       const started = Date.now();
       try {
-        // The reconcile pass also rereads every pid_for_children: a setns moves it without an event.
-        if (this.connector !== null && this.poller !== null) this.sendEventDiff(this.poller.pollDiff({ pendingAll: true }));
+        // The reconcile pass also rereads pid_for_children (a setns moves it without an event), a share
+        // each time: every process's within PENDING_ROUND passes (4 minutes at the default 30 s).
+        if (this.connector !== null && this.poller !== null) this.sendEventDiff(this.poller.pollDiff({ pendingRound: PENDING_ROUND }));
         else this.tick();
       } catch (err) {
         // A failed poll (EMFILE, procfs gone) must not kill the helper from a timer: say so and retry.
