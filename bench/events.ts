@@ -55,8 +55,16 @@ class Probe {
 
   /** Send a command, resolve with (pid, monotonic ns of the act) from the answer that starts with `answer`. */
   act(command: string, answer: string): Promise<{ pid: number; at: bigint }> {
-    return new Promise((resolve) => {
-      this.waiting.push({ answer, resolve: (pid, at) => resolve({ pid, at }) });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`evprobe did not answer '${command}' within 10 s`)), 10_000);
+      this.waiting.push({
+        answer,
+        resolve: (pid, at) => {
+          clearTimeout(timer);
+          if (pid > 0) resolve({ pid, at });
+          else reject(new Error(`evprobe could not '${command}' (fork failed)`));
+        },
+      });
       this.child.stdin?.write(command + '\n');
     });
   }

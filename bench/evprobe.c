@@ -47,6 +47,12 @@ int main(void) {
       if (pipe(p) != 0) return 1;
       pid_t c = fork();
       long long t = now_ns();
+      if (c < 0) {
+        close(p[0]);
+        close(p[1]);
+        say("fork", -1, t);
+        continue;
+      }
       if (c == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(p[1]);
@@ -67,6 +73,8 @@ int main(void) {
     } else if (line[0] == 'x') {
       int pid = atoi(line + 2);
       long long t = now_ns();
+      // Never kill(0) or kill(-1): those reach a whole group or every process.
+      if (pid <= 0) { say("exit", -1, t); continue; }
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
       for (int i = 0; i < nk; i++) if (kids[i] == pid) kids[i] = -1;
