@@ -3,6 +3,7 @@
 // To add a suite, add ONE line to SUITES below (and its import).
 import { containersSuite } from './containers';
 import { createSuite } from './create';
+import { eventsSuite } from './events';
 import { extensionHostSuite } from './extensionHost';
 import { latencySuite } from './latency';
 import { scaleSuite } from './scale';
@@ -15,6 +16,7 @@ const SUITES: Suite[] = [
   createSuite,
   webviewSuite,
   latencySuite,
+  eventsSuite,
   scaleSuite,
   extensionHostSuite,
   containersSuite,

@@ -11,7 +11,8 @@ import type { CommandContext } from './commands/commandContext';
 import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
 import { GraphPanel, GraphViewProvider } from './graph/graphPanel';
-import { HelperSession, type LaunchedHelper } from './helperSession';
+import { DEFAULT_RECONCILE_MS } from '../shared/helperProtocol';
+import { HelperSession, type LaunchedHelper, type StreamSettings } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
 import { adviceForFailure, adviceForLaunch, type Advice } from './privilegeAdvice';
 import { EXPLAIN_COMMAND, StatusBar, explainPrivilege } from './statusBar';
@@ -40,7 +41,12 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   log.info(`activating on ${process.platform}, extension host pid ${process.pid}, uid ${process.getuid?.() ?? '?'}`);
   const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('pidnsExplorer');
 
-  session = new HelperSession(makeLauncher(context, log), log, () => config().get<number>('pollIntervalMs', 1000), (e) => showAdvice(adviceForFailure(e, process.platform, existsSync('/proc/self/ns/pid')), log, s()));
+  const streamSettings = (): StreamSettings => ({
+    intervalMs: config().get<number>('pollIntervalMs', 1000),
+    events: config().get<boolean>('kernelEvents', true),
+    reconcileMs: config().get<number>('reconcileIntervalMs', DEFAULT_RECONCILE_MS),
+  });
+  session = new HelperSession(makeLauncher(context, log), log, streamSettings, (e) => showAdvice(adviceForFailure(e, process.platform, existsSync('/proc/self/ns/pid')), log, s()));
   const s = (): HelperSession => session as HelperSession;
   const tree = new NamespaceTreeProvider(session, () => s().createdInodes());
   const treeView = vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
@@ -110,7 +116,7 @@ function onConfigChange(e: vscode.ConfigurationChangeEvent, s: HelperSession, lo
   if (e.affectsConfiguration('pidnsExplorer.privilegeMode')) {
     log.info('privilege mode changed: restarting the helper');
     void s.restart().catch(() => undefined);
-  } else if (e.affectsConfiguration('pidnsExplorer.pollIntervalMs')) {
+  } else if (['pollIntervalMs', 'kernelEvents', 'reconcileIntervalMs'].some((k) => e.affectsConfiguration(`pidnsExplorer.${k}`))) {
     void s.applyPollInterval().catch((err: Error) => log.warn(`new poll interval not applied: ${err.message}`));
   }
 }

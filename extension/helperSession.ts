@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { HelperClient, HelperExit, RequestOptions, RequestParams } from '../helper-native/src/launch/helperClient';
 import { applyDiff } from '../shared/core/diff';
 import type { Snapshot } from '../shared/core/types';
-import type { ChainInfo, HelloEvent, HelperEvent, HelperOp, ResultMap } from '../shared/helperProtocol';
+import type { ChainInfo, HelloEvent, HelperEvent, HelperOp, LiveSource, ResultMap } from '../shared/helperProtocol';
 import type { SnapshotChange, SnapshotSource } from './snapshotSource';
 
 /** What a successful launch hands over; extension.ts adapts launchHelper to this. */
@@ -25,6 +25,21 @@ export interface PendingRestart {
   /** 1 for the first restart after a healthy run; grows with each failure in a row. */
   attempt: number;
   maxAttempts: number;
+}
+
+/** What the stream settings are, read from the configuration each time they are needed. */
+export interface StreamSettings {
+  intervalMs: number;
+  /** pidnsExplorer.kernelEvents */
+  events: boolean;
+  /** pidnsExplorer.reconcileIntervalMs */
+  reconcileMs: number;
+}
+
+/** "live (kernel events)" or "polling every 1 s": what the status bar and the log say about the stream. */
+export function describeSource(source: LiveSource | undefined, intervalMs: number): string {
+  if (source === undefined) return `polling every ${intervalMs / 1000} s`;
+  return source.kind === 'kernel-events' ? 'live (kernel events)' : `polling every ${source.intervalMs / 1000} s`;
 }
 
 export type PrivilegeLabel = 'root' | 'pkexec' | 'sudo' | 'unprivileged' | 'stopped';
@@ -50,6 +65,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private lastSeq = -1;
   private subscribed = false;
   private readonly visibleViews = new Set<string>();
+  private liveSource: LiveSource | undefined;
   private readonly chainMap = new Map<string, ChainInfo>();
   private starting: Promise<HelperClient> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -71,7 +87,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   constructor(
     private readonly launcher: Launcher,
     private readonly log: vscode.LogOutputChannel,
-    private readonly pollIntervalMs: () => number,
+    private readonly streamSettings: () => StreamSettings,
     /** Called once per failed start, with the error; shows the actionable message. */
     private readonly onStartFailed: (error: Error) => void,
   ) {}
@@ -91,6 +107,16 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   /** True while the helper streams diffs (some view is visible). */
   get polling(): boolean {
     return this.subscribed;
+  }
+
+  /** What feeds the stream while subscribed (absent before the first subscribe, or from an old helper: polling). */
+  get source(): LiveSource | undefined {
+    return this.subscribed ? this.liveSource : undefined;
+  }
+
+  /** The poll interval the settings ask for. */
+  get intervalMs(): number {
+    return this.streamSettings().intervalMs;
   }
 
   get error(): Error | undefined {
@@ -159,9 +185,26 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     await this.ensureStarted();
   }
 
-  /** Interval setting changed: re-subscribing with the new interval is how the protocol changes it. */
+  /** Interval or event settings changed: re-subscribing with the new ones is how the protocol changes them. */
   async applyPollInterval(): Promise<void> {
-    if (this.subscribed && this.client) await this.client.request('subscribe', { intervalMs: this.pollIntervalMs() });
+    if (this.subscribed && this.client) await this.subscribe(this.client);
+  }
+
+  private async subscribe(client: HelperClient): Promise<void> {
+    const s = this.streamSettings();
+    const result = await client.request('subscribe', { intervalMs: s.intervalMs, events: s.events, reconcileMs: s.reconcileMs });
+    this.setSource(result.source, s.intervalMs);
+  }
+
+  private setSource(source: LiveSource | undefined, intervalMs: number): void {
+    const before = this.liveSource;
+    this.liveSource = source;
+    const what = describeSource(source, intervalMs);
+    if (before?.kind !== source?.kind || before?.why !== source?.why) {
+      this.log.info(`stream: ${what}${source ? `, because ${source.why}` : ' (this helper predates kernel events)'}${source?.reconcileMs ? `; reconciled every ${source.reconcileMs / 1000} s` : ''}`);
+    }
+    if (source && before && source.overflows > before.overflows) this.log.warn(`the kernel dropped process events ${source.overflows} time(s); the helper resynchronised from /proc`);
+    this.stateEmitter.fire();
   }
 
   async dispose(): Promise<void> {
@@ -232,9 +275,9 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     if (want === this.subscribed) return;
     this.subscribed = want;
     if (want) {
-      this.log.debug(`a view is visible: polling every ${this.pollIntervalMs()} ms`);
+      this.log.debug('a view is visible: subscribing to the live stream');
       this.lastSeq = -1;
-      await client.request('subscribe', { intervalMs: this.pollIntervalMs() });
+      await this.subscribe(client);
     } else {
       this.log.debug('no view visible: polling stopped');
       await client.request('unsubscribe', {});
@@ -257,6 +300,9 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
         break;
       case 'log':
         this.log[event.level === 'warn' ? 'warn' : event.level](`[helper] ${event.message}`);
+        break;
+      case 'liveSource':
+        this.setSource(event.source, event.source.intervalMs);
         break;
       default:
         break;
@@ -311,6 +357,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
 
   private resetState(): void {
     this.helloEvent = undefined;
+    this.liveSource = undefined;
     this.subscribed = false;
     this.lastSeq = -1;
     this.chainMap.clear();

@@ -1,7 +1,7 @@
 // Status-bar item: namespace count and privilege mode. Clicking it explains the mode and offers to switch
 // (which sets pidnsExplorer.privilegeMode; the configuration listener restarts the helper).
 import * as vscode from 'vscode';
-import type { HelperSession } from './helperSession';
+import { describeSource, type HelperSession } from './helperSession';
 import { explainMode } from './privilegeAdvice';
 
 export const EXPLAIN_COMMAND = 'pidnsExplorer.explainPrivilege';
@@ -47,8 +47,13 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     const icon = mode === 'stopped' ? '$(warning)' : mode === 'unprivileged' ? '$(person)' : '$(shield)';
-    this.item.text = `${icon} ${count ?? '–'} PID ns · ${mode}`;
-    this.item.tooltip = `PID Namespaces: ${count ?? 'no'} namespaces visible. ${explainMode(mode, this.session.hello?.actingForUid)} Click to explain or switch.`;
+    // While a view is visible: how the model stays current, and why (events, or why not).
+    const streaming = this.session.polling && mode !== 'stopped';
+    const source = this.session.source;
+    const live = streaming ? ` · ${describeSource(source, this.session.intervalMs)}` : '';
+    const why = !streaming ? '' : source ? ` Updates: ${describeSource(source, this.session.intervalMs)}, because ${source.why}${source.reconcileMs ? `; a full rescan every ${source.reconcileMs / 1000} s catches what has no event` : ''}${source.overflows > 0 ? `; the kernel dropped events ${source.overflows} time(s), each followed by a rescan` : ''}.` : ' Updates: polling (this helper predates kernel events).';
+    this.item.text = `${icon} ${count ?? '–'} PID ns · ${mode}${live}`;
+    this.item.tooltip = `PID Namespaces: ${count ?? 'no'} namespaces visible. ${explainMode(mode, this.session.hello?.actingForUid)}${why} Click to explain or switch.`;
     this.item.backgroundColor = mode === 'stopped' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 

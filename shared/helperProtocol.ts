@@ -15,6 +15,10 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 
 export const MIN_POLL_MS = 100;
 export const MAX_POLL_MS = 60_000;
+/** Bounds of the reconcile pass that runs beside kernel events (what no event reports). */
+export const MIN_RECONCILE_MS = 1000;
+export const MAX_RECONCILE_MS = 3_600_000;
+export const DEFAULT_RECONCILE_MS = 30_000;
 /** The kernel's nesting limit below the initial PID namespace. */
 export const MAX_PID_NS_LEVEL = 32;
 
@@ -32,7 +36,12 @@ export interface SnapshotRequest extends RequestBase {
 /** Start streaming: one `snapshot` event, then `diff` events each time something changed. Re-subscribing changes the interval. */
 export interface SubscribeRequest extends RequestBase {
   op: 'subscribe';
+  /** Poll interval when polling (no kernel events here, or `events: false`). */
   intervalMs: number;
+  /** Use the kernel's process events where available (default true); false: always poll. */
+  events?: boolean;
+  /** With kernel events: how often a full incremental poll reconciles what no event reports (default 30 s). */
+  reconcileMs?: number;
 }
 
 export interface UnsubscribeRequest extends RequestBase {
@@ -124,9 +133,24 @@ export interface ChainInfo {
   engine: 'native' | 'unshare';
 }
 
+/**
+ * Where the stream's changes come from. 'kernel-events': the proc connector tells the helper of every fork,
+ * exec, exit, comm and uid change at once, with a reconcile poll every `reconcileMs`; 'polling': /proc is
+ * rescanned every `intervalMs`. `why` says in words why this source (why events are unavailable, or off).
+ */
+export interface LiveSource {
+  kind: 'kernel-events' | 'polling';
+  why: string;
+  intervalMs: number;
+  reconcileMs?: number;
+  /** Times the kernel dropped events for this helper (ENOBUFS) and it resynchronised from /proc. */
+  overflows: number;
+}
+
 export interface ResultMap {
   snapshot: Snapshot;
-  subscribe: { intervalMs: number };
+  /** `source` is absent from helpers older than kernel events (they always poll). */
+  subscribe: { intervalMs: number; source?: LiveSource };
   unsubscribe: Record<string, never>;
   create: ChainInfo;
   destroy: { chainId: string };
@@ -174,6 +198,8 @@ export interface HelloEvent {
   pid: number;
   /** Can it create namespaces natively (the native init is present and runnable)? */
   nativeInit: boolean;
+  /** Could it subscribe to the kernel's process events (probed at start), and if not, why. Absent from older helpers. */
+  kernelEvents?: { available: boolean; why: string };
 }
 
 export interface SnapshotEvent {
@@ -216,7 +242,14 @@ export interface LogEvent {
   message: string;
 }
 
-export type HelperEvent = HelloEvent | SnapshotEvent | DiffEvent | CreateProgressEvent | ChainExitedEvent | LogEvent;
+/** The stream's source changed (events failed and it fell back to polling) or the kernel dropped events (overflows grew). */
+export interface LiveSourceEvent {
+  type: 'event';
+  event: 'liveSource';
+  source: LiveSource;
+}
+
+export type HelperEvent = HelloEvent | SnapshotEvent | DiffEvent | CreateProgressEvent | ChainExitedEvent | LogEvent | LiveSourceEvent;
 
 export type HelperMessage = HelperResponse | HelperEvent;
 

@@ -9,8 +9,9 @@ export const HELPER_HELP = `Usage: pidns helper
 Serve the pidns helper protocol: one JSON request per line on stdin, one JSON response or
 event per line on stdout, log lines on stderr. The first line written is a 'hello' event
 (protocol version, uid, the uid it acts for from PKEXEC_UID/SUDO_UID, capabilities, kernel).
-Requests: snapshot, subscribe {intervalMs}, unsubscribe, shutdown, create, destroy,
-signal, orphan, chains. Exits 0 on EOF or shutdown.
+Requests: snapshot, subscribe {intervalMs, events?, reconcileMs?} (the kernel's process
+events where available, else polling every intervalMs; the response says which, and why),
+unsubscribe, shutdown, create, destroy, signal, orphan, chains. Exits 0 on EOF or shutdown.
 The extension starts it through pkexec; run as root to see every namespace.
 
 Options:

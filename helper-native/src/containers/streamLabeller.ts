@@ -15,11 +15,15 @@ export class StreamLabeller {
   /** Set when a lookup learned something since the last label(): relabel even if the poll saw no change. */
   private learned = false;
 
+  private readonly onLearned: () => void;
+
+  /** `learned`: called when a lookup brought something new, so a stream that does not poll can relabel. */
   constructor(
     private readonly procRoot: string,
-    options: ResolverOptions = {},
+    options: ResolverOptions & { learned?: () => void } = {},
   ) {
     this.resolver = new ContainerResolver(options);
+    this.onLearned = options.learned ?? (() => undefined);
   }
 
   /** The labelled snapshot, and whether labels may differ from the previous one even if the poll saw no change. */
@@ -36,7 +40,10 @@ export class StreamLabeller {
     }
     this.resolver.resolve(this.found.values()).then(
       (learned) => {
-        if (learned) this.learned = true;
+        if (learned) {
+          this.learned = true;
+          this.onLearned();
+        }
       },
       () => undefined, // resolve never rejects; belt and braces for a timer callback
     );

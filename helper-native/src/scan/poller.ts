@@ -11,14 +11,15 @@
 //    every process is reread within `refreshRoundPolls` polls however big the host (20 s at the default
 //    1 s interval, where a fixed 32 would take over 5 minutes with 10,000 processes).
 // Without pidfd support every tracked process is re-verified by start time on each poll (slower, correct).
-
+import { nsKey } from '../../../shared/core/identity';
+import { sameValue } from '../../../shared/core/diff';
 import { buildModel } from '../../../shared/core/buildModel';
-import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
+import type { ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
+import { LiveModel } from './liveModel';
 import { NsGraph } from './nsGraph';
 import { listPids, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
-import { nsKey } from '../../../shared/core/identity';
 
 const YOUNG_MS = 2000;
 
@@ -30,6 +31,27 @@ export interface PollerOptions {
   refreshPerPoll?: number;
   /** Reread every settled process within this many polls, whatever their number (default 20; 0: no such bound). */
   refreshRoundPolls?: number;
+}
+
+/** What kernel events named since the last update (see Poller.applyEvents). */
+export interface Touched {
+  /** Processes to read (new: fork) or reread (exec, comm, uid/gid). */
+  read: Iterable<number>;
+  /** Thread-group leaders the kernel said exited: zombies until reaped. */
+  exited: Iterable<number>;
+  /** Processes that forked: after unshare(CLONE_NEWPID) their pid_for_children becomes readable with the first child. */
+  forked: Iterable<number>;
+}
+
+export interface PollOptions {
+  /** Reread every tracked process (stat and status), not a rotating slice: after lost events (a gap). */
+  full?: boolean;
+  /**
+   * Recheck the pid_for_children of 1/pendingRound of the processes (a rotating share, so all within
+   * pendingRound passes): the reconcile pass's, since a setns moves it without an event. At 10,000
+   * processes all of them cost ~100 ms of readlinks, which every 30 s alone would exceed the quiet budget.
+   */
+  pendingRound?: number;
 }
 
 export interface PollResult {
@@ -52,7 +74,15 @@ export class Poller {
   /** PIDs first seen less than YOUNG_MS ago, with when: rechecked every poll (a fork usually execs soon). */
   private readonly young = new Map<number, number>();
   private cursor = 0;
+  private pendingCursor = 0;
   private last: Snapshot | null = null;
+  /** Kernel events changed the process table since `last` was built (their diffs came from `live`). */
+  private stale = false;
+  private readonly live = new LiveModel();
+  /** ppid → its children's PIDs, so an exit finds the re-parented without a pass over every process. */
+  private readonly kids = new Map<number, Set<number>>();
+  /** A dropped process was the last to hold its namespace (or pending one): the graph must forget dead ones. */
+  private emptied = false;
   private readonly self: { dev: number; inode: number };
 
   constructor(opts: PollerOptions = {}) {
@@ -65,7 +95,33 @@ export class Poller {
     this.self = self.value;
   }
 
-  poll(): PollResult {
+  poll(opts: PollOptions = {}): PollResult {
+    const changed = this.scan(opts) || this.stale;
+    if (!changed && this.last !== null) {
+      this.last = { ...this.last, takenAt: Date.now() };
+      return { snapshot: this.last, changed: false };
+    }
+    this.last = this.build();
+    return { snapshot: this.last, changed: true };
+  }
+
+  /**
+   * A poll whose result is a diff from the live model (as applyEvents gives) instead of a new snapshot:
+   * the event path's reconcile and resync, which then skip a full build and diff (tens of ms at 10,000).
+   */
+  pollDiff(opts: PollOptions = {}): SnapshotDiff | null {
+    if (this.last === null) {
+      this.poll(opts);
+      return null;
+    }
+    const changed = this.scan(opts);
+    const diff = this.live.takeDiff(this.procs, this.graph.nodes, this.denied.size);
+    if (diff !== null || changed) this.stale = true;
+    return diff;
+  }
+
+  /** One pass over /proc (see the file comment); true when a process, namespace or the unreadable count changed. */
+  private scan(opts: PollOptions): boolean {
     let changed = false;
     const listed = new Set(listPids(this.procRoot));
     const parentsGone = new Set<number>();
@@ -103,22 +159,90 @@ export class Poller {
 
     // 4. Cheap rereads where fields can have moved.
     changed = this.refresh(parentsGone, fresh) || changed;
+    if (opts.full) for (const pid of [...this.procs.keys()]) changed = this.reread(pid, parentsGone) || changed;
+    if (opts.pendingRound !== undefined && this.procs.size > 0) {
+      const keys = [...this.procs.keys()];
+      const share = Math.ceil(keys.length / Math.max(1, opts.pendingRound));
+      for (let i = 0; i < Math.min(share, keys.length); i++) changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
+      this.pendingCursor = (this.pendingCursor + share) % keys.length;
+    }
+    if (opts.full && parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
     if (this.last !== null) for (const pid of fresh) this.young.set(pid, now);
 
-    if (!changed && this.last !== null) {
-      this.last = { ...this.last, takenAt: Date.now() };
-      return { snapshot: this.last, changed: false };
+    return changed;
+  }
+
+  /**
+   * Targeted update from kernel events: reads only the processes named (no /proc listing), rechecks the
+   * zombies (a reap has no event) and re-parented children of the exited. Same result type as poll().
+   */
+  applyEvents(t: Touched): SnapshotDiff | null {
+    if (this.last === null) {
+      this.poll();
+      return null;
     }
-    this.last = this.build();
-    return { snapshot: this.last, changed: true };
+    let changed = false;
+    const parentsGone = new Set<number>();
+    for (const pid of t.exited) {
+      if (this.denied.delete(pid)) {
+        this.watch?.unwatch(pid);
+        changed = true;
+      } else if (this.procs.has(pid)) {
+        // Its pidfd is readable now; the zombie is verified by start time until it is reaped.
+        this.watch?.unwatch(pid);
+        this.unwatched.add(pid);
+        parentsGone.add(pid);
+      }
+    }
+    // Zombies (and, without pidfds, everything): reaped, or the PID reused.
+    for (const pid of this.unwatched) {
+      const r = this.reverify(pid);
+      if (r === 'replaced') changed = this.drop(pid, parentsGone) || changed;
+      else if (r === 'changed') changed = true;
+    }
+    const toRead: number[] = [];
+    for (const pid of t.read) {
+      if (this.procs.has(pid)) changed = this.reread(pid, parentsGone) || changed;
+      else if (!this.denied.has(pid)) toRead.push(pid);
+    }
+    // Only when a namespace may have died (an O(processes) pass): its inode can be reused at once.
+    if (this.emptied) this.graph.retainLive(this.heldNamespaces());
+    this.emptied = false;
+    const fresh = this.readNew(toRead);
+    if (fresh.length > 0) changed = true;
+    // Orphans were re-parented before the kernel sent the exit event: their PPid is already the new one.
+    for (const gone of parentsGone) {
+      for (const kid of [...(this.kids.get(gone) ?? [])]) if (!this.unwatched.has(kid)) changed = this.reverify(kid) === 'changed' || changed;
+    }
+    for (const pid of t.forked) changed = this.recheckPending(pid) || changed;
+    // The diff from what changed, not from a rebuilt snapshot: O(changes), not O(processes).
+    const diff = this.live.takeDiff(this.procs, this.graph.nodes, this.denied.size);
+    if (diff !== null || changed) this.stale = true;
+    return diff;
+  }
+
+  /** The model as the client holds it (every diff applied), rebuilt only when events changed it. */
+  model(): Snapshot {
+    if (this.last === null) return this.poll().snapshot;
+    if (this.stale) this.last = this.build();
+    return this.last;
+  }
+
+  /** Zombies awaiting their reap (no event tells when): the stream rechecks while there are any. */
+  get zombies(): number {
+    return this.watch?.supported === false ? 0 : this.unwatched.size;
+  }
+
+  get size(): number {
+    return this.procs.size;
   }
 
   /** The latest snapshot, polling once if there is none yet. */
   current(): Snapshot {
-    return this.last ?? this.poll().snapshot;
+    return this.model();
   }
 
   close(): void {
@@ -141,7 +265,7 @@ export class Poller {
     this.watch?.unwatch(pid);
     this.unwatched.delete(pid);
     parentsGone.add(pid);
-    return this.procs.delete(pid) || this.denied.delete(pid);
+    return this.delProc(pid) || this.denied.delete(pid);
   }
 
   private readNew(pids: number[]): number[] {
@@ -154,11 +278,33 @@ export class Poller {
         this.denied.add(pid);
         continue;
       }
-      this.procs.set(pid, r.info);
+      this.setProc(pid, r.info);
       if (!watched || r.info.state === 'Z') this.unwatched.add(pid);
       fresh.push(pid);
     }
     return fresh;
+  }
+
+  /**
+   * Reread all of a tracked process (exec, comm, uid events; a resync after lost events). A different
+   * start time means the PID was reused: the old one is dropped and the new one read as new.
+   */
+  private reread(pid: number, parentsGone: Set<number>): boolean {
+    const old = this.procs.get(pid);
+    if (old === undefined) return false;
+    const r = readProcess(this.procRoot, pid, this.self.dev, this.graph);
+    if (r.kind !== 'ok' || r.info.startTime !== old.startTime) {
+      this.drop(pid, parentsGone);
+      if (r.kind !== 'gone') this.readNew([pid]);
+      return true;
+    }
+    if (sameValue(r.info, old)) return false;
+    this.setProc(pid, r.info);
+    if (r.info.state === 'Z' && !this.unwatched.has(pid)) {
+      this.watch?.unwatch(pid);
+      this.unwatched.add(pid);
+    }
+    return true;
   }
 
   /** Reread the stat of a process verified each poll: 'replaced' if its PID now belongs to another process. */
@@ -207,15 +353,43 @@ export class Poller {
     const next: ProcessInfo = { ...old };
     if (pending === undefined) delete next.pendingNs;
     else next.pendingNs = pending;
-    this.procs.set(pid, next);
+    this.setProc(pid, next);
     return true;
   }
 
   private update(pid: number, old: ProcessInfo, comm: string, state: string, ppid: number): boolean {
     if (old.comm === comm && old.state === state && old.ppid === ppid) return false;
     // Replace, never mutate: snapshots already handed out share these objects.
-    this.procs.set(pid, { ...old, comm, state, ppid });
+    this.setProc(pid, { ...old, comm, state, ppid });
     return true;
+  }
+
+  /** Every change to the process table goes through these two, so the live model can follow it. */
+  private setProc(pid: number, info: ProcessInfo): void {
+    const old = this.procs.get(pid);
+    this.live.record(pid, old, info);
+    if (old?.ppid !== info.ppid) {
+      if (old !== undefined) this.unlinkKid(old);
+      let set = this.kids.get(info.ppid);
+      if (set === undefined) this.kids.set(info.ppid, (set = new Set()));
+      set.add(pid);
+    }
+    this.procs.set(pid, info);
+  }
+
+  private delProc(pid: number): boolean {
+    const old = this.procs.get(pid);
+    if (old === undefined) return false;
+    this.live.record(pid, old, undefined);
+    this.unlinkKid(old);
+    this.emptied ||= !this.live.holds(old);
+    return this.procs.delete(pid);
+  }
+
+  private unlinkKid(p: ProcessInfo): void {
+    const set = this.kids.get(p.ppid);
+    set?.delete(p.pid);
+    if (set?.size === 0) this.kids.delete(p.ppid);
   }
 
   private build(): Snapshot {
@@ -228,6 +402,8 @@ export class Poller {
       takenAt: Date.now(),
     });
     this.graph.prune(new Set(snapshot.namespaces.map((n) => nsKey(n))));
+    this.live.reset(snapshot);
+    this.stale = false;
     return snapshot;
   }
 }

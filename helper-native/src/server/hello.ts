@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { PROTOCOL_VERSION, type HelloEvent } from '../../../shared/helperProtocol';
 import { findNativeInit, nativeInitRuns } from '../create/runtime';
 import { helperIdentity, type HelperIdentity } from '../identity/actingUser';
+import { openProcConnector } from '../scan/procConnector';
 import { effectiveCapabilities } from './capabilities';
 
 
@@ -34,6 +35,15 @@ function helperVersion(): string {
   return '0.0.0';
 }
 
+/** Subscribe to the kernel's process events and unsubscribe at once: can the stream be event-driven here? */
+export function probeKernelEvents(): { available: boolean; why: string } {
+  if (process.env.PIDNS_EVENTS === '0') return { available: false, why: 'kernel events are turned off (PIDNS_EVENTS=0)' };
+  const r = openProcConnector({ events: () => undefined, lost: () => undefined, failed: () => undefined }, { ackTimeoutMs: 500 });
+  if (!r.ok) return { available: false, why: r.why };
+  r.connector.close();
+  return { available: true, why: 'the kernel acknowledged a proc connector subscription' };
+}
+
 export function helloEvent(id: HelperIdentity = helperIdentity()): HelloEvent {
   let caps: string[] = [];
   try {
@@ -53,5 +63,6 @@ export function helloEvent(id: HelperIdentity = helperIdentity()): HelloEvent {
     kernel: release(),
     pid: process.pid,
     nativeInit: nativeInitPath() !== null,
+    kernelEvents: probeKernelEvents(),
   };
 }

@@ -68,7 +68,7 @@ function serve(opts: ServerOptions, who: HelperIdentity): Promise<number> {
       actingUid: who.actingForUid ?? who.uid,
       log: (level: LogLevel, message: string) => logStream.write(`[${level}] ${message}\n`),
     };
-    const stream = new DiscoveryStream(write, opts.procRoot);
+    const stream = new DiscoveryStream(write, opts.procRoot, ctx.log);
     const chains = opts.chains(ctx);
     const table: OpHandlers<HelperOp> = { ...serverOps(stream, () => void finish()), ...chains.ops };
 
@@ -109,8 +109,8 @@ function serverOps(stream: DiscoveryStream, shutdown: () => void): OpHandlers<Se
   return {
     snapshot: async () => stream.snapshot(),
     subscribe: async (req) => {
-      stream.subscribe(req.intervalMs);
-      return { intervalMs: req.intervalMs };
+      const source = stream.subscribe({ intervalMs: req.intervalMs, events: req.events, reconcileMs: req.reconcileMs });
+      return { intervalMs: req.intervalMs, source };
     },
     unsubscribe: async () => {
       stream.unsubscribe();

@@ -1,7 +1,7 @@
 // Strict request validation: the helper may run as root, so nothing from stdin is trusted. Every op of
 // helperProtocol.ts is checked here (types, integers, ranges, no unknown fields), whether or not a handler
 // is registered, so handlers only ever see well-formed requests.
-import { MAX_PID_NS_LEVEL, MAX_POLL_MS, MIN_POLL_MS, type HelperOp, type HelperRequest } from '../../../shared/helperProtocol';
+import { MAX_PID_NS_LEVEL, MAX_POLL_MS, MAX_RECONCILE_MS, MIN_POLL_MS, MIN_RECONCILE_MS, type HelperOp, type HelperRequest } from '../../../shared/helperProtocol';
 import { HelperError } from '../helperError';
 
 type Raw = Record<string, unknown>;
@@ -73,7 +73,7 @@ const PID = int(1, 0x3fffffff);
 
 const SPECS: Record<HelperOp, OpSpec> = {
   snapshot: { required: {}, optional: {} },
-  subscribe: { required: { intervalMs: int(MIN_POLL_MS, MAX_POLL_MS) }, optional: {} },
+  subscribe: { required: { intervalMs: int(MIN_POLL_MS, MAX_POLL_MS) }, optional: { events: bool, reconcileMs: int(MIN_RECONCILE_MS, MAX_RECONCILE_MS) } },
   unsubscribe: { required: {}, optional: {} },
   create: { required: { depth }, optional: { mountProc: bool, command: argv } },
   destroy: { required: { chainId: CHAIN_ID }, optional: {} },

@@ -367,6 +367,24 @@ suite('PID Namespace Explorer in a real extension host', () => {
     }
   });
 
+  test('the status bar says where updates come from: live (kernel events) where the helper gets them, else polling', async () => {
+    await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
+    await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
+    // The helper runs on this host, in its initial namespaces: where it can subscribe to kernel events (its
+    // hello says so) the status bar says "live (kernel events)", with why in the tooltip; a helper that
+    // cannot, or predates them (an older installed system helper that pkexec runs), is said to poll.
+    const live = api.session.hello?.kernelEvents?.available === true;
+    const want = live ? '· live (kernel events)' : '· polling every 1 s';
+    await eventually(`the status bar to end with "${want}"`, () => (api.statusBar.text.endsWith(want) ? true : undefined)).catch(() => {
+      assert.fail(`status bar: "${api.statusBar.text}"; tooltip: "${api.statusBar.tooltip}"; source ${JSON.stringify(api.session.source)}`);
+    });
+    if (live) {
+      assert.equal(api.session.source?.kind, 'kernel-events', api.session.source?.why);
+      assert.match(api.statusBar.tooltip, /Updates: live \(kernel events\), because the kernel reports every fork, exec and exit/);
+    } else assert.match(api.statusBar.tooltip, /Updates: polling/);
+    if (process.getuid?.() === 0) assert.ok(live, `as root the helper is this build's and gets kernel events: ${api.session.hello?.kernelEvents?.why}`);
+  });
+
   test('the helper polls only while the tree is visible: no diff arrives once it is hidden', async () => {
     const interval = pollIntervalMs();
     const diffs: number[] = [];
@@ -416,6 +434,8 @@ suite('PID Namespace Explorer in a real extension host', () => {
       console.log(`      poll ${intervalMs} ms: diff gaps ${diffs.filter((t) => t >= from).map((t, i, all) => (i ? t - all[i - 1] : 0)).slice(1).join(', ')} ms, ${n} diffs in ${polls} intervals`);
       return n;
     };
+    // The poll interval governs where the stream polls: with kernel events on, diffs follow the events instead.
+    await cfg().update('kernelEvents', false, vscode.ConfigurationTarget.Global);
     try {
       await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
       await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
@@ -429,6 +449,7 @@ suite('PID Namespace Explorer in a real extension host', () => {
     } finally {
       churn.kill('SIGKILL');
       sub.dispose();
+      await cfg().update('kernelEvents', undefined, vscode.ConfigurationTarget.Global);
       await cfg().update('pollIntervalMs', undefined, vscode.ConfigurationTarget.Global);
     }
   });
@@ -491,7 +512,7 @@ suite('PID Namespace Explorer in a real extension host', () => {
       took.push(ms);
       assert.ok(ms >= expected, `restarted after ${ms} ms, before the ${expected} ms backoff`);
       assert.equal(existsSync(`/proc/${old}`), false, 'the killed helper is gone (reaped)');
-      await eventually('the status bar to show the mode again', () => (api.statusBar.text.endsWith(`· ${mode}`) ? true : undefined));
+      await eventually('the status bar to show the mode and the live source again', () => (/ · (live \(kernel events\)|polling every [\d.]+ s)$/.test(api.statusBar.text) && api.statusBar.text.includes(`· ${mode} ·`) ? true : undefined));
       assert.equal(api.session.restarting, undefined);
     }
     console.log(`      kill → new helper: ${took.join(', ')} ms`);
