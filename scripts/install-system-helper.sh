@@ -66,14 +66,19 @@ SOURCE_HINT=""
 [ -n "$USER_SOURCE" ] || SOURCE_HINT=" (or, through pkexec/sudo, pass --allow-user-source for your own)"
 
 # Each component of an absolute path, from / down: owned by a trusted uid, not writable by group or others.
-# $2 = the uids allowed (default root only). Symlinks in the path are resolved first.
+# $2 = the uids allowed (default root only). Symlinks in the path are resolved first. A root-owned sticky
+# folder above the item (/tmp, where a clone may live) is allowed: no one else may rename or remove what root
+# put there, and the entry below it is checked like every other.
 safe_components() {
-  local p owner mode allowed=${2:-" 0 "}
+  local p owner mode allowed=${2:-" 0 "} item
   p=$(readlink -f -- "$1") || { echo "$1 cannot be resolved"; return 1; }
+  item=$p
   while :; do
     owner=$(stat -c %u -- "$p"); mode=$(stat -c %a -- "$p")
     case $allowed in *" $owner "*) ;; *) echo "$p is owned by uid $owner, not root"; return 1 ;; esac
-    if [ $(( 0$mode & 022 )) -ne 0 ]; then echo "$p is writable by group or others (mode $mode)"; return 1; fi
+    if [ $(( 0$mode & 022 )) -ne 0 ] && ! { [ "$p" != "$item" ] && [ "$owner" = 0 ] && [ $(( 0$mode & 01000 )) -ne 0 ]; }; then
+      echo "$p is writable by group or others (mode $mode)"; return 1
+    fi
     [ "$p" = / ] && return 0
     p=$(dirname -- "$p")
   done

@@ -55,7 +55,8 @@ function startHelper(t: TestContext, user: SecUser, caps: Caps, engine: Engine):
   const bundle = engine === 'native' ? pidnsBundle() : bundleWithoutInit(t);
   const node = [process.execPath, bundle, 'helper'];
   // capsh --drop takes the capability out of the bounding set, so root's exec of node does not get it back.
-  const argv = caps === 'with CAP_SYS_ADMIN' ? node : ['capsh', '--drop=cap_sys_admin', '--', '-c', `exec ${node.join(' ')}`];
+  // --shell: capsh execs node itself, no bash (whose start-up files are the machine's, not the test's).
+  const argv = caps === 'with CAP_SYS_ADMIN' ? node : ['capsh', '--drop=cap_sys_admin', `--shell=${process.execPath}`, '--', ...node.slice(1)];
   const h = new RawHelper(pkexecEnv(user), argv);
   t.after(() => h.close());
   return h;
