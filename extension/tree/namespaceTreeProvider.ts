@@ -21,7 +21,10 @@ const MIN_FLUSH_INTERVAL_MS = 300;
 const POLICY: ChangePolicy = {
   // A person reads a tooltip for seconds; VS Code does not tell us when it closes.
   holdMs: 10_000,
-  tooltipMaxAgeMs: 30_000,
+  // VS Code keeps a resolved tooltip until the row is refreshed, and refreshing a row closes tooltips below it:
+  // so a tooltip whose values moved on (the host's process count moves all the time) is renewed only this
+  // rarely. It says "as of" when its values were read.
+  tooltipMaxAgeMs: 300_000,
 };
 
 interface Row {
@@ -71,8 +74,8 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       resolveTreeItem: (item, node) => {
         const view = this.currentView();
         const tooltip = view ? this.tooltip(view, node) : undefined;
-        if (tooltip !== undefined) {
-          item.tooltip = new vscode.MarkdownString(tooltip);
+        if (tooltip !== undefined && view) {
+          item.tooltip = new vscode.MarkdownString(`${tooltip}\n\n*as of ${clockTime(view.snapshot.takenAt)}*`);
           this.seen.recordResolved(node.id, tooltip, Date.now());
         }
         return item;
@@ -264,6 +267,10 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   private pageLimit(parentId: string): number {
     return this.pageLimits.get(parentId) ?? PAGE_SIZE;
   }
+}
+
+function clockTime(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8);
 }
 
 function rowKey(row: Row): string {
