@@ -24,6 +24,11 @@ export interface CodeServerOptions {
   vsix?: string | string[];
   /** Extra environment for the server and its extension hosts. */
   env?: Record<string, string>;
+  /**
+   * Run the server under this command, e.g. `['unshare', '--pid', '--fork', '--mount-proc', '--kill-child']`
+   * (root only): the server, its extension hosts and the helper then see only that new PID namespace.
+   */
+  launcher?: string[];
 }
 
 export interface CodeServer {
@@ -156,7 +161,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const args = [bin, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
     '--user-data-dir', l.userData, '--extensions-dir', l.extensions, opts.workspace];
-  const child = spawn(process.execPath, args, {
+  const launcher = opts.launcher ?? [];
+  const child = spawn(launcher[0] ?? process.execPath, launcher.length > 0 ? [...launcher.slice(1), process.execPath, ...args] : args, {
     cwd: l.home,
     env,
     detached: true, // its own process group, so stop() reaches every process it starts

@@ -5,7 +5,7 @@
 // tooltip within OPEN_WITHIN_MS and keep it open STAY_MS, in at least NEEDED of TRIES. Rates are printed and
 // asserted; nothing is retried. Screenshots: test-results/screenshots/hover-*.png.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -29,13 +29,19 @@ interface Chain {
   levels: Array<{ level: number; ns: number; init: number }>;
 }
 
-/** `pidns create --depth 3 --json` in the host namespace; torn down (SIGTERM) when the test ends. */
-async function startChain(t: TestContext): Promise<Chain> {
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist', 'pidns.js'), 'create', '--depth', String(DEPTH), '--json'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+/** Runs argv where the server runs: in its PID namespace (through nsenter) or, with no prefix, right here. */
+function start(prefix: string[], argv: string[], stdio: 'ignore' | 'pipe') {
+  const all = [...prefix, ...argv];
+  return spawn(all[0], all.slice(1), { stdio: ['ignore', stdio, 'inherit'], detached: true });
+}
+
+/** `pidns create --depth 3 --json` where the server runs; torn down (SIGTERM) when the test ends. */
+async function startChain(t: TestContext, prefix: string[]): Promise<Chain> {
+  const child = start(prefix, [process.execPath, join(repoRoot(), 'dist', 'pidns.js'), 'create', '--depth', String(DEPTH), '--json'], 'pipe');
   t.after(() => killTree(child.pid as number, 2000));
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (b: Buffer) => {
+    child.stdout?.on('data', (b: Buffer) => {
       out += b.toString();
       const line = out.split('\n').find((l) => l.includes('"ready"'));
       if (line) resolve(JSON.parse(line) as Chain);
@@ -48,11 +54,11 @@ async function startChain(t: TestContext): Promise<Chain> {
  * About 20 forks a second in the host namespace: a shell loop starting two `sleep 0.1` at a time (one at a time,
  * a loaded 2-core machine reaches only about 13 a second). Returns its measured rate.
  */
-function startForkLoad(t: TestContext): () => number {
+function startForkLoad(t: TestContext, prefix: string[]): () => number {
   const dir = makeTempDir('pidns-forkload-');
   t.after(() => removeDir(dir));
   const counter = join(dir, 'count');
-  const loop = spawn('bash', ['-c', `i=0; while :; do sleep 0.1 & sleep 0.1; wait; i=$((i+2)); echo $i > ${counter}; done`], { stdio: 'ignore', detached: true });
+  const loop = start(prefix, ['bash', '-c', `i=0; while :; do sleep 0.1 & sleep 0.1; wait; i=$((i+2)); echo $i > ${counter}; done`], 'ignore');
   const started = Date.now();
   t.after(() => killTree(loop.pid as number, 500));
   return () => {
@@ -166,24 +172,39 @@ async function levelRows(tooltip: Locator): Promise<Array<{ level: number; ns: s
   return cells.filter((c) => c.length === 3).map(([level, ns, pid]) => ({ level: Number(level), ns, pid: Number(pid) }));
 }
 
-async function scenario(t: TestContext, user: string | undefined, expectedMode: string): Promise<void> {
-  const tag = user ? 'nonroot' : 'root';
-  const chain = await startChain(t);
-  const nspid = nspidOf(chain.leaf);
-  assert.ok(nspid && nspid.length === DEPTH + 1, `leaf NSpid ${nspid}`);
-  const hostNs = Number(/\d+/.exec(readlinkSync('/proc/self/ns/pid'))?.[0]);
-  const nsChain = [hostNs, ...chain.levels.map((l) => l.ns)];
+const ISOLATE = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
 
+/**
+ * `isolated`: code-server (and so the helper) runs in a PID namespace of its own, with the chain and the load,
+ * so that other work on a shared machine (a benchmark cycling hundreds of namespaces was seen) cannot reach
+ * the view; its top is then that namespace. Otherwise everything runs in the host's namespace.
+ */
+async function scenario(t: TestContext, user: string | undefined, expectedMode: string, isolated: boolean): Promise<void> {
+  const tag = `${user ? 'nonroot' : 'root'}${isolated ? '-isolated' : ''}`;
   const workspace = makeTempDir('pidns-hover-', user ? lookupUser(user) : undefined);
   t.after(() => removeDir(workspace));
-  // A "log" with the leaf's host PID, for the editor hover.
-  writeFileSync(join(workspace, 'pids.txt'), `${chain.leaf}\n`, { mode: 0o644 });
-  const server = await startCodeServer({ workspace, user });
+  const server = await startCodeServer({ workspace, user, launcher: isolated ? ISOLATE : undefined });
   t.after(() => server.stop());
+  // The server's node, inside the new namespace when isolated: nsenter into it starts things next to it.
+  const inner = isolated ? Number(readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/)[0]) : process.pid;
+  const prefix = isolated ? ['nsenter', '-t', String(inner), '-p', '-m', '--'] : [];
+  const nspidHere = (pid: number): number[] | undefined => {
+    if (!isolated) return nspidOf(pid);
+    const m = /^NSpid:\s*(.*)$/m.exec(execFileSync('nsenter', [...prefix.slice(1), 'cat', `/proc/${pid}/status`], { encoding: 'utf8' }));
+    return m ? m[1].trim().split(/\s+/).map(Number) : undefined;
+  };
+  const chain = await startChain(t, prefix);
+  const nspid = nspidHere(chain.leaf);
+  assert.ok(nspid && nspid.length === DEPTH + 1, `leaf NSpid ${nspid}`);
+  const hostNs = Number(/\d+/.exec(readlinkSync(`/proc/${inner}/ns/pid`))?.[0]);
+  const nsChain = [hostNs, ...chain.levels.map((l) => l.ns)];
+  // A "log" with the leaf's PID as the view's top namespace sees it, for the editor hover.
+  writeFileSync(join(workspace, 'pids.txt'), `${chain.leaf}\n`, { mode: 0o644 });
+
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  const forkRate = startForkLoad(t);
+  const forkRate = startForkLoad(t, prefix);
   const nsChanges = watchNamespaces(t);
 
   await activityItem(page, 'PID Namespaces').click();
@@ -241,11 +262,11 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
 }
 
 test('hover rate: as root, tooltips open on the first hover and stay while the host churns', { timeout: 15 * 60_000 }, async (t) => {
-  await scenario(t, undefined, 'root');
+  await scenario(t, undefined, 'root', true);
 });
 
 test('hover rate: the same as a non-root user through pkexec', { timeout: 15 * 60_000 }, async (t) => {
   startSystemServices(repoRoot());
   t.after(installPolkitRule(USER));
-  await scenario(t, USER, 'pkexec');
+  await scenario(t, USER, 'pkexec', false);
 });
