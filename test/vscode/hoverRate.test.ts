@@ -51,14 +51,14 @@ async function startChain(t: TestContext, prefix: string[]): Promise<Chain> {
 }
 
 /**
- * About 20 forks a second in the host namespace: a shell loop starting two `sleep 0.1` at a time (one at a time,
- * a loaded 2-core machine reaches only about 13 a second). Returns its measured rate.
+ * About 20 forks a second in the host namespace: a shell loop starting five `sleep 0.22` at a time (a loop of one
+ * `sleep 0.05`, or two `sleep 0.1`, reached only about 13 a second on a loaded 2-core machine). Returns its rate.
  */
 function startForkLoad(t: TestContext, prefix: string[]): () => number {
   const dir = makeTempDir('pidns-forkload-');
   t.after(() => removeDir(dir));
   const counter = join(dir, 'count');
-  const loop = start(prefix, ['bash', '-c', `i=0; while :; do sleep 0.1 & sleep 0.1; wait; i=$((i+2)); echo $i > ${counter}; done`], 'ignore');
+  const loop = start(prefix, ['bash', '-c', `i=0; while :; do for k in 1 2 3 4 5; do sleep 0.22 & done; wait; i=$((i+5)); echo $i > ${counter}; done`], 'ignore');
   const started = Date.now();
   t.after(() => killTree(loop.pid as number, 500));
   return () => {
@@ -244,10 +244,14 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   await leafRow.waitFor({ state: 'visible', timeout: 15_000 });
   const l1Row = rows.filter({ hasText: `pid:[${chain.levels[0].ns}]` }).first();
   await l1Row.waitFor({ state: 'visible' });
+  // The editor hover would stay open (and would match the process tooltip's text): close it.
   await page.mouse.move(REST.x, REST.y);
+  await page.keyboard.press('Escape');
+  await editorHover.waitFor({ state: 'hidden' });
   await screenshot(page, `hover-${tag}-tree`);
 
-  const hovers = page.locator('.workbench-hover, .monaco-hover');
+  // The tree's tooltips are the workbench hover; the editor's are .monaco-hover inside the editor.
+  const hovers = page.locator('.workbench-hover');
   await measure('process row', leafRow.locator('.monaco-icon-label').first(), hovers.filter({ hasText: `${chain.leaf} on the host` }), checkTable);
   await measure('namespace row', l1Row.locator('.monaco-icon-label').first(), hovers.filter({ hasText: `PID namespace pid:[${chain.levels[0].ns}]` }), async (tooltip) => {
     assert.match(await tooltip.innerText(), /Init \(PID 1\)\s*pidns-init \(host PID \d+\)/);
