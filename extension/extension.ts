@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   session = new HelperSession(makeLauncher(context, log), log, streamSettings, (e) => showAdvice(adviceForFailure(e, process.platform, existsSync('/proc/self/ns/pid')), log, s()));
   const s = (): HelperSession => session as HelperSession;
   const tree = new NamespaceTreeProvider(session, () => s().createdInodes());
-  const treeView = vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true });
   // Poll only while the sidebar is on screen.
   session.setViewVisible(TREE_VIEW_ID, treeView.visible);
   treeView.onDidChangeVisibility((e) => s().setViewVisible(TREE_VIEW_ID, e.visible));

@@ -1,34 +1,86 @@
 // The sidebar tree: root = the namespace the helper sees (level 0), children = child namespaces as the kernel
-// nests them, then each namespace's processes (paged). Data comes from a SnapshotSource; refreshes are
-// debounced so a burst of diffs repaints once.
+// nests them, then the process tree inside each namespace (paged). Data comes from a SnapshotSource.
+//
+// Calm under churn: VS Code re-renders a refreshed element's row and its whole expanded subtree, which closes
+// any tooltip there (treeChanges.ts says what was measured). So the view is refreshed only where a row or a list
+// of children changed, at most a few times a second, never above a tooltip that is being read, and tooltips are
+// computed when VS Code shows them (resolveTreeItem) instead of on every change.
 import * as vscode from 'vscode';
-import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import type { ProcessInfo, NamespaceInfo } from '../../shared/core/types';
 import { namespaceTooltip, processTooltip } from '../hovers/tooltipMarkdown';
-import type { SnapshotChange, SnapshotSource } from '../snapshotSource';
-import { affectedNamespaces } from './refreshScope';
-import { SnapshotView, nsKey } from './snapshotView';
-import { NodeCache, PAGE_SIZE, limitToShow, moreText, namespaceChildren, namespaceText, processText, type NodeText, type TreeNode } from './treeNodes';
+import type { SnapshotSource } from '../snapshotSource';
+import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
+import { SnapshotView } from './snapshotView';
+import { NodeCache, PAGE_SIZE, limitToShow, moreText, namespaceChildren, namespaceText, processChildren, processText, treePath, type NodeText, type TreeNode } from './treeNodes';
 
 export const SHOW_MORE_COMMAND = 'pidnsExplorer.tree.showMore';
-const REFRESH_DEBOUNCE_MS = 150;
+/** A lone change reaches the tree this soon (a burst arriving together is applied once)… */
+const FIRST_FLUSH_MS = 50;
+/** …and a stream of changes is applied at most this often. */
+const MIN_FLUSH_INTERVAL_MS = 300;
+const POLICY: ChangePolicy = {
+  // A person reads a tooltip for seconds; VS Code does not tell us when it closes.
+  holdMs: 10_000,
+  // VS Code keeps a resolved tooltip until the row is refreshed, and refreshing a row closes tooltips below it:
+  // so a tooltip whose values moved on (the host's process count moves all the time) is renewed only this
+  // rarely. It says "as of" when its values were read.
+  tooltipMaxAgeMs: 300_000,
+};
 
-export class NamespaceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+interface Row {
+  text: NodeText;
+  icon: string;
+  expanded: boolean;
+}
+
+export class NamespaceTreeProvider implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
   private readonly cache = new NodeCache();
+  /** Page size per parent (namespace or process id). */
   private readonly pageLimits = new Map<string, number>();
+  private readonly seen = new SeenTree();
   private view: SnapshotView | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /** Namespaces to refresh at the next flush; undefined = the whole tree. */
-  private pending: Set<string> | undefined = new Set();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastFlush = 0;
   private readonly subscription: vscode.Disposable;
+
+  /**
+   * What VS Code's tree view is given. It records what VS Code was shown (so later changes refresh only what
+   * differs) and gives rows without tooltips: VS Code asks for a tooltip (resolveTreeItem) when it shows it.
+   */
+  readonly viewProvider: vscode.TreeDataProvider<TreeNode>;
 
   constructor(
     private readonly source: SnapshotSource,
     /** Inodes of namespaces this window created (they get the "destroy" context menu). */
     private readonly createdHere: () => ReadonlySet<number>,
   ) {
-    this.subscription = source.onDidChange((change) => this.onSnapshotChange(change));
+    this.subscription = source.onDidChange(() => this.schedule());
+    this.viewProvider = {
+      onDidChangeTreeData: this.changed.event,
+      getTreeItem: (node) => {
+        const view = this.currentView();
+        const row = view ? this.row(view, node) : undefined;
+        if (row) this.seen.recordItem(node.id, rowKey(row));
+        return this.toItem(node, row);
+      },
+      getChildren: (node) => {
+        const kids = this.getChildren(node);
+        this.seen.recordChildren(node ? node.id : ROOT_ID, kids.map((k) => k.id));
+        return kids;
+      },
+      getParent: (node) => this.getParent(node),
+      resolveTreeItem: (item, node) => {
+        const view = this.currentView();
+        const tooltip = view ? this.tooltip(view, node) : undefined;
+        if (tooltip !== undefined && view) {
+          item.tooltip = new vscode.MarkdownString(`${tooltip}\n\n*as of ${clockTime(view.snapshot.takenAt)}*`);
+          this.seen.recordResolved(node.id, tooltip, Date.now());
+        }
+        return item;
+      },
+    };
   }
 
   /** The index over the latest snapshot (rebuilt lazily, once per snapshot). */
@@ -38,24 +90,23 @@ export class NamespaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (this.view?.snapshot !== snap) {
       this.view = new SnapshotView(snap);
       this.cache.prune(this.view);
+      for (const id of this.pageLimits.keys()) if (!this.cache.get(id)) this.pageLimits.delete(id);
     }
     return this.view;
   }
 
-  /** Repaint the whole tree at once. */
+  /** Repaint the whole tree at once (the Refresh command; after a create, before revealing the new chain). */
   refreshNow(): void {
-    this.pending = undefined;
-    this.flush();
+    this.seen.fired([ROOT_ID], () => undefined);
+    this.changed.fire(undefined);
   }
 
+  /** The full item, tooltip included (commands and tests; VS Code gets its rows through viewProvider). */
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const view = this.currentView();
-    if (!view) return new vscode.TreeItem('(no snapshot yet)');
-    if (node.kind === 'namespace') return this.namespaceItem(view, node.key, node.id);
-    if (node.kind === 'process') return this.processItem(view, node.pid, node.id);
-    const item = this.toItem(moreText(node), node.id);
-    item.command = { command: SHOW_MORE_COMMAND, title: 'Show more', arguments: [node] };
-    item.iconPath = new vscode.ThemeIcon('ellipsis');
+    const item = this.toItem(node, view ? this.row(view, node) : undefined);
+    const tooltip = view ? this.tooltip(view, node) : undefined;
+    if (tooltip !== undefined) item.tooltip = new vscode.MarkdownString(tooltip);
     return item;
   }
 
@@ -63,106 +114,166 @@ export class NamespaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     const view = this.currentView();
     if (!view?.root) return [];
     if (!node) return [this.cache.namespace(view.root)];
-    if (node.kind !== 'namespace') return [];
-    const ns = view.namespace(node.key);
-    return ns ? namespaceChildren(view, this.cache, ns, this.pageLimits.get(node.key) ?? PAGE_SIZE) : [];
+    if (node.kind === 'namespace') {
+      const ns = view.namespace(node.key);
+      return ns ? namespaceChildren(view, this.cache, ns, this.pageLimit(node.id)) : [];
+    }
+    if (node.kind === 'process') {
+      const p = this.liveProcess(view, node);
+      return p ? processChildren(view, this.cache, p, this.pageLimit(node.id)) : [];
+    }
+    return [];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
     const view = this.currentView();
     if (!view) return undefined;
-    const key = node.kind === 'namespace' ? node.key : node.nsKey;
-    const ns = view.namespace(key);
-    if (!ns) return undefined;
-    if (node.kind !== 'namespace') return this.cache.namespace(ns);
-    const parent = view.parentOf(ns);
+    if (node.kind === 'more') return this.cache.get(node.parentId);
+    if (node.kind === 'process') {
+      const p = this.liveProcess(view, node);
+      const parent = p ? view.parentProcess(p) : undefined;
+      if (parent) return this.cache.process(parent);
+      const ns = view.namespace(node.nsKey);
+      return ns ? this.cache.namespace(ns) : undefined;
+    }
+    const ns = view.namespace(node.key);
+    const parent = ns ? view.parentOf(ns) : undefined;
     return parent ? this.cache.namespace(parent) : undefined;
   }
 
-  /** "Show more…": the next page of that namespace's processes. */
+  /** "Show more…": the next page of that list. */
   showMore(node: TreeNode): void {
     if (node.kind !== 'more') return;
-    this.pageLimits.set(node.nsKey, (this.pageLimits.get(node.nsKey) ?? PAGE_SIZE) + PAGE_SIZE);
-    this.refreshNow();
+    this.pageLimits.set(node.parentId, this.pageLimit(node.parentId) + PAGE_SIZE);
+    this.flush(true);
   }
 
   namespaceNode(ns: NamespaceInfo): TreeNode {
     return this.cache.namespace(ns);
   }
 
-  /** The node of a process, first widening its namespace's page so that reveal finds it. */
+  /**
+   * The node of a process, for a reveal: first every list on its way is widened so that it is listed, and
+   * pending changes are applied (holds or not), so that VS Code knows the path the reveal walks.
+   */
   processNode(p: ProcessInfo): TreeNode | undefined {
     const view = this.currentView();
-    const ns = view?.namespaceOf(p);
-    if (!view || !ns) return undefined;
-    const key = nsKey(ns.dev, ns.inode);
-    const index = view.processes(ns).findIndex((q) => q.pid === p.pid);
-    const current = this.pageLimits.get(key) ?? PAGE_SIZE;
-    const needed = limitToShow(index, current);
-    if (needed !== current) {
-      this.pageLimits.set(key, needed);
-      this.changed.fire(this.cache.namespace(ns));
+    if (!view?.namespaceOf(p)) return undefined;
+    for (const { parentId, index } of treePath(view, this.cache, p)) {
+      const current = this.pageLimit(parentId);
+      if (index >= 0) this.pageLimits.set(parentId, limitToShow(index, current));
     }
+    this.flush(true);
     return this.cache.process(p);
+  }
+
+  /** How many elements the change tracker holds (for the bounded-memory checks). */
+  get trackedElements(): number {
+    return this.seen.size;
   }
 
   dispose(): void {
     clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     this.subscription.dispose();
     this.changed.dispose();
   }
 
-  /** Collect what a diff touches; a burst of diffs is painted once, and only where it changed. */
-  private onSnapshotChange(change: SnapshotChange): void {
-    const before = this.view;
-    const after = this.currentView();
-    const scope = before && after && change.diff ? affectedNamespaces(before, after, change.diff) : undefined;
-    if (!scope) this.pending = undefined;
-    else if (this.pending) for (const key of scope) this.pending.add(key);
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), REFRESH_DEBOUNCE_MS);
+  /** Coalesce: a lone change is applied after FIRST_FLUSH_MS, a stream at most every MIN_FLUSH_INTERVAL_MS. */
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(FIRST_FLUSH_MS, this.lastFlush + MIN_FLUSH_INTERVAL_MS - Date.now());
+    this.timer = setTimeout(() => this.flush(false), wait);
   }
 
-  private flush(): void {
+  private flush(ignoreHolds: boolean): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const pending = this.pending;
-    this.pending = new Set();
+    const now = Date.now();
+    this.lastFlush = now;
     const view = this.currentView();
-    if (!pending || !view) {
-      this.changed.fire(undefined);
-      return;
+    if (!view) return;
+    const current = (id: string): CurrentElement | undefined => this.current(view, id);
+    const { fire, retryAt } = this.seen.changes(now, current, POLICY, ignoreHolds);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = retryAt === undefined ? undefined : setTimeout(() => this.schedule(), Math.max(0, retryAt - now));
+    if (fire.length === 0) return;
+    this.seen.fired(fire, current);
+    if (fire.includes(ROOT_ID)) this.changed.fire(undefined);
+    else this.changed.fire(fire.map((id) => this.cache.get(id)).filter((n): n is TreeNode => n !== undefined));
+  }
+
+  /** The element with this id as the model shows it now, or undefined if it is gone or no longer listed. */
+  private current(view: SnapshotView, id: string): CurrentElement | undefined {
+    if (id === ROOT_ID) return { item: '', children: this.getChildren().map((k) => k.id), tooltip: () => '' };
+    const node = this.cache.get(id);
+    if (!node) return undefined;
+    if (node.kind === 'more') {
+      const parent = this.cache.get(node.parentId);
+      if (!parent || !this.getChildren(parent).includes(node)) return undefined;
     }
-    const nodes = [...pending].map((key) => view.namespace(key)).filter((ns) => ns !== undefined).map((ns) => this.cache.namespace(ns));
-    if (nodes.length > 0) this.changed.fire(nodes);
+    const row = this.row(view, node);
+    if (!row) return undefined;
+    return { item: rowKey(row), children: this.getChildren(node).map((k) => k.id), tooltip: () => this.tooltip(view, node) ?? '' };
   }
 
-  private namespaceItem(view: SnapshotView, key: string, id: string): vscode.TreeItem {
-    const ns = view.namespace(key);
-    if (!ns) return new vscode.TreeItem('(gone)');
-    const text = namespaceText(view, ns, this.createdHere().has(ns.inode));
-    const item = this.toItem(text, id);
-    // The root and freshly created chains start open: that is what the user came to see.
-    if (text.expandable) item.collapsibleState = ns.level === 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
-    item.iconPath = new vscode.ThemeIcon(text.contextValue === 'namespace-hidden' ? 'eye-closed' : 'symbol-namespace');
-    item.tooltip = new vscode.MarkdownString(namespaceTooltip(view, ns));
-    return item;
+  private row(view: SnapshotView, node: TreeNode): Row | undefined {
+    if (node.kind === 'namespace') {
+      const ns = view.namespace(node.key);
+      if (!ns) return undefined;
+      const text = namespaceText(view, ns, this.createdHere().has(ns.inode));
+      // The root starts open: that is what the user came to see.
+      return { text, icon: text.contextValue === 'namespace-hidden' ? 'eye-closed' : 'symbol-namespace', expanded: ns.level === 0 };
+    }
+    if (node.kind === 'process') {
+      const p = this.liveProcess(view, node);
+      if (!p) return undefined;
+      const text = processText(view, p);
+      return { text, icon: text.contextValue === 'process-init' ? 'star-full' : p.state === 'Z' ? 'debug-disconnect' : 'circle-small', expanded: false };
+    }
+    return { text: moreText(node), icon: 'ellipsis', expanded: false };
   }
 
-  private processItem(view: SnapshotView, pid: number, id: string): vscode.TreeItem {
-    const p = view.process(pid);
-    if (!p) return new vscode.TreeItem('(exited)');
-    const text = processText(view, p);
-    const item = this.toItem(text, id);
-    item.iconPath = new vscode.ThemeIcon(text.contextValue === 'process-init' ? 'star-full' : p.state === 'Z' ? 'debug-disconnect' : 'circle-small');
-    item.tooltip = new vscode.MarkdownString(processTooltip(view, p));
-    return item;
+  private tooltip(view: SnapshotView, node: TreeNode): string | undefined {
+    if (node.kind === 'namespace') {
+      const ns = view.namespace(node.key);
+      return ns ? namespaceTooltip(view, ns) : undefined;
+    }
+    if (node.kind === 'process') {
+      const p = this.liveProcess(view, node);
+      return p ? processTooltip(view, p) : undefined;
+    }
+    return undefined;
   }
 
-  private toItem(text: NodeText, id: string): vscode.TreeItem {
-    const item = new vscode.TreeItem(text.label, text.expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.id = id;
+  private toItem(node: TreeNode, row: Row | undefined): vscode.TreeItem {
+    if (!row) return new vscode.TreeItem(node.kind === 'process' ? '(exited)' : '(gone)');
+    const { text } = row;
+    const state = !text.expandable ? vscode.TreeItemCollapsibleState.None : row.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const item = new vscode.TreeItem(text.label, state);
+    item.id = node.id;
     item.description = text.description;
     item.contextValue = text.contextValue;
+    item.iconPath = new vscode.ThemeIcon(row.icon);
+    if (node.kind === 'more') item.command = { command: SHOW_MORE_COMMAND, title: 'Show more', arguments: [node] };
     return item;
   }
+
+  private liveProcess(view: SnapshotView, node: { pid: number; startTime: number }): ProcessInfo | undefined {
+    const p = view.process(node.pid);
+    return p && p.startTime === node.startTime ? p : undefined;
+  }
+
+  private pageLimit(parentId: string): number {
+    return this.pageLimits.get(parentId) ?? PAGE_SIZE;
+  }
+}
+
+function clockTime(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8);
+}
+
+function rowKey(row: Row): string {
+  const t = row.text;
+  return JSON.stringify([t.label, t.description, t.contextValue, t.expandable, row.icon]);
 }

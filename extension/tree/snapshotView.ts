@@ -1,5 +1,6 @@
 // A read-only index over one Snapshot for the views: namespaces by key, each namespace's children and
-// processes, processes by caller-level PID, and each process's PID at every level. Pure (no vscode, no I/O),
+// processes (flat, and as a process tree inside the namespace), processes by caller-level PID, and each
+// process's PID at every level. Pure (no vscode, no I/O),
 // so the tree, the hovers and the unit tests share it. Built once per snapshot (O(n)), then every lookup is O(1)
 // or O(depth): the tree asks for children on every expand and hovers ask on every mouse move.
 import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
@@ -22,6 +23,10 @@ export class SnapshotView {
   private readonly childrenOf = new Map<string, NamespaceInfo[]>();
   private readonly processesOf = new Map<string, ProcessInfo[]>();
   private readonly byPid = new Map<number, ProcessInfo>();
+  /** Child processes of a process, in the same namespace (the process tree inside one namespace). */
+  private readonly childProcs = new Map<number, ProcessInfo[]>();
+  /** Processes whose parent is not a member of their namespace (its init, entrants through setns), by namespace. */
+  private readonly topProcs = new Map<string, ProcessInfo[]>();
   readonly root: NamespaceInfo | undefined;
 
   constructor(readonly snapshot: Snapshot) {
@@ -48,6 +53,22 @@ export class SnapshotView {
   /** Member processes sorted by caller-level PID. */
   processes(ns: NamespaceInfo): ProcessInfo[] {
     return this.processesOf.get(nsKey(ns.dev, ns.inode)) ?? [];
+  }
+
+  /** Processes of `ns` whose parent is outside it (or gone): the tops of its process tree, sorted by PID. */
+  topProcesses(ns: NamespaceInfo): ProcessInfo[] {
+    return this.topProcs.get(nsKey(ns.dev, ns.inode)) ?? [];
+  }
+
+  /** Children of `p` in p's own namespace, sorted by PID (children in a nested namespace hang under that namespace). */
+  childProcesses(p: ProcessInfo): ProcessInfo[] {
+    return this.childProcs.get(p.pid) ?? [];
+  }
+
+  /** The parent process when it is in the same namespace (the tree nests p under it), else undefined. */
+  parentProcess(p: ProcessInfo): ProcessInfo | undefined {
+    const parent = p.ppid > 0 && p.ppid !== p.pid ? this.byPid.get(p.ppid) : undefined;
+    return parent && parent.ns === p.ns && parent.nsDev === p.nsDev ? parent : undefined;
   }
 
   /** The parent namespace as the tree shows it (orphaned ones hang under the root), undefined for the root. */
@@ -112,5 +133,19 @@ export class SnapshotView {
       this.processesOf.set(key, list);
     }
     for (const list of this.processesOf.values()) list.sort((a, b) => a.pid - b.pid);
+    // Sorted input gives sorted children lists.
+    for (const list of this.processesOf.values()) {
+      for (const p of list) {
+        const parent = this.parentProcess(p);
+        if (parent) push(this.childProcs, parent.pid, p);
+        else push(this.topProcs, nsKey(p.nsDev, p.ns), p);
+      }
+    }
   }
+}
+
+function push<K>(map: Map<K, ProcessInfo[]>, key: K, p: ProcessInfo): void {
+  const list = map.get(key);
+  if (list) list.push(p);
+  else map.set(key, [p]);
 }

@@ -1,11 +1,14 @@
 // The tree's elements and their text, without vscode: elements are small keys (the data is looked up in the
-// current SnapshotView on every render), their ids are stable across refreshes so VS Code keeps expansion and
-// selection, and big namespaces are paged so expanding the host's namespace (thousands of processes) stays fast.
+// current SnapshotView on every render), one object per id for as long as it lives, ids stable across refreshes
+// so VS Code keeps expansion and selection. A namespace holds its child namespaces and the tops of its process
+// tree; a process holds its children in the same namespace. Nesting by parent keeps the churn of a busy parent
+// (a VS Code server's extension host runs `ps` every few seconds) inside that parent: VS Code re-renders every
+// child row of an element it refreshes, which closes their tooltips. Long lists are paged ("Show more…").
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import { containersText } from '../../shared/core/treeText';
 import { nsKey, type SnapshotView } from './snapshotView';
 
-/** Processes shown per "page" under one namespace before a "Show more…" item. */
+/** Processes shown per "page" under one namespace or process before a "Show more…" item. */
 export const PAGE_SIZE = 200;
 
 export type TreeNode = NamespaceNode | ProcessNode | MoreNode;
@@ -27,6 +30,8 @@ export interface ProcessNode {
 export interface MoreNode {
   kind: 'more';
   id: string;
+  /** Id of the namespace or process whose list this continues. */
+  parentId: string;
   nsKey: string;
   /** Processes shown above this item. */
   shown: number;
@@ -58,12 +63,16 @@ export class NodeCache {
     return this.intern({ kind: 'process', id: `p:${p.pid}:${p.startTime}`, pid: p.pid, startTime: p.startTime, nsKey: nsKey(p.nsDev, p.ns) });
   }
 
-  more(ns: NamespaceInfo, shown: number, total: number): MoreNode {
-    const key = nsKey(ns.dev, ns.inode);
-    const node = this.intern<MoreNode>({ kind: 'more', id: `more:${key}`, nsKey: key, shown, total });
+  more(parentId: string, ns: string, shown: number, total: number): MoreNode {
+    const node = this.intern<MoreNode>({ kind: 'more', id: `more:${parentId}`, parentId, nsKey: ns, shown, total });
     node.shown = shown;
     node.total = total;
     return node;
+  }
+
+  /** The live node with this id, if one was handed out. */
+  get(id: string): TreeNode | undefined {
+    return this.nodes.get(id);
   }
 
   /** Forget nodes whose namespace or process is gone. */
@@ -86,11 +95,15 @@ export function namespaceLabel(ns: NamespaceInfo): string {
   return `pid:[${ns.inode}]`;
 }
 
+/**
+ * The row of a namespace. No process count here: the host's count changes on nearly every poll, and a changed
+ * row is re-rendered with everything below it. The count is in the tooltip, computed when it is shown.
+ */
 export function namespaceText(view: SnapshotView, ns: NamespaceInfo, createdHere: boolean): NodeText {
   const count = view.processes(ns).length;
   const parts = [`level ${ns.level}`];
   if (ns.hidden || count === 0) parts.push('hidden (no processes)');
-  else parts.push(view.initComm(ns) ?? 'no init', `${count} ${count === 1 ? 'process' : 'processes'}`);
+  else parts.push(view.initComm(ns) ?? 'no init');
   const containers = (view.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
   if (containers.length > 0) parts.unshift(containersText(containers));
   const contextValue = ns.hidden || count === 0 ? 'namespace-hidden' : createdHere ? 'namespace-created' : 'namespace';
@@ -101,7 +114,7 @@ export function processText(view: SnapshotView, p: ProcessInfo): NodeText {
   const own = view.ownPid(p);
   const ns = view.namespaceOf(p);
   const isInit = ns !== undefined && ns.init === p.pid && ns.level > 0;
-  return { label: `${p.comm} ${own}`, description: `host ${p.pid}`, contextValue: isInit ? 'process-init' : 'process', expandable: false };
+  return { label: `${p.comm} ${own}`, description: `host ${p.pid}`, contextValue: isInit ? 'process-init' : 'process', expandable: view.childProcesses(p).length > 0 };
 }
 
 export function moreText(node: MoreNode): NodeText {
@@ -109,17 +122,45 @@ export function moreText(node: MoreNode): NodeText {
   return { label: `Show ${next} more…`, description: `${node.shown} of ${node.total} shown`, contextValue: 'more', expandable: false };
 }
 
-/** Children of a namespace: child namespaces first (the hierarchy), then its first `limit` processes, then "Show more…". */
+/** Children of a namespace: child namespaces first (the hierarchy), then the tops of its process tree, paged. */
 export function namespaceChildren(view: SnapshotView, cache: NodeCache, ns: NamespaceInfo, limit: number): TreeNode[] {
+  const key = nsKey(ns.dev, ns.inode);
   const out: TreeNode[] = view.children(ns).map((c) => cache.namespace(c));
-  const procs = view.processes(ns);
+  return out.concat(paged(cache, view.topProcesses(ns), `ns:${key}`, key, limit));
+}
+
+/** Children of a process: its child processes in the same namespace, paged. */
+export function processChildren(view: SnapshotView, cache: NodeCache, p: ProcessInfo, limit: number): TreeNode[] {
+  return paged(cache, view.childProcesses(p), cache.process(p).id, nsKey(p.nsDev, p.ns), limit);
+}
+
+function paged(cache: NodeCache, procs: ProcessInfo[], parentId: string, ns: string, limit: number): TreeNode[] {
   const shown = Math.min(limit, procs.length);
+  const out: TreeNode[] = [];
   for (let i = 0; i < shown; i++) out.push(cache.process(procs[i]));
-  if (shown < procs.length) out.push(cache.more(ns, shown, procs.length));
+  if (shown < procs.length) out.push(cache.more(parentId, ns, shown, procs.length));
   return out;
 }
 
-/** Page limit needed so that the process at `index` (in the namespace's sorted list) is listed: for reveal. */
+/**
+ * Where a process hangs in the tree, outermost first: its namespace's id, then each ancestor process's id,
+ * each with the list the next one is listed in and its index there (for widening pages before a reveal).
+ */
+export function treePath(view: SnapshotView, cache: NodeCache, p: ProcessInfo): Array<{ parentId: string; index: number }> {
+  const path: Array<{ parentId: string; index: number }> = [];
+  for (let q: ProcessInfo | undefined = p; q; ) {
+    const parent = view.parentProcess(q);
+    const ns = view.namespaceOf(q);
+    const list = parent ? view.childProcesses(parent) : ns ? view.topProcesses(ns) : [];
+    const parentId = parent ? cache.process(parent).id : ns ? cache.namespace(ns).id : '';
+    const pid = q.pid;
+    path.unshift({ parentId, index: list.findIndex((x) => x.pid === pid) });
+    q = parent;
+  }
+  return path;
+}
+
+/** Page limit needed so that the process at `index` (in its parent's sorted list) is listed: for reveal. */
 export function limitToShow(index: number, current: number): number {
   return index < current ? current : Math.ceil((index + 1) / PAGE_SIZE) * PAGE_SIZE;
 }

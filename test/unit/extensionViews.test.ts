@@ -7,9 +7,9 @@ import { roomBelowSelf, splitCommandLine, validateDepth } from '../../extension/
 import { terminalCommand } from '../../extension/commands/terminalArgv';
 import { escapeMd, levelTable, namespaceTooltip, pidHoverMarkdown, processTooltip } from '../../extension/hovers/tooltipMarkdown';
 import { adviceForFailure, adviceForLaunch } from '../../extension/privilegeAdvice';
-import { affectedNamespaces } from '../../extension/tree/refreshScope';
+import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
 import { SnapshotView } from '../../extension/tree/snapshotView';
-import { NodeCache, PAGE_SIZE, limitToShow, namespaceChildren, namespaceText, processText } from '../../extension/tree/treeNodes';
+import { NodeCache, PAGE_SIZE, limitToShow, namespaceChildren, namespaceText, processChildren, processText, treePath } from '../../extension/tree/treeNodes';
 
 const DEV = 4;
 
@@ -74,27 +74,44 @@ test('tree text: namespace shows pid:[inode], level, init comm and count; hidden
   const v = new SnapshotView(chainSnapshot());
   const t = namespaceText(v, v.namespace(`${DEV}:400`)!, true);
   assert.equal(t.label, 'pid:[400]');
-  assert.equal(t.description, 'level 3 · pidns-init · 2 processes');
+  assert.equal(t.description, 'level 3 · pidns-init', 'no live count on the row: it would repaint the subtree on every fork');
   assert.equal(t.contextValue, 'namespace-created');
   const hidden = namespaceText(v, v.namespace(`${DEV}:500`)!, false);
   assert.match(hidden.description, /hidden/);
   assert.equal(hidden.contextValue, 'namespace-hidden');
   assert.deepEqual(processText(v, v.process(63)!), { label: 'sleep 2', description: 'host 63', contextValue: 'process', expandable: false });
+  assert.equal(processText(v, v.process(62)!).expandable, true, 'the innermost init has the sleep as its child');
   assert.equal(processText(v, v.process(62)!).contextValue, 'process-init');
 });
 
-test('big namespaces are paged: first PAGE_SIZE processes then a "more" node; ids are stable across snapshots', () => {
+test('inside a namespace processes nest by parent; a child in a nested namespace hangs under that namespace', () => {
+  const v = new SnapshotView(chainSnapshot());
+  const cache = new NodeCache();
+  // Host: init (PPID 0) is the only top; bash is its child. pidns-init 60 is bash's child but lives in 200.
+  assert.deepEqual(namespaceChildren(v, cache, v.root!, PAGE_SIZE).map((n) => n.id), ['ns:4:200', 'ns:4:500', 'p:1:10']);
+  assert.deepEqual(processChildren(v, cache, v.process(1)!, PAGE_SIZE).map((n) => n.id), ['p:50:500']);
+  assert.deepEqual(processChildren(v, cache, v.process(50)!, PAGE_SIZE), [], 'its child 60 is in a nested namespace');
+  const l3 = v.namespace(`${DEV}:400`)!;
+  assert.deepEqual(namespaceChildren(v, cache, l3, PAGE_SIZE).map((n) => n.id), ['p:62:620']);
+  assert.deepEqual(processChildren(v, cache, v.process(62)!, PAGE_SIZE).map((n) => n.id), ['p:63:630']);
+  assert.equal(v.parentProcess(v.process(60)!), undefined);
+  assert.deepEqual(treePath(v, cache, v.process(63)!), [{ parentId: 'ns:4:400', index: 0 }, { parentId: 'p:62:620', index: 0 }]);
+});
+
+test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and objects are stable across snapshots', () => {
   const cache = new NodeCache();
   const v1 = new SnapshotView(chainSnapshot(1000));
-  const kids = namespaceChildren(v1, cache, v1.root!, PAGE_SIZE);
-  assert.equal(kids.length, 2 + PAGE_SIZE + 1);
+  const kids = processChildren(v1, cache, v1.process(1)!, PAGE_SIZE);
+  assert.equal(kids.length, PAGE_SIZE + 1);
   const more = kids[kids.length - 1];
   assert.equal(more.kind, 'more');
-  assert.equal(more.kind === 'more' && more.total, 1002);
+  assert.equal(more.kind === 'more' && more.total, 1001);
+  assert.equal(more.kind === 'more' && more.parentId, 'p:1:10');
   const v2 = new SnapshotView(chainSnapshot(1000));
-  const again = namespaceChildren(v2, cache, v2.root!, PAGE_SIZE);
-  assert.equal(again[0], kids[0], 'same object for the same namespace id');
-  assert.equal(again[5], kids[5], 'same object for the same process id');
+  const again = processChildren(v2, cache, v2.process(1)!, PAGE_SIZE);
+  assert.equal(again[0], kids[0], 'same object for the same process id');
+  assert.equal(again[PAGE_SIZE], kids[PAGE_SIZE], 'same object for the "more" node');
+  assert.equal(namespaceChildren(v2, cache, v2.root!, PAGE_SIZE)[0], namespaceChildren(v1, cache, v1.root!, PAGE_SIZE)[0], 'same object for the same namespace');
   assert.equal(limitToShow(10, PAGE_SIZE), PAGE_SIZE);
   assert.equal(limitToShow(PAGE_SIZE, PAGE_SIZE), 2 * PAGE_SIZE);
   assert.equal(limitToShow(950, PAGE_SIZE), 1000);
@@ -172,22 +189,89 @@ test('privilege advice: says what happened, what still works and what to do', ()
   assert.ok(pk.actions.includes('useSudo'));
 });
 
-test('a diff refreshes only the namespaces it touches: a process in the leaf refreshes the leaf, a new namespace its parent', () => {
-  const before = new SnapshotView(chainSnapshot());
-  const empty = { addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [], removedNamespaces: [], changedNamespaces: [], unreadable: 0, takenAt: 2 };
-  const snap2 = chainSnapshot();
-  const extra = proc(64, 400, [64, 5, 4, 3], 'sh', 63);
-  snap2.processes.push(extra);
-  const after = new SnapshotView(snap2);
-  assert.deepEqual([...(affectedNamespaces(before, after, { ...empty, addedProcesses: [extra] }) ?? [])], [`${DEV}:400`]);
-  assert.deepEqual([...(affectedNamespaces(before, after, { ...empty, removedProcesses: [{ pid: 63, startTime: 630 }] }) ?? [])], [`${DEV}:400`]);
-  const snap3 = chainSnapshot();
-  const added = ns(600, 400, 4, 70, [70]);
-  snap3.namespaces.push(added);
-  snap3.processes.push(proc(70, 600, [70, 6, 5, 4, 1], 'pidns-init', 63));
-  const after3 = new SnapshotView(snap3);
-  assert.deepEqual([...(affectedNamespaces(before, after3, { ...empty, addedNamespaces: [added], addedProcesses: [snap3.processes[snap3.processes.length - 1]] }) ?? [])], [`${DEV}:400`]);
-  assert.deepEqual([...(affectedNamespaces(after3, before, { ...empty, removedNamespaces: [{ dev: DEV, inode: 600 }] }) ?? [])], [`${DEV}:400`]);
-  const moved = { ...chainSnapshot(), self: { nsInode: 200, nsDev: DEV } };
-  assert.equal(affectedNamespaces(before, new SnapshotView(moved), empty), undefined, 'a new root repaints everything');
+/** A model of a tree for SeenTree: id -> {item, children, tooltip}; ROOT_ID lists the top. */
+function model(shape: Record<string, { item?: string; children?: string[]; tooltip?: string }>): (id: string) => CurrentElement | undefined {
+  return (id) => {
+    const e = shape[id];
+    return e ? { item: e.item ?? id, children: e.children ?? [], tooltip: () => e.tooltip ?? `tip ${id}` } : undefined;
+  };
+}
+
+/** What VS Code does when shown a tree: fetch each expanded element's children and render each row. */
+function show(seen: SeenTree, m: (id: string) => CurrentElement | undefined, expanded: string[]): void {
+  for (const id of [ROOT_ID, ...expanded]) {
+    const kids = m(id)!.children;
+    seen.recordChildren(id, kids);
+    for (const k of kids) seen.recordItem(k, m(k)!.item);
+  }
+}
+
+const POLICY = { holdMs: 10_000, tooltipMaxAgeMs: 30_000 };
+
+test('change tracking: only the element whose row or children changed is refreshed, never its unchanged siblings', () => {
+  const seen = new SeenTree();
+  const base = { [ROOT_ID]: { children: ['ns'] }, ns: { children: ['a', 'b', 'c'] }, a: {}, b: { children: ['b1'] }, b1: {}, c: {} };
+  show(seen, model(base), ['ns', 'b']);
+  assert.deepEqual(seen.changes(0, model(base), POLICY).fire, [], 'nothing changed, nothing refreshed');
+  // b forks a child: only b (its list changed); a, c and ns keep their rows.
+  const forked = { ...base, b: { children: ['b1', 'b2'] }, b2: {} };
+  assert.deepEqual(seen.changes(0, model(forked), POLICY).fire, ['b']);
+  seen.fired(['b'], model(forked));
+  assert.deepEqual(seen.changes(0, model(forked), POLICY).fire, [], 'refreshed once, not again');
+  // c's own row changed (exec): only c.
+  const exec = { ...forked, c: { item: 'c-new' } };
+  assert.deepEqual(seen.changes(0, model(exec), POLICY).fire, ['c']);
+  seen.fired(['c'], model(exec));
+  // a exits: its parent's list changed; the gone element is forgotten.
+  const exited = { ...exec, ns: { children: ['b', 'c'] } } as Record<string, { item?: string; children?: string[] }>;
+  delete exited.a;
+  assert.deepEqual(seen.changes(0, model(exited), POLICY).fire, ['ns']);
+  // A new root (helper restarted elsewhere): everything.
+  assert.deepEqual(seen.changes(0, model({ ...exited, [ROOT_ID]: { children: ['ns2'] }, ns2: {} }), POLICY).fire, [ROOT_ID]);
+});
+
+test('change tracking: a tooltip being read holds its row and its ancestors, not the rest; the hold ends', () => {
+  const seen = new SeenTree();
+  const base = { [ROOT_ID]: { children: ['ns'] }, ns: { children: ['a', 'b'] }, a: { children: ['a1'] }, a1: {}, b: { children: ['b1'] }, b1: {} };
+  show(seen, model(base), ['ns', 'a', 'b']);
+  seen.recordResolved('a1', 'tip a1', 1000);
+  const changed = { ...base, ns: { children: ['a', 'b', 'c'] }, c: {}, a: { children: ['a1', 'a2'] }, a2: {}, b: { children: ['b1', 'b2'] }, b2: {} };
+  const during = seen.changes(2000, model(changed), POLICY);
+  assert.deepEqual(during.fire, ['b'], 'a1 is read: its parent a and ns wait; b is elsewhere');
+  assert.equal(during.retryAt, 11_000, 'look again when the hold ends');
+  seen.fired(during.fire, model(changed));
+  assert.deepEqual(seen.changes(11_000, model(changed), POLICY).fire, ['ns'], 'after the hold: the topmost changed element');
+  // Ignoring holds (a reveal the user asked for) applies everything at once.
+  const seen2 = new SeenTree();
+  show(seen2, model(base), ['ns', 'a', 'b']);
+  seen2.recordResolved('a1', 'tip a1', 1000);
+  assert.deepEqual(seen2.changes(2000, model(changed), POLICY, true).fire, ['ns']);
+});
+
+test('change tracking: a shown tooltip that went stale is refreshed when old enough and not held; a gone element is not held', () => {
+  const seen = new SeenTree();
+  const base = { [ROOT_ID]: { children: ['ns'] }, ns: { children: ['a'] }, a: { tooltip: 'state S' } };
+  show(seen, model(base), ['ns']);
+  seen.recordResolved('a', 'state S', 0);
+  const running = { ...base, a: { tooltip: 'state R' } };
+  const early = seen.changes(5000, model(running), POLICY);
+  assert.deepEqual(early.fire, [], 'held and young: the open tooltip stays');
+  assert.equal(early.retryAt, 30_000, 'look again when it is old enough');
+  assert.deepEqual(seen.changes(30_000, model(running), POLICY).fire, ['a'], 'old and not held: VS Code gets a fresh one');
+  seen.fired(['a'], model(running));
+  assert.deepEqual(seen.changes(31_000, model({ ...running, a: { tooltip: 'state S' } }), POLICY).fire, [], 'not shown since: nothing to refresh');
+  // A held process that exits does not hold its parent.
+  seen.recordResolved('a', 'state S', 40_000);
+  assert.deepEqual(seen.changes(41_000, model({ [ROOT_ID]: { children: ['ns'] }, ns: { children: [] } }), POLICY).fire, ['ns']);
+});
+
+test('change tracking forgets what is gone: its size is bounded by the live elements VS Code was shown', () => {
+  const seen = new SeenTree();
+  for (let round = 0; round < 1000; round++) {
+    const kids = [`p${round}`, `p${round + 1}`];
+    const m = model({ [ROOT_ID]: { children: ['ns'] }, ns: { children: kids }, [kids[0]]: {}, [kids[1]]: {} });
+    show(seen, m, ['ns']);
+    seen.fired(seen.changes(round, m, POLICY).fire, m);
+  }
+  assert.ok(seen.size <= 4, `tracked ${seen.size}`);
 });
