@@ -263,7 +263,22 @@ export function parseTrace(text: string): Trace {
   return { header, entries, keyframes, end, endT: lastT, startMs: Date.parse(header.startedAt) };
 }
 
-/** The trace's state at `t` ms: everything recorded at or before t. From the nearest keyframe, so any t costs about the same. */
+// The last keyframe parsed, per trace: playing or stepping through a trace seeks within one keyframe's span
+// again and again, and parsing a keyframe (megabytes at 10,000 processes) is most of a seek's cost.
+const parsedKeyframe = new WeakMap<Trace, { index: number; snapshot: Snapshot }>();
+
+function keyframeSnapshot(trace: Trace, index: number): Snapshot {
+  const cached = parsedKeyframe.get(trace);
+  if (cached !== undefined && cached.index === index) return cached.snapshot;
+  const snapshot = (JSON.parse(trace.keyframes[index].json) as { snapshot: Snapshot }).snapshot;
+  parsedKeyframe.set(trace, { index, snapshot });
+  return snapshot;
+}
+
+/**
+ * The trace's state at `t` ms: everything recorded at or before t. From the nearest keyframe, so any t costs
+ * about the same. The result shares objects with other results (treat it as immutable, like applyDiff's).
+ */
 export function stateAt(trace: Trace, t: number): Snapshot {
   if (!(t >= 0) || t > trace.endT) throw new RangeError(`t ${t} ms is outside the trace (0 to ${trace.endT} ms)`);
   // Last keyframe at or before t (the first one is at 0).
@@ -281,8 +296,7 @@ export function stateAt(trace: Trace, t: number): Snapshot {
     if (e.t > t || !('diff' in e)) break;
     diffs.push(e.diff);
   }
-  const snapshot = (JSON.parse(keyframe.json) as { snapshot: Snapshot }).snapshot;
-  return applyDiffs(snapshot, diffs);
+  return applyDiffs(keyframeSnapshot(trace, lo), diffs);
 }
 
 /** The times of the diffs, in order: the moments the state changed. */

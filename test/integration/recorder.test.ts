@@ -169,6 +169,13 @@ test('CLI: truncated, corrupted and future-version traces are refused with exit 
   assert.match(r.stderr, /Stopped \(duration\)/);
   const text = readFileSync(file, 'utf8');
   assert.equal(replay([file, '--at', '0.5']).status, 0);
+  const again = spawnSync(process.execPath, [PIDNS_JS, 'record', '-o', file, '--duration', '1'], { encoding: 'utf8' });
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /^pidns: record: .*short\.trace\.jsonl exists already: remove it or choose another -o\n$/);
+  assert.equal(readFileSync(file, 'utf8'), text, 'an existing trace is never overwritten');
+  const badDuration = spawnSync(process.execPath, [PIDNS_JS, 'record', '--duration', '-3'], { encoding: 'utf8' });
+  assert.equal(badDuration.status, 2);
+  assert.match(badDuration.stderr, /^pidns: record: --duration needs a number of seconds > 0, got '-3'\n$/);
   const lines = text.split('\n').slice(0, -1);
 
   const truncated = join(dir, 'truncated.jsonl');

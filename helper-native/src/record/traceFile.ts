@@ -26,7 +26,7 @@ export function openTraceSink(path: string, gzip: boolean): TraceSink {
       fd = openSync(path, 'wx', 0o644);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new Error(e.code === 'EEXIST' ? `${path} exists already: remove it or choose another -o` : `cannot create ${path}: ${e.message}`);
+      throw new Error(e.code === 'EEXIST' ? `record: ${path} exists already: remove it or choose another -o` : `record: cannot create ${path}: ${e.message}`);
     }
     file = createWriteStream('', { fd });
     out = file;
