@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { applyDiff } from '../../shared/core/diff';
 import { diffTimes, stateAt } from '../../shared/core/trace';
 import type { Snapshot } from '../../shared/core/types';
@@ -160,7 +160,7 @@ test('CLI: pidns record (gzip, stopped by SIGINT) and pidns replay --at inside t
   assert.match(junk.stderr, /--at needs seconds from the start of the trace/);
 });
 
-test('CLI: truncated, corrupted and future-version traces are refused with exit 2 and the line at fault', (t) => {
+test('CLI: truncated, corrupted, future-version and killed-recorder traces are refused with exit 2 and the line at fault', async (t) => {
   requireBuilt();
   const dir = tempDir(t);
   const file = join(dir, 'short.trace.jsonl');
@@ -217,6 +217,26 @@ test('CLI: truncated, corrupted and future-version traces are refused with exit 
   const notATrace = join(dir, 'snapshot.json');
   writeFileSync(notATrace, spawnSync(process.execPath, [PIDNS_JS, 'snapshot', '--json'], { encoding: 'utf8' }).stdout);
   assertRefused(notATrace, /line 1: not a pidns trace/);
+
+  // A recorder killed outright: its gzip has no trailer and is refused as truncated, but what it wrote up
+  // to its last scan is decodable (a sync flush per scan): header, keyframe, whole lines.
+  const killedFile = join(dir, 'killed.jsonl.gz');
+  const killed = spawn(process.execPath, [PIDNS_JS, 'record', '-o', killedFile, '--interval', String(INTERVAL_MS)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => killed.kill('SIGKILL'));
+  let killedErr = '';
+  killed.stderr.on('data', (d: Buffer) => (killedErr += d.toString()));
+  await waitFor('the recorder to start', () => killedErr.includes('Recording to'), 30_000);
+  await sleep(1500);
+  killed.kill('SIGKILL');
+  await new Promise((resolve) => killed.on('close', resolve));
+  assertRefused(killedFile, /truncated: the gzip stream ends early/);
+  const salvaged = gunzipSync(readFileSync(killedFile), { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+  const whole = salvaged.slice(0, salvaged.lastIndexOf('\n') + 1);
+  const salvageFile = join(dir, 'salvaged.jsonl');
+  writeFileSync(salvageFile, whole);
+  const info = replay([salvageFile]);
+  assert.equal(info.status, 0, info.stderr);
+  assert.match(info.stdout, /no end record: the recorder was stopped abruptly/);
 
   const missing = replay([join(dir, 'nope.jsonl'), '--at', '0']);
   assert.equal(missing.status, 2);

@@ -1,7 +1,7 @@
 // Trace files on disk: a sink that appends whole lines (optionally through gzip) and a reader that
 // detects gzip by its magic bytes, so `replay` takes either kind whatever the file is called.
 import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
-import { createGzip, gunzipSync, type Gzip } from 'node:zlib';
+import { constants, createGzip, gunzipSync, type Gzip } from 'node:zlib';
 import { parseTrace, TraceError, type Trace } from '../../../shared/core/trace';
 
 export interface TraceSink {
@@ -40,6 +40,10 @@ export function openTraceSink(path: string, gzip: boolean): TraceSink {
     write(text: string): void {
       if (path === '-' && zip === null) bytes += Buffer.byteLength(text);
       head.write(text);
+      // A sync flush per write (once per scan): the lines so far reach the file as decodable gzip, so a
+      // recorder killed outright leaves everything but its last moments (zcat still reads them); the
+      // dictionary is kept, so compression hardly suffers.
+      zip?.flush(constants.Z_SYNC_FLUSH);
     },
     close(): Promise<number> {
       return new Promise((resolve, reject) => {
