@@ -1,7 +1,7 @@
 // What the recorder costs, at the bench's scaled load (≈10,200 processes) with 1% churn a second:
 //  - its CPU next to the bare stream's: one DiscoveryStream at 1 s feeds a TraceRecorder writing gzip; the
 //    recorder's own work (encoding, keyframe folding) is timed around each event, gzip is timed by
-//    compressing the same text again, and the stream's CPU is the process's minus both;
+//    compressing the same writes again with the same flushes, and the stream's CPU is the process's minus both;
 //  - bytes per hour, from the compressed size of one keyframe (60 an hour) and of the diffs per second;
 //  - seek: opening (reading and validating) the trace, then stateAt and stateAt + renderTree at random times.
 // Standalone, as root, after `npm run build`: node out/bench/recorderCost.js [SECONDS] (default 180).
@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { gzipSync } from 'node:zlib';
+import { constants, createGzip, gzipSync } from 'node:zlib';
 import { DEFAULT_KEYFRAMES, stateAt } from '../shared/core/trace';
 import { renderTree } from '../shared/core/treeText';
 import { hostInfo, TraceRecorder } from '../helper-native/src/record/recorder';
@@ -24,6 +24,18 @@ const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+async function gzipCost(chunks: string[]): Promise<number> {
+  const zip = createGzip();
+  zip.on('data', () => undefined);
+  const c0 = process.cpuUsage();
+  for (const chunk of chunks) {
+    zip.write(chunk);
+    await new Promise<void>((resolve) => zip.flush(constants.Z_SYNC_FLUSH, () => resolve()));
+  }
+  await new Promise<void>((resolve) => zip.end(resolve));
+  return cpuMs(process.cpuUsage(c0));
 }
 
 async function main(): Promise<void> {
@@ -43,9 +55,11 @@ async function main(): Promise<void> {
     // Tee the text: keyframe and diff lines kept apart to compress them alone afterwards.
     const keyframeLines: string[] = [];
     const diffLines: string[] = [];
+    const chunks: string[] = [];
     const real = openTraceSink(file, true);
     const sink: TraceSink = {
       write(text) {
+        chunks.push(text);
         for (const line of text.split('\n')) {
           if (line.startsWith('{"t":') && line.includes(',"snapshot":')) keyframeLines.push(line);
           else if (line.startsWith('{"t":') && line.includes(',"diff":')) diffLines.push(line);
@@ -92,11 +106,9 @@ async function main(): Promise<void> {
     const stats = await recorder.stop('bench');
     const steadyRecorder = recorderCpu - recorderCpuBefore;
 
-    // gzip's CPU for the same text (the stream compressed it in the thread pool, counted in `total`).
-    const steadyText = diffLines.join('\n') + '\n' + keyframeLines.slice(1).join('\n') + '\n';
-    const g0 = process.cpuUsage();
-    gzipSync(steadyText);
-    const gzipCpu = cpuMs(process.cpuUsage(g0));
+    // gzip's CPU: the same writes again, each followed by its sync flush as the sink does (the recording
+    // compressed them in the thread pool, counted in `total`), alone in the process now.
+    const gzipCpu = await gzipCost(chunks.slice(1, -1));
     const bare = total - steadyRecorder - gzipCpu;
     console.log(`recording: ${(wall / 1000).toFixed(0)} s, ${killed} processes killed (${perSecond}/s), ${stats.diffs} diffs, ${stats.keyframes} keyframes, ${stats.bytes} bytes gzip`);
     console.log(`cpu: process ${(total / (wall / 1000)).toFixed(1)} ms/s; recorder ${(steadyRecorder / (wall / 1000)).toFixed(2)} ms/s + gzip ${(gzipCpu / (wall / 1000)).toFixed(2)} ms/s; bare stream ${(bare / (wall / 1000)).toFixed(1)} ms/s`);
