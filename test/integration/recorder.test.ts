@@ -119,7 +119,10 @@ test('CLI: pidns record (gzip, stopped by SIGINT) and pidns replay --at inside t
 
   const chain = runCreate(t, ['--depth', '3']);
   const ready = await chain.ready;
-  await sleep(1500); // several scans see it
+  // What the recorder has written so far (it flushes its gzip after each scan): wait until it has the leaf.
+  const written = (): string => gunzipSync(readFileSync(file), { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+  await waitFor('the recorder to write the chain', () => written().includes(`"pid":${ready.leaf},`), 20_000);
+  await sleep(500);
   const during = new Date().toISOString();
   await sleep(500);
   chain.child.kill('SIGTERM');
