@@ -106,6 +106,18 @@ test('a keyframe comes after keyframeEveryMs even with few diffs', () => {
   assert.equal(trace.end, null);
 });
 
+test('a wall clock stepped back while recording keeps t from going backwards', () => {
+  const encoder = new TraceEncoder(HOST);
+  const a = snap(base, T0);
+  const b = snap(base.slice(1), T0 + 5000);
+  const c = snap(base.slice(2), T0 + 2000); // NTP stepped the clock back 3 s
+  const text = encoder.start(a) + encoder.diff(diffSnapshots(a, b)) + encoder.diff(diffSnapshots(b, c)) + encoder.end('x', T0 + 3000);
+  const trace = parseTrace(text);
+  assert.deepEqual(diffTimes(trace), [5000, 5000]);
+  assert.deepEqual(stateAt(trace, 5000), c);
+  assert.equal(trace.end?.t, 5000);
+});
+
 test('applyDiffs equals applyDiff applied in turn', () => {
   const r = rng(3);
   let prev = snap(base, 1);
