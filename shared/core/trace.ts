@@ -73,6 +73,9 @@ export function applyDiffs(snapshot: Snapshot, diffs: readonly SnapshotDiff[]): 
     for (const n of d.changedNamespaces) namespaces.set(nsKey(n), n);
   }
   const last = diffs[diffs.length - 1];
+  // A diff carries the whole containers list only when it changed: the latest one that does wins.
+  let containers = snapshot.containers;
+  for (const d of diffs) if (d.containers !== undefined) containers = d.containers;
   return {
     self: snapshot.self,
     namespaces: [...namespaces.values()].sort(compareNamespaces),
@@ -80,6 +83,7 @@ export function applyDiffs(snapshot: Snapshot, diffs: readonly SnapshotDiff[]): 
     unreadable: last.unreadable,
     scannedAsUid: snapshot.scannedAsUid,
     takenAt: last.takenAt,
+    ...(containers === undefined ? {} : { containers }),
   };
 }
 

@@ -2,7 +2,7 @@
 // input from anywhere: every field the replay code touches is checked for its type here, so a bad file
 // fails with the path of the offending field instead of a TypeError deep in applyDiff or the renderer.
 // Fields added to the model later (types.ts allows new fields) are let through unchecked.
-import type { NamespaceInfo, NsId, ProcessInfo, ProcessKey, Snapshot, SnapshotDiff } from './types';
+import type { ContainerEngine, ContainerInfo, NamespaceInfo, NsId, ProcessInfo, ProcessKey, Snapshot, SnapshotDiff } from './types';
 
 /** A value of the wrong shape; `path` names the field, e.g. `diff.addedProcesses[3].pid`. */
 export class ShapeError extends Error {
@@ -63,6 +63,28 @@ function countArray(v: unknown, path: string): void {
   array(v, path, count);
 }
 
+const ENGINES: readonly ContainerEngine[] = ['docker', 'podman', 'containerd', 'cri-o', 'lxc', 'nspawn'];
+
+function checkContainerRef(v: unknown, path: string): Obj {
+  const o = object(v, path);
+  if (!(ENGINES as readonly unknown[]).includes(o.engine)) throw new ShapeError(`${path}.engine`, `one of ${ENGINES.join(', ')}`, o.engine);
+  string(o.id, `${path}.id`);
+  return o;
+}
+
+function checkContainer(v: unknown, path: string): asserts v is ContainerInfo {
+  const o = checkContainerRef(v, path);
+  optional(o, 'name', path, string);
+  optional(o, 'image', path, string);
+  optional(o, 'pod', path, (pod, p) => {
+    const po = object(pod, p);
+    string(po.name, `${p}.name`);
+    string(po.namespace, `${p}.namespace`);
+  });
+  count(o.pidNs, `${path}.pidNs`);
+  optional(o, 'initPid', path, count);
+}
+
 export function checkProcess(v: unknown, path: string): asserts v is ProcessInfo {
   const o = object(v, path);
   for (const key of ['pid', 'ppid', 'uid', 'ns', 'nsDev', 'startTime']) count(o[key], `${path}.${key}`);
@@ -70,6 +92,7 @@ export function checkProcess(v: unknown, path: string): asserts v is ProcessInfo
   string(o.state, `${path}.state`);
   countArray(o.nspid, `${path}.nspid`);
   optional(o, 'pendingNs', path, count);
+  optional(o, 'container', path, checkContainerRef);
 }
 
 export function checkNamespace(v: unknown, path: string): asserts v is NamespaceInfo {
@@ -107,6 +130,7 @@ export function checkSnapshot(v: unknown, path: string): asserts v is Snapshot {
   count(o.unreadable, `${path}.unreadable`);
   count(o.scannedAsUid, `${path}.scannedAsUid`);
   count(o.takenAt, `${path}.takenAt`);
+  optional(o, 'containers', path, (c, p) => array(c, p, checkContainer));
 }
 
 export function checkDiff(v: unknown, path: string): asserts v is SnapshotDiff {
@@ -117,6 +141,7 @@ export function checkDiff(v: unknown, path: string): asserts v is SnapshotDiff {
   array(o.addedNamespaces, `${path}.addedNamespaces`, checkNamespace);
   array(o.removedNamespaces, `${path}.removedNamespaces`, checkNsId);
   array(o.changedNamespaces, `${path}.changedNamespaces`, checkNamespace);
+  optional(o, 'containers', path, (c, p) => array(c, p, checkContainer));
   count(o.unreadable, `${path}.unreadable`);
   count(o.takenAt, `${path}.takenAt`);
 }

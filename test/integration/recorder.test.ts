@@ -18,7 +18,8 @@ import type { HelperEvent } from '../../shared/helperProtocol';
 import { hostInfo, TraceRecorder } from '../../helper-native/src/record/recorder';
 import { openTraceSink, readTraceFile } from '../../helper-native/src/record/traceFile';
 import { DiscoveryStream } from '../../helper-native/src/server/discovery';
-import { runCreate, waitFor } from './createHarness';
+import { runCreate, waitFor, type ReadyLine } from './createHarness';
+import { processKey } from '../../shared/core/identity';
 import { PIDNS_JS, requireBuilt } from './discoveryKit';
 
 const INTERVAL_MS = 200;
@@ -33,6 +34,20 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function hasNamespaces(s: Snapshot, inodes: number[]): boolean {
   return inodes.every((inode) => s.namespaces.some((n) => n.inode === inode && !n.hidden));
+}
+
+/**
+ * The chain's processes (its inits and leaf) in `s`, by (pid, start time). "Gone" is judged by these, not
+ * by namespace inodes: other tests on this machine create namespaces that may reuse our inodes at once.
+ */
+function chainKeys(s: Snapshot, ready: ReadyLine): string[] {
+  const pids = chainPids(ready);
+  return s.processes.filter((p) => pids.has(p.pid)).map((p) => processKey(p));
+}
+
+/** Each level's init; the leaf is the last one (PID 1 of the innermost level) unless a COMMAND was given. */
+function chainPids(ready: ReadyLine): Set<number> {
+  return new Set([...ready.levels.map((l) => l.init), ready.leaf]);
 }
 
 test('in-process: the trace replays to exactly the stream’s live state at every diff while a depth-3 chain comes and goes', async (t) => {
@@ -58,11 +73,13 @@ test('in-process: the trace replays to exactly the stream’s live state at ever
   const chain = runCreate(t, ['--depth', '3']);
   const ready = await chain.ready;
   const inodes = ready.levels.map((l) => l.ns);
-  await waitFor('the chain in the stream', () => live !== null && hasNamespaces(live, inodes), 10_000);
+  await waitFor('the chain in the stream', () => live !== null && hasNamespaces(live, inodes) && chainKeys(live, ready).length === chainPids(ready).size, 10_000);
+  const keys = chainKeys(live!, ready);
+  const gone = (s: Snapshot): boolean => !chainKeys(s, ready).some((k) => keys.includes(k));
   await sleep(800);
   chain.child.kill('SIGTERM');
   assert.equal((await chain.exited).code, 0);
-  await waitFor('the chain gone from the stream', () => live !== null && !live.namespaces.some((n) => inodes.includes(n.inode)), 10_000);
+  await waitFor('the chain gone from the stream', () => live !== null && gone(live), 10_000);
   await sleep(400);
   stream.unsubscribe();
   const stats = await recorder.stop('test');
@@ -84,7 +101,7 @@ test('in-process: the trace replays to exactly the stream’s live state at ever
   }
   assert.ok(withChain > 0, 'the chain is in the replayed states');
   t.diagnostic(`${states[0].processes.length} processes, ${times.length} diffs, ${trace.keyframes.length} keyframes, ${withChain} states with the chain`);
-  assert.ok(!stateAt(trace, trace.endT).namespaces.some((n) => inodes.includes(n.inode)), 'and gone at the end');
+  assert.ok(gone(stateAt(trace, trace.endT)), 'and gone at the end');
   assert.equal(trace.end?.reason, 'test');
 });
 
@@ -127,7 +144,7 @@ test('CLI: pidns record (gzip, stopped by SIGINT) and pidns replay --at inside t
   await sleep(500);
   chain.child.kill('SIGTERM');
   assert.equal((await chain.exited).code, 0);
-  await sleep(1000);
+  await waitFor('the recorder to write the leaf gone', () => written().includes(`{"pid":${ready.leaf},"startTime":`), 20_000);
   rec.kill('SIGINT');
   assert.equal(await exited, 0, stderr);
   assert.match(stderr, /Stopped \(SIGINT\): .*cli\.trace\.jsonl\.gz, \d+ bytes/);
@@ -150,9 +167,14 @@ test('CLI: pidns record (gzip, stopped by SIGINT) and pidns replay --at inside t
   }
   const end = /for ([\d.]+) s/.exec(info.stdout);
   assert.ok(end, info.stdout);
-  const atEnd = replay([file, '--at', end[1]]);
+  const atStart = replay([file, '--at', '0', '--json']);
+  const atEnd = replay([file, '--at', end[1], '--json']);
   assert.equal(atEnd.status, 0, atEnd.stderr);
-  assert.ok(!ready.levels.some((l) => atEnd.stdout.includes(`pid:[${l.ns}]`)), 'the chain is gone at the end');
+  const keys = chainKeys(JSON.parse(replay([file, '--at', seconds, '--json']).stdout) as Snapshot, ready);
+  assert.equal(keys.length, chainPids(ready).size, 'the chain’s inits and leaf during its life');
+  for (const [name, r] of [['start', atStart], ['end', atEnd]] as const) {
+    assert.ok(!chainKeys(JSON.parse(r.stdout) as Snapshot, ready).some((k) => keys.includes(k)), `the chain is not there at the ${name}`);
+  }
 
   // Bad times: exit 2 with the trace's range.
   const late = replay([file, '--at', '99999']);

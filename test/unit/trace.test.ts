@@ -135,6 +135,28 @@ test('applyDiffs equals applyDiff applied in turn', () => {
   assert.equal(applyDiffs(first, []), first);
 });
 
+test('containers: the latest diff that carries the list wins, a diff without one keeps it; bad entries are refused', () => {
+  const web = { engine: 'docker' as const, id: 'a'.repeat(64), name: 'web', pidNs: fixture.self.inode };
+  const db = { engine: 'podman' as const, id: 'b'.repeat(64), pidNs: fixture.self.inode, pod: { name: 'p', namespace: 'default' } };
+  const a = { ...snap(base, T0), containers: [web] };
+  const b = { ...snap(base.slice(1), T0 + 1000), containers: [web, db] };
+  const c = { ...snap(base.slice(2), T0 + 2000), containers: [web, db] };
+  const d = { ...snap(base.slice(2), T0 + 3000), containers: [] };
+  const diffs = [diffSnapshots(a, b), diffSnapshots(b, c), diffSnapshots(c, d)];
+  assert.equal(diffs[1].containers, undefined, 'unchanged list not sent');
+  assert.deepEqual(applyDiffs(a, diffs.slice(0, 2)), applyDiff(applyDiff(a, diffs[0]), diffs[1]));
+  assert.deepEqual(applyDiffs(a, diffs), d);
+  const encoder = new TraceEncoder(HOST, { everyMs: 60_000, everyDiffs: 2 });
+  const text = encoder.start(a) + diffs.map((x) => encoder.diff(x)).join('');
+  const trace = parseTrace(text);
+  assert.deepEqual(stateAt(trace, 1500), b);
+  assert.deepEqual(stateAt(trace, 2000), c);
+  assert.deepEqual(stateAt(trace, 3000), d);
+  const lines = text.split('\n').slice(0, -1);
+  lines[2] = lines[2].replace('"engine":"docker"', '"engine":"vmware"');
+  assert.match(refusal(lines.join('\n') + '\n').message, /^line 3: diff\.containers\[0\]\.engine: expected one of docker, podman, containerd, cri-o, lxc, nspawn, got "vmware"/);
+});
+
 test('stateAt refuses a time outside the trace', () => {
   const trace = parseTrace(liveStream(5, 1000).text);
   assert.throws(() => stateAt(trace, -1), /outside the trace \(0 to 6000 ms\)/);
