@@ -5,6 +5,8 @@ import { runAuditCommand } from './auditCommand';
 import { runCreateCommand } from './createCommand';
 import { runHelperCommand } from './helperCommand';
 import { runPidCommand } from './pidCommand';
+import { runRecordCommand } from './recordCommand';
+import { runReplayCommand } from './replayCommand';
 import { runSnapshotCommand, runTreeCommand } from './snapshotCommand';
 import { UsageError, type Command } from './usage';
 
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, Command> = {
   tree: { summary: 'print the PID namespace hierarchy as a tree', run: runTreeCommand },
   create: { summary: 'create a chain of nested PID namespaces in the foreground (--depth N)', run: runCreateCommand },
   pid: { summary: 'a PID as the host, a container or a namespace sees it: its PID at every level, container and pod', run: runPidCommand },
+  record: { summary: 'record the live hierarchy to a trace file until stopped (-o FILE, --duration S)', run: runRecordCommand },
+  replay: { summary: 'print the tree as it was at a moment of a recorded trace (FILE --at TIME)', run: runReplayCommand },
   helper: { summary: 'serve the line-delimited JSON protocol on stdin/stdout (used by the extension)', run: runHelperCommand },
   'audit-install': { summary: 'check that the installed system helper is root-owned and writable by root only', run: runAuditCommand },
 };

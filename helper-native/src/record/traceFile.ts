@@ -1,0 +1,94 @@
+// Trace files on disk: a sink that appends whole lines (optionally through gzip) and a reader that
+// detects gzip by its magic bytes, so `replay` takes either kind whatever the file is called.
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
+import { constants, createGzip, gunzipSync, type Gzip } from 'node:zlib';
+import { parseTrace, TraceError, type Trace } from '../../../shared/core/trace';
+
+export interface TraceSink {
+  write(text: string): void;
+  /** Flushes and closes; resolves to the bytes that reached the file (after compression). */
+  close(): Promise<number>;
+  /** Set when writing failed (disk full, closed pipe): the recording should stop. */
+  onError(handler: (err: Error) => void): void;
+}
+
+/**
+ * `path` '-' is stdout. A file must not exist yet (never overwrite a trace by accident). The open is
+ * synchronous so that a bad path fails before recording starts.
+ */
+export function openTraceSink(path: string, gzip: boolean): TraceSink {
+  let out: NodeJS.WritableStream;
+  let file: WriteStream | null = null;
+  if (path === '-') out = process.stdout;
+  else {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx', 0o644);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new Error(e.code === 'EEXIST' ? `record: ${path} exists already: remove it or choose another -o` : `record: cannot create ${path}: ${e.message}`);
+    }
+    file = createWriteStream('', { fd });
+    out = file;
+  }
+  const zip: Gzip | null = gzip ? createGzip() : null;
+  if (zip !== null) zip.pipe(out, { end: path !== '-' });
+  const head: NodeJS.WritableStream = zip ?? out;
+  let bytes = 0;
+  if (path === '-' && zip !== null) zip.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  return {
+    write(text: string): void {
+      if (path === '-' && zip === null) bytes += Buffer.byteLength(text);
+      head.write(text);
+      // A sync flush per write (once per scan): the lines so far reach the file as decodable gzip, so a
+      // recorder killed outright leaves everything but its last moments (zcat still reads them); the
+      // dictionary is kept, so compression hardly suffers.
+      zip?.flush(constants.Z_SYNC_FLUSH);
+    },
+    close(): Promise<number> {
+      return new Promise((resolve, reject) => {
+        if (file !== null) {
+          const f = file;
+          f.once('close', () => resolve(f.bytesWritten));
+          f.once('error', reject);
+          if (zip !== null) zip.end();
+          else f.end();
+        } else if (zip !== null) {
+          zip.once('end', () => resolve(bytes));
+          zip.end();
+        } else resolve(bytes);
+      });
+    },
+    onError(handler: (err: Error) => void): void {
+      zip?.on('error', handler);
+      if (file !== null) file.on('error', handler);
+      else out.on('error', handler);
+    },
+  };
+}
+
+/** Reads and validates a trace, plain or gzip. Throws TraceError (the file is not a good trace) or Error (cannot read it). */
+export function readTraceFile(path: string): Trace {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+    try {
+      data = gunzipSync(data);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'Z_BUF_ERROR') throw new TraceError(0, 'truncated: the gzip stream ends early (the file was cut while being written or copied)');
+      throw new TraceError(0, `corrupted gzip data (${e.message})`);
+    }
+  }
+  let text: string;
+  try {
+    text = data.toString('utf8');
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  return parseTrace(text);
+}

@@ -1,0 +1,309 @@
+// The recorder's file format, `pidns-trace` version 1 (pure: text in, text out; files and gzip are the
+// caller's). JSON Lines, every line ending in "\n":
+//   line 1   {"format":"pidns-trace","version":1,"startedAt":ISO,"host":{…},"keyframeEveryMs":…,"keyframeEveryDiffs":…}
+//   then     {"t":ms,"snapshot":Snapshot}        a keyframe: the whole state; the first one has t = 0
+//            {"t":ms,"diff":SnapshotDiff}        what changed (diff.ts), applied to the state before it
+//            {"t":ms,"end":{"reason":string}}    last line of a recording that was stopped cleanly
+// t is milliseconds since startedAt (the first snapshot's takenAt), never decreasing. A keyframe follows a
+// diff every keyframeEveryMs or keyframeEveryDiffs diffs, whichever comes first, and holds the state after
+// that diff, so seeking any moment costs one keyframe plus at most keyframeEveryDiffs diffs.
+// The reader refuses, naming the line: a missing or foreign header, a newer version, bad JSON, wrong
+// types, a diff before any keyframe, time going backwards, anything after the end, and a last line
+// without its newline (the file was cut while being written or copied).
+import { compareNamespaces, compareProcesses } from './buildModel';
+import { nsKey, processKey } from './identity';
+import { checkDiff, checkSnapshot, count, isObject, object, ShapeError, string } from './traceShape';
+import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from './types';
+
+export const TRACE_FORMAT = 'pidns-trace';
+export const TRACE_VERSION = 1;
+
+/** Where and how the trace was taken; informative, not needed to replay. */
+export interface TraceHost {
+  hostname: string;
+  /** Kernel release (uname -r). */
+  kernel: string;
+  /** Effective uid of the recorder: what it could see (see Snapshot.unreadable). */
+  uid: number;
+  /** The stream's poll interval. */
+  intervalMs: number;
+}
+
+export interface TraceHeader {
+  format: typeof TRACE_FORMAT;
+  version: number;
+  /** ISO 8601, the first snapshot's takenAt: t = 0. */
+  startedAt: string;
+  host: TraceHost;
+  keyframeEveryMs: number;
+  keyframeEveryDiffs: number;
+}
+
+export type TraceRecord = { t: number; snapshot: Snapshot } | { t: number; diff: SnapshotDiff } | { t: number; end: { reason: string } };
+
+export interface KeyframePolicy {
+  everyMs: number;
+  everyDiffs: number;
+}
+
+export const DEFAULT_KEYFRAMES: KeyframePolicy = { everyMs: 60_000, everyDiffs: 300 };
+
+/** A file that is not a readable trace; `line` is 1-based (0: the file as a whole). */
+export class TraceError extends Error {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(line > 0 ? `line ${line}: ${reason}` : reason);
+    this.name = 'TraceError';
+  }
+}
+
+/** Several diffs applied in one pass (one map per kind, one sort); the same result as applyDiff in turn. */
+export function applyDiffs(snapshot: Snapshot, diffs: readonly SnapshotDiff[]): Snapshot {
+  if (diffs.length === 0) return snapshot;
+  const processes = new Map<string, ProcessInfo>(snapshot.processes.map((p) => [processKey(p), p]));
+  const namespaces = new Map<string, NamespaceInfo>(snapshot.namespaces.map((n) => [nsKey(n), n]));
+  for (const d of diffs) {
+    for (const k of d.removedProcesses) processes.delete(processKey(k));
+    for (const p of d.addedProcesses) processes.set(processKey(p), p);
+    for (const p of d.changedProcesses) processes.set(processKey(p), p);
+    for (const k of d.removedNamespaces) namespaces.delete(nsKey(k));
+    for (const n of d.addedNamespaces) namespaces.set(nsKey(n), n);
+    for (const n of d.changedNamespaces) namespaces.set(nsKey(n), n);
+  }
+  const last = diffs[diffs.length - 1];
+  // A diff carries the whole containers list only when it changed: the latest one that does wins.
+  let containers = snapshot.containers;
+  for (const d of diffs) if (d.containers !== undefined) containers = d.containers;
+  return {
+    self: snapshot.self,
+    namespaces: [...namespaces.values()].sort(compareNamespaces),
+    processes: [...processes.values()].sort(compareProcesses),
+    unreadable: last.unreadable,
+    scannedAsUid: snapshot.scannedAsUid,
+    takenAt: last.takenAt,
+    ...(containers === undefined ? {} : { containers }),
+  };
+}
+
+/**
+ * Turns a stream (one snapshot, then diffs) into trace lines. Each call returns the text to append, whole
+ * lines only, so a writer that stops between calls leaves a valid file.
+ */
+export class TraceEncoder {
+  private startMs = 0;
+  private lastT = 0;
+  private keyframe: Snapshot | null = null;
+  private keyframeT = 0;
+  private pending: SnapshotDiff[] = [];
+  private ended = false;
+  /** Records written, by kind. */
+  readonly counts = { keyframes: 0, diffs: 0 };
+
+  constructor(
+    private readonly host: TraceHost,
+    private readonly policy: KeyframePolicy = DEFAULT_KEYFRAMES,
+  ) {}
+
+  get started(): boolean {
+    return this.keyframe !== null;
+  }
+
+  /** The header and the t = 0 keyframe. */
+  start(snapshot: Snapshot): string {
+    if (this.keyframe !== null) throw new Error('trace already started');
+    this.startMs = snapshot.takenAt;
+    const header: TraceHeader = {
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      startedAt: new Date(snapshot.takenAt).toISOString(),
+      host: this.host,
+      keyframeEveryMs: this.policy.everyMs,
+      keyframeEveryDiffs: this.policy.everyDiffs,
+    };
+    return JSON.stringify(header) + '\n' + this.keyframeLine(0, snapshot);
+  }
+
+  /** The diff's line, and a keyframe after it when one is due. */
+  diff(diff: SnapshotDiff): string {
+    if (this.keyframe === null) throw new Error('diff before the first snapshot');
+    if (this.ended) throw new Error('trace already ended');
+    const t = this.timeOf(diff.takenAt);
+    let text = JSON.stringify({ t, diff }) + '\n';
+    this.pending.push(diff);
+    this.counts.diffs++;
+    if (t - this.keyframeT >= this.policy.everyMs || this.pending.length >= this.policy.everyDiffs) {
+      text += this.keyframeLine(t, applyDiffs(this.keyframe, this.pending));
+    }
+    return text;
+  }
+
+  /** The end record; `atMs` is wall-clock milliseconds since the epoch. */
+  end(reason: string, atMs: number): string {
+    if (this.keyframe === null) throw new Error('end before the first snapshot');
+    this.ended = true;
+    return JSON.stringify({ t: this.timeOf(atMs), end: { reason } }) + '\n';
+  }
+
+  /** Milliseconds since the start, never going back (the wall clock may be stepped while recording). */
+  private timeOf(ms: number): number {
+    this.lastT = Math.max(this.lastT, Math.round(ms - this.startMs));
+    return this.lastT;
+  }
+
+  private keyframeLine(t: number, snapshot: Snapshot): string {
+    this.keyframe = snapshot;
+    this.keyframeT = t;
+    this.pending = [];
+    this.counts.keyframes++;
+    return JSON.stringify({ t, snapshot }) + '\n';
+  }
+}
+
+interface Keyframe {
+  t: number;
+  /** Index in Trace.entries. */
+  entry: number;
+  /** The keyframe's line as text, parsed again on a seek (validated when the file was read): holding an
+   * hour of keyframes as objects would cost several times the file's size. */
+  json: string;
+}
+
+type Entry = { t: number; keyframe: number } | { t: number; diff: SnapshotDiff };
+
+export interface Trace {
+  header: TraceHeader;
+  /** Keyframes and diffs in file order. */
+  entries: Entry[];
+  keyframes: Keyframe[];
+  /** The end record, or null when the recorder was stopped without writing one (killed). */
+  end: { t: number; reason: string } | null;
+  /** The time of the last record. */
+  endT: number;
+  /** Milliseconds since the epoch of t = 0. */
+  startMs: number;
+}
+
+function checkHeader(v: unknown): TraceHeader {
+  if (!isObject(v) || v.format !== TRACE_FORMAT) throw new TraceError(1, `not a pidns trace (the first line must be a {"format":"${TRACE_FORMAT}",…} header)`);
+  const version = count(v.version, 'version');
+  if (version > TRACE_VERSION) {
+    throw new TraceError(1, `trace format version ${version} is newer than this pidns reads (version ${TRACE_VERSION}); use a newer pidns`);
+  }
+  if (version < 1) throw new TraceError(1, `unknown trace format version ${version}`);
+  const startedAt = string(v.startedAt, 'startedAt');
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(startedAt) || Number.isNaN(Date.parse(startedAt))) {
+    throw new ShapeError('startedAt', 'an ISO 8601 UTC time', startedAt);
+  }
+  const host = object(v.host, 'host');
+  string(host.hostname, 'host.hostname');
+  string(host.kernel, 'host.kernel');
+  count(host.uid, 'host.uid');
+  count(host.intervalMs, 'host.intervalMs');
+  count(v.keyframeEveryMs, 'keyframeEveryMs');
+  count(v.keyframeEveryDiffs, 'keyframeEveryDiffs');
+  return v as unknown as TraceHeader;
+}
+
+const RECORD_KINDS = ['snapshot', 'diff', 'end'] as const;
+
+/** Parses and validates a whole trace (decompressed text). Throws TraceError naming the first bad line. */
+export function parseTrace(text: string): Trace {
+  if (text.length === 0) throw new TraceError(0, 'empty file: not a pidns trace');
+  if (!text.endsWith('\n')) {
+    const line = text.split('\n').length;
+    throw new TraceError(line, 'truncated: the last line has no end (the file was cut while being written or copied)');
+  }
+  const lines = text.slice(0, -1).split('\n');
+  let header: TraceHeader | null = null;
+  const entries: Entry[] = [];
+  const keyframes: Keyframe[] = [];
+  let end: Trace['end'] = null;
+  let lastT = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const n = i + 1;
+    const line = lines[i];
+    if (line.length === 0) throw new TraceError(n, 'empty line');
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new TraceError(n, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    try {
+      if (header === null) {
+        header = checkHeader(value);
+        continue;
+      }
+      if (end !== null) throw new TraceError(n, 'a record after the end record');
+      const record = object(value, 'record');
+      const kinds = Object.keys(record).filter((k) => k !== 't');
+      const kind = kinds.length === 1 ? RECORD_KINDS.find((k) => k === kinds[0]) : undefined;
+      if (kind === undefined) throw new TraceError(n, `a record has "t" and one of ${RECORD_KINDS.map((k) => `"${k}"`).join(', ')}; this one has ${kinds.map((k) => `"${k}"`).join(', ') || 'none'}`);
+      const t = count(record.t, 't');
+      if (t < lastT) throw new TraceError(n, `time goes backwards: t ${t} after t ${lastT}`);
+      lastT = t;
+      if (kind === 'snapshot') {
+        if (keyframes.length === 0 && t !== 0) throw new TraceError(n, `the first keyframe must be at t 0, not ${t}`);
+        checkSnapshot(record.snapshot, 'snapshot');
+        keyframes.push({ t, entry: entries.length, json: line });
+        entries.push({ t, keyframe: keyframes.length - 1 });
+      } else if (kind === 'diff') {
+        if (keyframes.length === 0) throw new TraceError(n, 'a diff before any keyframe');
+        checkDiff(record.diff, 'diff');
+        entries.push({ t, diff: record.diff });
+      } else {
+        const e = object(record.end, 'end');
+        end = { t, reason: string(e.reason, 'end.reason') };
+      }
+    } catch (err) {
+      if (err instanceof ShapeError) throw new TraceError(n, err.message);
+      throw err;
+    }
+  }
+  if (header === null) throw new TraceError(0, 'empty file: not a pidns trace');
+  if (keyframes.length === 0) throw new TraceError(lines.length, 'no keyframe: the trace holds no state');
+  return { header, entries, keyframes, end, endT: lastT, startMs: Date.parse(header.startedAt) };
+}
+
+// The last keyframe parsed, per trace: playing or stepping through a trace seeks within one keyframe's span
+// again and again, and parsing a keyframe (megabytes at 10,000 processes) is most of a seek's cost.
+const parsedKeyframe = new WeakMap<Trace, { index: number; snapshot: Snapshot }>();
+
+function keyframeSnapshot(trace: Trace, index: number): Snapshot {
+  const cached = parsedKeyframe.get(trace);
+  if (cached !== undefined && cached.index === index) return cached.snapshot;
+  const snapshot = (JSON.parse(trace.keyframes[index].json) as { snapshot: Snapshot }).snapshot;
+  parsedKeyframe.set(trace, { index, snapshot });
+  return snapshot;
+}
+
+/**
+ * The trace's state at `t` ms: everything recorded at or before t. From the nearest keyframe, so any t costs
+ * about the same. The result shares objects with other results (treat it as immutable, like applyDiff's).
+ */
+export function stateAt(trace: Trace, t: number): Snapshot {
+  if (!(t >= 0) || t > trace.endT) throw new RangeError(`t ${t} ms is outside the trace (0 to ${trace.endT} ms)`);
+  // Last keyframe at or before t (the first one is at 0).
+  let lo = 0;
+  let hi = trace.keyframes.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (trace.keyframes[mid].t <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  const keyframe = trace.keyframes[lo];
+  const diffs: SnapshotDiff[] = [];
+  for (let i = keyframe.entry + 1; i < trace.entries.length; i++) {
+    const e = trace.entries[i];
+    if (e.t > t || !('diff' in e)) break;
+    diffs.push(e.diff);
+  }
+  return applyDiffs(keyframeSnapshot(trace, lo), diffs);
+}
+
+/** The times of the diffs, in order: the moments the state changed. */
+export function diffTimes(trace: Trace): number[] {
+  return trace.entries.filter((e) => 'diff' in e).map((e) => e.t);
+}
