@@ -67,7 +67,7 @@ test('in-process: the trace replays to exactly the stream’s live state at ever
     states.push(live);
   });
   t.after(() => stream.unsubscribe());
-  stream.subscribe(INTERVAL_MS);
+  stream.subscribe({ intervalMs: INTERVAL_MS });
   await waitFor('the first snapshot', () => live !== null, 30_000);
 
   const chain = runCreate(t, ['--depth', '3']);

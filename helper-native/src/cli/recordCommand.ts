@@ -101,7 +101,7 @@ export async function runRecordCommand(argv: string[]): Promise<number> {
   const alive = setInterval(() => undefined, 1 << 30);
   // The first (cold) scan runs synchronously in subscribe and can take seconds on a big host: the
   // duration counts from its end, so --duration 5 gives 5 s of changes.
-  stream.subscribe(args.intervalMs);
+  stream.subscribe({ intervalMs: args.intervalMs });
   const timer = args.durationMs === null ? null : setTimeout(() => stop('duration'), args.durationMs);
   const where = path === '-' ? 'stdout' : path;
   process.stderr.write(`Recording to ${where} (scan every ${args.intervalMs} ms${args.gzip ? ', gzip' : ''}${args.durationMs === null ? '' : `, for ${args.durationMs / 1000} s`}); Ctrl-C stops.\n`);
