@@ -6,10 +6,12 @@ import { select } from 'd3-selection';
 import { linkVertical } from 'd3-shape';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { Snapshot, SnapshotDiff } from '../shared/core/types';
-import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type WebviewToHost } from '../shared/webviewProtocol';
+import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type NsRef, type WebviewToHost } from '../shared/webviewProtocol';
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
-import { cardHeight } from './geometry';
+import { cardHeight, cardWidth } from './geometry';
+import { displayTree, isGroupKey, type DisplayTree, type GroupUi } from './groups';
+import { createGroupCard, GROUP_H, updateGroupCard } from './groupCard';
 import { cardRows, createCard, fadeOut, setMenuContext, syncToggle, updateCard, type CardRows, type CardUi } from './cards';
 import { Hover } from './hover';
 import { handleKey } from './keyboard';
@@ -19,6 +21,8 @@ import { nsKey, processKey } from '../shared/core/identity';
 
 const FAR_SCALE = 0.4;
 const TINY_SCALE = 0.12;
+/** Smallest zoom at which a card's title (13 px) reads at 10 px or more: the first view never goes below it. */
+const LEGIBLE_SCALE = 0.8;
 
 export interface GraphDom {
   viewport: HTMLElement;
@@ -36,6 +40,9 @@ export class GraphView {
   private readonly cards = new Map<string, HTMLElement>();
   private readonly rows = new Map<string, CardRows>();
   private readonly edgePaths = new Map<string, SVGPathElement>();
+  private readonly groupUi: GroupUi = { open: new Set(), filters: new Map() };
+  /** What is drawn: the model with large sets of siblings collapsed into groups. */
+  private display: DisplayTree = { roots: [], children: new Map(), parent: new Map(), groups: new Map(), shown: new Set() };
   private config: GraphConfig = DEFAULT_GRAPH_CONFIG;
   private selected: GraphTarget | null = null;
   private focused: string | undefined;
@@ -100,18 +107,22 @@ export class GraphView {
     if (this.loaded) this.render(true, new Set(this.model.namespaces.keys()));
   }
 
-  setSnapshot(snapshot: Snapshot): void {
+  setSnapshot(snapshot: Snapshot, created?: NsRef[]): void {
     this.model.load(snapshot);
+    this.model.setCreated(created);
     this.setBanner(null, 'info');
     this.fitPending = !this.loaded && !this.hadTransform;
     this.render(true, new Set(this.model.namespaces.keys()));
     this.loaded = true;
   }
 
-  applyDiff(diff: SnapshotDiff): void {
+  applyDiff(diff: SnapshotDiff, created?: NsRef[]): void {
     if (!this.loaded) return;
+    const before = [...this.model.created].join();
+    this.model.setCreated(created);
     const change = this.model.apply(diff);
-    this.render(change.structureChanged, change.structureChanged ? new Set(this.model.namespaces.keys()) : change.touched);
+    const structure = change.structureChanged || [...this.model.created].join() !== before;
+    this.render(structure, structure ? new Set(this.model.namespaces.keys()) : change.touched);
   }
 
   setBanner(message: string | null, severity: string): void {
@@ -129,10 +140,27 @@ export class GraphView {
       // A process hidden in a collapsed card is brought out by searching for its PID there.
       if (p && key && this.rows.get(key)?.collapsed) this.ui.filters.set(key, String(p.pid));
     }
-    if (key) this.render(false, new Set([key]));
+    // A namespace inside a closed group is pinned by the selection: lay out again to give it a card.
+    if (key && !this.display.shown.has(key)) this.render(true, new Set(this.model.namespaces.keys()));
+    else if (key) this.render(false, new Set([key]));
     else this.applySelection();
     if (key) this.centerOn(key);
     this.saveSoon();
+  }
+
+  /**
+   * The first view: the whole tree if it fits legibly, else the top of it (the root, its groups and
+   * the pinned namespaces come first in its grid) at the smallest legible zoom.
+   */
+  private fitDefault(): void {
+    const b = this.layout.bounds();
+    const { w: vw, h: vh } = this.size;
+    const margin = 24;
+    const k = Math.min(1.25, (vw - 2 * margin) / (b.x1 - b.x0), (vh - 2 * margin) / (b.y1 - b.y0));
+    const root = this.layout.places.get(this.display.roots[0]);
+    if (k >= LEGIBLE_SCALE || !root) return this.fit();
+    const x = Math.min(margin - LEGIBLE_SCALE * b.x0, Math.max(vw - margin - LEGIBLE_SCALE * b.x1, vw / 2 - LEGIBLE_SCALE * (root.x + root.w / 2)));
+    select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(x, margin - LEGIBLE_SCALE * b.y0).scale(LEGIBLE_SCALE));
   }
 
   fit(): void {
@@ -148,15 +176,28 @@ export class GraphView {
   private render(structure: boolean, touched: Set<string>): void {
     this.rendering = true;
     const anchor = this.loaded ? this.anchor() : undefined;
-    if (structure) this.syncCards();
-    for (const key of touched) if (this.cards.has(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
-    if (structure) this.layout.layoutStructure(this.model);
-    const moved = this.layout.placeRows((key) => {
+    if (structure) {
+      this.display = displayTree(this.model, this.groupUi, this.pinned());
+      this.syncCards();
+    }
+    for (const key of touched) if (this.cards.has(key) && !isGroupKey(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
+    const heightOf = (key: string): number => {
+      if (isGroupKey(key)) return GROUP_H;
       const r = this.rows.get(key);
       return r ? cardHeight(r) : 0;
-    });
+    };
+    if (structure) {
+      const widthOf = (key: string): number => {
+        const g = this.display.groups.get(key);
+        const ns = this.model.namespaces.get(g ? g.members[0] : key);
+        return cardWidth(ns?.level ?? 0);
+      };
+      this.layout.layoutStructure(this.display, widthOf, heightOf, this.size.w / this.size.h);
+      for (const key of this.display.groups.keys()) touched.add(key);
+    }
+    const moved = this.layout.placeRows(heightOf);
     // Fit before drawing, so that a tree seen from far away never builds rows nobody could read.
-    if (this.fitPending) this.fit();
+    if (this.fitPending) this.fitDefault();
     else if (anchor && moved.size > 0) this.keepInPlace(anchor);
     this.fitPending = false;
     for (const key of touched) this.drawCard(key);
@@ -227,8 +268,20 @@ export class GraphView {
     this.zoom.translateBy(select(this.dom.viewport), anchor.x - p.x, anchor.y - p.y);
   }
 
+  /** Namespaces that keep a card of their own whatever the grouping: created here, our own, the selection. */
+  private pinned(): string[] {
+    const out = [...this.model.created, this.model.selfKey];
+    const s = this.selected;
+    if (s?.kind === 'namespace') out.push(nsKey(s.ns));
+    const p = s?.kind === 'process' ? this.model.processes.get(processKey(s.proc)) : undefined;
+    if (p) out.push(nsKey({ dev: p.nsDev, inode: p.ns }));
+    return out;
+  }
+
   private drawCard(key: string): void {
     const card = this.cards.get(key);
+    const group = this.display.groups.get(key);
+    if (card && group) return updateGroupCard(card, this.model, group, this.groupUi.filters.get(key) ?? '');
     const rows = this.rows.get(key);
     if (!card || !rows) return;
     const draw = !this.far && this.nearView(key);
@@ -247,20 +300,21 @@ export class GraphView {
 
   private syncCards(): void {
     for (const [key, card] of this.cards) {
-      if (this.model.namespaces.has(key)) continue;
+      if (this.display.shown.has(key) || this.display.groups.has(key)) continue;
       this.cards.delete(key);
       this.rows.delete(key);
       this.staleRows.delete(key);
       if (this.config.animate) fadeOut([card]);
       else card.remove();
     }
-    for (const key of this.model.namespaces.keys()) {
+    for (const key of [...this.display.shown, ...this.display.groups.keys()]) {
       if (this.cards.has(key)) continue;
-      const card = createCard(key);
+      const card = isGroupKey(key) ? createGroupCard(key) : createCard(key);
       if (this.loaded && this.config.animate) card.classList.add('enter');
       this.cards.set(key, card);
       this.dom.world.append(card);
     }
+    for (const [key, card] of this.cards) card.classList.toggle('created', this.model.created.has(key));
     if (this.focused === undefined || !this.cards.has(this.focused)) this.setRoving(this.model.roots[0]);
   }
 
@@ -278,15 +332,20 @@ export class GraphView {
     const link = linkVertical<unknown, [number, number]>();
     const path = (key: string): string => {
       const p = this.layout.places.get(key);
-      const parent = this.model.parentKey(key);
+      const parent = this.layout.parentOf(key);
       const pp = parent && this.layout.places.get(parent);
-      return p && pp ? (link({ source: [pp.x + pp.w / 2, pp.y + pp.h], target: [p.x + p.w / 2, p.y] }) ?? '') : '';
+      if (!p || !pp) return '';
+      const [px, py, cx] = [pp.x + pp.w / 2, pp.y + pp.h, p.x + p.w / 2];
+      // In a wrapped grid: down to the first gutter, along it to the trunk, down the trunk to this row's gutter, across, down.
+      const b = p.bus;
+      if (b) return b.rowY === b.topY ? `M${px},${py}V${b.topY}H${cx}V${p.y}` : `M${px},${py}V${b.topY}H${b.trunkX}V${b.rowY}H${cx}V${p.y}`;
+      return link({ source: [px, py], target: [cx, p.y] }) ?? '';
     };
     if (only) {
-      for (const key of only) for (const k of [key, ...(this.model.children.get(key) ?? [])]) this.edgePaths.get(k)?.setAttribute('d', path(k));
+      for (const key of only) for (const k of [key, ...this.layout.childrenOf(key)]) this.edgePaths.get(k)?.setAttribute('d', path(k));
       return;
     }
-    const edges = [...this.layout.places.keys()].filter((k) => this.model.parentKey(k) !== undefined);
+    const edges = [...this.layout.places.keys()].filter((k) => this.layout.parentOf(k) !== undefined);
     this.edgePaths.clear();
     select(this.dom.edges)
       .selectAll<SVGPathElement, string>('path')
@@ -317,6 +376,7 @@ export class GraphView {
   }
 
   private selectNamespace(key: string): void {
+    if (isGroupKey(key)) return this.toggleGroup(key);
     const ns = this.model.namespaces.get(key);
     if (ns) this.select({ kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } });
   }
@@ -326,7 +386,17 @@ export class GraphView {
     if (p) this.select({ kind: 'process', proc: { pid: p.pid, startTime: p.startTime } });
   }
 
+  /** Open a group in place (its members become cards in the grid after it), or close it again. */
+  private toggleGroup(key: string): void {
+    if (this.groupUi.open.has(key)) this.groupUi.open.delete(key);
+    else this.groupUi.open.add(key);
+    this.render(true, new Set(this.model.namespaces.keys()));
+    this.setRoving(key);
+    this.saveSoon();
+  }
+
   private toggle(key: string): void {
+    if (isGroupKey(key)) return this.toggleGroup(key);
     const rows = this.rows.get(key);
     if (!rows) return;
     this.ui.expanded.set(key, rows.collapsed);
@@ -340,10 +410,10 @@ export class GraphView {
     if (key) this.cards.get(key)?.setAttribute('tabindex', '0');
   }
 
-  private focusCard(key: string): void {
+  private focusCard(key: string, center = false): void {
     this.setRoving(key);
     this.cards.get(key)?.focus({ preventScroll: true });
-    if (!this.isInView(key)) this.centerOn(key);
+    if (center || !this.isInView(key)) this.centerOn(key);
   }
 
   private isInView(key: string): boolean {
@@ -391,6 +461,12 @@ export class GraphView {
     const { world, viewport } = this.dom;
     world.addEventListener('click', (ev) => this.onClick(ev));
     world.addEventListener('input', (ev) => this.onFilter(ev));
+    // Enter in a group's search box jumps to its first match.
+    world.addEventListener('keydown', (ev) => {
+      const key = (ev.target as HTMLElement).closest<HTMLElement>('.group')?.dataset.key;
+      const first = key && ev.key === 'Enter' && (ev.target as HTMLElement).closest('.filter') ? this.display.groups.get(key)?.matches[0] : undefined;
+      if (first) this.focusCard(first, true);
+    });
     world.addEventListener('pointerover', (ev) => this.onPointer(ev));
     world.addEventListener('pointerleave', () => this.hover.clear());
     world.addEventListener('focusin', (ev) => {
@@ -428,7 +504,7 @@ export class GraphView {
     const card = target.closest<HTMLElement>('.card');
     const key = card?.dataset.key;
     if (!key || target.closest('vscode-textfield')) return;
-    if (target.closest('.toggle')) return this.toggle(key);
+    if (target.closest('.toggle') || isGroupKey(key)) return this.toggle(key);
     const row = target.closest<HTMLElement>('.row');
     if (row?.dataset.key) this.selectProcess(row.dataset.key);
     else this.selectNamespace(key);
@@ -439,6 +515,11 @@ export class GraphView {
     const field = ev.target as HTMLElement & { value?: string };
     const key = field.closest<HTMLElement>('.card')?.dataset.key;
     if (!key || !field.classList.contains('filter')) return;
+    if (isGroupKey(key)) {
+      this.groupUi.filters.set(key, field.value ?? '');
+      this.render(true, new Set(this.model.namespaces.keys()));
+      return;
+    }
     this.ui.filters.set(key, field.value ?? '');
     this.render(false, new Set([key]));
     this.saveSoon();
