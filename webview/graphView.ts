@@ -156,11 +156,13 @@ export class GraphView {
     const b = this.layout.bounds();
     const { w: vw, h: vh } = this.size;
     const margin = 24;
-    const k = Math.min(1.25, (vw - 2 * margin) / (b.x1 - b.x0), (vh - 2 * margin) / (b.y1 - b.y0));
+    const fitK = Math.min(1.25, (vw - 2 * margin) / (b.x1 - b.x0), (vh - 2 * margin) / (b.y1 - b.y0));
     const root = this.layout.places.get(this.display.roots[0]);
-    if (k >= LEGIBLE_SCALE || !root) return this.fit();
-    const x = Math.min(margin - LEGIBLE_SCALE * b.x0, Math.max(vw - margin - LEGIBLE_SCALE * b.x1, vw / 2 - LEGIBLE_SCALE * (root.x + root.w / 2)));
-    select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(x, margin - LEGIBLE_SCALE * b.y0).scale(LEGIBLE_SCALE));
+    if (fitK >= LEGIBLE_SCALE || !root) return this.fit();
+    const k = LEGIBLE_SCALE;
+    // Narrow enough: centred. Wider: the root in the middle, but no empty space beside the picture.
+    const x = k * (b.x1 - b.x0) <= vw - 2 * margin ? (vw - k * (b.x1 + b.x0)) / 2 : Math.min(margin - k * b.x0, Math.max(vw - margin - k * b.x1, vw / 2 - k * (root.x + root.w / 2)));
+    select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(x, margin - k * b.y0).scale(k));
   }
 
   fit(): void {
@@ -192,7 +194,7 @@ export class GraphView {
         const ns = this.model.namespaces.get(g ? g.members[0] : key);
         return cardWidth(ns?.level ?? 0);
       };
-      this.layout.layoutStructure(this.display, widthOf, heightOf, this.size.w / this.size.h);
+      this.layout.layoutStructure(this.display, widthOf, heightOf, this.size.w / this.size.h, (this.size.w - 48) / LEGIBLE_SCALE);
       for (const key of this.display.groups.keys()) touched.add(key);
     }
     const moved = this.layout.placeRows(heightOf);

@@ -15,6 +15,12 @@ import { GAP_X, GAP_Y } from './geometry';
 const GRID_GAP_Y = 32;
 /** Up to this many children stay in one row whatever the shape. */
 const ONE_ROW_UP_TO = 4;
+/**
+ * Up to this many children (a screenful at a legible zoom) wrap no wider than `maxWidth`, so that the
+ * first view, zoomed in far enough to read, shows whole grid rows. More children could not be read
+ * on one screen anyway: their grid only keeps the viewport's aspect ratio.
+ */
+const FIT_WIDTH_UP_TO = 24;
 
 export interface Place {
   /** Left edge. */
@@ -40,7 +46,7 @@ export class TreeLayout {
   readonly places = new Map<string, Place>();
 
   /** Run after the drawn tree changed: decides which parents wrap, and into how many columns. */
-  layoutStructure(display: DisplayTree, widthOf: (key: string) => number, heightOf: (key: string) => number, aspect: number): void {
+  layoutStructure(display: DisplayTree, widthOf: (key: string) => number, heightOf: (key: string) => number, aspect: number, maxWidth = Infinity): void {
     this.display = display;
     this.widthOf = widthOf;
     this.columns.clear();
@@ -58,10 +64,11 @@ export class TreeLayout {
       const kidBoxes = kids.map((k) => boxes.get(k)!);
       let best = { cols: kids.length, box: shape(card, kidBoxes, kids.length), score: Infinity };
       if (kids.length > ONE_ROW_UP_TO) {
-        best.score = Math.abs(Math.log(best.box.w / best.box.h / aspect));
+        const capped = kids.length <= FIT_WIDTH_UP_TO;
         const most = Math.min(kids.length, Math.ceil(4 * Math.sqrt(kids.length)));
-        for (let cols = 1; cols <= most; cols++) {
+        for (const cols of [kids.length, ...Array.from({ length: most }, (_, i) => i + 1)]) {
           const box = shape(card, kidBoxes, cols);
+          if (capped && cols > 1 && box.w > maxWidth) continue;
           const score = Math.abs(Math.log(box.w / box.h / aspect));
           if (score < best.score) best = { cols, box, score };
         }

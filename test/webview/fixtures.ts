@@ -181,7 +181,7 @@ export interface SiblingHost {
  * `nginx`, a few `postgres`, with 1 to 5 processes each; the last sibling was "created here" and has
  * a nested namespace of its own, like "Create Nested PID Namespaces" makes.
  */
-export function siblings(n: number, hostProcs = 40): SiblingHost {
+export function siblings(n: number, hostProcs = 120): SiblingHost {
   const b = new SnapshotBuilder(1);
   for (let i = 0; i < hostProcs; i++) b.addProcess(HOST_NS, i === 0 ? 'init' : COMMS[i % COMMS.length], 1);
   let created = 0;

@@ -1,0 +1,127 @@
+// The graph on a container host: 1 to 1,000 sibling PID namespaces under the host's, in Chromium. The
+// first view must be readable (at least 10 namespace titles at 10 px or more on screen, every group's
+// count), each group card must count exactly the namespaces it hides, and a grouped namespace must be
+// found through the group's search box. Screenshots of each size, light and dark, for looking at.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
+import { HOST_NS, NS_DEV, siblings } from './fixtures';
+import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
+import { nsKey } from '../../shared/core/identity';
+
+const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
+const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
+const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG } as const;
+const LEGIBLE_PX = 10;
+
+let env: GraphEnv;
+before(async () => {
+  env = await startEnv();
+});
+after(async () => {
+  await env?.close();
+});
+
+interface Label {
+  key: string;
+  text: string;
+  /** Rendered text size on screen: computed font size times the world's zoom. */
+  px: number;
+  onScreen: boolean;
+}
+
+/** Titles of the cards (namespace and group) with their size on screen and whether they lie inside the viewport. */
+async function labels(g: GraphPage): Promise<Label[]> {
+  return g.page.evaluate(() => {
+    const world = document.getElementById('world')!;
+    const k = Number(/scale\(([^)]+)\)/.exec(world.style.transform)?.[1] ?? '1');
+    const vp = document.getElementById('viewport')!.getBoundingClientRect();
+    return [...document.querySelectorAll<HTMLElement>('.card:not(.exit) .title')].map((t) => {
+      const r = t.getBoundingClientRect();
+      const style = getComputedStyle(t);
+      const visible = style.visibility !== 'hidden' && style.display !== 'none' && r.width > 0;
+      return {
+        key: t.closest<HTMLElement>('.card')!.dataset.key!,
+        text: t.textContent ?? '',
+        px: parseFloat(style.fontSize) * k,
+        onScreen: visible && r.left >= vp.left && r.right <= vp.right && r.top >= vp.top && r.bottom <= vp.bottom,
+      };
+    });
+  });
+}
+
+const legible = (l: Label): boolean => l.onScreen && l.px >= LEGIBLE_PX;
+
+describe('graph at container-host scale', () => {
+  for (const n of [1, 5, 50, 300, 1000]) {
+    test(`${n} sibling namespace${n === 1 ? '' : 's'}: readable first view, exact group counts, search finds a grouped one`, async () => {
+      const fixture = siblings(n);
+      const snap = fixture.snapshot;
+      const created = [fixture.created, fixture.nested].map((inode) => ({ dev: NS_DEV, inode }));
+      mkdirSync(SHOTS, { recursive: true });
+      for (const theme of ['light', 'dark'] as const) {
+        const g = await openGraph(env, theme);
+        try {
+          await g.send(config);
+          await g.send({ type: 'snapshot', snapshot: snap, created });
+          await g.page.waitForTimeout(350); // enter animations
+          await g.page.screenshot({ path: join(SHOTS, `scale-${n}-${theme}.png`) });
+          if (theme === 'light') await checkDefaultView(g, fixture);
+          assert.deepEqual(g.problems, []);
+        } finally {
+          await g.page.close();
+        }
+      }
+    });
+  }
+});
+
+async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof siblings>): Promise<void> {
+  const snap = fixture.snapshot;
+  const all = await labels(g);
+  const nsLabels = all.filter((l) => !l.key.startsWith('group '));
+  const groupLabels = all.filter((l) => l.key.startsWith('group '));
+  const readable = nsLabels.filter(legible);
+  const want = Math.min(10, snap.namespaces.length);
+  assert.ok(readable.length >= want, `${readable.length} legible namespace labels (want ≥ ${want}) of ${nsLabels.length} drawn: ${JSON.stringify(nsLabels.slice(0, 5))}`);
+  assert.ok(readable.some((l) => l.key === key(HOST_NS)), 'the root is readable');
+  assert.ok(readable.some((l) => l.key === key(fixture.created)), 'the namespace created here is readable');
+  for (const l of groupLabels) assert.ok(legible(l), `group "${l.text}" is readable in the first view (${l.px.toFixed(1)} px, on screen ${l.onScreen})`);
+
+  // Each group counts exactly the host's children with that init command that have no card of their own.
+  const drawn = new Set(nsLabels.map((l) => l.key));
+  const commOf = new Map(snap.processes.map((p) => [p.pid, p.comm]));
+  const groups = await g.page.locator('.card.group').evaluateAll((es) => es.map((e) => ({ key: (e as HTMLElement).dataset.key!, count: Number((e as HTMLElement).dataset.count), title: e.querySelector('.title')!.textContent! })));
+  let grouped = 0;
+  for (const grp of groups) {
+    const comm = /^group \S+ =(.*)$/.exec(grp.key)?.[1];
+    assert.ok(comm !== undefined, `a group by init command: ${grp.key}`);
+    const expected = snap.namespaces.filter((ns) => ns.parent === HOST_NS && !drawn.has(key(ns.inode)) && commOf.get(ns.init!) === comm).length;
+    assert.equal(grp.count, expected, `${grp.title}`);
+    assert.match(grp.title, new RegExp(`^${expected} namespaces? · init ${comm}$`));
+    grouped += grp.count;
+  }
+  const hostChildren = snap.namespaces.filter((ns) => ns.parent === HOST_NS).length;
+  assert.equal(grouped + [...drawn].filter((k) => snap.namespaces.find((ns) => key(ns.inode) === k)?.parent === HOST_NS).length, hostChildren, 'every sibling drawn or in one group');
+  if (groups.length === 0) {
+    assert.ok(snap.namespaces.length <= 14, 'only small hosts are drawn without groups');
+    return;
+  }
+
+  // Search: a namespace hidden in the biggest group, found by its inode through the group's search box.
+  const biggest = groups.sort((a, b) => b.count - a.count)[0];
+  const comm = /=(.*)$/.exec(biggest.key)![1];
+  const hidden = snap.namespaces.filter((ns) => ns.parent === HOST_NS && !drawn.has(key(ns.inode)) && commOf.get(ns.init!) === comm);
+  const target = hidden[Math.floor(hidden.length / 2)];
+  assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 0, 'not drawn before the search');
+  const field = g.page.locator(`.card[data-key="${biggest.key}"] .filter input`);
+  await field.fill(String(target.inode));
+  await field.press('Enter');
+  await g.page.waitForTimeout(100);
+  const found = (await labels(g)).find((l) => l.key === key(target.inode));
+  assert.ok(found && legible(found), `pid:[${target.inode}] found and readable: ${JSON.stringify(found)}`);
+  assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), key(target.inode), 'focus on the found card');
+  assert.equal(Number(await g.page.locator(`.card[data-key="${biggest.key}"]`).getAttribute('data-count')), biggest.count, 'the group still counts all its members');
+}
