@@ -20,7 +20,8 @@ import { readState, toPersisted, type StateStore } from './persisted';
 import { nsKey, processKey } from '../shared/core/identity';
 
 const FAR_SCALE = 0.4;
-const TINY_SCALE = 0.12;
+/** Below this even an enlarged title (graph.css, lod-far) is too small: cards become boxes with a count. */
+const TINY_SCALE = 0.3;
 /** Smallest zoom at which a card's title (13 px) reads at 10 px or more: the first view never goes below it. */
 const LEGIBLE_SCALE = 0.8;
 
@@ -40,6 +41,8 @@ export class GraphView {
   private readonly cards = new Map<string, HTMLElement>();
   private readonly rows = new Map<string, CardRows>();
   private readonly edgePaths = new Map<string, SVGPathElement>();
+  /** The card to keep still on screen through the next render, if not the selection's. */
+  private anchorKey: string | undefined;
   private readonly groupUi: GroupUi = { open: new Set(), filters: new Map() };
   /** What is drawn: the model with large sets of siblings collapsed into groups. */
   private display: DisplayTree = { roots: [], children: new Map(), parent: new Map(), groups: new Map(), shown: new Set() };
@@ -242,6 +245,7 @@ export class GraphView {
       const p = this.model.processes.get(processKey(s.proc));
       key = p && nsKey({ dev: p.nsDev, inode: p.ns });
     }
+    if (this.anchorKey !== undefined) key = this.anchorKey;
     if (!key || !this.layout.places.has(key)) key = this.nearestToCenter();
     const place = key && this.layout.places.get(key);
     return key && place ? { key, x: place.x, y: place.y } : undefined;
@@ -392,7 +396,10 @@ export class GraphView {
   private toggleGroup(key: string): void {
     if (this.groupUi.open.has(key)) this.groupUi.open.delete(key);
     else this.groupUi.open.add(key);
+    // The grid reflows around the group: keep the group card itself still on screen.
+    this.anchorKey = key;
     this.render(true, new Set(this.model.namespaces.keys()));
+    this.anchorKey = undefined;
     this.setRoving(key);
     this.saveSoon();
   }
@@ -443,6 +450,9 @@ export class GraphView {
     // far below it even the card text goes (boxes only), which keeps painting thousands of cards cheap.
     this.dom.world.classList.toggle('lod-tiny', t.k < TINY_SCALE);
     const far = t.k < FAR_SCALE;
+    // Far out, titles and counts are drawn larger as the zoom shrinks (graph.css reads --inv-k); set only
+    // then, since a change restyles every card.
+    if (far) this.dom.world.style.setProperty('--inv-k', (1 / t.k).toFixed(3));
     if (far !== this.far) {
       this.far = far;
       this.dom.world.classList.toggle('lod-far', far);

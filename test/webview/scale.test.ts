@@ -69,6 +69,7 @@ describe('graph at container-host scale', () => {
           await g.page.waitForTimeout(350); // enter animations
           await g.page.screenshot({ path: join(SHOTS, `scale-${n}-${theme}.png`) });
           if (theme === 'light') await checkDefaultView(g, fixture);
+          else if (n >= 50) await openBiggestGroup(g, n);
           assert.deepEqual(g.problems, []);
         } finally {
           await g.page.close();
@@ -124,4 +125,23 @@ async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof sibling
   assert.ok(found && legible(found), `pid:[${target.inode}] found and readable: ${JSON.stringify(found)}`);
   assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), key(target.inode), 'focus on the found card');
   assert.equal(Number(await g.page.locator(`.card[data-key="${biggest.key}"]`).getAttribute('data-count')), biggest.count, 'the group still counts all its members');
+}
+
+/** Enter on the biggest group opens it in place; Fit to view then shows every card as a box with its count. */
+async function openBiggestGroup(g: GraphPage, n: number): Promise<void> {
+  const group = g.page.locator('.card.group').first();
+  const count = Number(await group.getAttribute('data-count'));
+  const before = await g.page.locator('.card:not(.group):not(.exit)').count();
+  await group.focus();
+  await g.page.keyboard.press('Enter');
+  assert.equal(await g.page.locator('.card:not(.group):not(.exit)').count(), before + count, 'every member of the group gets a card');
+  assert.equal(await group.getAttribute('aria-expanded'), 'true');
+  await g.page.waitForTimeout(350);
+  await g.page.screenshot({ path: join(SHOTS, `scale-${n}-dark-open.png`) });
+  await g.page.locator('#fit').click();
+  await g.page.waitForTimeout(350);
+  await g.page.screenshot({ path: join(SHOTS, `scale-${n}-dark-open-fit.png`) });
+  await group.focus();
+  await g.page.keyboard.press('Enter');
+  assert.equal(await g.page.locator('.card:not(.group):not(.exit)').count(), before, 'Enter again closes it');
 }
