@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
-import { HOST_NS, NS_DEV, siblings } from './fixtures';
+import { emptyDiff, HOST_NS, NS_DEV, siblings } from './fixtures';
 import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
 import { nsKey } from '../../shared/core/identity';
 
@@ -145,3 +145,26 @@ async function openBiggestGroup(g: GraphPage, n: number): Promise<void> {
   await g.page.keyboard.press('Enter');
   assert.equal(await g.page.locator('.card:not(.group):not(.exit)').count(), before, 'Enter again closes it');
 }
+
+describe('namespaces created here', () => {
+  test('a diff that reports a grouped namespace as created here brings it out of its group and marks it', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [] });
+      const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS)[150];
+      const shCount = async (): Promise<number> => Number(await g.page.locator('.card.group', { hasText: 'init sh' }).getAttribute('data-count'));
+      const before = await shCount();
+      assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 0, 'grouped at first');
+      await g.send({ type: 'diff', diff: emptyDiff(), created: [{ dev: NS_DEV, inode: target.inode }] });
+      assert.ok(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).evaluate((e) => e.classList.contains('created')));
+      assert.equal(await shCount(), before - 1, 'the group counts one namespace less');
+      await g.send({ type: 'diff', diff: emptyDiff() });
+      assert.equal(await g.page.locator(`.card.created`).count(), 1, 'a diff without the field keeps the set');
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+});
