@@ -73,6 +73,8 @@ export class GraphView {
     const saved = readState(store);
     saved.expanded.forEach(([k, v]) => this.ui.expanded.set(k, v));
     saved.filters.forEach(([k, v]) => this.ui.filters.set(k, v));
+    saved.openGroups?.forEach((k) => this.groupUi.open.add(k));
+    saved.groupFilters?.forEach(([k, v]) => this.groupUi.filters.set(k, v));
     this.selected = saved.selected;
     this.hover = new Hover({ model: this.model, world: dom.world, tooltip: dom.tooltip, card: (k) => this.cards.get(k) });
     this.zoom = zoom<HTMLElement, unknown>()
@@ -465,7 +467,7 @@ export class GraphView {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       const t = this.transform;
-      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected));
+      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected, this.groupUi));
     }, 150);
   }
 
@@ -530,6 +532,7 @@ export class GraphView {
     if (isGroupKey(key)) {
       this.groupUi.filters.set(key, field.value ?? '');
       this.render(true, new Set(this.model.namespaces.keys()));
+      this.saveSoon();
       return;
     }
     this.ui.filters.set(key, field.value ?? '');

@@ -146,7 +146,32 @@ async function openBiggestGroup(g: GraphPage, n: number): Promise<void> {
   assert.equal(await g.page.locator('.card:not(.group):not(.exit)').count(), before, 'Enter again closes it');
 }
 
-describe('namespaces created here', () => {
+describe('groups across hide/show, and namespaces created here', () => {
+  test('an opened group and a group search survive hide/show', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      const nginx = g.page.locator('.card.group', { hasText: 'init nginx' });
+      await nginx.locator('.toggle').click();
+      const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS && fixture.snapshot.processes.find((p) => p.pid === ns.init)?.comm === 'sh')[200];
+      await g.page.locator('.card.group', { hasText: 'init sh' }).locator('.filter input').fill(String(target.inode));
+      const cards = await g.page.locator('.card:not(.exit)').count();
+      await g.page.waitForTimeout(300); // setState is debounced
+      await g.page.reload();
+      await g.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      assert.equal(await g.page.locator('.card.group', { hasText: 'init nginx' }).getAttribute('aria-expanded'), 'true');
+      assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 1, 'the search match is drawn again');
+      assert.equal(await g.page.locator('.card:not(.exit)').count(), cards);
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+
   test('a diff that reports a grouped namespace as created here brings it out of its group and marks it', async () => {
     const fixture = siblings(300);
     const g = await openGraph(env, 'dark');
