@@ -13,6 +13,12 @@ import { GAP_X, GAP_Y } from './geometry';
 
 /** Vertical gap between the rows of a grid. */
 const GRID_GAP_Y = 32;
+/**
+ * In a wrapped grid, rows take vertical room in steps of this many pixels (four process rows): a card
+ * that gains or loses a process then seldom moves the grid rows below it, so a diff moves a few cards,
+ * not the rest of the grid.
+ */
+const SLOT_H = 72;
 /** Up to this many children stay in one row whatever the shape. */
 const ONE_ROW_UP_TO = 4;
 /**
@@ -169,13 +175,15 @@ export class TreeLayout {
         if (cols !== undefined) out.get(k)!.bus = { trunkX, topY, rowY: r === 0 ? topY : y - GRID_GAP_Y / 2 };
         x += kb.w + GAP_X;
       }
-      y += Math.max(...row.map((k) => boxes.get(k)!.h)) + GRID_GAP_Y;
+      const rowH = Math.max(...row.map((k) => boxes.get(k)!.h));
+      y += (cols === undefined ? rowH : slot(rowH)) + GRID_GAP_Y;
     });
   }
 }
 
 /** The box of a card with its children wrapped `cols` to a row. */
 function shape(card: Box, kids: Box[], cols: number): Box {
+  const grid = cols < kids.length;
   let w = 0;
   let h = 0;
   for (let i = 0; i < kids.length; i += cols) {
@@ -186,7 +194,7 @@ function shape(card: Box, kids: Box[], cols: number): Box {
       rh = Math.max(rh, kids[j].h);
     }
     w = Math.max(w, rw);
-    h += rh + (i > 0 ? GRID_GAP_Y : 0);
+    h += (grid ? slot(rh) : rh) + (i > 0 ? GRID_GAP_Y : 0);
   }
   return { w: Math.max(card.w, w), h: card.h + GAP_Y + h };
 }
@@ -195,4 +203,8 @@ function chunk<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
+}
+
+function slot(h: number): number {
+  return Math.ceil(h / SLOT_H) * SLOT_H;
 }
