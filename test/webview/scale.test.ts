@@ -56,7 +56,7 @@ const legible = (l: Label): boolean => l.onScreen && l.px >= LEGIBLE_PX;
 
 describe('graph at container-host scale', () => {
   for (const n of [1, 5, 50, 300, 1000]) {
-    test(`${n} sibling namespace${n === 1 ? '' : 's'}: readable first view, exact group counts, search finds a grouped one`, async () => {
+    test(`${n} sibling namespace${n === 1 ? '' : 's'}: readable first view, exact group counts, search finds a grouped one`, async (t) => {
       const fixture = siblings(n);
       const snap = fixture.snapshot;
       const created = [fixture.created, fixture.nested].map((inode) => ({ dev: NS_DEV, inode }));
@@ -68,7 +68,7 @@ describe('graph at container-host scale', () => {
           await g.send({ type: 'snapshot', snapshot: snap, created });
           await g.page.waitForTimeout(350); // enter animations
           await g.page.screenshot({ path: join(SHOTS, `scale-${n}-${theme}.png`) });
-          if (theme === 'light') await checkDefaultView(g, fixture);
+          if (theme === 'light') t.diagnostic(await checkDefaultView(g, fixture));
           else if (n >= 50) await openBiggestGroup(g, n);
           assert.deepEqual(g.problems, []);
         } finally {
@@ -79,7 +79,8 @@ describe('graph at container-host scale', () => {
   }
 });
 
-async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof siblings>): Promise<void> {
+/** Returns a line for the test log: legible labels and groups in the first view. */
+async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof siblings>): Promise<string> {
   const snap = fixture.snapshot;
   const all = await labels(g);
   const nsLabels = all.filter((l) => !l.key.startsWith('group '));
@@ -106,9 +107,10 @@ async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof sibling
   }
   const hostChildren = snap.namespaces.filter((ns) => ns.parent === HOST_NS).length;
   assert.equal(grouped + [...drawn].filter((k) => snap.namespaces.find((ns) => key(ns.inode) === k)?.parent === HOST_NS).length, hostChildren, 'every sibling drawn or in one group');
+  const summary = `${snap.namespaces.length} namespaces: ${readable.length} legible namespace labels in the first view (${nsLabels.length} drawn), ${groups.length} groups: ${groups.map((x) => x.title).join('; ')}`;
   if (groups.length === 0) {
     assert.ok(snap.namespaces.length <= 14, 'only small hosts are drawn without groups');
-    return;
+    return summary;
   }
 
   // Search: a namespace hidden in the biggest group, found by its inode through the group's search box.
@@ -125,6 +127,7 @@ async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof sibling
   assert.ok(found && legible(found), `pid:[${target.inode}] found and readable: ${JSON.stringify(found)}`);
   assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), key(target.inode), 'focus on the found card');
   assert.equal(Number(await g.page.locator(`.card[data-key="${biggest.key}"]`).getAttribute('data-count')), biggest.count, 'the group still counts all its members');
+  return summary;
 }
 
 /** Enter on the biggest group opens it in place; Fit to view then shows every card as a box with its count. */
