@@ -10,7 +10,7 @@ import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type NsRef, t
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
 import { cardHeight, cardWidth } from './geometry';
-import { displayTree, isGroupKey, type DisplayTree, type GroupUi } from './groups';
+import { displayTree, GROUP_ABOVE, isGroupKey, type DisplayTree, type GroupUi } from './groups';
 import { createGroupCard, GROUP_H, updateGroupCard } from './groupCard';
 import { cardRows, createCard, fadeOut, setMenuContext, syncToggle, updateCard, type CardRows, type CardUi } from './cards';
 import { Hover } from './hover';
@@ -22,6 +22,12 @@ import { nsKey, processKey } from '../shared/core/identity';
 const FAR_SCALE = 0.4;
 /** Below this even an enlarged title (graph.css, lod-far) is too small: cards become boxes with a count. */
 const TINY_SCALE = 0.3;
+/**
+ * Width of a compact card (its header only: the many siblings of a container host, unless selected
+ * or expanded; focus and context: what the user picked is drawn in full, the rest stays small) and
+ * of a group card. Four of them fit a 1000 px panel at the legible zoom.
+ */
+const COMPACT_W = 250;
 /** Smallest zoom at which a card's title (13 px) reads at 10 px or more: the first view never goes below it. */
 const LEGIBLE_SCALE = 0.8;
 
@@ -41,6 +47,8 @@ export class GraphView {
   private readonly cards = new Map<string, HTMLElement>();
   private readonly rows = new Map<string, CardRows>();
   private readonly edgePaths = new Map<string, SVGPathElement>();
+  /** Namespaces drawn as their header only (see COMPACT_W); decided when the structure is laid out. */
+  private compact = new Set<string>();
   /** The card to keep still on screen through the next render, if not the selection's. */
   private anchorKey: string | undefined;
   private readonly groupUi: GroupUi = { open: new Set(), filters: new Map() };
@@ -184,12 +192,15 @@ export class GraphView {
     this.rendering = true;
     const anchor = this.loaded ? this.anchor() : undefined;
     if (structure) {
-      this.display = displayTree(this.model, this.groupUi, this.pinned());
+      const pinned = this.pinned();
+      this.display = displayTree(this.model, this.groupUi, pinned);
+      this.compact = this.compactKeys(pinned);
       this.syncCards();
     }
     for (const key of touched) if (this.cards.has(key) && !isGroupKey(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
     const heightOf = (key: string): number => {
       if (isGroupKey(key)) return GROUP_H;
+      if (this.compact.has(key)) return cardHeight({ level: 0, collapsed: false, rows: 0, hiddenRows: 0 });
       const r = this.rows.get(key);
       return r ? cardHeight(r) : 0;
     };
@@ -197,7 +208,7 @@ export class GraphView {
       const widthOf = (key: string): number => {
         const g = this.display.groups.get(key);
         const ns = this.model.namespaces.get(g ? g.members[0] : key);
-        return cardWidth(ns?.level ?? 0);
+        return g || this.compact.has(key) ? COMPACT_W : cardWidth(ns?.level ?? 0);
       };
       this.layout.layoutStructure(this.display, widthOf, heightOf, this.size.w / this.size.h, (this.size.w - 48) / LEGIBLE_SCALE);
       for (const key of this.display.groups.keys()) touched.add(key);
@@ -276,6 +287,17 @@ export class GraphView {
     this.zoom.translateBy(select(this.dom.viewport), anchor.x - p.x, anchor.y - p.y);
   }
 
+  /** Children of a parent with many (a container host's) are compact unless pinned or expanded by the user. */
+  private compactKeys(pinned: string[]): Set<string> {
+    const keep = new Set(pinned);
+    const out = new Set<string>();
+    for (const [parent, kids] of this.model.children) {
+      if (kids.length <= GROUP_ABOVE || !this.display.shown.has(parent)) continue;
+      for (const k of kids) if (this.display.shown.has(k) && !keep.has(k) && this.ui.expanded.get(k) !== true) out.add(k);
+    }
+    return out;
+  }
+
   /** Namespaces that keep a card of their own whatever the grouping: created here, our own, the selection. */
   private pinned(): string[] {
     const out = [...this.model.created, this.model.selfKey];
@@ -292,6 +314,12 @@ export class GraphView {
     if (card && group) return updateGroupCard(card, this.model, group, this.groupUi.filters.get(key) ?? '');
     const rows = this.rows.get(key);
     if (!card || !rows) return;
+    const compact = this.compact.has(key);
+    card.classList.toggle('compact', compact);
+    if (compact) {
+      this.staleRows.delete(key);
+      return updateCard(card, this.model, key, rows, false, false);
+    }
     const draw = !this.far && this.nearView(key);
     updateCard(card, this.model, key, rows, this.config.animate && this.loaded, draw);
     if (draw) this.staleRows.delete(key);
@@ -378,6 +406,14 @@ export class GraphView {
 
   private select(target: GraphTarget): void {
     this.selected = target;
+    const p = target.kind === 'process' ? this.model.processes.get(processKey(target.proc)) : undefined;
+    const key = target.kind === 'namespace' ? nsKey(target.ns) : p && nsKey({ dev: p.nsDev, inode: p.ns });
+    // A compact card that is picked is drawn in full.
+    if (key && this.compact.has(key)) {
+      this.anchorKey = key;
+      this.render(true, new Set(this.model.namespaces.keys()));
+      this.anchorKey = undefined;
+    }
     this.applySelection();
     this.post({ type: 'revealInTree', target });
     this.saveSoon();
@@ -408,6 +444,13 @@ export class GraphView {
 
   private toggle(key: string): void {
     if (isGroupKey(key)) return this.toggleGroup(key);
+    if (this.compact.has(key)) {
+      this.ui.expanded.set(key, true);
+      this.anchorKey = key;
+      this.render(true, new Set(this.model.namespaces.keys()));
+      this.anchorKey = undefined;
+      return this.saveSoon();
+    }
     const rows = this.rows.get(key);
     if (!rows) return;
     this.ui.expanded.set(key, rows.collapsed);

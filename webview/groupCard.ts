@@ -18,12 +18,13 @@ export function createGroupCard(key: string): HTMLElement {
   const head = el('div', 'card-head');
   const toggle = el('vscode-button', 'toggle group-toggle');
   toggle.setAttribute('secondary', '');
-  head.append(el('span', 'title'), el('span', 'meta'), toggle);
+  // The title gets the whole first line (the count and the init must both show); the button sits by the search box.
+  head.append(el('span', 'title'), el('span', 'meta'));
   const box = el('div', 'collapsed-box');
   const filter = el('vscode-textfield', 'filter group-filter');
-  filter.setAttribute('placeholder', 'Find inode, PID or name');
+  filter.setAttribute('placeholder', 'Find inode, PID, name');
   filter.setAttribute('aria-label', 'Find namespaces in this group by inode, init PID or command');
-  box.append(el('span', 'count'), filter);
+  box.append(el('span', 'count'), filter, toggle);
   card.append(head, box);
   return card;
 }

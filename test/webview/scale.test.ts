@@ -150,6 +150,50 @@ async function openBiggestGroup(g: GraphPage, n: number): Promise<void> {
 }
 
 describe('groups across hide/show, and namespaces created here', () => {
+  test('revealing a grouped namespace (the tree\'s "Show in Graph") gives it a card, selected and on screen', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS)[123];
+      const card = g.page.locator(`.card[data-key="${key(target.inode)}"]`);
+      assert.equal(await card.count(), 0, 'grouped at first');
+      await g.send({ type: 'reveal', target: { kind: 'namespace', ns: { dev: NS_DEV, inode: target.inode } } });
+      assert.ok(await card.evaluate((e) => e.classList.contains('selected')));
+      const found = (await labels(g)).find((l) => l.key === key(target.inode));
+      assert.ok(found && legible(found), JSON.stringify(found));
+      assert.ok(!(await card.evaluate((e) => e.classList.contains('compact'))), 'the selected namespace is drawn in full');
+      assert.equal(await card.locator('.row').count(), target.pids.length);
+      // Focus and context: the other siblings are compact (header only) until picked.
+      const other = g.page.locator('.card.compact').first();
+      const otherKey = (await other.getAttribute('data-key'))!;
+      assert.equal(await other.locator('.row').count(), 0);
+      await other.locator('.title').click();
+      const picked = g.page.locator(`.card[data-key="${otherKey}"]`);
+      assert.ok(!(await picked.evaluate((e) => e.classList.contains('compact'))), 'a clicked compact card is drawn in full');
+      assert.ok((await picked.locator('.row').count()) > 0);
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+
+  test('a smaller panel (1000×650) still opens with at least 10 legible namespace labels at 1,000 siblings', async (t) => {
+    const fixture = siblings(1000);
+    const g = await openGraph(env, 'light', { width: 1000, height: 650 });
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] });
+      const readable = (await labels(g)).filter((l) => !l.key.startsWith('group ') && legible(l));
+      t.diagnostic(`${readable.length} legible namespace labels`);
+      await g.page.screenshot({ path: join(SHOTS, 'scale-1000-light-small-panel.png') });
+      assert.ok(readable.length >= 10, `${readable.length} legible`);
+    } finally {
+      await g.page.close();
+    }
+  });
+
   test('an opened group and a group search survive hide/show', async () => {
     const fixture = siblings(300);
     const g = await openGraph(env, 'dark');
