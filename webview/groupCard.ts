@@ -44,7 +44,7 @@ export function updateGroupCard(card: HTMLElement, model: GraphModel, g: GroupIn
   toggle.setAttribute('aria-label', `${g.open ? 'Collapse' : 'Expand'} ${title}`);
   card.setAttribute('aria-expanded', String(g.open));
   card.setAttribute('aria-label', `Group of ${title}, ${meta.join(', ')}`);
-  let count = g.open ? 'each shown after this card' : '';
+  let count = g.open ? 'members follow →' : '';
   if (!g.open && filter.trim() !== '') count = g.matches.length === 0 ? 'no match' : `${g.matches.length}${g.matches.length === MAX_MATCHES ? '+' : ''} shown`;
   setText(card.querySelector('.count'), count);
   const field = card.querySelector<HTMLElement & { value: string }>('.filter');
