@@ -1,6 +1,7 @@
 // Entry of dist/bench.js (`npm run bench [-- --json] [-- --check] [-- --suite NAME]`).
 // Each suite returns rows; a row with a budget is checked by --check (exit 1 when over budget).
 // To add a suite, add ONE line to SUITES below (and its import).
+import { containersSuite } from './containers';
 import { createSuite } from './create';
 import { extensionHostSuite } from './extensionHost';
 import { latencySuite } from './latency';
@@ -16,6 +17,7 @@ const SUITES: Suite[] = [
   latencySuite,
   scaleSuite,
   extensionHostSuite,
+  containersSuite,
 ];
 
 const HELP = `Usage: node dist/bench.js [--json] [--check] [--suite NAME]

@@ -15,6 +15,7 @@ import { HelperSession, type LaunchedHelper } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
 import { adviceForFailure, adviceForLaunch, type Advice } from './privilegeAdvice';
 import { EXPLAIN_COMMAND, StatusBar, explainPrivilege } from './statusBar';
+import { INSTALL_COMMAND, confirmUntrustedHelper, installSystemHelper } from './systemHelperInstall';
 import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
 import { SnapshotView } from './tree/snapshotView';
 import type { TreeNode } from './tree/treeNodes';
@@ -55,6 +56,12 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     statusBar,
     ...registerCommands(ctx),
     vscode.commands.registerCommand(EXPLAIN_COMMAND, () => explainPrivilege(s())),
+    // Installed once, the next helper starts from the root-owned copy: restart so that it does now.
+    vscode.commands.registerCommand(INSTALL_COMMAND, async () => {
+      const ok = await installSystemHelper(context.extensionPath, log);
+      if (ok) await s().restart().catch(() => undefined);
+      return ok;
+    }),
     GraphPanel.registerSerializer(context, session, graphActions(ctx)),
     // The same live graph as a view in the panel area; it polls only while that view is visible.
     GraphViewProvider.register(context, session, graphActions(ctx)),
@@ -82,6 +89,9 @@ function makeLauncher(context: vscode.ExtensionContext, log: vscode.LogOutputCha
       pidnsJs: path.join(context.extensionPath, 'dist', 'pidns.js'),
       askPassword: async () => vscode.window.showInputBox({ title: 'PID Namespaces: sudo password', prompt: `sudo needs your password to run the PID namespace helper as root (user ${process.env.USER ?? ''})`, password: true, ignoreFocusOut: true }),
       log: (line) => log.info(line),
+      // Without a safe installed helper, elevating means running files this user and every other
+      // extension can write as root: only after the user said so in a modal dialog.
+      confirmUntrustedHelper: (info) => confirmUntrustedHelper(context.extensionPath, info, log),
     });
     const advice = adviceForLaunch(launched.mode, launched.attempts);
     if (advice) showAdvice(advice, log, session);
@@ -105,7 +115,7 @@ function onConfigChange(e: vscode.ConfigurationChangeEvent, s: HelperSession, lo
   }
 }
 
-const ACTION_LABELS: Record<string, string> = { showLog: 'Show Helper Log', useSudo: 'Use sudo', usePkexec: 'Use pkexec', useNone: 'Stay Unprivileged', retry: 'Retry' };
+const ACTION_LABELS: Record<string, string> = { showLog: 'Show Helper Log', useSudo: 'Use sudo', usePkexec: 'Use pkexec', useNone: 'Stay Unprivileged', retry: 'Retry', installHelper: 'Install the System Helper…' };
 
 function showAdvice(advice: Advice, log: vscode.LogOutputChannel, s: HelperSession | undefined): void {
   log.warn(advice.message);
@@ -114,6 +124,7 @@ function showAdvice(advice: Advice, log: vscode.LogOutputChannel, s: HelperSessi
     const action = advice.actions[labels.indexOf(choice ?? '')];
     if (action === 'showLog') log.show();
     else if (action === 'retry') await s?.restart().catch(() => undefined);
+    else if (action === 'installHelper') await vscode.commands.executeCommand(INSTALL_COMMAND);
     else if (action === 'useSudo' || action === 'usePkexec' || action === 'useNone') {
       const mode = action === 'useSudo' ? 'sudo' : action === 'usePkexec' ? 'pkexec' : 'none';
       await vscode.workspace.getConfiguration('pidnsExplorer').update('privilegeMode', mode, vscode.ConfigurationTarget.Global);

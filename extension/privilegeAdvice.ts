@@ -10,7 +10,7 @@ export interface Advice {
   actions: AdviceAction[];
 }
 
-export type AdviceAction = 'showLog' | 'useSudo' | 'usePkexec' | 'useNone' | 'retry';
+export type AdviceAction = 'showLog' | 'useSudo' | 'usePkexec' | 'useNone' | 'retry' | 'installHelper';
 
 const TODO: Partial<Record<FailureReason, string>> = {
   'pkexec-missing': 'Install pkexec and polkitd, or switch the privilege mode to sudo.',
@@ -26,6 +26,8 @@ const TODO: Partial<Record<FailureReason, string>> = {
   'sudo-not-allowed': 'Ask an administrator to allow the helper in sudoers, or use pkexec.',
   'sudo-password-cancelled': 'Retry and enter your password, or stay unprivileged.',
   'unsafe-installed-helper': 'Reinstall the system helper as root (it must be owned by root and not writable by others).',
+  'untrusted-helper-declined': 'Run "PID Namespaces: Install the System Helper…" once; later starts then use the root-owned copy.',
+  'elevation-tool-unsafe': 'Ask an administrator to reinstall pkexec and sudo from the distribution (root-owned, in /usr/bin).',
   'helper-incompatible': 'Reinstall the system helper from this version of the extension.',
 };
 
@@ -62,6 +64,7 @@ export function adviceForFailure(error: Error, platform: string, hasPidNs: boole
 
 function actionsFor(reason: FailureReason | undefined): AdviceAction[] {
   if (reason === undefined) return ['showLog'];
+  if (reason === 'untrusted-helper-declined' || reason === 'unsafe-installed-helper') return ['installHelper', 'showLog'];
   if (reason.startsWith('sudo')) return reason === 'sudo-wrong-password' || reason === 'sudo-password-cancelled' ? ['retry', 'usePkexec', 'showLog'] : ['usePkexec', 'showLog'];
   return ['useSudo', 'showLog'];
 }

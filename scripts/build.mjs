@@ -3,13 +3,15 @@
 //  - dist/extension.js  the extension host bundle (vscode external)
 //  - dist/webview.js    the D3 client (browser IIFE)
 //  - dist/bench.js      the benchmark runner
-//  - dist/native/pidns-init  the native init, compiled with the system C compiler
+//  - dist/native/pidns-init  the native init, compiled with the system C compiler as a static-pie binary
 //  - out/**             every TypeScript file transpiled one-to-one, for node:test and mocha
-// Entries whose source does not exist yet are skipped, so the build works while the tree grows.
+// Anything missing or failing fails the build: an entry or source folder that is not there, a native init
+// that does not compile statically (it needs libc.a: Debian's libc6-dev), or one that still has an interpreter.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { elfInterpreter } from './elf.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const withNative = !process.argv.includes("--no-native");
@@ -23,7 +25,7 @@ const bundles = [
 
 function listTs(dir) {
   const abs = join(root, dir);
-  if (!existsSync(abs)) return [];
+  if (!existsSync(abs)) throw new Error(`build: source folder ${dir} is missing`);
   const files = [];
   for (const name of readdirSync(abs)) {
     const p = join(abs, name);
@@ -34,24 +36,23 @@ function listTs(dir) {
 }
 
 async function bundleAll() {
+  for (const b of bundles) if (!existsSync(join(root, b.entry))) throw new Error(`build: entry ${b.entry} is missing`);
   await Promise.all(
-    bundles
-      .filter((b) => existsSync(join(root, b.entry)))
-      .map((b) =>
-        build({
-          entryPoints: [join(root, b.entry)],
-          outfile: join(root, b.out),
-          bundle: true,
-          platform: b.platform,
-          format: b.format ?? 'cjs',
-          target: b.platform === 'node' ? 'node20' : 'chrome120',
-          external: b.external ?? [],
-          banner: b.banner ? { js: b.banner } : undefined,
-          sourcemap: 'linked',
-          minify: b.platform === 'browser',
-          logLevel: 'warning',
-        }),
-      ),
+    bundles.map((b) =>
+      build({
+        entryPoints: [join(root, b.entry)],
+        outfile: join(root, b.out),
+        bundle: true,
+        platform: b.platform,
+        format: b.format ?? 'cjs',
+        target: b.platform === 'node' ? 'node20' : 'chrome120',
+        external: b.external ?? [],
+        banner: b.banner ? { js: b.banner } : undefined,
+        sourcemap: 'linked',
+        minify: b.platform === 'browser',
+        logLevel: 'warning',
+      }),
+    ),
   );
 }
 
@@ -69,7 +70,6 @@ function pruneOut(dir = join(root, 'out')) {
 async function transpileAll() {
   pruneOut();
   const entries = ['shared', 'helper-native/src', 'extension', 'webview', 'test', 'bench'].flatMap(listTs).map((f) => join(root, f));
-  if (entries.length === 0) return;
   await build({
     entryPoints: entries,
     outdir: join(root, 'out'),
@@ -85,14 +85,16 @@ async function transpileAll() {
 
 function buildNative() {
   const src = join(root, 'helper-native/init/pidns-init.c');
-  if (!existsSync(src)) return;
+  if (!existsSync(src)) throw new Error(`build: ${relative(root, src)} is missing`);
   mkdirSync(join(root, 'dist/native'), { recursive: true });
+  const out = join(root, 'dist/native/pidns-init');
   const cc = process.env.CC || 'cc';
-  try {
-    execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-static-pie', '-o', join(root, 'dist/native/pidns-init'), src], { stdio: 'inherit' });
-  } catch {
-    // A static build needs libc.a; fall back to a dynamic one rather than no init at all.
-    execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', join(root, 'dist/native/pidns-init'), src], { stdio: 'inherit' });
+  // Static, so that the same file runs in any mount namespace and on any host of the architecture.
+  execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-static-pie', '-o', out, src], { stdio: 'inherit' });
+  const interp = elfInterpreter(out);
+  if (interp !== null) {
+    rmSync(out, { force: true });
+    throw new Error(`build: ${relative(root, out)} is not static: it asks for the interpreter ${interp}`);
   }
 }
 

@@ -14,8 +14,12 @@ cd "$(dirname "$0")/.."
 #  ripgrep               fed to @vscode/ripgrep's postinstall, which would otherwise download from GitHub
 #  unzip                 the packaging test reads the .vsix files
 #  gcc-*-linux-gnu libc6-dev-*-cross   npm run package cross-compiles the native init for the other architecture
+#  docker.io podman containerd runc busybox-static   the container tests run real engines offline: dockerd (and
+#                        its containerd, driven by ctr the CRI way), rootful podman (with runc: crun refuses
+#                        cgroup v1 hybrid here), images made from busybox-static with `docker import`
 PACKAGES=(pkexec polkitd dbus chromium sudo util-linux procps build-essential python3 pkg-config
-  libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep unzip)
+  libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev ripgrep unzip
+  docker.io podman containerd runc busybox-static)
 case "$(uname -m)" in
   x86_64) PACKAGES+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
   aarch64) PACKAGES+=(gcc-x86-64-linux-gnu libc6-dev-amd64-cross) ;;

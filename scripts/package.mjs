@@ -1,6 +1,7 @@
 // `npm run package`: one .vsix per Linux target (dist/vsix/pidns-explorer-<target>-<version>.vsix), so that a
 // Remote-SSH host of either kind gets a helper that runs there. Each carries:
-//   dist/ bundles, the native init compiled for the target, koffi with ONLY the target's @koromix/koffi-<target> build.
+//   dist/ bundles, the native init compiled for the target, koffi with ONLY the target's @koromix/koffi-<target> build,
+//   and scripts/install-system-helper.sh (the "Install the System Helper…" command runs it).
 // How: build once, then per target stage a folder (.cache/package/<target>) holding exactly those files plus a
 // production package.json, and run @vscode/vsce there (offline). The other architecture's koffi build comes from
 // the npm registry (`npm pack`, cached in .cache/koffi); the arm64 init from Debian's aarch64-linux-gnu-gcc,
@@ -102,6 +103,9 @@ function stage(target) {
   for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'media']) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(dir, f), { recursive: true });
   }
+  // "Install the System Helper…" runs it from the installed extension (through pkexec).
+  mkdirSync(join(dir, 'scripts'), { recursive: true });
+  cpSync(join(root, 'scripts', 'install-system-helper.sh'), join(dir, 'scripts', 'install-system-helper.sh'));
   for (const f of ['extension.js', 'pidns.js', 'webview.js']) {
     if (!existsSync(join(root, 'dist', f))) throw new Error(`dist/${f} missing: the build failed?`);
     cpSync(join(root, 'dist', f), join(dir, 'dist', f));

@@ -43,8 +43,9 @@ if [ "${PIDNS_SKIP_BUILD:-}" != 1 ]; then npm run --silent build; fi
 [ -f dist/extension.js ] || { say "dist/extension.js missing: run npm run build"; exit 1; }
 bash scripts/services.sh start >/dev/null || say "warning: no system D-Bus: pkexec will not work (the extension falls back)"
 if [ "$RUN_UID" -ne 0 ] && [ "$(id -u)" -eq 0 ] && [ -f scripts/install-system-helper.sh ]; then
-  bash scripts/install-system-helper.sh --group "$(id -gn "$RUN_AS")" >/dev/null
-  say "installed the root-owned helper; polkit lets group $(id -gn "$RUN_AS") run it without a password"
+  # --any-session: code-server's user has no local seat session here (as over SSH); the default rule would not admit it.
+  bash scripts/install-system-helper.sh --group "$(id -gn "$RUN_AS")" --any-session >/dev/null
+  say "installed the root-owned helper; polkit lets group $(id -gn "$RUN_AS") run it without a password, from any session"
 fi
 
 # 4: product state: user data, extensions, XDG dirs (code-server writes ~/.config and ~/.local/share otherwise).

@@ -5,6 +5,7 @@
 // process and must never be parsed as HTML.
 
 import { select } from 'd3-selection';
+import { containersText } from '../shared/core/treeText';
 import type { ProcessInfo } from '../shared/core/types';
 import { type GraphConfig } from '../shared/webviewProtocol';
 import type { GraphModel } from './model';
@@ -118,7 +119,8 @@ export function updateCard(card: HTMLElement, model: GraphModel, key: string, ro
   if (!ns) return;
   const count = model.memberCount(key);
   const init = model.initComm(ns);
-  const metaText = `level ${ns.level} · init ${init ?? (ns.init === null ? 'none' : String(ns.init))} · ${count} process${count === 1 ? '' : 'es'}`;
+  const containers = model.containersByNs.get(key);
+  const metaText = `${containers === undefined ? '' : `${containersText(containers)} · `}level ${ns.level} · init ${init ?? (ns.init === null ? 'none' : String(ns.init))} · ${count} process${count === 1 ? '' : 'es'}`;
   setText(card.querySelector('.title'), nsTitle(ns));
   setText(card.querySelector('.meta'), metaText);
   card.classList.toggle('hidden-ns', ns.hidden === true);

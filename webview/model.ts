@@ -3,7 +3,7 @@
 // few processes costs a few map operations, not a rebuild (the graph's one-frame budget).
 // No DOM here, so it is tested in plain Node.
 
-import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
+import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
 import { nsKey, processKey } from '../shared/core/identity';
 
 export interface ModelChange {
@@ -32,6 +32,8 @@ export class GraphModel {
     this.created.clear();
     for (const r of refs) this.created.add(nsKey(r));
   }
+  /** Containers by the key of their PID namespace (several can share one). */
+  readonly containersByNs = new Map<string, ContainerInfo[]>();
 
   load(snapshot: Snapshot): void {
     this.namespaces.clear();
@@ -41,7 +43,23 @@ export class GraphModel {
     this.selfKey = nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode });
     for (const ns of snapshot.namespaces) this.namespaces.set(nsKeyOf(ns), ns);
     for (const p of snapshot.processes) this.addProcess(p);
+    this.setContainers(snapshot.containers ?? [], snapshot.self.nsDev);
     this.rebuildTree();
+  }
+
+  /** Replace the containers list; the keys of namespaces whose containers changed. */
+  private setContainers(list: readonly ContainerInfo[], dev: number): Set<string> {
+    const before = new Map([...this.containersByNs].map(([k, v]) => [k, JSON.stringify(v)]));
+    this.containersByNs.clear();
+    for (const c of list) {
+      const key = nsKey({ dev, inode: c.pidNs });
+      this.containersByNs.set(key, [...(this.containersByNs.get(key) ?? []), c]);
+    }
+    const changed = new Set<string>();
+    for (const key of new Set([...before.keys(), ...this.containersByNs.keys()])) {
+      if (before.get(key) !== JSON.stringify(this.containersByNs.get(key))) changed.add(key);
+    }
+    return changed;
   }
 
   apply(diff: SnapshotDiff): ModelChange {
@@ -65,6 +83,8 @@ export class GraphModel {
       touched.add(this.addProcess(p));
     }
     for (const p of diff.addedProcesses) touched.add(this.addProcess(p));
+    const dev = this.namespaces.get(this.selfKey)?.dev;
+    if (diff.containers !== undefined && dev !== undefined) for (const key of this.setContainers(diff.containers, dev)) touched.add(key);
     if (structureChanged) this.rebuildTree();
     for (const key of touched) if (!this.namespaces.has(key)) touched.delete(key);
     return { structureChanged, touched };

@@ -23,6 +23,7 @@ export interface TerminalCommand {
 export const NSENTER = '/usr/bin/nsenter';
 export const SETPRIV = '/usr/bin/setpriv';
 export const ENV = '/usr/bin/env';
+export const SH = '/bin/sh';
 /** PATH of the shell: system directories only (the user's profile may add to it). */
 export const TERMINAL_PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -39,5 +40,8 @@ export function terminalCommand(initPid: number, user: TerminalUser, how: Termin
     user.shell,
   ];
   if (how === 'root') return { shellPath: inner[0], shellArgs: inner.slice(1) };
-  return { shellPath: how === 'pkexec' ? '/usr/bin/pkexec' : '/usr/bin/sudo', shellArgs: inner };
+  // The terminal's first process stays ours (a shell that waits for pkexec/sudo), not root: closing the
+  // terminal signals that process, which a root one would refuse, and its exit hangs up the shell inside.
+  const tool = how === 'pkexec' ? '/usr/bin/pkexec' : '/usr/bin/sudo';
+  return { shellPath: SH, shellArgs: ['-c', '"$@"; exit $?', 'pidns-terminal', tool, ...inner] };
 }

@@ -1,6 +1,7 @@
 // Markdown for tooltips and editor hovers, as plain strings (no vscode) so that unit tests can check the
 // exact per-level PID table. The tree and the editor hover wrap these in MarkdownString.
-import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import { containerKey, containerLabel, podLabel } from '../../shared/core/containers';
+import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
 import type { SnapshotView } from '../tree/snapshotView';
 
 /** Escape what Markdown would interpret in a command name (comm is user-controlled: `*`, `|`, `<` …). */
@@ -25,10 +26,25 @@ export function levelTable(view: SnapshotView, p: ProcessInfo): string {
   return ['| Level | Namespace | PID |', '|---:|---|---:|', ...rows].join('\n');
 }
 
+/** The process's container from the snapshot's list, if it is in one. */
+export function containerOfProcess(snapshot: Snapshot, p: ProcessInfo): ContainerInfo | undefined {
+  if (p.container === undefined) return undefined;
+  const key = containerKey(p.container);
+  return snapshot.containers?.find((c) => containerKey(c) === key);
+}
+
+/** `web (docker)`, with the pod when there is one: `web in pod shop/web-0 (containerd)`. */
+export function containerText(c: ContainerInfo): string {
+  return `${escapeMd(containerLabel(c))}${c.pod === undefined ? '' : ` in pod ${escapeMd(podLabel(c.pod))}`} (${c.engine})`;
+}
+
 export function processTooltip(view: SnapshotView, p: ProcessInfo): string {
   const state = STATE_NAMES[p.state] ? `${p.state} (${STATE_NAMES[p.state]})` : p.state;
+  const c = containerOfProcess(view.snapshot, p);
+  // In a container: "PID 1 in web (docker) · host 27416", the PID as the container's own /proc shows it.
+  const headline = c === undefined ? `PID ${view.ownPid(p)} in its own namespace, ${p.pid} on the host` : `PID ${view.ownPid(p)} in ${containerText(c)} · host ${p.pid}`;
   const lines = [
-    `**${escapeMd(p.comm)}** — PID ${view.ownPid(p)} in its own namespace, ${p.pid} on the host`,
+    `**${escapeMd(p.comm)}** — ${headline}`,
     '',
     levelTable(view, p),
     '',
@@ -51,6 +67,8 @@ export function namespaceTooltip(view: SnapshotView, ns: NamespaceInfo): string 
     ['Processes', `${procs} here, ${below} including nested namespaces`],
     ['Child namespaces', String(children)],
   ];
+  const containers = (view.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
+  for (const c of containers) rows.unshift(['Container', `${containerText(c)}${c.image === undefined ? '' : ` · image ${escapeMd(c.image)}`}`]);
   if (ns.hidden) rows.push(['Hidden', 'no member process (kept alive by a child namespace or an open reference)']);
   const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
   return [`**PID namespace pid:[${ns.inode}]**`, '', table].join('\n');

@@ -2,6 +2,7 @@
 // current SnapshotView on every render), their ids are stable across refreshes so VS Code keeps expansion and
 // selection, and big namespaces are paged so expanding the host's namespace (thousands of processes) stays fast.
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import { containersText } from '../../shared/core/treeText';
 import { nsKey, type SnapshotView } from './snapshotView';
 
 /** Processes shown per "page" under one namespace before a "Show more…" item. */
@@ -90,6 +91,8 @@ export function namespaceText(view: SnapshotView, ns: NamespaceInfo, createdHere
   const parts = [`level ${ns.level}`];
   if (ns.hidden || count === 0) parts.push('hidden (no processes)');
   else parts.push(view.initComm(ns) ?? 'no init', `${count} ${count === 1 ? 'process' : 'processes'}`);
+  const containers = (view.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
+  if (containers.length > 0) parts.unshift(containersText(containers));
   const contextValue = ns.hidden || count === 0 ? 'namespace-hidden' : createdHere ? 'namespace-created' : 'namespace';
   return { label: namespaceLabel(ns), description: parts.join(' · '), contextValue, expandable: count > 0 || view.children(ns).length > 0 };
 }

@@ -59,12 +59,13 @@ export function diffSnapshots(prev: Snapshot, next: Snapshot): SnapshotDiff {
     addedNamespaces: nss.added,
     removedNamespaces: nss.removed.map((n) => ({ dev: n.dev, inode: n.inode })),
     changedNamespaces: nss.changed,
+    ...(sameValue(prev.containers, next.containers) ? {} : { containers: next.containers ?? [] }),
     unreadable: next.unreadable,
     takenAt: next.takenAt,
   };
 }
 
-/** True when the diff carries no change to processes or namespaces (unreadable/takenAt alone do not count). */
+/** True when the diff carries no change to processes, namespaces or containers (unreadable/takenAt alone do not count). */
 export function isEmptyDiff(d: SnapshotDiff): boolean {
   return (
     d.addedProcesses.length === 0 &&
@@ -72,7 +73,8 @@ export function isEmptyDiff(d: SnapshotDiff): boolean {
     d.changedProcesses.length === 0 &&
     d.addedNamespaces.length === 0 &&
     d.removedNamespaces.length === 0 &&
-    d.changedNamespaces.length === 0
+    d.changedNamespaces.length === 0 &&
+    d.containers === undefined
   );
 }
 
@@ -97,6 +99,7 @@ export function applyDiff(snapshot: Snapshot, diff: SnapshotDiff): Snapshot {
     diff.removedNamespaces.map(nsKey),
     [...diff.addedNamespaces, ...diff.changedNamespaces],
   ).sort(compareNamespaces);
+  const containers = diff.containers ?? snapshot.containers;
   return {
     self: snapshot.self,
     namespaces,
@@ -104,5 +107,6 @@ export function applyDiff(snapshot: Snapshot, diff: SnapshotDiff): Snapshot {
     unreadable: diff.unreadable,
     scannedAsUid: snapshot.scannedAsUid,
     takenAt: diff.takenAt,
+    ...(containers === undefined ? {} : { containers }),
   };
 }

@@ -1,8 +1,10 @@
 // `pidns tree`: the snapshot as a text tree that fits a terminal (80 columns by default). One node per
 // namespace (pid:[inode], level, init), under it its processes with their PID at every level, outermost
 // first, then its child namespaces. ANSI colour only when asked (the CLI asks when stdout is a tty).
+import { shortId } from './containerOf';
+import { containerKey, containerLabel, podLabel } from './containers';
 import { buildIndex, type ModelIndex } from './modelIndex';
-import type { NamespaceInfo, ProcessInfo, Snapshot } from './types';
+import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from './types';
 
 export interface TreeOptions {
   width?: number;
@@ -58,19 +60,33 @@ function continuation(depth: number, last: boolean): string {
   return last ? ' ' : '│';
 }
 
+/** `web (docker)`, `shop/web-0 › web (containerd)`; several containers in one namespace in name order, joined by ', '. */
+export function containersText(containers: readonly ContainerInfo[]): string {
+  const byEngine = new Map<string, string[]>();
+  for (const c of containers) {
+    // The engine follows in parentheses, so an unnamed one shows its short id alone.
+    const label = (c.pod === undefined ? '' : `${podLabel(c.pod)} › `) + printable(c.name ?? shortId(c.id));
+    byEngine.set(c.engine, [...(byEngine.get(c.engine) ?? []), label]);
+  }
+  return [...byEngine].map(([engine, labels]) => `${labels.sort().join(', ')} (${engine})`).join(', ');
+}
+
 function nsHeader(ns: NamespaceInfo, snapshot: Snapshot, compact: boolean): Segment[] {
   const self = ns.inode === snapshot.self.nsInode;
   // Deep in a long chain the guides eat the width: abbreviate so level and init stay readable.
   const facts = compact ? [`L${ns.level}`, ns.init === null ? '-' : `init ${ns.init}`] : [`level ${ns.level}`, ns.init === null ? 'no init' : `init ${ns.init}`];
   if (ns.hidden) facts.push('hidden');
   if (self) facts.push('self');
-  return [
+  const segments: Segment[] = [
     [`pid:[${ns.inode}]`, ns.hidden ? 'hidden' : 'ns'],
     [compact ? ` ${facts.join(' ')}` : `  ${facts.join(' · ')}`, 'dim'],
   ];
+  const containers = (snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
+  if (containers.length > 0) segments.splice(1, 0, [`  ${containersText(containers)}`, 'comm']);
+  return segments;
 }
 
-function processLine(p: ProcessInfo, prefix: string, width: number): Segment[] {
+function processLine(p: ProcessInfo, prefix: string, width: number, container?: ContainerInfo): Segment[] {
   const name = printable(p.comm);
   const cols = prefix.length > width / 2 ? COMM_COLUMNS_DEEP : COMM_COLUMNS;
   // Kernel worker names can be long; cut them so the PID columns stay aligned.
@@ -86,6 +102,7 @@ function processLine(p: ProcessInfo, prefix: string, width: number): Segment[] {
   ];
   // unshare(CLONE_NEWPID) or setns done: its next child lands in another namespace.
   if (p.pendingNs !== undefined) segments.push([`  children→pid:[${p.pendingNs}]`, 'dim']);
+  if (container !== undefined) segments.push([`  in ${printable(containerLabel(container))}`, 'dim']);
   return segments;
 }
 
@@ -95,9 +112,15 @@ function renderNamespace(index: ModelIndex, ns: NamespaceInfo, prefix: string, d
   const inner = root ? prefix : prefix + continuation(depth, last);
   const procs = index.processesOf.get(ns.inode) ?? [];
   const kids = index.childrenOf.get(ns.inode) ?? [];
+  // Name the container on a process line where the header does not say it alone: a namespace shared by
+  // several containers, or one nested inside a container (its header names none).
+  const here = (index.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
+  const byKey = new Map((index.snapshot.containers ?? []).map((c) => [containerKey(c), c]));
   procs.forEach((p, i) => {
     const isLast = i === procs.length - 1 && kids.length === 0;
-    lines.push(render(processLine(p, inner + guide(depth + 1, isLast), opts.width), opts.width, opts.color));
+    const c = p.container === undefined ? undefined : byKey.get(containerKey(p.container));
+    const say = c !== undefined && !(here.length === 1 && containerKey(here[0]) === containerKey(c)) ? c : undefined;
+    lines.push(render(processLine(p, inner + guide(depth + 1, isLast), opts.width, say), opts.width, opts.color));
   });
   kids.forEach((k, i) => renderNamespace(index, k, inner, depth + 1, i === kids.length - 1, false, opts, lines));
 }

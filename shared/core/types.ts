@@ -29,6 +29,8 @@ export interface ProcessInfo {
   state: string;
   /** Inode of `pid_for_children` when it differs from `ns`: the process called unshare(CLONE_NEWPID) or setns and its next child lands there. */
   pendingNs?: number;
+  /** The container the process runs in (from its cgroup), when it is in one. */
+  container?: ContainerRef;
 }
 
 export interface NamespaceInfo {
@@ -65,6 +67,34 @@ export interface Snapshot {
   scannedAsUid: number;
   /** Milliseconds since the epoch at the end of the scan. */
   takenAt: number;
+  /** Containers with at least one visible process (`pidns snapshot --json` always has it; in-memory snapshots may not). */
+  containers?: ContainerInfo[];
+}
+
+/** The engines whose containers are recognised (see containerOf.ts for the cgroup forms). */
+export type ContainerEngine = 'docker' | 'podman' | 'containerd' | 'cri-o' | 'lxc' | 'nspawn';
+
+/** Which container: the engine and its id (64 hex for docker/podman/CRI; the name for ctr ids, lxc, nspawn). */
+export interface ContainerRef {
+  engine: ContainerEngine;
+  id: string;
+}
+
+export interface PodInfo {
+  name: string;
+  namespace: string;
+}
+
+export interface ContainerInfo extends ContainerRef {
+  /** The engine's name for it; absent when the engine did not answer (show engine and short id). */
+  name?: string;
+  image?: string;
+  /** Kubernetes pod, when the engine's metadata names one. */
+  pod?: PodInfo;
+  /** Inode of the container's PID namespace: that of its outermost processes (nested namespaces hang below it). */
+  pidNs: number;
+  /** Caller-level PID of the container's first process (its entrypoint; PID 1 unless it joined another's namespace). */
+  initPid?: number;
 }
 
 /** What changed between two snapshots. Processes are keyed by (pid, startTime); namespaces by (dev, inode). */
@@ -79,6 +109,8 @@ export interface SnapshotDiff {
   removedNamespaces: NsId[];
   /** Same namespace, changed fields (init, pids, hidden, …). */
   changedNamespaces: NamespaceInfo[];
+  /** The whole containers list, present only when it changed (it is small: one entry per container). */
+  containers?: ContainerInfo[];
   unreadable: number;
   takenAt: number;
 }

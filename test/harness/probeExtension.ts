@@ -31,16 +31,15 @@ exports.activate = (context) => {
 
 const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/></svg>';
 
-/** A mocha runner module in the @vscode/test-electron convention: exports run(): Promise<void>. */
+/**
+ * A runner module in the @vscode/test-electron convention (exports run(): Promise<void>) through the same
+ * mocha run as the real suite (test/harness/mochaRunner.ts, compiled to out/), so the harness tests prove it.
+ */
 function runnerJs(suiteFile: string): string {
-  const mocha = join(repoRoot(), 'node_modules', 'mocha');
+  const runner = join(repoRoot(), 'out', 'test', 'harness', 'mochaRunner.js');
   return `
-const Mocha = require(${JSON.stringify(mocha)});
-exports.run = () => new Promise((resolve, reject) => {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 20000 });
-  mocha.addFile(${JSON.stringify(suiteFile)});
-  mocha.run((failures) => (failures > 0 ? reject(new Error(failures + ' test(s) failed')) : resolve()));
-});
+const { runMocha } = require(${JSON.stringify(runner)});
+exports.run = () => runMocha([${JSON.stringify(suiteFile)}], { ui: 'tdd', color: false, timeout: 20000 });
 `;
 }
 
@@ -64,7 +63,16 @@ suite('harness probe', () => {
 `;
 }
 
-export interface ProbeFiles { extensionPath: string; passingTests: string; failingTests: string; hangingTests: string }
+export interface ProbeFiles {
+  extensionPath: string;
+  passingTests: string;
+  failingTests: string;
+  hangingTests: string;
+  /** One passing test and one skipped with this.skip(): must fail the run. */
+  pendingTests: string;
+  /** A suite with no test in it: must fail the run. */
+  emptyTests: string;
+}
 
 /** Writes the probe extension into dir; suites check the extension host runs as expectedUid. */
 export function writeProbeExtension(dir: string, expectedUid: number): ProbeFiles {
@@ -82,9 +90,20 @@ export function writeProbeExtension(dir: string, expectedUid: number): ProbeFile
   writeFileSync(join(dir, 'icon.svg'), ICON_SVG);
   writeFileSync(join(dir, 'test', 'pass.suite.js'), suiteJs(expectedUid, false));
   writeFileSync(join(dir, 'test', 'fail.suite.js'), suiteJs(expectedUid, true));
+  writeFileSync(join(dir, 'test', 'pending.suite.js'), `suite('harness probe', () => {
+  test('runs', () => {});
+  test('skips itself', function () { this.skip(); });
+});
+`);
+  writeFileSync(join(dir, 'test', 'empty.suite.js'), "suite('harness probe with no tests', () => {});\n");
+  writeFileSync(join(dir, 'test', 'pending.js'), runnerJs(join(dir, 'test', 'pending.suite.js')));
+  writeFileSync(join(dir, 'test', 'empty.js'), runnerJs(join(dir, 'test', 'empty.suite.js')));
   writeFileSync(join(dir, 'test', 'pass.js'), runnerJs(join(dir, 'test', 'pass.suite.js')));
   writeFileSync(join(dir, 'test', 'fail.js'), runnerJs(join(dir, 'test', 'fail.suite.js')));
   // A runner that never settles: the harness must time out loudly rather than hang the test run.
   writeFileSync(join(dir, 'test', 'hang.js'), "exports.run = () => { console.log('probe: hanging on purpose'); return new Promise(() => {}); };\n");
-  return { extensionPath: dir, passingTests: join(dir, 'test', 'pass.js'), failingTests: join(dir, 'test', 'fail.js'), hangingTests: join(dir, 'test', 'hang.js') };
+  return {
+    extensionPath: dir, passingTests: join(dir, 'test', 'pass.js'), failingTests: join(dir, 'test', 'fail.js'), hangingTests: join(dir, 'test', 'hang.js'),
+    pendingTests: join(dir, 'test', 'pending.js'), emptyTests: join(dir, 'test', 'empty.js'),
+  };
 }

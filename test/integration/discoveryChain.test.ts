@@ -18,6 +18,31 @@ function lsnsParents(): Map<number, number> {
   return new Map((JSON.parse(r.stdout) as { namespaces: { ns: number; pns: number }[] }).namespaces.map((n) => [n.ns, n.pns]));
 }
 
+/**
+ * The procfs mounts and the mounts on a /procN path of a mount namespace, from its mountinfo: mount point,
+ * type, source and options (`/proc/self/mountinfo` is ours, `/proc/1/mountinfo` the host's). The seed mounts
+ * a procfs at /proc0../proc4 per level; run in a private mount namespace it must leave none behind. Other
+ * mounts are left out: other work on this host may mount and unmount while the test runs.
+ */
+function procMounts(mountinfo: string): string[] {
+  return readFileSync(mountinfo, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.split(' ');
+      const rest = f.slice(f.indexOf('-') + 1); // fstype, source, super options
+      return { point: f[4], type: rest[0], text: `${f[4]} ${rest.join(' ')} ${f[5]}` };
+    })
+    .filter((m) => m.type === 'proc' || /^\/proc\d+(\/|$)/.test(m.point))
+    .map((m) => m.text)
+    .sort();
+}
+
+const MOUNT_TABLES = ['/proc/self/mountinfo', '/proc/1/mountinfo'];
+/** Read before the first test starts the seed. */
+const mountsBefore = MOUNT_TABLES.map(procMounts);
+const procDirsBefore = [...seedProcDirs()].sort();
+
 function isSleep(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sleep');
@@ -127,4 +152,7 @@ test('multi_pidns 5: nested chain, parents, NSpid, tree, lsns agreement, setns a
 test('nothing is left behind: no multi_pidns, no /procN', () => {
   const r = spawnSync('pgrep', ['-x', 'multi_pidns'], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), '', 'no multi_pidns process left');
+  MOUNT_TABLES.forEach((table, i) => assert.deepEqual(procMounts(table), mountsBefore[i], `the procfs and /procN mounts in ${table} are as before the seed ran`));
+  assert.ok(mountsBefore[0].length > 0, 'the check sees procfs mounts at all (our own /proc)');
+  assert.deepEqual([...seedProcDirs()].sort(), procDirsBefore, 'no new /procN directory is left in /');
 });

@@ -4,6 +4,11 @@
 // with nothing of ours changing must not report our processes as changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Poller } from '../../helper-native/src/scan/poller';
 import type { ProcessInfo } from '../../shared/core/types';
 import { startGroup, waitFor, type Group } from './discoveryKit';
@@ -24,13 +29,23 @@ test('poller: exec after fork, re-parenting, zombie, exit', async (t) => {
   });
   poller.poll();
 
-  await t.test('a process first seen before its exec gets its new comm on the next poll', async () => {
-    const g = startGroup(['sh', '-c', 'sleep 0.15; exec sleep 1000']);
+  await t.test('a process first seen before its exec gets its new comm on the next poll', async (tt) => {
+    // The sh waits on a FIFO, so the poller sees it before its exec however slow the machine is, and the
+    // exec happens when the test says so.
+    const dir = mkdtempSync(join(tmpdir(), 'pidns-poller-'));
+    tt.after(() => rmSync(dir, { recursive: true, force: true }));
+    const fifo = join(dir, 'go');
+    execFileSync('mkfifo', [fifo]);
+    const g = startGroup(['sh', '-c', 'read go < "$0"; exec sleep 1000', fifo]);
     groups.push(g);
     const first = await waitFor(() => find(poller, (p) => p.pid === g.pgid), 5000, 'the sh');
+    const seenAt = Date.now();
     assert.equal(first.comm, 'sh', 'seen before the exec');
-    await sleep(400);
-    assert.equal(find(poller, (p) => p.pid === g.pgid)?.comm, 'sleep');
+    await writeFile(fifo, 'go\n');
+    await waitFor(() => readFileSync(`/proc/${g.pgid}/comm`, 'utf8') === 'sleep\n', 5000, 'the exec, in /proc');
+    // Rechecked on every poll only while young (YOUNG_MS, 2 s, in poller.ts): the exec must land inside that window.
+    assert.ok(Date.now() - seenAt < 2000, `the exec came ${Date.now() - seenAt} ms after the first sight, past the young window`);
+    assert.equal(find(poller, (p) => p.pid === g.pgid)?.comm, 'sleep', 'the very next poll has the new comm');
   });
 
   await t.test('a child whose parent dies is re-parented in the model', async () => {

@@ -81,41 +81,74 @@ function startCli(arena: StormArena, depth: number): { child: ChildProcess; line
   return { child, lines, stderr: () => err };
 }
 
-/** Host PID of the CLI (nsenter's child). */
-async function cliPid(child: ChildProcess): Promise<number> {
-  let pid = 0;
-  await until(() => (pid = childrenOf(child.pid ?? -1)[0] ?? 0) > 0, 5000, 'the CLI to start');
-  return pid;
+/** Host PID of the CLI (nsenter's child) and its PID inside the arena. */
+async function cliPid(child: ChildProcess): Promise<{ host: number; inArena: number }> {
+  let host = 0;
+  await until(() => (host = childrenOf(child.pid ?? -1)[0] ?? 0) > 0, 5000, 'the CLI to start');
+  const nspid = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${host}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+  return { host, inArena: Number(nspid?.at(-1)) };
 }
 
-test('SIGKILL of `pidns create` before ready (several moments) and right after ready: nothing survives', { timeout: 120_000 }, async (t) => {
+/** The comm of each process in the arena but its PID 1 and `except`. */
+function arenaComms(arena: StormArena, except: number): string[] {
+  const comms: string[] = [];
+  for (const pid of arenaPids(arena)) {
+    if (pid === 1 || pid === except) continue;
+    try {
+      comms.push(readFileSync(`${arena.procRoot}/${pid}/comm`, 'utf8').trim());
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return comms;
+}
+
+type Stage = 'before the chain' | 'while building' | 'chain complete, before the ready line' | 'after ready';
+
+/**
+ * How far the CLI had got when SIGKILL reached it, from the arena's processes read just before and just after
+ * process.kill() (microseconds apart): once the kill returned the CLI runs no more code and a fork of its that
+ * SIGKILL interrupts does not complete, but the chain it started may still add levels until PDEATHSIG stops
+ * it, or already be dying; so both reads count. No process of the chain in either (pidns-chain, the anchor;
+ * pidns-init, a level; pidns-sleep, the leaf) means it had not started one; a chain without a leaf in either
+ * was still being built. The ready line is read once the CLI's stdout closed.
+ */
+function stageAtKill(chain: string[], readyPrinted: boolean): Stage {
+  if (readyPrinted) return 'after ready';
+  if (!chain.some((c) => /^pidns-(chain|init|sleep)$/.test(c))) return 'before the chain';
+  return chain.includes('pidns-sleep') ? 'chain complete, before the ready line' : 'while building';
+}
+
+test('SIGKILL of `pidns create` before the chain, while it is built and right after ready: nothing survives', { timeout: 120_000 }, async (t) => {
   const arena = await withArena(t);
   const mounts = arenaMounts(arena);
   const ours = readFileSync('/proc/self/mountinfo', 'utf8');
   const depth = roomInArena();
+  const hits = new Map<Stage, number>();
+  const killAndCheck = async (run: ReturnType<typeof startCli>, pid: { host: number; inArena: number }, what: string): Promise<void> => {
+    const closed = new Promise((r) => run.child.once('close', r));
+    const before = arenaComms(arena, pid.inArena);
+    process.kill(pid.host, 'SIGKILL');
+    const chain = [...before, ...arenaComms(arena, pid.inArena)];
+    await closed;
+    const stage = stageAtKill(chain, run.lines.some((l) => l.includes('"ready"')));
+    hits.set(stage, (hits.get(stage) ?? 0) + 1);
+    t.diagnostic(`SIGKILL ${what}: ${stage} (${before.filter((c) => c === 'pidns-init').length} levels up at the kill)`);
+    await assertArenaClean(arena, mounts, ours, `SIGKILL ${what} (${stage})`);
+  };
   // Delays after the CLI process exists: from "still loading Node" to "levels being built" (a deep chain takes tens of ms).
   for (const delayMs of [0, 60, 120, 180, 240, 300, 400]) {
     const run = startCli(arena, depth);
     const pid = await cliPid(run.child);
     await new Promise((r) => setTimeout(r, delayMs));
-    const closed = new Promise((r) => run.child.once('close', r));
-    process.kill(pid, 'SIGKILL');
-    await closed;
-    const moment = run.lines.length > 0 ? 'after ready' : arenaPids(arena).length > 1 ? 'while building' : 'before any level';
-    t.diagnostic(`SIGKILL ${delayMs} ms after start: ${moment}`);
-    await assertArenaClean(arena, mounts, ours, `SIGKILL ${delayMs} ms after start (${moment})`);
+    await killAndCheck(run, pid, `${delayMs} ms after start`);
   }
-  // As soon as the first level exists: mid-build (a chain of ~30 levels takes tens of ms to build).
+  // As soon as the anchor or the first level exists: mid-build (a chain of ~30 levels takes tens of ms to build).
   for (let i = 0; i < 3; i++) {
     const run = startCli(arena, depth);
     const pid = await cliPid(run.child);
-    while (arenaPids(arena).length <= 1) await new Promise((r) => setImmediate(r));
-    const closed = new Promise((r) => run.child.once('close', r));
-    process.kill(pid, 'SIGKILL');
-    const levels = arenaPids(arena).length - 1;
-    await closed;
-    t.diagnostic(`SIGKILL with ${levels} processes of the chain up${run.lines.length > 0 ? ' (after ready)' : ''}`);
-    await assertArenaClean(arena, mounts, ours, `SIGKILL mid-build (${levels} up)`);
+    while (!arenaComms(arena, pid.inArena).some((c) => /^pidns-(chain|init)$/.test(c))) await new Promise((r) => setImmediate(r));
+    await killAndCheck(run, pid, 'as the chain appeared');
   }
   // Right after the ready line.
   const run = startCli(arena, depth);
@@ -124,10 +157,9 @@ test('SIGKILL of `pidns create` before ready (several moments) and right after r
   const ready = JSON.parse(run.lines[0]) as { levels: unknown[]; leaf: number };
   assert.equal(ready.levels.length, depth);
   assert.ok(arenaPids(arena).length >= depth + 1, 'the chain is visible in the arena');
-  const closed = new Promise((r) => run.child.once('close', r));
-  process.kill(pid, 'SIGKILL');
-  await closed;
-  await assertArenaClean(arena, mounts, ours, 'SIGKILL right after ready');
+  await killAndCheck(run, pid, 'right after ready');
+  // Each stage of create was hit by at least one kill (a test that only ever killed a loading Node would pass too).
+  for (const stage of ['before the chain', 'while building', 'after ready'] as const) assert.ok((hits.get(stage) ?? 0) >= 1, `no SIGKILL landed ${stage}: ${JSON.stringify([...hits])}`);
 });
 
 test('SIGKILL of the helper during a create (on the first progress event, and after the reply): nothing survives', { timeout: 120_000 }, async (t) => {
@@ -155,7 +187,10 @@ test('SIGKILL of the helper during a create (on the first progress event, and af
       const info = await created;
       assert.equal(info?.levels.length, roomInArena());
       process.kill(hostPid, 'SIGKILL');
-    } else await killed;
+    } else {
+      await killed;
+      assert.equal(await created, null, `helper SIGKILLed at ${moment}: create had not answered yet`);
+    }
     await client.whenExited();
     await assertArenaClean(arena, mounts, ours, `helper SIGKILLed at ${moment}`);
   }

@@ -1,9 +1,10 @@
 // Set-up for the privilege tests: a real system bus and polkitd (scripts/services.sh), the root-owned
 // installed helper (scripts/install-system-helper.sh), a test user, and polkit rules / sudoers entries
 // that each test adds and removes again (also when it fails).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { UntrustedHelperAnswer, UntrustedHelperInfo } from '../../helper-native/src/launch/launchHelper';
 import type { LaunchAttempt, PrivilegeMode, PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
 import type { HelloEvent } from '../../shared/helperProtocol';
 
@@ -50,16 +51,45 @@ function uniqueName(): string {
   return `pidns-b2-${process.pid}-${++counter}`;
 }
 
-/** A polkit rule for our action and the test user, removed after the test. polkitd reloads rules in ~40 ms. */
+const ACTION = 'org.pidns-explorer.helper';
+
+/** pkcheck's decision on our action for the process `pid`: 0 authorized, 1 not authorized, 2 needs authentication. */
+function pkcheck(pid: number, details: string[]): number {
+  const r = spawnSync('pkcheck', ['--action-id', ACTION, '--process', String(pid), ...details], { stdio: 'pipe', timeout: 10_000 });
+  return r.status ?? -1;
+}
+
+/**
+ * A polkit rule for our action and the test user, removed after the test. Returns once polkitd decides by
+ * it: pkcheck, polled, must give the rule's answer both for a probe only this rule file knows (a detail with
+ * a unique marker, asked for a `nobody` process, so an earlier rule for the test user cannot answer it) and
+ * for a process of the test user (so no rule of an earlier test that is still loaded decides instead).
+ */
 export async function withPolkitRule(t: AfterHook, result: 'YES' | 'NO'): Promise<void> {
-  const file = `/etc/polkit-1/rules.d/10-${uniqueName()}.rules`;
+  const name = uniqueName();
+  const file = `/etc/polkit-1/rules.d/10-${name}.rules`;
   t.after(() => rmSync(file, { force: true }));
   writeFileSync(
     file,
-    `polkit.addRule(function (action, subject) {\n  if (action.id === "org.pidns-explorer.helper" && subject.user === "${TEST_USER}") return polkit.Result.${result};\n});\n`,
+    `polkit.addRule(function (action, subject) {\n  if (action.id === "${ACTION}" && (subject.user === "${TEST_USER}" || action.lookup("pidnsprobe") === "${name}")) return polkit.Result.${result};\n});\n`,
     { mode: 0o644 },
   );
-  await sleep(300);
+  const want = result === 'YES' ? 0 : 1;
+  const id = (flag: string): number => Number(execFileSync('id', [flag, TEST_USER], { encoding: 'utf8' }).trim());
+  const subjects = [spawn('sleep', ['60'], { uid: 65534, gid: 65534, stdio: 'ignore' }), spawn('sleep', ['60'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' })];
+  try {
+    const [probe, user] = subjects.map((c) => c.pid ?? -1);
+    const end = Date.now() + 20_000;
+    let got: number[] = [];
+    for (;;) {
+      got = [pkcheck(probe, ['--detail', 'pidnsprobe', name]), pkcheck(user, [])];
+      if (got.every((g) => g === want)) return;
+      if (Date.now() > end) throw new Error(`polkitd did not apply ${file} within 20 s: pkcheck said ${got.join(' and ')} (want ${want})`);
+      await sleep(20);
+    }
+  } finally {
+    for (const c of subjects) c.kill('SIGKILL');
+  }
 }
 
 /** A sudoers.d entry for the test user (checked with visudo first), removed after the test. */
@@ -77,6 +107,8 @@ export interface LaunchAsResult {
   hello?: HelloEvent;
   attempts: LaunchAttempt[];
   logs: string[];
+  /** Each time the launcher asked to elevate the user-writable bundle. */
+  confirmAsked: UntrustedHelperInfo[];
   /** Namespaces the helper's snapshot saw, to show it answers requests. */
   namespaces?: number;
   error?: string;
@@ -89,8 +121,20 @@ export interface LaunchAsResult {
 
 export interface LaunchAsOptions {
   mode?: PrivilegeRequest;
-  /** PATH for the launcher (and so for pkexec and sudo lookup). */
+  /** PATH for the launcher (which must NOT decide where pkexec and sudo are). */
   path?: string;
+  /** installedHelper for the launcher: a missing path means no system helper. */
+  installedHelper?: string;
+  /** toolDirs for the launcher (where pkexec and sudo are looked up). */
+  toolDirs?: string[];
+  /** How the confirmUntrustedHelper callback answers; absent: no callback. */
+  confirm?: UntrustedHelperAnswer;
+  /** Keep the helper running this long after its snapshot. */
+  holdMs?: number;
+  /** Stop `sudo -S` right after the launcher started it (see privilegeLaunchAs.ts); onStderrLine gets "FROZEN <pids>". */
+  freezeSudo?: boolean;
+  /** Each line the launch writes on stderr, as it comes. */
+  onStderrLine?: (line: string) => void;
   /** Offer this password when sudo asks; absent: no askPassword callback (the prompt is "cancelled"). */
   password?: string;
   /** Run in a private mount namespace with an empty /run/dbus: pkexec finds no system bus (as on a host without D-Bus). */
@@ -99,7 +143,17 @@ export interface LaunchAsOptions {
 
 /** Runs privilegeLaunchAs.js as the test user, so the launcher climbs the ladder from a non-root account. */
 export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
-  const args = JSON.stringify({ mode: opts.mode ?? 'auto', path: opts.path, askPassword: opts.password !== undefined, pidnsJs: join(REPO, 'dist/pidns.js') });
+  const args = JSON.stringify({
+    mode: opts.mode ?? 'auto',
+    path: opts.path,
+    askPassword: opts.password !== undefined,
+    pidnsJs: join(REPO, 'dist/pidns.js'),
+    installedHelper: opts.installedHelper,
+    toolDirs: opts.toolDirs,
+    confirm: opts.confirm,
+    holdMs: opts.holdMs,
+    freezeSudo: opts.freezeSudo,
+  });
   const asUser = ['runuser', '-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args];
   // The mount namespace dies with the process: nothing to unmount afterwards.
   const argv = opts.hideSystemBus ? ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs tmpfs /run/dbus && exec "$@"', 'sh', ...asUser] : asUser;
@@ -114,7 +168,14 @@ export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let partial = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    partial += d.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) opts.onStderrLine?.(line);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child.pid);
@@ -158,4 +219,80 @@ export function sleep(ms: number): Promise<void> {
 export function strayHelpers(): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,user:20=,args='], { encoding: 'utf8' });
   return out.split('\n').filter((l) => / helper$/.test(l) && (l.includes(INSTALLED_DIR) || l.includes(` ${TEST_USER} `)));
+}
+
+export interface SecretWatch {
+  /** Full passes over /proc. */
+  scans: number;
+  /** Full passes made while a `sudo -S` of the launch was stopped right after it got the password. */
+  scansWhileSudo: number;
+  /** Where the secret was found: "/proc/PID/cmdline (comm)" or "/proc/PID/environ (comm)". */
+  hits: string[];
+}
+
+/**
+ * launchAs, watched: reads every /proc/PID/cmdline and /proc/PID/environ (as root: every process's) while
+ * the launch runs, looking for `secret`. The sudo password must live only in sudo's stdin pipe, never in
+ * any process's command line or environment, the launcher's, sudo's or the helper's alike. Timing alone
+ * cannot promise a look at a `sudo -S` that lives ~100 ms on a loaded machine, so the launch stops each
+ * `sudo -S` the moment it is spawned (freezeSudo, privilegeLaunchAs.ts): a full pass runs with sudo frozen
+ * and its password line waiting in its stdin, then sudo goes on (SIGCONT). Between those, full passes run
+ * back to back (they cover the helper that sudo starts, and the launcher).
+ */
+export async function launchAsWatched(opts: LaunchAsOptions, secret: string): Promise<{ r: LaunchAsResult; seen: SecretWatch }> {
+  const seen: SecretWatch = { scans: 0, scansWhileSudo: 0, hits: [] };
+  const needle = Buffer.from(secret);
+  const fullPass = (): void => {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      const comm = readOrEmpty(`/proc/${pid}/comm`).toString().trim();
+      for (const file of ['cmdline', 'environ']) {
+        const where = `/proc/${pid}/${file} (${comm})`;
+        if (readOrEmpty(`/proc/${pid}/${file}`).includes(needle) && !seen.hits.includes(where)) seen.hits.push(where);
+      }
+    }
+    seen.scans++;
+  };
+  const onStderrLine = (line: string): void => {
+    if (!line.startsWith('FROZEN ')) return;
+    const pids = line.slice(7).split(',').filter(Boolean).map(Number);
+    try {
+      // Only a sudo that really is stopped, still there, counts.
+      const frozen = pids.filter((p) => readOrEmpty(`/proc/${p}/stat`).toString().split(') ')[1]?.startsWith('T'));
+      fullPass();
+      if (frozen.length > 0) seen.scansWhileSudo++;
+    } finally {
+      for (const p of pids) signal(p, 'SIGCONT');
+    }
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      fullPass();
+      await sleep(5);
+    }
+  })();
+  try {
+    const r = await launchAs({ ...opts, freezeSudo: true, onStderrLine });
+    return { r, seen };
+  } finally {
+    running = false;
+    await loop;
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false; // exited meanwhile
+  }
+}
+
+function readOrEmpty(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    return Buffer.alloc(0); // the process exited meanwhile
+  }
 }

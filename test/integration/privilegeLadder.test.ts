@@ -20,6 +20,7 @@ import {
   sleep,
   startServices,
   strayHelpers,
+  launchAsWatched,
   withPolkitRule,
   withSudoers,
   withTestGroup,
@@ -79,7 +80,7 @@ test('pkexec with a polkit rule allowing the user: root helper acting for the us
   assert.equal(r.hello?.uid, 0);
   assert.equal(r.hello?.via, 'pkexec');
   assert.equal(r.hello?.actingForUid, uid);
-  assert.ok(r.logs.some((l) => l.includes(`pkexec --disable-internal-agent ${HELPER}`)), 'used the installed copy');
+  assert.ok(r.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)), 'used the installed copy');
 });
 
 test('explicit modes: pkexec alone does not go on to sudo; none as root is still root and says so', async (t) => {
@@ -107,8 +108,12 @@ test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as
 });
 
 test('no rule, no agent, no sudo rights: each failure named, then unprivileged', async (t) => {
-  const r = await launchAs({ password: TEST_PASSWORD });
+  const { r, seen } = await launchAsWatched({ password: TEST_PASSWORD }, TEST_PASSWORD);
   timings(t, r);
+  t.diagnostic(`/proc scanned ${seen.scans} times, ${seen.scansWhileSudo} while sudo ran`);
+  assert.deepEqual(seen.hits, [], 'the password is in no process\'s command line or environment');
+  // sudo -S lives ~100 ms here (it checks the password, then its policy): the launch froze it for a pass.
+  assert.equal(seen.scansWhileSudo, 1, `looked while sudo ran (${seen.scansWhileSudo} passes)`);
   assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-not-in-sudoers', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').detail ?? '', /No authentication agent found/);
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').message, /Remote-SSH/);
@@ -125,12 +130,21 @@ test('no system bus: pkexec cannot reach polkit, recognised, then sudo', async (
   assert.equal(r.mode, 'none');
 });
 
-test('pre-authorising a group with install-system-helper.sh --group: its members get pkexec without a password', async (t) => {
+test('pre-authorising a group with install-system-helper.sh --group: local active sessions only, unless --any-session', async (t) => {
   const group = withTestGroup(t);
   // scripts/run-product.sh may have pre-authorised a group already: put its rule back afterwards.
   const previous = existsSync(GROUP_RULES) ? readFileSync(GROUP_RULES) : undefined;
   t.after(() => (previous ? writeFileSync(GROUP_RULES, previous, { mode: 0o644 }) : rmSync(GROUP_RULES, { force: true })));
+  // The default rule: runuser gives no local, active (seat) session, as over SSH: polkit does not admit it.
   execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--group', group.name], { stdio: 'pipe', cwd: REPO });
+  assert.match(readFileSync(GROUP_RULES, 'utf8'), /subject\.local && subject\.active && subject\.isInGroup\(/);
+  await sleep(300);
+  const local = await launchAs({ mode: 'pkexec' });
+  timings(t, local);
+  assert.deepEqual(steps(local.attempts), ['pkexec:no-polkit-agent', 'unprivileged:ok'], JSON.stringify(local, null, 1));
+  // The administrator's explicit choice: any session (what a Remote-SSH host needs).
+  execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--group', group.name, '--any-session'], { stdio: 'pipe', cwd: REPO });
+  assert.doesNotMatch(readFileSync(GROUP_RULES, 'utf8'), /subject\.local/);
   await sleep(300);
   const r = await launchAs({});
   timings(t, r);
@@ -139,8 +153,13 @@ test('pre-authorising a group with install-system-helper.sh --group: its members
   assert.equal(r.hello?.actingForUid, uid);
 });
 
-test('pkexec and sudo not on PATH: both recognised as missing', async (t) => {
-  const r = await launchAs({ path: '/nonexistent' });
+test('pkexec and sudo are not looked up in PATH: an empty PATH changes nothing; absent from the system folders, both are missing', async (t) => {
+  await withPolkitRule(t, 'YES');
+  const viaPath = await launchAs({ path: '/nonexistent' });
+  timings(t, viaPath);
+  assert.deepEqual(steps(viaPath.attempts), ['pkexec:ok'], JSON.stringify(viaPath, null, 1));
+  assert.ok(viaPath.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)), 'ran /usr/bin/pkexec by absolute path');
+  const r = await launchAs({ toolDirs: ['/nonexistent'] });
   timings(t, r);
   assert.deepEqual(steps(r.attempts), ['pkexec:pkexec-missing', 'sudo-n:sudo-missing', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.mode, 'none');
@@ -157,10 +176,15 @@ test('sudo -n with a NOPASSWD entry: mode sudo, acting for the user', async (t) 
   assert.equal(r.hello?.actingForUid, uid);
 });
 
-test('sudo with a password: the right one from askPassword works', async (t) => {
+test('sudo with a password: the right one from askPassword works, and is in no /proc/*/cmdline or environ while sudo runs', async (t) => {
   withSudoers(t, HELPER);
-  const r = await launchAs({ password: TEST_PASSWORD, mode: 'sudo' });
+  // holdMs: sudo and the root helper it started stay up a second after the snapshot, under watch.
+  const { r, seen } = await launchAsWatched({ password: TEST_PASSWORD, mode: 'sudo', holdMs: 1000 }, TEST_PASSWORD);
   timings(t, r);
+  t.diagnostic(`/proc scanned ${seen.scans} times, ${seen.scansWhileSudo} while sudo ran`);
+  assert.deepEqual(seen.hits, [], 'the password is in no process\'s command line or environment');
+  assert.equal(seen.scansWhileSudo, 1, `looked while sudo -S had the password (${seen.scansWhileSudo} passes)`);
+  assert.ok(seen.scans >= 3, `and while the helper sudo started ran (${seen.scans} passes in all)`);
   assert.deepEqual(steps(r.attempts), ['sudo-n:sudo-needs-password', 'sudo-password:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.mode, 'sudo');
   assert.equal(r.hello?.actingForUid, uid);
@@ -168,10 +192,13 @@ test('sudo with a password: the right one from askPassword works', async (t) => 
   assert.ok(!JSON.stringify(r).includes(TEST_PASSWORD));
 });
 
-test('sudo with a wrong password: clear message, no hang, unprivileged', async (t) => {
+test('sudo with a wrong password: clear message, no hang, unprivileged; the password is in no /proc/*/cmdline or environ', async (t) => {
   withSudoers(t, HELPER);
-  const r = await launchAs({ password: 'not-the-password' });
+  const { r, seen } = await launchAsWatched({ password: 'not-the-password' }, 'not-the-password');
   timings(t, r);
+  t.diagnostic(`/proc scanned ${seen.scans} times, ${seen.scansWhileSudo} while sudo ran`);
+  assert.deepEqual(seen.hits, [], 'the password is in no process\'s command line or environment');
+  assert.equal(seen.scansWhileSudo, 1, `looked while sudo -S had the password (${seen.scansWhileSudo} passes)`);
   assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-wrong-password', 'unprivileged:ok'], JSON.stringify(r, null, 1));
   assert.match(reasonOf(r.attempts, 'sudo-wrong-password').message, /password was wrong/);
   assert.ok(reasonOf(r.attempts, 'sudo-wrong-password').ms < 10_000, 'stopped after the first "Sorry, try again."');

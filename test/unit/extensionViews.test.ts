@@ -144,10 +144,10 @@ test('terminal command: nsenter as the user, through pkexec/sudo when not root',
   assert.deepEqual(root.shellArgs.slice(11, 13), ['/usr/bin/env', '-i'], 'a clean environment, not root\'s');
   assert.equal(root.shellArgs[root.shellArgs.length - 1], '/bin/bash');
   const pk = terminalCommand(4242, user, 'pkexec');
-  assert.equal(pk.shellPath, '/usr/bin/pkexec');
-  assert.equal(pk.shellArgs[0], '/usr/bin/nsenter');
+  assert.equal(pk.shellPath, '/bin/sh', 'a process of ours first, so closing the terminal can signal it');
+  assert.deepEqual(pk.shellArgs.slice(0, 5), ['-c', '"$@"; exit $?', 'pidns-terminal', '/usr/bin/pkexec', '/usr/bin/nsenter']);
   assert.ok(pk.shellArgs.includes('HOME=/home/ann'));
-  assert.equal(terminalCommand(4242, user, 'sudo').shellPath, '/usr/bin/sudo');
+  assert.equal(terminalCommand(4242, user, 'sudo').shellArgs[3], '/usr/bin/sudo');
   assert.ok(terminalCommand(4242, user, 'unprivileged').shellArgs.includes('-U'));
 });
 

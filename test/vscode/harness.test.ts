@@ -39,6 +39,20 @@ test('a failing extension test suite exits non-zero and its failure is in the lo
   assert.match(log, /deliberate outcome/);
 });
 
+test('a suite with a pending (skipped) test exits non-zero and names it', async (t) => {
+  const probe = probeFor(t);
+  const { exitCode, log } = await runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.pendingTests });
+  assert.notEqual(exitCode, 0, log);
+  assert.match(log, /1 test\(s\) pending, every test must run: harness probe skips itself/);
+});
+
+test('a suite that loads no test exits non-zero', async (t) => {
+  const probe = probeFor(t);
+  const { exitCode, log } = await runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.emptyTests });
+  assert.notEqual(exitCode, 0, log);
+  assert.match(log, /no test ran/);
+});
+
 test('a suite that never finishes makes runExtensionTests reject with its log, and leaves no server behind', async (t) => {
   const probe = probeFor(t);
   const before = new Set(descendants(process.pid));

@@ -29,7 +29,7 @@ test('npm run package: one .vsix per Linux target, each with only its own koffi 
   for (const [target, { arch, machine }] of Object.entries(ARCHES)) {
     const file = vsixPath(target);
     const files = vsixFiles(file);
-    for (const f of ['dist/extension.js', 'dist/pidns.js', 'dist/webview.js', 'dist/native/pidns-init', 'package.json', 'LICENSE.txt',
+    for (const f of ['dist/extension.js', 'dist/pidns.js', 'dist/webview.js', 'dist/native/pidns-init', 'package.json', 'LICENSE.txt', 'scripts/install-system-helper.sh',
       'node_modules/koffi/index.js', `node_modules/@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`]) {
       assert.ok(files.includes(`extension/${f}`), `${target}: extension/${f} missing`);
     }
@@ -45,7 +45,7 @@ test('npm run package: one .vsix per Linux target, each with only its own koffi 
   }
 });
 
-test('the host .vsix installs into code-server, its koffi loads, and the PID Namespaces view appears', { timeout: 300_000 }, async (t) => {
+test('the host .vsix installs into code-server, its koffi loads, and its tree shows the namespaces the installed helper scanned', { timeout: 300_000 }, async (t) => {
   ensurePackaged();
   const target = `linux-${process.arch}`;
   const workspace = makeTempDir('pidns-vsix-workspace-');
@@ -67,6 +67,9 @@ test('the host .vsix installs into code-server, its koffi loads, and the PID Nam
   const entry = activityItem(page, 'PID Namespaces');
   await entry.waitFor({ state: 'visible', timeout: 60_000 });
   await entry.click();
-  await page.waitForTimeout(2000);
+  // The activity-bar entry comes from the static manifest alone. A `pid:[inode]` row in the tree needs the
+  // installed copy to activate, start its helper (dist/pidns.js with the .vsix's koffi) and scan /proc.
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
+  await pane.locator('.monaco-list-row', { hasText: /^pid:\[\d+\]/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
   t.diagnostic(`screenshot: ${await screenshot(page, `packaged-${target}`)}`);
 });

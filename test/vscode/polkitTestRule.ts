@@ -2,12 +2,18 @@
 // what an administrator's rule does on a real machine, installed for the duration of a test and removed
 // after (also when the test fails). Rules take effect within ~40 ms of being written (notes/privilege.md).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const RULES_DIR = '/etc/polkit-1/rules.d';
 
-/** Installs the rule; returns its remover. Only command lines that run the pidns helper are allowed. */
+/**
+ * Installs the rule; returns its remover. Only the root-owned installed helper is allowed (installSystemHelper
+ * below): the extension never elevates its own user-writable bundle without asking, and these tests answer
+ * no question, so a run that tried to would hang on the modal dialog and fail, not pass. Also allowed: the
+ * terminal's `pkexec /usr/bin/nsenter …` ("Open Terminal in Namespace" in a non-root window), which stands in
+ * for the password a person types at pkexec's prompt in that terminal.
+ */
 export function installPolkitRule(user: string): () => void {
   mkdirSync(RULES_DIR, { recursive: true });
   const file = join(RULES_DIR, `40-pidns-explorer-test-${process.pid}.rules`);
@@ -15,7 +21,8 @@ export function installPolkitRule(user: string): () => void {
 polkit.addRule(function (action, subject) {
   if (subject.user !== ${JSON.stringify(user)}) return polkit.Result.NOT_HANDLED;
   var cmd = action.lookup("command_line") || "";
-  if (/pidns\\.js helper$|pidns-explorer\\/pidns-helper/.test(cmd)) return polkit.Result.YES;
+  if (/^\\/usr\\/local\\/lib\\/pidns-explorer\\/pidns-helper$/.test(cmd)) return polkit.Result.YES;
+  if (/^\\/usr\\/bin\\/nsenter /.test(cmd)) return polkit.Result.YES;
   return polkit.Result.NOT_HANDLED;
 });
 `;
@@ -26,4 +33,42 @@ polkit.addRule(function (action, subject) {
 /** The system bus (and polkit behind it) must answer, or pkexec cannot work at all. */
 export function startSystemServices(repo: string): void {
   execFileSync('bash', [join(repo, 'scripts', 'services.sh'), 'start'], { stdio: 'inherit' });
+}
+
+/**
+ * The root-owned system helper (scripts/install-system-helper.sh from this checkout), as an administrator
+ * installs it: what a non-root window elevates through pkexec. Returns its remover, which uninstalls it
+ * only if it was not there before.
+ */
+export function installSystemHelper(repo: string): () => void {
+  const existed = existsSync('/usr/local/lib/pidns-explorer');
+  execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh')], { stdio: 'pipe', cwd: repo });
+  return () => {
+    if (!existed) execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: repo });
+  };
+}
+
+/** For a run that may install the system helper itself (the root suite runs the install command): uninstall it afterwards unless it was there before. */
+export function restoreSystemHelperAfter(repo: string): () => void {
+  const existed = existsSync('/usr/local/lib/pidns-explorer');
+  return () => {
+    if (!existed) execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: repo });
+  };
+}
+
+/** For a test that needs NO system helper: removes it now; the returned function reinstalls it if it was there. */
+export function withoutSystemHelper(repo: string): () => void {
+  const existed = existsSync('/usr/local/lib/pidns-explorer');
+  execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: repo });
+  return () => {
+    if (existed) execFileSync('bash', [join(repo, 'scripts', 'install-system-helper.sh')], { stdio: 'pipe', cwd: repo });
+  };
+}
+
+/** A rule that would let `user` run ANY program as root through pkexec: so only the extension's own question stands between its writable files and root. */
+export function allowAnyPkexecFor(user: string): () => void {
+  mkdirSync(RULES_DIR, { recursive: true });
+  const file = join(RULES_DIR, `40-pidns-explorer-test-any-${process.pid}.rules`);
+  writeFileSync(file, `polkit.addRule(function (action, subject) {\n  if (action.id === "org.freedesktop.policykit.exec" && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;\n});\n`, { mode: 0o644 });
+  return () => rmSync(file, { force: true });
 }

@@ -4,11 +4,11 @@
 // destroy through the palette (confirming the dialog), see them go. Every reading is checked against
 // /proc. Screenshots land in test-results/screenshots. Run as a non-root user (pkexec) and as root.
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { activityItem, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
-import { installPolkitRule, startSystemServices } from './polkitTestRule';
+import { allowAnyPkexecFor, installPolkitRule, installSystemHelper, startSystemServices, withoutSystemHelper } from './polkitTestRule';
 import { nspidOf } from '../kernelTruth';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
@@ -177,6 +177,8 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
 
 test('UI: create 5 nested namespaces from the palette, read the leaf\'s PIDs from its hover, destroy (non-root user, pkexec)', async (t) => {
   startSystemServices(repoRoot());
+  // pkexec runs the root-owned installed helper (the extension would ask before elevating its own files).
+  t.after(installSystemHelper(repoRoot()));
   const remove = installPolkitRule(USER);
   t.after(remove);
   await scenario(t, USER, 'pkexec');
@@ -188,6 +190,8 @@ test('UI: the same scenario with code-server running as root', async (t) => {
 
 test('UI: without a polkit rule or agent, a non-root window says what happened, what still works and what to do', async (t) => {
   startSystemServices(repoRoot());
+  // With the system helper installed there is nothing to confirm: pkexec is tried on it and cannot ask.
+  t.after(installSystemHelper(repoRoot()));
   const owner = lookupUser(USER);
   const workspace = makeTempDir('pidns-ui-', owner);
   t.after(() => removeDir(workspace));
@@ -209,3 +213,51 @@ test('UI: without a polkit rule or agent, a non-root window says what happened, 
   await waitFor('status bar to say unprivileged', async () => ((await status.innerText()).includes('unprivileged') ? true : undefined));
   await screenshot(page, 'nonroot-no-polkit-advice');
 });
+
+test('UI: no system helper: the extension asks before running its writable files as root, and Cancel elevates nothing', async (t) => {
+  startSystemServices(repoRoot());
+  t.after(withoutSystemHelper(repoRoot()));
+  // polkit would say yes to anything: only the extension's own question keeps its files from root.
+  t.after(allowAnyPkexecFor(USER));
+  await new Promise((r) => setTimeout(r, 300)); // polkitd picks up a new rule within ~40 ms
+  const owner = lookupUser(USER);
+  const workspace = makeTempDir('pidns-ui-', owner);
+  t.after(() => removeDir(workspace));
+  const server = await startCodeServer({ workspace, user: USER, settings: { 'pidnsExplorer.privilegeMode': 'pkexec' } });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+  await activityItem(page, 'PID Namespaces').click();
+  const dialog = page.locator('.monaco-dialog-box', { hasText: 'writable by you and by other extensions' });
+  await dialog.waitFor({ state: 'visible', timeout: 60_000 });
+  const text = await dialog.innerText();
+  assert.match(text, /No root-owned system helper is installed/);
+  assert.match(text, /running them as root/);
+  const buttons = (await dialog.locator('.monaco-button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
+  for (const b of ['Install the System Helper…', 'Run Once Anyway', 'Cancel']) assert.ok(buttons.includes(b), `${b} in ${buttons.join(' | ')}`);
+  await screenshot(page, 'nonroot-untrusted-helper-question');
+  await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
+  await waitFor('status bar to say unprivileged', async () => ((await status.innerText()).includes('unprivileged') ? true : undefined));
+  // Nothing of ours runs as root: every helper process of this window is the user's.
+  const helpers = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).flatMap((n) => {
+    try {
+      const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8');
+      return cmd.includes('pidns.js\0helper') ? [{ pid: n, uid: Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, 'utf8'))?.[1]) }] : [];
+    } catch {
+      return [];
+    }
+  });
+  assert.ok(helpers.some((h) => h.uid === owner.uid), `the unprivileged helper runs: ${JSON.stringify(helpers)}`);
+  assert.deepEqual(helpers.filter((h) => h.uid === 0 && !existsRootHelperOutsideRepo(h.pid)), [], 'no helper from the repository runs as root');
+});
+
+/** A root helper started by another suite from elsewhere (not this checkout) is not ours to judge. */
+function existsRootHelperOutsideRepo(pid: string): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(repoRoot());
+  } catch {
+    return true;
+  }
+}

@@ -53,7 +53,9 @@ function chainOf(snap: Snapshot, inode: number): number[] {
   return out;
 }
 
-test('a real 5-level chain: five nested cards and the leaf reads host 5 4 3 2 1', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+test('a real 5-level chain: five nested cards and the leaf reads host 5 4 3 2 1', async () => {
+  // Never skipped: without root the test fails and says why (CI runs as root).
+  assert.equal(process.getuid?.(), 0, 'this test creates PID namespaces with unshare and needs root: run it as root');
   const argv: string[] = [];
   for (let i = 0; i < DEPTH; i++) argv.push('unshare', '--pid', '--fork', '--mount-proc');
   argv.push('sleep', '600');

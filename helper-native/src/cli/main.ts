@@ -1,8 +1,10 @@
 // Entry of dist/pidns.js: `pidns <command> [options]`. Wrong usage exits 2 with one line on stderr;
 // a failure exits 1.
 import { HelperError } from '../helperError';
+import { runAuditCommand } from './auditCommand';
 import { runCreateCommand } from './createCommand';
 import { runHelperCommand } from './helperCommand';
+import { runPidCommand } from './pidCommand';
 import { runSnapshotCommand, runTreeCommand } from './snapshotCommand';
 import { UsageError, type Command } from './usage';
 
@@ -13,7 +15,9 @@ const COMMANDS: Record<string, Command> = {
   snapshot: { summary: 'print the PID namespaces and processes the caller can see (--json for JSON)', run: runSnapshotCommand },
   tree: { summary: 'print the PID namespace hierarchy as a tree', run: runTreeCommand },
   create: { summary: 'create a chain of nested PID namespaces in the foreground (--depth N)', run: runCreateCommand },
+  pid: { summary: 'a PID as the host, a container or a namespace sees it: its PID at every level, container and pod', run: runPidCommand },
   helper: { summary: 'serve the line-delimited JSON protocol on stdin/stdout (used by the extension)', run: runHelperCommand },
+  'audit-install': { summary: 'check that the installed system helper is root-owned and writable by root only', run: runAuditCommand },
 };
 
 function mainHelp(): string {

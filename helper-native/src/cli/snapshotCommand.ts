@@ -1,6 +1,8 @@
 // `pidns snapshot [--json]` and `pidns tree`: one cold scan, printed.
 import { renderTree } from '../../../shared/core/treeText';
-import { takeSnapshot } from '../scan/poller';
+import type { Snapshot } from '../../../shared/core/types';
+import { CLI_LOOKUP_MS, takeLabelledSnapshot } from '../containers/label';
+import { ContainerResolver } from '../containers/resolver';
 import { exitQuietlyOnEpipe, parseFlags, UsageError, wantsHelp } from './usage';
 
 export const SNAPSHOT_HELP = `Usage: pidns snapshot [--json]
@@ -9,7 +11,8 @@ Scan /proc once and print every PID namespace and process the caller can see.
 
 Options:
   --json     print one JSON object: self {nsInode, nsDev}, namespaces [{inode, dev, parent,
-             level, init, pids, hidden?, ...}], processes [{pid, ppid, comm, uid, ns, nspid, ...}],
+             level, init, pids, hidden?, ...}], processes [{pid, ppid, comm, uid, ns, nspid,
+             container?, ...}], containers [{engine, id, name?, image?, pod?, pidNs, initPid?}],
              unreadable, scannedAsUid, takenAt
   -h, --help show this help
 
@@ -29,8 +32,19 @@ Options:
   -h, --help         show this help
 `;
 
-function treeText(width: number, color: boolean): string {
-  return renderTree(takeSnapshot(), { width, color });
+/**
+ * A cold scan labelled with containers. The engines get under 1 s after the scan (DOCKER_HOST and
+ * CONTAINER_HOST, as their own CLIs read them, point at other sockets); what they could not say in time
+ * is shown as engine + short id and the reason goes to stderr. The engines are asked before the scan
+ * and waited for after it, so a hung engine adds under 1 s to the command and nothing to the scan.
+ */
+export async function labelledSnapshot(): Promise<Snapshot> {
+  const resolver = new ContainerResolver({ timeoutMs: CLI_LOOKUP_MS, log: (m) => process.stderr.write(`pidns: ${m}\n`) });
+  return takeLabelledSnapshot(resolver);
+}
+
+async function treeText(width: number, color: boolean): Promise<string> {
+  return renderTree(await labelledSnapshot(), { width, color });
 }
 
 export async function runSnapshotCommand(argv: string[]): Promise<number> {
@@ -40,8 +54,8 @@ export async function runSnapshotCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const flags = parseFlags(argv, ['--json'], 'snapshot');
-  if (flags.has('--json')) process.stdout.write(JSON.stringify(takeSnapshot()) + '\n');
-  else process.stdout.write(treeText(80, false));
+  if (flags.has('--json')) process.stdout.write(JSON.stringify(await labelledSnapshot()) + '\n');
+  else process.stdout.write(await treeText(80, false));
   return 0;
 }
 
@@ -66,6 +80,6 @@ export async function runTreeCommand(argv: string[]): Promise<number> {
   let color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   if (flags.has('--color')) color = true;
   if (flags.has('--no-color')) color = false;
-  process.stdout.write(treeText(width, color));
+  process.stdout.write(await treeText(width, color));
   return 0;
 }

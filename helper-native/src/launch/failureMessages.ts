@@ -18,6 +18,10 @@ export const FAILURE_MESSAGES: Record<FailureReason, string> = {
   'sudo-password-cancelled': 'No sudo password was given.',
   'unsafe-installed-helper':
     'The installed helper is not safe to run as root (it or a folder above it is not owned by root or is writable by others); it was not used.',
+  'elevation-tool-unsafe':
+    'The pkexec or sudo found in the system folders is not owned by root or is writable by others; it was not run (PATH is never searched for them).',
+  'untrusted-helper-declined':
+    'No root-owned system helper is installed, and running the extension\'s own helper files (which you and every other extension can write) as root was not confirmed; nothing was run as root. "Install the System Helper…" installs a root-owned copy once.',
   'helper-crashed': 'The helper exited before it was ready.',
   'helper-timeout': 'The helper did not start in time.',
   'helper-incompatible': 'The helper speaks another protocol version (an old installed copy?); reinstall it.',
@@ -52,5 +56,5 @@ export function classifySudoFailure(exitCode: number | null, stderr: string): Fa
 
 /** pkexec failures after which sudo is worth trying: pkexec could not ask at all. A "no" or a dismissal is final. */
 export function pkexecCouldNotAsk(reason: FailureReason): boolean {
-  return reason === 'pkexec-missing' || reason === 'no-polkit-agent' || reason === 'no-polkit-authority' || reason === 'pkexec-not-setuid';
+  return reason === 'pkexec-missing' || reason === 'elevation-tool-unsafe' || reason === 'no-polkit-agent' || reason === 'no-polkit-authority' || reason === 'pkexec-not-setuid';
 }

@@ -23,6 +23,28 @@ export function inspectInstalledHelper(path = INSTALLED_HELPER): InstalledHelper
   return problem ? { state: 'unsafe', path, problem } : { state: 'safe', path };
 }
 
+/**
+ * Every finding of the same rules, not only the first: what `pidns audit-install` prints and what
+ * scripts/install-system-helper.sh fails on. An absent helper is a finding too.
+ */
+export function auditInstalledHelper(path = INSTALLED_HELPER): string[] {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (e) {
+    return [`${path}: ${(e as Error).message}`];
+  }
+  const findings: string[] = [];
+  for (const p of new Set([path, real])) {
+    const problem = unsafePathProblem(p);
+    if (problem) findings.push(problem);
+  }
+  treeProblems(dirname(real), findings, 0);
+  const exec = notExecutable(real);
+  if (exec) findings.push(exec);
+  return [...new Set(findings)];
+}
+
 /** Why `path` (each component from / down, without following the last symlink) is not root-controlled, or undefined. */
 export function unsafePathProblem(path: string): string | undefined {
   const parts = path.split('/').filter((p) => p.length > 0);
@@ -42,9 +64,20 @@ export function unsafePathProblem(path: string): string | undefined {
 }
 
 /** Walks the folder: every entry root-owned and not writable by group or others; symlinks must resolve to safe paths. */
-export function unsafeTreeProblem(dir: string, depth = 0): string | undefined {
-  if (depth > 16) return `${dir}: folder tree too deep`;
+export function unsafeTreeProblem(dir: string): string | undefined {
+  const findings: string[] = [];
+  treeProblems(dir, findings, 0, 1);
+  return findings[0];
+}
+
+/** Adds the tree's findings to `out`, stopping once it holds `max`. */
+function treeProblems(dir: string, out: string[], depth: number, max = Infinity): void {
+  if (depth > 16) {
+    out.push(`${dir}: folder tree too deep`);
+    return;
+  }
   for (const name of readdirSync(dir)) {
+    if (out.length >= max) return;
     const p = join(dir, name);
     const st = lstatSync(p);
     if (st.isSymbolicLink()) {
@@ -52,16 +85,18 @@ export function unsafeTreeProblem(dir: string, depth = 0): string | undefined {
       try {
         target = realpathSync(p);
       } catch {
-        return `${p}: dangling symlink`;
+        out.push(`${p}: dangling symlink`);
+        continue;
       }
       const problem = unsafePathProblem(target);
-      if (problem) return `${p} -> ${problem}`;
+      if (problem) out.push(`${p} -> ${problem}`);
       continue;
     }
-    const problem = statProblem(p, st) ?? (st.isDirectory() ? unsafeTreeProblem(p, depth + 1) : undefined);
-    if (problem) return problem;
+    const problem = statProblem(p, st);
+    if (problem) out.push(problem);
+    // A folder someone else controls is reported once; what is inside it could change anyway.
+    else if (st.isDirectory()) treeProblems(p, out, depth + 1, max);
   }
-  return undefined;
 }
 
 // pkexec and sudo would fail on it with a vaguer message; say it here.

@@ -24,6 +24,8 @@ export type FailureReason =
   | 'sudo-not-allowed'
   | 'sudo-password-cancelled'
   | 'unsafe-installed-helper'
+  | 'elevation-tool-unsafe'
+  | 'untrusted-helper-declined'
   | 'helper-crashed'
   | 'helper-timeout'
   | 'helper-incompatible'

@@ -4,6 +4,7 @@
 import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
 import type { Snapshot } from '../../../shared/core/types';
 import type { HelperEvent, SnapshotEvent } from '../../../shared/helperProtocol';
+import { StreamLabeller } from '../containers/streamLabeller';
 import { Poller, takeSnapshot } from '../scan/poller';
 
 export class DiscoveryStream {
@@ -14,17 +15,22 @@ export class DiscoveryStream {
   private firstEvent: SnapshotEvent | null = null;
   private intervalMs = 0;
 
+  /** Container labels: cached, looked up in the background, never on the poll's path. */
+  private readonly labeller: StreamLabeller;
+
   constructor(
     private readonly send: (event: HelperEvent) => void,
     private readonly procRoot = '/proc',
-  ) {}
+  ) {
+    this.labeller = new StreamLabeller(procRoot, { log: (message) => this.send({ type: 'event', event: 'log', level: 'warn', message }) });
+  }
 
   get subscribed(): boolean {
     return this.poller !== null;
   }
 
   snapshot(): Snapshot {
-    return this.poller === null ? takeSnapshot(this.procRoot) : this.tick();
+    return this.poller === null ? this.labeller.label(takeSnapshot(this.procRoot), true).snapshot : this.tick();
   }
 
   /** First call: a full `snapshot` event, then `diff` events. Later calls only change the interval. */
@@ -32,7 +38,7 @@ export class DiscoveryStream {
     this.intervalMs = intervalMs;
     if (this.poller === null) {
       this.poller = new Poller({ procRoot: this.procRoot });
-      const snapshot = this.poller.poll().snapshot;
+      const snapshot = this.labeller.label(this.poller.poll().snapshot, true).snapshot;
       this.sent = snapshot;
       this.firstEvent = { type: 'event', event: 'snapshot', seq: ++this.seq, snapshot };
       // After the subscribe response (written when the handler's promise settles): the client learns the
@@ -81,8 +87,9 @@ export class DiscoveryStream {
   /** Poll once; send a diff if anything changed since the last event. */
   private tick(): Snapshot {
     if (this.poller === null || this.sent === null) throw new Error('not subscribed');
-    const { snapshot, changed } = this.poller.poll();
-    if (changed || snapshot.unreadable !== this.sent.unreadable) {
+    const polled = this.poller.poll();
+    const { snapshot, relabelled } = this.labeller.label(polled.snapshot, polled.changed);
+    if (polled.changed || relabelled || snapshot.unreadable !== this.sent.unreadable) {
       const diff = diffSnapshots(this.sent, snapshot);
       if (!isEmptyDiff(diff) || diff.unreadable !== this.sent.unreadable) {
         this.flushFirst();

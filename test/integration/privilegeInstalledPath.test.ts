@@ -1,4 +1,5 @@
 // The launcher refuses an installed helper that anyone but root could change (it would be run as root).
+// An integration test, not a unit test: it needs root to build root-owned trees (npm run test:fast runs without root).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,76 @@
+// Snapshot + which container each process is in + what the engines said about them → the snapshot's
+// `containers` list and `processes[].container`. Pure.
+//
+// Attribution is per process (by its cgroup), never per namespace: two containers may share one PID
+// namespace (`--pid container:x`, Kubernetes shareProcessNamespace) and each process still belongs to its
+// own; a namespace nested inside a container keeps its processes in the container's cgroup, so they belong
+// to the container while their namespace hangs below the container's as the kernel nests it.
+import { shortId, type CgroupContainer } from './containerOf';
+import type { ContainerInfo, ContainerRef, PodInfo, ProcessInfo, Snapshot } from './types';
+
+/** What an engine said about one container. */
+export interface ContainerMeta {
+  name?: string;
+  image?: string;
+  pod?: PodInfo;
+}
+
+export function containerKey(ref: ContainerRef): string {
+  return `${ref.engine}/${ref.id}`;
+}
+
+/** `web`, or `docker 3f4e5d6c7b8a` when the engine gave no name. */
+export function containerLabel(c: ContainerRef & { name?: string }): string {
+  return c.name ?? `${c.engine} ${shortId(c.id)}`;
+}
+
+/** `shop/web-0` style pod label: namespace/name. */
+export function podLabel(pod: PodInfo): string {
+  return `${pod.namespace}/${pod.name}`;
+}
+
+/**
+ * A copy of `snapshot` with `container` on the processes found in `found` (pid → cgroup's container) and
+ * `containers` listing each container once, sorted by engine then id. `meta` gives the engine's names.
+ */
+export function attachContainers(snapshot: Snapshot, found: ReadonlyMap<number, CgroupContainer>, meta: (ref: ContainerRef) => ContainerMeta | undefined): Snapshot {
+  const members = new Map<string, { ref: ContainerRef; procs: ProcessInfo[] }>();
+  const processes = snapshot.processes.map((p) => {
+    const c = found.get(p.pid);
+    if (c === undefined) {
+      if (p.container === undefined) return p;
+      const { container: _dropped, ...rest } = p;
+      return rest;
+    }
+    const ref: ContainerRef = { engine: c.engine, id: c.id };
+    const key = containerKey(ref);
+    let m = members.get(key);
+    if (m === undefined) members.set(key, (m = { ref, procs: [] }));
+    const labelled = p.container !== undefined && containerKey(p.container) === key ? p : { ...p, container: ref };
+    m.procs.push(labelled);
+    return labelled;
+  });
+  const containers: ContainerInfo[] = [];
+  for (const { ref, procs } of members.values()) {
+    // The outermost processes (fewest NSpid entries) are in the container's own namespace.
+    const depth = Math.min(...procs.map((p) => p.nspid.length));
+    const outer = procs.filter((p) => p.nspid.length === depth);
+    const inside = new Set(procs.map((p) => p.pid));
+    // Its first process: parent outside the container (the engine's shim), lowest PID in its namespace.
+    const roots = outer.filter((p) => !inside.has(p.ppid));
+    const first = (roots.length > 0 ? roots : outer).reduce((a, b) => (a.nspid[a.nspid.length - 1] <= b.nspid[b.nspid.length - 1] ? a : b));
+    const m = meta(ref);
+    // Keys in the contract's order, so the JSON reads as documented.
+    containers.push({
+      engine: ref.engine,
+      id: ref.id,
+      ...(m?.name !== undefined ? { name: m.name } : {}),
+      ...(m?.image !== undefined ? { image: m.image } : {}),
+      ...(m?.pod !== undefined ? { pod: { name: m.pod.name, namespace: m.pod.namespace } } : {}),
+      pidNs: first.ns,
+      initPid: first.pid,
+    });
+  }
+  containers.sort((a, b) => (a.engine < b.engine ? -1 : a.engine > b.engine ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { ...snapshot, processes, containers };
+}
