@@ -20,8 +20,11 @@ import { readState, toPersisted, type StateStore } from './persisted';
 import { nsKey, processKey } from '../shared/core/identity';
 
 const FAR_SCALE = 0.4;
-/** Below this even an enlarged title (graph.css, lod-far) is too small: cards become boxes with a count. */
-const TINY_SCALE = 0.3;
+/**
+ * Below this a card's text is too small to read (13 px title under 5 px), and enlarging the title to
+ * fit the card gave at most 8 px: each card becomes a box with its count instead (graph.css lod-tiny).
+ */
+const TINY_SCALE = FAR_SCALE;
 /**
  * Width of a compact card (its header only: the many siblings of a container host, unless selected
  * or expanded; focus and context: what the user picked is drawn in full, the rest stays small) and
@@ -491,11 +494,11 @@ export class GraphView {
   private onZoom(t: ZoomTransform): void {
     this.transform = t;
     this.dom.world.style.transform = `translate(${t.x}px, ${t.y}px) scale(${t.k})`;
-    // Semantic zoom: below FAR_SCALE rows are unreadable, so they are not drawn or laid out at all;
-    // far below it even the card text goes (boxes only), which keeps painting thousands of cards cheap.
+    // Semantic zoom: below FAR_SCALE rows are unreadable, so they are not drawn or laid out at all, and
+    // the card text goes too (a box with its count), which keeps painting thousands of cards cheap.
     this.dom.world.classList.toggle('lod-tiny', t.k < TINY_SCALE);
     const far = t.k < FAR_SCALE;
-    // Far out, titles and counts are drawn larger as the zoom shrinks (graph.css reads --inv-k); set only
+    // Far out, the count on each box is drawn larger as the zoom shrinks (graph.css reads --inv-k); set only
     // then, since a change restyles every card.
     if (far) this.dom.world.style.setProperty('--inv-k', (1 / t.k).toFixed(3));
     if (far !== this.far) {
