@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { HelperMessage } from '../shared/helperProtocol';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../shared/webviewProtocol';
-import { generatedTree, processDiff } from '../test/webview/fixtures';
+import { generatedTree, processDiff, siblings } from '../test/webview/fixtures';
+import type { Snapshot } from '../shared/core/types';
 import { openGraph, startEnv, type GraphEnv } from '../test/webview/harness';
 import type { BenchContext, Row, Suite } from './types';
 import { nsKey } from '../shared/core/identity';
@@ -29,8 +30,8 @@ function row(log: (m: string) => void, name: string, samples: number[], budget: 
 /** At 100 % zoom, as a restored panel would be: rows are drawn, cards off screen skip layout and paint. */
 const FULL_SCALE = { v: 1, transform: { x: 0, y: 0, k: 1 }, expanded: [], filters: [], selected: null };
 
-async function firstRender(env: GraphEnv, namespaces: number, processes: number, runs: number, state?: unknown): Promise<{ samples: number[]; cards: number; rows: number }> {
-  const tree = generatedTree(namespaces, processes, 11);
+async function firstRender(env: GraphEnv, namespaces: number, processes: number, runs: number, state?: unknown, snapshot?: Snapshot): Promise<{ samples: number[]; cards: number; rows: number }> {
+  const tree = { snapshot: snapshot ?? generatedTree(namespaces, processes, 11).snapshot };
   const samples: number[] = [];
   let cards = 0;
   let rows = 0;
@@ -143,6 +144,9 @@ export async function runWebviewBench(ctx: Pick<BenchContext, 'log'>): Promise<R
     const small = await firstRender(env, 200, 2500, 5);
     const smallFull = await firstRender(env, 200, 2500, 5, FULL_SCALE);
     const big = await firstRender(env, 1000, 10000, 3);
+    // A container host: 1,000 sibling namespaces under the host's, ~10k processes (most on the host).
+    const host = siblings(1000, 7000).snapshot;
+    const flat = await firstRender(env, 0, 0, 3, undefined, host);
     const diff = await diffs(env, 30);
     const live = process.getuid?.() === 0 ? await forkToVisible(env, 10) : [];
     const detail = (r: typeof small): string => `(${r.cards} cards, ${r.rows} rows built)`;
@@ -151,6 +155,7 @@ export async function runWebviewBench(ctx: Pick<BenchContext, 'log'>): Promise<R
       row(log, 'first render 200 ns/2.5k procs, fit', small.samples, 200, detail(small)),
       row(log, 'first render 200 ns/2.5k procs, 100%', smallFull.samples, 200, detail(smallFull)),
       row(log, 'first render 1k ns/10k procs, fit', big.samples, 1000, detail(big)),
+      row(log, `first render 1k sibling ns/${Math.round(host.processes.length / 1000)}k procs`, flat.samples, 1000, detail(flat)),
       row(log, '10-process diff, no ns change', diff, 16),
       ...(live.length > 0 ? [row(log, `fork to row visible (poll ${POLL_MS} ms)`, live, POLL_MS + 100)] : []),
     ];

@@ -48,12 +48,16 @@ export interface ConfigMessage {
 export interface SnapshotMessage {
   type: 'snapshot';
   snapshot: Snapshot;
+  /** Namespaces this window created ("Create Nested PID Namespaces"): never grouped away, marked on their cards. */
+  created?: NsRef[];
 }
 
 /** Incremental update on top of the last snapshot/diff the webview received. */
 export interface DiffMessage {
   type: 'diff';
   diff: SnapshotDiff;
+  /** When present, replaces the set of namespaces created here (see SnapshotMessage). */
+  created?: NsRef[];
 }
 
 /** Select a node and scroll it into view (the tree sidebar's "Show in Graph"). */

@@ -126,6 +126,7 @@ export function updateCard(card: HTMLElement, model: GraphModel, key: string, ro
   card.classList.toggle('hidden-ns', ns.hidden === true);
   card.classList.toggle('collapsed', rows.collapsed);
   card.classList.toggle('self', key === model.selfKey);
+  card.dataset.count = String(count);
   card.style.setProperty('--cols', String(ns.level + 1));
   card.setAttribute('aria-level', String(ns.level + 1));
   card.setAttribute('aria-label', `PID namespace ${nsTitle(ns)}, ${metaText}${ns.hidden ? ', no member processes' : ''}`);

@@ -6,10 +6,12 @@ import { select } from 'd3-selection';
 import { linkVertical } from 'd3-shape';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { Snapshot, SnapshotDiff } from '../shared/core/types';
-import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type WebviewToHost } from '../shared/webviewProtocol';
+import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type NsRef, type WebviewToHost } from '../shared/webviewProtocol';
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
-import { cardHeight } from './geometry';
+import { cardHeight, cardWidth } from './geometry';
+import { displayTree, GROUP_ABOVE, isGroupKey, type DisplayTree, type GroupUi } from './groups';
+import { createGroupCard, GROUP_H, updateGroupCard } from './groupCard';
 import { cardRows, createCard, fadeOut, setMenuContext, syncToggle, updateCard, type CardRows, type CardUi } from './cards';
 import { Hover } from './hover';
 import { handleKey } from './keyboard';
@@ -18,7 +20,19 @@ import { readState, toPersisted, type StateStore } from './persisted';
 import { nsKey, processKey } from '../shared/core/identity';
 
 const FAR_SCALE = 0.4;
-const TINY_SCALE = 0.12;
+/**
+ * Below this a card's text is too small to read (13 px title under 5 px), and enlarging the title to
+ * fit the card gave at most 8 px: each card becomes a box with its count instead (graph.css lod-tiny).
+ */
+const TINY_SCALE = FAR_SCALE;
+/**
+ * Width of a compact card (its header only: the many siblings of a container host, unless selected
+ * or expanded; focus and context: what the user picked is drawn in full, the rest stays small) and
+ * of a group card. Four of them fit a 1000 px panel at the legible zoom.
+ */
+const COMPACT_W = 250;
+/** Smallest zoom at which a card's title (13 px) reads at 10 px or more: the first view never goes below it. */
+const LEGIBLE_SCALE = 0.8;
 
 export interface GraphDom {
   viewport: HTMLElement;
@@ -36,6 +50,13 @@ export class GraphView {
   private readonly cards = new Map<string, HTMLElement>();
   private readonly rows = new Map<string, CardRows>();
   private readonly edgePaths = new Map<string, SVGPathElement>();
+  /** Namespaces drawn as their header only (see COMPACT_W); decided when the structure is laid out. */
+  private compact = new Set<string>();
+  /** The card to keep still on screen through the next render, if not the selection's. */
+  private anchorKey: string | undefined;
+  private readonly groupUi: GroupUi = { open: new Set(), filters: new Map() };
+  /** What is drawn: the model with large sets of siblings collapsed into groups. */
+  private display: DisplayTree = { roots: [], children: new Map(), parent: new Map(), groups: new Map(), shown: new Set() };
   private config: GraphConfig = DEFAULT_GRAPH_CONFIG;
   private selected: GraphTarget | null = null;
   private focused: string | undefined;
@@ -63,6 +84,8 @@ export class GraphView {
     const saved = readState(store);
     saved.expanded.forEach(([k, v]) => this.ui.expanded.set(k, v));
     saved.filters.forEach(([k, v]) => this.ui.filters.set(k, v));
+    saved.openGroups?.forEach((k) => this.groupUi.open.add(k));
+    saved.groupFilters?.forEach(([k, v]) => this.groupUi.filters.set(k, v));
     this.selected = saved.selected;
     this.hover = new Hover({ model: this.model, world: dom.world, tooltip: dom.tooltip, card: (k) => this.cards.get(k) });
     this.zoom = zoom<HTMLElement, unknown>()
@@ -100,18 +123,22 @@ export class GraphView {
     if (this.loaded) this.render(true, new Set(this.model.namespaces.keys()));
   }
 
-  setSnapshot(snapshot: Snapshot): void {
+  setSnapshot(snapshot: Snapshot, created?: NsRef[]): void {
     this.model.load(snapshot);
+    this.model.setCreated(created);
     this.setBanner(null, 'info');
     this.fitPending = !this.loaded && !this.hadTransform;
     this.render(true, new Set(this.model.namespaces.keys()));
     this.loaded = true;
   }
 
-  applyDiff(diff: SnapshotDiff): void {
+  applyDiff(diff: SnapshotDiff, created?: NsRef[]): void {
     if (!this.loaded) return;
+    const before = [...this.model.created].join();
+    this.model.setCreated(created);
     const change = this.model.apply(diff);
-    this.render(change.structureChanged, change.structureChanged ? new Set(this.model.namespaces.keys()) : change.touched);
+    const structure = change.structureChanged || [...this.model.created].join() !== before;
+    this.render(structure, structure ? new Set(this.model.namespaces.keys()) : change.touched);
   }
 
   setBanner(message: string | null, severity: string): void {
@@ -129,10 +156,29 @@ export class GraphView {
       // A process hidden in a collapsed card is brought out by searching for its PID there.
       if (p && key && this.rows.get(key)?.collapsed) this.ui.filters.set(key, String(p.pid));
     }
-    if (key) this.render(false, new Set([key]));
+    // A namespace inside a closed group is pinned by the selection: lay out again to give it a card.
+    if (key && !this.display.shown.has(key)) this.render(true, new Set(this.model.namespaces.keys()));
+    else if (key) this.render(false, new Set([key]));
     else this.applySelection();
     if (key) this.centerOn(key);
     this.saveSoon();
+  }
+
+  /**
+   * The first view: the whole tree if it fits legibly, else the top of it (the root, its groups and
+   * the pinned namespaces come first in its grid) at the smallest legible zoom.
+   */
+  private fitDefault(): void {
+    const b = this.layout.bounds();
+    const { w: vw, h: vh } = this.size;
+    const margin = 24;
+    const fitK = Math.min(1.25, (vw - 2 * margin) / (b.x1 - b.x0), (vh - 2 * margin) / (b.y1 - b.y0));
+    const root = this.layout.places.get(this.display.roots[0]);
+    if (fitK >= LEGIBLE_SCALE || !root) return this.fit();
+    const k = LEGIBLE_SCALE;
+    // Narrow enough: centred. Wider: the root in the middle, but no empty space beside the picture.
+    const x = k * (b.x1 - b.x0) <= vw - 2 * margin ? (vw - k * (b.x1 + b.x0)) / 2 : Math.min(margin - k * b.x0, Math.max(vw - margin - k * b.x1, vw / 2 - k * (root.x + root.w / 2)));
+    select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(x, margin - k * b.y0).scale(k));
   }
 
   fit(): void {
@@ -148,15 +194,31 @@ export class GraphView {
   private render(structure: boolean, touched: Set<string>): void {
     this.rendering = true;
     const anchor = this.loaded ? this.anchor() : undefined;
-    if (structure) this.syncCards();
-    for (const key of touched) if (this.cards.has(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
-    if (structure) this.layout.layoutStructure(this.model);
-    const moved = this.layout.placeRows((key) => {
+    if (structure) {
+      const pinned = this.pinned();
+      this.display = displayTree(this.model, this.groupUi, pinned);
+      this.compact = this.compactKeys(pinned);
+      this.syncCards();
+    }
+    for (const key of touched) if (this.cards.has(key) && !isGroupKey(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
+    const heightOf = (key: string): number => {
+      if (isGroupKey(key)) return GROUP_H;
+      if (this.compact.has(key)) return cardHeight({ level: 0, collapsed: false, rows: 0, hiddenRows: 0 });
       const r = this.rows.get(key);
       return r ? cardHeight(r) : 0;
-    });
+    };
+    if (structure) {
+      const widthOf = (key: string): number => {
+        const g = this.display.groups.get(key);
+        const ns = this.model.namespaces.get(g ? g.members[0] : key);
+        return g || this.compact.has(key) ? COMPACT_W : cardWidth(ns?.level ?? 0);
+      };
+      this.layout.layoutStructure(this.display, widthOf, heightOf, this.size.w / this.size.h, (this.size.w - 48) / LEGIBLE_SCALE);
+      for (const key of this.display.groups.keys()) touched.add(key);
+    }
+    const moved = this.layout.placeRows(heightOf);
     // Fit before drawing, so that a tree seen from far away never builds rows nobody could read.
-    if (this.fitPending) this.fit();
+    if (this.fitPending) this.fitDefault();
     else if (anchor && moved.size > 0) this.keepInPlace(anchor);
     this.fitPending = false;
     for (const key of touched) this.drawCard(key);
@@ -199,6 +261,7 @@ export class GraphView {
       const p = this.model.processes.get(processKey(s.proc));
       key = p && nsKey({ dev: p.nsDev, inode: p.ns });
     }
+    if (this.anchorKey !== undefined) key = this.anchorKey;
     if (!key || !this.layout.places.has(key)) key = this.nearestToCenter();
     const place = key && this.layout.places.get(key);
     return key && place ? { key, x: place.x, y: place.y } : undefined;
@@ -227,10 +290,39 @@ export class GraphView {
     this.zoom.translateBy(select(this.dom.viewport), anchor.x - p.x, anchor.y - p.y);
   }
 
+  /** Children of a parent with many (a container host's) are compact unless pinned or expanded by the user. */
+  private compactKeys(pinned: string[]): Set<string> {
+    const keep = new Set(pinned);
+    const out = new Set<string>();
+    for (const [parent, kids] of this.model.children) {
+      if (kids.length <= GROUP_ABOVE || !this.display.shown.has(parent)) continue;
+      for (const k of kids) if (this.display.shown.has(k) && !keep.has(k) && this.ui.expanded.get(k) !== true) out.add(k);
+    }
+    return out;
+  }
+
+  /** Namespaces that keep a card of their own whatever the grouping: created here, our own, the selection. */
+  private pinned(): string[] {
+    const out = [...this.model.created, this.model.selfKey];
+    const s = this.selected;
+    if (s?.kind === 'namespace') out.push(nsKey(s.ns));
+    const p = s?.kind === 'process' ? this.model.processes.get(processKey(s.proc)) : undefined;
+    if (p) out.push(nsKey({ dev: p.nsDev, inode: p.ns }));
+    return out;
+  }
+
   private drawCard(key: string): void {
     const card = this.cards.get(key);
+    const group = this.display.groups.get(key);
+    if (card && group) return updateGroupCard(card, this.model, group, this.groupUi.filters.get(key) ?? '');
     const rows = this.rows.get(key);
     if (!card || !rows) return;
+    const compact = this.compact.has(key);
+    card.classList.toggle('compact', compact);
+    if (compact) {
+      this.staleRows.delete(key);
+      return updateCard(card, this.model, key, rows, false, false);
+    }
     const draw = !this.far && this.nearView(key);
     updateCard(card, this.model, key, rows, this.config.animate && this.loaded, draw);
     if (draw) this.staleRows.delete(key);
@@ -247,20 +339,21 @@ export class GraphView {
 
   private syncCards(): void {
     for (const [key, card] of this.cards) {
-      if (this.model.namespaces.has(key)) continue;
+      if (this.display.shown.has(key) || this.display.groups.has(key)) continue;
       this.cards.delete(key);
       this.rows.delete(key);
       this.staleRows.delete(key);
       if (this.config.animate) fadeOut([card]);
       else card.remove();
     }
-    for (const key of this.model.namespaces.keys()) {
+    for (const key of [...this.display.shown, ...this.display.groups.keys()]) {
       if (this.cards.has(key)) continue;
-      const card = createCard(key);
+      const card = isGroupKey(key) ? createGroupCard(key) : createCard(key);
       if (this.loaded && this.config.animate) card.classList.add('enter');
       this.cards.set(key, card);
       this.dom.world.append(card);
     }
+    for (const [key, card] of this.cards) card.classList.toggle('created', this.model.created.has(key));
     if (this.focused === undefined || !this.cards.has(this.focused)) this.setRoving(this.model.roots[0]);
   }
 
@@ -278,15 +371,20 @@ export class GraphView {
     const link = linkVertical<unknown, [number, number]>();
     const path = (key: string): string => {
       const p = this.layout.places.get(key);
-      const parent = this.model.parentKey(key);
+      const parent = this.layout.parentOf(key);
       const pp = parent && this.layout.places.get(parent);
-      return p && pp ? (link({ source: [pp.x + pp.w / 2, pp.y + pp.h], target: [p.x + p.w / 2, p.y] }) ?? '') : '';
+      if (!p || !pp) return '';
+      const [px, py, cx] = [pp.x + pp.w / 2, pp.y + pp.h, p.x + p.w / 2];
+      // In a wrapped grid: down to the first gutter, along it to the trunk, down the trunk to this row's gutter, across, down.
+      const b = p.bus;
+      if (b) return b.rowY === b.topY ? `M${px},${py}V${b.topY}H${cx}V${p.y}` : `M${px},${py}V${b.topY}H${b.trunkX}V${b.rowY}H${cx}V${p.y}`;
+      return link({ source: [px, py], target: [cx, p.y] }) ?? '';
     };
     if (only) {
-      for (const key of only) for (const k of [key, ...(this.model.children.get(key) ?? [])]) this.edgePaths.get(k)?.setAttribute('d', path(k));
+      for (const key of only) for (const k of [key, ...this.layout.childrenOf(key)]) this.edgePaths.get(k)?.setAttribute('d', path(k));
       return;
     }
-    const edges = [...this.layout.places.keys()].filter((k) => this.model.parentKey(k) !== undefined);
+    const edges = [...this.layout.places.keys()].filter((k) => this.layout.parentOf(k) !== undefined);
     this.edgePaths.clear();
     select(this.dom.edges)
       .selectAll<SVGPathElement, string>('path')
@@ -311,12 +409,21 @@ export class GraphView {
 
   private select(target: GraphTarget): void {
     this.selected = target;
+    const p = target.kind === 'process' ? this.model.processes.get(processKey(target.proc)) : undefined;
+    const key = target.kind === 'namespace' ? nsKey(target.ns) : p && nsKey({ dev: p.nsDev, inode: p.ns });
+    // A compact card that is picked is drawn in full.
+    if (key && this.compact.has(key)) {
+      this.anchorKey = key;
+      this.render(true, new Set(this.model.namespaces.keys()));
+      this.anchorKey = undefined;
+    }
     this.applySelection();
     this.post({ type: 'revealInTree', target });
     this.saveSoon();
   }
 
   private selectNamespace(key: string): void {
+    if (isGroupKey(key)) return this.toggleGroup(key);
     const ns = this.model.namespaces.get(key);
     if (ns) this.select({ kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } });
   }
@@ -326,7 +433,27 @@ export class GraphView {
     if (p) this.select({ kind: 'process', proc: { pid: p.pid, startTime: p.startTime } });
   }
 
+  /** Open a group in place (its members become cards in the grid after it), or close it again. */
+  private toggleGroup(key: string): void {
+    if (this.groupUi.open.has(key)) this.groupUi.open.delete(key);
+    else this.groupUi.open.add(key);
+    // The grid reflows around the group: keep the group card itself still on screen.
+    this.anchorKey = key;
+    this.render(true, new Set(this.model.namespaces.keys()));
+    this.anchorKey = undefined;
+    this.setRoving(key);
+    this.saveSoon();
+  }
+
   private toggle(key: string): void {
+    if (isGroupKey(key)) return this.toggleGroup(key);
+    if (this.compact.has(key)) {
+      this.ui.expanded.set(key, true);
+      this.anchorKey = key;
+      this.render(true, new Set(this.model.namespaces.keys()));
+      this.anchorKey = undefined;
+      return this.saveSoon();
+    }
     const rows = this.rows.get(key);
     if (!rows) return;
     this.ui.expanded.set(key, rows.collapsed);
@@ -340,10 +467,10 @@ export class GraphView {
     if (key) this.cards.get(key)?.setAttribute('tabindex', '0');
   }
 
-  private focusCard(key: string): void {
+  private focusCard(key: string, center = false): void {
     this.setRoving(key);
     this.cards.get(key)?.focus({ preventScroll: true });
-    if (!this.isInView(key)) this.centerOn(key);
+    if (center || !this.isInView(key)) this.centerOn(key);
   }
 
   private isInView(key: string): boolean {
@@ -367,10 +494,13 @@ export class GraphView {
   private onZoom(t: ZoomTransform): void {
     this.transform = t;
     this.dom.world.style.transform = `translate(${t.x}px, ${t.y}px) scale(${t.k})`;
-    // Semantic zoom: below FAR_SCALE rows are unreadable, so they are not drawn or laid out at all;
-    // far below it even the card text goes (boxes only), which keeps painting thousands of cards cheap.
+    // Semantic zoom: below FAR_SCALE rows are unreadable, so they are not drawn or laid out at all, and
+    // the card text goes too (a box with its count), which keeps painting thousands of cards cheap.
     this.dom.world.classList.toggle('lod-tiny', t.k < TINY_SCALE);
     const far = t.k < FAR_SCALE;
+    // Far out, the count on each box is drawn larger as the zoom shrinks (graph.css reads --inv-k); set only
+    // then, since a change restyles every card.
+    if (far) this.dom.world.style.setProperty('--inv-k', (1 / t.k).toFixed(3));
     if (far !== this.far) {
       this.far = far;
       this.dom.world.classList.toggle('lod-far', far);
@@ -383,7 +513,7 @@ export class GraphView {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       const t = this.transform;
-      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected));
+      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected, this.groupUi));
     }, 150);
   }
 
@@ -391,6 +521,12 @@ export class GraphView {
     const { world, viewport } = this.dom;
     world.addEventListener('click', (ev) => this.onClick(ev));
     world.addEventListener('input', (ev) => this.onFilter(ev));
+    // Enter in a group's search box jumps to its first match.
+    world.addEventListener('keydown', (ev) => {
+      const key = (ev.target as HTMLElement).closest<HTMLElement>('.group')?.dataset.key;
+      const first = key && ev.key === 'Enter' && (ev.target as HTMLElement).closest('.filter') ? this.display.groups.get(key)?.matches[0] : undefined;
+      if (first) this.focusCard(first, true);
+    });
     world.addEventListener('pointerover', (ev) => this.onPointer(ev));
     world.addEventListener('pointerleave', () => this.hover.clear());
     world.addEventListener('focusin', (ev) => {
@@ -428,7 +564,7 @@ export class GraphView {
     const card = target.closest<HTMLElement>('.card');
     const key = card?.dataset.key;
     if (!key || target.closest('vscode-textfield')) return;
-    if (target.closest('.toggle')) return this.toggle(key);
+    if (target.closest('.toggle') || isGroupKey(key)) return this.toggle(key);
     const row = target.closest<HTMLElement>('.row');
     if (row?.dataset.key) this.selectProcess(row.dataset.key);
     else this.selectNamespace(key);
@@ -439,6 +575,12 @@ export class GraphView {
     const field = ev.target as HTMLElement & { value?: string };
     const key = field.closest<HTMLElement>('.card')?.dataset.key;
     if (!key || !field.classList.contains('filter')) return;
+    if (isGroupKey(key)) {
+      this.groupUi.filters.set(key, field.value ?? '');
+      this.render(true, new Set(this.model.namespaces.keys()));
+      this.saveSoon();
+      return;
+    }
     this.ui.filters.set(key, field.value ?? '');
     this.render(false, new Set([key]));
     this.saveSoon();

@@ -1,6 +1,6 @@
 // Keyboard navigation (a roving tabindex: one focusable card at a time, so Tab leaves the graph).
-// On a card: ↑ parent, ↓ first child namespace, ←/→ neighbours in the same row, Home the root,
-// Enter select (reveals in the tree), E expand/collapse, R into its process rows, F fit to view.
+// On a card: ↑ parent, ↓ first drawn child (namespace or group), ←/→ neighbours in the same row, Home the root,
+// Enter select (reveals in the tree; opens or closes a group), E expand/collapse, R into its process rows, F fit to view.
 // On a process row: ↑/↓ previous/next row, Enter select, Escape back to its card.
 
 import type { GraphModel } from './model';
@@ -35,9 +35,9 @@ function cardKey(host: KeyHost, key: string, k: string): boolean {
   };
   switch (k) {
     case 'ArrowUp':
-      return go(model.parentKey(key));
+      return go(host.layout.parentOf(key));
     case 'ArrowDown':
-      return go(model.children.get(key)?.[0]);
+      return go(host.layout.childrenOf(key)[0]);
     case 'ArrowLeft':
     case 'ArrowRight':
       return go(rowNeighbour(host, key, k === 'ArrowLeft' ? -1 : 1));
@@ -93,9 +93,11 @@ function rowNeighbour(host: KeyHost, key: string, dir: -1 | 1): string | undefin
   let bestDx = Infinity;
   for (const [k, p] of host.layout.places) {
     const dx = (p.x - here.x) * dir;
-    if (p.depth === here.depth && dx > 0 && dx < bestDx) {
+    // Same depth; in a wrapped grid, the same grid row first.
+    const cost = dx + Math.abs(p.y - here.y) * 1e6;
+    if (p.depth === here.depth && dx > 0 && cost < bestDx) {
       best = k;
-      bestDx = dx;
+      bestDx = cost;
     }
   }
   return best;

@@ -49,9 +49,9 @@ function dispatch(view: GraphView, m: HostToWebview): void {
       view.setConfig(m.config);
       return;
     case 'snapshot':
-      return view.setSnapshot(m.snapshot);
+      return view.setSnapshot(m.snapshot, m.created);
     case 'diff':
-      return view.applyDiff(m.diff);
+      return view.applyDiff(m.diff, m.created);
     case 'reveal':
       return view.reveal(m.target);
     case 'status':

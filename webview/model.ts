@@ -24,6 +24,14 @@ export class GraphModel {
   readonly byPid = new Map<number, ProcessInfo>();
   roots: string[] = [];
   selfKey = '';
+  /** Keys of the namespaces this window created, as the host reports them. */
+  readonly created = new Set<string>();
+
+  setCreated(refs: { dev: number; inode: number }[] | undefined): void {
+    if (refs === undefined) return;
+    this.created.clear();
+    for (const r of refs) this.created.add(nsKey(r));
+  }
   /** Containers by the key of their PID namespace (several can share one). */
   readonly containersByNs = new Map<string, ContainerInfo[]>();
 

@@ -1,9 +1,10 @@
 // What survives hiding and showing the panel (VS Code drops the webview's DOM when it is hidden):
-// zoom and pan, the user's expand/collapse choices, search texts and the selection. Saved with the
+// zoom and pan, the user's expand/collapse choices (cards and groups), search texts and the selection. Saved with the
 // webview API's setState, which VS Code keeps per panel and hands to the serializer after a reload.
 
 import type { GraphTarget } from '../shared/webviewProtocol';
 import type { CardUi } from './cards';
+import type { GroupUi } from './groups';
 
 export interface PersistedState {
   v: 1;
@@ -11,6 +12,9 @@ export interface PersistedState {
   expanded: [string, boolean][];
   filters: [string, string][];
   selected: GraphTarget | null;
+  /** Opened group cards (webview/groups.ts); absent in states saved before groups existed. */
+  openGroups?: string[];
+  groupFilters?: [string, string][];
 }
 
 export interface StateStore {
@@ -20,16 +24,26 @@ export interface StateStore {
 
 export function readState(store: StateStore): PersistedState {
   const raw = store.getState() as Partial<PersistedState> | undefined;
-  if (!raw || raw.v !== 1) return { v: 1, transform: null, expanded: [], filters: [], selected: null };
+  if (!raw || raw.v !== 1) return { v: 1, transform: null, expanded: [], filters: [], selected: null, openGroups: [], groupFilters: [] };
   return {
     v: 1,
     transform: raw.transform ?? null,
     expanded: Array.isArray(raw.expanded) ? raw.expanded : [],
     filters: Array.isArray(raw.filters) ? raw.filters : [],
     selected: raw.selected ?? null,
+    openGroups: Array.isArray(raw.openGroups) ? raw.openGroups : [],
+    groupFilters: Array.isArray(raw.groupFilters) ? raw.groupFilters : [],
   };
 }
 
-export function toPersisted(ui: CardUi, transform: PersistedState['transform'], selected: GraphTarget | null): PersistedState {
-  return { v: 1, transform, expanded: [...ui.expanded], filters: [...ui.filters].filter(([, f]) => f !== ''), selected };
+export function toPersisted(ui: CardUi, transform: PersistedState['transform'], selected: GraphTarget | null, groups?: GroupUi): PersistedState {
+  return {
+    v: 1,
+    transform,
+    expanded: [...ui.expanded],
+    filters: [...ui.filters].filter(([, f]) => f !== ''),
+    selected,
+    openGroups: [...(groups?.open ?? [])],
+    groupFilters: [...(groups?.filters ?? [])].filter(([, f]) => f !== ''),
+  };
 }

@@ -27,6 +27,7 @@ export function graphActions(ctx: CommandContext): GraphActions {
       const p = ctx.tree.currentView()?.process(proc.pid);
       if (p && p.startTime === proc.startTime) await sendSignal(ctx, p, signal, 'ancestor');
     },
+    createdInodes: () => ctx.session.createdInodes(),
     log: (level, message) => ctx.log[level](`[graph] ${message}`),
   };
 }

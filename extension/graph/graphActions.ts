@@ -13,6 +13,8 @@ export interface GraphActions {
   killInit(ns: NsRef): void | Thenable<void>;
   /** Send `signal` (a name such as "SIGTERM") to the process, guarded by its start time against PID reuse. */
   sendSignal(proc: ProcRef, signal: string): void | Thenable<void>;
+  /** Inodes of the namespaces this window created: the graph never groups them away and marks them. */
+  createdInodes?(): Set<number>;
   /** Log lines and errors from the webview, for the extension's output channel. */
   log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }

@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { SnapshotChange, SnapshotSource } from '../snapshotSource';
+import type { Snapshot } from '../../shared/core/types';
 import {
   DEFAULT_GRAPH_CONFIG,
   isWebviewToHost,
@@ -12,6 +13,7 @@ import {
   type GraphConfig,
   type GraphTarget,
   type HostToWebview,
+  type NsRef,
   type WebviewToHost,
 } from '../../shared/webviewProtocol';
 import { graphHtml } from './graphHtml';
@@ -19,6 +21,8 @@ import { OFFERED_SIGNALS, type GraphActions } from './graphActions';
 
 export class GraphConnection implements vscode.Disposable {
   private ready = false;
+  /** The created-here set last sent, so that a diff carries it only when it changed. */
+  private sentCreated = '';
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -61,7 +65,11 @@ export class GraphConnection implements vscode.Disposable {
 
   private onChange(change: SnapshotChange): void {
     if (!this.ready) return;
-    this.post(change.diff ? { type: 'diff', diff: change.diff } : { type: 'snapshot', snapshot: change.snapshot });
+    const created = this.created(change.snapshot);
+    const key = JSON.stringify(created);
+    const changed = key !== this.sentCreated;
+    this.sentCreated = key;
+    this.post(change.diff ? { type: 'diff', diff: change.diff, ...(changed ? { created } : {}) } : { type: 'snapshot', snapshot: change.snapshot, created });
   }
 
   private onMessage(m: unknown): void {
@@ -90,8 +98,18 @@ export class GraphConnection implements vscode.Disposable {
     this.ready = true;
     this.post({ type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: readConfig() });
     const snapshot = this.source.current();
-    if (snapshot) this.post({ type: 'snapshot', snapshot });
+    if (snapshot) {
+      const created = this.created(snapshot);
+      this.sentCreated = JSON.stringify(created);
+      this.post({ type: 'snapshot', snapshot, created });
+    }
     else this.post({ type: 'status', message: 'Waiting for the first snapshot from the helper…', severity: 'info' });
+  }
+
+  /** The namespaces of the snapshot this window created, by (dev, inode). */
+  private created(snapshot: Snapshot): NsRef[] {
+    const inodes = this.actions.createdInodes?.() ?? new Set<number>();
+    return snapshot.namespaces.filter((ns) => inodes.has(ns.inode)).map((ns) => ({ dev: ns.dev, inode: ns.inode }));
   }
 
   private async killInit(m: Extract<WebviewToHost, { type: 'killInit' }>): Promise<void> {

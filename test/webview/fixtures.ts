@@ -167,3 +167,33 @@ export function processDiff(tree: GeneratedTree, n: number, seed = 7): SnapshotD
 export function emptyDiff(): SnapshotDiff {
   return { addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [], removedNamespaces: [], changedNamespaces: [], unreadable: 0, takenAt: 0 };
 }
+
+export interface SiblingHost {
+  snapshot: Snapshot;
+  builder: SnapshotBuilder;
+  /** The sibling "created here" (the last one), which has one nested namespace below it. */
+  created: number;
+  nested: number;
+}
+
+/**
+ * A container host: `n` sibling PID namespaces under the host's, most with `sh` as PID 1, some
+ * `nginx`, a few `postgres`, with 1 to 5 processes each; the last sibling was "created here" and has
+ * a nested namespace of its own, like "Create Nested PID Namespaces" makes.
+ */
+export function siblings(n: number, hostProcs = 120): SiblingHost {
+  const b = new SnapshotBuilder(1);
+  for (let i = 0; i < hostProcs; i++) b.addProcess(HOST_NS, i === 0 ? 'init' : COMMS[i % COMMS.length], 1);
+  let created = 0;
+  for (let i = 0; i < n; i++) {
+    const ns = b.addNs(null, HOST_NS);
+    const last = i === n - 1;
+    const comm = last ? 'multi_pidns' : i % 10 === 9 ? 'nginx' : i % 25 === 12 ? 'postgres' : 'sh';
+    const init = b.addProcess(ns.inode, comm, 1);
+    for (let j = 0; j < (i * 7) % 5; j++) b.addProcess(ns.inode, comm === 'sh' ? 'sleep' : comm, init.pid);
+    if (last) created = ns.inode;
+  }
+  const nested = b.addNs(null, created);
+  b.addProcess(nested.inode, 'sleep');
+  return { snapshot: b.snapshot(), builder: b, created, nested: nested.inode };
+}

@@ -196,19 +196,28 @@ describe('namespace graph webview', () => {
     }
   });
 
-  test('a big tree: one card per namespace, big ones collapsed, rows drawn only where readable', async () => {
+  test('a big tree: every namespace a card or counted in a group, groups open in place, rows drawn only where readable', async () => {
     const tree = generatedTree(200, 2500, 5);
-    const g = await openGraph(env);
+    // Restored far out, as a panel whose user had zoomed out: nothing is readable, so no rows are built.
+    const g = await openGraph(env, 'dark', undefined, { v: 1, transform: { x: 700, y: 20, k: 0.1 }, expanded: [], filters: [], selected: null });
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: tree.snapshot });
-      assert.equal(await g.page.locator('.card').count(), 200);
-      assert.equal(await g.page.locator('path.edge').count(), 199);
+      const nsCards = g.page.locator('.card:not(.group):not(.exit)');
+      const groups = g.page.locator('.card.group');
+      // A closed group hides its members and the namespaces nested below them (its meta line counts those).
+      const counts = (await groups.evaluateAll((es) => es.map((e) => Number((e as HTMLElement).dataset.count) + Number((e as HTMLElement).dataset.nested)))).reduce((a, b) => a + b, 0);
+      assert.ok((await groups.count()) > 0, 'the host\'s ~100 children with the same init are grouped');
+      assert.equal((await nsCards.count()) + counts, 200, 'each namespace is a card or counted in one group');
+      assert.ok(await g.page.locator('#world').evaluate((e) => e.classList.contains('lod-far')));
+      assert.equal(await g.page.locator('.row').count(), 0, 'no rows built while unreadable');
+      // Opening a group can reveal a member with many children of its own, grouped in turn.
+      for (let i = 0; i < 20 && (await g.page.locator('.card.group:not(.open)').count()) > 0; i++) await g.page.locator('.card.group:not(.open)').first().click();
+      assert.equal(await nsCards.count(), 200, 'every group open: one card per namespace');
+      assert.equal(await g.page.locator('path.edge').count(), 199 + (await groups.count()));
       const host = card(g, HOST_NS);
       assert.match((await host.locator('.meta').textContent()) ?? '', /1000 processes/);
       assert.ok(await host.evaluate((e) => e.classList.contains('collapsed')));
-      assert.ok(await g.page.locator('#world').evaluate((e) => e.classList.contains('lod-far')), 'fit to view shows 200 cards from far away');
-      assert.equal(await g.page.locator('.row').count(), 0, 'no rows built while unreadable');
       // Revealing a namespace zooms in on it; its rows are drawn then.
       const ns = tree.snapshot.namespaces.find((n) => n.level === 2 && n.pids.length > 3)!;
       await g.send({ type: 'reveal', target: { kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } } });
@@ -216,7 +225,7 @@ describe('namespace graph webview', () => {
       const expandedMembers = tree.snapshot.namespaces.filter((n) => n.pids.length <= DEFAULT_GRAPH_CONFIG.collapseAbove).reduce((sum, n) => sum + n.pids.length, 0);
       assert.ok((await g.page.locator('.row').count()) < expandedMembers / 2, 'rows only for the cards near the screen');
       assert.ok(await card(g, ns.inode).evaluate((e) => e.classList.contains('selected')));
-      assert.equal(await g.page.locator('.card.collapsed').count(), tree.snapshot.namespaces.filter((n) => n.pids.length > DEFAULT_GRAPH_CONFIG.collapseAbove).length);
+      assert.equal(await g.page.locator('.card.collapsed:not(.group)').count(), tree.snapshot.namespaces.filter((n) => n.pids.length > DEFAULT_GRAPH_CONFIG.collapseAbove).length);
       // A process in the collapsed host card: revealing it searches for it there.
       const hostProc = tree.snapshot.processes.find((p) => p.ns === HOST_NS && p.comm === 'nginx')!;
       await g.send({ type: 'reveal', target: { kind: 'process', proc: { pid: hostProc.pid, startTime: hostProc.startTime } } });

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { GraphModel } from '../../webview/model';
 import { TreeLayout } from '../../webview/layout';
 import { cardWidth } from '../../webview/geometry';
+import { displayTree, isGroupKey, KEEP_BIGGEST } from '../../webview/groups';
 
-import { generatedTree, HOST_NS, NS_DEV, processDiff, seedChain } from './fixtures';
+import { generatedTree, HOST_NS, NS_DEV, processDiff, seedChain, siblings } from './fixtures';
 import { nsKey } from '../../shared/core/identity';
 
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
@@ -61,23 +62,64 @@ test('layout: cards do not overlap, children sit below parents, heights only mov
   const m = new GraphModel();
   m.load(tree.snapshot);
   const layout = new TreeLayout();
-  layout.layoutStructure(m);
+  const display = displayTree(m, { open: new Set(), filters: new Map() }, []);
+  const widthOf = (k: string): number => cardWidth(m.namespaces.get(display.groups.get(k)?.members[0] ?? k)!.level);
+  layout.layoutStructure(display, widthOf, () => 100, 1.6);
   layout.placeRows(() => 100);
   const places = [...layout.places.entries()];
-  assert.equal(places.length, 200);
+  assert.equal(places.length, display.shown.size + display.groups.size);
   for (const [k, p] of places) {
-    assert.equal(p.w, cardWidth(m.namespaces.get(k)!.level));
-    const parent = m.parentKey(k);
+    assert.equal(p.w, widthOf(k));
+    const parent = layout.parentOf(k);
     if (parent) assert.ok(layout.places.get(parent)!.y + 100 < p.y, 'child below parent');
   }
-  const byDepth = new Map<number, [number, number][]>();
-  for (const [, p] of places) byDepth.set(p.depth, [...(byDepth.get(p.depth) ?? []), [p.x, p.x + p.w]]);
-  for (const spans of byDepth.values()) {
-    spans.sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < spans.length; i++) assert.ok(spans[i][0] >= spans[i - 1][1], 'no horizontal overlap within a row');
-  }
+  for (let i = 0; i < places.length; i++)
+    for (let j = i + 1; j < places.length; j++) {
+      const [a, b] = [places[i][1], places[j][1]];
+      assert.ok(a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + 100 <= b.y || b.y + 100 <= a.y, `${places[i][0]} and ${places[j][0]} overlap`);
+    }
   const xs = new Map(places.map(([k, p]) => [k, p.x]));
   const moved = layout.placeRows((k) => (k === key(HOST_NS) ? 300 : 100));
   assert.ok(moved.size > 0);
   for (const [k, p] of layout.places) assert.equal(p.x, xs.get(k), 'x unchanged by a height change');
+});
+
+test('layout: many siblings wrap into a grid near the viewport\'s aspect ratio, not one row', () => {
+  for (const n of [5, 50, 300, 1000]) {
+    const m = new GraphModel();
+    m.load(siblings(n).snapshot);
+    const layout = new TreeLayout();
+    // Every group open: all n siblings drawn.
+    const closed = displayTree(m, { open: new Set(), filters: new Map() }, []);
+    const display = displayTree(m, { open: new Set(closed.groups.keys()), filters: new Map() }, []);
+    assert.equal(display.shown.size, n + 2, 'the host, every sibling and the one nested below the created sibling');
+    layout.layoutStructure(display, (k) => cardWidth(isGroupKey(k) ? 1 : m.namespaces.get(k)!.level), () => 90, 1.6);
+    layout.placeRows(() => 90);
+    const b = layout.bounds();
+    const aspect = (b.x1 - b.x0) / (b.y1 - b.y0);
+    if (n >= 50) assert.ok(aspect > 0.8 && aspect < 3.2, `${n} siblings: aspect ${aspect.toFixed(2)} near 1.6`);
+  }
+});
+
+test('groups: the biggest siblings and the pinned ones keep cards, the rest are grouped by init command, counts add up', () => {
+  const fixture = siblings(300);
+  const m = new GraphModel();
+  m.load(fixture.snapshot);
+  const created = key(fixture.created);
+  const d = displayTree(m, { open: new Set(), filters: new Map() }, [created]);
+  assert.ok(d.shown.has(created), 'created here is never grouped');
+  const hostKids = d.children.get(key(HOST_NS))!;
+  const individual = hostKids.filter((k) => !isGroupKey(k));
+  assert.equal(individual.length, KEEP_BIGGEST + 1);
+  const groups = [...d.groups.values()];
+  const total = groups.reduce((s, g) => s + g.members.length, 0);
+  assert.equal(total + individual.length, 300, 'every sibling is either drawn or in exactly one group');
+  for (const g of groups) for (const k of g.members) assert.equal(g.comm, m.initComm(m.namespaces.get(k)!) ?? '(no init)');
+  assert.deepEqual(groups.map((g) => g.comm), ['sh', 'nginx', 'postgres'], 'biggest group first');
+  // A group's search brings matching members out as cards.
+  const target = groups[0].members[17];
+  const inode = String(m.namespaces.get(target)!.inode);
+  const searched = displayTree(m, { open: new Set(), filters: new Map([[groups[0].key, inode]]) }, [created]);
+  assert.ok(searched.shown.has(target));
+  assert.equal(searched.groups.get(groups[0].key)!.members.length, groups[0].members.length, 'the group still stands for all its members');
 });

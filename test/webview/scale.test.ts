@@ -1,0 +1,242 @@
+// The graph on a container host: 1 to 1,000 sibling PID namespaces under the host's, in Chromium. The
+// first view must be readable (at least 10 namespace titles at 10 px or more on screen, every group's
+// count), each group card must count exactly the namespaces it hides, and a grouped namespace must be
+// found through the group's search box. Screenshots of each size, light and dark, for looking at.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
+import { emptyDiff, HOST_NS, NS_DEV, siblings } from './fixtures';
+import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
+import { nsKey } from '../../shared/core/identity';
+
+const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
+const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
+const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG } as const;
+const LEGIBLE_PX = 10;
+
+let env: GraphEnv;
+before(async () => {
+  env = await startEnv();
+});
+after(async () => {
+  await env?.close();
+});
+
+interface Label {
+  key: string;
+  text: string;
+  /** Rendered text size on screen: computed font size times the world's zoom. */
+  px: number;
+  onScreen: boolean;
+}
+
+/** Titles of the cards (namespace and group) with their size on screen and whether they lie inside the viewport. */
+async function labels(g: GraphPage): Promise<Label[]> {
+  return g.page.evaluate(() => {
+    const world = document.getElementById('world')!;
+    const k = Number(/scale\(([^)]+)\)/.exec(world.style.transform)?.[1] ?? '1');
+    const vp = document.getElementById('viewport')!.getBoundingClientRect();
+    return [...document.querySelectorAll<HTMLElement>('.card:not(.exit) .title')].map((t) => {
+      const r = t.getBoundingClientRect();
+      const style = getComputedStyle(t);
+      const visible = style.visibility !== 'hidden' && style.display !== 'none' && r.width > 0;
+      return {
+        key: t.closest<HTMLElement>('.card')!.dataset.key!,
+        text: t.textContent ?? '',
+        px: parseFloat(style.fontSize) * k,
+        onScreen: visible && r.left >= vp.left && r.right <= vp.right && r.top >= vp.top && r.bottom <= vp.bottom,
+      };
+    });
+  });
+}
+
+const legible = (l: Label): boolean => l.onScreen && l.px >= LEGIBLE_PX;
+
+describe('graph at container-host scale', () => {
+  for (const n of [1, 5, 50, 300, 1000]) {
+    test(`${n} sibling namespace${n === 1 ? '' : 's'}: readable first view, exact group counts, search finds a grouped one`, async (t) => {
+      const fixture = siblings(n);
+      const snap = fixture.snapshot;
+      const created = [fixture.created, fixture.nested].map((inode) => ({ dev: NS_DEV, inode }));
+      mkdirSync(SHOTS, { recursive: true });
+      for (const theme of ['light', 'dark'] as const) {
+        const g = await openGraph(env, theme);
+        try {
+          await g.send(config);
+          await g.send({ type: 'snapshot', snapshot: snap, created });
+          await g.page.waitForTimeout(350); // enter animations
+          await g.page.screenshot({ path: join(SHOTS, `scale-${n}-${theme}.png`) });
+          if (theme === 'light') t.diagnostic(await checkDefaultView(g, fixture));
+          else if (n >= 50) await openBiggestGroup(g, n);
+          assert.deepEqual(g.problems, []);
+        } finally {
+          await g.page.close();
+        }
+      }
+    });
+  }
+});
+
+/** Returns a line for the test log: legible labels and groups in the first view. */
+async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof siblings>): Promise<string> {
+  const snap = fixture.snapshot;
+  const all = await labels(g);
+  const nsLabels = all.filter((l) => !l.key.startsWith('group '));
+  const groupLabels = all.filter((l) => l.key.startsWith('group '));
+  const readable = nsLabels.filter(legible);
+  const want = Math.min(10, snap.namespaces.length);
+  assert.ok(readable.length >= want, `${readable.length} legible namespace labels (want ≥ ${want}) of ${nsLabels.length} drawn: ${JSON.stringify(nsLabels.slice(0, 5))}`);
+  assert.ok(readable.some((l) => l.key === key(HOST_NS)), 'the root is readable');
+  assert.ok(readable.some((l) => l.key === key(fixture.created)), 'the namespace created here is readable');
+  for (const l of groupLabels) assert.ok(legible(l), `group "${l.text}" is readable in the first view (${l.px.toFixed(1)} px, on screen ${l.onScreen})`);
+
+  // Each group counts exactly the host's children with that init command that have no card of their own.
+  const drawn = new Set(nsLabels.map((l) => l.key));
+  const commOf = new Map(snap.processes.map((p) => [p.pid, p.comm]));
+  const groups = await g.page.locator('.card.group').evaluateAll((es) => es.map((e) => ({ key: (e as HTMLElement).dataset.key!, count: Number((e as HTMLElement).dataset.count), title: e.querySelector('.title')!.textContent! })));
+  let grouped = 0;
+  for (const grp of groups) {
+    const comm = /^group \S+ =(.*)$/.exec(grp.key)?.[1];
+    assert.ok(comm !== undefined, `a group by init command: ${grp.key}`);
+    const expected = snap.namespaces.filter((ns) => ns.parent === HOST_NS && !drawn.has(key(ns.inode)) && commOf.get(ns.init!) === comm).length;
+    assert.equal(grp.count, expected, `${grp.title}`);
+    assert.match(grp.title, new RegExp(`^${expected} namespaces? · init ${comm}$`));
+    grouped += grp.count;
+  }
+  const hostChildren = snap.namespaces.filter((ns) => ns.parent === HOST_NS).length;
+  assert.equal(grouped + [...drawn].filter((k) => snap.namespaces.find((ns) => key(ns.inode) === k)?.parent === HOST_NS).length, hostChildren, 'every sibling drawn or in one group');
+  const summary = `${snap.namespaces.length} namespaces: ${readable.length} legible namespace labels in the first view (${nsLabels.length} drawn), ${groups.length} groups: ${groups.map((x) => x.title).join('; ')}`;
+  if (groups.length === 0) {
+    assert.ok(snap.namespaces.length <= 14, 'only small hosts are drawn without groups');
+    return summary;
+  }
+
+  // Search: a namespace hidden in the biggest group, found by its inode through the group's search box.
+  const biggest = groups.sort((a, b) => b.count - a.count)[0];
+  const comm = /=(.*)$/.exec(biggest.key)![1];
+  const hidden = snap.namespaces.filter((ns) => ns.parent === HOST_NS && !drawn.has(key(ns.inode)) && commOf.get(ns.init!) === comm);
+  const target = hidden[Math.floor(hidden.length / 2)];
+  assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 0, 'not drawn before the search');
+  const field = g.page.locator(`.card[data-key="${biggest.key}"] .filter input`);
+  await field.fill(String(target.inode));
+  await field.press('Enter');
+  await g.page.waitForTimeout(100);
+  const found = (await labels(g)).find((l) => l.key === key(target.inode));
+  assert.ok(found && legible(found), `pid:[${target.inode}] found and readable: ${JSON.stringify(found)}`);
+  assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), key(target.inode), 'focus on the found card');
+  assert.equal(Number(await g.page.locator(`.card[data-key="${biggest.key}"]`).getAttribute('data-count')), biggest.count, 'the group still counts all its members');
+  return summary;
+}
+
+/** Enter on the biggest group opens it in place; Fit to view then shows every card as a box with its count. */
+async function openBiggestGroup(g: GraphPage, n: number): Promise<void> {
+  const group = g.page.locator('.card.group').first();
+  const count = Number(await group.getAttribute('data-count'));
+  const before = await g.page.locator('.card:not(.group):not(.exit)').count();
+  await group.focus();
+  await g.page.keyboard.press('Enter');
+  assert.equal(await g.page.locator('.card:not(.group):not(.exit)').count(), before + count, 'every member of the group gets a card');
+  assert.equal(await group.getAttribute('aria-expanded'), 'true');
+  await g.page.waitForTimeout(350);
+  await g.page.screenshot({ path: join(SHOTS, `scale-${n}-dark-open.png`) });
+  await g.page.locator('#fit').click();
+  await g.page.waitForTimeout(350);
+  await g.page.screenshot({ path: join(SHOTS, `scale-${n}-dark-open-fit.png`) });
+  await group.focus();
+  await g.page.keyboard.press('Enter');
+  assert.equal(await g.page.locator('.card:not(.group):not(.exit)').count(), before, 'Enter again closes it');
+}
+
+describe('groups across hide/show, and namespaces created here', () => {
+  test('revealing a grouped namespace (the tree\'s "Show in Graph") gives it a card, selected and on screen', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS)[123];
+      const card = g.page.locator(`.card[data-key="${key(target.inode)}"]`);
+      assert.equal(await card.count(), 0, 'grouped at first');
+      await g.send({ type: 'reveal', target: { kind: 'namespace', ns: { dev: NS_DEV, inode: target.inode } } });
+      assert.ok(await card.evaluate((e) => e.classList.contains('selected')));
+      const found = (await labels(g)).find((l) => l.key === key(target.inode));
+      assert.ok(found && legible(found), JSON.stringify(found));
+      assert.ok(!(await card.evaluate((e) => e.classList.contains('compact'))), 'the selected namespace is drawn in full');
+      assert.equal(await card.locator('.row').count(), target.pids.length);
+      // Focus and context: the other siblings are compact (header only) until picked.
+      const other = g.page.locator('.card.compact').first();
+      const otherKey = (await other.getAttribute('data-key'))!;
+      assert.equal(await other.locator('.row').count(), 0);
+      await other.locator('.title').click();
+      const picked = g.page.locator(`.card[data-key="${otherKey}"]`);
+      assert.ok(!(await picked.evaluate((e) => e.classList.contains('compact'))), 'a clicked compact card is drawn in full');
+      assert.ok((await picked.locator('.row').count()) > 0);
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+
+  test('a smaller panel (1000×650) still opens with at least 10 legible namespace labels at 1,000 siblings', async (t) => {
+    const fixture = siblings(1000);
+    const g = await openGraph(env, 'light', { width: 1000, height: 650 });
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] });
+      const readable = (await labels(g)).filter((l) => !l.key.startsWith('group ') && legible(l));
+      t.diagnostic(`${readable.length} legible namespace labels`);
+      await g.page.screenshot({ path: join(SHOTS, 'scale-1000-light-small-panel.png') });
+      assert.ok(readable.length >= 10, `${readable.length} legible`);
+    } finally {
+      await g.page.close();
+    }
+  });
+
+  test('an opened group and a group search survive hide/show', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      const nginx = g.page.locator('.card.group', { hasText: 'init nginx' });
+      await nginx.locator('.toggle').click();
+      const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS && fixture.snapshot.processes.find((p) => p.pid === ns.init)?.comm === 'sh')[200];
+      await g.page.locator('.card.group', { hasText: 'init sh' }).locator('.filter input').fill(String(target.inode));
+      const cards = await g.page.locator('.card:not(.exit)').count();
+      await g.page.waitForTimeout(300); // setState is debounced
+      await g.page.reload();
+      await g.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      assert.equal(await g.page.locator('.card.group', { hasText: 'init nginx' }).getAttribute('aria-expanded'), 'true');
+      assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 1, 'the search match is drawn again');
+      assert.equal(await g.page.locator('.card:not(.exit)').count(), cards);
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+
+  test('a diff that reports a grouped namespace as created here brings it out of its group and marks it', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [] });
+      const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS)[150];
+      const shCount = async (): Promise<number> => Number(await g.page.locator('.card.group', { hasText: 'init sh' }).getAttribute('data-count'));
+      const before = await shCount();
+      assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 0, 'grouped at first');
+      await g.send({ type: 'diff', diff: emptyDiff(), created: [{ dev: NS_DEV, inode: target.inode }] });
+      assert.ok(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).evaluate((e) => e.classList.contains('created')));
+      assert.equal(await shCount(), before - 1, 'the group counts one namespace less');
+      await g.send({ type: 'diff', diff: emptyDiff() });
+      assert.equal(await g.page.locator(`.card.created`).count(), 1, 'a diff without the field keeps the set');
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+});
