@@ -80,3 +80,45 @@ test('LiveModel diffs equal buildModel over 20,000 random process changes', () =
   }
   assert.ok(nextNs - SELF > 500, 'many namespaces came and went');
 });
+
+test('LiveModel: namespace inodes reused in one flush one level deeper (parent and child swapped in), levels follow', () => {
+  const P = SELF + 1;
+  const X = SELF + 2;
+  const Z = SELF + 3;
+  const graph = new Map<string, NsNode>();
+  const setNs = (inode: number, parent: number | null): void =>
+    void graph.set(nsKey({ dev: DEV, inode }), { dev: DEV, inode, parent: parent === null ? null : { dev: DEV, inode: parent } });
+  setNs(SELF, null);
+  setNs(P, SELF);
+  setNs(X, P);
+  const procs = new Map<number, ProcessInfo>();
+  const proc = (pid: number, ns: number, nspid: number[], startTime: number): ProcessInfo => ({ pid, ppid: 1, comm: 'sh', uid: 0, ns, nsDev: DEV, nspid, startTime, state: 'S' });
+  procs.set(10, proc(10, P, [10, 1], 1));
+  procs.set(11, proc(11, X, [11, 2, 1], 2));
+  const build = (): Snapshot => buildModel({ self: { dev: DEV, inode: SELF }, processes: [...procs.values()], graph, unreadable: 0, scannedAsUid: 0, takenAt: 0 });
+  const live = new LiveModel();
+  let client = build();
+  live.reset(client);
+  assert.deepEqual(client.namespaces.map((n) => [n.inode, n.level]), [[SELF, 0], [P, 1], [X, 2]]);
+  // Within one flush both die, a new Z comes under the host, and the kernel hands P's inode to a child of Z and
+  // X's to a child of that: X keeps the same parent key (P), whose level has moved from 1 to 2.
+  const change = (pid: number, p: ProcessInfo | undefined): void => {
+    live.record(pid, procs.get(pid), p);
+    if (p === undefined) procs.delete(pid);
+    else procs.set(pid, p);
+  };
+  change(10, undefined);
+  change(11, undefined);
+  setNs(Z, SELF);
+  setNs(P, Z);
+  setNs(X, P);
+  change(20, proc(20, Z, [20, 1], 3));
+  change(21, proc(21, P, [21, 2, 1], 4));
+  change(22, proc(22, X, [22, 3, 2, 1], 5));
+  const diff = live.takeDiff(procs, graph, 0);
+  assert.ok(diff !== null);
+  client = applyDiff(client, diff);
+  const levels = new Map(client.namespaces.map((n) => [n.inode, n.level]));
+  assert.deepEqual([levels.get(Z), levels.get(P), levels.get(X)], [1, 2, 3], JSON.stringify(client.namespaces));
+  assert.deepEqual(client.namespaces, build().namespaces, 'the same as a cold build');
+});

@@ -117,6 +117,10 @@ export class LiveModel {
       const next = this.info(k, this.rebase(k, ns, graph, added, removed, work));
       if (sameValue(next, ns)) continue;
       this.namespaces.set(k, next);
+      // A level that moved moves every namespace below it: their levels are this one's plus their depth.
+      if (next.level !== ns.level) {
+        for (const [ck, c] of this.namespaces) if (c.parent === next.inode && c.dev === next.dev && ck !== k) work.push(ck);
+      }
       if (added.has(k)) added.set(k, next);
       else changed.set(k, next);
     }
@@ -165,7 +169,11 @@ export class LiveModel {
     if (node.ownerUid !== undefined) base.ownerUid = node.ownerUid;
     const graphParent = node.parent ? nsKey(node.parent) : null;
     const modelParent = ns.parent !== null ? nsKey({ dev: ns.dev, inode: ns.parent }) : null;
-    if (graphParent === modelParent) return base;
+    if (graphParent === modelParent) {
+      // Same parent, but its level may have changed (it was itself rebased in this flush): follow it.
+      const parent = graphParent !== null ? this.namespaces.get(graphParent) : undefined;
+      return parent ? { ...base, level: parent.level + 1 } : base;
+    }
     if (modelParent !== null) {
       this.bump(this.children, modelParent, -1);
       work.push(modelParent);
