@@ -52,7 +52,8 @@ export class Engines {
 
   startDockerd(): void {
     for (const tool of ['dockerd', 'docker', 'ctr', 'podman', 'runc', 'busybox']) {
-      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is not installed (bash scripts/ensure-deps.sh installs it)`);
+      if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+        throw new Error(`${tool} is not installed (bash scripts/ensure-deps.sh installs it)`);
     }
     const running = spawnSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).stdout.trim();
     // Another dockerd owns /var/run/docker.sock: this test freezes and stops its own, never someone else's.
@@ -63,7 +64,9 @@ export class Engines {
     for (let i = 0; i < 120; i++) {
       if (spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status === 0) {
         // What an interrupted earlier run left (a killed test cannot clean up): our names only.
-        const stale = spawnSync('docker', ['ps', '-aq', '--filter', 'name=^/pidns-'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '');
+        const stale = spawnSync('docker', ['ps', '-aq', '--filter', 'name=^/pidns-'], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter((l) => l !== '');
         if (stale.length > 0) quiet('docker', ['rm', '-f', ...stale], 60_000 + 2_000 * stale.length);
         return;
       }
@@ -96,7 +99,11 @@ export class Engines {
   /** `count` sleeping containers PREFIX0…, started 4 at a time. */
   dockerMany(prefix: string, count: number): void {
     for (let i = 0; i < count; i++) this.dockerNames.push(`${prefix}${i}`);
-    sh('sh', ['-c', `seq 0 ${count - 1} | xargs -P 4 -I{} docker run -d --name '${prefix}{}' --network none ${IMAGE} sleep 100000 >/dev/null`], 600_000);
+    sh(
+      'sh',
+      ['-c', `seq 0 ${count - 1} | xargs -P 4 -I{} docker run -d --name '${prefix}{}' --network none ${IMAGE} sleep 100000 >/dev/null`],
+      600_000,
+    );
   }
 
   /** A container made with ctr the way the CRI makes a pod's container: k8s.io namespace, its labels and annotations. */
@@ -110,20 +117,50 @@ export class Engines {
     this.ctrIds.push(id);
     const kv = (flag: string, k: string, v: string): string[] => [flag, `${k}=${v}`];
     sh('ctr', [
-      '-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'run', '-d',
-      ...kv('--label', 'io.kubernetes.pod.name', pod.name), ...kv('--label', 'io.kubernetes.pod.namespace', pod.namespace),
+      '-a',
+      CONTAINERD_SOCK,
+      '-n',
+      'k8s.io',
+      'run',
+      '-d',
+      ...kv('--label', 'io.kubernetes.pod.name', pod.name),
+      ...kv('--label', 'io.kubernetes.pod.namespace', pod.namespace),
       ...kv('--label', 'io.kubernetes.container.name', container),
-      ...kv('--annotation', 'io.kubernetes.cri.sandbox-name', pod.name), ...kv('--annotation', 'io.kubernetes.cri.sandbox-namespace', pod.namespace),
-      ...kv('--annotation', 'io.kubernetes.cri.container-name', container), ...kv('--annotation', 'io.kubernetes.cri.container-type', 'container'),
+      ...kv('--annotation', 'io.kubernetes.cri.sandbox-name', pod.name),
+      ...kv('--annotation', 'io.kubernetes.cri.sandbox-namespace', pod.namespace),
+      ...kv('--annotation', 'io.kubernetes.cri.container-name', container),
+      ...kv('--annotation', 'io.kubernetes.cri.container-type', 'container'),
       ...kv('--annotation', 'io.kubernetes.cri.image-name', CTR_IMAGE),
-      CTR_IMAGE, id, ...cmd,
+      CTR_IMAGE,
+      id,
+      ...cmd,
     ]);
   }
 
   /** Rootful podman on the image's folder (runc: crun refuses cgroup v1 hybrid here; lowered rlimits: root cannot raise them). */
   podman(name: string, cmd: string[]): string {
     this.podmanNames.push(name);
-    return sh('podman', ['--runtime', 'runc', 'run', '-d', '--name', name, '--network', 'none', '--ulimit', 'nofile=4096:4096', '--ulimit', 'nproc=4096:4096', '--rootfs', this.rootfs, ...cmd], 120_000);
+    return sh(
+      'podman',
+      [
+        '--runtime',
+        'runc',
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'none',
+        '--ulimit',
+        'nofile=4096:4096',
+        '--ulimit',
+        'nproc=4096:4096',
+        '--rootfs',
+        this.rootfs,
+        ...cmd,
+      ],
+      120_000,
+    );
   }
 
   stop(): void {
@@ -131,7 +168,12 @@ export class Engines {
     for (const name of this.podmanNames) quiet('podman', ['rm', '-f', '-t', '0', name]);
     for (const id of this.ctrIds) {
       quiet('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'task', 'kill', '-s', 'SIGKILL', id]);
-      for (let i = 0; i < 20 && spawnSync('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'task', 'rm', id], { stdio: 'ignore' }).status !== 0; i++) sleepMs(100);
+      for (
+        let i = 0;
+        i < 20 && spawnSync('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'task', 'rm', id], { stdio: 'ignore' }).status !== 0;
+        i++
+      )
+        sleepMs(100);
       quiet('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'container', 'rm', id]);
     }
     if (this.ctrImported) quiet('ctr', ['-a', CONTAINERD_SOCK, '-n', 'k8s.io', 'image', 'rm', CTR_IMAGE]);
@@ -141,7 +183,10 @@ export class Engines {
     const d = this.dockerd;
     if (d?.pid !== undefined && d.exitCode === null) {
       // Its own containerd normally stops with it; if dockerd has to be killed, that one is killed too.
-      const children = spawnSync('pgrep', ['-P', String(d.pid)], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '').map(Number);
+      const children = spawnSync('pgrep', ['-P', String(d.pid)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => l !== '')
+        .map(Number);
       d.kill('SIGTERM');
       for (let i = 0; i < 150 && alive(d.pid); i++) sleepMs(100);
       if (alive(d.pid)) d.kill('SIGKILL');

@@ -65,7 +65,13 @@ export const containersSuite: Suite = {
         { name: 'cold snapshot, unlabelled (median)', value: plain, unit: 'ms' },
         { name: 'cold snapshot, labelled (median)', value: label, unit: 'ms', anchor: 'unlabelled', ratio: label / plain, budget: 1.1 },
         { name: 'cold snapshot CPU, unlabelled (median)', value: median(plainCpu), unit: 'ms' },
-        { name: 'cold snapshot CPU, labelled (median)', value: median(labelCpu), unit: 'ms', anchor: 'unlabelled CPU', ratio: median(labelCpu) / median(plainCpu) },
+        {
+          name: 'cold snapshot CPU, labelled (median)',
+          value: median(labelCpu),
+          unit: 'ms',
+          anchor: 'unlabelled CPU',
+          ratio: median(labelCpu) / median(plainCpu),
+        },
         { name: 'labelled, dockerd frozen (max of 3)', value: frozen, unit: 'ms' },
         { name: 'frozen minus usual labelled', value: frozen - label, unit: 'ms', budget: 1000 },
       ];

@@ -26,15 +26,25 @@ export function extractSeedProgram(article: string, name = 'multi_pidns.c'): str
 
 function buildSeed(dir: string): string {
   const seedDir = join(repoRoot(), '..', 'shared', 'seed');
-  const article = readdirSync(seedDir).filter((f) => f.endsWith('.txt')).map((f) => readFileSync(join(seedDir, f), 'utf8')).join('\n');
+  const article = readdirSync(seedDir)
+    .filter((f) => f.endsWith('.txt'))
+    .map((f) => readFileSync(join(seedDir, f), 'utf8'))
+    .join('\n');
   writeFileSync(join(dir, 'multi_pidns.c'), extractSeedProgram(article));
   // As the article builds it (plain gcc): its code is not -Wextra clean, and that is not ours to fix.
-  execFileSync(process.env.CC || 'cc', ['-O2', '-o', join(dir, 'multi_pidns'), join(dir, 'multi_pidns.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(process.env.CC || 'cc', ['-O2', '-o', join(dir, 'multi_pidns'), join(dir, 'multi_pidns.c')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return join(dir, 'multi_pidns');
 }
 
 /** Spawn argv in its own process group; resolve with ms until a stdout line starts with `marker`; then kill the group. */
-function timeUntil(argv: string[], marker: string, stop: 'group-kill' | 'sigterm', onReady?: (pid: number) => Promise<void>): Promise<number> {
+function timeUntil(
+  argv: string[],
+  marker: string,
+  stop: 'group-kill' | 'sigterm',
+  onReady?: (pid: number) => Promise<void>,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
@@ -86,7 +96,15 @@ export const createSuite: Suite = {
     try {
       const seed = buildSeed(dir);
       ctx.log(`create: seed program built; ${RUNS} interleaved runs`);
-      const t = { wrap: [] as number[], seed: [] as number[], d5: [] as number[], d32: [] as number[], m5: [] as number[], m32: [] as number[], u5: [] as number[] };
+      const t = {
+        wrap: [] as number[],
+        seed: [] as number[],
+        d5: [] as number[],
+        d32: [] as number[],
+        m5: [] as number[],
+        m32: [] as number[],
+        u5: [] as number[],
+      };
       for (let i = 0; i < RUNS; i++) {
         const wrapper = ['unshare', '--mount', '--propagation', 'private', 'stdbuf', '-oL'];
         t.seed.push(await timeUntil([...wrapper, seed, '5'], 'Final child sleeping', 'group-kill'));

@@ -155,7 +155,13 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
-async function measureAt(label: string, shape: { trees: number; depth: number; perLevel: number }, quiet: boolean, probeBin: string, ctx: BenchContext): Promise<Row[]> {
+async function measureAt(
+  label: string,
+  shape: { trees: number; depth: number; perLevel: number },
+  quiet: boolean,
+  probeBin: string,
+  ctx: BenchContext,
+): Promise<Row[]> {
   ctx.log(`events: starting load ${label}: ${shape.trees} trees × ${shape.depth} levels × ${shape.perLevel} processes`);
   const load = await startSleepers(shape);
   try {
@@ -171,7 +177,9 @@ async function measureAt(label: string, shape: { trees: number; depth: number; p
       if (sub.source?.kind !== 'kernel-events') throw new Error(`events bench needs kernel events: ${sub.source?.why ?? 'old helper'}`);
       await first;
       await sleep(1000);
-      ctx.log(`events: ${label}: ${load.processes} processes in ${load.namespaces} namespaces; ${SAMPLES} fork/exec/exit and ${NS_SAMPLES} namespace samples`);
+      ctx.log(
+        `events: ${label}: ${load.processes} processes in ${load.namespaces} namespaces; ${SAMPLES} fork/exec/exit and ${NS_SAMPLES} namespace samples`,
+      );
       const l = await latencies(client, probe);
       const rows: Row[] = [
         { name: `${label}: fork → diff p50`, value: median(l.fork), unit: 'ms', budget: 20 },
@@ -208,7 +216,11 @@ async function measureAt(label: string, shape: { trees: number; depth: number; p
             passes.push((c.user + c.system) / 1000);
           }
           rows.push({ name: `${label}: reconcile pass CPU (median of 5)`, value: median(passes), unit: 'ms' });
-          rows.push({ name: `${label}: reconcile CPU spread over ${RECONCILE_MS / 1000} s`, value: median(passes) / (RECONCILE_MS / 1000), unit: 'ms/s' });
+          rows.push({
+            name: `${label}: reconcile CPU spread over ${RECONCILE_MS / 1000} s`,
+            value: median(passes) / (RECONCILE_MS / 1000),
+            unit: 'ms/s',
+          });
         } finally {
           poller.close();
         }
@@ -229,7 +241,9 @@ export const eventsSuite: Suite = {
     const dir = mkdtempSync(join(tmpdir(), 'pidns-evprobe-'));
     try {
       const bin = join(dir, 'evprobe');
-      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', bin, join(repoRoot(), 'bench', 'evprobe.c')], { stdio: 'inherit' });
+      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', bin, join(repoRoot(), 'bench', 'evprobe.c')], {
+        stdio: 'inherit',
+      });
       return [
         ...(await measureAt('2k sleepers', { trees: 60, depth: 3, perLevel: 11 }, false, bin, ctx)),
         ...(await measureAt('10k procs', scaleShape(), true, bin, ctx)),

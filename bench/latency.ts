@@ -25,7 +25,12 @@ export const latencySuite: Suite = {
         const lat = await forkToVisible(client, load, SAMPLES);
         return [
           { name: 'fork-to-visible, 1 s interval (median)', value: median(lat), unit: 'ms' },
-          { name: `fork-to-visible, 1 s interval (max of ${lat.length})`, value: Math.max(...lat), unit: 'ms', budget: DEFAULT_INTERVAL_MS + 100 },
+          {
+            name: `fork-to-visible, 1 s interval (max of ${lat.length})`,
+            value: Math.max(...lat),
+            unit: 'ms',
+            budget: DEFAULT_INTERVAL_MS + 100,
+          },
         ];
       } finally {
         await client.dispose();

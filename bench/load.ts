@@ -36,7 +36,9 @@ export function repoRoot(): string {
 function compile(program: string): { binary: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), `pidns-${program}-`));
   const binary = join(dir, program);
-  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', binary, join(repoRoot(), 'bench', `${program}.c`)], { stdio: 'inherit' });
+  execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', binary, join(repoRoot(), 'bench', `${program}.c`)], {
+    stdio: 'inherit',
+  });
   return { binary, dir };
 }
 
@@ -98,7 +100,10 @@ function firstLine(child: ChildProcess, program: string, timeoutMs: number): Pro
  */
 export async function startGroupLoad(program: string, shape: LoadShape, readyTimeoutMs: number, settleMs: number): Promise<Load> {
   const { binary, dir } = compile(program);
-  const child: ChildProcess = spawn(binary, [String(shape.trees), String(shape.depth), String(shape.perLevel)], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(binary, [String(shape.trees), String(shape.depth), String(shape.perLevel)], {
+    detached: true,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const pgid = child.pid;
   if (pgid === undefined) throw new Error(`${program} did not start`);
   let stopped = false;

@@ -41,7 +41,8 @@ function table(rows: { suite: string; row: Row }[]): string {
   const lines = rows.map(({ suite, row }) => {
     const value = `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
     const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(3)}× ${row.anchor ?? ''}`;
-    const budget = row.budget === undefined ? '' : `${overBudget(row) ? 'OVER' : 'ok'} (budget ${row.ratio === undefined ? '' : '×'}${row.budget})`;
+    const budget =
+      row.budget === undefined ? '' : `${overBudget(row) ? 'OVER' : 'ok'} (budget ${row.ratio === undefined ? '' : '×'}${row.budget})`;
     return [`${suite}: ${row.name}`.padEnd(48), value.padStart(14), '  ', ratio.padEnd(26), budget].join('').trimEnd();
   });
   return lines.join('\n') + '\n';
@@ -72,7 +73,15 @@ async function main(argv: string[]): Promise<number> {
     ctx.log(`bench: running ${suite.name}…`);
     for (const row of await suite.run(ctx)) results.push({ suite: suite.name, row });
   }
-  process.stdout.write(ctx.json ? JSON.stringify(results.map(({ suite, row }) => ({ suite, ...row, over: overBudget(row) })), null, 1) + '\n' : table(results));
+  process.stdout.write(
+    ctx.json
+      ? JSON.stringify(
+          results.map(({ suite, row }) => ({ suite, ...row, over: overBudget(row) })),
+          null,
+          1,
+        ) + '\n'
+      : table(results),
+  );
   const over = results.filter(({ row }) => overBudget(row));
   if (ctx.check && over.length > 0) {
     process.stderr.write(`bench: over budget: ${over.map(({ suite, row }) => `${suite}: ${row.name}`).join('; ')}\n`);

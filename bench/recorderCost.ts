@@ -110,8 +110,12 @@ async function main(): Promise<void> {
     // compressed them in the thread pool, counted in `total`), alone in the process now.
     const gzipCpu = await gzipCost(chunks.slice(1, -1));
     const bare = total - steadyRecorder - gzipCpu;
-    console.log(`recording: ${(wall / 1000).toFixed(0)} s, ${killed} processes killed (${perSecond}/s), ${stats.diffs} diffs, ${stats.keyframes} keyframes, ${stats.bytes} bytes gzip`);
-    console.log(`cpu: process ${(total / (wall / 1000)).toFixed(1)} ms/s; recorder ${(steadyRecorder / (wall / 1000)).toFixed(2)} ms/s + gzip ${(gzipCpu / (wall / 1000)).toFixed(2)} ms/s; bare stream ${(bare / (wall / 1000)).toFixed(1)} ms/s`);
+    console.log(
+      `recording: ${(wall / 1000).toFixed(0)} s, ${killed} processes killed (${perSecond}/s), ${stats.diffs} diffs, ${stats.keyframes} keyframes, ${stats.bytes} bytes gzip`,
+    );
+    console.log(
+      `cpu: process ${(total / (wall / 1000)).toFixed(1)} ms/s; recorder ${(steadyRecorder / (wall / 1000)).toFixed(2)} ms/s + gzip ${(gzipCpu / (wall / 1000)).toFixed(2)} ms/s; bare stream ${(bare / (wall / 1000)).toFixed(1)} ms/s`,
+    );
     console.log(`cpu: recording adds ${(((steadyRecorder + gzipCpu) / bare) * 100).toFixed(2)} % to the stream`);
 
     const keyframeGz = keyframeLines.map((l) => gzipSync(l + '\n').length);
@@ -121,8 +125,12 @@ async function main(): Promise<void> {
     const kfPerHour = 3_600_000 / DEFAULT_KEYFRAMES.everyMs;
     const perHourGz = quantile(keyframeGz, 0.5) * kfPerHour + (diffsGz / (wall / 1000)) * 3600;
     const perHourRaw = quantile(keyframeRaw, 0.5) * kfPerHour + (diffsRaw / (wall / 1000)) * 3600;
-    console.log(`size: keyframe ${(quantile(keyframeRaw, 0.5) / 1e6).toFixed(2)} MB raw, ${(quantile(keyframeGz, 0.5) / 1e6).toFixed(3)} MB gzip; diffs ${(diffsRaw / (wall / 1000) / 1e3).toFixed(1)} kB/s raw, ${(diffsGz / (wall / 1000) / 1e3).toFixed(2)} kB/s gzip`);
-    console.log(`size: one hour ≈ ${(perHourGz / 1e6).toFixed(1)} MB gzip (${(perHourRaw / 1e6).toFixed(0)} MB raw); this file extrapolated: ${((stats.bytes / (wall / 1000)) * 3600 / 1e6).toFixed(1)} MB/h`);
+    console.log(
+      `size: keyframe ${(quantile(keyframeRaw, 0.5) / 1e6).toFixed(2)} MB raw, ${(quantile(keyframeGz, 0.5) / 1e6).toFixed(3)} MB gzip; diffs ${(diffsRaw / (wall / 1000) / 1e3).toFixed(1)} kB/s raw, ${(diffsGz / (wall / 1000) / 1e3).toFixed(2)} kB/s gzip`,
+    );
+    console.log(
+      `size: one hour ≈ ${(perHourGz / 1e6).toFixed(1)} MB gzip (${(perHourRaw / 1e6).toFixed(0)} MB raw); this file extrapolated: ${(((stats.bytes / (wall / 1000)) * 3600) / 1e6).toFixed(1)} MB/h`,
+    );
 
     const o0 = performance.now();
     const trace = readTraceFile(file);
@@ -139,7 +147,9 @@ async function main(): Promise<void> {
       seeks.push(s1 - s0);
       renders.push(s2 - s0);
     }
-    console.log(`seek: open (read + validate ${stats.bytes} bytes) ${openMs.toFixed(0)} ms; stateAt median ${quantile(seeks, 0.5).toFixed(1)} ms, p95 ${quantile(seeks, 0.95).toFixed(1)} ms, max ${Math.max(...seeks).toFixed(1)} ms`);
+    console.log(
+      `seek: open (read + validate ${stats.bytes} bytes) ${openMs.toFixed(0)} ms; stateAt median ${quantile(seeks, 0.5).toFixed(1)} ms, p95 ${quantile(seeks, 0.95).toFixed(1)} ms, max ${Math.max(...seeks).toFixed(1)} ms`,
+    );
     // Stepping: seeks within one keyframe's span (the keyframe parsed once), as a player does.
     const steps: number[] = [];
     const from = Math.floor(trace.endT / 2);
@@ -149,7 +159,9 @@ async function main(): Promise<void> {
       steps.push(performance.now() - s0);
     }
     console.log(`seek: stepping 500 ms at a time, median ${quantile(steps, 0.5).toFixed(1)} ms, max ${Math.max(...steps).toFixed(1)} ms`);
-    console.log(`seek: stateAt + renderTree median ${quantile(renders, 0.5).toFixed(1)} ms, p95 ${quantile(renders, 0.95).toFixed(1)} ms, max ${Math.max(...renders).toFixed(1)} ms`);
+    console.log(
+      `seek: stateAt + renderTree median ${quantile(renders, 0.5).toFixed(1)} ms, p95 ${quantile(renders, 0.95).toFixed(1)} ms, max ${Math.max(...renders).toFixed(1)} ms`,
+    );
   } finally {
     await stop();
   }

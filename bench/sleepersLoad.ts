@@ -16,7 +16,11 @@ export interface SleepersLoad {
 /** A sleeper is a group member inside a child namespace whose own-namespace PID is not 1. */
 function isSleeper(pid: number): boolean {
   try {
-    const nspid = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/) ?? [];
+    const nspid =
+      /^NSpid:\s*(.*)$/m
+        .exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+        .trim()
+        .split(/\s+/) ?? [];
     return nspid.length > 1 && nspid[nspid.length - 1] !== '1';
   } catch {
     return false;

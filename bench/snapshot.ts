@@ -30,7 +30,8 @@ function selfCpuMs(f: () => void): number {
 
 function lsns(args: string[]): string {
   const r = spawnSync('lsns', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`lsns ${args.join(' ')} failed: status ${r.status} signal ${r.signal} ${r.error?.message ?? ''} ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`lsns ${args.join(' ')} failed: status ${r.status} signal ${r.signal} ${r.error?.message ?? ''} ${r.stderr}`);
   return r.stdout;
 }
 
@@ -40,8 +41,17 @@ function lsns(args: string[]): string {
  * starts and stops namespaces between the two scans.
  */
 function agreement(): { disagreements: number; common: number; oneSided: number } {
-  const theirs = new Map((JSON.parse(lsns(['-t', 'pid', '-J', '-o', 'NS,PNS'])) as { namespaces: { ns: number; pns: number }[] }).namespaces.map((n) => [n.ns, n.pns]));
-  const ours = new Map(takeSnapshot().namespaces.filter((n) => !n.hidden).map((n) => [n.inode, n.parent ?? 0]));
+  const theirs = new Map(
+    (JSON.parse(lsns(['-t', 'pid', '-J', '-o', 'NS,PNS'])) as { namespaces: { ns: number; pns: number }[] }).namespaces.map((n) => [
+      n.ns,
+      n.pns,
+    ]),
+  );
+  const ours = new Map(
+    takeSnapshot()
+      .namespaces.filter((n) => !n.hidden)
+      .map((n) => [n.inode, n.parent ?? 0]),
+  );
   let disagreements = 0;
   let common = 0;
   for (const [ns, pns] of theirs) {
@@ -121,8 +131,21 @@ export const snapshotSuite: Suite = {
         { name: 'lsns -t pid CPU user+sys (median)', value: cpuAnchor, unit: 'ms' },
         // CPU time survives a busy shared host better than wall time (mostly waiting there); informational:
         // the budget is on time, and a JS scan spends a little more CPU than lsns (about 1.0-1.2× measured).
-        { name: 'cold snapshot CPU user+sys (median)', value: cpuCold, unit: 'ms', anchor: 'lsns CPU', ratio: cpuAnchor > 0 ? cpuCold / cpuAnchor : undefined },
-        { name: 'steady-state poll, no change (median)', value: quiet, unit: 'ms', anchor: 'lsns -t pid', ratio: quiet / anchor, budget: 0.1 },
+        {
+          name: 'cold snapshot CPU user+sys (median)',
+          value: cpuCold,
+          unit: 'ms',
+          anchor: 'lsns CPU',
+          ratio: cpuAnchor > 0 ? cpuCold / cpuAnchor : undefined,
+        },
+        {
+          name: 'steady-state poll, no change (median)',
+          value: quiet,
+          unit: 'ms',
+          anchor: 'lsns -t pid',
+          ratio: quiet / anchor,
+          budget: 0.1,
+        },
         { name: 'steady-state poll, all (median)', value: poll, unit: 'ms', anchor: 'lsns -t pid', ratio: poll / anchor },
         { name: 'polls that saw a change', value: changedPolls, unit: `of ${POLLS}` },
         { name: 'parent links disagreeing with lsns', value: agree.disagreements, unit: `of ${agree.common}`, budget: 0 },

@@ -23,14 +23,23 @@ function median(xs: number[]): number {
 
 function row(log: (m: string) => void, name: string, samples: number[], budget: number, detail = ''): Row {
   const value = Math.round(median(samples) * 10) / 10;
-  log(`bench webview: ${name}: median ${value} ms, max ${Math.round(Math.max(...samples) * 10) / 10} ms over ${samples.length} runs ${detail}`);
+  log(
+    `bench webview: ${name}: median ${value} ms, max ${Math.round(Math.max(...samples) * 10) / 10} ms over ${samples.length} runs ${detail}`,
+  );
   return { name, value, unit: 'ms', budget };
 }
 
 /** At 100 % zoom, as a restored panel would be: rows are drawn, cards off screen skip layout and paint. */
 const FULL_SCALE = { v: 1, transform: { x: 0, y: 0, k: 1 }, expanded: [], filters: [], selected: null };
 
-async function firstRender(env: GraphEnv, namespaces: number, processes: number, runs: number, state?: unknown, snapshot?: Snapshot): Promise<{ samples: number[]; cards: number; rows: number }> {
+async function firstRender(
+  env: GraphEnv,
+  namespaces: number,
+  processes: number,
+  runs: number,
+  state?: unknown,
+  snapshot?: Snapshot,
+): Promise<{ samples: number[]; cards: number; rows: number }> {
   const tree = { snapshot: snapshot ?? generatedTree(namespaces, processes, 11).snapshot };
   const samples: number[] = [];
   let cards = 0;
@@ -84,7 +93,10 @@ function checkout(): string {
  */
 async function forkToVisible(env: GraphEnv, runs: number): Promise<number[]> {
   const helper = spawn(process.execPath, [join(checkout(), 'dist', 'pidns.js'), 'helper'], { stdio: ['pipe', 'pipe', 'ignore'] });
-  const ns = spawn('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', 'while read x; do sleep 600 & done'], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  const ns = spawn('unshare', ['--pid', '--fork', '--mount-proc', 'sh', '-c', 'while read x; do sleep 600 & done'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
   const g = await openGraph(env, 'dark');
   let lines: ReturnType<typeof createInterface> | undefined;
   try {
@@ -112,7 +124,10 @@ async function forkToVisible(env: GraphEnv, runs: number): Promise<number[]> {
       const before = await g.page.locator(rows).count();
       const t0 = performance.now();
       ns.stdin!.write('fork\n');
-      await g.page.waitForFunction(([sel, n]) => document.querySelectorAll(sel as string).length > (n as number), [rows, before] as const, { polling: 'raf', timeout: 30_000 });
+      await g.page.waitForFunction(([sel, n]) => document.querySelectorAll(sel as string).length > (n as number), [rows, before] as const, {
+        polling: 'raf',
+        timeout: 30_000,
+      });
       samples.push(performance.now() - t0);
     }
     if (g.problems.length > 0) throw new Error(g.problems.join('\n'));
@@ -172,7 +187,8 @@ export const webviewSuite: Suite = { name: 'webview', run: (ctx) => runWebviewBe
 if (/[\\/]bench[\\/]webview\.js$/.test(process.argv[1] ?? '')) {
   void runWebviewBench({ log: (m) => console.error(m) }).then(
     (rows) => {
-      for (const r of rows) console.log(`${r.value <= r.budget! ? 'ok  ' : 'OVER'} ${r.name}: ${r.value} ${r.unit} (budget ${r.budget} ${r.unit})`);
+      for (const r of rows)
+        console.log(`${r.value <= r.budget! ? 'ok  ' : 'OVER'} ${r.name}: ${r.value} ${r.unit} (budget ${r.budget} ${r.unit})`);
       process.exitCode = rows.every((r) => r.value <= r.budget!) ? 0 : 1;
     },
     (err: unknown) => {

@@ -46,7 +46,9 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     events: config().get<boolean>('kernelEvents', true),
     reconcileMs: config().get<number>('reconcileIntervalMs', DEFAULT_RECONCILE_MS),
   });
-  session = new HelperSession(makeLauncher(context, log), log, streamSettings, (e) => showAdvice(adviceForFailure(e, process.platform, existsSync('/proc/self/ns/pid')), log, s()));
+  session = new HelperSession(makeLauncher(context, log), log, streamSettings, (e) =>
+    showAdvice(adviceForFailure(e, process.platform, existsSync('/proc/self/ns/pid')), log, s()),
+  );
   const s = (): HelperSession => session as HelperSession;
   const tree = new NamespaceTreeProvider(session, () => s().createdInodes());
   const treeView = vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true });
@@ -65,14 +67,20 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     // Installed once, the next helper starts from the root-owned copy: restart so that it does now.
     vscode.commands.registerCommand(INSTALL_COMMAND, async () => {
       const ok = await installSystemHelper(context.extensionPath, log);
-      if (ok) await s().restart().catch(() => undefined);
+      if (ok)
+        await s()
+          .restart()
+          .catch(() => undefined);
       return ok;
     }),
     GraphPanel.registerSerializer(context, session, graphActions(ctx)),
     // The same live graph as a view in the panel area; it polls only while that view is visible.
     GraphViewProvider.register(context, session, graphActions(ctx)),
     vscode.commands.registerCommand('pidnsExplorer.showGraph', () => void GraphPanel.createOrShow(context, s(), graphActions(ctx))),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }], new PidHoverProvider(() => freshView(s(), tree), 'pidnsExplorer.revealInTree')),
+    vscode.languages.registerHoverProvider(
+      [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }],
+      new PidHoverProvider(() => freshView(s(), tree), 'pidnsExplorer.revealInTree'),
+    ),
     vscode.workspace.onDidChangeConfiguration((e) => onConfigChange(e, s(), log)),
     { dispose: () => void s().dispose() },
   );
@@ -93,7 +101,13 @@ function makeLauncher(context: vscode.ExtensionContext, log: vscode.LogOutputCha
     const launched = await launchHelper({
       mode,
       pidnsJs: path.join(context.extensionPath, 'dist', 'pidns.js'),
-      askPassword: async () => vscode.window.showInputBox({ title: 'PID Namespaces: sudo password', prompt: `sudo needs your password to run the PID namespace helper as root (user ${process.env.USER ?? ''})`, password: true, ignoreFocusOut: true }),
+      askPassword: async () =>
+        vscode.window.showInputBox({
+          title: 'PID Namespaces: sudo password',
+          prompt: `sudo needs your password to run the PID namespace helper as root (user ${process.env.USER ?? ''})`,
+          password: true,
+          ignoreFocusOut: true,
+        }),
       log: (line) => log.info(line),
       // Without a safe installed helper, elevating means running files this user and every other
       // extension can write as root: only after the user said so in a modal dialog.
@@ -121,7 +135,14 @@ function onConfigChange(e: vscode.ConfigurationChangeEvent, s: HelperSession, lo
   }
 }
 
-const ACTION_LABELS: Record<string, string> = { showLog: 'Show Helper Log', useSudo: 'Use sudo', usePkexec: 'Use pkexec', useNone: 'Stay Unprivileged', retry: 'Retry', installHelper: 'Install the System Helper…' };
+const ACTION_LABELS: Record<string, string> = {
+  showLog: 'Show Helper Log',
+  useSudo: 'Use sudo',
+  usePkexec: 'Use pkexec',
+  useNone: 'Stay Unprivileged',
+  retry: 'Retry',
+  installHelper: 'Install the System Helper…',
+};
 
 function showAdvice(advice: Advice, log: vscode.LogOutputChannel, s: HelperSession | undefined): void {
   log.warn(advice.message);

@@ -201,9 +201,12 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     this.liveSource = source;
     const what = describeSource(source, intervalMs);
     if (before?.kind !== source?.kind || before?.why !== source?.why) {
-      this.log.info(`stream: ${what}${source ? `, because ${source.why}` : ' (this helper predates kernel events)'}${source?.reconcileMs ? `; reconciled every ${source.reconcileMs / 1000} s` : ''}`);
+      this.log.info(
+        `stream: ${what}${source ? `, because ${source.why}` : ' (this helper predates kernel events)'}${source?.reconcileMs ? `; reconciled every ${source.reconcileMs / 1000} s` : ''}`,
+      );
     }
-    if (source && before && source.overflows > before.overflows) this.log.warn(`the kernel dropped process events ${source.overflows} time(s); the helper resynchronised from /proc`);
+    if (source && before && source.overflows > before.overflows)
+      this.log.warn(`the kernel dropped process events ${source.overflows} time(s); the helper resynchronised from /proc`);
     this.stateEmitter.fire();
   }
 
@@ -246,7 +249,9 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     this.lastError = undefined;
     this.pending = undefined;
     this.startedAt = Date.now();
-    this.log.info(`helper running: pid ${hello.pid}, uid ${hello.uid}, via ${hello.via}, acting for ${hello.actingForUid ?? '-'}, kernel ${hello.kernel}, native init ${hello.nativeInit}, capabilities ${hello.capabilities.join(',') || 'none'}`);
+    this.log.info(
+      `helper running: pid ${hello.pid}, uid ${hello.uid}, via ${hello.via}, acting for ${hello.actingForUid ?? '-'}, kernel ${hello.kernel}, native init ${hello.nativeInit}, capabilities ${hello.capabilities.join(',') || 'none'}`,
+    );
     client.onEvent((event) => this.onEvent(event));
     client.onStderr((line) => this.log.debug(`[helper] ${line}`));
     client.onExit((exit) => this.onExit(client, exit));

@@ -40,7 +40,8 @@ export function adviceForLaunch(mode: PrivilegeMode, attempts: LaunchAttempt[]):
   const what = failed.map((a) => a.message).join(' ');
   const todo = last.reason ? (TODO[last.reason] ?? '') : '';
   return {
-    message: `PID Namespaces runs without root. ${what} What still works: the namespaces of your own processes, and creating nested namespaces through user namespaces. ${todo}`.trim(),
+    message:
+      `PID Namespaces runs without root. ${what} What still works: the namespaces of your own processes, and creating nested namespaces through user namespaces. ${todo}`.trim(),
     actions: actionsFor(last.reason),
   };
 }
@@ -48,16 +49,24 @@ export function adviceForLaunch(mode: PrivilegeMode, attempts: LaunchAttempt[]):
 /** When no helper could be started at all. */
 export function adviceForFailure(error: Error, platform: string, hasPidNs: boolean): Advice {
   if (platform !== 'linux') {
-    return { message: `PID Namespaces needs Linux, and this extension host runs on ${platform}. Nothing can be shown here. Open a Linux machine through Remote-SSH, WSL or a dev container: the extension runs on that side.`, actions: [] };
+    return {
+      message: `PID Namespaces needs Linux, and this extension host runs on ${platform}. Nothing can be shown here. Open a Linux machine through Remote-SSH, WSL or a dev container: the extension runs on that side.`,
+      actions: [],
+    };
   }
   if (!hasPidNs) {
-    return { message: 'This kernel has no PID namespaces (/proc/self/ns/pid is missing: built without CONFIG_PID_NS?). Nothing can be shown or created here. Use a kernel with PID namespaces (every mainstream distribution kernel has them).', actions: [] };
+    return {
+      message:
+        'This kernel has no PID namespaces (/proc/self/ns/pid is missing: built without CONFIG_PID_NS?). Nothing can be shown or created here. Use a kernel with PID namespaces (every mainstream distribution kernel has them).',
+      actions: [],
+    };
   }
   const attempts = (error as { attempts?: LaunchAttempt[] }).attempts ?? [];
   const last = attempts.filter((a) => !a.ok).pop();
   const todo = last?.reason ? (TODO[last.reason] ?? '') : '';
   return {
-    message: `The PID Namespaces helper could not be started: ${error.message} Nothing is shown until it runs. ${todo} The helper log has every attempt.`.trim(),
+    message:
+      `The PID Namespaces helper could not be started: ${error.message} Nothing is shown until it runs. ${todo} The helper log has every attempt.`.trim(),
     actions: ['showLog', 'retry', ...actionsFor(last?.reason).filter((a) => a !== 'showLog')],
   };
 }
@@ -65,7 +74,10 @@ export function adviceForFailure(error: Error, platform: string, hasPidNs: boole
 function actionsFor(reason: FailureReason | undefined): AdviceAction[] {
   if (reason === undefined) return ['showLog'];
   if (reason === 'untrusted-helper-declined' || reason === 'unsafe-installed-helper') return ['installHelper', 'showLog'];
-  if (reason.startsWith('sudo')) return reason === 'sudo-wrong-password' || reason === 'sudo-password-cancelled' ? ['retry', 'usePkexec', 'showLog'] : ['usePkexec', 'showLog'];
+  if (reason.startsWith('sudo'))
+    return reason === 'sudo-wrong-password' || reason === 'sudo-password-cancelled'
+      ? ['retry', 'usePkexec', 'showLog']
+      : ['usePkexec', 'showLog'];
   return ['useSudo', 'showLog'];
 }
 
@@ -79,7 +91,7 @@ export function explainMode(mode: string, actingForUid: number | null | undefine
     case 'sudo':
       return `The helper runs as root through sudo, acting for uid ${actingForUid ?? '?'}: every namespace is visible; what it starts for you runs as you.`;
     case 'unprivileged':
-      return 'The helper runs as you, without root: only your own processes\' namespaces are visible, and new chains are made inside a user namespace.';
+      return "The helper runs as you, without root: only your own processes' namespaces are visible, and new chains are made inside a user namespace.";
     default:
       return 'The helper is not running.';
   }

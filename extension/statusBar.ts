@@ -51,7 +51,11 @@ export class StatusBar implements vscode.Disposable {
     const streaming = this.session.polling && mode !== 'stopped';
     const source = this.session.source;
     const live = streaming ? ` · ${describeSource(source, this.session.intervalMs)}` : '';
-    const why = !streaming ? '' : source ? ` Updates: ${describeSource(source, this.session.intervalMs)}, because ${source.why}${source.reconcileMs ? `; a full rescan every ${source.reconcileMs / 1000} s catches what has no event` : ''}${source.overflows > 0 ? `; the kernel dropped events ${source.overflows} time(s), each followed by a rescan` : ''}.` : ' Updates: polling (this helper predates kernel events).';
+    const why = !streaming
+      ? ''
+      : source
+        ? ` Updates: ${describeSource(source, this.session.intervalMs)}, because ${source.why}${source.reconcileMs ? `; a full rescan every ${source.reconcileMs / 1000} s catches what has no event` : ''}${source.overflows > 0 ? `; the kernel dropped events ${source.overflows} time(s), each followed by a rescan` : ''}.`
+        : ' Updates: polling (this helper predates kernel events).';
     this.item.text = `${icon} ${count ?? '–'} PID ns · ${mode}${live}`;
     this.item.tooltip = `PID Namespaces: ${count ?? 'no'} namespaces visible. ${explainMode(mode, this.session.hello?.actingForUid)}${why} Click to explain or switch.`;
     this.item.backgroundColor = mode === 'stopped' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { elfInterpreter } from './elf.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const withNative = !process.argv.includes("--no-native");
+const withNative = !process.argv.includes('--no-native');
 
 const bundles = [
   { entry: 'helper-native/src/cli/main.ts', out: 'dist/pidns.js', platform: 'node', banner: '#!/usr/bin/env node', external: ['koffi'] },
@@ -63,7 +63,8 @@ function pruneOut(dir = join(root, 'out')) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) pruneOut(p);
-    else if (name.endsWith('.js') && !existsSync(join(root, relative(join(root, 'out'), p)).replace(/\.js$/, '.ts'))) rmSync(p, { force: true });
+    else if (name.endsWith('.js') && !existsSync(join(root, relative(join(root, 'out'), p)).replace(/\.js$/, '.ts')))
+      rmSync(p, { force: true });
   }
 }
 

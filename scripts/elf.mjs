@@ -21,7 +21,10 @@ export function elfInterpreter(path) {
     if (u32(ph) !== PT_INTERP) continue;
     const offset = uword(is64 ? ph + 0x08 : ph + 0x04);
     const size = uword(is64 ? ph + 0x20 : ph + 0x10);
-    return b.subarray(offset, offset + size).toString('latin1').replace(/\0+$/, '');
+    return b
+      .subarray(offset, offset + size)
+      .toString('latin1')
+      .replace(/\0+$/, '');
   }
   return null;
 }

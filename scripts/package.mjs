@@ -27,10 +27,23 @@ const targets = argTargets ? argTargets.split(',') : Object.keys(TARGETS);
 for (const t of targets) if (!TARGETS[t]) throw new Error(`unknown target ${t}; known: ${Object.keys(TARGETS).join(', ')}`);
 
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: 'inherit', ...opts });
-const has = (cmd) => { try { execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }); return true; } catch { return false; } };
+const has = (cmd) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
 const warn = (msg) => console.warn(`\n!!! package: ${msg}\n`);
 
-const dpkgInstalled = (p) => { try { return execFileSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).includes('install ok installed'); } catch { return false; } };
+const dpkgInstalled = (p) => {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).includes('install ok installed');
+  } catch {
+    return false;
+  }
+};
 
 /** The C compiler for a target's init: the host's cc for the host arch, else the cross compiler and its libc (installed if we can). */
 function compilerFor(target) {
@@ -39,8 +52,16 @@ function compilerFor(target) {
   const missing = t.apt.filter((p) => !dpkgInstalled(p));
   if (missing.length > 0 && process.getuid?.() === 0 && has('apt-get')) {
     console.log(`package: installing ${missing.join(' ')} for the ${target} init`);
-    const apt = (...args) => run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', '-y', '-q', ...args], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    try { apt('install', '--no-install-recommends', ...missing); } catch { apt('update'); apt('install', '--no-install-recommends', ...missing); }
+    const apt = (...args) =>
+      run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', '-y', '-q', ...args], {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+    try {
+      apt('install', '--no-install-recommends', ...missing);
+    } catch {
+      apt('update');
+      apt('install', '--no-install-recommends', ...missing);
+    }
   }
   return has(t.cc) ? t.cc : null;
 }
@@ -48,18 +69,35 @@ function compilerFor(target) {
 /** Compiles the init like scripts/build.mjs does: static-pie preferred (no libc needed on the host), dynamic as a fallback. */
 function compileInit(target, dest) {
   const src = join(root, 'helper-native/init/pidns-init.c');
-  if (!existsSync(src)) { warn(`${src} missing: ${target} ships without a native init`); return false; }
+  if (!existsSync(src)) {
+    warn(`${src} missing: ${target} ships without a native init`);
+    return false;
+  }
   const cc = compilerFor(target);
   if (!cc) {
-    warn(`no C compiler for ${target} (apt-get install ${TARGETS[target].apt.join(' ')}): its .vsix ships WITHOUT the native init; the helper will use the unshare fallback there`);
+    warn(
+      `no C compiler for ${target} (apt-get install ${TARGETS[target].apt.join(' ')}): its .vsix ships WITHOUT the native init; the helper will use the unshare fallback there`,
+    );
     return false;
   }
   mkdirSync(join(dest, '..'), { recursive: true });
   const common = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', dest, src];
   for (const link of [['-static-pie'], ['-static'], []]) {
-    try { execFileSync(cc, [...link, ...common], { stdio: 'pipe' }); return true; } catch { /* next linking mode */ }
+    try {
+      execFileSync(cc, [...link, ...common], { stdio: 'pipe' });
+      return true;
+    } catch {
+      /* next linking mode */
+    }
   }
-  const why = (() => { try { execFileSync(cc, common, { encoding: 'utf8', stdio: 'pipe' }); return ''; } catch (e) { return String(e.stderr); } })();
+  const why = (() => {
+    try {
+      execFileSync(cc, common, { encoding: 'utf8', stdio: 'pipe' });
+      return '';
+    } catch (e) {
+      return String(e.stderr);
+    }
+  })();
   if (TARGETS[target].arch === process.arch) throw new Error(`the native init does not compile:\n${why}`);
   warn(`${cc} cannot build the init for ${target}; its .vsix ships WITHOUT the native init (unshare fallback):\n${why}`);
   return false;
@@ -81,7 +119,10 @@ function koffiNative(arch) {
   if (!existsSync(join(cache, 'package', 'package.json'))) {
     rmSync(cache, { recursive: true, force: true });
     mkdirSync(cache, { recursive: true });
-    const file = execFileSync('npm', ['pack', `${name}@${koffiVersion}`, '--pack-destination', cache, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+    const file = execFileSync('npm', ['pack', `${name}@${koffiVersion}`, '--pack-destination', cache, '--silent'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop();
     run('tar', ['xzf', join(cache, file), '-C', cache]);
   }
   return join(cache, 'package');

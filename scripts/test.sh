@@ -67,6 +67,7 @@ fi
 
 phase "lint and type check"
 npx eslint .
+npx prettier --check . --log-level warn
 npm run -s typecheck
 
 phase "build"

@@ -131,4 +131,3 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
   const type = (value as { type?: unknown }).type;
   return ['config', 'snapshot', 'diff', 'reveal', 'status'].includes(type as string);
 }
-

@@ -89,7 +89,10 @@ export function syncToggle(card: HTMLElement, model: GraphModel, key: string, ro
   const toggle = ensureToggle(card);
   toggle.hidden = !want;
   setText(toggle, rows.collapsed ? 'Expand' : 'Collapse');
-  toggle.setAttribute('aria-label', `${rows.collapsed ? 'Expand' : 'Collapse'} the process list of pid:[${model.namespaces.get(key)?.inode}]`);
+  toggle.setAttribute(
+    'aria-label',
+    `${rows.collapsed ? 'Expand' : 'Collapse'} the process list of pid:[${model.namespaces.get(key)?.inode}]`,
+  );
 }
 
 /** data-vscode-context for VS Code's webview/context menus, on the card or row under the pointer. */
@@ -97,12 +100,23 @@ export function setMenuContext(target: HTMLElement, model: GraphModel): void {
   const row = target.closest<HTMLElement>('.row');
   const p = row?.dataset.key ? model.processes.get(row.dataset.key) : undefined;
   if (row && p) {
-    row.dataset.vscodeContext = JSON.stringify({ webviewSection: 'process', pid: p.pid, startTime: p.startTime, preventDefaultContextMenuItems: true });
+    row.dataset.vscodeContext = JSON.stringify({
+      webviewSection: 'process',
+      pid: p.pid,
+      startTime: p.startTime,
+      preventDefaultContextMenuItems: true,
+    });
     return;
   }
   const card = target.closest<HTMLElement>('.card');
   const ns = card?.dataset.key ? model.namespaces.get(card.dataset.key) : undefined;
-  if (card && ns) card.dataset.vscodeContext = JSON.stringify({ webviewSection: 'namespace', nsInode: ns.inode, nsDev: ns.dev, preventDefaultContextMenuItems: true });
+  if (card && ns)
+    card.dataset.vscodeContext = JSON.stringify({
+      webviewSection: 'namespace',
+      nsInode: ns.inode,
+      nsDev: ns.dev,
+      preventDefaultContextMenuItems: true,
+    });
 }
 
 function ensureFilter(card: HTMLElement): void {
@@ -164,9 +178,10 @@ function updateRows(container: HTMLElement, list: ProcessInfo[], animate: boolea
     .data(list, (d) => processKey(d))
     .join(
       (enter) => enter.append((d) => createRow(d, animate)),
-      (update) => update.each(function (d) {
-        refreshRow(this, d);
-      }),
+      (update) =>
+        update.each(function (d) {
+          refreshRow(this, d);
+        }),
       (exit) => (animate ? fadeOut(exit.nodes()) : exit.remove()),
     )
     .order();

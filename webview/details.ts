@@ -18,13 +18,23 @@ export function renderDetails(box: HTMLElement, model: GraphModel, target: Graph
     const key = nsKey(target.ns);
     const ns = model.namespaces.get(key);
     if (!ns) return void box.append(line(`${nsTitle(target.ns)} has gone.`, 'hint'));
-    const chain = model.chain(key).map((k) => nsTitle(model.namespaces.get(k)!)).join(' › ');
+    const chain = model
+      .chain(key)
+      .map((k) => nsTitle(model.namespaces.get(k)!))
+      .join(' › ');
     box.append(line(`Namespace ${nsTitle(ns)}, level ${ns.level}: ${chain}`, 'what'));
-    box.append(line(`${model.memberCount(key)} own processes, ${model.visibleCount(key)} visible in its /proc; init ${ns.init ?? 'none'} (${model.initComm(ns) ?? '?'})`, 'sub'));
-    box.append(buttons([
-      ['Open terminal here', () => post({ type: 'openTerminal', ns: target.ns })],
-      ['Kill init…', () => post({ type: 'killInit', ns: target.ns })],
-    ]));
+    box.append(
+      line(
+        `${model.memberCount(key)} own processes, ${model.visibleCount(key)} visible in its /proc; init ${ns.init ?? 'none'} (${model.initComm(ns) ?? '?'})`,
+        'sub',
+      ),
+    );
+    box.append(
+      buttons([
+        ['Open terminal here', () => post({ type: 'openTerminal', ns: target.ns })],
+        ['Kill init…', () => post({ type: 'killInit', ns: target.ns })],
+      ]),
+    );
     return;
   }
   const p = model.processes.get(processKey(target.proc));

@@ -113,7 +113,9 @@ export class GraphView {
       select(dom.viewport).call(this.zoom.transform, zoomIdentity.translate(t.x, t.y).scale(t.k));
     }
     this.size = { w: dom.viewport.clientWidth || 800, h: dom.viewport.clientHeight || 600 };
-    new ResizeObserver(() => (this.size = { w: dom.viewport.clientWidth || 800, h: dom.viewport.clientHeight || 600 })).observe(dom.viewport);
+    new ResizeObserver(() => (this.size = { w: dom.viewport.clientWidth || 800, h: dom.viewport.clientHeight || 600 })).observe(
+      dom.viewport,
+    );
     this.wireEvents();
   }
 
@@ -177,7 +179,10 @@ export class GraphView {
     if (fitK >= LEGIBLE_SCALE || !root) return this.fit();
     const k = LEGIBLE_SCALE;
     // Narrow enough: centred. Wider: the root in the middle, but no empty space beside the picture.
-    const x = k * (b.x1 - b.x0) <= vw - 2 * margin ? (vw - k * (b.x1 + b.x0)) / 2 : Math.min(margin - k * b.x0, Math.max(vw - margin - k * b.x1, vw / 2 - k * (root.x + root.w / 2)));
+    const x =
+      k * (b.x1 - b.x0) <= vw - 2 * margin
+        ? (vw - k * (b.x1 + b.x0)) / 2
+        : Math.min(margin - k * b.x0, Math.max(vw - margin - k * b.x1, vw / 2 - k * (root.x + root.w / 2)));
     select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(x, margin - k * b.y0).scale(k));
   }
 
@@ -200,7 +205,8 @@ export class GraphView {
       this.compact = this.compactKeys(pinned);
       this.syncCards();
     }
-    for (const key of touched) if (this.cards.has(key) && !isGroupKey(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
+    for (const key of touched)
+      if (this.cards.has(key) && !isGroupKey(key)) this.rows.set(key, cardRows(this.model, key, this.ui, this.config));
     const heightOf = (key: string): number => {
       if (isGroupKey(key)) return GROUP_H;
       if (this.compact.has(key)) return cardHeight({ level: 0, collapsed: false, rows: 0, hiddenRows: 0 });
@@ -488,7 +494,10 @@ export class GraphView {
     if (!p) return;
     const k = Math.max(this.transform.k, 2 * FAR_SCALE);
     const [cx, cy] = [p.x + p.w / 2, p.y + Math.min(p.h, 200) / 2];
-    select(this.dom.viewport).call(this.zoom.transform, zoomIdentity.translate(this.size.w / 2 - k * cx, this.size.h / 2 - k * cy).scale(k));
+    select(this.dom.viewport).call(
+      this.zoom.transform,
+      zoomIdentity.translate(this.size.w / 2 - k * cx, this.size.h / 2 - k * cy).scale(k),
+    );
   }
 
   private onZoom(t: ZoomTransform): void {
@@ -524,7 +533,8 @@ export class GraphView {
     // Enter in a group's search box jumps to its first match.
     world.addEventListener('keydown', (ev) => {
       const key = (ev.target as HTMLElement).closest<HTMLElement>('.group')?.dataset.key;
-      const first = key && ev.key === 'Enter' && (ev.target as HTMLElement).closest('.filter') ? this.display.groups.get(key)?.matches[0] : undefined;
+      const first =
+        key && ev.key === 'Enter' && (ev.target as HTMLElement).closest('.filter') ? this.display.groups.get(key)?.matches[0] : undefined;
       if (first) this.focusCard(first, true);
     });
     world.addEventListener('pointerover', (ev) => this.onPointer(ev));

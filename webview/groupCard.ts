@@ -45,7 +45,8 @@ export function updateGroupCard(card: HTMLElement, model: GraphModel, g: GroupIn
   card.setAttribute('aria-expanded', String(g.open));
   card.setAttribute('aria-label', `Group of ${title}, ${meta.join(', ')}`);
   let count = g.open ? 'members follow →' : '';
-  if (!g.open && filter.trim() !== '') count = g.matches.length === 0 ? 'no match' : `${g.matches.length}${g.matches.length === MAX_MATCHES ? '+' : ''} shown`;
+  if (!g.open && filter.trim() !== '')
+    count = g.matches.length === 0 ? 'no match' : `${g.matches.length}${g.matches.length === MAX_MATCHES ? '+' : ''} shown`;
   setText(card.querySelector('.count'), count);
   const field = card.querySelector<HTMLElement & { value: string }>('.filter');
   if (field && field.value !== filter) field.value = filter;

@@ -92,7 +92,14 @@ export function displayTree(model: GraphModel, ui: GroupUi, pinned: Iterable<str
 }
 
 /** The drawn children of a parent with many: pinned, then groups (each followed by its shown members), then the biggest. */
-function groupChildren(model: GraphModel, ui: GroupUi, parent: string, kids: string[], keep: Set<string>, groups: Map<string, GroupInfo>): string[] {
+function groupChildren(
+  model: GraphModel,
+  ui: GroupUi,
+  parent: string,
+  kids: string[],
+  keep: Set<string>,
+  groups: Map<string, GroupInfo>,
+): string[] {
   const size = new Map(kids.map((k) => [k, model.visibleCount(k)]));
   const pinned = kids.filter((k) => keep.has(k));
   const rest = kids.filter((k) => !keep.has(k));
@@ -115,7 +122,16 @@ function groupChildren(model: GraphModel, ui: GroupUi, parent: string, kids: str
     else stragglers.push(...members);
   }
   const loose: string[] = [];
-  if (stragglers.length > MAX_STRAGGLERS) made.push(makeGroup(model, ui, parent, null, stragglers.sort((a, b) => kids.indexOf(a) - kids.indexOf(b))));
+  if (stragglers.length > MAX_STRAGGLERS)
+    made.push(
+      makeGroup(
+        model,
+        ui,
+        parent,
+        null,
+        stragglers.sort((a, b) => kids.indexOf(a) - kids.indexOf(b)),
+      ),
+    );
   else loose.push(...stragglers);
   made.sort((a, b) => b.members.length - a.members.length || (a.comm ?? '\uffff').localeCompare(b.comm ?? '\uffff'));
   const drawn = [...pinned];

@@ -70,7 +70,8 @@ function rowKey(host: KeyHost, row: HTMLElement, card: HTMLElement, k: string): 
     case 'ArrowUp':
     case 'ArrowDown': {
       let next = (k === 'ArrowUp' ? row.previousElementSibling : row.nextElementSibling) as HTMLElement | null;
-      while (next?.classList.contains('exit')) next = (k === 'ArrowUp' ? next.previousElementSibling : next.nextElementSibling) as HTMLElement | null;
+      while (next?.classList.contains('exit'))
+        next = (k === 'ArrowUp' ? next.previousElementSibling : next.nextElementSibling) as HTMLElement | null;
       next?.focus();
       return true;
     }

@@ -52,7 +52,13 @@ export class TreeLayout {
   readonly places = new Map<string, Place>();
 
   /** Run after the drawn tree changed: decides which parents wrap, and into how many columns. */
-  layoutStructure(display: DisplayTree, widthOf: (key: string) => number, heightOf: (key: string) => number, aspect: number, maxWidth = Infinity): void {
+  layoutStructure(
+    display: DisplayTree,
+    widthOf: (key: string) => number,
+    heightOf: (key: string) => number,
+    aspect: number,
+    maxWidth = Infinity,
+  ): void {
     this.display = display;
     this.widthOf = widthOf;
     this.columns.clear();
@@ -95,7 +101,16 @@ export class TreeLayout {
       const key = order[i];
       const kids = this.display.children.get(key) ?? [];
       const card = { w: this.widthOf(key), h: heightOf(key) };
-      boxes.set(key, kids.length === 0 ? card : shape(card, kids.map((k) => boxes.get(k)!), this.columns.get(key) ?? kids.length));
+      boxes.set(
+        key,
+        kids.length === 0
+          ? card
+          : shape(
+              card,
+              kids.map((k) => boxes.get(k)!),
+              this.columns.get(key) ?? kids.length,
+            ),
+      );
     }
     const next = new Map<string, Place>();
     let x = 0;
@@ -129,7 +144,10 @@ export class TreeLayout {
   }
 
   bounds(): { x0: number; y0: number; x1: number; y1: number } {
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
     for (const p of this.places.values()) {
       x0 = Math.min(x0, p.x);
       y0 = Math.min(y0, p.y);
@@ -152,7 +170,15 @@ export class TreeLayout {
   }
 
   /** Place `key`'s subtree in the box whose top-left corner is (x0, y0). */
-  private place(key: string, x0: number, y0: number, depth: number, boxes: Map<string, Box>, heightOf: (key: string) => number, out: Map<string, Place>): void {
+  private place(
+    key: string,
+    x0: number,
+    y0: number,
+    depth: number,
+    boxes: Map<string, Box>,
+    heightOf: (key: string) => number,
+    out: Map<string, Place>,
+  ): void {
     const box = boxes.get(key)!;
     const w = this.widthOf(key);
     const h = heightOf(key);

@@ -25,7 +25,14 @@ function start(): void {
   const vscode = acquireVsCodeApi();
   const post = (m: WebviewToHost): void => vscode.postMessage(m);
   const view = new GraphView(
-    { viewport: byId('viewport'), world: byId('world'), edges: byId<SVGSVGElement>('edges'), tooltip: byId('tooltip'), details: byId('details'), banner: byId('banner') },
+    {
+      viewport: byId('viewport'),
+      world: byId('world'),
+      edges: byId<SVGSVGElement>('edges'),
+      tooltip: byId('tooltip'),
+      details: byId('details'),
+      banner: byId('banner'),
+    },
     vscode,
     post,
   );
@@ -45,7 +52,8 @@ function start(): void {
 function dispatch(view: GraphView, m: HostToWebview): void {
   switch (m.type) {
     case 'config':
-      if (m.protocol !== WEBVIEW_PROTOCOL_VERSION) view.setBanner(`Graph protocol mismatch (host ${m.protocol}, view ${WEBVIEW_PROTOCOL_VERSION}): reload the window.`, 'error');
+      if (m.protocol !== WEBVIEW_PROTOCOL_VERSION)
+        view.setBanner(`Graph protocol mismatch (host ${m.protocol}, view ${WEBVIEW_PROTOCOL_VERSION}): reload the window.`, 'error');
       view.setConfig(m.config);
       return;
     case 'snapshot':

@@ -36,7 +36,12 @@ export function readState(store: StateStore): PersistedState {
   };
 }
 
-export function toPersisted(ui: CardUi, transform: PersistedState['transform'], selected: GraphTarget | null, groups?: GroupUi): PersistedState {
+export function toPersisted(
+  ui: CardUi,
+  transform: PersistedState['transform'],
+  selected: GraphTarget | null,
+  groups?: GroupUi,
+): PersistedState {
   return {
     v: 1,
     transform,

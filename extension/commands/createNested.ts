@@ -18,14 +18,23 @@ export async function createNested(ctx: CommandContext, given?: unknown): Promis
   if (!answers) return undefined;
   const chain = await createWithProgress(ctx, answers);
   ctx.session.addChain(chain);
-  ctx.log.info(`created chain ${chain.chainId}: ${chain.levels.map((l) => `pid:[${l.ns}] init ${l.init}`).join(' > ')}, leaf ${chain.leaf} (${chain.engine})`);
+  ctx.log.info(
+    `created chain ${chain.chainId}: ${chain.levels.map((l) => `pid:[${l.ns}] init ${l.init}`).join(' > ')}, leaf ${chain.leaf} (${chain.engine})`,
+  );
   await revealChain(ctx, chain);
-  void vscode.window.showInformationMessage(`Created ${chain.depth} nested PID namespaces; the leaf process is host PID ${chain.leaf}. Destroy them with "Destroy Namespaces Created Here".`);
+  void vscode.window.showInformationMessage(
+    `Created ${chain.depth} nested PID namespaces; the leaf process is host PID ${chain.leaf}. Destroy them with "Destroy Namespaces Created Here".`,
+  );
   return chain;
 }
 
 function isAnswers(v: unknown): v is CreateAnswers {
-  return typeof v === 'object' && v !== null && typeof (v as CreateAnswers).depth === 'number' && typeof (v as CreateAnswers).mountProc === 'boolean';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as CreateAnswers).depth === 'number' &&
+    typeof (v as CreateAnswers).mountProc === 'boolean'
+  );
 }
 
 async function askAnswers(): Promise<CreateAnswers | undefined> {
@@ -68,7 +77,10 @@ async function askAnswers(): Promise<CreateAnswers | undefined> {
 async function askMountProc(preferred: boolean): Promise<boolean | undefined> {
   const yes = { label: 'Mount /proc per level', description: 'each level gets a private mount namespace with its own procfs', value: true };
   const no = { label: 'Share the host /proc', description: 'tools inside still see the outer /proc', value: false };
-  const pick = await vscode.window.showQuickPick(preferred ? [yes, no] : [no, yes], { title: 'Create Nested PID Namespaces (2/3): /proc', ignoreFocusOut: true });
+  const pick = await vscode.window.showQuickPick(preferred ? [yes, no] : [no, yes], {
+    title: 'Create Nested PID Namespaces (2/3): /proc',
+    ignoreFocusOut: true,
+  });
   return pick?.value;
 }
 

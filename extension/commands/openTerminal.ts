@@ -19,7 +19,12 @@ export async function openTerminal(ctx: CommandContext, node?: unknown): Promise
   const how: TerminalPrivilege = info.uid === 0 ? 'root' : terminalPrivilege(ctx.session.privilege);
   const cmd = terminalCommand(ns.init, user, how);
   ctx.log.info(`terminal in pid:[${ns.inode}] (level ${ns.level}) via ${how}: ${cmd.shellPath} ${cmd.shellArgs.join(' ')}`);
-  const terminal = vscode.window.createTerminal({ name: `pid:[${ns.inode}] L${ns.level}`, shellPath: cmd.shellPath, shellArgs: cmd.shellArgs, iconPath: new vscode.ThemeIcon('symbol-namespace') });
+  const terminal = vscode.window.createTerminal({
+    name: `pid:[${ns.inode}] L${ns.level}`,
+    shellPath: cmd.shellPath,
+    shellArgs: cmd.shellArgs,
+    iconPath: new vscode.ThemeIcon('symbol-namespace'),
+  });
   terminal.show();
   return terminal;
 }

@@ -3,7 +3,11 @@ import * as vscode from 'vscode';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { SnapshotView } from '../tree/snapshotView';
 
-export async function pickNamespace(view: SnapshotView, title: string, filter: (ns: NamespaceInfo) => boolean): Promise<NamespaceInfo | undefined> {
+export async function pickNamespace(
+  view: SnapshotView,
+  title: string,
+  filter: (ns: NamespaceInfo) => boolean,
+): Promise<NamespaceInfo | undefined> {
   const items = view.snapshot.namespaces.filter(filter).map((ns) => ({
     label: `${'  '.repeat(ns.level)}pid:[${ns.inode}]`,
     description: `level ${ns.level} · ${view.initComm(ns) ?? 'no init'} · ${view.processes(ns).length} processes`,

@@ -22,7 +22,9 @@ const SIGNALS = [
 export async function killInit(ctx: CommandContext, node?: unknown): Promise<boolean> {
   const view = ctx.tree.currentView();
   if (!view) return false;
-  const ns = namespaceFromNode(view, node) ?? (await pickNamespace(view, 'Kill the init of which namespace?', (n) => n.level > 0 && n.init !== null));
+  const ns =
+    namespaceFromNode(view, node) ??
+    (await pickNamespace(view, 'Kill the init of which namespace?', (n) => n.level > 0 && n.init !== null));
   if (!ns) return false;
   const init = ns.init === null ? undefined : view.process(ns.init);
   if (!init || ns.level === 0) {
@@ -34,7 +36,10 @@ export async function killInit(ctx: CommandContext, node?: unknown): Promise<boo
   if (!force) {
     const answer = await vscode.window.showWarningMessage(
       `Kill ${init.comm} (host PID ${init.pid}), PID 1 of pid:[${ns.inode}]?`,
-      { modal: true, detail: `When a namespace's init dies the kernel kills every process in it: ${inside} processes, including ${view.subtree(ns).length - 1} nested namespaces.` },
+      {
+        modal: true,
+        detail: `When a namespace's init dies the kernel kills every process in it: ${inside} processes, including ${view.subtree(ns).length - 1} nested namespaces.`,
+      },
       'Kill Init',
     );
     if (answer !== 'Kill Init') return false;

@@ -22,7 +22,9 @@ export async function copySnapshot(ctx: CommandContext): Promise<string | undefi
   if (!snap) return undefined;
   const json = JSON.stringify(snap, null, 2);
   await vscode.env.clipboard.writeText(json);
-  void vscode.window.showInformationMessage(`Copied a snapshot of ${snap.namespaces.length} PID namespaces and ${snap.processes.length} processes as JSON.`);
+  void vscode.window.showInformationMessage(
+    `Copied a snapshot of ${snap.namespaces.length} PID namespaces and ${snap.processes.length} processes as JSON.`,
+  );
   return json;
 }
 

@@ -34,9 +34,26 @@ export function terminalCommand(initPid: number, user: TerminalUser, how: Termin
   }
   // pkexec and sudo reset the environment: give the shell back the user's own HOME, USER and SHELL.
   const inner = [
-    NSENTER, '-t', String(initPid), '-p', '-m', `--wd=${user.home}`,
-    SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--no-new-privs', '--',
-    ENV, '-i', `PATH=${TERMINAL_PATH}`, `HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, `SHELL=${user.shell}`, 'TERM=xterm-256color',
+    NSENTER,
+    '-t',
+    String(initPid),
+    '-p',
+    '-m',
+    `--wd=${user.home}`,
+    SETPRIV,
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    '--init-groups',
+    '--no-new-privs',
+    '--',
+    ENV,
+    '-i',
+    `PATH=${TERMINAL_PATH}`,
+    `HOME=${user.home}`,
+    `USER=${user.name}`,
+    `LOGNAME=${user.name}`,
+    `SHELL=${user.shell}`,
+    'TERM=xterm-256color',
     user.shell,
   ];
   if (how === 'root') return { shellPath: inner[0], shellArgs: inner.slice(1) };

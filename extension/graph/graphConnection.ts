@@ -32,7 +32,10 @@ export class GraphConnection implements vscode.Disposable {
     private readonly source: SnapshotSource,
     private readonly actions: GraphActions,
   ) {
-    webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    };
     webview.html = graphHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString(),
@@ -69,7 +72,11 @@ export class GraphConnection implements vscode.Disposable {
     const key = JSON.stringify(created);
     const changed = key !== this.sentCreated;
     this.sentCreated = key;
-    this.post(change.diff ? { type: 'diff', diff: change.diff, ...(changed ? { created } : {}) } : { type: 'snapshot', snapshot: change.snapshot, created });
+    this.post(
+      change.diff
+        ? { type: 'diff', diff: change.diff, ...(changed ? { created } : {}) }
+        : { type: 'snapshot', snapshot: change.snapshot, created },
+    );
   }
 
   private onMessage(m: unknown): void {
@@ -102,8 +109,7 @@ export class GraphConnection implements vscode.Disposable {
       const created = this.created(snapshot);
       this.sentCreated = JSON.stringify(created);
       this.post({ type: 'snapshot', snapshot, created });
-    }
-    else this.post({ type: 'status', message: 'Waiting for the first snapshot from the helper…', severity: 'info' });
+    } else this.post({ type: 'status', message: 'Waiting for the first snapshot from the helper…', severity: 'info' });
   }
 
   /** The namespaces of the snapshot this window created, by (dev, inode). */

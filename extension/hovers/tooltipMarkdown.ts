@@ -42,7 +42,10 @@ export function processTooltip(view: SnapshotView, p: ProcessInfo): string {
   const state = STATE_NAMES[p.state] ? `${p.state} (${STATE_NAMES[p.state]})` : p.state;
   const c = containerOfProcess(view.snapshot, p);
   // In a container: "PID 1 in web (docker) · host 27416", the PID as the container's own /proc shows it.
-  const headline = c === undefined ? `PID ${view.ownPid(p)} in its own namespace, ${p.pid} on the host` : `PID ${view.ownPid(p)} in ${containerText(c)} · host ${p.pid}`;
+  const headline =
+    c === undefined
+      ? `PID ${view.ownPid(p)} in its own namespace, ${p.pid} on the host`
+      : `PID ${view.ownPid(p)} in ${containerText(c)} · host ${p.pid}`;
   const lines = [
     `**${escapeMd(p.comm)}** — ${headline}`,
     '',
@@ -68,7 +71,8 @@ export function namespaceTooltip(view: SnapshotView, ns: NamespaceInfo): string 
     ['Child namespaces', String(children)],
   ];
   const containers = (view.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
-  for (const c of containers) rows.unshift(['Container', `${containerText(c)}${c.image === undefined ? '' : ` · image ${escapeMd(c.image)}`}`]);
+  for (const c of containers)
+    rows.unshift(['Container', `${containerText(c)}${c.image === undefined ? '' : ` · image ${escapeMd(c.image)}`}`]);
   if (ns.hidden) rows.push(['Hidden', 'no member process (kept alive by a child namespace or an open reference)']);
   const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
   return [`**PID namespace pid:[${ns.inode}]**`, '', table].join('\n');

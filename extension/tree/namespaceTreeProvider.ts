@@ -11,7 +11,19 @@ import { namespaceTooltip, processTooltip } from '../hovers/tooltipMarkdown';
 import type { SnapshotSource } from '../snapshotSource';
 import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
 import { SnapshotView } from './snapshotView';
-import { NodeCache, PAGE_SIZE, limitToShow, moreText, namespaceChildren, namespaceText, processChildren, processText, treePath, type NodeText, type TreeNode } from './treeNodes';
+import {
+  NodeCache,
+  PAGE_SIZE,
+  limitToShow,
+  moreText,
+  namespaceChildren,
+  namespaceText,
+  processChildren,
+  processText,
+  treePath,
+  type NodeText,
+  type TreeNode,
+} from './treeNodes';
 
 export const SHOW_MORE_COMMAND = 'pidnsExplorer.tree.showMore';
 /** A lone change reaches the tree this soon (a burst arriving together is applied once)… */
@@ -67,7 +79,10 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       },
       getChildren: (node) => {
         const kids = this.getChildren(node);
-        this.seen.recordChildren(node ? node.id : ROOT_ID, kids.map((k) => k.id));
+        this.seen.recordChildren(
+          node ? node.id : ROOT_ID,
+          kids.map((k) => k.id),
+        );
         return kids;
       },
       getParent: (node) => this.getParent(node),
@@ -229,7 +244,11 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       const p = this.liveProcess(view, node);
       if (!p) return undefined;
       const text = processText(view, p);
-      return { text, icon: text.contextValue === 'process-init' ? 'star-full' : p.state === 'Z' ? 'debug-disconnect' : 'circle-small', expanded: false };
+      return {
+        text,
+        icon: text.contextValue === 'process-init' ? 'star-full' : p.state === 'Z' ? 'debug-disconnect' : 'circle-small',
+        expanded: false,
+      };
     }
     return { text: moreText(node), icon: 'ellipsis', expanded: false };
   }
@@ -249,7 +268,11 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   private toItem(node: TreeNode, row: Row | undefined): vscode.TreeItem {
     if (!row) return new vscode.TreeItem(node.kind === 'process' ? '(exited)' : '(gone)');
     const { text } = row;
-    const state = !text.expandable ? vscode.TreeItemCollapsibleState.None : row.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed;
+    const state = !text.expandable
+      ? vscode.TreeItemCollapsibleState.None
+      : row.expanded
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : vscode.TreeItemCollapsibleState.Collapsed;
     const item = new vscode.TreeItem(text.label, state);
     item.id = node.id;
     item.description = text.description;

@@ -60,7 +60,13 @@ export class NodeCache {
 
   process(p: ProcessInfo): ProcessNode {
     // (pid, startTime) is one process; a reused PID is a new item (and a new id).
-    return this.intern({ kind: 'process', id: `p:${p.pid}:${p.startTime}`, pid: p.pid, startTime: p.startTime, nsKey: nsKey(p.nsDev, p.ns) });
+    return this.intern({
+      kind: 'process',
+      id: `p:${p.pid}:${p.startTime}`,
+      pid: p.pid,
+      startTime: p.startTime,
+      nsKey: nsKey(p.nsDev, p.ns),
+    });
   }
 
   more(parentId: string, ns: string, shown: number, total: number): MoreNode {
@@ -78,7 +84,10 @@ export class NodeCache {
   /** Forget nodes whose namespace or process is gone. */
   prune(view: SnapshotView): void {
     for (const [id, node] of this.nodes) {
-      const alive = node.kind === 'process' ? view.process(node.pid)?.startTime === node.startTime : view.namespace(node.kind === 'namespace' ? node.key : node.nsKey) !== undefined;
+      const alive =
+        node.kind === 'process'
+          ? view.process(node.pid)?.startTime === node.startTime
+          : view.namespace(node.kind === 'namespace' ? node.key : node.nsKey) !== undefined;
       if (!alive) this.nodes.delete(id);
     }
   }
@@ -114,7 +123,12 @@ export function processText(view: SnapshotView, p: ProcessInfo): NodeText {
   const own = view.ownPid(p);
   const ns = view.namespaceOf(p);
   const isInit = ns !== undefined && ns.init === p.pid && ns.level > 0;
-  return { label: `${p.comm} ${own}`, description: `host ${p.pid}`, contextValue: isInit ? 'process-init' : 'process', expandable: view.childProcesses(p).length > 0 };
+  return {
+    label: `${p.comm} ${own}`,
+    description: `host ${p.pid}`,
+    contextValue: isInit ? 'process-init' : 'process',
+    expandable: view.childProcesses(p).length > 0,
+  };
 }
 
 export function moreText(node: MoreNode): NodeText {
@@ -148,7 +162,7 @@ function paged(cache: NodeCache, procs: ProcessInfo[], parentId: string, ns: str
  */
 export function treePath(view: SnapshotView, cache: NodeCache, p: ProcessInfo): Array<{ parentId: string; index: number }> {
   const path: Array<{ parentId: string; index: number }> = [];
-  for (let q: ProcessInfo | undefined = p; q; ) {
+  for (let q: ProcessInfo | undefined = p; q;) {
     const parent = view.parentProcess(q);
     const ns = view.namespaceOf(q);
     const list = parent ? view.childProcesses(parent) : ns ? view.topProcesses(ns) : [];

@@ -38,7 +38,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 /** containerd namespaces a plain `/<ns>/<id>` path is accepted under; any other needs a 64-hex id. */
 const CONTAINERD_NAMESPACES = new Set(['default', 'k8s.io', 'moby', 'buildkit']);
 /** Top-level cgroups that are never a containerd namespace. */
-const NOT_A_NAMESPACE = /^(docker|lxc|lxc\.payload|kubepods|libpod_parent|machine|system|user|init\.scope|.*\.(slice|scope|service|mount|swap))$/;
+const NOT_A_NAMESPACE =
+  /^(docker|lxc|lxc\.payload|kubepods|libpod_parent|machine|system|user|init\.scope|.*\.(slice|scope|service|mount|swap))$/;
 
 /** The cgroup paths of the text, the v2 (`0::`) one first: on hybrid hosts it is the one engines manage with systemd. */
 export function cgroupPaths(text: string): string[] {
@@ -94,14 +95,17 @@ export function containerOfPath(path: string): CgroupContainer | null {
     let m: RegExpExecArray | null;
     // Systemd-driver scopes: `<prefix>-<64 hex>.scope` (cgroupfs CRI-O and podman drop the `.scope`).
     if ((m = /^(docker|libpod|cri-containerd|crio)-([0-9a-f]{64})(?:\.scope)?$/.exec(part)) !== null) {
-      const engine: ContainerEngine = m[1] === 'docker' ? 'docker' : m[1] === 'libpod' ? 'podman' : m[1] === 'crio' ? 'cri-o' : 'containerd';
+      const engine: ContainerEngine =
+        m[1] === 'docker' ? 'docker' : m[1] === 'libpod' ? 'podman' : m[1] === 'crio' ? 'cri-o' : 'containerd';
       return withPod(engine === 'containerd' ? { engine, id: m[2], namespace: 'k8s.io' } : { engine, id: m[2] });
     }
     // A bare 64-hex id inside a pod: the CRI's cgroupfs form (containerd by default).
     if (inKube && podUid !== undefined && HEX64.test(part)) return withPod({ engine: 'containerd', id: part, namespace: 'k8s.io' });
     if (part === 'docker' && next !== undefined && HEX64.test(next)) return { engine: 'docker', id: next };
-    if (part === 'libpod_parent' && next !== undefined && (m = /^libpod-([0-9a-f]{64})$/.exec(next)) !== null) return { engine: 'podman', id: m[1] };
-    if ((part === 'lxc' || part === 'lxc.payload') && next !== undefined && !next.startsWith('lxc.monitor')) return { engine: 'lxc', id: next };
+    if (part === 'libpod_parent' && next !== undefined && (m = /^libpod-([0-9a-f]{64})$/.exec(next)) !== null)
+      return { engine: 'podman', id: m[1] };
+    if ((part === 'lxc' || part === 'lxc.payload') && next !== undefined && !next.startsWith('lxc.monitor'))
+      return { engine: 'lxc', id: next };
     if ((m = /^lxc\.payload\.(.+)$/.exec(part)) !== null) return { engine: 'lxc', id: m[1] };
     if ((m = /^systemd-nspawn@(.+)\.service$/.exec(part)) !== null) {
       // The nspawn process itself waits in `…/supervisor`, outside its container.
@@ -109,10 +113,17 @@ export function containerOfPath(path: string): CgroupContainer | null {
     }
     // machinectl/nspawn registration scope; libvirt's VMs (`machine-qemu…`) run in the host's PID namespace anyway.
     if (part === 'machine.slice' || parts[i - 1] === 'machine.slice') {
-      if ((m = /^machine-(.+)\.scope$/.exec(part)) !== null && !/^(qemu|lxc)\\x2d/.test(m[1])) return { engine: 'nspawn', id: unescapeUnit(m[1]) };
+      if ((m = /^machine-(.+)\.scope$/.exec(part)) !== null && !/^(qemu|lxc)\\x2d/.test(m[1]))
+        return { engine: 'nspawn', id: unescapeUnit(m[1]) };
     }
     // ctr's default: `/<namespace>/<id>` at the top.
-    if (i === 0 && parts.length >= 2 && !NOT_A_NAMESPACE.test(part) && next !== undefined && (CONTAINERD_NAMESPACES.has(part) || HEX64.test(next))) {
+    if (
+      i === 0 &&
+      parts.length >= 2 &&
+      !NOT_A_NAMESPACE.test(part) &&
+      next !== undefined &&
+      (CONTAINERD_NAMESPACES.has(part) || HEX64.test(next))
+    ) {
       return { engine: 'containerd', id: next, namespace: part };
     }
   }

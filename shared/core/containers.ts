@@ -33,7 +33,11 @@ export function podLabel(pod: PodInfo): string {
  * A copy of `snapshot` with `container` on the processes found in `found` (pid → cgroup's container) and
  * `containers` listing each container once, sorted by engine then id. `meta` gives the engine's names.
  */
-export function attachContainers(snapshot: Snapshot, found: ReadonlyMap<number, CgroupContainer>, meta: (ref: ContainerRef) => ContainerMeta | undefined): Snapshot {
+export function attachContainers(
+  snapshot: Snapshot,
+  found: ReadonlyMap<number, CgroupContainer>,
+  meta: (ref: ContainerRef) => ContainerMeta | undefined,
+): Snapshot {
   const members = new Map<string, { ref: ContainerRef; procs: ProcessInfo[] }>();
   const processes = snapshot.processes.map((p) => {
     const c = found.get(p.pid);

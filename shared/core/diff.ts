@@ -87,18 +87,14 @@ function applyKeyed<T>(base: readonly T[], keyOf: (t: T) => string, removedKeys:
 
 /** A new snapshot; `snapshot` is not modified. Unchanged entries are shared with it (treat both as immutable). */
 export function applyDiff(snapshot: Snapshot, diff: SnapshotDiff): Snapshot {
-  const processes = applyKeyed(
-    snapshot.processes,
-    processKey,
-    diff.removedProcesses.map(processKey),
-    [...diff.addedProcesses, ...diff.changedProcesses],
-  ).sort(compareProcesses);
-  const namespaces = applyKeyed(
-    snapshot.namespaces,
-    nsInfoKey,
-    diff.removedNamespaces.map(nsKey),
-    [...diff.addedNamespaces, ...diff.changedNamespaces],
-  ).sort(compareNamespaces);
+  const processes = applyKeyed(snapshot.processes, processKey, diff.removedProcesses.map(processKey), [
+    ...diff.addedProcesses,
+    ...diff.changedProcesses,
+  ]).sort(compareProcesses);
+  const namespaces = applyKeyed(snapshot.namespaces, nsInfoKey, diff.removedNamespaces.map(nsKey), [
+    ...diff.addedNamespaces,
+    ...diff.changedNamespaces,
+  ]).sort(compareNamespaces);
   const containers = diff.containers ?? snapshot.containers;
   return {
     self: snapshot.self,

@@ -24,10 +24,17 @@ export interface PidReport {
 /** A container by name, id, id prefix (≥ 4 characters), `engine/id`, or `podNamespace/podName/name`. Error text when none or several match. */
 export function findContainer(snapshot: Snapshot, query: string): ContainerInfo | string {
   const all = snapshot.containers ?? [];
-  const exact = all.filter((c) => c.name === query || c.id === query || containerKey(c) === query || (c.pod !== undefined && `${podLabel(c.pod)}/${c.name ?? ''}` === query));
+  const exact = all.filter(
+    (c) =>
+      c.name === query ||
+      c.id === query ||
+      containerKey(c) === query ||
+      (c.pod !== undefined && `${podLabel(c.pod)}/${c.name ?? ''}` === query),
+  );
   const hits = exact.length > 0 ? exact : query.length >= 4 ? all.filter((c) => c.id.startsWith(query)) : [];
   if (hits.length === 1) return hits[0];
-  if (hits.length === 0) return `no container '${query}' (${all.length === 0 ? 'none running' : `known: ${all.map((c) => containerLabel(c)).join(', ')}`})`;
+  if (hits.length === 0)
+    return `no container '${query}' (${all.length === 0 ? 'none running' : `known: ${all.map((c) => containerLabel(c)).join(', ')}`})`;
   return `'${query}' matches ${hits.length} containers: ${hits.map((c) => `${c.engine}/${shortId(c.id)}`).join(', ')}`;
 }
 
@@ -43,9 +50,15 @@ export function pidReport(snapshot: Snapshot, pid: number, nsInode: number): Pid
     const at = pidInNamespace(index, proc, ns);
     const info = index.namespaceByInode.get(ns);
     if (at === null || info === undefined) continue;
-    levels.push({ level: info.level, ns, pid: at, containers: containers.filter((c) => c.pidNs === ns).map((c) => `${containerLabel(c)} (${c.engine})`) });
+    levels.push({
+      level: info.level,
+      ns,
+      pid: at,
+      containers: containers.filter((c) => c.pidNs === ns).map((c) => `${containerLabel(c)} (${c.engine})`),
+    });
   }
-  const container = proc.container === undefined ? undefined : containers.find((c) => containerKey(c) === containerKey(proc.container as ContainerInfo));
+  const container =
+    proc.container === undefined ? undefined : containers.find((c) => containerKey(c) === containerKey(proc.container as ContainerInfo));
   const report: PidReport = { process: proc, levels };
   if (container !== undefined) report.container = container;
   if (container?.pod !== undefined) report.pod = container.pod;
@@ -69,6 +82,9 @@ export function renderPidReport(r: PidReport): string {
   }
   if (r.pod !== undefined) lines.push(`pod        ${podLabel(r.pod)}`);
   lines.push('level  namespace          pid');
-  for (const l of r.levels) lines.push(`${String(l.level).padEnd(5)}  ${`pid:[${l.ns}]`.padEnd(17)}  ${String(l.pid).padEnd(7)}${l.containers.length > 0 ? `  ${l.containers.join(', ')}` : ''}`);
+  for (const l of r.levels)
+    lines.push(
+      `${String(l.level).padEnd(5)}  ${`pid:[${l.ns}]`.padEnd(17)}  ${String(l.pid).padEnd(7)}${l.containers.length > 0 ? `  ${l.containers.join(', ')}` : ''}`,
+    );
   return lines.join('\n') + '\n';
 }

@@ -186,7 +186,8 @@ export interface Trace {
 }
 
 function checkHeader(v: unknown): TraceHeader {
-  if (!isObject(v) || v.format !== TRACE_FORMAT) throw new TraceError(1, `not a pidns trace (the first line must be a {"format":"${TRACE_FORMAT}",…} header)`);
+  if (!isObject(v) || v.format !== TRACE_FORMAT)
+    throw new TraceError(1, `not a pidns trace (the first line must be a {"format":"${TRACE_FORMAT}",…} header)`);
   const version = count(v.version, 'version');
   if (version > TRACE_VERSION) {
     throw new TraceError(1, `trace format version ${version} is newer than this pidns reads (version ${TRACE_VERSION}); use a newer pidns`);
@@ -240,7 +241,11 @@ export function parseTrace(text: string): Trace {
       const record = object(value, 'record');
       const kinds = Object.keys(record).filter((k) => k !== 't');
       const kind = kinds.length === 1 ? RECORD_KINDS.find((k) => k === kinds[0]) : undefined;
-      if (kind === undefined) throw new TraceError(n, `a record has "t" and one of ${RECORD_KINDS.map((k) => `"${k}"`).join(', ')}; this one has ${kinds.map((k) => `"${k}"`).join(', ') || 'none'}`);
+      if (kind === undefined)
+        throw new TraceError(
+          n,
+          `a record has "t" and one of ${RECORD_KINDS.map((k) => `"${k}"`).join(', ')}; this one has ${kinds.map((k) => `"${k}"`).join(', ') || 'none'}`,
+        );
       const t = count(record.t, 't');
       if (t < lastT) throw new TraceError(n, `time goes backwards: t ${t} after t ${lastT}`);
       lastT = t;

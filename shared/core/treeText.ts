@@ -74,7 +74,9 @@ export function containersText(containers: readonly ContainerInfo[]): string {
 function nsHeader(ns: NamespaceInfo, snapshot: Snapshot, compact: boolean): Segment[] {
   const self = ns.inode === snapshot.self.nsInode;
   // Deep in a long chain the guides eat the width: abbreviate so level and init stay readable.
-  const facts = compact ? [`L${ns.level}`, ns.init === null ? '-' : `init ${ns.init}`] : [`level ${ns.level}`, ns.init === null ? 'no init' : `init ${ns.init}`];
+  const facts = compact
+    ? [`L${ns.level}`, ns.init === null ? '-' : `init ${ns.init}`]
+    : [`level ${ns.level}`, ns.init === null ? 'no init' : `init ${ns.init}`];
   if (ns.hidden) facts.push('hidden');
   if (self) facts.push('self');
   const segments: Segment[] = [
@@ -106,7 +108,16 @@ function processLine(p: ProcessInfo, prefix: string, width: number, container?: 
   return segments;
 }
 
-function renderNamespace(index: ModelIndex, ns: NamespaceInfo, prefix: string, depth: number, last: boolean, root: boolean, opts: Required<TreeOptions>, lines: string[]): void {
+function renderNamespace(
+  index: ModelIndex,
+  ns: NamespaceInfo,
+  prefix: string,
+  depth: number,
+  last: boolean,
+  root: boolean,
+  opts: Required<TreeOptions>,
+  lines: string[],
+): void {
   const head = root ? '' : guide(depth, last);
   lines.push(render([[prefix + head, 'dim'], ...nsHeader(ns, index.snapshot, prefix.length > opts.width / 2)], opts.width, opts.color));
   const inner = root ? prefix : prefix + continuation(depth, last);
@@ -133,7 +144,9 @@ export function renderTree(snapshot: Snapshot, options: TreeOptions = {}): strin
   lines.push(render([[summary, 'dim']], opts.width, opts.color));
   if (snapshot.unreadable > 0) {
     const why = snapshot.scannedAsUid === 0 ? 'not readable' : 'not readable as this user (run as root to see all)';
-    lines.push(render([[`${snapshot.unreadable} ${snapshot.unreadable === 1 ? 'process' : 'processes'} ${why}`, 'dim']], opts.width, opts.color));
+    lines.push(
+      render([[`${snapshot.unreadable} ${snapshot.unreadable === 1 ? 'process' : 'processes'} ${why}`, 'dim']], opts.width, opts.color),
+    );
   }
   for (const root of index.roots) renderNamespace(index, root, '', 0, true, true, opts, lines);
   return lines.join('\n') + '\n';

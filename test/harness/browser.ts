@@ -7,8 +7,16 @@ import { CHROMIUM } from './paths';
 import { makeTempDir, removeDir } from './processTree';
 
 // Measured on this machine: these are what a root, GPU-less, offline VM needs.
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-dev-shm-usage',
+];
 
 export async function launchBrowser(opts: { headless?: boolean } = {}): Promise<Browser> {
   const home = makeTempDir('pidns-chromium-');

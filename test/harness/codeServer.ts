@@ -82,12 +82,36 @@ function installExitHook(): void {
   }
 }
 
-interface Layout { base: string; home: string; userData: string; extensions: string; xdg: string; tmp: string }
+interface Layout {
+  base: string;
+  home: string;
+  userData: string;
+  extensions: string;
+  xdg: string;
+  tmp: string;
+}
 
 function makeLayout(): Layout {
   const base = makeTempDir('pidns-code-server-');
-  const l = { base, home: join(base, 'home'), userData: join(base, 'user-data'), extensions: join(base, 'extensions'), xdg: join(base, 'xdg'), tmp: join(base, 'tmp') };
-  for (const d of [l.home, l.userData, join(l.userData, 'User'), l.extensions, join(l.xdg, 'config'), join(l.xdg, 'data'), join(l.xdg, 'cache'), l.tmp]) mkdirSync(d, { recursive: true });
+  const l = {
+    base,
+    home: join(base, 'home'),
+    userData: join(base, 'user-data'),
+    extensions: join(base, 'extensions'),
+    xdg: join(base, 'xdg'),
+    tmp: join(base, 'tmp'),
+  };
+  for (const d of [
+    l.home,
+    l.userData,
+    join(l.userData, 'User'),
+    l.extensions,
+    join(l.xdg, 'config'),
+    join(l.xdg, 'data'),
+    join(l.xdg, 'cache'),
+    l.tmp,
+  ])
+    mkdirSync(d, { recursive: true });
   return l;
 }
 
@@ -118,8 +142,15 @@ function serverEnv(l: Layout, user: UserInfo | undefined, extra: Record<string, 
 /** Installs a .vsix the way a user would, as the user the server runs as, into this server's extensions dir. */
 function installVsix(bin: string, vsix: string, l: Layout, env: Record<string, string>, user: UserInfo | undefined): void {
   try {
-    execFileSync(process.execPath, [bin, '--install-extension', vsix, '--user-data-dir', l.userData, '--extensions-dir', l.extensions],
-      { cwd: l.home, env, uid: user?.uid, gid: user?.gid, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
+    execFileSync(process.execPath, [bin, '--install-extension', vsix, '--user-data-dir', l.userData, '--extensions-dir', l.extensions], {
+      cwd: l.home,
+      env,
+      uid: user?.uid,
+      gid: user?.gid,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 120_000,
+    });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     removeDir(l.base);
@@ -158,9 +189,23 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   }
 
   const port = await freePort();
-  const args = [bin, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', l.userData, '--extensions-dir', l.extensions, opts.workspace];
+  const args = [
+    bin,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--user-data-dir',
+    l.userData,
+    '--extensions-dir',
+    l.extensions,
+    opts.workspace,
+  ];
   const launcher = opts.launcher ?? [];
   const child = spawn(launcher[0] ?? process.execPath, launcher.length > 0 ? [...launcher.slice(1), process.execPath, ...args] : args, {
     cwd: l.home,
@@ -175,10 +220,19 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   installExitHook();
   live.add(pid);
   let output = '';
-  child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+  child.stdout.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
   let exitReason: string | undefined;
-  const exited = new Promise<void>((resolve) => child.once('exit', (code, sig) => { exitReason = `code ${code}, signal ${sig}`; resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, sig) => {
+      exitReason = `code ${code}, signal ${sig}`;
+      resolve();
+    }),
+  );
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -190,10 +244,23 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     removeDir(l.base);
   };
   try {
-    await waitHealthy(port, () => exitReason, () => output);
+    await waitHealthy(
+      port,
+      () => exitReason,
+      () => output,
+    );
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}/`, port, pid, userDataDir: l.userData, extensionsDir: l.extensions, workspace: opts.workspace, stop, logs: () => output };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    pid,
+    userDataDir: l.userData,
+    extensionsDir: l.extensions,
+    workspace: opts.workspace,
+    stop,
+    logs: () => output,
+  };
 }

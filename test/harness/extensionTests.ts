@@ -21,7 +21,10 @@ export interface ExtensionTestOptions {
   timeoutMs?: number;
 }
 
-export interface ExtensionTestResult { exitCode: number; log: string }
+export interface ExtensionTestResult {
+  exitCode: number;
+  log: string;
+}
 
 // The extension host forwards console calls as (format, ...values), e.g. mocha's ('%d passing (%s)', 2, '84ms').
 function formatArgs(args: unknown[]): string {
@@ -37,15 +40,27 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
   const owner = opts.user ? lookupUser(opts.user) : undefined;
   const tempWorkspace = opts.workspace ? undefined : makeTempDir('pidns-workspace-');
   if (tempWorkspace && owner) chownTree(tempWorkspace, owner);
-  const server = await startCodeServer({ user: opts.user, workspace: opts.workspace ?? (tempWorkspace as string), settings: opts.settings, env: opts.env });
+  const server = await startCodeServer({
+    user: opts.user,
+    workspace: opts.workspace ?? (tempWorkspace as string),
+    settings: opts.settings,
+    env: opts.env,
+  });
   const lines: string[] = [];
   let timer: NodeJS.Timeout | undefined;
   try {
     const browser = await launchBrowser();
     try {
       const exitCode = await new Promise<number>((resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(
-          `extension tests did not finish within ${timeoutMs} ms\n--- test log ---\n${tail(lines.join('\n'))}\n--- code-server log ---\n${tail(server.logs())}`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `extension tests did not finish within ${timeoutMs} ms\n--- test log ---\n${tail(lines.join('\n'))}\n--- code-server log ---\n${tail(server.logs())}`,
+              ),
+            ),
+          timeoutMs,
+        );
         openWorkbench(browser, server, {
           extensionDevelopmentPath: opts.extensionDevelopmentPath,
           extensionTestsPath: opts.extensionTestsPath,

@@ -22,7 +22,10 @@ let cachedBinary: string | undefined;
  */
 export function codeServerBinary(): string {
   if (cachedBinary) return cachedBinary;
-  const out = execFileSync('bash', [join(repoRoot(), 'scripts', 'install-code-server.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [join(repoRoot(), 'scripts', 'install-code-server.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const bin = out.trim().split('\n').pop() ?? '';
   if (!existsSync(bin)) throw new Error(`install-code-server.sh printed ${JSON.stringify(bin)}, which does not exist`);
   cachedBinary = bin;

@@ -29,7 +29,8 @@ exports.activate = (context) => {
 };
 `;
 
-const ICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/></svg>';
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24"><circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/></svg>';
 
 /**
  * A runner module in the @vscode/test-electron convention (exports run(): Promise<void>) through the same
@@ -77,33 +78,54 @@ export interface ProbeFiles {
 /** Writes the probe extension into dir; suites check the extension host runs as expectedUid. */
 export function writeProbeExtension(dir: string, expectedUid: number): ProbeFiles {
   mkdirSync(join(dir, 'test'), { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name: 'harness-probe', publisher: 'pidns-test', version: '0.0.1', engines: { vscode: '^1.100.0' },
-    main: './extension.js', activationEvents: ['onStartupFinished'],
-    contributes: {
-      commands: [{ command: 'harnessProbe.hello', title: 'Say Hello', category: 'Harness Probe' }],
-      viewsContainers: { activitybar: [{ id: 'harnessProbe', title: PROBE.container, icon: 'icon.svg' }] },
-      views: { harnessProbe: [{ id: 'harnessProbe.items', name: PROBE.view }] },
-    },
-  }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'harness-probe',
+        publisher: 'pidns-test',
+        version: '0.0.1',
+        engines: { vscode: '^1.100.0' },
+        main: './extension.js',
+        activationEvents: ['onStartupFinished'],
+        contributes: {
+          commands: [{ command: 'harnessProbe.hello', title: 'Say Hello', category: 'Harness Probe' }],
+          viewsContainers: { activitybar: [{ id: 'harnessProbe', title: PROBE.container, icon: 'icon.svg' }] },
+          views: { harnessProbe: [{ id: 'harnessProbe.items', name: PROBE.view }] },
+        },
+      },
+      null,
+      2,
+    ),
+  );
   writeFileSync(join(dir, 'extension.js'), EXTENSION_JS);
   writeFileSync(join(dir, 'icon.svg'), ICON_SVG);
   writeFileSync(join(dir, 'test', 'pass.suite.js'), suiteJs(expectedUid, false));
   writeFileSync(join(dir, 'test', 'fail.suite.js'), suiteJs(expectedUid, true));
-  writeFileSync(join(dir, 'test', 'pending.suite.js'), `suite('harness probe', () => {
+  writeFileSync(
+    join(dir, 'test', 'pending.suite.js'),
+    `suite('harness probe', () => {
   test('runs', () => {});
   test('skips itself', function () { this.skip(); });
 });
-`);
+`,
+  );
   writeFileSync(join(dir, 'test', 'empty.suite.js'), "suite('harness probe with no tests', () => {});\n");
   writeFileSync(join(dir, 'test', 'pending.js'), runnerJs(join(dir, 'test', 'pending.suite.js')));
   writeFileSync(join(dir, 'test', 'empty.js'), runnerJs(join(dir, 'test', 'empty.suite.js')));
   writeFileSync(join(dir, 'test', 'pass.js'), runnerJs(join(dir, 'test', 'pass.suite.js')));
   writeFileSync(join(dir, 'test', 'fail.js'), runnerJs(join(dir, 'test', 'fail.suite.js')));
   // A runner that never settles: the harness must time out loudly rather than hang the test run.
-  writeFileSync(join(dir, 'test', 'hang.js'), "exports.run = () => { console.log('probe: hanging on purpose'); return new Promise(() => {}); };\n");
+  writeFileSync(
+    join(dir, 'test', 'hang.js'),
+    "exports.run = () => { console.log('probe: hanging on purpose'); return new Promise(() => {}); };\n",
+  );
   return {
-    extensionPath: dir, passingTests: join(dir, 'test', 'pass.js'), failingTests: join(dir, 'test', 'fail.js'), hangingTests: join(dir, 'test', 'hang.js'),
-    pendingTests: join(dir, 'test', 'pending.js'), emptyTests: join(dir, 'test', 'empty.js'),
+    extensionPath: dir,
+    passingTests: join(dir, 'test', 'pass.js'),
+    failingTests: join(dir, 'test', 'fail.js'),
+    hangingTests: join(dir, 'test', 'hang.js'),
+    pendingTests: join(dir, 'test', 'pending.js'),
+    emptyTests: join(dir, 'test', 'empty.js'),
   };
 }

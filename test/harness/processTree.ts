@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** uid, gid and home of a local user, from the passwd database. */
-export interface UserInfo { name: string; uid: number; gid: number; home: string }
+export interface UserInfo {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
 
 export function lookupUser(name: string): UserInfo {
   const line = execFileSync('getent', ['passwd', name], { encoding: 'utf8' }).trim();

@@ -22,7 +22,11 @@ export interface WorkbenchOptions {
   timeoutMs?: number;
 }
 
-interface Patch { extensions: string[]; testsPath?: string; defaults: Record<string, unknown> }
+interface Patch {
+  extensions: string[];
+  testsPath?: string;
+  defaults: Record<string, unknown>;
+}
 
 /** Runs in the page before any of its scripts; must be self-contained (it is serialised). */
 function patchWorkbenchConfiguration(patch: Patch): void {

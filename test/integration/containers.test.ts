@@ -27,7 +27,11 @@ before(() => {
     web = engines.docker('pidns-web', [], ['sleep', '1000']);
     side = engines.docker('pidns-side', ['--pid', 'container:pidns-web'], ['sleep', '1001']);
     // Docker's default seccomp profile refuses unshare(CLONE_NEWPID): the nested namespace needs these.
-    nest = engines.docker('pidns-nest', ['--cap-add', 'SYS_ADMIN', '--security-opt', 'seccomp=unconfined'], ['sh', '-c', 'unshare -p -f sleep 1002 & exec sleep 1003']);
+    nest = engines.docker(
+      'pidns-nest',
+      ['--cap-add', 'SYS_ADMIN', '--security-opt', 'seccomp=unconfined'],
+      ['sh', '-c', 'unshare -p -f sleep 1002 & exec sleep 1003'],
+    );
     engines.ctrCri('pidns-cri-web', { name: 'web-0', namespace: 'shop' }, 'web', ['sleep', '1004']);
     engines.podman('pidns-pweb', ['sleep', '1005']);
   } catch (err) {
@@ -48,9 +52,14 @@ interface Run {
 function pidns(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const t = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [PIDNS_JS, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr, ms: Date.now() - t });
-    });
+    execFile(
+      process.execPath,
+      [PIDNS_JS, ...args],
+      { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr, ms: Date.now() - t });
+      },
+    );
   });
 }
 
@@ -74,7 +83,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
  * Wall times of the labelled snapshot, usual (every engine answering) and disturbed, interleaved in pairs
  * so that the machine's load drifting (other jobs share its 2 cores) hits both alike; medians of 3 each.
  */
-async function paired(disturbed: () => Promise<{ snap: Snapshot; run: Run }>): Promise<{ usual: number; worse: number; last: { snap: Snapshot; run: Run } }> {
+async function paired(
+  disturbed: () => Promise<{ snap: Snapshot; run: Run }>,
+): Promise<{ usual: number; worse: number; last: { snap: Snapshot; run: Run } }> {
   const usual: number[] = [];
   const worse: number[] = [];
   let last: { snap: Snapshot; run: Run } | undefined;
@@ -101,7 +112,10 @@ test('a named docker container shows by name, image, host and container PIDs', a
   assert.match(report.stdout, new RegExp(`^PID 1 in pidns-web \\(docker\\) · host ${pid}\\n`));
   assert.match(report.stdout, new RegExp(`container  pidns-web \\(docker ${web.slice(0, 12)}\\)  image ${IMAGE}`));
   const back = await pidns(['pid', String(pid), '--json']);
-  assert.deepEqual((JSON.parse(back.stdout) as { levels: { pid: number }[] }).levels.map((l) => l.pid), [pid, 1]);
+  assert.deepEqual(
+    (JSON.parse(back.stdout) as { levels: { pid: number }[] }).levels.map((l) => l.pid),
+    [pid, 1],
+  );
   const tree = await pidns(['tree', '--width', '200']);
   assert.match(tree.stdout, new RegExp(`pid:\\[${c.pidNs}\\]  pidns-side, pidns-web \\(docker\\)`));
 });
@@ -109,7 +123,10 @@ test('a named docker container shows by name, image, host and container PIDs', a
 test('containerd through ctr, the CRI way: name and pod from the bundle annotations', async () => {
   const { snap } = await snapshot();
   const c = byId(snap, 'pidns-cri-web');
-  assert.deepEqual({ engine: c.engine, name: c.name, pod: c.pod, image: c.image }, { engine: 'containerd', name: 'web', pod: { name: 'web-0', namespace: 'shop' }, image: `docker.io/library/${IMAGE}` });
+  assert.deepEqual(
+    { engine: c.engine, name: c.name, pod: c.pod, image: c.image },
+    { engine: 'containerd', name: 'web', pod: { name: 'web-0', namespace: 'shop' }, image: `docker.io/library/${IMAGE}` },
+  );
   const p = snap.processes.find((x) => x.comm === 'sleep' && x.container?.id === 'pidns-cri-web');
   assert.deepEqual(p?.nspid.slice(1), [1]);
   const report = await pidns(['pid', '1', '--in', 'shop/web-0/web']);
@@ -125,7 +142,7 @@ test('rootful podman: the container shows by name', async () => {
   assert.equal(snap.processes.find((p) => p.pid === c.initPid)?.nspid.at(-1), 1);
 });
 
-test('two containers in one PID namespace: each process is its own container\'s', async () => {
+test("two containers in one PID namespace: each process is its own container's", async () => {
   const { snap } = await snapshot();
   const a = byId(snap, web);
   const b = byId(snap, side);
@@ -133,12 +150,12 @@ test('two containers in one PID namespace: each process is its own container\'s'
   const sidePid = hostPid('pidns-side');
   const sideProc = snap.processes.find((p) => p.pid === sidePid);
   assert.deepEqual(sideProc?.container, { engine: 'docker', id: side });
-  assert.notEqual(sideProc?.nspid[1], 1, 'not PID 1: it joined web\'s namespace');
+  assert.notEqual(sideProc?.nspid[1], 1, "not PID 1: it joined web's namespace");
   assert.equal(b.initPid, sidePid);
   assert.deepEqual(snap.processes.find((p) => p.pid === hostPid('pidns-web'))?.container?.id, web);
 });
 
-test('a namespace nested inside a container hangs below it; its processes stay the container\'s', async () => {
+test("a namespace nested inside a container hangs below it; its processes stay the container's", async () => {
   const { snap } = await snapshot();
   const c = byId(snap, nest);
   const inner = snap.processes.find((p) => p.comm === 'sleep' && p.container?.id === nest && p.ns !== c.pidNs);
@@ -151,7 +168,11 @@ test('a namespace nested inside a container hangs below it; its processes stay t
 
 test('dockerd frozen with SIGSTOP: the snapshot takes under 1 s more, labels fall back, the log says why', async () => {
   await snapshot(); // warm
-  const { usual, worse, last: frozen } = await paired(async () => {
+  const {
+    usual,
+    worse,
+    last: frozen,
+  } = await paired(async () => {
     process.kill(engines.dockerdPid, 'SIGSTOP');
     try {
       return await snapshot();
@@ -217,7 +238,8 @@ test('the helper stream: snapshot and diffs carry containers; names arrive witho
   try {
     await helper.hello();
     await helper.ask(JSON.stringify({ id: 1, op: 'subscribe', intervalMs: 200 }));
-    const isData = (m: HelperMessage): m is SnapshotEvent | DiffEvent => m.type === 'event' && (m.event === 'snapshot' || m.event === 'diff');
+    const isData = (m: HelperMessage): m is SnapshotEvent | DiffEvent =>
+      m.type === 'event' && (m.event === 'snapshot' || m.event === 'diff');
     let containers: ContainerInfo[] | undefined;
     const end = Date.now() + 10_000;
     // The first snapshot is labelled from what is cached (nothing yet: engine + id); the names follow in a diff.

@@ -27,7 +27,10 @@ test('depth 32 --json: ready line, the leaf has 33 NSpid entries, lsns shows the
   const run = runCreate(t, ['--depth', '32']);
   const ready = await run.ready;
   assert.deepEqual(Object.keys(ready), ['event', 'levels', 'leaf']);
-  assert.deepEqual(ready.levels.map((l) => l.level), Array.from({ length: 32 }, (_, i) => i + 1));
+  assert.deepEqual(
+    ready.levels.map((l) => l.level),
+    Array.from({ length: 32 }, (_, i) => i + 1),
+  );
   assert.equal(ready.leaf, ready.levels[31].init);
   assert.equal(nspidOf(ready.leaf).length, 33);
   const listed = lsnsPidNamespaces();
@@ -57,7 +60,10 @@ test('depth 33 from the host fails at once with the limit and why; 0, -1, x and 
   const cli = (...args: string[]) => spawnSync(process.execPath, [pidnsBundle(), 'create', ...args], { encoding: 'utf8', timeout: 10_000 });
   const deep = cli('--depth', '33');
   assert.equal(deep.status, 1);
-  assert.match(deep.stderr, /depth 33 is too deep: the kernel allows at most 32 nested PID namespace levels below the initial one.*at most 32 more/);
+  assert.match(
+    deep.stderr,
+    /depth 33 is too deep: the kernel allows at most 32 nested PID namespace levels below the initial one.*at most 32 more/,
+  );
   for (const bad of [['--depth', '0'], ['--depth', '-1'], ['--depth', 'x'], ['--depth', '1.5'], []]) {
     const r = cli(...bad);
     assert.equal(r.status, 2, `${bad.join(' ')}: ${r.stderr}`);
@@ -72,9 +78,19 @@ test("inside level k, /proc lists exactly the seed's /procK PIDs for its five-le
     // The seed's multi_pidns 5: level 1 (its /proc4) lists 1..5, …, level 5 (its /proc0) lists 1.
     const out = execFileSync('nsenter', ['-t', String(init), '-p', '-m', 'sh', '-c', 'echo $$; exec ls /proc'], { encoding: 'utf8' });
     const [self, ...entries] = out.trim().split('\n');
-    const pids = entries.filter((e) => /^\d+$/.test(e)).map(Number).filter((p) => p !== Number(self)).sort((a, b) => a - b);
-    assert.deepEqual(pids, Array.from({ length: 6 - level }, (_, i) => i + 1), `level ${level}`);
-    const status = execFileSync('nsenter', ['-t', String(init), '-p', '-m', 'cat', '/proc/1/status', `/proc/${6 - level}/status`], { encoding: 'utf8' });
+    const pids = entries
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+      .filter((p) => p !== Number(self))
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      pids,
+      Array.from({ length: 6 - level }, (_, i) => i + 1),
+      `level ${level}`,
+    );
+    const status = execFileSync('nsenter', ['-t', String(init), '-p', '-m', 'cat', '/proc/1/status', `/proc/${6 - level}/status`], {
+      encoding: 'utf8',
+    });
     assert.match(status, /^Pid:\s+1$/m);
     assert.match(status, /^PPid:\s+0$/m);
     // The sleeper is the innermost level's PID 1, at PID 6-k in level k, as the seed's `grep Name:.*sleep` shows.
@@ -118,7 +134,10 @@ test('killing a middle init removes that level and every level below; the levels
   const trace = traceChain(ready.levels, mounts);
   process.kill(ready.levels[2].init, 'SIGKILL');
   await waitFor('gone event', () => run.events.some((e) => e.event === 'gone'));
-  assert.deepEqual(run.events.find((e) => e.event === 'gone'), { event: 'gone', level: 3, status: 128 + 9 });
+  assert.deepEqual(
+    run.events.find((e) => e.event === 'gone'),
+    { event: 'gone', level: 3, status: 128 + 9 },
+  );
   await assertNothingRemains(traceFrom(trace, 2));
   for (const l of ready.levels.slice(0, 2)) assert.equal(statusField(l.init, 'Name'), 'pidns-init', `level ${l.level} stays`);
   run.child.kill('SIGTERM');
@@ -126,7 +145,7 @@ test('killing a middle init removes that level and every level below; the levels
   await assertNothingRemains(trace);
 });
 
-test('a COMMAND runs as the innermost PID 1 and its exit status becomes the CLI\'s', async (t) => {
+test("a COMMAND runs as the innermost PID 1 and its exit status becomes the CLI's", async (t) => {
   const run = runCreate(t, ['--depth', '2', '--', 'sh', '-c', 'test $$ = 1 && exit 7']);
   await run.ready;
   const r = await run.exited;
@@ -138,11 +157,17 @@ test('a leaf that ends at once still gets a complete ready line first; a missing
   const run = runCreate(t, ['--depth', '3', '--', 'true']);
   const r = await run.exited;
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(run.events.map((e) => e.event), ['ready', 'gone', 'exit']);
+  assert.deepEqual(
+    run.events.map((e) => e.event),
+    ['ready', 'gone', 'exit'],
+  );
   const ready = run.events[0] as unknown as { levels: unknown[]; leaf: number };
   assert.equal(ready.levels.length, 3);
   assert.deepEqual(run.events[1], { event: 'gone', level: 3, status: 0 });
-  const missing = spawnSync(process.execPath, [pidnsBundle(), 'create', '--depth', '2', '--', 'no-such-command-here'], { encoding: 'utf8', timeout: 10_000 });
+  const missing = spawnSync(process.execPath, [pidnsBundle(), 'create', '--depth', '2', '--', 'no-such-command-here'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^pidns: creating level 2 \(find the command\) failed: ENOENT \(errno 2\): the command was not found/);
   assert.equal(missing.stdout, '', 'no ready line for a chain that never was');
@@ -151,7 +176,10 @@ test('a leaf that ends at once still gets a complete ready line first; a missing
 test('when its parent dies, the CLI tears the chain down and exits', async (t) => {
   const mounts = procMounts();
   // sh is the parent; the CLI runs in the background of it, so SIGKILL of sh orphans the CLI.
-  const sh = spawn('sh', ['-c', `"${process.execPath}" "${pidnsBundle()}" create --json --depth 3 & wait`], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const sh = spawn('sh', ['-c', `"${process.execPath}" "${pidnsBundle()}" create --json --depth 3 & wait`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
   t.after(() => {
     try {
       process.kill(-sh.pid!, 'SIGKILL');
@@ -177,14 +205,39 @@ test('when its parent dies, the CLI tears the chain down and exits', async (t) =
 test('from a PID namespace at level 1 the room is 31: depth 32 fails saying so, depth 31 works', () => {
   // unshare puts the CLI one level down (with its own /proc, so NSpid there starts at that level).
   const nested = (...args: string[]) =>
-    spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, pidnsBundle(), 'create', ...args], { encoding: 'utf8', timeout: 20_000 });
+    spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, pidnsBundle(), 'create', ...args], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
   const deep = nested('--depth', '32');
   assert.equal(deep.status, 1, deep.stderr);
   assert.match(deep.stderr, /depth 32 is too deep: .*this runs in a PID namespace at level 1, so at most 31 more can be created here/);
   // Two levels down, each with its own /proc: NSpid cannot tell the depth, the kernel's ENOSPC does.
-  const twice = spawnSync('unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', 'unshare', '--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, pidnsBundle(), 'create', '--depth', '31'], { encoding: 'utf8', timeout: 20_000 });
+  const twice = spawnSync(
+    'unshare',
+    [
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount-proc',
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--mount-proc',
+      process.execPath,
+      pidnsBundle(),
+      'create',
+      '--depth',
+      '31',
+    ],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
   assert.equal(twice.status, 1, twice.stderr);
-  assert.match(twice.stderr, /^pidns: depth 31 is too deep: .*at level 2, so at most 30 more can be created here \(creating level 31 failed with ENOSPC\)\n$/);
+  assert.match(
+    twice.stderr,
+    /^pidns: depth 31 is too deep: .*at level 2, so at most 30 more can be created here \(creating level 31 failed with ENOSPC\)\n$/,
+  );
   const ok = nested('--json', '--depth', '31', '--', 'true');
   assert.equal(ok.status, 0, ok.stderr);
   const ready = JSON.parse(ok.stdout.split('\n')[0]) as { levels: unknown[] };

@@ -40,7 +40,10 @@ export function runCreate(t: TestContext, args: string[], asUser?: { uid: number
   delete base.PKEXEC_UID;
   const opts = { detached: true, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], env: { ...base, ...env } };
   const child = asUser
-    ? spawn('setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', process.execPath, ...argv], { ...opts, cwd: '/' })
+    ? spawn('setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', process.execPath, ...argv], {
+        ...opts,
+        cwd: '/',
+      })
     : spawn(process.execPath, argv, opts);
   t.after(() => killGroup(child));
   const events: Record<string, unknown>[] = [];
@@ -78,9 +81,13 @@ export function nsInode(pid: number | 'self', type: 'pid' | 'mnt'): number {
 /** PID namespaces `lsns -t pid` lists: inode → parent namespace inode (PNS). */
 export function lsnsPidNamespaces(): Map<number, number> {
   const out = execFileSync('lsns', ['-t', 'pid', '-n', '-o', 'NS,PNS'], { encoding: 'utf8' });
-  return new Map(out.trim().split('\n').map((line) => line.trim().split(/\s+/).map(Number) as [number, number]));
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]),
+  );
 }
-
 
 /** Start time (clock ticks since boot, field 22 of stat) of `pid`, or null when there is no such process. */
 function startTimeOf(pid: number | string): number | null {
@@ -173,7 +180,11 @@ export function traceFrom(trace: ChainTrace, from: number): ChainTrace {
 export async function assertNothingRemains(trace: ChainTrace): Promise<void> {
   const alive = () => trace.procs.filter((p) => !isGone(p)).map((p) => p.pid);
   await waitFor(`levels gone (left: ${alive().join(',')})`, () => alive().length === 0);
-  assert.deepEqual(processesIn(new Set(trace.mountNamespaces), trace.tracedAt), [], 'no process may remain in the chain\'s mount namespaces');
+  assert.deepEqual(
+    processesIn(new Set(trace.mountNamespaces), trace.tracedAt),
+    [],
+    "no process may remain in the chain's mount namespaces",
+  );
   const added = procMounts().filter((m) => !trace.procMounts.includes(m));
   assert.deepEqual(added, [], 'no proc mount may leak into our mount namespace');
 }
@@ -194,6 +205,9 @@ export function withTestUser(t: TestContext, name = 'pidns-create-test'): TestUs
   execFileSync('useradd', ['-M', '-N', '-g', 'nogroup', '-G', 'users', '-s', '/usr/sbin/nologin', name], { stdio: 'pipe' });
   // -f: the account goes even if a process of it is still being killed by another after-hook
   t.after(() => void spawnSync('userdel', ['-f', name], { stdio: 'ignore' }));
-  const [uid, gid] = execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim().split('\n').concat(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  const [uid, gid] = execFileSync('id', ['-u', name], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .concat(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
   return { name, uid: Number(uid), gid: Number(gid) };
 }

@@ -6,7 +6,18 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ChainInfo, HelperMessage } from '../../shared/helperProtocol';
 import { pidnsBundle } from './nativeTools';
-import { assertNothingRemains, isGone, nspidOf, procMounts, procRef, statusField, traceChain, waitFor, withTestUser, type TestUser } from './createHarness';
+import {
+  assertNothingRemains,
+  isGone,
+  nspidOf,
+  procMounts,
+  procRef,
+  statusField,
+  traceChain,
+  waitFor,
+  withTestUser,
+  type TestUser,
+} from './createHarness';
 
 interface Helper {
   request(body: Record<string, unknown>): Promise<Extract<HelperMessage, { type: 'response' }>>;
@@ -63,11 +74,16 @@ test('helper: create with progress events, chains, orphan, signals inside/ancest
   assert.equal(info.engine, 'native');
   assert.equal(nspidOf(info.leaf).length, 5);
   const progress = h.events.filter((e) => e.type === 'event' && e.event === 'createProgress');
-  assert.deepEqual(progress.map((e) => (e as { ready: number }).ready), [1, 2, 3, 4]);
+  assert.deepEqual(
+    progress.map((e) => (e as { ready: number }).ready),
+    [1, 2, 3, 4],
+  );
 
   assert.deepEqual(okResult<{ chains: ChainInfo[] }>(await h.request({ op: 'chains' })).chains, [info]);
 
-  const orphan = okResult<{ pid: number; level: number }>(await h.request({ op: 'orphan', chainId: info.chainId, level: 3, lifetimeMs: 1000 }));
+  const orphan = okResult<{ pid: number; level: number }>(
+    await h.request({ op: 'orphan', chainId: info.chainId, level: 3, lifetimeMs: 1000 }),
+  );
   const orphanRef = procRef(orphan.pid);
   assert.equal(statusField(orphan.pid, 'PPid'), String(info.levels[2].init));
   await waitFor('orphan reaped by level 3 init', () => isGone(orphanRef), 6000);
@@ -84,7 +100,9 @@ test('helper: create with progress events, chains, orphan, signals inside/ancest
   const trace = traceChain(info.levels, mounts);
   assert.deepEqual(okResult(await h.request({ op: 'destroy', chainId: info.chainId })), { chainId: info.chainId });
   await assertNothingRemains(trace);
-  assert.ok(h.events.some((e) => e.type === 'event' && e.event === 'chainExited' && e.chainId === info.chainId && e.reason === 'destroyed'));
+  assert.ok(
+    h.events.some((e) => e.type === 'event' && e.event === 'chainExited' && e.chainId === info.chainId && e.reason === 'destroyed'),
+  );
 
   // A chain still alive at shutdown (here: stdin EOF) goes with the helper.
   const second = okResult<ChainInfo>(await h.request({ op: 'create', depth: 2, mountProc: false }));
@@ -101,7 +119,11 @@ test('helper as a non-root user: chains in a user namespace; orphan and inside-s
   const info = okResult<ChainInfo>(await h.request({ op: 'create', depth: 3 }));
   const level2 = procRef(info.levels[1].init);
   assert.equal(info.uid, user.uid);
-  assert.equal(statusField(info.levels[0].init, 'Uid').split(/\s+/)[0], String(user.uid), 'every level runs as the user, root only inside its user namespace');
+  assert.equal(
+    statusField(info.levels[0].init, 'Uid').split(/\s+/)[0],
+    String(user.uid),
+    'every level runs as the user, root only inside its user namespace',
+  );
 
   const orphan = okResult<{ pid: number }>(await h.request({ op: 'orphan', chainId: info.chainId, level: 2, lifetimeMs: 800 }));
   const orphanRef = procRef(orphan.pid);

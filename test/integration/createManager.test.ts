@@ -49,7 +49,11 @@ test('every depth from 1 to 32: ready, NSpid has depth+1 entries, lsns shows eac
     const progress: number[] = [];
     const info = await m.create({ depth }, 0, (p) => progress.push(p.ready));
     assert.equal(info.engine, 'native');
-    assert.deepEqual(progress, Array.from({ length: depth }, (_, i) => i + 1), `progress events for depth ${depth}`);
+    assert.deepEqual(
+      progress,
+      Array.from({ length: depth }, (_, i) => i + 1),
+      `progress events for depth ${depth}`,
+    );
     assert.equal(info.levels.length, depth);
     assert.equal(nspidOf(info.leaf).length, depth + 1, `depth ${depth}`);
     chains.push(info);
@@ -80,16 +84,27 @@ test('requests are validated strictly: depth range and the room left, command sh
   assert.deepEqual(m.list(), []);
 });
 
-test('root acting for a user: the leaf and the orphans run as that user; the orphan is adopted and reaped by its level\'s init', async (t) => {
+test("root acting for a user: the leaf and the orphans run as that user; the orphan is adopted and reaped by its level's init", async (t) => {
   const user = withTestUser(t);
   const m = manager(t);
   const info = await m.create({ depth: 3 }, user.uid);
   assert.equal(info.uid, user.uid);
   assert.match(statusField(info.leaf, 'Uid'), new RegExp(`^${user.uid}\\s+${user.uid}\\s+${user.uid}\\s+${user.uid}$`));
   assert.match(statusField(info.leaf, 'Gid'), new RegExp(`^${user.gid}\\s`));
-  const idGroups = execFileSync('id', ['-G', user.name], { encoding: 'utf8' }).trim().split(/\s+/).map(Number).sort((a, b) => a - b);
+  const idGroups = execFileSync('id', ['-G', user.name], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .map(Number)
+    .sort((a, b) => a - b);
   assert.ok(idGroups.length >= 2, 'the test user has a supplementary group');
-  assert.deepEqual(statusField(info.leaf, 'Groups').split(/\s+/).map(Number).sort((a, b) => a - b), idGroups, "the user's groups, not root's");
+  assert.deepEqual(
+    statusField(info.leaf, 'Groups')
+      .split(/\s+/)
+      .map(Number)
+      .sort((a, b) => a - b),
+    idGroups,
+    "the user's groups, not root's",
+  );
   assert.equal(statusField(info.levels[0].init, 'Uid').split(/\s+/)[0], '0', 'the intermediate inits stay root');
 
   const level2 = info.levels[1].init;
@@ -110,10 +125,10 @@ test('a leaf COMMAND also runs as the acting user', async (t) => {
   const m = manager(t);
   const info = await m.create({ depth: 2, command: ['sleep', '30'] }, user.uid);
   // ready is reported just before the exec (after the PATH check), so the name may lag a moment
-  await waitFor('the leaf has exec\'d sleep', () => statusField(info.leaf, 'Name') === 'sleep');
+  await waitFor("the leaf has exec'd sleep", () => statusField(info.leaf, 'Name') === 'sleep');
   assert.equal(statusField(info.leaf, 'Uid').split(/\s+/)[1], String(user.uid));
   const env = readFileSync(`/proc/${info.leaf}/environ`, 'utf8').split('\0');
-  assert.ok(env.includes(`HOME=/home/${user.name}`) && env.includes(`USER=${user.name}`), 'the login environment of the user, not root\'s');
+  assert.ok(env.includes(`HOME=/home/${user.name}`) && env.includes(`USER=${user.name}`), "the login environment of the user, not root's");
 });
 
 test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor SIGKILL removes that level and the ones below', async (t) => {
@@ -125,7 +140,10 @@ test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor S
   const level1 = procRef(info.levels[0].init);
   const below = info.levels.slice(1).map((l) => procRef(l.init));
   for (const signal of ['SIGKILL', 'SIGUSR1', 'SIGSTOP']) {
-    assert.deepEqual(await signalProcess(m, { pid: target.init, signal, from: 'inside' }, 0), { pid: target.init, signal: signal === 'SIGKILL' ? 9 : signal === 'SIGUSR1' ? 10 : 19 });
+    assert.deepEqual(await signalProcess(m, { pid: target.init, signal, from: 'inside' }, 0), {
+      pid: target.init,
+      signal: signal === 'SIGKILL' ? 9 : signal === 'SIGUSR1' ? 10 : 19,
+    });
   }
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(!isGone(below[0]), 'still there');
@@ -139,7 +157,10 @@ test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor S
   await waitFor('levels 2..4 gone', () => below.every(isGone));
   await waitFor('levelsGone event', () => gone.length > 0);
   assert.deepEqual(gone, [2]);
-  assert.deepEqual(m.list()[0].levels.map((l) => l.level), [1]);
+  assert.deepEqual(
+    m.list()[0].levels.map((l) => l.level),
+    [1],
+  );
   assert.ok(!isGone(level1), 'level 1 stays');
 });
 
@@ -156,9 +177,16 @@ test('signal permissions: only what we created or what the acting user owns; a s
   await waitFor('user sleep exec', () => statusField(userSleep.pid!, 'Name') === 'sleep');
   await rejectsWith(signalProcess(m, { pid: rootSleep.pid!, signal: 'TERM' }, user.uid), 'not-permitted', /belongs to uid 0/);
   const start = Number(readFileSync(`/proc/${userSleep.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
-  await rejectsWith(signalProcess(m, { pid: userSleep.pid!, signal: 'TERM', startTime: start + 1 }, user.uid), 'not-found', /PID was reused/);
+  await rejectsWith(
+    signalProcess(m, { pid: userSleep.pid!, signal: 'TERM', startTime: start + 1 }, user.uid),
+    'not-found',
+    /PID was reused/,
+  );
   await rejectsWith(signalProcess(m, { pid: userSleep.pid!, signal: 'SIGNOPE' }, user.uid), 'bad-request');
-  assert.deepEqual(await signalProcess(m, { pid: userSleep.pid!, signal: 'TERM', startTime: start }, user.uid), { pid: userSleep.pid, signal: 15 });
+  assert.deepEqual(await signalProcess(m, { pid: userSleep.pid!, signal: 'TERM', startTime: start }, user.uid), {
+    pid: userSleep.pid,
+    signal: 15,
+  });
   // Level 1's init runs as root but was created by us for this user: allowed.
   await signalProcess(m, { pid: info.levels[0].init, signal: 'SIGTERM' }, user.uid);
   await waitFor('chain ended', () => m.list().length === 0);

@@ -9,7 +9,17 @@ import { readFileSync } from 'node:fs';
 import { groupMembers } from '../../bench/load';
 import { buildIndex, ancestorsOf } from '../../shared/core/modelIndex';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
-import { compileSeed, removeNewProcDirs, requireBuilt, runPidns, seedProcDirs, snapshotJson, startGroup, waitFor, type Group } from './discoveryKit';
+import {
+  compileSeed,
+  removeNewProcDirs,
+  requireBuilt,
+  runPidns,
+  seedProcDirs,
+  snapshotJson,
+  startGroup,
+  waitFor,
+  type Group,
+} from './discoveryKit';
 import { nspidOf } from '../kernelTruth';
 
 function lsnsParents(): Map<number, number> {
@@ -152,7 +162,9 @@ test('multi_pidns 5: nested chain, parents, NSpid, tree, lsns agreement, setns a
 test('nothing is left behind: no multi_pidns, no /procN', () => {
   const r = spawnSync('pgrep', ['-x', 'multi_pidns'], { encoding: 'utf8' });
   assert.equal(r.stdout.trim(), '', 'no multi_pidns process left');
-  MOUNT_TABLES.forEach((table, i) => assert.deepEqual(procMounts(table), mountsBefore[i], `the procfs and /procN mounts in ${table} are as before the seed ran`));
+  MOUNT_TABLES.forEach((table, i) =>
+    assert.deepEqual(procMounts(table), mountsBefore[i], `the procfs and /procN mounts in ${table} are as before the seed ran`),
+  );
   assert.ok(mountsBefore[0].length > 0, 'the check sees procfs mounts at all (our own /proc)');
   assert.deepEqual([...seedProcDirs()].sort(), procDirsBefore, 'no new /procN directory is left in /');
 });

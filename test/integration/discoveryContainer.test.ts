@@ -12,13 +12,20 @@ test('inside unshare --pid --fork --mount-proc: self is the top, nested namespac
   const hostNs = spawnSync('readlink', ['/proc/self/ns/pid'], { encoding: 'utf8' }).stdout.trim();
   // --kill-child on both levels: when the outer shell ends, everything inside dies with it.
   const script = `unshare --pid --fork --mount-proc --kill-child sleep 1000 & sleep 0.5; "${process.execPath}" "${PIDNS_JS}" snapshot --json; kill -9 $!`;
-  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'sh', '-c', script], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'sh', '-c', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   assert.equal(r.status, 0, r.stderr);
   const snap = JSON.parse(r.stdout) as Snapshot;
   assert.notEqual(`pid:[${snap.self.nsInode}]`, hostNs, 'self is the container namespace');
   const self = snap.namespaces.find((n) => n.inode === snap.self.nsInode);
   assert.deepEqual({ level: self?.level, parent: self?.parent }, { level: 0, parent: null });
-  assert.ok(snap.processes.some((p) => p.pid === 1 && p.comm === 'sh' && p.nspid.length === 1), 'the container init (sh) is PID 1 here');
+  assert.ok(
+    snap.processes.some((p) => p.pid === 1 && p.comm === 'sh' && p.nspid.length === 1),
+    'the container init (sh) is PID 1 here',
+  );
   const inner = snap.processes.find((p) => p.comm === 'sleep' && p.nspid.length === 2);
   assert.ok(inner, 'the nested sleep');
   assert.equal(inner.nspid[1], 1);

@@ -119,7 +119,10 @@ test('malformed input: one error reply per request, and the helper keeps serving
   assert.ok(big.type === 'response' && !big.ok && big.error.code === 'too-large');
   assert.ok(ok.type === 'response' && ok.ok && ok.op === 'snapshot');
   const snap = (ok as { result: Snapshot }).result;
-  assert.ok(snap.processes.some((p) => p.pid === h.child.pid), 'the helper sees itself');
+  assert.ok(
+    snap.processes.some((p) => p.pid === h.child.pid),
+    'the helper sees itself',
+  );
   // The 10 MB line was never held whole: peak RSS stays far below what buffering it would need.
   const hwm = Number(/^VmHWM:\s*(\d+)/m.exec(readFileSync(`/proc/${h.child.pid}/status`, 'utf8'))?.[1]);
   assert.ok(hwm < 150 * 1024, `peak RSS ${hwm} kB`);
@@ -156,22 +159,35 @@ test('subscribe: a snapshot event, then diffs as processes and namespaces come a
 
   const ns = startGroup(['unshare', '--pid', '--fork', '--kill-child', 'sleep', '1000']);
   groups.push(ns);
-  await applyUntil((s) => s.processes.some((p) => p.ppid === ns.pgid && p.nspid.length === 2 && p.comm === 'sleep'), 'the sleep in a new namespace');
+  await applyUntil(
+    (s) => s.processes.some((p) => p.ppid === ns.pgid && p.nspid.length === 2 && p.comm === 'sleep'),
+    'the sleep in a new namespace',
+  );
   const inner = state.processes.find((p) => p.ppid === ns.pgid);
   assert.ok(inner);
   const nsInfo = state.namespaces.find((n) => n.inode === inner.ns);
-  assert.deepEqual({ parent: nsInfo?.parent, level: nsInfo?.level, init: nsInfo?.init }, { parent: state.self.nsInode, level: 1, init: inner.pid });
+  assert.deepEqual(
+    { parent: nsInfo?.parent, level: nsInfo?.level, init: nsInfo?.init },
+    { parent: state.self.nsInode, level: 1, init: inner.pid },
+  );
   assert.equal(state.processes.find((p) => p.pid === ns.pgid)?.pendingNs, inner.ns, 'unshare holds it as pid_for_children');
 
   await ns.stop();
-  await applyUntil((s) => !s.namespaces.some((n) => n.inode === inner.ns) && !s.processes.some((p) => p.pid === inner.pid), 'the namespace to go');
+  await applyUntil(
+    (s) => !s.namespaces.some((n) => n.inode === inner.ns) && !s.processes.some((p) => p.pid === inner.pid),
+    'the namespace to go',
+  );
 
   h.send('{"id":2,"op":"unsubscribe"}\n');
   await h.next(isResponse(2), 'unsubscribe reply');
   const quiet = startGroup(['sleep', '1000']);
   groups.push(quiet);
   await new Promise((r) => setTimeout(r, 600));
-  assert.equal(h.messages.slice(h.messages.findIndex(isResponse(2))).filter((m) => m.type === 'event' && m.event === 'diff').length, 0, 'no diff after unsubscribe');
+  assert.equal(
+    h.messages.slice(h.messages.findIndex(isResponse(2))).filter((m) => m.type === 'event' && m.event === 'diff').length,
+    0,
+    'no diff after unsubscribe',
+  );
   h.send('{"id":3,"op":"shutdown"}\n');
   await h.next(isResponse(3), 'shutdown reply');
   assert.equal(await h.exited, 0);

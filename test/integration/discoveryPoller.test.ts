@@ -53,10 +53,14 @@ test('poller: exec after fork, re-parenting, zombie, exit', async (t) => {
     groups.push(g);
     const child = await waitFor(() => find(poller, (p) => p.ppid === g.pgid && p.comm === 'sleep'), 5000, 'the background sleep');
     process.kill(g.pgid, 'SIGKILL');
-    const moved = await waitFor(() => {
-      const p = find(poller, (x) => x.pid === child.pid);
-      return p && p.ppid !== g.pgid ? p : undefined;
-    }, 5000, 're-parenting');
+    const moved = await waitFor(
+      () => {
+        const p = find(poller, (x) => x.pid === child.pid);
+        return p && p.ppid !== g.pgid ? p : undefined;
+      },
+      5000,
+      're-parenting',
+    );
     assert.notEqual(moved.ppid, g.pgid);
     assert.equal(moved.startTime, child.startTime, 'same process, not a new one');
   });
@@ -78,7 +82,12 @@ test('poller: exec after fork, re-parenting, zombie, exit', async (t) => {
     // Past the young window (rechecked every poll while young, its state letter may still move).
     await sleep(2200);
     const before = find(poller, (p) => p.pid === g.pgid);
-    for (let i = 0; i < 5; i++) assert.equal(find(poller, (p) => p.pid === g.pgid), before, 'the very same record object');
+    for (let i = 0; i < 5; i++)
+      assert.equal(
+        find(poller, (p) => p.pid === g.pgid),
+        before,
+        'the very same record object',
+      );
   });
 });
 

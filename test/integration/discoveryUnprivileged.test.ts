@@ -18,7 +18,7 @@ function nspidLength(pid: number): number {
   }
 }
 
-test('unprivileged: only the user\'s own processes and namespaces, the rest counted unreadable', async (t) => {
+test("unprivileged: only the user's own processes and namespaces, the rest counted unreadable", async (t) => {
   requireBuilt();
   const name = `pidnst${randomBytes(4).toString('hex')}`;
   execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', name]);
@@ -44,7 +44,7 @@ test('unprivileged: only the user\'s own processes and namespaces, the rest coun
 
   const snap = snapshotJson({ uid, gid });
   assert.equal(snap.scannedAsUid, uid);
-  assert.ok(snap.unreadable > 0, 'other users\' processes are counted');
+  assert.ok(snap.unreadable > 0, "other users' processes are counted");
   assert.ok(snap.processes.length > 0);
   for (const p of snap.processes) assert.equal(p.uid, uid, `process ${p.pid} (${p.comm}) belongs to the user`);
   const inner = snap.processes.find((p) => p.pid === myInner);

@@ -5,7 +5,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { inspectInstalledHelper } from '../../helper-native/src/launch/installedHelper';
 import type { LaunchAttempt } from '../../helper-native/src/launch/privilegeTypes';
@@ -68,7 +79,10 @@ test('a pkexec planted earlier in PATH is never run: the real /usr/bin/pkexec ru
   assert.equal(r.hello?.via, 'pkexec');
   assert.equal(r.hello?.uid, 0);
   assert.equal(r.hello?.actingForUid, uid);
-  assert.ok(r.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)), r.logs.join('\n'));
+  assert.ok(
+    r.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)),
+    r.logs.join('\n'),
+  );
 });
 
 test('a sudo planted earlier in PATH never gets the password: the real sudo -S reads it', async (t) => {
@@ -79,7 +93,10 @@ test('a sudo planted earlier in PATH never gets the password: the real sudo -S r
   assert.deepEqual(steps(r.attempts), ['sudo-n:sudo-needs-password', 'sudo-password:ok'], JSON.stringify(r, null, 1));
   assert.equal(r.hello?.via, 'sudo');
   assert.equal(r.hello?.actingForUid, uid);
-  assert.ok(r.logs.some((l) => l.includes(`/usr/bin/sudo -S -k -p  -- ${HELPER}`)), r.logs.join('\n'));
+  assert.ok(
+    r.logs.some((l) => l.includes(`/usr/bin/sudo -S -k -p  -- ${HELPER}`)),
+    r.logs.join('\n'),
+  );
 });
 
 /** A polkit rule that would let the test user run ANY program as root through pkexec (the generic exec action). */
@@ -125,7 +142,15 @@ function makeSource(t: { after: (fn: () => unknown) => void }): string {
   const src = mkdtempSync('/var/lib/pidns-elev-src-');
   t.after(() => rmSync(src, { recursive: true, force: true }));
   chmodSync(src, 0o755);
-  for (const f of ['scripts/install-system-helper.sh', 'package.json', 'dist/pidns.js', 'dist/native/pidns-init', 'node_modules/koffi', `node_modules/@koromix/koffi-linux-${process.arch}`, 'media/org.pidns-explorer.helper.policy']) {
+  for (const f of [
+    'scripts/install-system-helper.sh',
+    'package.json',
+    'dist/pidns.js',
+    'dist/native/pidns-init',
+    'node_modules/koffi',
+    `node_modules/@koromix/koffi-linux-${process.arch}`,
+    'media/org.pidns-explorer.helper.policy',
+  ]) {
     mkdirSync(join(src, f, '..'), { recursive: true });
     cpSync(join(REPO, f), join(src, f), { recursive: true });
   }
@@ -138,7 +163,11 @@ function runInstaller(src: string, ...args: string[]): { status: number | null; 
 
 /** extra: e.g. PKEXEC_UID, as pkexec sets it for the user who asked. */
 function runInstallerEnv(src: string, extra: Record<string, string>, ...args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync('bash', [join(src, 'scripts/install-system-helper.sh'), ...args], { encoding: 'utf8', cwd: '/', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...extra } });
+  const r = spawnSync('bash', [join(src, 'scripts/install-system-helper.sh'), ...args], {
+    encoding: 'utf8',
+    cwd: '/',
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...extra },
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -225,7 +254,7 @@ test('the installer refuses a symlinked source, a user-owned source, a missing k
   assert.equal(again.status, 0, again.stderr);
 });
 
-test('pidns audit-install: the launcher\'s audit as a command lists every writable file and folder; a clean tree is ok', (t) => {
+test("pidns audit-install: the launcher's audit as a command lists every writable file and folder; a clean tree is ok", (t) => {
   const dir = mkdtempSync('/var/lib/pidns-elev-audit-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   chmodSync(dir, 0o755);

@@ -23,7 +23,9 @@ export interface WatchedHelper {
   close(): Promise<void>;
 }
 
-export async function startWatchedHelper(opts: { env?: NodeJS.ProcessEnv; argvPrefix?: string[]; checkModel?: boolean } = {}): Promise<WatchedHelper> {
+export async function startWatchedHelper(
+  opts: { env?: NodeJS.ProcessEnv; argvPrefix?: string[]; checkModel?: boolean } = {},
+): Promise<WatchedHelper> {
   const prefix = opts.argvPrefix ?? [];
   const argv = [...prefix, process.execPath, pidnsBundle(), 'helper'];
   const o = await spawnHelper({ command: argv[0], args: argv.slice(1), env: { ...process.env, ...opts.env }, timeoutMs: 20_000 });

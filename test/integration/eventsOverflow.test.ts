@@ -33,7 +33,9 @@ test('ENOBUFS: lost events are counted, said, and resynchronised exactly', { tim
   assert.equal(r.source?.kind, 'kernel-events', r.source?.why);
   await h.until(() => true, 'the first snapshot');
   const cpuMs = (): number => {
-    const f = readFileSync(`/proc/${h.hello.pid}/stat`, 'utf8').slice(readFileSync(`/proc/${h.hello.pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+    const f = readFileSync(`/proc/${h.hello.pid}/stat`, 'utf8')
+      .slice(readFileSync(`/proc/${h.hello.pid}/stat`, 'utf8').lastIndexOf(')') + 2)
+      .split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, USER_HZ 100
   };
   const cpu0 = cpuMs();
@@ -63,9 +65,14 @@ test('ENOBUFS: lost events are counted, said, and resynchronised exactly', { tim
   }
   assert.equal(last, '', last);
   const overflows = Math.max(0, ...h.sources.map((s) => s.overflows));
-  t.diagnostic(`${h.diffs()} diffs, ${overflows} overflows (ENOBUFS) reported, converged ${convergedMs.toFixed(0)} ms after the storm stopped; helper used ${(helperCore * 100).toFixed(0)}% of a core during the storm`);
+  t.diagnostic(
+    `${h.diffs()} diffs, ${overflows} overflows (ENOBUFS) reported, converged ${convergedMs.toFixed(0)} ms after the storm stopped; helper used ${(helperCore * 100).toFixed(0)}% of a core during the storm`,
+  );
   assert.ok(overflows >= 1, 'the kernel dropped events and the helper reported it');
-  assert.ok(h.stderr.some((l) => /dropped process events \(ENOBUFS, \d+ so far\): resynchronising/.test(l)), 'the helper log says so');
+  assert.ok(
+    h.stderr.some((l) => /dropped process events \(ENOBUFS, \d+ so far\): resynchronising/.test(l)),
+    'the helper log says so',
+  );
   assert.ok(h.sources.length <= STORM_SECONDS + 5, `liveSource events are rate-limited: ${h.sources.length}`);
   assert.ok(convergedMs < 1000, `converged ${convergedMs} ms after the storm stopped`);
   assert.deepEqual(h.problems.slice(0, 10), [], `${h.problems.length} problems in the stream`);

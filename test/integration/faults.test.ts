@@ -23,7 +23,10 @@ async function until(probe: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 function arenaPids(arena: StormArena): number[] {
-  return readdirSync(arena.procRoot).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  return readdirSync(arena.procRoot)
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 /** proc/sysfs/… mount lines of the arena's mount namespace (the levels' private /proc mounts must never land here). */
@@ -33,7 +36,11 @@ function arenaMounts(arena: StormArena): string {
 
 /** What must hold after any fault: only the arena's PID 1 is left, its mount table is unchanged, and so is ours. */
 async function assertArenaClean(arena: StormArena, mountsBefore: string, ourMountsBefore: string, what: string): Promise<void> {
-  await until(() => arenaPids(arena).length === 1, 10_000, `${what}: every process of the chain gone (left: ${arenaPids(arena).join(' ')})`);
+  await until(
+    () => arenaPids(arena).length === 1,
+    10_000,
+    `${what}: every process of the chain gone (left: ${arenaPids(arena).join(' ')})`,
+  );
   assert.equal(arenaMounts(arena), mountsBefore, `${what}: the arena's mounts changed`);
   assert.equal(readFileSync('/proc/self/mountinfo', 'utf8'), ourMountsBefore, `${what}: our mounts changed`);
 }
@@ -85,7 +92,10 @@ function startCli(arena: StormArena, depth: number): { child: ChildProcess; line
 async function cliPid(child: ChildProcess): Promise<{ host: number; inArena: number }> {
   let host = 0;
   await until(() => (host = childrenOf(child.pid ?? -1)[0] ?? 0) > 0, 5000, 'the CLI to start');
-  const nspid = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${host}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+  const nspid = /^NSpid:\s*(.*)$/m
+    .exec(readFileSync(`/proc/${host}/status`, 'utf8'))?.[1]
+    .trim()
+    .split(/\s+/);
   return { host, inArena: Number(nspid?.at(-1)) };
 }
 
@@ -119,82 +129,94 @@ function stageAtKill(chain: string[], readyPrinted: boolean): Stage {
   return chain.includes('pidns-sleep') ? 'chain complete, before the ready line' : 'while building';
 }
 
-test('SIGKILL of `pidns create` before the chain, while it is built and right after ready: nothing survives', { timeout: 120_000 }, async (t) => {
-  const arena = await withArena(t);
-  const mounts = arenaMounts(arena);
-  const ours = readFileSync('/proc/self/mountinfo', 'utf8');
-  const depth = roomInArena();
-  const hits = new Map<Stage, number>();
-  const killAndCheck = async (run: ReturnType<typeof startCli>, pid: { host: number; inArena: number }, what: string): Promise<void> => {
-    const closed = new Promise((r) => run.child.once('close', r));
-    const before = arenaComms(arena, pid.inArena);
-    process.kill(pid.host, 'SIGKILL');
-    const chain = [...before, ...arenaComms(arena, pid.inArena)];
-    await closed;
-    const stage = stageAtKill(chain, run.lines.some((l) => l.includes('"ready"')));
-    hits.set(stage, (hits.get(stage) ?? 0) + 1);
-    t.diagnostic(`SIGKILL ${what}: ${stage} (${before.filter((c) => c === 'pidns-init').length} levels up at the kill)`);
-    await assertArenaClean(arena, mounts, ours, `SIGKILL ${what} (${stage})`);
-  };
-  // Delays after the CLI process exists: from "still loading Node" to "levels being built" (a deep chain takes tens of ms).
-  for (const delayMs of [0, 60, 120, 180, 240, 300, 400]) {
-    const run = startCli(arena, depth);
-    const pid = await cliPid(run.child);
-    await new Promise((r) => setTimeout(r, delayMs));
-    await killAndCheck(run, pid, `${delayMs} ms after start`);
-  }
-  // As soon as the anchor or the first level exists: mid-build (a chain of ~30 levels takes tens of ms to build).
-  for (let i = 0; i < 3; i++) {
-    const run = startCli(arena, depth);
-    const pid = await cliPid(run.child);
-    while (!arenaComms(arena, pid.inArena).some((c) => /^pidns-(chain|init)$/.test(c))) await new Promise((r) => setImmediate(r));
-    await killAndCheck(run, pid, 'as the chain appeared');
-  }
-  // Right after the ready line.
-  const run = startCli(arena, depth);
-  const pid = await cliPid(run.child);
-  await until(() => run.lines.some((l) => l.includes('"ready"')), 20_000, `the ready line (stderr: ${run.stderr()})`);
-  const ready = JSON.parse(run.lines[0]) as { levels: unknown[]; leaf: number };
-  assert.equal(ready.levels.length, depth);
-  assert.ok(arenaPids(arena).length >= depth + 1, 'the chain is visible in the arena');
-  await killAndCheck(run, pid, 'right after ready');
-  // Each stage of create was hit by at least one kill (a test that only ever killed a loading Node would pass too).
-  for (const stage of ['before the chain', 'while building', 'after ready'] as const) assert.ok((hits.get(stage) ?? 0) >= 1, `no SIGKILL landed ${stage}: ${JSON.stringify([...hits])}`);
-});
-
-test('SIGKILL of the helper during a create (on the first progress event, and after the reply): nothing survives', { timeout: 120_000 }, async (t) => {
-  const arena = await withArena(t);
-  const mounts = arenaMounts(arena);
-  const ours = readFileSync('/proc/self/mountinfo', 'utf8');
-  for (const moment of ['first progress', 'tenth progress', 'after the reply'] as const) {
-    const { client, hostPid } = await arena.startHelper();
-    let progress = 0;
-    const killed = new Promise<void>((resolve) => {
-      client.onEvent((e) => {
-        if (e.type !== 'event' || e.event !== 'createProgress') return;
-        progress++;
-        if ((moment === 'first progress' && progress === 1) || (moment === 'tenth progress' && progress === 10)) {
-          process.kill(hostPid, 'SIGKILL');
-          resolve();
-        }
-      });
-    });
-    const created = client.request('create', { depth: roomInArena() }).then(
-      (r) => r,
-      () => null,
-    );
-    if (moment === 'after the reply') {
-      const info = await created;
-      assert.equal(info?.levels.length, roomInArena());
-      process.kill(hostPid, 'SIGKILL');
-    } else {
-      await killed;
-      assert.equal(await created, null, `helper SIGKILLed at ${moment}: create had not answered yet`);
+test(
+  'SIGKILL of `pidns create` before the chain, while it is built and right after ready: nothing survives',
+  { timeout: 120_000 },
+  async (t) => {
+    const arena = await withArena(t);
+    const mounts = arenaMounts(arena);
+    const ours = readFileSync('/proc/self/mountinfo', 'utf8');
+    const depth = roomInArena();
+    const hits = new Map<Stage, number>();
+    const killAndCheck = async (run: ReturnType<typeof startCli>, pid: { host: number; inArena: number }, what: string): Promise<void> => {
+      const closed = new Promise((r) => run.child.once('close', r));
+      const before = arenaComms(arena, pid.inArena);
+      process.kill(pid.host, 'SIGKILL');
+      const chain = [...before, ...arenaComms(arena, pid.inArena)];
+      await closed;
+      const stage = stageAtKill(
+        chain,
+        run.lines.some((l) => l.includes('"ready"')),
+      );
+      hits.set(stage, (hits.get(stage) ?? 0) + 1);
+      t.diagnostic(`SIGKILL ${what}: ${stage} (${before.filter((c) => c === 'pidns-init').length} levels up at the kill)`);
+      await assertArenaClean(arena, mounts, ours, `SIGKILL ${what} (${stage})`);
+    };
+    // Delays after the CLI process exists: from "still loading Node" to "levels being built" (a deep chain takes tens of ms).
+    for (const delayMs of [0, 60, 120, 180, 240, 300, 400]) {
+      const run = startCli(arena, depth);
+      const pid = await cliPid(run.child);
+      await new Promise((r) => setTimeout(r, delayMs));
+      await killAndCheck(run, pid, `${delayMs} ms after start`);
     }
-    await client.whenExited();
-    await assertArenaClean(arena, mounts, ours, `helper SIGKILLed at ${moment}`);
-  }
-});
+    // As soon as the anchor or the first level exists: mid-build (a chain of ~30 levels takes tens of ms to build).
+    for (let i = 0; i < 3; i++) {
+      const run = startCli(arena, depth);
+      const pid = await cliPid(run.child);
+      while (!arenaComms(arena, pid.inArena).some((c) => /^pidns-(chain|init)$/.test(c))) await new Promise((r) => setImmediate(r));
+      await killAndCheck(run, pid, 'as the chain appeared');
+    }
+    // Right after the ready line.
+    const run = startCli(arena, depth);
+    const pid = await cliPid(run.child);
+    await until(() => run.lines.some((l) => l.includes('"ready"')), 20_000, `the ready line (stderr: ${run.stderr()})`);
+    const ready = JSON.parse(run.lines[0]) as { levels: unknown[]; leaf: number };
+    assert.equal(ready.levels.length, depth);
+    assert.ok(arenaPids(arena).length >= depth + 1, 'the chain is visible in the arena');
+    await killAndCheck(run, pid, 'right after ready');
+    // Each stage of create was hit by at least one kill (a test that only ever killed a loading Node would pass too).
+    for (const stage of ['before the chain', 'while building', 'after ready'] as const)
+      assert.ok((hits.get(stage) ?? 0) >= 1, `no SIGKILL landed ${stage}: ${JSON.stringify([...hits])}`);
+  },
+);
+
+test(
+  'SIGKILL of the helper during a create (on the first progress event, and after the reply): nothing survives',
+  { timeout: 120_000 },
+  async (t) => {
+    const arena = await withArena(t);
+    const mounts = arenaMounts(arena);
+    const ours = readFileSync('/proc/self/mountinfo', 'utf8');
+    for (const moment of ['first progress', 'tenth progress', 'after the reply'] as const) {
+      const { client, hostPid } = await arena.startHelper();
+      let progress = 0;
+      const killed = new Promise<void>((resolve) => {
+        client.onEvent((e) => {
+          if (e.type !== 'event' || e.event !== 'createProgress') return;
+          progress++;
+          if ((moment === 'first progress' && progress === 1) || (moment === 'tenth progress' && progress === 10)) {
+            process.kill(hostPid, 'SIGKILL');
+            resolve();
+          }
+        });
+      });
+      const created = client.request('create', { depth: roomInArena() }).then(
+        (r) => r,
+        () => null,
+      );
+      if (moment === 'after the reply') {
+        const info = await created;
+        assert.equal(info?.levels.length, roomInArena());
+        process.kill(hostPid, 'SIGKILL');
+      } else {
+        await killed;
+        assert.equal(await created, null, `helper SIGKILLed at ${moment}: create had not answered yet`);
+      }
+      await client.whenExited();
+      await assertArenaClean(arena, mounts, ours, `helper SIGKILLed at ${moment}`);
+    }
+  },
+);
 
 const INIT_CASES: Array<[string, (nativeDir: string) => void]> = [
   ['missing', () => undefined],
@@ -209,36 +231,43 @@ const INIT_CASES: Array<[string, (nativeDir: string) => void]> = [
 ];
 
 for (const [what, prepare] of INIT_CASES) {
-  test(`native init ${what}: the helper says so in hello, create falls back to util-linux unshare with a clear message, and tears down`, { timeout: 60_000 }, async (t) => {
-    const bundle = bundleCopy(t, prepare);
-    if (what === 'not executable') chmodSync(join(bundle, '..', 'native', 'pidns-init'), 0o644);
-    const h = new RawHelper(process.env, [process.execPath, bundle, 'helper']);
-    t.after(() => h.close());
-    const hello = await h.hello();
-    assert.equal(hello.nativeInit, false);
-    const r = await h.ask('{"id":1,"op":"create","depth":4}');
-    assert.ok(r.ok && r.op === 'create', JSON.stringify(r));
-    assert.equal(r.result.engine, 'unshare');
-    assert.equal(r.result.levels.length, 4);
-    assert.match(h.stderr.join('\n'), /native init not available.*unshare/);
-    const leafNspid = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${r.result.leaf}/status`, 'utf8'))?.[1].trim().split(/\s+/);
-    assert.equal(leafNspid?.length, 5, 'the leaf has a PID at each of the 4 levels and ours');
-    const inits = r.result.levels.map((l) => l.init);
-    const d = await h.ask(`{"id":2,"op":"destroy","chainId":"${r.result.chainId}"}`);
-    assert.ok(d.ok, JSON.stringify(d));
-    await until(() => inits.every((p) => !readdirSync('/proc').includes(String(p))), 5000, 'the fallback chain to be gone');
+  test(
+    `native init ${what}: the helper says so in hello, create falls back to util-linux unshare with a clear message, and tears down`,
+    { timeout: 60_000 },
+    async (t) => {
+      const bundle = bundleCopy(t, prepare);
+      if (what === 'not executable') chmodSync(join(bundle, '..', 'native', 'pidns-init'), 0o644);
+      const h = new RawHelper(process.env, [process.execPath, bundle, 'helper']);
+      t.after(() => h.close());
+      const hello = await h.hello();
+      assert.equal(hello.nativeInit, false);
+      const r = await h.ask('{"id":1,"op":"create","depth":4}');
+      assert.ok(r.ok && r.op === 'create', JSON.stringify(r));
+      assert.equal(r.result.engine, 'unshare');
+      assert.equal(r.result.levels.length, 4);
+      assert.match(h.stderr.join('\n'), /native init not available.*unshare/);
+      const leafNspid = /^NSpid:\s*(.*)$/m
+        .exec(readFileSync(`/proc/${r.result.leaf}/status`, 'utf8'))?.[1]
+        .trim()
+        .split(/\s+/);
+      assert.equal(leafNspid?.length, 5, 'the leaf has a PID at each of the 4 levels and ours');
+      const inits = r.result.levels.map((l) => l.init);
+      const d = await h.ask(`{"id":2,"op":"destroy","chainId":"${r.result.chainId}"}`);
+      assert.ok(d.ok, JSON.stringify(d));
+      await until(() => inits.every((p) => !readdirSync('/proc').includes(String(p))), 5000, 'the fallback chain to be gone');
 
-    // The CLI says the same on stderr and still works.
-    const cli = spawn(process.execPath, [bundle, 'create', '--depth', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    cli.stdout.on('data', (x: Buffer) => (out += x.toString()));
-    cli.stderr.on('data', (x: Buffer) => (err += x.toString()));
-    t.after(() => void cli.kill('SIGKILL'));
-    await until(() => out.includes('"ready"'), 10_000, `the CLI's ready line (stderr: ${err})`);
-    assert.match(err, /native init not available.*unshare/);
-    const closed = new Promise((res) => cli.once('close', res));
-    cli.kill('SIGTERM');
-    assert.equal(await closed, 0);
-  });
+      // The CLI says the same on stderr and still works.
+      const cli = spawn(process.execPath, [bundle, 'create', '--depth', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      cli.stdout.on('data', (x: Buffer) => (out += x.toString()));
+      cli.stderr.on('data', (x: Buffer) => (err += x.toString()));
+      t.after(() => void cli.kill('SIGKILL'));
+      await until(() => out.includes('"ready"'), 10_000, `the CLI's ready line (stderr: ${err})`);
+      assert.match(err, /native init not available.*unshare/);
+      const closed = new Promise((res) => cli.once('close', res));
+      cli.kill('SIGTERM');
+      assert.equal(await closed, 0);
+    },
+  );
 }

@@ -106,16 +106,20 @@ function corpus(): Case[] {
   return cases;
 }
 
-test('corpus: every malformed, mistyped or out-of-range request gets the right error reply; the helper keeps serving', { timeout: 120_000 }, async (t) => {
-  const h = await rootHelper(t);
-  for (const k of corpus()) {
-    const r = await h.ask(k.line);
-    const what = k.line.length > 120 ? `${k.line.slice(0, 120)}…` : k.line;
-    assert.deepEqual(errorOf(r), { id: k.id, code: k.code }, what);
-    await stillServes(h, what);
-  }
-  assert.equal(h.child.exitCode, null);
-});
+test(
+  'corpus: every malformed, mistyped or out-of-range request gets the right error reply; the helper keeps serving',
+  { timeout: 120_000 },
+  async (t) => {
+    const h = await rootHelper(t);
+    for (const k of corpus()) {
+      const r = await h.ask(k.line);
+      const what = k.line.length > 120 ? `${k.line.slice(0, 120)}…` : k.line;
+      assert.deepEqual(errorOf(r), { id: k.id, code: k.code }, what);
+      await stillServes(h, what);
+    }
+    assert.equal(h.child.exitCode, null);
+  },
+);
 
 test('a 10 MB line is discarded with too-large, the next request is answered', { timeout: 60_000 }, async (t) => {
   const h = await rootHelper(t);
@@ -127,42 +131,57 @@ test('a 10 MB line is discarded with too-large, the next request is answered', {
   assert.deepEqual(errorOf(r), { id: null, code: 'too-large' });
   await stillServes(h, 'the 10 MB line');
   const dup = [await h.ask('{"id":7,"op":"snapshot"}'), await h.ask('{"id":7,"op":"snapshot"}')];
-  assert.deepEqual(dup.map((d) => [d.id, d.ok]), [[7, true], [7, true]], 'a reused id is answered each time (ids are the client\'s business)');
+  assert.deepEqual(
+    dup.map((d) => [d.id, d.ok]),
+    [
+      [7, true],
+      [7, true],
+    ],
+    "a reused id is answered each time (ids are the client's business)",
+  );
 });
 
 function spawnSleeper(uid?: number): ChildProcess {
   return spawn('sleep', ['1000'], { stdio: 'ignore', ...(uid === undefined ? {} : { uid, gid: uid }) });
 }
 
-test('signals: PID 1, root processes and the helper itself are refused for the user; the user\'s own process is allowed', { timeout: 60_000 }, async (t) => {
-  const h = await rootHelper(t);
-  const rootSleep = spawnSleeper();
-  const userSleep = spawnSleeper(NOBODY);
-  t.after(() => {
-    rootSleep.kill('SIGKILL');
-    userSleep.kill('SIGKILL');
-  });
-  const helperPid = h.child.pid as number;
-  const ask = async (pid: number, signal: string, extra = ''): Promise<{ id: number | null; code: ErrorCode | 'ok' }> => {
-    const r = errorOf(await h.ask(`{"id":1,"op":"signal","pid":${pid},"signal":"${signal}"${extra}}`));
-    await stillServes(h, `signal ${signal} to ${pid}`);
-    return r;
-  };
-  assert.deepEqual(await ask(1, 'KILL'), { id: 1, code: 'not-permitted' });
-  assert.deepEqual(await ask(rootSleep.pid as number, 'KILL'), { id: 1, code: 'not-permitted' });
-  assert.deepEqual(await ask(helperPid, 'KILL'), { id: 1, code: 'not-permitted' });
-  assert.deepEqual(await ask(process.pid, 'TERM'), { id: 1, code: 'not-permitted' });
-  assert.deepEqual(await ask(0x3ffffff0, 'TERM'), { id: 1, code: 'not-found' });
-  assert.equal(rootSleep.exitCode, null, 'the root process was not touched');
-  assert.ok(existsSync(`/proc/${rootSleep.pid}`));
+test(
+  "signals: PID 1, root processes and the helper itself are refused for the user; the user's own process is allowed",
+  { timeout: 60_000 },
+  async (t) => {
+    const h = await rootHelper(t);
+    const rootSleep = spawnSleeper();
+    const userSleep = spawnSleeper(NOBODY);
+    t.after(() => {
+      rootSleep.kill('SIGKILL');
+      userSleep.kill('SIGKILL');
+    });
+    const helperPid = h.child.pid as number;
+    const ask = async (pid: number, signal: string, extra = ''): Promise<{ id: number | null; code: ErrorCode | 'ok' }> => {
+      const r = errorOf(await h.ask(`{"id":1,"op":"signal","pid":${pid},"signal":"${signal}"${extra}}`));
+      await stillServes(h, `signal ${signal} to ${pid}`);
+      return r;
+    };
+    assert.deepEqual(await ask(1, 'KILL'), { id: 1, code: 'not-permitted' });
+    assert.deepEqual(await ask(rootSleep.pid as number, 'KILL'), { id: 1, code: 'not-permitted' });
+    assert.deepEqual(await ask(helperPid, 'KILL'), { id: 1, code: 'not-permitted' });
+    assert.deepEqual(await ask(process.pid, 'TERM'), { id: 1, code: 'not-permitted' });
+    assert.deepEqual(await ask(0x3ffffff0, 'TERM'), { id: 1, code: 'not-found' });
+    assert.equal(rootSleep.exitCode, null, 'the root process was not touched');
+    assert.ok(existsSync(`/proc/${rootSleep.pid}`));
 
-  const userPid = userSleep.pid as number;
-  const start = liveStartTime('/proc', userPid) as number;
-  assert.deepEqual(await ask(userPid, 'TERM', `,"startTime":${start + 1}`), { id: 1, code: 'not-found' }, 'a stale start time is refused');
-  const exited = new Promise((r) => userSleep.once('exit', (_code, sig) => r(sig)));
-  assert.deepEqual(await ask(userPid, 'TERM', `,"startTime":${start}`), { id: 1, code: 'ok' });
-  assert.equal(await exited, 'SIGTERM');
-});
+    const userPid = userSleep.pid as number;
+    const start = liveStartTime('/proc', userPid) as number;
+    assert.deepEqual(
+      await ask(userPid, 'TERM', `,"startTime":${start + 1}`),
+      { id: 1, code: 'not-found' },
+      'a stale start time is refused',
+    );
+    const exited = new Promise((r) => userSleep.once('exit', (_code, sig) => r(sig)));
+    assert.deepEqual(await ask(userPid, 'TERM', `,"startTime":${start}`), { id: 1, code: 'ok' });
+    assert.equal(await exited, 'SIGTERM');
+  },
+);
 
 function cmdline(pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
@@ -173,58 +192,87 @@ function uidsOf(pid: number): number[] {
   return m ? m.slice(1).map(Number) : [];
 }
 
-test('shell metacharacters reach the leaf as literal argv; leaf and orphans run as the user; a destroyed chain answers not-found', { timeout: 60_000 }, async (t) => {
-  const h = await rootHelper(t);
-  const tag = `pidns-pwned-${process.pid}`;
-  const traps = [`; touch /tmp/${tag}-a`, `$(touch /tmp/${tag}-b)`, `\`touch /tmp/${tag}-c\``, `| touch /tmp/${tag}-d`, `&& touch /tmp/${tag}-e`];
-  const trapFiles = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => `/tmp/${tag}-${x}`);
-  t.after(() => {
-    for (const f of trapFiles) rmSync(f, { force: true });
-  });
-  const argv = ['tail', '-f', '/dev/null', ...traps];
-  const created = await h.ask(JSON.stringify({ id: 1, op: 'create', depth: 2, command: argv }));
-  assert.ok(created.ok && created.op === 'create', JSON.stringify(created));
-  const chain = created.result;
-  t.after(() => h.ask(JSON.stringify({ id: 99, op: 'destroy', chainId: chain.chainId })).catch(() => undefined));
-  assert.equal(chain.uid, NOBODY);
-  assert.deepEqual(cmdline(chain.leaf), argv, 'the leaf got exactly the argv sent');
-  assert.deepEqual(uidsOf(chain.leaf), [NOBODY, NOBODY, NOBODY, NOBODY], 'the leaf runs as the user (real, effective, saved, fs)');
+test(
+  'shell metacharacters reach the leaf as literal argv; leaf and orphans run as the user; a destroyed chain answers not-found',
+  { timeout: 60_000 },
+  async (t) => {
+    const h = await rootHelper(t);
+    const tag = `pidns-pwned-${process.pid}`;
+    const traps = [
+      `; touch /tmp/${tag}-a`,
+      `$(touch /tmp/${tag}-b)`,
+      `\`touch /tmp/${tag}-c\``,
+      `| touch /tmp/${tag}-d`,
+      `&& touch /tmp/${tag}-e`,
+    ];
+    const trapFiles = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => `/tmp/${tag}-${x}`);
+    t.after(() => {
+      for (const f of trapFiles) rmSync(f, { force: true });
+    });
+    const argv = ['tail', '-f', '/dev/null', ...traps];
+    const created = await h.ask(JSON.stringify({ id: 1, op: 'create', depth: 2, command: argv }));
+    assert.ok(created.ok && created.op === 'create', JSON.stringify(created));
+    const chain = created.result;
+    t.after(() => h.ask(JSON.stringify({ id: 99, op: 'destroy', chainId: chain.chainId })).catch(() => undefined));
+    assert.equal(chain.uid, NOBODY);
+    assert.deepEqual(cmdline(chain.leaf), argv, 'the leaf got exactly the argv sent');
+    assert.deepEqual(uidsOf(chain.leaf), [NOBODY, NOBODY, NOBODY, NOBODY], 'the leaf runs as the user (real, effective, saved, fs)');
 
-  // The first word is a program name, never a shell line.
-  // The first word is looked up as a program name, never run by a shell: either the create fails, or the
-  // leaf's exec fails and the chain ends at once.
-  const bad = await h.ask(JSON.stringify({ id: 2, op: 'create', depth: 1, command: [`/bin/true; touch /tmp/${tag}-f`] }));
-  if (bad.ok && bad.op === 'create') {
-    const badId = bad.result.chainId;
-    const ended = await h.next((m): m is ChainExitedEvent => m.type === 'event' && m.event === 'chainExited' && m.chainId === badId, 5000);
-    assert.ok(ended.reason === 'failed' || ended.reason === 'leaf-exited', JSON.stringify(ended));
-  }
+    // The first word is a program name, never a shell line.
+    // The first word is looked up as a program name, never run by a shell: either the create fails, or the
+    // leaf's exec fails and the chain ends at once.
+    const bad = await h.ask(JSON.stringify({ id: 2, op: 'create', depth: 1, command: [`/bin/true; touch /tmp/${tag}-f`] }));
+    if (bad.ok && bad.op === 'create') {
+      const badId = bad.result.chainId;
+      const ended = await h.next(
+        (m): m is ChainExitedEvent => m.type === 'event' && m.event === 'chainExited' && m.chainId === badId,
+        5000,
+      );
+      assert.ok(ended.reason === 'failed' || ended.reason === 'leaf-exited', JSON.stringify(ended));
+    }
 
-  const orphan = await h.ask(JSON.stringify({ id: 3, op: 'orphan', chainId: chain.chainId, level: 2, lifetimeMs: 5000 }));
-  assert.ok(orphan.ok && orphan.op === 'orphan', JSON.stringify(orphan));
-  assert.equal(uidsOf(orphan.result.pid)[1], NOBODY, 'the orphan runs as the user');
+    const orphan = await h.ask(JSON.stringify({ id: 3, op: 'orphan', chainId: chain.chainId, level: 2, lifetimeMs: 5000 }));
+    assert.ok(orphan.ok && orphan.op === 'orphan', JSON.stringify(orphan));
+    assert.equal(uidsOf(orphan.result.pid)[1], NOBODY, 'the orphan runs as the user');
 
-  await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(trapFiles.filter((f) => existsSync(f)), [], 'no shell ever ran the metacharacters');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      trapFiles.filter((f) => existsSync(f)),
+      [],
+      'no shell ever ran the metacharacters',
+    );
 
-  const destroyed = await h.ask(JSON.stringify({ id: 4, op: 'destroy', chainId: chain.chainId }));
-  assert.ok(destroyed.ok, JSON.stringify(destroyed));
-  assert.equal(existsSync(`/proc/${chain.leaf}`) && liveStartTime('/proc', chain.leaf) !== null && cmdline(chain.leaf)[0] === 'tail', false, 'the leaf is gone');
-  for (const [line, code] of [
-    [{ id: 5, op: 'destroy', chainId: chain.chainId }, 'not-found'],
-    [{ id: 6, op: 'orphan', chainId: chain.chainId, level: 1 }, 'not-found'],
-    [{ id: 7, op: 'signal', pid: chain.leaf, startTime: 1, signal: 'KILL' }, 'not-found'],
-  ] as const) {
-    const r = await h.ask(JSON.stringify(line));
-    assert.deepEqual(errorOf(r), { id: line.id, code }, JSON.stringify(line));
-    await stillServes(h, JSON.stringify(line));
-  }
-  const chains = await h.ask('{"id":8,"op":"chains"}');
-  assert.ok(chains.ok && chains.op === 'chains' && chains.result.chains.length === 0);
-});
+    const destroyed = await h.ask(JSON.stringify({ id: 4, op: 'destroy', chainId: chain.chainId }));
+    assert.ok(destroyed.ok, JSON.stringify(destroyed));
+    assert.equal(
+      existsSync(`/proc/${chain.leaf}`) && liveStartTime('/proc', chain.leaf) !== null && cmdline(chain.leaf)[0] === 'tail',
+      false,
+      'the leaf is gone',
+    );
+    for (const [line, code] of [
+      [{ id: 5, op: 'destroy', chainId: chain.chainId }, 'not-found'],
+      [{ id: 6, op: 'orphan', chainId: chain.chainId, level: 1 }, 'not-found'],
+      [{ id: 7, op: 'signal', pid: chain.leaf, startTime: 1, signal: 'KILL' }, 'not-found'],
+    ] as const) {
+      const r = await h.ask(JSON.stringify(line));
+      assert.deepEqual(errorOf(r), { id: line.id, code }, JSON.stringify(line));
+      await stillServes(h, JSON.stringify(line));
+    }
+    const chains = await h.ask('{"id":8,"op":"chains"}');
+    assert.ok(chains.ok && chains.op === 'chains' && chains.result.chains.length === 0);
+  },
+);
 
 test('PKEXEC_UID is trusted only by a root helper: a non-root helper with PKEXEC_UID=0 acts for itself', { timeout: 30_000 }, async (t) => {
-  const h = new RawHelper({ ...process.env, PKEXEC_UID: '0', SUDO_UID: '0' }, ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, pidnsBundle(), 'helper']);
+  const h = new RawHelper({ ...process.env, PKEXEC_UID: '0', SUDO_UID: '0' }, [
+    'setpriv',
+    `--reuid=${NOBODY}`,
+    `--regid=${NOBODY}`,
+    '--clear-groups',
+    process.execPath,
+    pidnsBundle(),
+    'helper',
+  ]);
   t.after(() => h.close());
   const hello = await h.hello();
   assert.equal(hello.uid, NOBODY);

@@ -89,10 +89,12 @@ export function phantomProblems(procRoot: string, added: SnapshotDiff['addedProc
     const start = liveStartTime(procRoot, p.pid);
     const ns = liveNsInode(procRoot, p.pid);
     if (start === null || ns === null) continue; // gone since: cannot be checked, and not a phantom by itself
-    if (start < p.startTime) problems.push(`process ${processKey(p)} reported, but PID ${p.pid} belongs to an older process (start ${start})`);
+    if (start < p.startTime)
+      problems.push(`process ${processKey(p)} reported, but PID ${p.pid} belongs to an older process (start ${start})`);
     else if (start === p.startTime) {
       verified++;
-      if (ns !== p.ns && liveStartTime(procRoot, p.pid) === start) problems.push(`process ${processKey(p)} reported in ns ${p.ns}, /proc says ${ns}`);
+      if (ns !== p.ns && liveStartTime(procRoot, p.pid) === start)
+        problems.push(`process ${processKey(p)} reported in ns ${p.ns}, /proc says ${ns}`);
     }
   }
   return { problems, verified };

@@ -46,9 +46,13 @@ export function buildNative(name: string): Built {
   const dir = mkdtempSync(join(tmpdir(), `pidns-${name}-`));
   const path = join(dir, name);
   try {
-    execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', path, join(nativeSourceDir(), `${name}.c`)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      process.env.CC || 'cc',
+      ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', path, join(nativeSourceDir(), `${name}.c`)],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

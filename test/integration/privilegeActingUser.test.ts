@@ -9,7 +9,11 @@ import { TEST_USER, ensureTestUser, withTestGroup } from './privilegeHarness';
 test('as root with PKEXEC_UID or SUDO_UID: the test user, with the groups id -G reports', (t) => {
   const uid = ensureTestUser();
   const group = withTestGroup(t);
-  const idGroups = execFileSync('id', ['-G', TEST_USER], { encoding: 'utf8' }).trim().split(/\s+/).map(Number).sort((a, b) => a - b);
+  const idGroups = execFileSync('id', ['-G', TEST_USER], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .map(Number)
+    .sort((a, b) => a - b);
   assert.ok(idGroups.includes(group.gid));
 
   const viaPkexec = actingIdentity({ PKEXEC_UID: String(uid) });
@@ -30,7 +34,11 @@ test('as root with PKEXEC_UID or SUDO_UID: the test user, with the groups id -G 
 test('root without either variable acts as root; a non-root helper always acts as itself', () => {
   assert.deepEqual(actingUid({}, 0), { uid: 0, source: 'self' });
   assert.equal(actingIdentity({}).name, 'root');
-  assert.deepEqual(actingUid({ PKEXEC_UID: '0' }, 1001), { uid: 1001, source: 'self' }, 'a user cannot claim another uid through the environment');
+  assert.deepEqual(
+    actingUid({ PKEXEC_UID: '0' }, 1001),
+    { uid: 1001, source: 'self' },
+    'a user cannot claim another uid through the environment',
+  );
 });
 
 test('malformed or unknown uids are refused, not guessed', () => {

@@ -76,7 +76,10 @@ export async function withPolkitRule(t: AfterHook, result: 'YES' | 'NO'): Promis
   );
   const want = result === 'YES' ? 0 : 1;
   const id = (flag: string): number => Number(execFileSync('id', [flag, TEST_USER], { encoding: 'utf8' }).trim());
-  const subjects = [spawn('sleep', ['60'], { uid: 65534, gid: 65534, stdio: 'ignore' }), spawn('sleep', ['60'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' })];
+  const subjects = [
+    spawn('sleep', ['60'], { uid: 65534, gid: 65534, stdio: 'ignore' }),
+    spawn('sleep', ['60'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' }),
+  ];
   try {
     const [probe, user] = subjects.map((c) => c.pid ?? -1);
     const end = Date.now() + 20_000;
@@ -156,7 +159,9 @@ export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
   });
   const asUser = ['runuser', '-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args];
   // The mount namespace dies with the process: nothing to unmount afterwards.
-  const argv = opts.hideSystemBus ? ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs tmpfs /run/dbus && exec "$@"', 'sh', ...asUser] : asUser;
+  const argv = opts.hideSystemBus
+    ? ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs tmpfs /run/dbus && exec "$@"', 'sh', ...asUser]
+    : asUser;
   const child = spawn(argv[0], argv.slice(1), {
     cwd: '/',
     stdio: ['pipe', 'pipe', 'pipe'],

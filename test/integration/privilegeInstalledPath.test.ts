@@ -66,5 +66,5 @@ test('the polkit action covers exactly the installed helper, and asks for an adm
   const execPath = /<annotate key="org\.freedesktop\.policykit\.exec\.path">([^<]+)<\/annotate>/.exec(xml)?.[1];
   assert.equal(execPath, INSTALLED_HELPER);
   const defaults = [...xml.matchAll(/<allow_(any|inactive|active)>([^<]+)</g)].map((m) => m[2]);
-  assert.deepEqual(defaults, ['auth_admin', 'auth_admin', 'auth_admin'], 'pre-authorisation is the admin\'s choice, in rules.d');
+  assert.deepEqual(defaults, ['auth_admin', 'auth_admin', 'auth_admin'], "pre-authorisation is the admin's choice, in rules.d");
 });

@@ -50,7 +50,9 @@ function steps(attempts: LaunchAttempt[]): string[] {
 
 /** The time each rung took, in the test output (the report's figures come from here). */
 function timings(t: { diagnostic: (m: string) => void }, r: LaunchAsResult): void {
-  t.diagnostic(`${r.attempts.map((a) => `${a.step} ${a.ok ? 'ok' : a.reason} ${a.ms} ms`).join(', ')}; launch ${r.launchMs ?? '-'} ms, snapshot ${r.snapshotMs ?? '-'} ms, dispose ${r.disposeMs ?? '-'} ms`);
+  t.diagnostic(
+    `${r.attempts.map((a) => `${a.step} ${a.ok ? 'ok' : a.reason} ${a.ms} ms`).join(', ')}; launch ${r.launchMs ?? '-'} ms, snapshot ${r.snapshotMs ?? '-'} ms, dispose ${r.disposeMs ?? '-'} ms`,
+  );
 }
 
 function reasonOf(attempts: LaunchAttempt[], reason: FailureReason): LaunchAttempt {
@@ -80,7 +82,10 @@ test('pkexec with a polkit rule allowing the user: root helper acting for the us
   assert.equal(r.hello?.uid, 0);
   assert.equal(r.hello?.via, 'pkexec');
   assert.equal(r.hello?.actingForUid, uid);
-  assert.ok(r.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)), 'used the installed copy');
+  assert.ok(
+    r.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)),
+    'used the installed copy',
+  );
 });
 
 test('explicit modes: pkexec alone does not go on to sudo; none as root is still root and says so', async (t) => {
@@ -104,17 +109,25 @@ test('pkexec denied by a rule: "not authorized", no sudo, unprivileged helper as
   assert.match(reasonOf(r.attempts, 'polkit-not-authorized').message, /did not authorize/);
   assert.equal(r.hello?.uid, uid);
   assert.equal(r.hello?.actingForUid, null);
-  assert.match(r.attempts[r.attempts.length - 1].message, /sees only this user's processes/, 'the unprivileged mode says what it cannot show');
+  assert.match(
+    r.attempts[r.attempts.length - 1].message,
+    /sees only this user's processes/,
+    'the unprivileged mode says what it cannot show',
+  );
 });
 
 test('no rule, no agent, no sudo rights: each failure named, then unprivileged', async (t) => {
   const { r, seen } = await launchAsWatched({ password: TEST_PASSWORD }, TEST_PASSWORD);
   timings(t, r);
   t.diagnostic(`/proc scanned ${seen.scans} times, ${seen.scansWhileSudo} while sudo ran`);
-  assert.deepEqual(seen.hits, [], 'the password is in no process\'s command line or environment');
+  assert.deepEqual(seen.hits, [], "the password is in no process's command line or environment");
   // sudo -S lives ~100 ms here (it checks the password, then its policy): the launch froze it for a pass.
   assert.equal(seen.scansWhileSudo, 1, `looked while sudo ran (${seen.scansWhileSudo} passes)`);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-not-in-sudoers', 'unprivileged:ok'], JSON.stringify(r, null, 1));
+  assert.deepEqual(
+    steps(r.attempts),
+    ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-not-in-sudoers', 'unprivileged:ok'],
+    JSON.stringify(r, null, 1),
+  );
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').detail ?? '', /No authentication agent found/);
   assert.match(reasonOf(r.attempts, 'no-polkit-agent').message, /Remote-SSH/);
   assert.equal(r.mode, 'none');
@@ -125,7 +138,11 @@ test('no rule, no agent, no sudo rights: each failure named, then unprivileged',
 test('no system bus: pkexec cannot reach polkit, recognised, then sudo', async (t) => {
   const r = await launchAs({ hideSystemBus: true });
   timings(t, r);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-authority', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-password-cancelled', 'unprivileged:ok'], JSON.stringify(r, null, 1));
+  assert.deepEqual(
+    steps(r.attempts),
+    ['pkexec:no-polkit-authority', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-password-cancelled', 'unprivileged:ok'],
+    JSON.stringify(r, null, 1),
+  );
   assert.match(reasonOf(r.attempts, 'no-polkit-authority').detail ?? '', /Error getting authority/);
   assert.equal(r.mode, 'none');
 });
@@ -143,7 +160,10 @@ test('pre-authorising a group with install-system-helper.sh --group: local activ
   timings(t, local);
   assert.deepEqual(steps(local.attempts), ['pkexec:no-polkit-agent', 'unprivileged:ok'], JSON.stringify(local, null, 1));
   // The administrator's explicit choice: any session (what a Remote-SSH host needs).
-  execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--group', group.name, '--any-session'], { stdio: 'pipe', cwd: REPO });
+  execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--group', group.name, '--any-session'], {
+    stdio: 'pipe',
+    cwd: REPO,
+  });
   assert.doesNotMatch(readFileSync(GROUP_RULES, 'utf8'), /subject\.local/);
   await sleep(300);
   const r = await launchAs({});
@@ -158,7 +178,10 @@ test('pkexec and sudo are not looked up in PATH: an empty PATH changes nothing; 
   const viaPath = await launchAs({ path: '/nonexistent' });
   timings(t, viaPath);
   assert.deepEqual(steps(viaPath.attempts), ['pkexec:ok'], JSON.stringify(viaPath, null, 1));
-  assert.ok(viaPath.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)), 'ran /usr/bin/pkexec by absolute path');
+  assert.ok(
+    viaPath.logs.some((l) => l.includes(`/usr/bin/pkexec --disable-internal-agent ${HELPER}`)),
+    'ran /usr/bin/pkexec by absolute path',
+  );
   const r = await launchAs({ toolDirs: ['/nonexistent'] });
   timings(t, r);
   assert.deepEqual(steps(r.attempts), ['pkexec:pkexec-missing', 'sudo-n:sudo-missing', 'unprivileged:ok'], JSON.stringify(r, null, 1));
@@ -182,7 +205,7 @@ test('sudo with a password: the right one from askPassword works, and is in no /
   const { r, seen } = await launchAsWatched({ password: TEST_PASSWORD, mode: 'sudo', holdMs: 1000 }, TEST_PASSWORD);
   timings(t, r);
   t.diagnostic(`/proc scanned ${seen.scans} times, ${seen.scansWhileSudo} while sudo ran`);
-  assert.deepEqual(seen.hits, [], 'the password is in no process\'s command line or environment');
+  assert.deepEqual(seen.hits, [], "the password is in no process's command line or environment");
   assert.equal(seen.scansWhileSudo, 1, `looked while sudo -S had the password (${seen.scansWhileSudo} passes)`);
   assert.ok(seen.scans >= 3, `and while the helper sudo started ran (${seen.scans} passes in all)`);
   assert.deepEqual(steps(r.attempts), ['sudo-n:sudo-needs-password', 'sudo-password:ok'], JSON.stringify(r, null, 1));
@@ -197,9 +220,13 @@ test('sudo with a wrong password: clear message, no hang, unprivileged; the pass
   const { r, seen } = await launchAsWatched({ password: 'not-the-password' }, 'not-the-password');
   timings(t, r);
   t.diagnostic(`/proc scanned ${seen.scans} times, ${seen.scansWhileSudo} while sudo ran`);
-  assert.deepEqual(seen.hits, [], 'the password is in no process\'s command line or environment');
+  assert.deepEqual(seen.hits, [], "the password is in no process's command line or environment");
   assert.equal(seen.scansWhileSudo, 1, `looked while sudo -S had the password (${seen.scansWhileSudo} passes)`);
-  assert.deepEqual(steps(r.attempts), ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-wrong-password', 'unprivileged:ok'], JSON.stringify(r, null, 1));
+  assert.deepEqual(
+    steps(r.attempts),
+    ['pkexec:no-polkit-agent', 'sudo-n:sudo-needs-password', 'sudo-password:sudo-wrong-password', 'unprivileged:ok'],
+    JSON.stringify(r, null, 1),
+  );
   assert.match(reasonOf(r.attempts, 'sudo-wrong-password').message, /password was wrong/);
   assert.ok(reasonOf(r.attempts, 'sudo-wrong-password').ms < 10_000, 'stopped after the first "Sorry, try again."');
   assert.equal(r.mode, 'none');

@@ -4,7 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { HelperClient } from '../../helper-native/src/launch/helperClient';
-import { LaunchError, launchHelper, type UntrustedHelperAnswer, type UntrustedHelperInfo } from '../../helper-native/src/launch/launchHelper';
+import {
+  LaunchError,
+  launchHelper,
+  type UntrustedHelperAnswer,
+  type UntrustedHelperInfo,
+} from '../../helper-native/src/launch/launchHelper';
 import type { PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
 
 interface Args {
@@ -109,7 +114,20 @@ async function main(): Promise<void> {
     const disposeMs = Date.now() - started - launchMs - snapshotMs;
     const { mode, hello, attempts } = launched;
     const totalMs = Date.now() - started;
-    console.log(JSON.stringify({ mode, hello, attempts, logs, confirmAsked, namespaces: snapshot.namespaces.length, launchMs, snapshotMs, disposeMs, totalMs }));
+    console.log(
+      JSON.stringify({
+        mode,
+        hello,
+        attempts,
+        logs,
+        confirmAsked,
+        namespaces: snapshot.namespaces.length,
+        launchMs,
+        snapshotMs,
+        disposeMs,
+        totalMs,
+      }),
+    );
   } catch (e) {
     const attempts = e instanceof LaunchError ? e.attempts : [];
     console.log(JSON.stringify({ attempts, logs, confirmAsked, error: (e as Error).message, totalMs: Date.now() - started }));

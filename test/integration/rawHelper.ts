@@ -37,7 +37,8 @@ export class RawHelper {
         this.events.push(m);
       }
       const left = end - Date.now();
-      if (left <= 0) throw new Error(`no matching message from the helper within ${timeoutMs} ms; stderr: ${this.stderr.slice(-5).join(' | ')}`);
+      if (left <= 0)
+        throw new Error(`no matching message from the helper within ${timeoutMs} ms; stderr: ${this.stderr.slice(-5).join(' | ')}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiter = () => {

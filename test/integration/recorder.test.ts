@@ -73,7 +73,11 @@ test('in-process: the trace replays to exactly the stream’s live state at ever
   const chain = runCreate(t, ['--depth', '3']);
   const ready = await chain.ready;
   const inodes = ready.levels.map((l) => l.ns);
-  await waitFor('the chain in the stream', () => live !== null && hasNamespaces(live, inodes) && chainKeys(live, ready).length === chainPids(ready).size, 10_000);
+  await waitFor(
+    'the chain in the stream',
+    () => live !== null && hasNamespaces(live, inodes) && chainKeys(live, ready).length === chainPids(ready).size,
+    10_000,
+  );
   const keys = chainKeys(live!, ready);
   const gone = (s: Snapshot): boolean => !chainKeys(s, ready).some((k) => keys.includes(k));
   await sleep(800);
@@ -100,7 +104,9 @@ test('in-process: the trace replays to exactly the stream’s live state at ever
     if (hasNamespaces(replayed, inodes)) withChain++;
   }
   assert.ok(withChain > 0, 'the chain is in the replayed states');
-  t.diagnostic(`${states[0].processes.length} processes, ${times.length} diffs, ${trace.keyframes.length} keyframes, ${withChain} states with the chain`);
+  t.diagnostic(
+    `${states[0].processes.length} processes, ${times.length} diffs, ${trace.keyframes.length} keyframes, ${withChain} states with the chain`,
+  );
   assert.ok(gone(stateAt(trace, trace.endT)), 'and gone at the end');
   assert.equal(trace.end?.reason, 'test');
 });
@@ -117,14 +123,20 @@ function assertRefused(file: string, reason: RegExp): void {
   assert.equal(r.stdout, '');
   const lines = r.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, `one line: ${r.stderr}`);
-  assert.match(lines[0], new RegExp(`^pidns: replay: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a readable trace: ${reason.source}`));
+  assert.match(
+    lines[0],
+    new RegExp(`^pidns: replay: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a readable trace: ${reason.source}`),
+  );
 }
 
 test('CLI: pidns record (gzip, stopped by SIGINT) and pidns replay --at inside the chain’s life shows its 3 levels', async (t) => {
   requireBuilt();
   const dir = tempDir(t);
   const file = join(dir, 'cli.trace.jsonl.gz');
-  const rec = spawn(process.execPath, [PIDNS_JS, 'record', '-o', file, '--interval', String(INTERVAL_MS)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const rec = spawn(process.execPath, [PIDNS_JS, 'record', '-o', file, '--interval', String(INTERVAL_MS)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   t.after(() => {
     if (rec.exitCode === null && rec.signalCode === null) process.kill(-rec.pid!, 'SIGKILL');
   });
@@ -155,13 +167,19 @@ test('CLI: pidns record (gzip, stopped by SIGINT) and pidns replay --at inside t
   assert.match(info.stdout, /ended: SIGINT/);
 
   // By ISO time and by seconds from the start: the chain's three levels, nested, the leaf at PID 1.
-  const startedAt = Date.parse((JSON.parse(gunzipSync(readFileSync(file)).toString('utf8').split('\n')[0]) as { startedAt: string }).startedAt);
+  const startedAt = Date.parse(
+    (JSON.parse(gunzipSync(readFileSync(file)).toString('utf8').split('\n')[0]) as { startedAt: string }).startedAt,
+  );
   const seconds = ((Date.parse(during) - startedAt) / 1000).toFixed(3);
   for (const at of [during, seconds]) {
     const r = replay([file, '--at', at, '--width', '120']);
     assert.equal(r.status, 0, r.stderr);
     for (const l of ready.levels) {
-      assert.match(r.stdout, new RegExp(`^(?:[│ ]  )*[├└]─ pid:\\[${l.ns}\\]  level ${l.level} · init ${l.init}`, 'm'), `level ${l.level} at ${at}:\n${r.stdout}`);
+      assert.match(
+        r.stdout,
+        new RegExp(`^(?:[│ ]  )*[├└]─ pid:\\[${l.ns}\\]  level ${l.level} · init ${l.init}`, 'm'),
+        `level ${l.level} at ${at}:\n${r.stdout}`,
+      );
     }
     assert.match(r.stdout, new RegExp(`pidns-sleep +${ready.leaf} / 3 / 2 / 1`), `the leaf at ${at}`);
   }
@@ -172,7 +190,10 @@ test('CLI: pidns record (gzip, stopped by SIGINT) and pidns replay --at inside t
   assert.equal(atEnd.status, 0, atEnd.stderr);
   const keys = chainKeys(JSON.parse(replay([file, '--at', seconds, '--json']).stdout) as Snapshot, ready);
   assert.equal(keys.length, chainPids(ready).size, 'the chain’s inits and leaf during its life');
-  for (const [name, r] of [['start', atStart], ['end', atEnd]] as const) {
+  for (const [name, r] of [
+    ['start', atStart],
+    ['end', atEnd],
+  ] as const) {
     assert.ok(!chainKeys(JSON.parse(r.stdout) as Snapshot, ready).some((k) => keys.includes(k)), `the chain is not there at the ${name}`);
   }
 
@@ -189,7 +210,10 @@ test('CLI: truncated, corrupted, future-version and killed-recorder traces are r
   requireBuilt();
   const dir = tempDir(t);
   const file = join(dir, 'short.trace.jsonl');
-  const r = spawnSync(process.execPath, [PIDNS_JS, 'record', '-o', file, '--duration', '1', '--interval', String(INTERVAL_MS)], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [PIDNS_JS, 'record', '-o', file, '--duration', '1', '--interval', String(INTERVAL_MS)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /Stopped \(duration\)/);
   const text = readFileSync(file, 'utf8');
@@ -246,7 +270,9 @@ test('CLI: truncated, corrupted, future-version and killed-recorder traces are r
   // A recorder killed outright: its gzip has no trailer and is refused as truncated, but what it wrote up
   // to its last scan is decodable (a sync flush per scan): header, keyframe, whole lines.
   const killedFile = join(dir, 'killed.jsonl.gz');
-  const killed = spawn(process.execPath, [PIDNS_JS, 'record', '-o', killedFile, '--interval', String(INTERVAL_MS)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const killed = spawn(process.execPath, [PIDNS_JS, 'record', '-o', killedFile, '--interval', String(INTERVAL_MS)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   t.after(() => killed.kill('SIGKILL'));
   let killedErr = '';
   killed.stderr.on('data', (d: Buffer) => (killedErr += d.toString()));

@@ -27,7 +27,10 @@ function proc(pid: number, startTime: number, ns: number, nspid: number[], comm 
 }
 function model(nodes: Array<[number, number | null]>, processes: ProcessInfo[]): Snapshot {
   const graph = new Map<string, NsNode>(
-    nodes.map(([inode, parent]) => [nsKey({ dev: DEV, inode }), { dev: DEV, inode, parent: parent === null ? null : { dev: DEV, inode: parent } }]),
+    nodes.map(([inode, parent]) => [
+      nsKey({ dev: DEV, inode }),
+      { dev: DEV, inode, parent: parent === null ? null : { dev: DEV, inode: parent } },
+    ]),
   );
   return buildModel({ self: { dev: DEV, inode: 100 }, processes, graph, unreadable: 0, scannedAsUid: 0, takenAt: 1 });
 }
@@ -38,20 +41,42 @@ test('core: a reused PID is a removed and an added process, never a changed one'
   const after = model([[100, null]], [proc(10, 900, 100, [], 'tail')]);
   const d = diffSnapshots(before, after);
   assert.deepEqual(d.removedProcesses, [{ pid: 10, startTime: 500 }]);
-  assert.deepEqual(d.addedProcesses.map((p) => [p.pid, p.startTime, p.comm]), [[10, 900, 'tail']]);
+  assert.deepEqual(
+    d.addedProcesses.map((p) => [p.pid, p.startTime, p.comm]),
+    [[10, 900, 'tail']],
+  );
   assert.deepEqual(d.changedProcesses, []);
   assert.deepEqual(withoutTime(applyDiff(before, d)), withoutTime(after));
 });
 
 test('core: a namespace inode that dies and comes back under another parent in one step keeps nothing of the old one', () => {
   // Before: 100 → 200 → 300 (a 2-level chain). After: 300 is a level-1 sibling of a reused 200, other members.
-  const before = model([[100, null], [200, 100], [300, 200]], [proc(10, 5, 200, [1]), proc(11, 6, 300, [2, 1])]);
-  const after = model([[100, null], [200, 100], [300, 100]], [proc(20, 9, 200, [1]), proc(21, 9, 300, [1])]);
+  const before = model(
+    [
+      [100, null],
+      [200, 100],
+      [300, 200],
+    ],
+    [proc(10, 5, 200, [1]), proc(11, 6, 300, [2, 1])],
+  );
+  const after = model(
+    [
+      [100, null],
+      [200, 100],
+      [300, 100],
+    ],
+    [proc(20, 9, 200, [1]), proc(21, 9, 300, [1])],
+  );
   const d = diffSnapshots(before, after);
   const applied = applyDiff(before, d);
   assert.deepEqual(withoutTime(applied), withoutTime(after));
   const reused = applied.namespaces.find((n) => n.inode === 300);
-  assert.deepEqual(reused && { parent: reused.parent, level: reused.level, init: reused.init, pids: reused.pids }, { parent: 100, level: 1, init: 21, pids: [21] });
+  assert.deepEqual(reused && { parent: reused.parent, level: reused.level, init: reused.init, pids: reused.pids }, {
+    parent: 100,
+    level: 1,
+    init: 21,
+    pids: [21],
+  });
   assert.deepEqual(modelProblems(applied), []);
 });
 
@@ -204,7 +229,13 @@ interface Observer {
 }
 
 function helperObserver(w: Watched): Observer {
-  return { poll: () => w.poll(), model: () => w.model(), problems: w.problems, arena: { inode: w.model().self.nsInode, level: 0 }, close: () => undefined };
+  return {
+    poll: () => w.poll(),
+    model: () => w.model(),
+    problems: w.problems,
+    arena: { inode: w.model().self.nsInode, level: 0 },
+    close: () => undefined,
+  };
 }
 
 /** A host-level Poller WITHOUT pidfds: nothing pins the namespaces it saw, so the kernel may reuse their inodes before its next poll. */
@@ -235,7 +266,13 @@ function unpinnedObserver(arena: StormArena): Observer {
  * must have the arena as parent and level arena+1: nothing of the chain's structure may survive.
  * Returns how often a sibling got the inode of the chain's inner namespace (reuse with another parent).
  */
-async function destroyAndRecreate(arena: StormArena, obs: Observer, spawned: ChildProcess[], rounds: number, enoughReuses = Infinity): Promise<{ reusedInner: number; log: string[] }> {
+async function destroyAndRecreate(
+  arena: StormArena,
+  obs: Observer,
+  spawned: ChildProcess[],
+  rounds: number,
+  enoughReuses = Infinity,
+): Promise<{ reusedInner: number; log: string[] }> {
   let reusedInner = 0;
   const log: string[] = [];
   const ours = (m: Snapshot): NamespaceInfo[] => m.namespaces.filter((n) => n.level > obs.arena.level && isUnder(m, n, obs.arena.inode));
@@ -245,7 +282,10 @@ async function destroyAndRecreate(arena: StormArena, obs: Observer, spawned: Chi
     await until(() => arenaPids(arena, 'sleep').length === 1, 5000, 'the chain to start');
     await obs.poll();
     const inner = ours(obs.model()).find((n) => n.level === obs.arena.level + 2);
-    assert.ok(inner && inner.parent !== null, `round ${round}: the chain is in the model: ${JSON.stringify(ours(obs.model()))} arena ${JSON.stringify(obs.arena)}`);
+    assert.ok(
+      inner && inner.parent !== null,
+      `round ${round}: the chain is in the model: ${JSON.stringify(ours(obs.model()))} arena ${JSON.stringify(obs.arena)}`,
+    );
 
     await killTree(chain);
     await until(() => arenaPids(arena, 'sleep').length === 0, 5000, 'the chain to die');
@@ -261,7 +301,11 @@ async function destroyAndRecreate(arena: StormArena, obs: Observer, spawned: Chi
     await obs.poll();
     const m = obs.model();
     assert.deepEqual(obs.problems, []);
-    assert.deepEqual(ours(m).map((n) => ({ inode: n.inode, parent: n.parent, level: n.level })), [...sibNs].sort((a, b) => a - b).map((inode) => ({ inode, parent: obs.arena.inode, level: obs.arena.level + 1 })), `round ${round}`);
+    assert.deepEqual(
+      ours(m).map((n) => ({ inode: n.inode, parent: n.parent, level: n.level })),
+      [...sibNs].sort((a, b) => a - b).map((inode) => ({ inode, parent: obs.arena.inode, level: obs.arena.level + 1 })),
+      `round ${round}`,
+    );
     for (const s of siblings) await killTree(s);
     await until(() => arenaPids(arena, 'sleep').length === 0, 5000, 'the siblings to die');
     if (reusedInner >= enoughReuses) break;
@@ -270,34 +314,43 @@ async function destroyAndRecreate(arena: StormArena, obs: Observer, spawned: Chi
 }
 
 function isUnder(m: Snapshot, n: NamespaceInfo, top: number): boolean {
-  for (let cur: NamespaceInfo | undefined = n; cur && cur.parent !== null; cur = m.namespaces.find((x) => x.inode === cur?.parent)) if (cur.parent === top) return true;
+  for (let cur: NamespaceInfo | undefined = n; cur && cur.parent !== null; cur = m.namespaces.find((x) => x.inode === cur?.parent))
+    if (cur.parent === top) return true;
   return false;
 }
 
-test('kernel: the helper pins what it saw (pidfds), so a namespace it reported cannot be reused before its next poll; the model stays right', { timeout: 60_000 }, async (t) => {
-  const arena = await openStormArena({ plain: 0, nested: 0, rate: 1, sleepers: 0 });
-  const spawned: ChildProcess[] = [];
-  t.after(async () => {
-    for (const c of spawned) await killTree(c);
-    await arena.close();
-  });
-  const { reusedInner, log } = await destroyAndRecreate(arena, helperObserver(await watch(arena)), spawned, 4);
-  for (const l of log) t.diagnostic(l);
-  assert.equal(reusedInner, 0, 'a namespace the helper still held a pidfd into was reused');
-});
+test(
+  'kernel: the helper pins what it saw (pidfds), so a namespace it reported cannot be reused before its next poll; the model stays right',
+  { timeout: 60_000 },
+  async (t) => {
+    const arena = await openStormArena({ plain: 0, nested: 0, rate: 1, sleepers: 0 });
+    const spawned: ChildProcess[] = [];
+    t.after(async () => {
+      for (const c of spawned) await killTree(c);
+      await arena.close();
+    });
+    const { reusedInner, log } = await destroyAndRecreate(arena, helperObserver(await watch(arena)), spawned, 4);
+    for (const l of log) t.diagnostic(l);
+    assert.equal(reusedInner, 0, 'a namespace the helper still held a pidfd into was reused');
+  },
+);
 
-test('kernel: without pidfds the inner inode IS reused under another parent within one interval, and no stale parent or level survives', { timeout: 60_000 }, async (t) => {
-  const arena = await openStormArena({ plain: 0, nested: 0, rate: 1, sleepers: 0 });
-  const spawned: ChildProcess[] = [];
-  const obs = unpinnedObserver(arena);
-  t.after(async () => {
-    obs.close();
-    for (const c of spawned) await killTree(c);
-    await arena.close();
-  });
-  // Other work on the host takes inode numbers too, so allow several rounds for the reuse to happen.
-  const { reusedInner, log } = await destroyAndRecreate(arena, obs, spawned, 12, 2);
-  for (const l of log) t.diagnostic(l);
-  // Without reuse this would prove little; the kernel here reuses the lowest free number after a grace period.
-  assert.ok(reusedInner >= 1, 'the kernel never reused the inner inode: the case was not exercised');
-});
+test(
+  'kernel: without pidfds the inner inode IS reused under another parent within one interval, and no stale parent or level survives',
+  { timeout: 60_000 },
+  async (t) => {
+    const arena = await openStormArena({ plain: 0, nested: 0, rate: 1, sleepers: 0 });
+    const spawned: ChildProcess[] = [];
+    const obs = unpinnedObserver(arena);
+    t.after(async () => {
+      obs.close();
+      for (const c of spawned) await killTree(c);
+      await arena.close();
+    });
+    // Other work on the host takes inode numbers too, so allow several rounds for the reuse to happen.
+    const { reusedInner, log } = await destroyAndRecreate(arena, obs, spawned, 12, 2);
+    for (const l of log) t.diagnostic(l);
+    // Without reuse this would prove little; the kernel here reuses the lowest free number after a grace period.
+    assert.ok(reusedInner >= 1, 'the kernel never reused the inner inode: the case was not exercised');
+  },
+);

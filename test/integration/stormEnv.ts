@@ -51,7 +51,17 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
 
 export async function openStormArena(params: StormParams): Promise<StormArena> {
   const storm: Built = buildNative('storm');
-  const args = ['--pid', '--fork', '--mount-proc', '--kill-child', storm.path, String(params.plain), String(params.nested), String(params.rate), String(params.sleepers)];
+  const args = [
+    '--pid',
+    '--fork',
+    '--mount-proc',
+    '--kill-child',
+    storm.path,
+    String(params.plain),
+    String(params.nested),
+    String(params.rate),
+    String(params.sleepers),
+  ];
   const unshare: ChildProcess = spawn('unshare', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const clients: HelperClient[] = [];
   const lines: string[] = [];
@@ -78,10 +88,14 @@ export async function openStormArena(params: StormParams): Promise<StormArena> {
   try {
     const stormPid = await waitFor(() => childrenOf(unshare.pid ?? -1)[0], 5000, 'the storm to start');
     const waitForLine = (pattern: RegExp, timeoutMs: number): Promise<string> =>
-      waitFor(() => {
-        const i = lines.findIndex((l) => pattern.test(l));
-        return i < 0 ? undefined : lines.splice(0, i + 1)[i];
-      }, timeoutMs, `storm output ${pattern}`);
+      waitFor(
+        () => {
+          const i = lines.findIndex((l) => pattern.test(l));
+          return i < 0 ? undefined : lines.splice(0, i + 1)[i];
+        },
+        timeoutMs,
+        `storm output ${pattern}`,
+      );
     await waitForLine(/^started/, 5000);
     const startHelper = async (): Promise<{ client: HelperClient; hostPid: number }> => {
       const o = await spawnHelper({
@@ -95,7 +109,8 @@ export async function openStormArena(params: StormParams): Promise<StormArena> {
       const hostPid = await waitFor(() => childrenOf(o.child.pid ?? -1)[0], 5000, 'the helper under nsenter');
       return { client, hostPid };
     };
-    const spawnInside = (argv: string[]): ChildProcess => spawn('nsenter', ['-t', String(stormPid), '-p', '-m', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const spawnInside = (argv: string[]): ChildProcess =>
+      spawn('nsenter', ['-t', String(stormPid), '-p', '-m', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     return { stormPid, procRoot: `/proc/${stormPid}/root/proc`, waitForLine, startHelper, spawnInside, close };
   } catch (err) {
     await close();

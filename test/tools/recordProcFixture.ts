@@ -16,7 +16,12 @@ function record(pid: number, graph: NsGraph): RecordedProc | null {
     const ns = statIdentity(`/proc/${pid}/ns/pid`);
     if (!ns.ok) return null;
     graph.ensure(ns.value, `/proc/${pid}/ns/pid`);
-    const rec: RecordedProc = { pid, ns: ns.value, status: readFileSync(`/proc/${pid}/status`, 'utf8'), stat: readFileSync(`/proc/${pid}/stat`, 'utf8') };
+    const rec: RecordedProc = {
+      pid,
+      ns: ns.value,
+      status: readFileSync(`/proc/${pid}/status`, 'utf8'),
+      stat: readFileSync(`/proc/${pid}/stat`, 'utf8'),
+    };
     const pending = statIdentity(`/proc/${pid}/ns/pid_for_children`);
     if (pending.ok && pending.value.inode !== ns.value.inode) {
       graph.ensure(pending.value, `/proc/${pid}/ns/pid_for_children`);

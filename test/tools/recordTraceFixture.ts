@@ -28,7 +28,10 @@ function fixtureSnapshotWithout(depth: number): typeof full {
   return buildModel({ self: fixture.self, processes, graph, unreadable: fixture.unreadable, scannedAsUid: 0, takenAt: T0 });
 }
 
-const encoder = new TraceEncoder({ hostname: 'fixture', kernel: fixture.kernel, uid: 0, intervalMs: 1000 }, { everyMs: 60_000, everyDiffs: 2 });
+const encoder = new TraceEncoder(
+  { hostname: 'fixture', kernel: fixture.kernel, uid: 0, intervalMs: 1000 },
+  { everyMs: 60_000, everyDiffs: 2 },
+);
 let text = encoder.start(states[0]);
 for (let i = 1; i < states.length; i++) text += encoder.diff(diffSnapshots(states[i - 1], states[i]));
 text += encoder.end('fixture', T0 + 3500);

@@ -19,7 +19,10 @@ test('multi_pidns 5: the leaf sleep sits five levels down a chain of namespaces 
   assert.deepEqual(leaf.nspid, [leaf.pid, 5, 4, 3, 2, 1]);
   const index = buildIndex(snap);
   const chain = ancestorsOf(index, leaf.ns).map((i) => index.namespaceByInode.get(i));
-  assert.deepEqual(chain.map((n) => n?.level), [5, 4, 3, 2, 1, 0]);
+  assert.deepEqual(
+    chain.map((n) => n?.level),
+    [5, 4, 3, 2, 1, 0],
+  );
   assert.equal(chain[5]?.inode, snap.self.nsInode);
   // Each level's init is the multi_pidns process whose own PID is 1 there.
   for (const ns of chain.slice(0, 5)) {
@@ -29,7 +32,9 @@ test('multi_pidns 5: the leaf sleep sits five levels down a chain of namespaces 
 });
 
 test('namespace set and parent links agree with lsns -t pid recorded at the same time', () => {
-  const lsns = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'multi_pidns5.lsns.json'), 'utf8')) as { namespaces: { ns: number; pns: number }[] };
+  const lsns = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'multi_pidns5.lsns.json'), 'utf8')) as {
+    namespaces: { ns: number; pns: number }[];
+  };
   const ours = new Map(snap.namespaces.filter((n) => !n.hidden).map((n) => [n.inode, n.parent ?? 0]));
   assert.deepEqual(new Map(lsns.namespaces.map((n) => [n.ns, n.pns])), ours);
 });
@@ -50,7 +55,10 @@ test('a pending pid_for_children whose init exited is a hidden namespace; setns 
   assert.deepEqual(hidden[0].pids, []);
   assert.equal(hidden[0].init, null);
   const holders = snap.processes.filter((p) => p.pendingNs === hidden[0].inode);
-  assert.deepEqual(holders.map((p) => p.comm), ['sleep']);
+  assert.deepEqual(
+    holders.map((p) => p.comm),
+    ['sleep'],
+  );
   const leaf = snap.processes.find((p) => p.comm === 'sleep' && p.nspid.length === 6);
   const entered = snap.processes.filter((p) => p.pendingNs === leaf?.ns);
   assert.equal(entered.length, 1, 'nsenter -F sleep');
@@ -60,7 +68,10 @@ test('a pending pid_for_children whose init exited is a hidden namespace; setns 
 test('canonical order: namespaces by level/dev/inode, processes by pid, independent of input order', () => {
   const sorted = [...snap.namespaces].sort(compareNamespaces);
   assert.deepEqual(snap.namespaces, sorted);
-  assert.deepEqual(snap.processes.map((p) => p.pid), [...snap.processes.map((p) => p.pid)].sort((a, b) => a - b));
+  assert.deepEqual(
+    snap.processes.map((p) => p.pid),
+    [...snap.processes.map((p) => p.pid)].sort((a, b) => a - b),
+  );
   const shuffled = buildModel({
     self: recorded.self,
     processes: fixtureProcesses(recorded).reverse(),
@@ -90,7 +101,14 @@ test('edge cases: hidden ancestor, orphan with PPid 0, no-NSpid process in the c
 
 test('a namespace missing from the graph becomes a top with level 0 instead of being dropped', () => {
   const procs = fixtureProcesses(loadFixture('edge-cases.json'));
-  const s = buildModel({ self: { dev: 4, inode: 4026531836 }, processes: procs, graph: new Map(), unreadable: 0, scannedAsUid: 0, takenAt: 1 });
+  const s = buildModel({
+    self: { dev: 4, inode: 4026531836 },
+    processes: procs,
+    graph: new Map(),
+    unreadable: 0,
+    scannedAsUid: 0,
+    takenAt: 1,
+  });
   for (const p of procs) assert.ok(s.namespaces.some((n) => n.inode === p.ns));
   assert.ok(s.namespaces.every((n) => n.parent === null && n.level === 0));
 });

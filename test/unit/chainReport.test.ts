@@ -1,17 +1,41 @@
 // The native init's report lines and the nesting-room arithmetic (shared/core/chainReport.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { depthProblem, INITIAL_PID_NS_INODE, limitFromEnospc, nestingLevel, nestingLevelFromStatus, parseInitReport, roomBelow, statusText } from '../../shared/core/chainReport';
+import {
+  depthProblem,
+  INITIAL_PID_NS_INODE,
+  limitFromEnospc,
+  nestingLevel,
+  nestingLevelFromStatus,
+  parseInitReport,
+  roomBelow,
+  statusText,
+} from '../../shared/core/chainReport';
 
 test('report lines parse into their kinds; anything else is null', () => {
   assert.deepEqual(parseInitReport('level 3 4026532181 10055'), { kind: 'level', level: 3, ns: 4026532181, init: 10055 });
   assert.deepEqual(parseInitReport('ready 10057\n'), { kind: 'ready', leaf: 10057 });
   assert.deepEqual(parseInitReport('gone 2 137'), { kind: 'gone', level: 2, status: 137 });
-  assert.deepEqual(parseInitReport('error 33 28 unshare(CLONE_NEWPID)'), { kind: 'error', level: 33, errno: 28, what: 'unshare(CLONE_NEWPID)' });
+  assert.deepEqual(parseInitReport('error 33 28 unshare(CLONE_NEWPID)'), {
+    kind: 'error',
+    level: 33,
+    errno: 28,
+    what: 'unshare(CLONE_NEWPID)',
+  });
   assert.deepEqual(parseInitReport('error 2 1 make / private'), { kind: 'error', level: 2, errno: 1, what: 'make / private' });
   assert.deepEqual(parseInitReport('exit destroyed 0'), { kind: 'exit', reason: 'destroyed', status: 0 });
   assert.deepEqual(parseInitReport('exit init-killed 0'), { kind: 'exit', reason: 'init-killed', status: 0 });
-  for (const bad of ['', 'level 1 2', 'level 1 2 3 4', 'level -1 2 3', 'ready x', 'exit bored 0', 'gone 1', 'hello', 'level 1 2 99999999999999999']) {
+  for (const bad of [
+    '',
+    'level 1 2',
+    'level 1 2 3 4',
+    'level -1 2 3',
+    'ready x',
+    'exit bored 0',
+    'gone 1',
+    'hello',
+    'level 1 2 99999999999999999',
+  ]) {
     assert.equal(parseInitReport(bad), null, JSON.stringify(bad));
   }
 });
@@ -28,7 +52,10 @@ test('depth limits: 1..32 from the host, less when already nested, with a messag
   assert.equal(roomBelow(40), 0);
   assert.equal(depthProblem(1, 0), null);
   assert.equal(depthProblem(32, 0), null);
-  assert.match(depthProblem(33, 0)!, /^depth 33 is too deep: the kernel allows at most 32 nested PID namespace levels below the initial one, and this runs in the initial \(host\) PID namespace, so at most 32 more/);
+  assert.match(
+    depthProblem(33, 0)!,
+    /^depth 33 is too deep: the kernel allows at most 32 nested PID namespace levels below the initial one, and this runs in the initial \(host\) PID namespace, so at most 32 more/,
+  );
   assert.match(depthProblem(32, 1)!, /runs in a PID namespace at level 1, so at most 31 more/);
   assert.equal(depthProblem(31, 1), null);
   for (const d of [0, -1, 1.5, NaN]) assert.match(depthProblem(d, 0)!, /^depth must be an integer from 1 to 32/);

@@ -63,7 +63,11 @@ test('near misses are not containers', () => {
   assert.equal(containerOf('0::/docker/abc\n'), null, 'docker needs a 64-hex id');
   assert.equal(containerOf('0::/mygroup/child\n'), null, 'an arbitrary two-level cgroup is not a containerd namespace');
   assert.equal(containerOf(`0::/system.slice/docker-${ID}.scope.bak\n`), null);
-  assert.equal(containerOf(`0::/pod${POD}/${ID}\n`)?.engine, 'containerd', 'a 64-hex id under a top-level group is ctr in a custom namespace');
+  assert.equal(
+    containerOf(`0::/pod${POD}/${ID}\n`)?.engine,
+    'containerd',
+    'a 64-hex id under a top-level group is ctr in a custom namespace',
+  );
 });
 
 test('shortId: 12 hex digits, names whole', () => {

@@ -39,7 +39,12 @@ const processes = [
 ];
 const snapshot: Snapshot = {
   self: { nsInode: HOST, nsDev: 4 },
-  namespaces: [ns(HOST, null, 0, null, [10, 20]), ns(SHARED, HOST, 1, 11, [11, 12, 13]), ns(OUTER, HOST, 1, 21, [21]), ns(NESTED, OUTER, 2, 22, [22])],
+  namespaces: [
+    ns(HOST, null, 0, null, [10, 20]),
+    ns(SHARED, HOST, 1, 11, [11, 12, 13]),
+    ns(OUTER, HOST, 1, 21, [21]),
+    ns(NESTED, OUTER, 2, 22, [22]),
+  ],
   processes,
   unreadable: 0,
   scannedAsUid: 0,
@@ -79,7 +84,10 @@ test('a process in a namespace nested inside a container still belongs to it', (
 
 test('no metadata: the container is still listed, without name', () => {
   const bare = attachContainers(snapshot, found, () => undefined);
-  assert.deepEqual(bare.containers?.map((c) => c.name), [undefined, undefined, undefined]);
+  assert.deepEqual(
+    bare.containers?.map((c) => c.name),
+    [undefined, undefined, undefined],
+  );
   assert.match(renderTree(bare), /pid:\[200\] {2}aaaaaaaaaaaa, bbbbbbbbbbbb \(docker\)/);
 });
 
@@ -99,7 +107,13 @@ test('pidReport: from a container PID to every level, container and pod', () => 
   assert.ok(typeof r !== 'string');
   assert.equal(r.process.pid, 12);
   assert.equal(pidHeadline(r), 'PID 7 in side (docker) · host 12');
-  assert.deepEqual(r.levels.map((l) => [l.level, l.ns, l.pid]), [[0, HOST, 12], [1, SHARED, 7]]);
+  assert.deepEqual(
+    r.levels.map((l) => [l.level, l.ns, l.pid]),
+    [
+      [0, HOST, 12],
+      [1, SHARED, 7],
+    ],
+  );
   const nested = pidReport(labelled, 5, OUTER);
   assert.ok(typeof nested !== 'string');
   assert.deepEqual(nested.pod, { name: 'web-0', namespace: 'shop' });
@@ -133,9 +147,15 @@ test('webview: card meta names the containers, and a diff that only renames them
   const bare = attachContainers(snapshot, found, () => undefined);
   model.load(bare);
   const key = `4:${SHARED}`;
-  assert.deepEqual(model.containersByNs.get(key)?.map((c) => c.name), [undefined, undefined]);
+  assert.deepEqual(
+    model.containersByNs.get(key)?.map((c) => c.name),
+    [undefined, undefined],
+  );
   const change = model.apply(diffSnapshots(bare, labelled));
   assert.ok(change.touched.has(key), 'the shared namespace card is redrawn');
   assert.ok(!change.touched.has(`4:${HOST}`));
-  assert.deepEqual(model.containersByNs.get(key)?.map((c) => c.name), ['web', 'side']);
+  assert.deepEqual(
+    model.containersByNs.get(key)?.map((c) => c.name),
+    ['web', 'side'],
+  );
 });

@@ -34,7 +34,8 @@ function mutate(procs: ProcessInfo[], r: () => number): ProcessInfo[] {
     if (x < 0.15) continue; // exited
     if (x < 0.25) out.push({ ...p, state: p.state === 'S' ? 'R' : 'S' });
     else if (x < 0.3) out.push({ ...p, ppid: 1, comm: 'renamed' });
-    else if (x < 0.35) out.push({ ...p, startTime: p.startTime + 1000 }); // PID reused
+    else if (x < 0.35)
+      out.push({ ...p, startTime: p.startTime + 1000 }); // PID reused
     else out.push(p);
   }
   return out;
@@ -61,10 +62,16 @@ test('PID reuse: the old process is removed and the new one added, not changed',
   const a = snap(base, 1);
   const victim = base.find((p) => p.comm === 'sleep');
   assert.ok(victim);
-  const b = snap(base.map((p) => (p === victim ? { ...victim, startTime: victim.startTime + 5, comm: 'other' } : p)), 2);
+  const b = snap(
+    base.map((p) => (p === victim ? { ...victim, startTime: victim.startTime + 5, comm: 'other' } : p)),
+    2,
+  );
   const d = diffSnapshots(a, b);
   assert.deepEqual(d.removedProcesses, [{ pid: victim.pid, startTime: victim.startTime }]);
-  assert.deepEqual(d.addedProcesses.map((p) => p.pid), [victim.pid]);
+  assert.deepEqual(
+    d.addedProcesses.map((p) => p.pid),
+    [victim.pid],
+  );
   assert.equal(d.changedProcesses.length, 0);
 });
 
@@ -75,10 +82,16 @@ test('a whole chain exiting removes its namespaces; ancestors stay; pids lists c
   const chainNs = new Set(ancestorsOf(buildIndex(a), leaf.ns).filter((inode) => inode !== a.self.nsInode));
   assert.equal(chainNs.size, 5);
   // The nsenter -F process holds the leaf as its pid_for_children: while it lives the chain stays (hidden).
-  const held = snap(base.filter((p) => !chainNs.has(p.ns)), 2);
+  const held = snap(
+    base.filter((p) => !chainNs.has(p.ns)),
+    2,
+  );
   assert.ok(held.namespaces.filter((n) => chainNs.has(n.inode)).every((n) => n.hidden && n.pids.length === 0));
   assert.equal(held.namespaces.filter((n) => chainNs.has(n.inode)).length, 5);
-  const b = snap(base.filter((p) => !chainNs.has(p.ns) && !(p.pendingNs !== undefined && chainNs.has(p.pendingNs))), 2);
+  const b = snap(
+    base.filter((p) => !chainNs.has(p.ns) && !(p.pendingNs !== undefined && chainNs.has(p.pendingNs))),
+    2,
+  );
   const d = diffSnapshots(a, b);
   assert.deepEqual(new Set(d.removedNamespaces.map((n) => n.inode)), chainNs);
   assert.deepEqual(applyDiff(a, d), b);

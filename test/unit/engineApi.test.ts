@@ -33,8 +33,14 @@ function serve(name: string, onConnection: (s: Socket) => void): Promise<string>
 }
 
 const ID = 'd'.repeat(64);
-const GOOD = JSON.stringify([{ Id: ID, Names: ['/web'], Image: 'busybox:1', Labels: { 'io.kubernetes.pod.name': 'web-0', 'io.kubernetes.pod.namespace': 'shop' } }, { Id: 42 }, null, { Id: 'x', Names: [7] }]);
-const reply = (body: string): string => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+const GOOD = JSON.stringify([
+  { Id: ID, Names: ['/web'], Image: 'busybox:1', Labels: { 'io.kubernetes.pod.name': 'web-0', 'io.kubernetes.pod.namespace': 'shop' } },
+  { Id: 42 },
+  null,
+  { Id: 'x', Names: [7] },
+]);
+const reply = (body: string): string =>
+  `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 
 async function elapsed<T>(p: Promise<T>): Promise<{ ms: number; value?: T; err?: Error }> {
   const t = Date.now();
@@ -105,13 +111,19 @@ test('resolver: a hung engine leaves the fallback label, logs once, and answers 
   const silent = await serve('silent2.sock', () => undefined);
   const logs: string[] = [];
   const resolver = new ContainerResolver({ dockerSocket: silent, timeoutMs: 300, log: (m) => logs.push(m) });
-  const refs = [{ engine: 'docker' as const, id: ID }, { engine: 'docker' as const, id: 'e'.repeat(64) }];
+  const refs = [
+    { engine: 'docker' as const, id: ID },
+    { engine: 'docker' as const, id: 'e'.repeat(64) },
+  ];
   const r = await elapsed(resolver.resolve(refs));
   assert.equal(r.value, false);
   assert.ok(r.ms < 800, `${r.ms} ms`);
   assert.deepEqual(resolver.meta(refs[0]), {});
   assert.equal(logs.length, 1);
-  assert.match(logs[0], /docker engine API at .*silent2\.sock failed \(no answer within 300 ms\); its containers are labelled 'docker <short id>'/);
+  assert.match(
+    logs[0],
+    /docker engine API at .*silent2\.sock failed \(no answer within 300 ms\); its containers are labelled 'docker <short id>'/,
+  );
   // Within retryMs the engine is not asked again: no new wait, no new log line.
   const again = await elapsed(resolver.resolve([{ engine: 'docker', id: 'f'.repeat(64) }]));
   assert.ok(again.ms < 100, `${again.ms} ms`);
@@ -161,7 +173,11 @@ test('stream labeller: a poll that saw no change still relabels once a lookup la
     takenAt: 1,
   };
   const first = labeller.label(snap, true);
-  assert.deepEqual(first.snapshot.containers?.map((c) => c.name), [undefined], 'not known yet: no wait on the poll');
+  assert.deepEqual(
+    first.snapshot.containers?.map((c) => c.name),
+    [undefined],
+    'not known yet: no wait on the poll',
+  );
   const end = Date.now() + 3000;
   let later = labeller.label({ ...snap, takenAt: 2 }, false);
   while (!later.relabelled && Date.now() < end) {
@@ -169,6 +185,9 @@ test('stream labeller: a poll that saw no change still relabels once a lookup la
     later = labeller.label({ ...snap, takenAt: 3 }, false);
   }
   assert.equal(later.relabelled, true);
-  assert.deepEqual(later.snapshot.containers?.map((c) => c.name), ['web']);
+  assert.deepEqual(
+    later.snapshot.containers?.map((c) => c.name),
+    ['web'],
+  );
   assert.equal(labeller.label({ ...snap, takenAt: 4 }, false).relabelled, false, 'then quiet again');
 });

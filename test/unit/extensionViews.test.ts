@@ -9,11 +9,27 @@ import { escapeMd, levelTable, namespaceTooltip, pidHoverMarkdown, processToolti
 import { adviceForFailure, adviceForLaunch } from '../../extension/privilegeAdvice';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
 import { SnapshotView } from '../../extension/tree/snapshotView';
-import { NodeCache, PAGE_SIZE, limitToShow, namespaceChildren, namespaceText, processChildren, processText, treePath } from '../../extension/tree/treeNodes';
+import {
+  NodeCache,
+  PAGE_SIZE,
+  limitToShow,
+  namespaceChildren,
+  namespaceText,
+  processChildren,
+  processText,
+  treePath,
+} from '../../extension/tree/treeNodes';
 
 const DEV = 4;
 
-function ns(inode: number, parent: number | null, level: number, init: number | null, pids: number[], extra: Partial<NamespaceInfo> = {}): NamespaceInfo {
+function ns(
+  inode: number,
+  parent: number | null,
+  level: number,
+  init: number | null,
+  pids: number[],
+  extra: Partial<NamespaceInfo> = {},
+): NamespaceInfo {
   return { inode, dev: DEV, parent, level, init, pids, ...extra };
 }
 
@@ -35,7 +51,13 @@ function chainSnapshot(extraHostProcs = 0): Snapshot {
   return {
     self: { nsInode: 100, nsDev: DEV },
     namespaces: [
-      ns(100, null, 0, 1, host.map((p) => p.pid)),
+      ns(
+        100,
+        null,
+        0,
+        1,
+        host.map((p) => p.pid),
+      ),
       ns(200, 100, 1, 60, [60], { ownerUid: 0 }),
       ns(300, 200, 2, 61, [61]),
       ns(400, 300, 3, 62, [62, 63]),
@@ -48,15 +70,24 @@ function chainSnapshot(extraHostProcs = 0): Snapshot {
   };
 }
 
-test('SnapshotView nests namespaces as the kernel does and lists each one\'s own processes', () => {
+test("SnapshotView nests namespaces as the kernel does and lists each one's own processes", () => {
   const v = new SnapshotView(chainSnapshot());
   assert.equal(v.root?.inode, 100);
-  assert.deepEqual(v.children(v.root!).map((n) => n.inode), [200, 500]);
+  assert.deepEqual(
+    v.children(v.root!).map((n) => n.inode),
+    [200, 500],
+  );
   const l3 = v.namespace(`${DEV}:400`)!;
-  assert.deepEqual(v.processes(l3).map((p) => p.pid), [62, 63]);
+  assert.deepEqual(
+    v.processes(l3).map((p) => p.pid),
+    [62, 63],
+  );
   assert.equal(v.parentOf(l3)?.inode, 300);
   assert.equal(v.parentOf(v.root!), undefined);
-  assert.deepEqual(v.subtree(v.namespace(`${DEV}:200`)!).map((n) => n.inode), [200, 300, 400]);
+  assert.deepEqual(
+    v.subtree(v.namespace(`${DEV}:200`)!).map((n) => n.inode),
+    [200, 300, 400],
+  );
 });
 
 test('levels() gives the PID at every level, outermost first, with the namespace of each level', () => {
@@ -79,7 +110,12 @@ test('tree text: namespace shows pid:[inode], level, init comm and count; hidden
   const hidden = namespaceText(v, v.namespace(`${DEV}:500`)!, false);
   assert.match(hidden.description, /hidden/);
   assert.equal(hidden.contextValue, 'namespace-hidden');
-  assert.deepEqual(processText(v, v.process(63)!), { label: 'sleep 2', description: 'host 63', contextValue: 'process', expandable: false });
+  assert.deepEqual(processText(v, v.process(63)!), {
+    label: 'sleep 2',
+    description: 'host 63',
+    contextValue: 'process',
+    expandable: false,
+  });
   assert.equal(processText(v, v.process(62)!).expandable, true, 'the innermost init has the sleep as its child');
   assert.equal(processText(v, v.process(62)!).contextValue, 'process-init');
 });
@@ -88,14 +124,29 @@ test('inside a namespace processes nest by parent; a child in a nested namespace
   const v = new SnapshotView(chainSnapshot());
   const cache = new NodeCache();
   // Host: init (PPID 0) is the only top; bash is its child. pidns-init 60 is bash's child but lives in 200.
-  assert.deepEqual(namespaceChildren(v, cache, v.root!, PAGE_SIZE).map((n) => n.id), ['ns:4:200', 'ns:4:500', 'p:1:10']);
-  assert.deepEqual(processChildren(v, cache, v.process(1)!, PAGE_SIZE).map((n) => n.id), ['p:50:500']);
+  assert.deepEqual(
+    namespaceChildren(v, cache, v.root!, PAGE_SIZE).map((n) => n.id),
+    ['ns:4:200', 'ns:4:500', 'p:1:10'],
+  );
+  assert.deepEqual(
+    processChildren(v, cache, v.process(1)!, PAGE_SIZE).map((n) => n.id),
+    ['p:50:500'],
+  );
   assert.deepEqual(processChildren(v, cache, v.process(50)!, PAGE_SIZE), [], 'its child 60 is in a nested namespace');
   const l3 = v.namespace(`${DEV}:400`)!;
-  assert.deepEqual(namespaceChildren(v, cache, l3, PAGE_SIZE).map((n) => n.id), ['p:62:620']);
-  assert.deepEqual(processChildren(v, cache, v.process(62)!, PAGE_SIZE).map((n) => n.id), ['p:63:630']);
+  assert.deepEqual(
+    namespaceChildren(v, cache, l3, PAGE_SIZE).map((n) => n.id),
+    ['p:62:620'],
+  );
+  assert.deepEqual(
+    processChildren(v, cache, v.process(62)!, PAGE_SIZE).map((n) => n.id),
+    ['p:63:630'],
+  );
   assert.equal(v.parentProcess(v.process(60)!), undefined);
-  assert.deepEqual(treePath(v, cache, v.process(63)!), [{ parentId: 'ns:4:400', index: 0 }, { parentId: 'p:62:620', index: 0 }]);
+  assert.deepEqual(treePath(v, cache, v.process(63)!), [
+    { parentId: 'ns:4:400', index: 0 },
+    { parentId: 'p:62:620', index: 0 },
+  ]);
 });
 
 test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and objects are stable across snapshots', () => {
@@ -111,7 +162,11 @@ test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and
   const again = processChildren(v2, cache, v2.process(1)!, PAGE_SIZE);
   assert.equal(again[0], kids[0], 'same object for the same process id');
   assert.equal(again[PAGE_SIZE], kids[PAGE_SIZE], 'same object for the "more" node');
-  assert.equal(namespaceChildren(v2, cache, v2.root!, PAGE_SIZE)[0], namespaceChildren(v1, cache, v1.root!, PAGE_SIZE)[0], 'same object for the same namespace');
+  assert.equal(
+    namespaceChildren(v2, cache, v2.root!, PAGE_SIZE)[0],
+    namespaceChildren(v1, cache, v1.root!, PAGE_SIZE)[0],
+    'same object for the same namespace',
+  );
   assert.equal(limitToShow(10, PAGE_SIZE), PAGE_SIZE);
   assert.equal(limitToShow(PAGE_SIZE, PAGE_SIZE), 2 * PAGE_SIZE);
   assert.equal(limitToShow(950, PAGE_SIZE), 1000);
@@ -120,7 +175,10 @@ test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and
 test('process tooltip is a level | namespace | PID table plus PPID, uid and state; namespace tooltip gives parent, owner, init, counts', () => {
   const v = new SnapshotView(chainSnapshot());
   const table = levelTable(v, v.process(63)!);
-  assert.equal(table.split('\n').slice(2).join('\n'), ['| 0 | pid:[100] | 63 |', '| 1 | pid:[200] | 4 |', '| 2 | pid:[300] | 3 |', '| 3 | pid:[400] | 2 |'].join('\n'));
+  assert.equal(
+    table.split('\n').slice(2).join('\n'),
+    ['| 0 | pid:[100] | 63 |', '| 1 | pid:[200] | 4 |', '| 2 | pid:[300] | 3 |', '| 3 | pid:[400] | 2 |'].join('\n'),
+  );
   const tip = processTooltip(v, v.process(63)!);
   assert.match(tip, /PPID 62 · uid 1000 · state S \(sleeping\)/);
   const nsTip = namespaceTooltip(v, v.namespace(`${DEV}:200`)!);
@@ -157,8 +215,20 @@ test('terminal command: nsenter as the user, through pkexec/sudo when not root',
   const user = { uid: 1000, gid: 1000, name: 'ann', home: '/home/ann', shell: '/bin/bash' };
   const root = terminalCommand(4242, user, 'root');
   assert.equal(root.shellPath, '/usr/bin/nsenter');
-  assert.deepEqual(root.shellArgs.slice(0, 11), ['-t', '4242', '-p', '-m', '--wd=/home/ann', '/usr/bin/setpriv', '--reuid=1000', '--regid=1000', '--init-groups', '--no-new-privs', '--']);
-  assert.deepEqual(root.shellArgs.slice(11, 13), ['/usr/bin/env', '-i'], 'a clean environment, not root\'s');
+  assert.deepEqual(root.shellArgs.slice(0, 11), [
+    '-t',
+    '4242',
+    '-p',
+    '-m',
+    '--wd=/home/ann',
+    '/usr/bin/setpriv',
+    '--reuid=1000',
+    '--regid=1000',
+    '--init-groups',
+    '--no-new-privs',
+    '--',
+  ]);
+  assert.deepEqual(root.shellArgs.slice(11, 13), ['/usr/bin/env', '-i'], "a clean environment, not root's");
   assert.equal(root.shellArgs[root.shellArgs.length - 1], '/bin/bash');
   const pk = terminalCommand(4242, user, 'pkexec');
   assert.equal(pk.shellPath, '/bin/sh', 'a process of ours first, so closing the terminal can signal it');
@@ -184,13 +254,21 @@ test('privilege advice: says what happened, what still works and what to do', ()
   assert.ok(a.actions.includes('retry'));
   assert.match(adviceForFailure(new Error('x'), 'darwin', true).message, /needs Linux/);
   assert.match(adviceForFailure(new Error('x'), 'linux', false).message, /no PID namespaces/);
-  const pk = adviceForFailure(Object.assign(new Error('could not start.'), { attempts: [{ step: 'pkexec', ok: false, reason: 'pkexec-missing', message: 'm', ms: 1 }] }), 'linux', true);
+  const pk = adviceForFailure(
+    Object.assign(new Error('could not start.'), {
+      attempts: [{ step: 'pkexec', ok: false, reason: 'pkexec-missing', message: 'm', ms: 1 }],
+    }),
+    'linux',
+    true,
+  );
   assert.match(pk.message, /Install pkexec/);
   assert.ok(pk.actions.includes('useSudo'));
 });
 
 /** A model of a tree for SeenTree: id -> {item, children, tooltip}; ROOT_ID lists the top. */
-function model(shape: Record<string, { item?: string; children?: string[]; tooltip?: string }>): (id: string) => CurrentElement | undefined {
+function model(
+  shape: Record<string, { item?: string; children?: string[]; tooltip?: string }>,
+): (id: string) => CurrentElement | undefined {
   return (id) => {
     const e = shape[id];
     return e ? { item: e.item ?? id, children: e.children ?? [], tooltip: () => e.tooltip ?? `tip ${id}` } : undefined;
@@ -232,10 +310,25 @@ test('change tracking: only the element whose row or children changed is refresh
 
 test('change tracking: a tooltip being read holds its row and its ancestors, not the rest; the hold ends', () => {
   const seen = new SeenTree();
-  const base = { [ROOT_ID]: { children: ['ns'] }, ns: { children: ['a', 'b'] }, a: { children: ['a1'] }, a1: {}, b: { children: ['b1'] }, b1: {} };
+  const base = {
+    [ROOT_ID]: { children: ['ns'] },
+    ns: { children: ['a', 'b'] },
+    a: { children: ['a1'] },
+    a1: {},
+    b: { children: ['b1'] },
+    b1: {},
+  };
   show(seen, model(base), ['ns', 'a', 'b']);
   seen.recordResolved('a1', 'tip a1', 1000);
-  const changed = { ...base, ns: { children: ['a', 'b', 'c'] }, c: {}, a: { children: ['a1', 'a2'] }, a2: {}, b: { children: ['b1', 'b2'] }, b2: {} };
+  const changed = {
+    ...base,
+    ns: { children: ['a', 'b', 'c'] },
+    c: {},
+    a: { children: ['a1', 'a2'] },
+    a2: {},
+    b: { children: ['b1', 'b2'] },
+    b2: {},
+  };
   const during = seen.changes(2000, model(changed), POLICY);
   assert.deepEqual(during.fire, ['b'], 'a1 is read: its parent a and ns wait; b is elsewhere');
   assert.equal(during.retryAt, 11_000, 'look again when the hold ends');
@@ -259,7 +352,11 @@ test('change tracking: a shown tooltip that went stale is refreshed when old eno
   assert.equal(early.retryAt, 30_000, 'look again when it is old enough');
   assert.deepEqual(seen.changes(30_000, model(running), POLICY).fire, ['a'], 'old and not held: VS Code gets a fresh one');
   seen.fired(['a'], model(running));
-  assert.deepEqual(seen.changes(31_000, model({ ...running, a: { tooltip: 'state S' } }), POLICY).fire, [], 'not shown since: nothing to refresh');
+  assert.deepEqual(
+    seen.changes(31_000, model({ ...running, a: { tooltip: 'state S' } }), POLICY).fire,
+    [],
+    'not shown since: nothing to refresh',
+  );
   // A held process that exits does not hold its parent.
   seen.recordResolved('a', 'state S', 40_000);
   assert.deepEqual(seen.changes(41_000, model({ [ROOT_ID]: { children: ['ns'] }, ns: { children: [] } }), POLICY).fire, ['ns']);

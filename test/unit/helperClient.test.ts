@@ -46,10 +46,16 @@ test('results, error replies and events reach the caller', async (t) => {
   client.onEvent((e) => events.push(e));
   assert.deepEqual(await client.request('subscribe', { intervalMs: 250 }), { intervalMs: 250 });
   assert.deepEqual(events, [{ type: 'event', event: 'log', level: 'info', message: 'sub 250' }]);
-  await assert.rejects(client.request('snapshot', {}), (e: unknown) => e instanceof HelperError && e.code === 'not-permitted' && e.message === 'no');
+  await assert.rejects(
+    client.request('snapshot', {}),
+    (e: unknown) => e instanceof HelperError && e.code === 'not-permitted' && e.message === 'no',
+  );
   // Many in flight at once: each answer goes to its own request.
   const many = await Promise.all([1, 2, 3, 4, 5].map((n) => client.request('subscribe', { intervalMs: n * 100 })));
-  assert.deepEqual(many.map((r) => r.intervalMs), [100, 200, 300, 400, 500]);
+  assert.deepEqual(
+    many.map((r) => r.intervalMs),
+    [100, 200, 300, 400, 500],
+  );
 });
 
 test('onId tells the caller the id the request is sent with, before any event that names it', async (t) => {
@@ -59,13 +65,19 @@ test('onId tells the caller the id the request is sent with, before any event th
   const ids: number[] = [];
   for (let i = 0; i < 3; i++) await client.request('unsubscribe', {}, { onId: (id) => ids.push(id) });
   assert.equal(new Set(ids).size, 3, 'each request has its own id');
-  assert.deepEqual(events.map((e) => (e.event === 'log' ? e.message : e.event)), ids.map((id) => `id ${id}`));
+  assert.deepEqual(
+    events.map((e) => (e.event === 'log' ? e.message : e.event)),
+    ids.map((id) => `id ${id}`),
+  );
 });
 
 test('an unanswered request times out; the client keeps working', async (t) => {
   const client = await startPeer(t);
   // The peer never answers 'chains': this times out however busy the machine is.
-  await assert.rejects(client.request('chains', {}, { timeoutMs: 200 }), (e: unknown) => e instanceof HelperClientError && e.kind === 'timeout');
+  await assert.rejects(
+    client.request('chains', {}, { timeoutMs: 200 }),
+    (e: unknown) => e instanceof HelperClientError && e.kind === 'timeout',
+  );
   assert.deepEqual(await client.request('subscribe', { intervalMs: 100 }), { intervalMs: 100 });
 });
 
@@ -73,7 +85,10 @@ test('a helper crash rejects what is pending and reports the exit with its stder
   const client = await startPeer(t);
   const exited = new Promise((resolve) => client.onExit(resolve));
   const pending = client.request('chains', {}, { timeoutMs: 10_000 });
-  await assert.rejects(client.request('signal', { pid: 1, signal: 'TERM' }), (e: unknown) => e instanceof HelperClientError && e.kind === 'exited' && /exit code 3.*about to crash/.test(e.message));
+  await assert.rejects(
+    client.request('signal', { pid: 1, signal: 'TERM' }),
+    (e: unknown) => e instanceof HelperClientError && e.kind === 'exited' && /exit code 3.*about to crash/.test(e.message),
+  );
   await assert.rejects(pending, (e: unknown) => e instanceof HelperClientError && e.kind === 'exited');
   assert.deepEqual(await exited, { code: 3, signal: null, stderrTail: ['about to crash'], disposed: false });
   await assert.rejects(client.request('chains', {}), /helper exited \(exit code 3\) before 'chains'/);
@@ -91,7 +106,11 @@ test('dispose closes stdin, the helper exits on EOF, later requests are refused'
 });
 
 test('a helper speaking another protocol version is refused at hello', async () => {
-  const o = await spawnHelper({ command: process.execPath, args: ['-e', PEER.replace(`protocol: ${PROTOCOL_VERSION}`, 'protocol: 999')], timeoutMs: 5_000 });
+  const o = await spawnHelper({
+    command: process.execPath,
+    args: ['-e', PEER.replace(`protocol: ${PROTOCOL_VERSION}`, 'protocol: 999')],
+    timeoutMs: 5_000,
+  });
   assert.equal(o.ok, false);
   assert.equal(!o.ok && o.why, 'incompatible');
 });

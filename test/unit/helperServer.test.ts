@@ -35,7 +35,11 @@ test('line splitter: an over-long line is reported once and the next line is int
 });
 
 const bad = (raw: Record<string, unknown>) =>
-  assert.throws(() => validateRequest(raw), (e: unknown) => e instanceof HelperError && e.code === 'bad-request', JSON.stringify(raw));
+  assert.throws(
+    () => validateRequest(raw),
+    (e: unknown) => e instanceof HelperError && e.code === 'bad-request',
+    JSON.stringify(raw),
+  );
 
 test('validation accepts every well-formed op', () => {
   const good: Record<string, unknown>[] = [
@@ -101,9 +105,17 @@ test('capabilities: CapEff hex decoded to names', () => {
 test('identity: PKEXEC_UID / SUDO_UID only count when running as root; a malformed one fails closed as root', () => {
   assert.deepEqual(helperIdentity({ PKEXEC_UID: '1000' }, 0), { uid: 0, actingForUid: 1000, via: 'pkexec' });
   assert.deepEqual(helperIdentity({ SUDO_UID: '1001' }, 0), { uid: 0, actingForUid: 1001, via: 'sudo' });
-  assert.deepEqual(helperIdentity({ PKEXEC_UID: '1000', SUDO_UID: '1001' }, 0), { uid: 0, actingForUid: 1000, via: 'pkexec' }, 'PKEXEC_UID wins');
+  assert.deepEqual(
+    helperIdentity({ PKEXEC_UID: '1000', SUDO_UID: '1001' }, 0),
+    { uid: 0, actingForUid: 1000, via: 'pkexec' },
+    'PKEXEC_UID wins',
+  );
   assert.deepEqual(helperIdentity({ PKEXEC_UID: '1000' }, 1000), { uid: 1000, actingForUid: null, via: 'pkexec' });
-  assert.deepEqual(helperIdentity({ PKEXEC_UID: 'x1' }, 1000), { uid: 1000, actingForUid: null, via: 'direct' }, 'not root: a bad variable changes nothing');
+  assert.deepEqual(
+    helperIdentity({ PKEXEC_UID: 'x1' }, 1000),
+    { uid: 1000, actingForUid: null, via: 'direct' },
+    'not root: a bad variable changes nothing',
+  );
   for (const bad of ['x1', '-1', '1e3', '4294967295', ' 1000', '1000 ']) {
     assert.throws(() => helperIdentity({ PKEXEC_UID: bad }, 0), /is not a uid/, `root with PKEXEC_UID=${JSON.stringify(bad)}`);
     assert.throws(() => helperIdentity({ SUDO_UID: bad }, 0), /is not a uid/, `root with SUDO_UID=${JSON.stringify(bad)}`);
@@ -157,5 +169,5 @@ test('server in-process: each op reaches its handler in the table, a HelperError
   assert.ok(r3 && r3.type === 'response' && !r3.ok && r3.error.code === 'not-found');
   const r4 = byId.get(4);
   assert.ok(r4 && r4.type === 'response' && !r4.ok && r4.error.code === 'failed');
-  assert.equal(shutdowns, 1, 'EOF runs the chain service\'s shutdown once');
+  assert.equal(shutdowns, 1, "EOF runs the chain service's shutdown once");
 });

@@ -33,7 +33,8 @@ test('LiveModel diffs equal buildModel over 20,000 random process changes', () =
   };
   const procs = new Map<number, ProcessInfo>();
   let clock = 1;
-  const build = (): Snapshot => buildModel({ self: { dev: DEV, inode: SELF }, processes: [...procs.values()], graph, unreadable: 0, scannedAsUid: 0, takenAt: 0 });
+  const build = (): Snapshot =>
+    buildModel({ self: { dev: DEV, inode: SELF }, processes: [...procs.values()], graph, unreadable: 0, scannedAsUid: 0, takenAt: 0 });
   const live = new LiveModel();
   let client = build();
   live.reset(client);
@@ -54,7 +55,10 @@ test('LiveModel diffs equal buildModel over 20,000 random process changes', () =
       const parentNs = nss[Math.floor(rand() * nss.length)];
       const fresh = rand() < 0.1;
       const ns = fresh ? newNs(parentNs) : parentNs;
-      const depth = (i: number): number => (graph.get(nsKey({ dev: DEV, inode: i }))?.parent ? 1 + depth((graph.get(nsKey({ dev: DEV, inode: i }))?.parent as { inode: number }).inode) : 0);
+      const depth = (i: number): number =>
+        graph.get(nsKey({ dev: DEV, inode: i }))?.parent
+          ? 1 + depth((graph.get(nsKey({ dev: DEV, inode: i }))?.parent as { inode: number }).inode)
+          : 0;
       const nspid = [pid, ...Array.from({ length: depth(ns) }, (_, i) => (fresh && i === depth(ns) - 1 ? 1 : 2 + i))];
       set(pid, { pid, ppid: pids.length ? pick() : 0, comm: 'sh', uid: 0, ns, nsDev: DEV, nspid, startTime: clock++, state: 'S' });
     } else if (r < 0.55) {
@@ -92,14 +96,32 @@ test('LiveModel: namespace inodes reused in one flush one level deeper (parent a
   setNs(P, SELF);
   setNs(X, P);
   const procs = new Map<number, ProcessInfo>();
-  const proc = (pid: number, ns: number, nspid: number[], startTime: number): ProcessInfo => ({ pid, ppid: 1, comm: 'sh', uid: 0, ns, nsDev: DEV, nspid, startTime, state: 'S' });
+  const proc = (pid: number, ns: number, nspid: number[], startTime: number): ProcessInfo => ({
+    pid,
+    ppid: 1,
+    comm: 'sh',
+    uid: 0,
+    ns,
+    nsDev: DEV,
+    nspid,
+    startTime,
+    state: 'S',
+  });
   procs.set(10, proc(10, P, [10, 1], 1));
   procs.set(11, proc(11, X, [11, 2, 1], 2));
-  const build = (): Snapshot => buildModel({ self: { dev: DEV, inode: SELF }, processes: [...procs.values()], graph, unreadable: 0, scannedAsUid: 0, takenAt: 0 });
+  const build = (): Snapshot =>
+    buildModel({ self: { dev: DEV, inode: SELF }, processes: [...procs.values()], graph, unreadable: 0, scannedAsUid: 0, takenAt: 0 });
   const live = new LiveModel();
   let client = build();
   live.reset(client);
-  assert.deepEqual(client.namespaces.map((n) => [n.inode, n.level]), [[SELF, 0], [P, 1], [X, 2]]);
+  assert.deepEqual(
+    client.namespaces.map((n) => [n.inode, n.level]),
+    [
+      [SELF, 0],
+      [P, 1],
+      [X, 2],
+    ],
+  );
   // Within one flush both die, a new Z comes under the host, and the kernel hands P's inode to a child of Z and
   // X's to a child of that: X keeps the same parent key (P), whose level has moved from 1 to 2.
   const change = (pid: number, p: ProcessInfo | undefined): void => {

@@ -7,8 +7,10 @@ import { mcastRequest, parseProcEvent, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTE
 
 const REC = {
   ack: '4c0000000300000036390b0000000000010000000100000036390b003512000028000000000000000100000045dfe5d958010000000000000000000000000000000000000000000000000000',
-  forkThread: '4c0000000300000089420c0000000000010000000100000089420c0000000000280000000100000000000000e3dc9dda58010000921300008913000077380000743800000000000000000000',
-  exitThread: '4c0000000300000092420c0000000000010000000100000092420c0000000000280000000000008000000000c11040db58010000773800007438000000000000ffffffff0000000000000000',
+  forkThread:
+    '4c0000000300000089420c0000000000010000000100000089420c0000000000280000000100000000000000e3dc9dda58010000921300008913000077380000743800000000000000000000',
+  exitThread:
+    '4c0000000300000092420c0000000000010000000100000092420c0000000000280000000000008000000000c11040db58010000773800007438000000000000ffffffff0000000000000000',
   fork: '4c0000000300000084390b0000000000010000000100000084390b0000000000280000000100000001000000a98f2adf580100005c3800005c380000ec380000ec3800000000000000000000',
   exec: '4c0000000300000085390b0000000000010000000100000085390b0000000000280000000200000001000000f60464df58010000ec380000ec38000000000000000000000000000000000000',
   comm: '4c0000000300000086390b0000000000010000000100000086390b0000000000280000000002000001000000248570df58010000ec380000ec38000072656e616d6564000000000000000000',
@@ -21,7 +23,13 @@ const bytes = (hex: string): Buffer => Buffer.from(hex, 'hex');
 test('recorded events parse to what happened', () => {
   // The ack names our request by its cn_msg.ack (0x1234) + 1; its seq is the kernel's counter, not ours.
   assert.deepEqual(parseProcEvent(bytes(REC.ack)), { kind: 'ack', err: 0, ack: 0x1235 });
-  assert.deepEqual(parseProcEvent(bytes(REC.fork)), { kind: 'fork', parentPid: 14428, parentTgid: 14428, childPid: 14572, childTgid: 14572 });
+  assert.deepEqual(parseProcEvent(bytes(REC.fork)), {
+    kind: 'fork',
+    parentPid: 14428,
+    parentTgid: 14428,
+    childPid: 14572,
+    childTgid: 14572,
+  });
   assert.deepEqual(parseProcEvent(bytes(REC.exec)), { kind: 'exec', pid: 14572, tgid: 14572 });
   assert.deepEqual(parseProcEvent(bytes(REC.comm)), { kind: 'comm', pid: 14572, tgid: 14572, comm: 'renamed' });
   assert.deepEqual(parseProcEvent(bytes(REC.uid)), { kind: 'id', pid: 14572, tgid: 14572, which: 'uid' });
@@ -80,6 +88,20 @@ test('short, truncated, foreign and netlink-level datagrams are reported, never 
 
 test('the subscribe and unsubscribe requests are what the kernel expects', () => {
   const listen = mcastRequest(PROC_CN_MCAST_LISTEN, 0x1234);
-  assert.equal(listen.toString('hex'), '28000000' + '0300' + '0000' + '00000000' + '00000000' + '01000000' + '01000000' + '00000000' + '34120000' + '0400' + '0000' + '01000000');
+  assert.equal(
+    listen.toString('hex'),
+    '28000000' +
+      '0300' +
+      '0000' +
+      '00000000' +
+      '00000000' +
+      '01000000' +
+      '01000000' +
+      '00000000' +
+      '34120000' +
+      '0400' +
+      '0000' +
+      '01000000',
+  );
   assert.equal(mcastRequest(PROC_CN_MCAST_IGNORE, 0).readUInt32LE(36), 2);
 });

@@ -41,7 +41,8 @@ function mutate(procs: ProcessInfo[], r: () => number): ProcessInfo[] {
     if (x < 0.1) continue; // exited
     if (x < 0.15) out.push({ ...p, state: p.state === 'S' ? 'R' : 'S' });
     else if (x < 0.18) out.push({ ...p, ppid: 1, comm: 'renamed' });
-    else if (x < 0.2) out.push({ ...p, startTime: p.startTime + 1000 }); // PID reused
+    else if (x < 0.2)
+      out.push({ ...p, startTime: p.startTime + 1000 }); // PID reused
     else out.push(p);
   }
   return out;
@@ -86,7 +87,10 @@ test('stateAt at every diff deep-equals the snapshot the stream had then (keyfra
   // Between two diffs the state is the earlier one's.
   assert.deepEqual(stateAt(trace, times[5] + 1), snapshots[6]);
   // Keyframes came by count (7 diffs) and by time (10 s at 1.5 s apart is 7 diffs too: the first wins).
-  assert.ok(encoder.counts.keyframes >= 1 + Math.floor(times.length / 7), `${encoder.counts.keyframes} keyframes for ${times.length} diffs`);
+  assert.ok(
+    encoder.counts.keyframes >= 1 + Math.floor(times.length / 7),
+    `${encoder.counts.keyframes} keyframes for ${times.length} diffs`,
+  );
   assert.equal(trace.keyframes.length, encoder.counts.keyframes);
   assert.deepEqual(trace.end, { t: 121 * 1500, reason: 'stopped' });
   assert.equal(trace.header.startedAt, '2026-12-02T17:00:00.000Z');
@@ -101,7 +105,10 @@ test('a keyframe comes after keyframeEveryMs even with few diffs', () => {
   const c = snap(base.slice(2), T0 + 60_000);
   text += encoder.diff(diffSnapshots(b, c));
   const trace = parseTrace(text);
-  assert.deepEqual(trace.keyframes.map((k) => k.t), [0, 60_000]);
+  assert.deepEqual(
+    trace.keyframes.map((k) => k.t),
+    [0, 60_000],
+  );
   assert.deepEqual(stateAt(trace, 60_000), c);
   assert.equal(trace.end, null);
 });
@@ -154,7 +161,10 @@ test('containers: the latest diff that carries the list wins, a diff without one
   assert.deepEqual(stateAt(trace, 3000), d);
   const lines = text.split('\n').slice(0, -1);
   lines[2] = lines[2].replace('"engine":"docker"', '"engine":"vmware"');
-  assert.match(refusal(lines.join('\n') + '\n').message, /^line 3: diff\.containers\[0\]\.engine: expected one of docker, podman, containerd, cri-o, lxc, nspawn, got "vmware"/);
+  assert.match(
+    refusal(lines.join('\n') + '\n').message,
+    /^line 3: diff\.containers\[0\]\.engine: expected one of docker, podman, containerd, cri-o, lxc, nspawn, got "vmware"/,
+  );
 });
 
 test('stateAt refuses a time outside the trace', () => {
@@ -168,7 +178,10 @@ test('the committed v1 fixture reads, seeks and renders the seed chain', () => {
   const text = readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'trace-v1.jsonl'), 'utf8');
   const trace = parseTrace(text);
   assert.equal(trace.header.version, 1);
-  assert.deepEqual(trace.keyframes.map((k) => k.t), [0, 2000]);
+  assert.deepEqual(
+    trace.keyframes.map((k) => k.t),
+    [0, 2000],
+  );
   assert.deepEqual(diffTimes(trace), [1000, 2000, 3000]);
   // The leaf sleep (NSpid of 6) is there at the start, gone at 1 s (its chain exited), back at 2 s.
   const leaf = (s: Snapshot): ProcessInfo | undefined => s.processes.find((p) => p.comm === 'sleep' && p.nspid.length === 6);
@@ -205,7 +218,10 @@ test('refused: corrupted JSON, wrong types, missing fields, unknown record kinds
   const typed = [...goodLines];
   const withPid = { ...record, diff: { ...record.diff, removedProcesses: [{ pid: 'x', startTime: 1 }] } };
   typed[diffLine] = JSON.stringify(withPid);
-  assert.equal(refusal(join_(typed)).message, `line ${diffLine + 1}: diff.removedProcesses[0].pid: expected a non-negative integer, got "x"`);
+  assert.equal(
+    refusal(join_(typed)).message,
+    `line ${diffLine + 1}: diff.removedProcesses[0].pid: expected a non-negative integer, got "x"`,
+  );
 
   const missing = [...goodLines];
   const snapRecord = JSON.parse(goodLines[1]) as { snapshot: Record<string, unknown> };
@@ -221,7 +237,10 @@ test('refused: corrupted JSON, wrong types, missing fields, unknown record kinds
   unknown[2] = JSON.stringify({ t: 5, frame: {} });
   assert.match(refusal(join_(unknown)).message, /^line 3: a record has "t" and one of "snapshot", "diff", "end"; this one has "frame"/);
 
-  assert.match(refusal(join_([...goodLines.slice(0, 2), '[1,2]', ...goodLines.slice(2)])).message, /^line 3: record: expected an object, got an array/);
+  assert.match(
+    refusal(join_([...goodLines.slice(0, 2), '[1,2]', ...goodLines.slice(2)])).message,
+    /^line 3: record: expected an object, got an array/,
+  );
   assert.match(refusal(join_([...goodLines.slice(0, 2), '', ...goodLines.slice(2)])).message, /^line 3: empty line/);
 });
 
@@ -230,14 +249,20 @@ test('refused: a diff before any keyframe, a late first keyframe, time going bac
   assert.match(refusal(join_([goodLines[0], goodLines[diffLine], ...goodLines.slice(1)])).message, /^line 2: a diff before any keyframe/);
 
   const late = JSON.parse(goodLines[1]) as { t: number };
-  assert.match(refusal(join_([goodLines[0], JSON.stringify({ ...late, t: 5 })])).message, /^line 2: the first keyframe must be at t 0, not 5/);
+  assert.match(
+    refusal(join_([goodLines[0], JSON.stringify({ ...late, t: 5 })])).message,
+    /^line 2: the first keyframe must be at t 0, not 5/,
+  );
 
   const d = JSON.parse(goodLines[diffLine]) as { t: number };
   const backwards = [...goodLines];
   backwards.splice(diffLine + 1, 0, JSON.stringify({ ...d, t: d.t - 1 }));
   assert.match(refusal(join_(backwards)).message, new RegExp(`^line ${diffLine + 2}: time goes backwards`));
 
-  assert.match(refusal(join_([...goodLines, goodLines[diffLine]])).message, new RegExp(`^line ${goodLines.length + 1}: a record after the end record`));
+  assert.match(
+    refusal(join_([...goodLines, goodLines[diffLine]])).message,
+    new RegExp(`^line ${goodLines.length + 1}: a record after the end record`),
+  );
 });
 
 test('refused: a future version, a foreign file, a bad header, an empty file', () => {
@@ -246,8 +271,14 @@ test('refused: a future version, a foreign file, a bad header, an empty file', (
   assert.equal(refusal(future).message, 'line 1: trace format version 2 is newer than this pidns reads (version 1); use a newer pidns');
   assert.match(refusal('{"hello":1}\n').message, /^line 1: not a pidns trace/);
   assert.match(refusal(JSON.stringify({ self: {}, namespaces: [] }) + '\n').message, /^line 1: not a pidns trace/);
-  assert.match(refusal(join_([JSON.stringify({ ...header, version: '1' })])).message, /^line 1: version: expected a non-negative integer, got "1"/);
-  assert.match(refusal(join_([JSON.stringify({ ...header, startedAt: 'yesterday' })])).message, /^line 1: startedAt: expected an ISO 8601 UTC time/);
+  assert.match(
+    refusal(join_([JSON.stringify({ ...header, version: '1' })])).message,
+    /^line 1: version: expected a non-negative integer, got "1"/,
+  );
+  assert.match(
+    refusal(join_([JSON.stringify({ ...header, startedAt: 'yesterday' })])).message,
+    /^line 1: startedAt: expected an ISO 8601 UTC time/,
+  );
   assert.match(refusal(join_([goodLines[0]])).message, /no keyframe/);
   assert.equal(refusal('').message, 'empty file: not a pidns trace');
   assert.match(refusal('\x1f\x8b\x08\x00garbage').message, /truncated|not valid JSON/);

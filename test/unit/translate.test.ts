@@ -28,7 +28,7 @@ test('translatePid between levels, both directions', () => {
   assert.equal(translatePid(index, 99999, atLevel(0), atLevel(1)), null);
 });
 
-test('visibility: a namespace sees its own and descendants\' processes only', () => {
+test("visibility: a namespace sees its own and descendants' processes only", () => {
   const fromLevel1 = visibleProcesses(index, atLevel(1));
   assert.equal(fromLevel1.length, 5, 'four multi_pidns levels and the sleep');
   assert.ok(fromLevel1.every((p) => isVisibleFrom(index, p, atLevel(1))));
@@ -38,5 +38,8 @@ test('visibility: a namespace sees its own and descendants\' processes only', ()
   assert.equal(pidInNamespace(index, hostOnly, atLevel(1)), null);
   assert.equal(visibleProcesses(index, snap.self.nsInode).length, snap.processes.length);
   assert.equal(findByPidIn(index, atLevel(3), 1)?.nspid.at(-1), 1);
-  assert.deepEqual(descendantsOf(index, atLevel(3)).map((n) => n.level), [3, 4, 5]);
+  assert.deepEqual(
+    descendantsOf(index, atLevel(3)).map((n) => n.level),
+    [3, 4, 5],
+  );
 });

@@ -11,7 +11,10 @@ test('plain text fits 80 columns, including a 32-deep chain, and has no escape c
   const text = renderTree(snap);
   assert.ok(!text.includes('\x1b'));
   for (const line of text.split('\n')) assert.ok(width(line) <= 80, `too wide: ${line}`);
-  assert.ok(snap.namespaces.some((n) => n.level === 32), 'fixture has a 32-deep chain');
+  assert.ok(
+    snap.namespaces.some((n) => n.level === 32),
+    'fixture has a 32-deep chain',
+  );
 });
 
 test('each namespace is a node and the leaf sleep shows its PID at every level', () => {

@@ -8,7 +8,18 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { activityItem, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
+import {
+  activityItem,
+  launchBrowser,
+  lookupUser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+} from '../harness';
 import { nspidOf } from '../kernelTruth';
 import { installPolkitRule, startSystemServices } from './polkitTestRule';
 
@@ -28,7 +39,9 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 }
 
 function pids(): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
 }
 
 function cmdline(pid: number): string {
@@ -79,83 +92,107 @@ async function outputText(page: Page): Promise<string> {
   return (await page.locator('.part.panel .monaco-editor .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
 }
 
-test('claims: settings feed Create, context menus, Show Helper Log, and the status bar click explains and switches (non-root, pkexec)', { timeout: 300_000 }, async (t) => {
-  startSystemServices(repoRoot());
-  t.after(installPolkitRule(USER));
-  t.after(killLeftovers);
-  const owner = lookupUser(USER);
-  const workspace = makeTempDir('pidns-claims-', owner);
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace, user: USER, settings: SETTINGS });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  await activityItem(page, 'PID Namespaces').click();
-  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
-  await tree.locator('.monaco-list-row', { hasText: /pid:\[\d+\]/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
-  const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
-  await waitFor('the status bar to say pkexec', async () => ((await status.innerText()).includes('pkexec') ? true : undefined));
+test(
+  'claims: settings feed Create, context menus, Show Helper Log, and the status bar click explains and switches (non-root, pkexec)',
+  { timeout: 300_000 },
+  async (t) => {
+    startSystemServices(repoRoot());
+    t.after(installPolkitRule(USER));
+    t.after(killLeftovers);
+    const owner = lookupUser(USER);
+    const workspace = makeTempDir('pidns-claims-', owner);
+    t.after(() => removeDir(workspace));
+    const server = await startCodeServer({ workspace, user: USER, settings: SETTINGS });
+    t.after(() => server.stop());
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+    await activityItem(page, 'PID Namespaces').click();
+    const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
+    await tree
+      .locator('.monaco-list-row', { hasText: /pid:\[\d+\]/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
+    await waitFor('the status bar to say pkexec', async () => ((await status.innerText()).includes('pkexec') ? true : undefined));
 
-  // Show Helper Log: the output panel shows the log channel with the helper's start.
-  await runCommand(page, 'PID Namespaces: Show Helper Log');
-  await waitFor('the helper log in the output panel', async () => (/helper running: pid \d+, uid 0, via pkexec, acting for /.test(await outputText(page)) ? true : undefined));
+    // Show Helper Log: the output panel shows the log channel with the helper's start.
+    await runCommand(page, 'PID Namespaces: Show Helper Log');
+    await waitFor('the helper log in the output panel', async () =>
+      /helper running: pid \d+, uid 0, via pkexec, acting for /.test(await outputText(page)) ? true : undefined,
+    );
 
-  // The settings are what Create proposes, and accepting them creates exactly that.
-  await runCommand(page, 'PID Namespaces: Create Nested PID Namespaces…');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  assert.equal(await input.inputValue(), '2', 'pidnsExplorer.defaultDepth');
-  await page.keyboard.press('Enter');
-  const first = page.locator('.quick-input-list .monaco-list-row[data-index="0"]');
-  await first.waitFor({ state: 'visible' });
-  assert.match(await first.innerText(), /^Share the host \/proc/, 'pidnsExplorer.mountProc false: sharing /proc is proposed first');
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget', { hasText: 'command' }).waitFor({ state: 'visible' });
-  await waitFor('the proposed command', async () => ((await input.inputValue()) === `sleep ${MARK}` ? true : undefined), 5000);
-  await page.keyboard.press('Enter');
-  const leaf = await waitFor(`the leaf running sleep ${MARK}`, findLeaf);
-  assert.equal(nspidOf(leaf)?.length, 3, 'two levels below ours');
-  assert.equal(uidOf(leaf), owner.uid, 'the command runs as the user');
-  assert.ok(readdirSync(`/proc/${leaf}/root/proc`).includes(String(process.pid)), 'no /proc of its own: it lists the host\'s processes');
-  const leafNs = /\d+/.exec(readlinkSync(`/proc/${leaf}/ns/pid`))?.[0];
-  await screenshot(page, 'claims-created-from-settings');
+    // The settings are what Create proposes, and accepting them creates exactly that.
+    await runCommand(page, 'PID Namespaces: Create Nested PID Namespaces…');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    assert.equal(await input.inputValue(), '2', 'pidnsExplorer.defaultDepth');
+    await page.keyboard.press('Enter');
+    const first = page.locator('.quick-input-list .monaco-list-row[data-index="0"]');
+    await first.waitFor({ state: 'visible' });
+    assert.match(await first.innerText(), /^Share the host \/proc/, 'pidnsExplorer.mountProc false: sharing /proc is proposed first');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-widget', { hasText: 'command' }).waitFor({ state: 'visible' });
+    await waitFor('the proposed command', async () => ((await input.inputValue()) === `sleep ${MARK}` ? true : undefined), 5000);
+    await page.keyboard.press('Enter');
+    const leaf = await waitFor(`the leaf running sleep ${MARK}`, findLeaf);
+    assert.equal(nspidOf(leaf)?.length, 3, 'two levels below ours');
+    assert.equal(uidOf(leaf), owner.uid, 'the command runs as the user');
+    assert.ok(readdirSync(`/proc/${leaf}/root/proc`).includes(String(process.pid)), "no /proc of its own: it lists the host's processes");
+    const leafNs = /\d+/.exec(readlinkSync(`/proc/${leaf}/ns/pid`))?.[0];
+    await screenshot(page, 'claims-created-from-settings');
 
-  // Context menus: a namespace created here offers terminal, graph, destroy, kill init; a process offers Send Signal.
-  const nsRow = tree.locator('.monaco-list-row', { hasText: `pid:[${leafNs}]` }).first();
-  await nsRow.waitFor({ state: 'visible', timeout: 15_000 });
-  await nsRow.click({ button: 'right' });
-  const nsMenu = await menuLabels(page);
-  for (const label of ['Open Terminal in Namespace', 'Show Namespace Graph', 'Destroy Namespaces Created Here', 'Kill Init (destroys the namespace)', 'Copy Snapshot as JSON']) {
-    assert.ok(nsMenu.includes(label), `namespace menu has ${label}: ${nsMenu.join(' | ')}`);
-  }
-  assert.ok(!nsMenu.includes('Send Signal…'), 'no Send Signal on a namespace');
-  await page.keyboard.press('Escape');
-  const procRow = tree.locator('.monaco-list-row', { hasText: `host ${leaf}` }).first();
-  await procRow.waitFor({ state: 'visible', timeout: 15_000 });
-  await procRow.click({ button: 'right' });
-  const procMenu = await menuLabels(page);
-  assert.ok(procMenu.includes('Send Signal…'), `process menu has Send Signal…: ${procMenu.join(' | ')}`);
-  assert.ok(!procMenu.includes('Destroy Namespaces Created Here'), 'no Destroy on a process');
-  await page.keyboard.press('Escape');
-  // The menu's command runs: destroy from the namespace's menu, confirmed in the dialog.
-  await nsRow.click({ button: 'right' });
-  await page.locator('.monaco-menu .action-item', { hasText: 'Destroy Namespaces Created Here' }).click();
-  const destroy = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Destroy' });
-  await destroy.waitFor({ state: 'visible' });
-  await destroy.click();
-  await waitFor('the leaf to exit', () => (nspidOf(leaf) === undefined ? true : undefined), 15_000);
+    // Context menus: a namespace created here offers terminal, graph, destroy, kill init; a process offers Send Signal.
+    const nsRow = tree.locator('.monaco-list-row', { hasText: `pid:[${leafNs}]` }).first();
+    await nsRow.waitFor({ state: 'visible', timeout: 15_000 });
+    await nsRow.click({ button: 'right' });
+    const nsMenu = await menuLabels(page);
+    for (const label of [
+      'Open Terminal in Namespace',
+      'Show Namespace Graph',
+      'Destroy Namespaces Created Here',
+      'Kill Init (destroys the namespace)',
+      'Copy Snapshot as JSON',
+    ]) {
+      assert.ok(nsMenu.includes(label), `namespace menu has ${label}: ${nsMenu.join(' | ')}`);
+    }
+    assert.ok(!nsMenu.includes('Send Signal…'), 'no Send Signal on a namespace');
+    await page.keyboard.press('Escape');
+    const procRow = tree.locator('.monaco-list-row', { hasText: `host ${leaf}` }).first();
+    await procRow.waitFor({ state: 'visible', timeout: 15_000 });
+    await procRow.click({ button: 'right' });
+    const procMenu = await menuLabels(page);
+    assert.ok(procMenu.includes('Send Signal…'), `process menu has Send Signal…: ${procMenu.join(' | ')}`);
+    assert.ok(!procMenu.includes('Destroy Namespaces Created Here'), 'no Destroy on a process');
+    await page.keyboard.press('Escape');
+    // The menu's command runs: destroy from the namespace's menu, confirmed in the dialog.
+    await nsRow.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-item', { hasText: 'Destroy Namespaces Created Here' }).click();
+    const destroy = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Destroy' });
+    await destroy.waitFor({ state: 'visible' });
+    await destroy.click();
+    await waitFor('the leaf to exit', () => (nspidOf(leaf) === undefined ? true : undefined), 15_000);
 
-  // The status bar click explains the mode and offers the others; "Use none" switches it for real.
-  await status.click();
-  const toast = page.locator('.notification-toast', { hasText: 'through pkexec' }).first();
-  await toast.waitFor({ state: 'visible', timeout: 15_000 });
-  assert.match(await toast.innerText(), new RegExp(`acting for uid ${owner.uid}.*\\(setting: auto\\)`, 's'));
-  for (const b of ['Use pkexec', 'Use sudo', 'Use none', 'Restart Helper']) assert.ok(await toast.locator('.monaco-button', { hasText: b }).isVisible(), `offers ${b}`);
-  await screenshot(page, 'claims-status-bar-explains');
-  await toast.locator('.monaco-button', { hasText: 'Use none' }).click();
-  await waitFor('the status bar to say unprivileged', async () => ((await status.innerText()).includes('unprivileged') ? true : undefined));
-  const settings = JSON.parse(readFileSync(join(server.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
-  assert.equal(settings['pidnsExplorer.privilegeMode'], 'none', 'the switch is stored in the user settings');
-  await waitFor('the log to show the restart as the user', async () => (new RegExp(`privilege mode changed: restarting the helper[\\s\\S]*helper running: pid \\d+, uid ${owner.uid}, via direct`).test(await outputText(page)) ? true : undefined));
-});
+    // The status bar click explains the mode and offers the others; "Use none" switches it for real.
+    await status.click();
+    const toast = page.locator('.notification-toast', { hasText: 'through pkexec' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await toast.innerText(), new RegExp(`acting for uid ${owner.uid}.*\\(setting: auto\\)`, 's'));
+    for (const b of ['Use pkexec', 'Use sudo', 'Use none', 'Restart Helper'])
+      assert.ok(await toast.locator('.monaco-button', { hasText: b }).isVisible(), `offers ${b}`);
+    await screenshot(page, 'claims-status-bar-explains');
+    await toast.locator('.monaco-button', { hasText: 'Use none' }).click();
+    await waitFor('the status bar to say unprivileged', async () =>
+      (await status.innerText()).includes('unprivileged') ? true : undefined,
+    );
+    const settings = JSON.parse(readFileSync(join(server.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(settings['pidnsExplorer.privilegeMode'], 'none', 'the switch is stored in the user settings');
+    await waitFor('the log to show the restart as the user', async () =>
+      new RegExp(`privilege mode changed: restarting the helper[\\s\\S]*helper running: pid \\d+, uid ${owner.uid}, via direct`).test(
+        await outputText(page),
+      )
+        ? true
+        : undefined,
+    );
+  },
+);

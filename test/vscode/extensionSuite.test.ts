@@ -33,7 +33,10 @@ const GREP: Record<string, string> = process.env.PIDNS_SUITE_GREP ? { PIDNS_SUIT
 
 /** The mocha lines and the suite's own measurements (kill → new helper, fork → tree, diff gaps). */
 function summary(log: string): string {
-  return log.split('\n').filter((l) => /passing|failing|pending|✔|✓|\d+\) |^\s+- |kill →|fork →|diff gaps/.test(l)).join('\n');
+  return log
+    .split('\n')
+    .filter((l) => /passing|failing|pending|✔|✓|\d+\) |^\s+- |kill →|fork →|diff gaps/.test(l))
+    .join('\n');
 }
 
 function suitePath(): string {

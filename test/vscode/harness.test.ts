@@ -5,8 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import {
-  activityItem, chownTree, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, runCommand,
-  runExtensionTests, screenshot, startCodeServer,
+  activityItem,
+  chownTree,
+  launchBrowser,
+  lookupUser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  runCommand,
+  runExtensionTests,
+  screenshot,
+  startCodeServer,
 } from '../harness';
 import { descendants } from '../harness/processTree';
 import { PROBE, writeProbeExtension } from '../harness/probeExtension';
@@ -25,7 +34,10 @@ function probeFor(t: { after(fn: () => void): void }, user?: string) {
 test('a passing extension test suite exits 0 inside code-server', async (t) => {
   const probe = probeFor(t);
   const started = Date.now();
-  const { exitCode, log } = await runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.passingTests });
+  const { exitCode, log } = await runExtensionTests({
+    extensionDevelopmentPath: probe.extensionPath,
+    extensionTestsPath: probe.passingTests,
+  });
   t.diagnostic(`run took ${Date.now() - started} ms`);
   assert.equal(exitCode, 0, log);
   assert.match(log, /2 passing/);
@@ -33,7 +45,10 @@ test('a passing extension test suite exits 0 inside code-server', async (t) => {
 
 test('a failing extension test suite exits non-zero and its failure is in the log', async (t) => {
   const probe = probeFor(t);
-  const { exitCode, log } = await runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.failingTests });
+  const { exitCode, log } = await runExtensionTests({
+    extensionDevelopmentPath: probe.extensionPath,
+    extensionTestsPath: probe.failingTests,
+  });
   assert.notEqual(exitCode, 0, log);
   assert.match(log, /1 failing/);
   assert.match(log, /deliberate outcome/);
@@ -41,14 +56,20 @@ test('a failing extension test suite exits non-zero and its failure is in the lo
 
 test('a suite with a pending (skipped) test exits non-zero and names it', async (t) => {
   const probe = probeFor(t);
-  const { exitCode, log } = await runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.pendingTests });
+  const { exitCode, log } = await runExtensionTests({
+    extensionDevelopmentPath: probe.extensionPath,
+    extensionTestsPath: probe.pendingTests,
+  });
   assert.notEqual(exitCode, 0, log);
   assert.match(log, /1 test\(s\) pending, every test must run: harness probe skips itself/);
 });
 
 test('a suite that loads no test exits non-zero', async (t) => {
   const probe = probeFor(t);
-  const { exitCode, log } = await runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.emptyTests });
+  const { exitCode, log } = await runExtensionTests({
+    extensionDevelopmentPath: probe.extensionPath,
+    extensionTestsPath: probe.emptyTests,
+  });
   assert.notEqual(exitCode, 0, log);
   assert.match(log, /no test ran/);
 });
@@ -62,14 +83,23 @@ test('a suite that never finishes makes runExtensionTests reject with its log, a
     runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.hangingTests, timeoutMs: 30_000 }),
     (err: Error) => /did not finish within 30000 ms/.test(err.message) && /hanging on purpose/.test(err.message),
   );
-  const leftovers = descendants(process.pid).filter((p) => !before.has(p) && p !== process.pid && existsSync(`/proc/${p}/cmdline`)
-    && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('code-server'));
+  const leftovers = descendants(process.pid).filter(
+    (p) =>
+      !before.has(p) &&
+      p !== process.pid &&
+      existsSync(`/proc/${p}/cmdline`) &&
+      readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('code-server'),
+  );
   assert.deepEqual(leftovers, []);
 });
 
 test(`extension tests run as the non-root user ${TEST_USER}`, async (t) => {
   const probe = probeFor(t, TEST_USER);
-  const { exitCode, log } = await runExtensionTests({ extensionDevelopmentPath: probe.extensionPath, extensionTestsPath: probe.passingTests, user: TEST_USER });
+  const { exitCode, log } = await runExtensionTests({
+    extensionDevelopmentPath: probe.extensionPath,
+    extensionTestsPath: probe.passingTests,
+    user: TEST_USER,
+  });
   // The suite asserts the extension host's uid is the test user's.
   assert.equal(exitCode, 0, log);
 });

@@ -10,7 +10,18 @@ import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { activityItem, killTree, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, repoRoot, screenshot, startCodeServer } from '../harness';
+import {
+  activityItem,
+  killTree,
+  launchBrowser,
+  lookupUser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  screenshot,
+  startCodeServer,
+} from '../harness';
 import { nspidOf } from '../kernelTruth';
 import { installPolkitRule, startSystemServices } from './polkitTestRule';
 
@@ -37,7 +48,11 @@ function start(prefix: string[], argv: string[], stdio: 'ignore' | 'pipe') {
 
 /** `pidns create --depth 3 --json` where the server runs; torn down (SIGTERM) when the test ends. */
 async function startChain(t: TestContext, prefix: string[]): Promise<Chain> {
-  const child = start(prefix, [process.execPath, join(repoRoot(), 'dist', 'pidns.js'), 'create', '--depth', String(DEPTH), '--json'], 'pipe');
+  const child = start(
+    prefix,
+    [process.execPath, join(repoRoot(), 'dist', 'pidns.js'), 'create', '--depth', String(DEPTH), '--json'],
+    'pipe',
+  );
   t.after(() => killTree(child.pid as number, 2000));
   return new Promise((resolve, reject) => {
     let out = '';
@@ -58,7 +73,11 @@ function startForkLoad(t: TestContext, prefix: string[]): () => number {
   const dir = makeTempDir('pidns-forkload-');
   t.after(() => removeDir(dir));
   const counter = join(dir, 'count');
-  const loop = start(prefix, ['bash', '-c', `i=0; while :; do for k in 1 2 3 4 5; do sleep 0.22 & done; wait; i=$((i+5)); echo $i > ${counter}; done`], 'ignore');
+  const loop = start(
+    prefix,
+    ['bash', '-c', `i=0; while :; do for k in 1 2 3 4 5; do sleep 0.22 & done; wait; i=$((i+5)); echo $i > ${counter}; done`],
+    'ignore',
+  );
   const started = Date.now();
   t.after(() => killTree(loop.pid as number, 500));
   return () => {
@@ -80,7 +99,13 @@ interface Rate {
  * TRIES times: rest the pointer, move it once onto the target, wait for the tooltip (no second move), then
  * watch that it stays STAY_MS. `check` reads the first tooltip that opened.
  */
-async function hoverTrials(page: Page, name: string, target: Locator, tooltip: Locator, check: (tooltip: Locator) => Promise<void>): Promise<Rate> {
+async function hoverTrials(
+  page: Page,
+  name: string,
+  target: Locator,
+  tooltip: Locator,
+  check: (tooltip: Locator) => Promise<void>,
+): Promise<Rate> {
   const rate: Rate = { name, opened: 0, stayed: 0, openMs: [], failures: [], jumps: 0 };
   let checked = false;
   for (let i = 0; i < TRIES; i++) {
@@ -89,7 +114,10 @@ async function hoverTrials(page: Page, name: string, target: Locator, tooltip: L
     // against the poll interval.
     await page.waitForTimeout(900 + ((i * 173) % 700));
     // A person scrolls to the row first; a row that left the tree is a failure, found fast.
-    const box = await target.scrollIntoViewIfNeeded({ timeout: 2000 }).then(() => target.boundingBox({ timeout: 1000 }), () => null);
+    const box = await target.scrollIntoViewIfNeeded({ timeout: 2000 }).then(
+      () => target.boundingBox({ timeout: 1000 }),
+      () => null,
+    );
     if (!box) {
       rate.failures.push(`try ${i + 1}: target not on screen`);
       await screenshot(page, `hover-${name.replace(/\W+/g, '-')}-missing-${i + 1}`);
@@ -97,7 +125,10 @@ async function hoverTrials(page: Page, name: string, target: Locator, tooltip: L
     }
     await page.mouse.move(box.x + Math.min(box.width / 2, 60), box.y + box.height / 2, { steps: 3 });
     const t0 = Date.now();
-    const opened = await tooltip.waitFor({ state: 'visible', timeout: OPEN_WITHIN_MS }).then(() => true, () => false);
+    const opened = await tooltip.waitFor({ state: 'visible', timeout: OPEN_WITHIN_MS }).then(
+      () => true,
+      () => false,
+    );
     if (!opened) {
       rate.failures.push(`try ${i + 1}: no tooltip within ${OPEN_WITHIN_MS} ms`);
       continue;
@@ -168,7 +199,9 @@ function watchNamespaces(t: TestContext): () => number {
 
 /** The tooltip's level | namespace | PID rows. */
 async function levelRows(tooltip: Locator): Promise<Array<{ level: number; ns: string; pid: number }>> {
-  const cells = await tooltip.locator('table tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
+  const cells = await tooltip
+    .locator('table tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
   return cells.filter((c) => c.length === 3).map(([level, ns, pid]) => ({ level: Number(level), ns, pid: Number(pid) }));
 }
 
@@ -186,7 +219,9 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   const server = await startCodeServer({ workspace, user, launcher: isolated ? ISOLATE : undefined });
   t.after(() => server.stop());
   // The server's node, inside the new namespace when isolated: nsenter into it starts things next to it.
-  const inner = isolated ? Number(readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/)[0]) : process.pid;
+  const inner = isolated
+    ? Number(readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8').trim().split(/\s+/)[0])
+    : process.pid;
   const prefix = isolated ? ['nsenter', '-t', String(inner), '-p', '-m', '--'] : [];
   const nspidHere = (pid: number): number[] | undefined => {
     if (!isolated) return nspidOf(pid);
@@ -209,7 +244,10 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
 
   await activityItem(page, 'PID Namespaces').click();
   const rows = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) }).locator('.monaco-list-row');
-  await rows.filter({ hasText: `pid:[${hostNs}]` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  await rows
+    .filter({ hasText: `pid:[${hostNs}]` })
+    .first()
+    .waitFor({ state: 'visible', timeout: 30_000 });
   const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
   await status.filter({ hasText: expectedMode }).waitFor({ state: 'visible', timeout: 30_000 });
 
@@ -223,8 +261,16 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   const editorHover = page.locator('.monaco-editor .monaco-hover', { hasText: `${chain.leaf} on the host` });
   const checkTable = async (tooltip: Locator): Promise<void> => {
     const table = await levelRows(tooltip);
-    assert.deepEqual(table.map((r) => r.pid), nspid, 'the PIDs are the kernel\'s NSpid, outermost first');
-    assert.deepEqual(table.map((r) => r.ns), nsChain.map((n) => `pid:[${n}]`), 'each level names its namespace');
+    assert.deepEqual(
+      table.map((r) => r.pid),
+      nspid,
+      "the PIDs are the kernel's NSpid, outermost first",
+    );
+    assert.deepEqual(
+      table.map((r) => r.ns),
+      nsChain.map((n) => `pid:[${n}]`),
+      'each level names its namespace',
+    );
   };
   const rates: Rate[] = [];
   const measure = async (name: string, target: Locator, tooltip: Locator, check: (tooltip: Locator) => Promise<void>): Promise<void> => {
@@ -252,16 +298,32 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
 
   // The tree's tooltips are the workbench hover; the editor's are .monaco-hover inside the editor.
   const hovers = page.locator('.workbench-hover');
-  await measure('process row', leafRow.locator('.monaco-icon-label').first(), hovers.filter({ hasText: `${chain.leaf} on the host` }), checkTable);
-  await measure('namespace row', l1Row.locator('.monaco-icon-label').first(), hovers.filter({ hasText: `PID namespace pid:[${chain.levels[0].ns}]` }), async (tooltip) => {
-    assert.match(await tooltip.innerText(), /Init \(PID 1\)\s*pidns-init \(host PID \d+\)/);
-  });
+  await measure(
+    'process row',
+    leafRow.locator('.monaco-icon-label').first(),
+    hovers.filter({ hasText: `${chain.leaf} on the host` }),
+    checkTable,
+  );
+  await measure(
+    'namespace row',
+    l1Row.locator('.monaco-icon-label').first(),
+    hovers.filter({ hasText: `PID namespace pid:[${chain.levels[0].ns}]` }),
+    async (tooltip) => {
+      assert.match(await tooltip.innerText(), /Init \(PID 1\)\s*pidns-init \(host PID \d+\)/);
+    },
+  );
   const rate = forkRate();
   say(t, `${tag}: extra load ${rate.toFixed(1)} forks/s in the host namespace`);
   assert.ok(rate >= 15, `the extra load ran at ${rate.toFixed(1)} forks/s, not about 20`);
   for (const r of rates) {
-    assert.ok(r.opened >= NEEDED, `${r.name}: opened on the first hover in ${r.opened} of ${TRIES} tries (need ${NEEDED}): ${r.failures.join('; ')}`);
-    assert.ok(r.stayed >= NEEDED, `${r.name}: opened and stayed ${STAY_MS} ms in ${r.stayed} of ${TRIES} tries (need ${NEEDED}): ${r.failures.join('; ')}`);
+    assert.ok(
+      r.opened >= NEEDED,
+      `${r.name}: opened on the first hover in ${r.opened} of ${TRIES} tries (need ${NEEDED}): ${r.failures.join('; ')}`,
+    );
+    assert.ok(
+      r.stayed >= NEEDED,
+      `${r.name}: opened and stayed ${STAY_MS} ms in ${r.stayed} of ${TRIES} tries (need ${NEEDED}): ${r.failures.join('; ')}`,
+    );
   }
 }
 

@@ -29,8 +29,17 @@ test('npm run package: one .vsix per Linux target, each with only its own koffi 
   for (const [target, { arch, machine }] of Object.entries(ARCHES)) {
     const file = vsixPath(target);
     const files = vsixFiles(file);
-    for (const f of ['dist/extension.js', 'dist/pidns.js', 'dist/webview.js', 'dist/native/pidns-init', 'package.json', 'LICENSE.txt', 'scripts/install-system-helper.sh',
-      'node_modules/koffi/index.js', `node_modules/@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`]) {
+    for (const f of [
+      'dist/extension.js',
+      'dist/pidns.js',
+      'dist/webview.js',
+      'dist/native/pidns-init',
+      'package.json',
+      'LICENSE.txt',
+      'scripts/install-system-helper.sh',
+      'node_modules/koffi/index.js',
+      `node_modules/@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`,
+    ]) {
       assert.ok(files.includes(`extension/${f}`), `${target}: extension/${f} missing`);
     }
     const foreign = files.filter((f) => f.includes('@koromix/') && !f.includes(`@koromix/koffi-linux-${arch}/`));
@@ -45,31 +54,41 @@ test('npm run package: one .vsix per Linux target, each with only its own koffi 
   }
 });
 
-test('the host .vsix installs into code-server, its koffi loads, and its tree shows the namespaces the installed helper scanned', { timeout: 300_000 }, async (t) => {
-  ensurePackaged();
-  const target = `linux-${process.arch}`;
-  const workspace = makeTempDir('pidns-vsix-workspace-');
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace, vsix: vsixPath(target) });
-  t.after(() => server.stop());
+test(
+  'the host .vsix installs into code-server, its koffi loads, and its tree shows the namespaces the installed helper scanned',
+  { timeout: 300_000 },
+  async (t) => {
+    ensurePackaged();
+    const target = `linux-${process.arch}`;
+    const workspace = makeTempDir('pidns-vsix-workspace-');
+    t.after(() => removeDir(workspace));
+    const server = await startCodeServer({ workspace, vsix: vsixPath(target) });
+    t.after(() => server.stop());
 
-  const installed = readdirSync(server.extensionsDir).filter((d) => d.startsWith('pidns-explorer.pidns-explorer-'));
-  assert.deepEqual(installed, [`pidns-explorer.pidns-explorer-${version}`]);
-  const dir = join(server.extensionsDir, installed[0]);
-  // The installed copy's koffi, not the repository's: call getpid() through it.
-  const pid = execFileSync(process.execPath, ['-e', "const k=require('koffi');console.log(k.load('libc.so.6').func('int getpid()')()===process.pid)"],
-    { cwd: dir, env: { PATH: process.env.PATH ?? '', NODE_PATH: join(dir, 'node_modules') }, encoding: 'utf8' }).trim();
-  assert.equal(pid, 'true');
+    const installed = readdirSync(server.extensionsDir).filter((d) => d.startsWith('pidns-explorer.pidns-explorer-'));
+    assert.deepEqual(installed, [`pidns-explorer.pidns-explorer-${version}`]);
+    const dir = join(server.extensionsDir, installed[0]);
+    // The installed copy's koffi, not the repository's: call getpid() through it.
+    const pid = execFileSync(
+      process.execPath,
+      ['-e', "const k=require('koffi');console.log(k.load('libc.so.6').func('int getpid()')()===process.pid)"],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '', NODE_PATH: join(dir, 'node_modules') }, encoding: 'utf8' },
+    ).trim();
+    assert.equal(pid, 'true');
 
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { theme: 'light' });
-  const entry = activityItem(page, 'PID Namespaces');
-  await entry.waitFor({ state: 'visible', timeout: 60_000 });
-  await entry.click();
-  // The activity-bar entry comes from the static manifest alone. A `pid:[inode]` row in the tree needs the
-  // installed copy to activate, start its helper (dist/pidns.js with the .vsix's koffi) and scan /proc.
-  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
-  await pane.locator('.monaco-list-row', { hasText: /^pid:\[\d+\]/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
-  t.diagnostic(`screenshot: ${await screenshot(page, `packaged-${target}`)}`);
-});
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const page = await openWorkbench(browser, server, { theme: 'light' });
+    const entry = activityItem(page, 'PID Namespaces');
+    await entry.waitFor({ state: 'visible', timeout: 60_000 });
+    await entry.click();
+    // The activity-bar entry comes from the static manifest alone. A `pid:[inode]` row in the tree needs the
+    // installed copy to activate, start its helper (dist/pidns.js with the .vsix's koffi) and scan /proc.
+    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
+    await pane
+      .locator('.monaco-list-row', { hasText: /^pid:\[\d+\]/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    t.diagnostic(`screenshot: ${await screenshot(page, `packaged-${target}`)}`);
+  },
+);

@@ -69,6 +69,10 @@ export function withoutSystemHelper(repo: string): () => void {
 export function allowAnyPkexecFor(user: string): () => void {
   mkdirSync(RULES_DIR, { recursive: true });
   const file = join(RULES_DIR, `40-pidns-explorer-test-any-${process.pid}.rules`);
-  writeFileSync(file, `polkit.addRule(function (action, subject) {\n  if (action.id === "org.freedesktop.policykit.exec" && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;\n});\n`, { mode: 0o644 });
+  writeFileSync(
+    file,
+    `polkit.addRule(function (action, subject) {\n  if (action.id === "org.freedesktop.policykit.exec" && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;\n});\n`,
+    { mode: 0o644 },
+  );
   return () => rmSync(file, { force: true });
 }

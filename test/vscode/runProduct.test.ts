@@ -22,7 +22,9 @@ test('npm start prints a URL, serves the extension, and Ctrl-C stops everything'
   const pid = child.pid as number;
   t.after(() => killTree(pid, 500)); // only matters if the test failed before Ctrl-C
   let output = '';
-  child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+  child.stderr.on('data', (b: Buffer) => {
+    output += b.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (b: Buffer) => {
@@ -47,7 +49,10 @@ test('npm start prints a URL, serves the extension, and Ctrl-C stops everything'
   // first scan (well under a second here) but shorter than VS Code's 10 s wait for a slow login shell, so
   // a product that stalls on resolving the shell environment fails here instead of greeting users late.
   const shownAt = Date.now();
-  await page.locator('.pane .monaco-list-row', { hasText: /pid:\[\d+\]/ }).first().waitFor({ state: 'visible', timeout: 8_000 });
+  await page
+    .locator('.pane .monaco-list-row', { hasText: /pid:\[\d+\]/ })
+    .first()
+    .waitFor({ state: 'visible', timeout: 8_000 });
   t.diagnostic(`tree filled ${Date.now() - shownAt} ms after the view was opened`);
   t.diagnostic(`screenshot: ${await screenshot(page, 'run-product')}`);
 

@@ -7,7 +7,18 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { activityItem, launchBrowser, lookupUser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
+import {
+  activityItem,
+  launchBrowser,
+  lookupUser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+} from '../harness';
 import { allowAnyPkexecFor, installPolkitRule, installSystemHelper, startSystemServices, withoutSystemHelper } from './polkitTestRule';
 import { nspidOf } from '../kernelTruth';
 
@@ -29,7 +40,11 @@ async function treeRows(page: Page): Promise<Array<{ depth: number; text: string
       // scroll's copies of ancestor rows carry no data-index.
       .filter((r) => r.hasAttribute('data-index'))
       .sort((a, b) => Number(a.getAttribute('data-index')) - Number(b.getAttribute('data-index')))
-      .map((r) => ({ depth: Number(r.getAttribute('aria-level')), text: (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim(), selected: r.classList.contains('selected') })),
+      .map((r) => ({
+        depth: Number(r.getAttribute('aria-level')),
+        text: (r as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
+        selected: r.classList.contains('selected'),
+      })),
   );
 }
 
@@ -90,7 +105,9 @@ async function hoverTable(page: Page, label: Locator): Promise<LevelRow[]> {
   await page.waitForTimeout(1000);
   await label.hover();
   await hover.waitFor({ state: 'visible', timeout: 3000 });
-  const cells = await hover.locator('table tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
+  const cells = await hover
+    .locator('table tr')
+    .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
   return cells
     .filter((c) => c.length === 3)
     .map(([level, ns, pid]) => ({ level: Number(level), ns: Number(/\d+/.exec(ns)?.[0]), pid: Number(pid) }));
@@ -119,7 +136,7 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   await page.mouse.move(900, 600);
   await waitFor('the root namespace row', async () => ((await treeRows(page)).some((r) => nsRow(r.text)?.level === 0) ? true : undefined));
   const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
-  await waitFor(`status bar to say ${expectedMode}`, async () => (((await status.innerText()).includes(expectedMode)) ? true : undefined));
+  await waitFor(`status bar to say ${expectedMode}`, async () => ((await status.innerText()).includes(expectedMode) ? true : undefined));
   await screenshot(page, `${tag}-1-tree`);
 
   await runCommand(page, 'PID Namespaces: Create Nested PID Namespaces…');
@@ -150,9 +167,20 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   // The tooltip belongs to the item's label, not the whole (sidebar-wide) row.
   const table = await hoverTable(page, row.locator('.monaco-icon-label').first());
   await screenshot(page, `${tag}-4-leaf-hover`);
-  assert.deepEqual(table.map((r) => r.level), [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual(table.map((r) => r.pid), nspid, 'the hover\'s PIDs are the kernel\'s NSpid, outermost first');
-  assert.deepEqual(table.slice(1).map((r) => r.ns), chain, 'the hover\'s namespaces are the tree\'s chain');
+  assert.deepEqual(
+    table.map((r) => r.level),
+    [0, 1, 2, 3, 4, 5],
+  );
+  assert.deepEqual(
+    table.map((r) => r.pid),
+    nspid,
+    "the hover's PIDs are the kernel's NSpid, outermost first",
+  );
+  assert.deepEqual(
+    table.slice(1).map((r) => r.ns),
+    chain,
+    "the hover's namespaces are the tree's chain",
+  );
 
   await page.mouse.move(700, 10);
   await runCommand(page, 'PID Namespaces: Destroy Namespaces Created Here');
@@ -168,7 +196,7 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   await screenshot(page, `${tag}-6-destroyed`);
 }
 
-test('UI: create 5 nested namespaces from the palette, read the leaf\'s PIDs from its hover, destroy (non-root user, pkexec)', async (t) => {
+test("UI: create 5 nested namespaces from the palette, read the leaf's PIDs from its hover, destroy (non-root user, pkexec)", async (t) => {
   startSystemServices(repoRoot());
   // pkexec runs the root-owned installed helper (the extension would ask before elevating its own files).
   t.after(installSystemHelper(repoRoot()));
@@ -228,22 +256,34 @@ test('UI: no system helper: the extension asks before running its writable files
   assert.match(text, /No root-owned system helper is installed/);
   assert.match(text, /running them as root/);
   const buttons = (await dialog.locator('.monaco-button').allInnerTexts()).map((b) => b.trim()).filter(Boolean);
-  for (const b of ['Install the System Helper…', 'Run Once Anyway', 'Cancel']) assert.ok(buttons.includes(b), `${b} in ${buttons.join(' | ')}`);
+  for (const b of ['Install the System Helper…', 'Run Once Anyway', 'Cancel'])
+    assert.ok(buttons.includes(b), `${b} in ${buttons.join(' | ')}`);
   await screenshot(page, 'nonroot-untrusted-helper-question');
   await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
   const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
   await waitFor('status bar to say unprivileged', async () => ((await status.innerText()).includes('unprivileged') ? true : undefined));
   // Nothing of ours runs as root: every helper process of this window is the user's.
-  const helpers = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).flatMap((n) => {
-    try {
-      const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8');
-      return cmd.includes('pidns.js\0helper') ? [{ pid: n, uid: Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, 'utf8'))?.[1]) }] : [];
-    } catch {
-      return [];
-    }
-  });
-  assert.ok(helpers.some((h) => h.uid === owner.uid), `the unprivileged helper runs: ${JSON.stringify(helpers)}`);
-  assert.deepEqual(helpers.filter((h) => h.uid === 0 && !existsRootHelperOutsideRepo(h.pid)), [], 'no helper from the repository runs as root');
+  const helpers = readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .flatMap((n) => {
+      try {
+        const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8');
+        return cmd.includes('pidns.js\0helper')
+          ? [{ pid: n, uid: Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${n}/status`, 'utf8'))?.[1]) }]
+          : [];
+      } catch {
+        return [];
+      }
+    });
+  assert.ok(
+    helpers.some((h) => h.uid === owner.uid),
+    `the unprivileged helper runs: ${JSON.stringify(helpers)}`,
+  );
+  assert.deepEqual(
+    helpers.filter((h) => h.uid === 0 && !existsRootHelperOutsideRepo(h.pid)),
+    [],
+    'no helper from the repository runs as root',
+  );
 });
 
 /** A root helper started by another suite from elsewhere (not this checkout) is not ours to judge. */

@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
-import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../harness';
+import {
+  activityItem,
+  launchBrowser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+} from '../harness';
 
 const DEPTH = 5;
 
@@ -35,7 +45,8 @@ async function startChain(t: TestContext): Promise<Chain> {
     const leaf = descend(child.pid!, DEPTH);
     if (leaf !== undefined && /^NSpid:.*\s1$/m.test(readFileSync(`/proc/${leaf}/status`, 'utf8'))) {
       const levels: number[] = [];
-      for (let pid: number | undefined = firstChild(child.pid!); pid !== undefined && levels.length < DEPTH; pid = firstChild(pid)) levels.push(statSync(`/proc/${pid}/ns/pid`).ino);
+      for (let pid: number | undefined = firstChild(child.pid!); pid !== undefined && levels.length < DEPTH; pid = firstChild(pid))
+        levels.push(statSync(`/proc/${pid}/ns/pid`).ino);
       return { levels, leafPid: leaf, dev: statSync(`/proc/${leaf}/ns/pid`).dev };
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -100,12 +111,16 @@ async function scenario(t: TestContext, theme: 'light' | 'dark', chain: Chain): 
   const frame = await graphFrame(page);
   const card = (inode: number) => frame.locator(`.card[data-key="${chain.dev}:${inode}"]`);
   await card(chain.levels[DEPTH - 1]).waitFor({ state: 'attached', timeout: 30_000 });
-  for (const [i, ino] of chain.levels.entries()) assert.match((await card(ino).locator('.meta').textContent()) ?? '', new RegExp(`^level ${i + 1} · `));
+  for (const [i, ino] of chain.levels.entries())
+    assert.match((await card(ino).locator('.meta').textContent()) ?? '', new RegExp(`^level ${i + 1} · `));
   const leafRow = card(chain.levels[DEPTH - 1]).locator('.row');
   // Other namespaces on the machine may make "fit to view" too small to draw rows; focusing a card
   // (as a keyboard user does) zooms in on it.
   if ((await leafRow.count()) === 0) await card(chain.levels[DEPTH - 1]).focus();
-  await leafRow.first().waitFor({ state: 'attached', timeout: 10_000 }).catch(() => undefined);
+  await leafRow
+    .first()
+    .waitFor({ state: 'attached', timeout: 10_000 })
+    .catch(() => undefined);
   assert.deepEqual(await leafRow.locator('.c').allTextContents(), [String(chain.leafPid), '5', '4', '3', '2', '1']);
   await screenshot(page, `graph-code-server-${theme}`);
   await leafRow.hover();
@@ -121,8 +136,15 @@ async function scenario(t: TestContext, theme: 'light' | 'dark', chain: Chain): 
     document.body.append(s);
   });
   await page.waitForTimeout(500);
-  assert.equal(await frame.evaluate(() => (window as unknown as { __inline?: number }).__inline), undefined, 'the CSP blocked the inline script');
-  assert.ok(problems.some((p) => /Content Security Policy/.test(p) && /script-src/.test(p)), `the violation was seen: ${problems.join('\n')}`);
+  assert.equal(
+    await frame.evaluate(() => (window as unknown as { __inline?: number }).__inline),
+    undefined,
+    'the CSP blocked the inline script',
+  );
+  assert.ok(
+    problems.some((p) => /Content Security Policy/.test(p) && /script-src/.test(p)),
+    `the violation was seen: ${problems.join('\n')}`,
+  );
 }
 
 /**
@@ -160,7 +182,11 @@ async function hideShowScenario(t: TestContext, chain: Chain): Promise<void> {
   await page.locator('.tabs-container .tab', { hasText: 'PID Namespace Graph' }).click();
   frame = await graphFrame(page);
   await leafCard().waitFor({ state: 'attached', timeout: 30_000 });
-  assert.equal(await frame.evaluate(() => (window as unknown as { __before?: number }).__before), undefined, 'VS Code rebuilt the webview document');
+  assert.equal(
+    await frame.evaluate(() => (window as unknown as { __before?: number }).__before),
+    undefined,
+    'VS Code rebuilt the webview document',
+  );
   await page.waitForTimeout(600);
   assert.equal(await transform(), zoomed, 'zoom and pan kept');
   assert.ok(await leafCard().evaluate((e) => e.classList.contains('selected')), 'selection kept');
@@ -181,23 +207,33 @@ async function panelScenario(t: TestContext, chain: Chain): Promise<void> {
   const problems = webviewProblems(page);
   await activityItem(page, 'PID Namespaces').click();
   await runCommand(page, 'PID Namespace Graph: Focus on Graph View');
-  await page.locator('.part.panel .pane-header, .part.panel .composite.title', { hasText: /PID Namespace Graph|Graph/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  await page
+    .locator('.part.panel .pane-header, .part.panel .composite.title', { hasText: /PID Namespace Graph|Graph/ })
+    .first()
+    .waitFor({ state: 'visible', timeout: 30_000 });
   const frame = await graphFrame(page);
   const leafCard = frame.locator(`.card[data-key="${chain.dev}:${chain.levels[DEPTH - 1]}"]`);
   await leafCard.waitFor({ state: 'attached', timeout: 30_000 });
   for (const [i, ino] of chain.levels.entries()) {
-    assert.match((await frame.locator(`.card[data-key="${chain.dev}:${ino}"] .meta`).textContent()) ?? '', new RegExp(`^level ${i + 1} · `));
+    assert.match(
+      (await frame.locator(`.card[data-key="${chain.dev}:${ino}"] .meta`).textContent()) ?? '',
+      new RegExp(`^level ${i + 1} · `),
+    );
   }
   await screenshot(page, 'graph-code-server-panel-view');
   assert.deepEqual(problems, [], 'no console error, uncaught error or CSP violation in the webview');
 }
 
-test('code-server: Show Namespace Graph draws the seed chain, the leaf reads host 5 4 3 2 1 (light, dark, panel view, hide/show), no console or CSP error', { timeout: 300_000 }, async (t) => {
-  // Never skipped: without root the test fails and says why (CI runs as root).
-  assert.equal(process.getuid?.(), 0, 'this test creates PID namespaces with unshare and needs root: run it as root');
-  const chain = await startChain(t);
-  assert.equal(chain.levels.length, DEPTH);
-  for (const theme of ['dark', 'light'] as const) await t.test(theme, (tt) => scenario(tt, theme, chain));
-  await t.test('as a view in the panel area', (tt) => panelScenario(tt, chain));
-  await t.test('hidden and shown again: zoom and selection survive in the real panel', (tt) => hideShowScenario(tt, chain));
-});
+test(
+  'code-server: Show Namespace Graph draws the seed chain, the leaf reads host 5 4 3 2 1 (light, dark, panel view, hide/show), no console or CSP error',
+  { timeout: 300_000 },
+  async (t) => {
+    // Never skipped: without root the test fails and says why (CI runs as root).
+    assert.equal(process.getuid?.(), 0, 'this test creates PID namespaces with unshare and needs root: run it as root');
+    const chain = await startChain(t);
+    assert.equal(chain.levels.length, DEPTH);
+    for (const theme of ['dark', 'light'] as const) await t.test(theme, (tt) => scenario(tt, theme, chain));
+    await t.test('as a view in the panel area', (tt) => panelScenario(tt, chain));
+    await t.test('hidden and shown again: zoom and selection survive in the real panel', (tt) => hideShowScenario(tt, chain));
+  },
+);

@@ -10,18 +10,20 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-const NAMED = ('aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet brown burlywood cadetblue '
-  + 'chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki '
-  + 'darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen darkslateblue darkslategray darkslategrey darkturquoise '
-  + 'darkviolet deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite gold goldenrod '
-  + 'gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral '
-  + 'lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen lightskyblue lightslategray lightslategrey '
-  + 'lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen '
-  + 'mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive '
-  + 'olivedrab orange orangered orchid palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum powderblue purple '
-  + 'rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray slategrey '
-  + 'snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow yellowgreen '
-  + 'canvas canvastext linktext visitedtext activetext buttonface buttontext buttonborder field fieldtext highlight highlighttext mark marktext graytext').split(' ');
+const NAMED = (
+  'aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue blueviolet brown burlywood cadetblue ' +
+  'chartreuse chocolate coral cornflowerblue cornsilk crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki ' +
+  'darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen darkslateblue darkslategray darkslategrey darkturquoise ' +
+  'darkviolet deeppink deepskyblue dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro ghostwhite gold goldenrod ' +
+  'gray green greenyellow grey honeydew hotpink indianred indigo ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral ' +
+  'lightcyan lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen lightskyblue lightslategray lightslategrey ' +
+  'lightsteelblue lightyellow lime limegreen linen magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple mediumseagreen ' +
+  'mediumslateblue mediumspringgreen mediumturquoise mediumvioletred midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive ' +
+  'olivedrab orange orangered orchid palegoldenrod palegreen paleturquoise palevioletred papayawhip peachpuff peru pink plum powderblue purple ' +
+  'rebeccapurple red rosybrown royalblue saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue slategray slategrey ' +
+  'snow springgreen steelblue tan teal thistle tomato turquoise violet wheat white whitesmoke yellow yellowgreen ' +
+  'canvas canvastext linktext visitedtext activetext buttonface buttontext buttonborder field fieldtext highlight highlighttext mark marktext graytext'
+).split(' ');
 const NAMED_RE = new RegExp(`(?<![-\\w])(${NAMED.join('|')})(?![-\\w])`, 'i');
 const FUNCTION_RE = /(?<![-\w])(rgba?|hsla?|hwb|lab|lch|oklab|oklch|color|device-cmyk)\s*\(/i;
 const HEX_RE = /#[0-9a-f]{3,8}(?![-\w])/i;
@@ -42,11 +44,28 @@ function declarations(css: string): Array<{ prop: string; value: string; line: n
 }
 
 test('the checker itself: literal colours are found, theme variables and non-colours pass', () => {
-  for (const bad of ['#f33', '#00ff0080', 'rgb(1, 2, 3)', 'hsl(0 0% 50%)', '1px solid red', 'var(--vscode-foreground, white)', 'color-mix(in srgb, Canvas 50%, transparent)', 'oklch(0.5 0.1 20)']) {
+  for (const bad of [
+    '#f33',
+    '#00ff0080',
+    'rgb(1, 2, 3)',
+    'hsl(0 0% 50%)',
+    '1px solid red',
+    'var(--vscode-foreground, white)',
+    'color-mix(in srgb, Canvas 50%, transparent)',
+    'oklch(0.5 0.1 20)',
+  ]) {
     assert.ok(literalColour(bad), `${bad} is a literal colour`);
   }
-  for (const good of ['var(--vscode-foreground)', '1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent))', 'none', 'currentColor',
-    'nowrap', 'translate(1px, 2px)', 'var(--vscode-editorIndentGuide-activeBackground1, var(--vscode-descriptionForeground))', '0 1px 4px var(--vscode-widget-shadow, transparent)']) {
+  for (const good of [
+    'var(--vscode-foreground)',
+    '1px solid var(--vscode-panel-border, var(--vscode-contrastBorder, transparent))',
+    'none',
+    'currentColor',
+    'nowrap',
+    'translate(1px, 2px)',
+    'var(--vscode-editorIndentGuide-activeBackground1, var(--vscode-descriptionForeground))',
+    '0 1px 4px var(--vscode-widget-shadow, transparent)',
+  ]) {
     assert.equal(literalColour(good), undefined, `${good} has no literal colour`);
   }
 });
@@ -60,11 +79,20 @@ test('media/graph.css: every colour comes from a --vscode-* variable', () => {
   // Our own custom properties are sizes or come from the theme; a var() of one we never define would fall back to nothing.
   const defined = new Set(decls.filter((d) => d.prop.startsWith('--')).map((d) => d.prop));
   const used = [...css.matchAll(/var\(\s*(--[\w-]+)/g)].map((m) => m[1]).filter((v) => !v.startsWith('--vscode-'));
-  assert.deepEqual(used.filter((v) => !defined.has(v) && v !== '--cols'), [], 'every non-theme variable is defined in graph.css (--cols is set per card by cards.ts)');
+  assert.deepEqual(
+    used.filter((v) => !defined.has(v) && v !== '--cols'),
+    [],
+    'every non-theme variable is defined in graph.css (--cols is set per card by cards.ts)',
+  );
 });
 
 test('the webview code and its HTML write no colour: no literal colour and no colour property set from code', () => {
-  const files = [...readdirSync(join(ROOT, 'webview')).filter((f) => f.endsWith('.ts')).map((f) => join('webview', f)), join('extension', 'graph', 'graphHtml.ts')];
+  const files = [
+    ...readdirSync(join(ROOT, 'webview'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join('webview', f)),
+    join('extension', 'graph', 'graphHtml.ts'),
+  ];
   const bad: string[] = [];
   for (const file of files) {
     const src = readFileSync(join(ROOT, file), 'utf8');
@@ -73,9 +101,12 @@ test('the webview code and its HTML write no colour: no literal colour and no co
       const lit = m[0].slice(1, -1);
       const line = src.slice(0, m.index).split('\n').length;
       if (HEX_RE.test(lit) || FUNCTION_RE.test(lit)) bad.push(`${file}:${line} ${m[0]}`);
-      if (/style\s*=|(?:^|[;\s])(color|background|fill|stroke|border(-[a-z]+)?|outline)\s*:/i.test(lit)) bad.push(`${file}:${line} inline style ${m[0]}`);
+      if (/style\s*=|(?:^|[;\s])(color|background|fill|stroke|border(-[a-z]+)?|outline)\s*:/i.test(lit))
+        bad.push(`${file}:${line} inline style ${m[0]}`);
     }
-    for (const m of src.matchAll(/\.style\.(color|background\w*|border\w*|fill|stroke|outline\w*|boxShadow)\s*=|setProperty\(\s*['"`](color|background[-\w]*|border[-\w]*|fill|stroke|outline[-\w]*|--vscode-[-\w]*)['"`]|\.attr\(\s*['"`](fill|stroke|color|style)['"`]|\.style\(\s*['"`][-\w]*['"`]/g)) {
+    for (const m of src.matchAll(
+      /\.style\.(color|background\w*|border\w*|fill|stroke|outline\w*|boxShadow)\s*=|setProperty\(\s*['"`](color|background[-\w]*|border[-\w]*|fill|stroke|outline[-\w]*|--vscode-[-\w]*)['"`]|\.attr\(\s*['"`](fill|stroke|color|style)['"`]|\.style\(\s*['"`][-\w]*['"`]/g,
+    )) {
       bad.push(`${file}:${src.slice(0, m.index).split('\n').length} sets a style from code: ${m[0]}`);
     }
   }

@@ -165,7 +165,16 @@ export function processDiff(tree: GeneratedTree, n: number, seed = 7): SnapshotD
 }
 
 export function emptyDiff(): SnapshotDiff {
-  return { addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [], removedNamespaces: [], changedNamespaces: [], unreadable: 0, takenAt: 0 };
+  return {
+    addedProcesses: [],
+    removedProcesses: [],
+    changedProcesses: [],
+    addedNamespaces: [],
+    removedNamespaces: [],
+    changedNamespaces: [],
+    unreadable: 0,
+    takenAt: 0,
+  };
 }
 
 export interface SiblingHost {

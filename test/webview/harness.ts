@@ -20,7 +20,15 @@ function findRoot(): string {
 }
 const ROOT = findRoot();
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 const FILES: Record<string, [string, string]> = {
   '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
@@ -47,7 +55,13 @@ export async function startEnv(): Promise<GraphEnv> {
   try {
     server = createServer((req, res) => serve(req.url ?? '/', originOf(server!), res));
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache'), XDG_DATA_HOME: join(home, 'data') };
+    const env = {
+      ...process.env,
+      HOME: home,
+      XDG_CONFIG_HOME: join(home, 'config'),
+      XDG_CACHE_HOME: join(home, 'cache'),
+      XDG_DATA_HOME: join(home, 'data'),
+    };
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, env });
     return { browser, origin: originOf(server), close };
   } catch (err) {
@@ -85,7 +99,12 @@ export interface GraphPage {
 }
 
 /** `state`: what getState returns at first load, as if VS Code restored a hidden panel. */
-export async function openGraph(env: GraphEnv, theme: ThemeName = 'dark', viewport = { width: 1400, height: 900 }, state?: unknown): Promise<GraphPage> {
+export async function openGraph(
+  env: GraphEnv,
+  theme: ThemeName = 'dark',
+  viewport = { width: 1400, height: 900 },
+  state?: unknown,
+): Promise<GraphPage> {
   const page = await env.browser.newPage({ viewport });
   const problems: string[] = [];
   page.on('console', (m) => {

@@ -34,10 +34,11 @@ async function done(g: GraphPage): Promise<void> {
 
 const card = (g: GraphPage, inode: number) => g.page.locator(`.card[data-key="${key(inode)}"]`);
 const transformOf = (g: GraphPage) => g.page.locator('#world').evaluate((e) => (e as HTMLElement).style.transform);
-const activeKey = (g: GraphPage) => g.page.evaluate(() => {
-  const a = document.activeElement as HTMLElement | null;
-  return { card: a?.closest<HTMLElement>('.card')?.dataset.key, row: a?.classList.contains('row') ?? false };
-});
+const activeKey = (g: GraphPage) =>
+  g.page.evaluate(() => {
+    const a = document.activeElement as HTMLElement | null;
+    return { card: a?.closest<HTMLElement>('.card')?.dataset.key, row: a?.classList.contains('row') ?? false };
+  });
 
 /** Zoom in with the wheel and wait until the view is no longer the given transform. */
 async function zoomAway(g: GraphPage, from: string): Promise<void> {
@@ -48,7 +49,8 @@ async function zoomAway(g: GraphPage, from: string): Promise<void> {
 }
 
 async function waitForTransform(g: GraphPage, want: string, what: string): Promise<void> {
-  await g.page.waitForFunction((t) => (document.getElementById('world') as HTMLElement).style.transform === t, want, { timeout: 5000 })
+  await g.page
+    .waitForFunction((t) => (document.getElementById('world') as HTMLElement).style.transform === t, want, { timeout: 5000 })
     .catch(async () => assert.fail(`${what}: transform ${await transformOf(g)}, want ${want}`));
 }
 
@@ -59,12 +61,18 @@ test('E on a card expands it and collapses it again', async () => {
     assert.ok(await host.evaluate((e) => e.classList.contains('collapsed')), 'the big host card starts collapsed');
     await host.focus();
     await g.page.keyboard.press('e');
-    await g.page.waitForFunction((k) => !document.querySelector(`.card[data-key="${k}"]`)!.classList.contains('collapsed'), key(HOST_NS), { timeout: 5000 });
+    await g.page.waitForFunction((k) => !document.querySelector(`.card[data-key="${k}"]`)!.classList.contains('collapsed'), key(HOST_NS), {
+      timeout: 5000,
+    });
     assert.ok((await host.locator('.row').count()) > 0, 'expanded: its rows are drawn');
     await g.page.keyboard.press('E');
-    await g.page.waitForFunction((k) => document.querySelector(`.card[data-key="${k}"]`)!.classList.contains('collapsed'), key(HOST_NS), { timeout: 5000 });
+    await g.page.waitForFunction((k) => document.querySelector(`.card[data-key="${k}"]`)!.classList.contains('collapsed'), key(HOST_NS), {
+      timeout: 5000,
+    });
     // Its rows fade out (class exit) and are removed.
-    await g.page.waitForFunction((k) => document.querySelectorAll(`.card[data-key="${k}"] .row:not(.exit)`).length === 0, key(HOST_NS), { timeout: 5000 });
+    await g.page.waitForFunction((k) => document.querySelectorAll(`.card[data-key="${k}"] .row:not(.exit)`).length === 0, key(HOST_NS), {
+      timeout: 5000,
+    });
   } finally {
     await done(g);
   }
@@ -77,7 +85,7 @@ test('R on a card moves focus into its process rows; Escape comes back to the ca
     await leaf.focus();
     assert.deepEqual(await activeKey(g), { card: key(seed.levels[4]), row: false });
     await g.page.keyboard.press('r');
-    assert.deepEqual(await activeKey(g), { card: key(seed.levels[4]), row: true }, 'focus on the leaf\'s first row');
+    assert.deepEqual(await activeKey(g), { card: key(seed.levels[4]), row: true }, "focus on the leaf's first row");
     assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement).querySelector('.comm')?.textContent), 'sleep');
     await g.page.keyboard.press('Escape');
     assert.deepEqual(await activeKey(g), { card: key(seed.levels[4]), row: false });

@@ -22,7 +22,10 @@ test('seed chain: members, chain of namespaces and what each /proc lists', () =>
   assert.deepEqual(m.chain(leafNs), [HOST_NS, ...seed.levels].map(key));
   assert.deepEqual(seed.leaf.nspid.slice(1), [5, 4, 3, 2, 1]);
   // /proc4 … /proc0 of the seed list 5, 4, 3, 2, 1 processes.
-  assert.deepEqual(seed.levels.map((ino) => m.visibleCount(key(ino))), [5, 4, 3, 2, 1]);
+  assert.deepEqual(
+    seed.levels.map((ino) => m.visibleCount(key(ino))),
+    [5, 4, 3, 2, 1],
+  );
   assert.equal(m.visibleCount(key(HOST_NS)), 10 + 1 + 5);
   assert.equal(m.initComm(m.namespaces.get(leafNs)!), 'sleep');
 });
@@ -48,11 +51,29 @@ test('adding and removing a namespace changes the structure; a reused inode on a
   const m = new GraphModel();
   m.load(seed.snapshot);
   const twin = { inode: seed.levels[0], dev: NS_DEV + 1, parent: null, level: 0, init: null, pids: [] };
-  const change = m.apply({ addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [twin], removedNamespaces: [], changedNamespaces: [], unreadable: 0, takenAt: 0 });
+  const change = m.apply({
+    addedProcesses: [],
+    removedProcesses: [],
+    changedProcesses: [],
+    addedNamespaces: [twin],
+    removedNamespaces: [],
+    changedNamespaces: [],
+    unreadable: 0,
+    takenAt: 0,
+  });
   assert.equal(change.structureChanged, true);
   assert.equal(m.namespaces.size, 4);
   assert.equal(m.roots.length, 2);
-  const gone = m.apply({ addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [], removedNamespaces: [{ dev: twin.dev, inode: twin.inode }], changedNamespaces: [], unreadable: 0, takenAt: 0 });
+  const gone = m.apply({
+    addedProcesses: [],
+    removedProcesses: [],
+    changedProcesses: [],
+    addedNamespaces: [],
+    removedNamespaces: [{ dev: twin.dev, inode: twin.inode }],
+    changedNamespaces: [],
+    unreadable: 0,
+    takenAt: 0,
+  });
   assert.equal(gone.structureChanged, true);
   assert.equal(m.namespaces.size, 3);
 });
@@ -76,7 +97,10 @@ test('layout: cards do not overlap, children sit below parents, heights only mov
   for (let i = 0; i < places.length; i++)
     for (let j = i + 1; j < places.length; j++) {
       const [a, b] = [places[i][1], places[j][1]];
-      assert.ok(a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + 100 <= b.y || b.y + 100 <= a.y, `${places[i][0]} and ${places[j][0]} overlap`);
+      assert.ok(
+        a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + 100 <= b.y || b.y + 100 <= a.y,
+        `${places[i][0]} and ${places[j][0]} overlap`,
+      );
     }
   const xs = new Map(places.map(([k, p]) => [k, p.x]));
   const moved = layout.placeRows((k) => (k === key(HOST_NS) ? 300 : 100));
@@ -84,7 +108,7 @@ test('layout: cards do not overlap, children sit below parents, heights only mov
   for (const [k, p] of layout.places) assert.equal(p.x, xs.get(k), 'x unchanged by a height change');
 });
 
-test('layout: many siblings wrap into a grid near the viewport\'s aspect ratio, not one row', () => {
+test("layout: many siblings wrap into a grid near the viewport's aspect ratio, not one row", () => {
   for (const n of [5, 50, 300, 1000]) {
     const m = new GraphModel();
     m.load(siblings(n).snapshot);
@@ -93,7 +117,12 @@ test('layout: many siblings wrap into a grid near the viewport\'s aspect ratio, 
     const closed = displayTree(m, { open: new Set(), filters: new Map() }, []);
     const display = displayTree(m, { open: new Set(closed.groups.keys()), filters: new Map() }, []);
     assert.equal(display.shown.size, n + 2, 'the host, every sibling and the one nested below the created sibling');
-    layout.layoutStructure(display, (k) => cardWidth(isGroupKey(k) ? 1 : m.namespaces.get(k)!.level), () => 90, 1.6);
+    layout.layoutStructure(
+      display,
+      (k) => cardWidth(isGroupKey(k) ? 1 : m.namespaces.get(k)!.level),
+      () => 90,
+      1.6,
+    );
     layout.placeRows(() => 90);
     const b = layout.bounds();
     const aspect = (b.x1 - b.x0) / (b.y1 - b.y0);
@@ -115,7 +144,11 @@ test('groups: the biggest siblings and the pinned ones keep cards, the rest are 
   const total = groups.reduce((s, g) => s + g.members.length, 0);
   assert.equal(total + individual.length, 300, 'every sibling is either drawn or in exactly one group');
   for (const g of groups) for (const k of g.members) assert.equal(g.comm, m.initComm(m.namespaces.get(k)!) ?? '(no init)');
-  assert.deepEqual(groups.map((g) => g.comm), ['sh', 'nginx', 'postgres'], 'biggest group first');
+  assert.deepEqual(
+    groups.map((g) => g.comm),
+    ['sh', 'nginx', 'postgres'],
+    'biggest group first',
+  );
   // A group's search brings matching members out as cards.
   const target = groups[0].members[17];
   const inode = String(m.namespaces.get(target)!.inode);

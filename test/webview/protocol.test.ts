@@ -7,13 +7,15 @@ import { nsKey, processKey } from '../../shared/core/identity';
 test('webview→host guard takes the known messages and drops anything else', () => {
   assert.ok(isWebviewToHost({ type: 'ready', protocol: 1 }));
   assert.ok(isWebviewToHost({ type: 'killInit', ns: { dev: 4, inode: 1 } }));
-  for (const junk of [null, undefined, 3, 'ready', [], {}, { type: 'snapshot' }, { type: 'eval' }, { type: 1 }]) assert.equal(isWebviewToHost(junk), false, JSON.stringify(junk));
+  for (const junk of [null, undefined, 3, 'ready', [], {}, { type: 'snapshot' }, { type: 'eval' }, { type: 1 }])
+    assert.equal(isWebviewToHost(junk), false, JSON.stringify(junk));
 });
 
 test('host→webview guard takes the known messages and drops anything else', () => {
   assert.ok(isHostToWebview({ type: 'diff', diff: {} }));
   assert.ok(isHostToWebview({ type: 'status', message: null, severity: 'info' }));
-  for (const junk of [null, 'diff', {}, { type: 'ready' }, { type: 'revealInTree' }]) assert.equal(isHostToWebview(junk), false, JSON.stringify(junk));
+  for (const junk of [null, 'diff', {}, { type: 'ready' }, { type: 'revealInTree' }])
+    assert.equal(isHostToWebview(junk), false, JSON.stringify(junk));
 });
 
 test('keys: a namespace by device and inode, a process by PID and start time', () => {

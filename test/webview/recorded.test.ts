@@ -32,7 +32,9 @@ after(async () => {
 });
 
 function snapshot(): Snapshot {
-  return JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist', 'pidns.js'), 'snapshot', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 })) as Snapshot;
+  return JSON.parse(
+    execFileSync(process.execPath, [join(ROOT, 'dist', 'pidns.js'), 'snapshot', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 }),
+  ) as Snapshot;
 }
 
 /** The leaf `sleep` of our chain: DEPTH+1 NSpid entries, below the namespace our first child opened. */
@@ -40,7 +42,8 @@ async function waitForLeaf(top: number): Promise<{ snap: Snapshot; levels: numbe
   for (let i = 0; i < 100; i++) {
     const snap = snapshot();
     const first = snap.processes.find((p) => p.ppid === top);
-    const leaf = first && snap.processes.find((p) => p.comm === 'sleep' && p.nspid.length === DEPTH + 1 && chainOf(snap, p.ns).includes(first.ns));
+    const leaf =
+      first && snap.processes.find((p) => p.comm === 'sleep' && p.nspid.length === DEPTH + 1 && chainOf(snap, p.ns).includes(first.ns));
     if (leaf) return { snap, levels: chainOf(snap, leaf.ns).slice(1), leafPid: leaf.pid };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -49,7 +52,8 @@ async function waitForLeaf(top: number): Promise<{ snap: Snapshot; levels: numbe
 
 function chainOf(snap: Snapshot, inode: number): number[] {
   const out: number[] = [];
-  for (let ns = snap.namespaces.find((n) => n.inode === inode); ns; ns = snap.namespaces.find((n) => n.inode === ns!.parent)) out.unshift(ns.inode);
+  for (let ns = snap.namespaces.find((n) => n.inode === inode); ns; ns = snap.namespaces.find((n) => n.inode === ns!.parent))
+    out.unshift(ns.inode);
   return out;
 }
 
@@ -70,7 +74,11 @@ test('a real 5-level chain: five nested cards and the leaf reads host 5 4 3 2 1'
     // however many sibling namespaces other processes on the machine have made.
     await g.send({ type: 'snapshot', snapshot: snap, created: levels.map((inode) => ({ dev, inode })) });
     // Every namespace is a card, or counted (with those nested below it) in one group card.
-    const grouped = await g.page.locator('.card.group').evaluateAll((es) => es.reduce((n, e) => n + Number((e as HTMLElement).dataset.count) + Number((e as HTMLElement).dataset.nested), 0));
+    const grouped = await g.page
+      .locator('.card.group')
+      .evaluateAll((es) =>
+        es.reduce((n, e) => n + Number((e as HTMLElement).dataset.count) + Number((e as HTMLElement).dataset.nested), 0),
+      );
     assert.equal((await g.page.locator('.card:not(.group)').count()) + grouped, snap.namespaces.length);
     for (const [i, ino] of levels.entries()) {
       const card = g.page.locator(`.card[data-key="${nsKey({ dev, inode: ino })}"]`);
@@ -78,7 +86,8 @@ test('a real 5-level chain: five nested cards and the leaf reads host 5 4 3 2 1'
       assert.match((await card.locator('.meta').textContent()) ?? '', new RegExp(`^level ${i + 1} · `));
     }
     const leafRow = g.page.locator(`.card[data-key="${nsKey({ dev, inode: levels[DEPTH - 1] })}"] .row`);
-    if ((await leafRow.count()) === 0) await g.send({ type: 'reveal', target: { kind: 'namespace', ns: { dev, inode: levels[DEPTH - 1] } } });
+    if ((await leafRow.count()) === 0)
+      await g.send({ type: 'reveal', target: { kind: 'namespace', ns: { dev, inode: levels[DEPTH - 1] } } });
     assert.deepEqual(await leafRow.locator('.c').allTextContents(), [String(leafPid), '5', '4', '3', '2', '1']);
     assert.deepEqual(g.problems, []);
   } finally {

@@ -87,26 +87,48 @@ async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof sibling
   const groupLabels = all.filter((l) => l.key.startsWith('group '));
   const readable = nsLabels.filter(legible);
   const want = Math.min(10, snap.namespaces.length);
-  assert.ok(readable.length >= want, `${readable.length} legible namespace labels (want ≥ ${want}) of ${nsLabels.length} drawn: ${JSON.stringify(nsLabels.slice(0, 5))}`);
-  assert.ok(readable.some((l) => l.key === key(HOST_NS)), 'the root is readable');
-  assert.ok(readable.some((l) => l.key === key(fixture.created)), 'the namespace created here is readable');
-  for (const l of groupLabels) assert.ok(legible(l), `group "${l.text}" is readable in the first view (${l.px.toFixed(1)} px, on screen ${l.onScreen})`);
+  assert.ok(
+    readable.length >= want,
+    `${readable.length} legible namespace labels (want ≥ ${want}) of ${nsLabels.length} drawn: ${JSON.stringify(nsLabels.slice(0, 5))}`,
+  );
+  assert.ok(
+    readable.some((l) => l.key === key(HOST_NS)),
+    'the root is readable',
+  );
+  assert.ok(
+    readable.some((l) => l.key === key(fixture.created)),
+    'the namespace created here is readable',
+  );
+  for (const l of groupLabels)
+    assert.ok(legible(l), `group "${l.text}" is readable in the first view (${l.px.toFixed(1)} px, on screen ${l.onScreen})`);
 
   // Each group counts exactly the host's children with that init command that have no card of their own.
   const drawn = new Set(nsLabels.map((l) => l.key));
   const commOf = new Map(snap.processes.map((p) => [p.pid, p.comm]));
-  const groups = await g.page.locator('.card.group').evaluateAll((es) => es.map((e) => ({ key: (e as HTMLElement).dataset.key!, count: Number((e as HTMLElement).dataset.count), title: e.querySelector('.title')!.textContent! })));
+  const groups = await g.page.locator('.card.group').evaluateAll((es) =>
+    es.map((e) => ({
+      key: (e as HTMLElement).dataset.key!,
+      count: Number((e as HTMLElement).dataset.count),
+      title: e.querySelector('.title')!.textContent!,
+    })),
+  );
   let grouped = 0;
   for (const grp of groups) {
     const comm = /^group \S+ =(.*)$/.exec(grp.key)?.[1];
     assert.ok(comm !== undefined, `a group by init command: ${grp.key}`);
-    const expected = snap.namespaces.filter((ns) => ns.parent === HOST_NS && !drawn.has(key(ns.inode)) && commOf.get(ns.init!) === comm).length;
+    const expected = snap.namespaces.filter(
+      (ns) => ns.parent === HOST_NS && !drawn.has(key(ns.inode)) && commOf.get(ns.init!) === comm,
+    ).length;
     assert.equal(grp.count, expected, `${grp.title}`);
     assert.match(grp.title, new RegExp(`^${expected} namespaces? · init ${comm}$`));
     grouped += grp.count;
   }
   const hostChildren = snap.namespaces.filter((ns) => ns.parent === HOST_NS).length;
-  assert.equal(grouped + [...drawn].filter((k) => snap.namespaces.find((ns) => key(ns.inode) === k)?.parent === HOST_NS).length, hostChildren, 'every sibling drawn or in one group');
+  assert.equal(
+    grouped + [...drawn].filter((k) => snap.namespaces.find((ns) => key(ns.inode) === k)?.parent === HOST_NS).length,
+    hostChildren,
+    'every sibling drawn or in one group',
+  );
   const summary = `${snap.namespaces.length} namespaces: ${readable.length} legible namespace labels in the first view (${nsLabels.length} drawn), ${groups.length} groups: ${groups.map((x) => x.title).join('; ')}`;
   if (groups.length === 0) {
     assert.ok(snap.namespaces.length <= 14, 'only small hosts are drawn without groups');
@@ -125,8 +147,16 @@ async function checkDefaultView(g: GraphPage, fixture: ReturnType<typeof sibling
   await g.page.waitForTimeout(100);
   const found = (await labels(g)).find((l) => l.key === key(target.inode));
   assert.ok(found && legible(found), `pid:[${target.inode}] found and readable: ${JSON.stringify(found)}`);
-  assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), key(target.inode), 'focus on the found card');
-  assert.equal(Number(await g.page.locator(`.card[data-key="${biggest.key}"]`).getAttribute('data-count')), biggest.count, 'the group still counts all its members');
+  assert.equal(
+    await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key),
+    key(target.inode),
+    'focus on the found card',
+  );
+  assert.equal(
+    Number(await g.page.locator(`.card[data-key="${biggest.key}"]`).getAttribute('data-count')),
+    biggest.count,
+    'the group still counts all its members',
+  );
   return summary;
 }
 
@@ -202,7 +232,9 @@ describe('groups across hide/show, and namespaces created here', () => {
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
       const nginx = g.page.locator('.card.group', { hasText: 'init nginx' });
       await nginx.locator('.toggle').click();
-      const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS && fixture.snapshot.processes.find((p) => p.pid === ns.init)?.comm === 'sh')[200];
+      const target = fixture.snapshot.namespaces.filter(
+        (ns) => ns.parent === HOST_NS && fixture.snapshot.processes.find((p) => p.pid === ns.init)?.comm === 'sh',
+      )[200];
       await g.page.locator('.card.group', { hasText: 'init sh' }).locator('.filter input').fill(String(target.inode));
       const cards = await g.page.locator('.card:not(.exit)').count();
       await g.page.waitForTimeout(300); // setState is debounced
@@ -226,7 +258,8 @@ describe('groups across hide/show, and namespaces created here', () => {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [] });
       const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS)[150];
-      const shCount = async (): Promise<number> => Number(await g.page.locator('.card.group', { hasText: 'init sh' }).getAttribute('data-count'));
+      const shCount = async (): Promise<number> =>
+        Number(await g.page.locator('.card.group', { hasText: 'init sh' }).getAttribute('data-count'));
       const before = await shCount();
       assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 0, 'grouped at first');
       await g.send({ type: 'diff', diff: emptyDiff(), created: [{ dev: NS_DEV, inode: target.inode }] });

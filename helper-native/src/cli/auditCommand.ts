@@ -17,7 +17,8 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
     process.stdout.write(AUDIT_HELP);
     return 0;
   }
-  if (argv.length > 1 || argv.some((a) => a.startsWith('-'))) throw new UsageError(`audit-install: expected at most one PATH (see 'pidns audit-install --help')`);
+  if (argv.length > 1 || argv.some((a) => a.startsWith('-')))
+    throw new UsageError(`audit-install: expected at most one PATH (see 'pidns audit-install --help')`);
   const path = argv[0] ?? INSTALLED_HELPER;
   const findings = auditInstalledHelper(path);
   for (const f of findings) process.stderr.write(`pidns audit-install: ${f}\n`);

@@ -51,7 +51,9 @@ export function parseCreateArgs(argv: readonly string[]): CreateArgs {
     else if (a === '--depth' || a.startsWith('--depth=')) {
       const v = a === '--depth' ? opts[++i] : a.slice('--depth='.length);
       if (v === undefined || !/^\d{1,3}$/.test(v) || Number(v) < 1) {
-        throw new UsageError(`create: --depth needs an integer from 1 to ${roomBelow(ownNestingLevel())}, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+        throw new UsageError(
+          `create: --depth needs an integer from 1 to ${roomBelow(ownNestingLevel())}, got ${v === undefined ? 'nothing' : `'${v}'`}`,
+        );
       }
       depth = Number(v);
     } else throw new UsageError(`create: unknown option '${a}' (see 'pidns create --help')`);
@@ -61,11 +63,15 @@ export function parseCreateArgs(argv: readonly string[]): CreateArgs {
 }
 
 function readyText(info: ChainInfo): string {
-  const lines = [`Created ${info.depth} nested PID namespace${info.depth > 1 ? 's' : ''} (${info.engine} engine, ${info.mountProc ? 'private /proc per level' : 'shared /proc'}):`];
+  const lines = [
+    `Created ${info.depth} nested PID namespace${info.depth > 1 ? 's' : ''} (${info.engine} engine, ${info.mountProc ? 'private /proc per level' : 'shared /proc'}):`,
+  ];
   for (const l of info.levels) lines.push(`  level ${String(l.level).padStart(2)}  pid:[${l.ns}]  init ${l.init}`);
   lines.push(`  leaf: PID ${info.leaf} (PID 1 of level ${info.depth}), uid ${info.uid}`);
   const mid = info.levels[Math.floor((info.levels.length - 1) / 2)];
-  lines.push(`Enter a level:  nsenter -t <init> -p${info.mountProc ? ' -m' : ''} [COMMAND]   e.g. nsenter -t ${mid.init} -p${info.mountProc ? ' -m' : ''} sh`);
+  lines.push(
+    `Enter a level:  nsenter -t <init> -p${info.mountProc ? ' -m' : ''} [COMMAND]   e.g. nsenter -t ${mid.init} -p${info.mountProc ? ' -m' : ''} sh`,
+  );
   lines.push('Ctrl-C or SIGTERM tears everything down.');
   return lines.join('\n') + '\n';
 }
@@ -85,7 +91,10 @@ export async function runCreateCommand(argv: string[]): Promise<number> {
   }
   const args = parseCreateArgs(argv);
   cloexecInheritedFds(); // nothing our caller left open reaches the leaf
-  const manager = new ChainManager({ leafStdio: 'inherit', log: (level, msg) => level !== 'info' && level !== 'debug' && process.stderr.write(`pidns: ${msg}\n`) });
+  const manager = new ChainManager({
+    leafStdio: 'inherit',
+    log: (level, msg) => level !== 'info' && level !== 'debug' && process.stderr.write(`pidns: ${msg}\n`),
+  });
   // A consumer that closed our stdout (e.g. `| head -1`) must not crash us with EPIPE: the chain stays up
   // until a signal, as always.
   process.stdout.on('error', () => undefined);
@@ -124,7 +133,8 @@ function trackEnd(manager: ChainManager, args: CreateArgs, isReady: () => boolea
       const status = e.reason === 'leaf-exited' ? leafStatus : e.reason === 'destroyed' ? 0 : 1;
       if (!isReady()) return; // a failed build is reported once, by the error create() throws
       if (args.json) process.stdout.write(JSON.stringify({ event: 'exit', reason: e.reason, status }) + '\n');
-      else if (e.reason === 'leaf-exited') process.stderr.write(`pidns: ${e.message ?? 'the leaf command ended'}; the chain is torn down\n`);
+      else if (e.reason === 'leaf-exited')
+        process.stderr.write(`pidns: ${e.message ?? 'the leaf command ended'}; the chain is torn down\n`);
       else if (e.reason !== 'destroyed') process.stderr.write(`pidns: the chain ended: ${e.reason}${e.message ? ` (${e.message})` : ''}\n`);
       resolve(status);
     });

@@ -41,7 +41,10 @@ export async function runPidCommand(argv: string[]): Promise<number> {
       else if (!POSITIVE.test(v)) throw new UsageError(`pid: --ns needs a namespace inode, got '${v}'`);
       else inNs = Number(v);
     } else if (POSITIVE.test(a) && pid === undefined) pid = Number(a);
-    else throw new UsageError(a.startsWith('-') ? `pid: unknown option '${a}' (see 'pidns pid --help')` : `pid: '${a}' is not a PID (see 'pidns pid --help')`);
+    else
+      throw new UsageError(
+        a.startsWith('-') ? `pid: unknown option '${a}' (see 'pidns pid --help')` : `pid: '${a}' is not a PID (see 'pidns pid --help')`,
+      );
   }
   if (pid === undefined) throw new UsageError(`pid: missing PID (see 'pidns pid --help')`);
   const snapshot = await labelledSnapshot();

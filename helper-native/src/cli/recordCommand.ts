@@ -54,16 +54,25 @@ export function parseRecordArgs(argv: readonly string[]): RecordArgs {
       args.durationMs = Math.round(Number(v) * 1000);
     } else if (a === '--interval') {
       const v = valueOf(argv, i++, a);
-      if (!/^\d+$/.test(v) || Number(v) < 100 || Number(v) > 60000) throw new UsageError(`record: --interval needs an integer from 100 to 60000 (ms), got '${v}'`);
+      if (!/^\d+$/.test(v) || Number(v) < 100 || Number(v) > 60000)
+        throw new UsageError(`record: --interval needs an integer from 100 to 60000 (ms), got '${v}'`);
       args.intervalMs = Number(v);
-    } else throw new UsageError(a.startsWith('-') ? `record: unknown option '${a}' (see 'pidns record --help')` : `record: unexpected argument '${a}' (see 'pidns record --help')`);
+    } else
+      throw new UsageError(
+        a.startsWith('-')
+          ? `record: unknown option '${a}' (see 'pidns record --help')`
+          : `record: unexpected argument '${a}' (see 'pidns record --help')`,
+      );
   }
   if (args.output?.endsWith('.gz')) args.gzip = true;
   return args;
 }
 
 function defaultName(gzip: boolean): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `pidns-${stamp}.trace.jsonl${gzip ? '.gz' : ''}`;
 }
 
@@ -104,7 +113,9 @@ export async function runRecordCommand(argv: string[]): Promise<number> {
   stream.subscribe({ intervalMs: args.intervalMs });
   const timer = args.durationMs === null ? null : setTimeout(() => stop('duration'), args.durationMs);
   const where = path === '-' ? 'stdout' : path;
-  process.stderr.write(`Recording to ${where} (scan every ${args.intervalMs} ms${args.gzip ? ', gzip' : ''}${args.durationMs === null ? '' : `, for ${args.durationMs / 1000} s`}); Ctrl-C stops.\n`);
+  process.stderr.write(
+    `Recording to ${where} (scan every ${args.intervalMs} ms${args.gzip ? ', gzip' : ''}${args.durationMs === null ? '' : `, for ${args.durationMs / 1000} s`}); Ctrl-C stops.\n`,
+  );
 
   const reason = await stopped;
   // The stream sends its first snapshot on the next turn of the loop (after subscribe's caller returns);

@@ -42,13 +42,17 @@ export function parseReplayArgs(argv: readonly string[]): ReplayArgs {
       if (v === undefined) throw new UsageError(`replay: ${a} needs a value (see 'pidns replay --help')`);
       if (a === '--at') args.at = v;
       else {
-        if (!/^\d+$/.test(v) || Number(v) < 40 || Number(v) > 1000) throw new UsageError('replay: --width needs an integer from 40 to 1000');
+        if (!/^\d+$/.test(v) || Number(v) < 40 || Number(v) > 1000)
+          throw new UsageError('replay: --width needs an integer from 40 to 1000');
         args.width = Number(v);
       }
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`replay: unknown option '${a}' (see 'pidns replay --help')`);
     else files.push(a);
   }
-  if (files.length !== 1) throw new UsageError(files.length === 0 ? `replay: which trace? (pidns replay FILE --at TIME)` : `replay: one trace at a time, got ${files.length} files`);
+  if (files.length !== 1)
+    throw new UsageError(
+      files.length === 0 ? `replay: which trace? (pidns replay FILE --at TIME)` : `replay: one trace at a time, got ${files.length} files`,
+    );
   args.file = files[0];
   return args;
 }
@@ -65,10 +69,15 @@ export function resolveAt(at: string, trace: Trace): number {
   let t: number;
   if (SECONDS.test(at)) t = Math.round(Number(at) * 1000);
   else if (ISO.test(at) && !Number.isNaN(Date.parse(at))) t = Date.parse(at) - trace.startMs;
-  else throw new UsageError(`replay: --at needs seconds from the start of the trace (e.g. 12.5) or an ISO 8601 time (e.g. ${trace.header.startedAt}), got '${at}'`);
+  else
+    throw new UsageError(
+      `replay: --at needs seconds from the start of the trace (e.g. 12.5) or an ISO 8601 time (e.g. ${trace.header.startedAt}), got '${at}'`,
+    );
   if (t < 0 || t > trace.endT) {
     const endIso = new Date(trace.startMs + trace.endT).toISOString();
-    throw new UsageError(`replay: --at ${at} is outside the trace, which runs from 0 to ${secs(trace.endT)} (${trace.header.startedAt} to ${endIso})`);
+    throw new UsageError(
+      `replay: --at ${at} is outside the trace, which runs from 0 to ${secs(trace.endT)} (${trace.header.startedAt} to ${endIso})`,
+    );
   }
   return t;
 }
@@ -76,11 +85,15 @@ export function resolveAt(at: string, trace: Trace): number {
 function summary(file: string, trace: Trace): string {
   const h = trace.header;
   const diffs = trace.entries.length - trace.keyframes.length;
-  return [
-    `${file}: pidns trace version ${h.version}, recorded on ${h.host.hostname} (kernel ${h.host.kernel}) as uid ${h.host.uid}, scan every ${h.host.intervalMs} ms`,
-    `  from ${h.startedAt} for ${secs(trace.endT)}: ${trace.keyframes.length} keyframe${trace.keyframes.length === 1 ? '' : 's'}, ${diffs} change${diffs === 1 ? '' : 's'}`,
-    trace.end === null ? '  no end record: the recorder was stopped abruptly; everything up to the last line replays' : `  ended: ${trace.end.reason}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `${file}: pidns trace version ${h.version}, recorded on ${h.host.hostname} (kernel ${h.host.kernel}) as uid ${h.host.uid}, scan every ${h.host.intervalMs} ms`,
+      `  from ${h.startedAt} for ${secs(trace.endT)}: ${trace.keyframes.length} keyframe${trace.keyframes.length === 1 ? '' : 's'}, ${diffs} change${diffs === 1 ? '' : 's'}`,
+      trace.end === null
+        ? '  no end record: the recorder was stopped abruptly; everything up to the last line replays'
+        : `  ended: ${trace.end.reason}`,
+    ].join('\n') + '\n'
+  );
 }
 
 export async function runReplayCommand(argv: string[]): Promise<number> {
@@ -110,7 +123,9 @@ export async function runReplayCommand(argv: string[]): Promise<number> {
   }
   const width = args.width ?? (process.stdout.isTTY ? process.stdout.columns || 80 : 80);
   const color = args.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR);
-  process.stdout.write(`At ${secs(t)} into ${args.file} (${new Date(trace.startMs + t).toISOString()}, recorded on ${trace.header.host.hostname}):\n`);
+  process.stdout.write(
+    `At ${secs(t)} into ${args.file} (${new Date(trace.startMs + t).toISOString()}, recorded on ${trace.header.host.hostname}):\n`,
+  );
   process.stdout.write(renderTree(snapshot, { width, color }));
   return 0;
 }

@@ -24,7 +24,11 @@ export function parseFlags<F extends string>(argv: readonly string[], allowed: r
   const flags = new Set<F>();
   for (const a of argv) {
     if (!(allowed as readonly string[]).includes(a)) {
-      throw new UsageError(a.startsWith('-') ? `${command}: unknown option '${a}' (see 'pidns ${command} --help')` : `${command}: unexpected argument '${a}' (see 'pidns ${command} --help')`);
+      throw new UsageError(
+        a.startsWith('-')
+          ? `${command}: unknown option '${a}' (see 'pidns ${command} --help')`
+          : `${command}: unexpected argument '${a}' (see 'pidns ${command} --help')`,
+      );
     }
     flags.add(a as F);
   }

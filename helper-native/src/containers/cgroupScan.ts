@@ -17,7 +17,11 @@ import { readProcText } from '../scan/procFiles';
  * said), kept by a poller between polls, makes a steady poll read nothing; entries of gone processes are
  * dropped from it.
  */
-export function readCgroupContainers(procRoot: string, snapshot: Snapshot, cache?: Map<string, CgroupContainer | null>): Map<number, CgroupContainer> {
+export function readCgroupContainers(
+  procRoot: string,
+  snapshot: Snapshot,
+  cache?: Map<string, CgroupContainer | null>,
+): Map<number, CgroupContainer> {
   const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
   const memo = new Map<number, CgroupContainer | null>();
   const used = new Set<string>();

@@ -22,21 +22,24 @@ export function getUnix(socketPath: string, path: string, timeoutMs: number, max
       if (err !== null) reject(err instanceof EngineError ? err : new EngineError(err.message));
       else resolve(body ?? '');
     };
-    const req = request({ socketPath, path, method: 'GET', agent: false, headers: { Host: 'localhost', Accept: 'application/json' } }, (res) => {
-      if (res.statusCode !== 200) {
-        finish(new EngineError(`HTTP ${res.statusCode ?? '?'}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) finish(new EngineError(`reply larger than ${maxBytes} bytes`));
-        else chunks.push(chunk);
-      });
-      res.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
-      res.on('error', (err) => finish(err));
-    });
+    const req = request(
+      { socketPath, path, method: 'GET', agent: false, headers: { Host: 'localhost', Accept: 'application/json' } },
+      (res) => {
+        if (res.statusCode !== 200) {
+          finish(new EngineError(`HTTP ${res.statusCode ?? '?'}`));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) finish(new EngineError(`reply larger than ${maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
+        res.on('error', (err) => finish(err));
+      },
+    );
     // The deadline is checked after the loop's next I/O pass: when a synchronous scan held the thread past
     // it, a reply that arrived meanwhile is read first instead of being thrown away unread.
     const timer = setTimeout(() => setImmediate(() => finish(new EngineError(`no answer within ${timeoutMs} ms`))), timeoutMs);

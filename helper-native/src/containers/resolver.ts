@@ -52,7 +52,10 @@ export class ContainerResolver {
     this.opts = {
       dockerSocket: options.dockerSocket ?? unixFromEnv(process.env.DOCKER_HOST) ?? '/var/run/docker.sock',
       podmanSocket: options.podmanSocket ?? unixFromEnv(process.env.CONTAINER_HOST) ?? '/run/podman/podman.sock',
-      containerdRoots: options.containerdRoots ?? ['/run/containerd/io.containerd.runtime.v2.task', '/run/docker/containerd/daemon/io.containerd.runtime.v2.task'],
+      containerdRoots: options.containerdRoots ?? [
+        '/run/containerd/io.containerd.runtime.v2.task',
+        '/run/docker/containerd/daemon/io.containerd.runtime.v2.task',
+      ],
       crioRoots: options.crioRoots ?? ['/run/containers/storage/overlay-containers'],
       storageFile: options.storageFile ?? '/var/lib/containers/storage/overlay-containers/containers.json',
       timeoutMs: options.timeoutMs ?? 1000,
@@ -70,7 +73,10 @@ export class ContainerResolver {
    * logged) when a lookup takes the result.
    */
   prefetch(): void {
-    for (const [engine, socket] of [['docker', this.opts.dockerSocket], ['podman', this.opts.podmanSocket]] as const) {
+    for (const [engine, socket] of [
+      ['docker', this.opts.dockerSocket],
+      ['podman', this.opts.podmanSocket],
+    ] as const) {
       if (this.prefetched.has(engine) || !existsSync(socket)) continue;
       const p = listContainers(socket, this.opts.timeoutMs);
       p.catch(() => undefined); // observed later by fromApi; never an unhandled rejection
@@ -166,13 +172,18 @@ export class ContainerResolver {
         const why = err instanceof Error ? err.message : String(err);
         const absent = /ENOENT/.test(why);
         if (failedAt === undefined && (logMissing || !absent)) {
-          this.opts.log(`containers: ${endpoint} failed (${why}); its containers are labelled '${engine} <short id>' (retry in ${Math.round(this.opts.retryMs / 1000)} s)`);
+          this.opts.log(
+            `containers: ${endpoint} failed (${why}); its containers are labelled '${engine} <short id>' (retry in ${Math.round(this.opts.retryMs / 1000)} s)`,
+          );
         }
         this.failed.set(endpoint, Date.now());
       }
     }
     // Podman without its API service: names from its storage state file.
-    const names = listed === null && engine === 'podman' ? await withTimeout(readStorageNames(this.opts.storageFile), this.opts.timeoutMs, new Map<string, string>()) : null;
+    const names =
+      listed === null && engine === 'podman'
+        ? await withTimeout(readStorageNames(this.opts.storageFile), this.opts.timeoutMs, new Map<string, string>())
+        : null;
     for (const r of refs) {
       const meta = listed?.get(r.id) ?? (names?.has(r.id) ? { name: names.get(r.id) } : undefined);
       this.set(engine, r.id, meta ?? null);

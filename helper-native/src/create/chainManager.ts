@@ -85,17 +85,40 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
   /** Build a chain; resolves once every level is ready. The leaf runs as `actingUid`. */
   async create(params: CreateParams, actingUid: number, onProgress?: (p: Progress) => void): Promise<ChainInfo> {
     const max = this.opts.maxChains ?? MAX_CHAINS;
-    if (this.chains.size >= max) throw new HelperError('limit', `at most ${max} chains at a time (limit chains-per-helper); destroy one first`);
+    if (this.chains.size >= max)
+      throw new HelperError('limit', `at most ${max} chains at a time (limit chains-per-helper); destroy one first`);
     const spec = this.specFor(params, actingUid);
     const chainId = `chain-${++this.seq}-${randomBytes(3).toString('hex')}`;
     const levels: ChainLevel[] = [];
     let endedResolve!: () => void;
     const ended = new Promise<void>((r) => (endedResolve = r));
     const listener = this.listenerFor(chainId, levels, spec, endedResolve, onProgress);
-    if (this.initPath === null) this.log('warn', 'native init not available: building the chain with util-linux unshare (slower: about 30 ms per level instead of well under 1 ms)');
+    if (this.initPath === null)
+      this.log(
+        'warn',
+        'native init not available: building the chain with util-linux unshare (slower: about 30 ms per level instead of well under 1 ms)',
+      );
     const running = this.initPath !== null ? startNativeChain(this.initPath, spec, listener) : startUnshareChain(spec, listener);
-    const info: ChainInfo = { chainId, depth: spec.depth, mountProc: spec.mountProc, levels, leaf: 0, uid: spec.runAs?.uid ?? process.geteuid?.() ?? 0, engine: running.engine };
-    const tracked: Tracked = { info, running, fds: [], userns: spec.userns, ours: new Map(), orphans: new Map(), ended, delivered: false, pendingGone: [] };
+    const info: ChainInfo = {
+      chainId,
+      depth: spec.depth,
+      mountProc: spec.mountProc,
+      levels,
+      leaf: 0,
+      uid: spec.runAs?.uid ?? process.geteuid?.() ?? 0,
+      engine: running.engine,
+    };
+    const tracked: Tracked = {
+      info,
+      running,
+      fds: [],
+      userns: spec.userns,
+      ours: new Map(),
+      orphans: new Map(),
+      ended,
+      delivered: false,
+      pendingGone: [],
+    };
     this.chains.set(chainId, tracked);
     try {
       info.leaf = await running.ready;
@@ -136,7 +159,13 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     };
   }
 
-  private listenerFor(chainId: string, levels: ChainLevel[], spec: ChainSpec, ended: () => void, onProgress?: (p: Progress) => void): EngineListener {
+  private listenerFor(
+    chainId: string,
+    levels: ChainLevel[],
+    spec: ChainSpec,
+    ended: () => void,
+    onProgress?: (p: Progress) => void,
+  ): EngineListener {
     return {
       level: (l) => {
         levels.push(l);
@@ -236,7 +265,10 @@ export class ChainManager extends EventEmitter<{ chainExited: [ChainExitedEvent,
     for (const [pid, start] of c.orphans) if (!alive(pid, start)) c.orphans.delete(pid);
     const max = this.opts.maxOrphans ?? MAX_ORPHANS;
     if (c.orphans.size >= max) {
-      throw new HelperError('limit', `chain '${chainId}' already has ${c.orphans.size} orphans alive, at most ${max} (limit orphans-per-chain); wait until they are reaped`);
+      throw new HelperError(
+        'limit',
+        `chain '${chainId}' already has ${c.orphans.size} orphans alive, at most ${max} (limit orphans-per-chain); wait until they are reaped`,
+      );
     }
   }
 
@@ -297,6 +329,7 @@ async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
 async function verifyGone(chainId: string, fds: number[]): Promise<void> {
   for (const fd of fds) {
     if (pidfdExited(fd)) continue;
-    if (!(await pidfdWaitExit(fd, 1000))) throw new HelperError('failed', `chain '${chainId}': a level's init is still alive after teardown`);
+    if (!(await pidfdWaitExit(fd, 1000)))
+      throw new HelperError('failed', `chain '${chainId}': a level's init is still alive after teardown`);
   }
 }

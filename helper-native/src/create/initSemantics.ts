@@ -14,7 +14,11 @@ const ESRCH = 3;
 const TOOL_TIMEOUT_MS = 5000;
 
 /** Signal `req.pid` if we created it or it belongs (real and effective uid) to the acting user. */
-export async function signalProcess(manager: ChainManager, req: Omit<SignalRequest, 'id' | 'op'>, actingUid: number): Promise<{ pid: number; signal: number }> {
+export async function signalProcess(
+  manager: ChainManager,
+  req: Omit<SignalRequest, 'id' | 'op'>,
+  actingUid: number,
+): Promise<{ pid: number; signal: number }> {
   const sig = signalNumber(req.signal);
   const { fd, owner } = openChecked(manager, req.pid, req.startTime, actingUid);
   try {
@@ -44,11 +48,17 @@ function openChecked(manager: ChainManager, pid: number, startTime: number | und
   try {
     const who = readIdentity(pid);
     if (startTime !== undefined && who.startTime !== startTime) {
-      throw new HelperError('not-found', `process ${pid} is not the one meant (start time ${who.startTime}, expected ${startTime}): the PID was reused`);
+      throw new HelperError(
+        'not-found',
+        `process ${pid} is not the one meant (start time ${who.startTime}, expected ${startTime}): the PID was reused`,
+      );
     }
     const owned = who.realUid === actingUid && who.effectiveUid === actingUid;
     if (!owned && !manager.created(pid, who.startTime)) {
-      throw new HelperError('not-permitted', `process ${pid} belongs to uid ${who.realUid}, and was not created by this helper: only uid ${actingUid}'s processes may be signalled`);
+      throw new HelperError(
+        'not-permitted',
+        `process ${pid} belongs to uid ${who.realUid}, and was not created by this helper: only uid ${actingUid}'s processes may be signalled`,
+      );
     }
     return { fd, owner: who.realUid };
   } catch (err) {
@@ -85,7 +95,8 @@ function runTool(path: string, args: string[], pidfd: number): Promise<string> {
 }
 
 function nativeOrUnsupported(manager: ChainManager, what: string): string {
-  if (manager.nativeInit === null) throw new HelperError('unsupported', `${what} needs the native init (dist/native/pidns-init), which is not available`);
+  if (manager.nativeInit === null)
+    throw new HelperError('unsupported', `${what} needs the native init (dist/native/pidns-init), which is not available`);
   return manager.nativeInit;
 }
 
@@ -98,25 +109,46 @@ async function killFromInside(manager: ChainManager, fd: number, owner: number, 
   const runAs = owner === actingUid ? runAsFor(actingUid) : null;
   // Without CAP_SYS_ADMIN the target's namespaces belong to a user namespace of the user's: enter it too.
   const userns = !canCreateDirectly();
-  const args = ['kill-inside', '--pidfd', '3', '--signal', String(sig), ...(userns ? ['--userns'] : []), ...(runAs ? runAsArgs(runAs) : [])];
+  const args = [
+    'kill-inside',
+    '--pidfd',
+    '3',
+    '--signal',
+    String(sig),
+    ...(userns ? ['--userns'] : []),
+    ...(runAs ? runAsArgs(runAs) : []),
+  ];
   const out = await runTool(path, args, fd);
   const m = /^sent (-?\d+) (\d+)/m.exec(out);
   if (!m || m[1] !== '0') throw new HelperError('failed', `kill from inside the namespace failed (errno ${m?.[2] ?? '?'})`);
 }
 
 /** Start an orphan in `level` of a chain; it is re-parented to that level's init, which reaps it when it exits. */
-export async function makeOrphan(manager: ChainManager, req: Omit<OrphanRequest, 'id' | 'op'>, actingUid: number): Promise<{ pid: number; level: number }> {
+export async function makeOrphan(
+  manager: ChainManager,
+  req: Omit<OrphanRequest, 'id' | 'op'>,
+  actingUid: number,
+): Promise<{ pid: number; level: number }> {
   const chain = manager.chainState(req.chainId);
   if (!chain) throw new HelperError('not-found', `no chain '${req.chainId}'`);
   const level = chain.info.levels.find((l) => l.level === req.level);
-  if (!level) throw new HelperError('not-found', `chain '${req.chainId}' has no live level ${req.level} (levels 1..${chain.info.levels.length})`);
+  if (!level)
+    throw new HelperError('not-found', `chain '${req.chainId}' has no live level ${req.level} (levels 1..${chain.info.levels.length})`);
   const path = nativeOrUnsupported(manager, 'creating an orphan');
   manager.checkOrphanRoom(req.chainId);
   const runAs = runAsFor(actingUid);
   const { fd } = openChecked(manager, level.init, manager.startTimeOf(req.chainId, level.init), actingUid);
   let out: string;
   try {
-    const args = ['orphan', '--pidfd', '3', '--lifetime', String(req.lifetimeMs ?? 2000), ...(chain.userns ? ['--userns'] : []), ...(runAs ? runAsArgs(runAs) : [])];
+    const args = [
+      'orphan',
+      '--pidfd',
+      '3',
+      '--lifetime',
+      String(req.lifetimeMs ?? 2000),
+      ...(chain.userns ? ['--userns'] : []),
+      ...(runAs ? runAsArgs(runAs) : []),
+    ];
     out = await runTool(path, args, fd);
   } finally {
     closePidfd(fd);

@@ -48,18 +48,30 @@ export function errnoName(errno: number): string {
 export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick<ChainSpec, 'depth' | 'userns' | 'runAs'>): HelperError {
   const where = `creating level ${r.level} (${r.what})`;
   if (r.errno === ENOSPC && r.level === 0) {
-    return new HelperError('limit', `${where} failed: the limit of user namespaces was reached (ENOSPC; see /proc/sys/user/max_user_namespaces)`);
+    return new HelperError(
+      'limit',
+      `${where} failed: the limit of user namespaces was reached (ENOSPC; see /proc/sys/user/max_user_namespaces)`,
+    );
   }
   if (r.errno === ENOSPC) return new HelperError('limit', limitFromEnospc(r.level, spec.depth));
   const userns = spec.userns;
   if (spec.runAs && /^(set|getresuid|credentials|getrlimit|PR_SET_NO_NEW_PRIVS|close_range|chdir|write the user namespace)/.test(r.what)) {
-    return new HelperError('not-permitted', `${where} failed: ${errnoName(r.errno)}: could not switch to uid ${spec.runAs.uid}, so the command was not run (never as root instead)`);
+    return new HelperError(
+      'not-permitted',
+      `${where} failed: ${errnoName(r.errno)}: could not switch to uid ${spec.runAs.uid}, so the command was not run (never as root instead)`,
+    );
   }
   if (r.errno === EPERM || r.errno === EACCES) {
-    const why = userns ? 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone, or an LSM)' : 'this needs CAP_SYS_ADMIN';
+    const why = userns
+      ? 'unprivileged user namespaces may be disabled here (kernel.unprivileged_userns_clone, or an LSM)'
+      : 'this needs CAP_SYS_ADMIN';
     return new HelperError('not-permitted', `${where} failed: permission denied (errno ${r.errno}): ${why}`);
   }
-  if (r.what === 'find the command' || r.what === 'exec') return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}: the command was not found or is not executable for uid ${spec.runAs?.uid ?? 'of the caller'}`);
+  if (r.what === 'find the command' || r.what === 'exec')
+    return new HelperError(
+      'failed',
+      `${where} failed: ${errnoName(r.errno)}: the command was not found or is not executable for uid ${spec.runAs?.uid ?? 'of the caller'}`,
+    );
   return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}`);
 }
 

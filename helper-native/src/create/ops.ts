@@ -9,7 +9,12 @@ export function chainService(ctx: OpContext): ChainService {
   const manager = new ChainManager({ leafStdio: 'ignore', log: (level, message) => ctx.log(level, message) });
   manager.on('chainExited', (e) => ctx.send(e));
   manager.on('levelsGone', (chainId, level, status) =>
-    ctx.send({ type: 'event', event: 'log', level: 'info', message: `chain ${chainId}: level ${level} and every level below it are gone (status ${status})` }),
+    ctx.send({
+      type: 'event',
+      event: 'log',
+      level: 'info',
+      message: `chain ${chainId}: level ${level} and every level below it are gone (status ${status})`,
+    }),
   );
   return {
     ops: {

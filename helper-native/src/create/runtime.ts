@@ -51,4 +51,3 @@ export function nativeInitRuns(path: string): boolean {
   }
   return ok;
 }
-

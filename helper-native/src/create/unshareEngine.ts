@@ -113,7 +113,8 @@ export function startUnshareChain(spec: ChainSpec, listener: EngineListener): Ru
         isReady = true;
         return resolve(levels[spec.depth - 1].init);
       }
-      if (Date.now() - started > READY_TIMEOUT_MS) return reject(new HelperError('failed', `unshare chain not ready after ${READY_TIMEOUT_MS} ms`));
+      if (Date.now() - started > READY_TIMEOUT_MS)
+        return reject(new HelperError('failed', `unshare chain not ready after ${READY_TIMEOUT_MS} ms`));
       setTimeout(tick, POLL_MS);
     };
     child.on('spawn', tick);

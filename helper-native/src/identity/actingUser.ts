@@ -54,7 +54,10 @@ function elevationVariable(env: NodeJS.ProcessEnv): { uid: number; source: 'PKEX
 }
 
 /** The uid the helper acts for, from its own euid and the environment pkexec/sudo set. Throws on a malformed variable. */
-export function actingUid(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? -1): { uid: number; source: ActingIdentity['source'] } {
+export function actingUid(
+  env: NodeJS.ProcessEnv = process.env,
+  euid = process.geteuid?.() ?? -1,
+): { uid: number; source: ActingIdentity['source'] } {
   if (euid !== 0) return { uid: euid, source: 'self' };
   return elevationVariable(env) ?? { uid: 0, source: 'self' };
 }

@@ -35,10 +35,16 @@ export function runAsFor(actingUid: number, euid = process.geteuid?.() ?? -1, en
   try {
     id = identityOfUid(actingUid);
   } catch (err) {
-    throw new HelperError('not-permitted', `cannot run anything for uid ${actingUid}: ${err instanceof Error ? err.message : String(err)} (refusing rather than running it with root's identity)`);
+    throw new HelperError(
+      'not-permitted',
+      `cannot run anything for uid ${actingUid}: ${err instanceof Error ? err.message : String(err)} (refusing rather than running it with root's identity)`,
+    );
   }
   if (id.groups.length > MAX_GROUPS) {
-    throw new HelperError('limit', `uid ${actingUid} is in ${id.groups.length} groups, more than ${MAX_GROUPS} (limit groups-per-user): refusing rather than dropping some`);
+    throw new HelperError(
+      'limit',
+      `uid ${actingUid} is in ${id.groups.length} groups, more than ${MAX_GROUPS} (limit groups-per-user): refusing rather than dropping some`,
+    );
   }
   const userEnv: Record<string, string> = { PATH: USER_PATH, HOME: id.home, USER: id.name, LOGNAME: id.name, SHELL: id.shell };
   if (env.LANG !== undefined && /^[\w.@-]{1,64}$/.test(env.LANG)) userEnv.LANG = env.LANG;

@@ -56,5 +56,11 @@ export function classifySudoFailure(exitCode: number | null, stderr: string): Fa
 
 /** pkexec failures after which sudo is worth trying: pkexec could not ask at all. A "no" or a dismissal is final. */
 export function pkexecCouldNotAsk(reason: FailureReason): boolean {
-  return reason === 'pkexec-missing' || reason === 'elevation-tool-unsafe' || reason === 'no-polkit-agent' || reason === 'no-polkit-authority' || reason === 'pkexec-not-setuid';
+  return (
+    reason === 'pkexec-missing' ||
+    reason === 'elevation-tool-unsafe' ||
+    reason === 'no-polkit-agent' ||
+    reason === 'no-polkit-authority' ||
+    reason === 'pkexec-not-setuid'
+  );
 }

@@ -9,7 +9,8 @@ export const INSTALLED_HELPER_DIR = '/usr/local/lib/pidns-explorer';
 /** Named by the polkit action's org.freedesktop.policykit.exec.path (media/org.pidns-explorer.helper.policy). */
 export const INSTALLED_HELPER = `${INSTALLED_HELPER_DIR}/pidns-helper`;
 
-export type InstalledHelperState = { state: 'absent' } | { state: 'safe'; path: string } | { state: 'unsafe'; path: string; problem: string };
+export type InstalledHelperState =
+  { state: 'absent' } | { state: 'safe'; path: string } | { state: 'unsafe'; path: string; problem: string };
 
 /** Is the installed helper there, and can it be trusted to run as root? */
 export function inspectInstalledHelper(path = INSTALLED_HELPER): InstalledHelperState {
@@ -113,6 +114,7 @@ function notExecutable(path: string): string | undefined {
 function statProblem(path: string, st: Stats): string | undefined {
   if (st.uid !== 0) return `${path} is owned by uid ${st.uid}, not root`;
   if (st.isSymbolicLink()) return undefined; // a symlink's own mode is meaningless; its target is checked by realpath
-  if ((st.mode & 0o022) !== 0) return `${path} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${(st.mode & 0o7777).toString(8)})`;
+  if ((st.mode & 0o022) !== 0)
+    return `${path} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${(st.mode & 0o7777).toString(8)})`;
   return undefined;
 }

@@ -211,11 +211,28 @@ function classify(step: LaunchStep, o: Exclude<SpawnOutcome, { ok: true }>): Fai
   return 'helper-crashed';
 }
 
-function record(ctx: Ctx, step: LaunchStep, started: number, reason: FailureReason, o?: Exclude<SpawnOutcome, { ok: true }>, detail?: string): StepResult {
+function record(
+  ctx: Ctx,
+  step: LaunchStep,
+  started: number,
+  reason: FailureReason,
+  o?: Exclude<SpawnOutcome, { ok: true }>,
+  detail?: string,
+): StepResult {
   const how = o ? (o.signal ? `signal ${o.signal}` : o.exitCode !== null ? `exit ${o.exitCode}` : o.why) : 'not run';
-  const attempt: LaunchAttempt = { step, ok: false, reason, message: FAILURE_MESSAGES[reason], detail: o?.stderrText || detail || undefined, exitCode: o?.exitCode, ms: Date.now() - started };
+  const attempt: LaunchAttempt = {
+    step,
+    ok: false,
+    reason,
+    message: FAILURE_MESSAGES[reason],
+    detail: o?.stderrText || detail || undefined,
+    exitCode: o?.exitCode,
+    ms: Date.now() - started,
+  };
   ctx.attempts.push(attempt);
-  ctx.opts.log?.(`privilege: ${step} failed (${reason}, ${how}): ${attempt.message}${attempt.detail ? ` [${attempt.detail.replace(/\n/g, ' | ')}]` : ''}`);
+  ctx.opts.log?.(
+    `privilege: ${step} failed (${reason}, ${how}): ${attempt.message}${attempt.detail ? ` [${attempt.detail.replace(/\n/g, ' | ')}]` : ''}`,
+  );
   return { reason };
 }
 
@@ -230,7 +247,14 @@ function makeContext(opts: LaunchOptions): Ctx {
     opts.log?.(`privilege: refusing ${installed.path}: ${installed.problem}`);
   }
   const installedProblem = installed.state === 'unsafe' ? installed.problem : undefined;
-  return { opts, attempts, userHelper, installedPath, installedProblem, helper: installed.state === 'safe' ? [installed.path] : userHelper };
+  return {
+    opts,
+    attempts,
+    userHelper,
+    installedPath,
+    installedProblem,
+    helper: installed.state === 'safe' ? [installed.path] : userHelper,
+  };
 }
 
 function defaultPidnsJs(): string {

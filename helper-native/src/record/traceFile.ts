@@ -26,7 +26,11 @@ export function openTraceSink(path: string, gzip: boolean): TraceSink {
       fd = openSync(path, 'wx', 0o644);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new Error(e.code === 'EEXIST' ? `record: ${path} exists already: remove it or choose another -o` : `record: cannot create ${path}: ${e.message}`);
+      throw new Error(
+        e.code === 'EEXIST'
+          ? `record: ${path} exists already: remove it or choose another -o`
+          : `record: cannot create ${path}: ${e.message}`,
+      );
     }
     file = createWriteStream('', { fd });
     out = file;
@@ -80,7 +84,8 @@ export function readTraceFile(path: string): Trace {
       data = gunzipSync(data);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      if (e.code === 'Z_BUF_ERROR') throw new TraceError(0, 'truncated: the gzip stream ends early (the file was cut while being written or copied)');
+      if (e.code === 'Z_BUF_ERROR')
+        throw new TraceError(0, 'truncated: the gzip stream ends early (the file was cut while being written or copied)');
       throw new TraceError(0, `corrupted gzip data (${e.message})`);
     }
   }

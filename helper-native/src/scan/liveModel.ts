@@ -59,7 +59,16 @@ export class LiveModel {
    * model updated to match. Null when nothing the client sees changed.
    */
   takeDiff(procs: ReadonlyMap<number, ProcessInfo>, graph: ReadonlyMap<string, NsNode>, unreadable: number): SnapshotDiff | null {
-    const diff: SnapshotDiff = { addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [], removedNamespaces: [], changedNamespaces: [], unreadable, takenAt: Date.now() };
+    const diff: SnapshotDiff = {
+      addedProcesses: [],
+      removedProcesses: [],
+      changedProcesses: [],
+      addedNamespaces: [],
+      removedNamespaces: [],
+      changedNamespaces: [],
+      unreadable,
+      takenAt: Date.now(),
+    };
     const touched = new Set<string>();
     for (const [pid, old] of this.before) {
       const now = procs.get(pid);
@@ -84,7 +93,13 @@ export class LiveModel {
     this.before.clear();
     this.updateNamespaces(touched, graph, diff);
     const empty =
-      diff.addedProcesses.length + diff.removedProcesses.length + diff.changedProcesses.length + diff.addedNamespaces.length + diff.removedNamespaces.length + diff.changedNamespaces.length === 0;
+      diff.addedProcesses.length +
+        diff.removedProcesses.length +
+        diff.changedProcesses.length +
+        diff.addedNamespaces.length +
+        diff.removedNamespaces.length +
+        diff.changedNamespaces.length ===
+      0;
     // A change of the unreadable count alone (an unprivileged helper sees every foreign fork and exit)
     // is not worth a diff: it rides with the next one, or the reconcile poll's.
     return empty ? null : diff;
@@ -132,7 +147,7 @@ export class LiveModel {
   /** Add `k` and any of its ancestors the model lacks; a namespace removed earlier in this diff comes back as changed. */
   private add(k: string, graph: ReadonlyMap<string, NsNode>, added: Map<string, NamespaceInfo>, removed: Map<string, NsId>): void {
     const chain: string[] = [];
-    for (let cur: string | null = k; cur !== null && !this.namespaces.has(cur) && !chain.includes(cur); ) {
+    for (let cur: string | null = k; cur !== null && !this.namespaces.has(cur) && !chain.includes(cur);) {
       chain.push(cur);
       const parent: NsId | null | undefined = graph.get(cur)?.parent;
       cur = parent ? nsKey(parent) : null;
@@ -143,7 +158,14 @@ export class LiveModel {
       const [dev, inode] = key.split(':').map(Number);
       const parentKey = node?.parent ? nsKey(node.parent) : null;
       const parent = parentKey !== null ? this.namespaces.get(parentKey) : undefined;
-      const base: NamespaceInfo = { inode, dev, parent: parent ? parent.inode : null, level: parent ? parent.level + 1 : 0, init: null, pids: [] };
+      const base: NamespaceInfo = {
+        inode,
+        dev,
+        parent: parent ? parent.inode : null,
+        level: parent ? parent.level + 1 : 0,
+        init: null,
+        pids: [],
+      };
       if (node?.userNs !== undefined) base.userNs = node.userNs;
       if (node?.ownerUid !== undefined) base.ownerUid = node.ownerUid;
       const info = this.info(key, base);
@@ -159,7 +181,14 @@ export class LiveModel {
    * reaped and the first process of the new one forked within one flush, the key stays in the model but
    * the kernel's graph now names another parent and owner. Take those from the graph, as a scan would.
    */
-  private rebase(k: string, ns: NamespaceInfo, graph: ReadonlyMap<string, NsNode>, added: Map<string, NamespaceInfo>, removed: Map<string, NsId>, work: string[]): NamespaceInfo {
+  private rebase(
+    k: string,
+    ns: NamespaceInfo,
+    graph: ReadonlyMap<string, NsNode>,
+    added: Map<string, NamespaceInfo>,
+    removed: Map<string, NsId>,
+    work: string[],
+  ): NamespaceInfo {
     const node = graph.get(k);
     if (node === undefined) return ns;
     const base: NamespaceInfo = { ...ns };
@@ -186,7 +215,14 @@ export class LiveModel {
 
   private info(k: string, base: NamespaceInfo): NamespaceInfo {
     const pids = [...(this.members.get(k) ?? [])].sort((a, b) => a - b);
-    const out: NamespaceInfo = { inode: base.inode, dev: base.dev, parent: base.parent, level: base.level, init: this.inits.get(k) ?? null, pids };
+    const out: NamespaceInfo = {
+      inode: base.inode,
+      dev: base.dev,
+      parent: base.parent,
+      level: base.level,
+      init: this.inits.get(k) ?? null,
+      pids,
+    };
     if (pids.length === 0) out.hidden = true;
     if (base.userNs !== undefined) out.userNs = base.userNs;
     if (base.ownerUid !== undefined) out.ownerUid = base.ownerUid;
@@ -194,7 +230,9 @@ export class LiveModel {
   }
 
   private held(k: string): boolean {
-    return k === this.selfKey || (this.members.get(k)?.size ?? 0) > 0 || (this.pendingRefs.get(k) ?? 0) > 0 || (this.children.get(k) ?? 0) > 0;
+    return (
+      k === this.selfKey || (this.members.get(k)?.size ?? 0) > 0 || (this.pendingRefs.get(k) ?? 0) > 0 || (this.children.get(k) ?? 0) > 0
+    );
   }
 
   private index(p: ProcessInfo, sign: 1 | -1): void {

@@ -88,7 +88,7 @@ export class NsGraph {
   retainLive(live: Iterable<NsStat>): void {
     const keep = new Set<string>();
     for (const id of live) {
-      for (let key: string | null = nsKey(id); key !== null && !keep.has(key); ) {
+      for (let key: string | null = nsKey(id); key !== null && !keep.has(key);) {
         keep.add(key);
         const parent: NsStat | null | undefined = this.nodes.get(key)?.parent;
         key = parent ? nsKey(parent) : null;

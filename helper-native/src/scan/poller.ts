@@ -163,7 +163,8 @@ export class Poller {
     if (opts.pendingRound !== undefined && this.procs.size > 0) {
       const keys = [...this.procs.keys()];
       const share = Math.ceil(keys.length / Math.max(1, opts.pendingRound));
-      for (let i = 0; i < Math.min(share, keys.length); i++) changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
+      for (let i = 0; i < Math.min(share, keys.length); i++)
+        changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
       this.pendingCursor = (this.pendingCursor + share) % keys.length;
     }
     if (opts.full && parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
@@ -215,7 +216,8 @@ export class Poller {
     if (fresh.length > 0) changed = true;
     // Orphans were re-parented before the kernel sent the exit event: their PPid is already the new one.
     for (const gone of parentsGone) {
-      for (const kid of [...(this.kids.get(gone) ?? [])]) if (!this.unwatched.has(kid)) changed = this.reverify(kid) === 'changed' || changed;
+      for (const kid of [...(this.kids.get(gone) ?? [])])
+        if (!this.unwatched.has(kid)) changed = this.reverify(kid) === 'changed' || changed;
     }
     for (const pid of t.forked) changed = this.recheckPending(pid) || changed;
     // The diff from what changed, not from a rebuilt snapshot: O(changes), not O(processes).
@@ -423,5 +425,12 @@ export function takeSnapshot(procRoot = '/proc'): Snapshot {
     if (r.kind === 'ok') processes.push(r.info);
     else if (r.kind === 'denied') unreadable++;
   }
-  return buildModel({ self: self.value, processes, graph: graph.nodes, unreadable, scannedAsUid: process.geteuid?.() ?? -1, takenAt: Date.now() });
+  return buildModel({
+    self: self.value,
+    processes,
+    graph: graph.nodes,
+    unreadable,
+    scannedAsUid: process.geteuid?.() ?? -1,
+    takenAt: Date.now(),
+  });
 }

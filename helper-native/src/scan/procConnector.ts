@@ -101,7 +101,11 @@ export function openProcConnector(handlers: ConnectorHandlers, opts: OpenOptions
   const pre = connectorPrecheck();
   if (pre !== null) return { ok: false, why: pre };
   const fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR) as number;
-  if (fd < 0) return { ok: false, why: `socket(AF_NETLINK, NETLINK_CONNECTOR) failed: ${errnoText(lastErrno())} (kernel without CONFIG_PROC_EVENTS?)` };
+  if (fd < 0)
+    return {
+      ok: false,
+      why: `socket(AF_NETLINK, NETLINK_CONNECTOR) failed: ${errnoText(lastErrno())} (kernel without CONFIG_PROC_EVENTS?)`,
+    };
   const fail = (why: string): OpenResult => {
     closeSync(fd);
     return { ok: false, why };

@@ -47,7 +47,11 @@ export type ProcEvent =
   | { kind: 'other'; what: number; pid: number; tgid: number };
 
 /** Why a datagram was not an event: a netlink-level error or overrun, or bytes too short to be one. */
-export type ParseProblem = { kind: 'nlerror'; errno: number } | { kind: 'overrun' } | { kind: 'malformed'; why: string } | { kind: 'foreign'; idx: number; val: number };
+export type ParseProblem =
+  | { kind: 'nlerror'; errno: number }
+  | { kind: 'overrun' }
+  | { kind: 'malformed'; why: string }
+  | { kind: 'foreign'; idx: number; val: number };
 
 export type Parsed = ProcEvent | ParseProblem;
 
@@ -66,12 +70,15 @@ export function parseProcEvent(buf: Buffer, len = buf.length): Parsed {
   // cn_msg.seq is the kernel's per-CPU event counter; an ack names its request by cn_msg.ack = request's ack + 1.
   const ack = buf.readUInt32LE(NLMSG_HDR + 12);
   const cnLen = buf.readUInt16LE(NLMSG_HDR + 16);
-  if (cnLen < 16 || EVENT_AT + cnLen > nlLen) return { kind: 'malformed', why: `connector payload of ${cnLen} bytes in a ${nlLen}-byte message` };
+  if (cnLen < 16 || EVENT_AT + cnLen > nlLen)
+    return { kind: 'malformed', why: `connector payload of ${cnLen} bytes in a ${nlLen}-byte message` };
   const what = buf.readUInt32LE(EVENT_AT);
   const end = EVENT_AT + cnLen;
   const u32 = (i: number): number => (DATA_AT + 4 * (i + 1) <= end ? buf.readUInt32LE(DATA_AT + 4 * i) : -1);
   const need = (words: number): ParseProblem | null =>
-    DATA_AT + 4 * words <= end ? null : { kind: 'malformed', why: `event 0x${what.toString(16)} needs ${words * 4} bytes of data, has ${end - DATA_AT}` };
+    DATA_AT + 4 * words <= end
+      ? null
+      : { kind: 'malformed', why: `event 0x${what.toString(16)} needs ${words * 4} bytes of data, has ${end - DATA_AT}` };
   switch (what) {
     case PROC_EVENT.NONE:
       return need(1) ?? { kind: 'ack', err: u32(0), ack };

@@ -52,7 +52,11 @@ export function interpretRaw(procRoot: string, raw: RawRead, nsDev: number, grap
   const ns = { dev: nsDev, inode: raw.ns };
   if (!graph.ensure(ns, `${procRoot}/${pid}/ns/pid`)) return { kind: 'gone' };
   let pending: number | undefined;
-  if (raw.pendingNs !== null && raw.pendingNs !== raw.ns && graph.ensure({ dev: nsDev, inode: raw.pendingNs }, `${procRoot}/${pid}/ns/pid_for_children`)) {
+  if (
+    raw.pendingNs !== null &&
+    raw.pendingNs !== raw.ns &&
+    graph.ensure({ dev: nsDev, inode: raw.pendingNs }, `${procRoot}/${pid}/ns/pid_for_children`)
+  ) {
     pending = raw.pendingNs;
   }
   return { kind: 'ok', info: toProcessInfo(status, stat, ns, pending) };

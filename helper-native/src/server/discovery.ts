@@ -263,10 +263,13 @@ export class DiscoveryStream {
       if (this.resyncTimer !== null || this.flushImmediate !== null) return;
       if (this.flushTimer !== null) clearTimeout(this.flushTimer);
       this.flushTimer = null;
-      this.resyncTimer = setTimeout(() => {
-        this.resyncTimer = null;
-        this.flush();
-      }, Math.max(0, this.nextResyncAt - now));
+      this.resyncTimer = setTimeout(
+        () => {
+          this.resyncTimer = null;
+          this.flush();
+        },
+        Math.max(0, this.nextResyncAt - now),
+      );
       return;
     }
     if (this.flushTimer !== null || this.flushImmediate !== null) return;
@@ -324,7 +327,12 @@ export class DiscoveryStream {
         if (touched.exited.length > 0) this.zombieStep = 0;
       }
     } catch (err) {
-      this.send({ type: 'event', event: 'log', level: 'error', message: `event flush failed: ${err instanceof Error ? err.message : String(err)}` });
+      this.send({
+        type: 'event',
+        event: 'log',
+        level: 'error',
+        message: `event flush failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
       this.gapPending = true;
     }
     this.lastFlushEnd = performance.now();
@@ -378,7 +386,12 @@ export class DiscoveryStream {
         else this.tick();
       } catch (err) {
         // A failed poll (EMFILE, procfs gone) must not kill the helper from a timer: say so and retry.
-        this.send({ type: 'event', event: 'log', level: 'error', message: `poll failed: ${err instanceof Error ? err.message : String(err)}` });
+        this.send({
+          type: 'event',
+          event: 'log',
+          level: 'error',
+          message: `poll failed: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
       // Fixed rate rather than a fixed gap: the poll's own duration must not stretch the period (a fork
       // just missed by one poll would otherwise wait interval + 2 polls). The floor keeps a slow poll on
@@ -463,5 +476,14 @@ export class DiscoveryStream {
 }
 
 function emptyDiff(snapshot: Snapshot): SnapshotDiff {
-  return { addedProcesses: [], removedProcesses: [], changedProcesses: [], addedNamespaces: [], removedNamespaces: [], changedNamespaces: [], unreadable: snapshot.unreadable, takenAt: snapshot.takenAt };
+  return {
+    addedProcesses: [],
+    removedProcesses: [],
+    changedProcesses: [],
+    addedNamespaces: [],
+    removedNamespaces: [],
+    changedNamespaces: [],
+    unreadable: snapshot.unreadable,
+    takenAt: snapshot.takenAt,
+  };
 }

@@ -9,7 +9,6 @@ import { helperIdentity, type HelperIdentity } from '../identity/actingUser';
 import { openProcConnector } from '../scan/procConnector';
 import { effectiveCapabilities } from './capabilities';
 
-
 /**
  * Path of the native init the create ops will use, or null. The same lookup and run check as the
  * ChainManager (create/runtime.ts), so hello never claims an init that create then falls back from

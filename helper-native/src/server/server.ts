@@ -49,7 +49,10 @@ export async function runHelperServer(opts: ServerOptions): Promise<number> {
   const acting = who.actingForUid;
   const slot = who.uid === 0 && acting !== null && acting !== 0 ? await takeHelperSlot(acting) : undefined;
   if (slot === null) {
-    return refuse('limit', `uid ${acting} already has ${MAX_HELPERS_PER_USER} root helpers running (limit helpers-per-user); close a window that uses one`);
+    return refuse(
+      'limit',
+      `uid ${acting} already has ${MAX_HELPERS_PER_USER} root helpers running (limit helpers-per-user); close a window that uses one`,
+    );
   }
   const code = await serve(opts, who);
   slot?.close();

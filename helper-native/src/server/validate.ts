@@ -1,7 +1,15 @@
 // Strict request validation: the helper may run as root, so nothing from stdin is trusted. Every op of
 // helperProtocol.ts is checked here (types, integers, ranges, no unknown fields), whether or not a handler
 // is registered, so handlers only ever see well-formed requests.
-import { MAX_PID_NS_LEVEL, MAX_POLL_MS, MAX_RECONCILE_MS, MIN_POLL_MS, MIN_RECONCILE_MS, type HelperOp, type HelperRequest } from '../../../shared/helperProtocol';
+import {
+  MAX_PID_NS_LEVEL,
+  MAX_POLL_MS,
+  MAX_RECONCILE_MS,
+  MIN_POLL_MS,
+  MIN_RECONCILE_MS,
+  type HelperOp,
+  type HelperRequest,
+} from '../../../shared/helperProtocol';
 import { HelperError } from '../helperError';
 
 type Raw = Record<string, unknown>;
@@ -27,7 +35,8 @@ const bool: FieldCheck = (v, name) => {
 
 function str(maxLen: number, pattern?: RegExp): FieldCheck {
   return (v, name) => {
-    if (typeof v !== 'string' || v.length === 0 || v.length > maxLen) bad(`'${name}' must be a non-empty string of at most ${maxLen} characters`);
+    if (typeof v !== 'string' || v.length === 0 || v.length > maxLen)
+      bad(`'${name}' must be a non-empty string of at most ${maxLen} characters`);
     if (pattern && !pattern.test(v)) bad(`'${name}' has an invalid format`);
   };
 }
@@ -35,14 +44,16 @@ function str(maxLen: number, pattern?: RegExp): FieldCheck {
 const argv: FieldCheck = (v, name) => {
   if (!Array.isArray(v) || v.length === 0 || v.length > MAX_ARGV) bad(`'${name}' must be a non-empty array of at most ${MAX_ARGV} strings`);
   for (const a of v) {
-    if (typeof a !== 'string' || Buffer.byteLength(a) > MAX_ARG_BYTES || a.includes('\0')) bad(`'${name}' entries must be strings without NUL, at most ${MAX_ARG_BYTES} bytes`);
+    if (typeof a !== 'string' || Buffer.byteLength(a) > MAX_ARG_BYTES || a.includes('\0'))
+      bad(`'${name}' entries must be strings without NUL, at most ${MAX_ARG_BYTES} bytes`);
   }
   if ((v[0] as string).length === 0) bad(`'${name}[0]' must not be empty`);
 };
 
 const signal: FieldCheck = (v, name) => {
   if (typeof v === 'number') return int(1, 64)(v, name);
-  if (typeof v !== 'string' || !/^(SIG)?[A-Z0-9+-]{2,12}$/.test(v)) bad(`'${name}' must be a signal name like "SIGTERM" or a number from 1 to 64`);
+  if (typeof v !== 'string' || !/^(SIG)?[A-Z0-9+-]{2,12}$/.test(v))
+    bad(`'${name}' must be a signal name like "SIGTERM" or a number from 1 to 64`);
 };
 
 function oneOf(values: readonly string[]): FieldCheck {
@@ -73,7 +84,10 @@ const PID = int(1, 0x3fffffff);
 
 const SPECS: Record<HelperOp, OpSpec> = {
   snapshot: { required: {}, optional: {} },
-  subscribe: { required: { intervalMs: int(MIN_POLL_MS, MAX_POLL_MS) }, optional: { events: bool, reconcileMs: int(MIN_RECONCILE_MS, MAX_RECONCILE_MS) } },
+  subscribe: {
+    required: { intervalMs: int(MIN_POLL_MS, MAX_POLL_MS) },
+    optional: { events: bool, reconcileMs: int(MIN_RECONCILE_MS, MAX_RECONCILE_MS) },
+  },
   unsubscribe: { required: {}, optional: {} },
   create: { required: { depth }, optional: { mountProc: bool, command: argv } },
   destroy: { required: { chainId: CHAIN_ID }, optional: {} },
@@ -100,7 +114,8 @@ export function validateRequest(raw: Raw): HelperRequest {
   const spec = SPECS[raw.op];
   for (const key of Object.keys(raw)) {
     // Own properties only: `in` would accept "__proto__", "constructor", "toString"… through Object.prototype.
-    if (key !== 'id' && key !== 'op' && !Object.hasOwn(spec.required, key) && !Object.hasOwn(spec.optional, key)) bad(`unknown field '${key.slice(0, 40)}' for op '${raw.op}'`);
+    if (key !== 'id' && key !== 'op' && !Object.hasOwn(spec.required, key) && !Object.hasOwn(spec.optional, key))
+      bad(`unknown field '${key.slice(0, 40)}' for op '${raw.op}'`);
   }
   for (const [key, check] of Object.entries(spec.required)) {
     if (!(key in raw)) bad(`missing field '${key}' for op '${raw.op}'`);

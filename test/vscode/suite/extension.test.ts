@@ -129,7 +129,12 @@ function mountinfo(): string {
   return readFileSync('/proc/self/mountinfo', 'utf8');
 }
 
-async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+  everyMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -161,7 +166,9 @@ suite('PID Namespace Explorer in a real extension host', () => {
   });
 
   test('every contributed command is registered', async () => {
-    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.commands as Array<{ command: string; category: string }>) ?? [];
+    const contributed =
+      (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.commands as Array<{ command: string; category: string }>) ??
+      [];
     assert.ok(contributed.length >= 10, 'manifest lists the commands');
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const c of contributed) {
@@ -233,7 +240,7 @@ suite('PID Namespace Explorer in a real extension host', () => {
     if (link !== undefined) assert.equal(link, `pid:[${c.levels[c.depth - 1].ns}]`);
   });
 
-  test('the leaf\'s tooltip is a table of its PID at every level, as /proc says', async () => {
+  test("the leaf's tooltip is a table of its PID at every level, as /proc says", async () => {
     assert.ok(chain, 'chain from the previous test');
     const view = api.tree.currentView();
     const p = view?.process(chain.leaf);
@@ -254,7 +261,11 @@ suite('PID Namespace Explorer in a real extension host', () => {
     assert.ok(chain);
     const doc = await vscode.workspace.openTextDocument({ content: `leaf started as pid ${chain.leaf} ok\n` });
     const col = doc.getText().indexOf(String(chain.leaf)) + 1;
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, col));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      new vscode.Position(0, col),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     const nspid = nspidOf(chain.leaf) ?? [];
     for (const [level, pid] of nspid.entries()) assert.match(text, new RegExp(`\\| ${level} \\| pid:\\[\\d+\\] \\| ${pid} \\|`));
@@ -263,13 +274,16 @@ suite('PID Namespace Explorer in a real extension host', () => {
     assert.equal(await vscode.commands.executeCommand('pidnsExplorer.revealInTree', chain.leaf, p?.startTime), true);
     // The selection reaches the extension host asynchronously, from the workbench.
     const leaf = chain.leaf;
-    await eventually(`the leaf to be selected in the tree`, () => api.treeView.selection.some((n) => n.kind === 'process' && n.pid === leaf) || undefined).catch((e: Error) => {
+    await eventually(
+      `the leaf to be selected in the tree`,
+      () => api.treeView.selection.some((n) => n.kind === 'process' && n.pid === leaf) || undefined,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}: visible ${api.treeView.visible}, selection ${JSON.stringify(api.treeView.selection)}`);
     });
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
-  test('open terminal in namespace: the shell runs inside the leaf namespace, with its /proc, as the window\'s user and groups', async () => {
+  test("open terminal in namespace: the shell runs inside the leaf namespace, with its /proc, as the window's user and groups", async () => {
     assert.ok(chain);
     const c = chain;
     const leafNs = c.levels[c.depth - 1].ns;
@@ -286,19 +300,31 @@ suite('PID Namespace Explorer in a real extension host', () => {
     // the descendant that runs the user's login shell inside the leaf namespace.
     const shellComm = basename(me.shell ?? '/bin/bash');
     const found = await eventually(`the terminal's ${shellComm} inside pid:[${leafNs}]`, () =>
-      [top, ...descendants(top)].find((d) => nsOf(d) === `pid:[${leafNs}]` && statusOf(d)?.Name === shellComm));
+      [top, ...descendants(top)].find((d) => nsOf(d) === `pid:[${leafNs}]` && statusOf(d)?.Name === shellComm),
+    );
     opened.shell = found;
     const st = statusOf(found);
     assert.ok(st, 'the shell is alive');
     assert.equal(nspidOf(found)?.length, c.depth + 1, 'one PID per level, host first');
     const ids = (line: string | undefined) => (line ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
-    assert.deepEqual(ids(st.Uid), [me.uid, me.uid, me.uid, me.uid], `real, effective, saved and fs uid are the window's user ${me.username}`);
+    assert.deepEqual(
+      ids(st.Uid),
+      [me.uid, me.uid, me.uid, me.uid],
+      `real, effective, saved and fs uid are the window's user ${me.username}`,
+    );
     assert.deepEqual(ids(st.Gid), [me.gid, me.gid, me.gid, me.gid], `every gid is ${me.username}'s primary group`);
     const groups = execFileSync('id', ['-G', me.username], { encoding: 'utf8' });
-    assert.deepEqual(ids(st.Groups).sort((a, b) => a - b), ids(groups).sort((a, b) => a - b), `${me.username}'s groups (id -G), as a login gets them`);
+    assert.deepEqual(
+      ids(st.Groups).sort((a, b) => a - b),
+      ids(groups).sort((a, b) => a - b),
+      `${me.username}'s groups (id -G), as a login gets them`,
+    );
     // That level's /proc: the shell's procfs lists the namespace's own PIDs (the leaf is 1 there), not the host's.
     const procs = readdirSync(`/proc/${found}/root/proc`).filter((e) => /^\d+$/.test(e));
-    assert.ok(procs.includes('1') && procs.includes(String(nspidOf(found)?.at(-1))), `its /proc lists the leaf as 1 and itself: ${procs.join(' ')}`);
+    assert.ok(
+      procs.includes('1') && procs.includes(String(nspidOf(found)?.at(-1))),
+      `its /proc lists the leaf as 1 and itself: ${procs.join(' ')}`,
+    );
     assert.ok(!procs.includes(String(c.leaf)) && !procs.includes(String(found)), `its /proc is not the host's: ${procs.join(' ')}`);
   });
 
@@ -308,7 +334,11 @@ suite('PID Namespace Explorer in a real extension host', () => {
     opened = undefined;
     terminal.dispose();
     try {
-      await eventually(`the shell ${shell} to exit once its terminal is closed`, () => (statusOf(shell) === undefined ? true : undefined), 10_000);
+      await eventually(
+        `the shell ${shell} to exit once its terminal is closed`,
+        () => (statusOf(shell) === undefined ? true : undefined),
+        10_000,
+      );
     } finally {
       // Leave nothing behind even when the check fails: the shell is the window user's own process.
       if (statusOf(shell) !== undefined) process.kill(shell, 'SIGKILL');
@@ -321,7 +351,10 @@ suite('PID Namespace Explorer in a real extension host', () => {
     const destroyed = await vscode.commands.executeCommand<string[]>('pidnsExplorer.destroyCreated', { force: true });
     assert.deepEqual(destroyed, [c.chainId]);
     chain = undefined;
-    await eventually('chain processes to exit', () => [c.leaf, ...c.levels.map((l) => l.init)].every((pid) => nspidOf(pid) === undefined) || undefined);
+    await eventually(
+      'chain processes to exit',
+      () => [c.leaf, ...c.levels.map((l) => l.init)].every((pid) => nspidOf(pid) === undefined) || undefined,
+    );
     // Namespace inodes are reused at once by whoever creates the next namespace, so a namespace counts as
     // ours by inode AND members; the helper's model may lag the kernel by one poll, hence eventually.
     const ours = new Set([c.leaf, ...c.levels.map((l) => l.init)]);
@@ -332,8 +365,14 @@ suite('PID Namespace Explorer in a real extension host', () => {
     assert.deepEqual((await api.session.request('chains', {})).chains, []);
     // Only what a chain could leave behind counts: other test runs on this machine mount and unmount their own things.
     const before = new Set(mountsBefore.split('\n'));
-    const added = mountinfo().split('\n').filter((l) => l && !before.has(l));
-    assert.deepEqual(added.filter((l) => / - proc /.test(l) || / \/proc\d+ /.test(l)), [], `no procfs left mounted in the host (added since the suite began: ${added.length})`);
+    const added = mountinfo()
+      .split('\n')
+      .filter((l) => l && !before.has(l));
+    assert.deepEqual(
+      added.filter((l) => / - proc /.test(l) || / \/proc\d+ /.test(l)),
+      [],
+      `no procfs left mounted in the host (added since the suite began: ${added.length})`,
+    );
     api.tree.refreshNow();
     const view = api.tree.currentView();
     const rootKids = api.tree
@@ -360,8 +399,13 @@ suite('PID Namespace Explorer in a real extension host', () => {
       const nsNode = api.tree.namespaceNode(level1);
       assert.equal(await vscode.commands.executeCommand('pidnsExplorer.killInit', { ...nsNode, force: true }), true);
       // The kernel kills every process of a namespace whose init died, nested namespaces included.
-      await eventually('every process of the chain to exit', () => [c.leaf, ...c.levels.map((l) => l.init)].every((pid) => nspidOf(pid) === undefined) || undefined);
-      await eventually('the helper to forget the chain', async () => ((await api.session.request('chains', {})).chains.length === 0 ? true : undefined));
+      await eventually(
+        'every process of the chain to exit',
+        () => [c.leaf, ...c.levels.map((l) => l.init)].every((pid) => nspidOf(pid) === undefined) || undefined,
+      );
+      await eventually('the helper to forget the chain', async () =>
+        (await api.session.request('chains', {})).chains.length === 0 ? true : undefined,
+      );
     } finally {
       await vscode.commands.executeCommand('pidnsExplorer.destroyCreated', { force: true });
     }
@@ -382,7 +426,8 @@ suite('PID Namespace Explorer in a real extension host', () => {
       assert.equal(api.session.source?.kind, 'kernel-events', api.session.source?.why);
       assert.match(api.statusBar.tooltip, /Updates: live \(kernel events\), because the kernel reports every fork, exec and exit/);
     } else assert.match(api.statusBar.tooltip, /Updates: polling/);
-    if (process.getuid?.() === 0) assert.ok(live, `as root the helper is this build's and gets kernel events: ${api.session.hello?.kernelEvents?.why}`);
+    if (process.getuid?.() === 0)
+      assert.ok(live, `as root the helper is this build's and gets kernel events: ${api.session.hello?.kernelEvents?.why}`);
   });
 
   test('the helper polls only while the tree is visible: no diff arrives once it is hidden', async () => {
@@ -408,7 +453,11 @@ suite('PID Namespace Explorer in a real extension host', () => {
       await sleep(SETTLE_MS);
       const settled = Date.now();
       await sleep(3 * interval);
-      assert.equal(diffsSince(settled), 0, `diffs kept arriving ${SETTLE_MS} ms after the view was hidden (${3 * interval} ms watched, poll interval ${interval} ms)`);
+      assert.equal(
+        diffsSince(settled),
+        0,
+        `diffs kept arriving ${SETTLE_MS} ms after the view was hidden (${3 * interval} ms watched, poll interval ${interval} ms)`,
+      );
       await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
       const shownAgain = Date.now();
       await eventually('diffs again once the view is shown', () => (diffsSince(shownAgain) >= 1 ? true : undefined), CONTROL_WAIT_MS, 50);
@@ -431,7 +480,13 @@ suite('PID Namespace Explorer in a real extension host', () => {
       const from = Date.now();
       await sleep(polls * intervalMs);
       const n = diffs.filter((t) => t >= from && t < from + polls * intervalMs).length;
-      console.log(`      poll ${intervalMs} ms: diff gaps ${diffs.filter((t) => t >= from).map((t, i, all) => (i ? t - all[i - 1] : 0)).slice(1).join(', ')} ms, ${n} diffs in ${polls} intervals`);
+      console.log(
+        `      poll ${intervalMs} ms: diff gaps ${diffs
+          .filter((t) => t >= from)
+          .map((t, i, all) => (i ? t - all[i - 1] : 0))
+          .slice(1)
+          .join(', ')} ms, ${n} diffs in ${polls} intervals`,
+      );
       return n;
     };
     // The poll interval governs where the stream polls: with kernel events on, diffs follow the events instead.
@@ -477,7 +532,10 @@ suite('PID Namespace Explorer in a real extension host', () => {
     assert.ok(bundle.mtimeMs >= started - 1000, 'installed just now');
     // The launcher's own audit, again, from the extension's bundle: no finding.
     const extPath = vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '';
-    const audit = spawnSync(process.execPath, [join(extPath, 'dist', 'pidns.js'), 'audit-install', `${dir}/pidns-helper`], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    const audit = spawnSync(process.execPath, [join(extPath, 'dist', 'pidns.js'), 'audit-install', `${dir}/pidns-helper`], {
+      encoding: 'utf8',
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
     assert.equal(audit.status, 0, audit.stderr);
     await eventually('the restarted helper to say hello', () => api.session.hello);
   });
@@ -497,22 +555,36 @@ suite('PID Namespace Explorer in a real extension host', () => {
       await killHelper(old);
       const killedAt = Date.now();
       // Polled often: the "restarting" state lasts only the backoff delay (1 s the first time).
-      const told = await eventually(`the status bar to say the helper is restarting (attempt ${attempt})`, () => {
-        const pending = api.session.restarting;
-        return pending && /helper restarting/.test(api.statusBar.text) ? { pending, tooltip: api.statusBar.tooltip } : undefined;
-      }, 10_000, 50);
+      const told = await eventually(
+        `the status bar to say the helper is restarting (attempt ${attempt})`,
+        () => {
+          const pending = api.session.restarting;
+          return pending && /helper restarting/.test(api.statusBar.text) ? { pending, tooltip: api.statusBar.tooltip } : undefined;
+        },
+        10_000,
+        50,
+      );
       assert.match(told.tooltip, /the helper stopped \(killed by SIGKILL\)/);
       assert.match(told.tooltip, new RegExp(`restarting in ${expected / 1000} s \\(attempt ${attempt} of ${MAX_RESTARTS}\\)`));
       assert.deepEqual({ ...told.pending }, { reason: 'killed by SIGKILL', delayMs: expected, attempt, maxAttempts: MAX_RESTARTS });
-      helper = await eventually(`a new helper after attempt ${attempt}`, () => {
-        const h = api.session.hello;
-        return h && h.pid !== old && api.session.polling ? h.pid : undefined;
-      }, expected + LAUNCH_ROOM_MS, 20);
+      helper = await eventually(
+        `a new helper after attempt ${attempt}`,
+        () => {
+          const h = api.session.hello;
+          return h && h.pid !== old && api.session.polling ? h.pid : undefined;
+        },
+        expected + LAUNCH_ROOM_MS,
+        20,
+      );
       const ms = Date.now() - killedAt;
       took.push(ms);
       assert.ok(ms >= expected, `restarted after ${ms} ms, before the ${expected} ms backoff`);
       assert.equal(existsSync(`/proc/${old}`), false, 'the killed helper is gone (reaped)');
-      await eventually('the status bar to show the mode and the live source again', () => (/ · (live \(kernel events\)|polling every [\d.]+ s)$/.test(api.statusBar.text) && api.statusBar.text.includes(`· ${mode} ·`) ? true : undefined));
+      await eventually('the status bar to show the mode and the live source again', () =>
+        / · (live \(kernel events\)|polling every [\d.]+ s)$/.test(api.statusBar.text) && api.statusBar.text.includes(`· ${mode} ·`)
+          ? true
+          : undefined,
+      );
       assert.equal(api.session.restarting, undefined);
     }
     console.log(`      kill → new helper: ${took.join(', ')} ms`);
@@ -555,7 +627,12 @@ suite('PID Namespace Explorer in a real extension host', () => {
         while (up?.kind === 'process') up = api.tree.getParent(up);
         assert.equal(up?.kind, 'namespace');
         child.kill('SIGKILL');
-        await eventually('the killed process to leave the tree', () => (api.tree.currentView()?.process(pid) ? undefined : true), claim + LOAD_ROOM_MS, 10);
+        await eventually(
+          'the killed process to leave the tree',
+          () => (api.tree.currentView()?.process(pid) ? undefined : true),
+          claim + LOAD_ROOM_MS,
+          10,
+        );
       } finally {
         child.kill('SIGKILL'); // a no-op when it is already dead
       }

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { runMocha } from '../../harness/mochaRunner';
 
 export function run(): Promise<void> {
-  const files = readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort().map((f) => join(__dirname, f));
+  const files = readdirSync(__dirname)
+    .filter((n) => n.endsWith('.test.js'))
+    .sort()
+    .map((f) => join(__dirname, f));
   // Creating namespaces through pkexec and waiting for polls takes seconds, not mocha's default 2 s.
   // PIDNS_SUITE_GREP (passed on by extensionSuite.test.ts) runs a subset while working on the suite; tests
   // that later ones depend on (create) must match too.
