@@ -125,9 +125,11 @@ test('a leaf COMMAND also runs as the acting user', async (t) => {
   const m = manager(t);
   const info = await m.create({ depth: 2, command: ['sleep', '30'] }, user.uid);
   // ready is reported just before the exec (after the PATH check), so the name may lag a moment
-  await waitFor("the leaf has exec'd sleep", () => statusField(info.leaf, 'Name') === 'sleep');
+  // The kernel names the process `sleep` a moment before it sets up the new environment: wait for both.
+  const environ = (): string => readFileSync(`/proc/${info.leaf}/environ`, 'utf8');
+  await waitFor("the leaf has exec'd sleep", () => statusField(info.leaf, 'Name') === 'sleep' && environ() !== '');
   assert.equal(statusField(info.leaf, 'Uid').split(/\s+/)[1], String(user.uid));
-  const env = readFileSync(`/proc/${info.leaf}/environ`, 'utf8').split('\0');
+  const env = environ().split('\0');
   assert.ok(env.includes(`HOME=/home/${user.name}`) && env.includes(`USER=${user.name}`), "the login environment of the user, not root's");
 });
 

@@ -152,7 +152,10 @@ for (const caps of ['with CAP_SYS_ADMIN', 'without CAP_SYS_ADMIN'] as const) {
         });
         t.after(() => h.ask(JSON.stringify({ id: 99, op: 'destroy', chainId: chain.chainId })).catch(() => undefined));
         assert.equal(chain.engine, engine);
-        await waitFor('the leaf to exec sleep', () => statusField(chain.leaf, 'Name') === 'sleep', 5000);
+        // The kernel names the process `sleep` a moment before it sets up the new environment: wait for both.
+        const execd = (): boolean =>
+          statusField(chain.leaf, 'Name') === 'sleep' && readFileSync(`/proc/${chain.leaf}/environ`, 'utf8') !== '';
+        await waitFor('the leaf to exec sleep', execd, 5000);
         assert.equal(existsSync(target), false, 'the command could not write a root-owned place');
         assertRunsAsUser(chain.leaf, user, 'the leaf');
         assertCleanStart(chain.leaf, user, 'the leaf');
