@@ -4,11 +4,8 @@
 // so the tree, the hovers and the unit tests share it. Built once per snapshot (O(n)), then every lookup is O(1)
 // or O(depth): the tree asks for children on every expand and hovers ask on every mouse move.
 import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
-
-/** Namespaces are keyed by (dev, inode): inodes alone are reused across nsfs devices and lifetimes. */
-export function nsKey(dev: number, inode: number): string {
-  return `${dev}:${inode}`;
-}
+import { alignLevels } from '../../shared/core/levels';
+import { nsKey } from '../../shared/core/identity';
 
 export interface LevelPid {
   /** 0 = the namespace the helper sees, 1 = its child, … */
@@ -30,9 +27,10 @@ export class SnapshotView {
   readonly root: NamespaceInfo | undefined;
 
   constructor(readonly snapshot: Snapshot) {
-    for (const ns of snapshot.namespaces) this.byKey.set(nsKey(ns.dev, ns.inode), ns);
+    for (const ns of snapshot.namespaces) this.byKey.set(nsKey(ns), ns);
     for (const p of snapshot.processes) this.byPid.set(p.pid, p);
-    this.root = this.byKey.get(nsKey(snapshot.self.nsDev, snapshot.self.nsInode)) ?? snapshot.namespaces.find((n) => n.level === 0);
+    this.root =
+      this.byKey.get(nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode })) ?? snapshot.namespaces.find((n) => n.level === 0);
     this.indexChildren();
     this.indexProcesses();
   }
@@ -47,17 +45,17 @@ export class SnapshotView {
 
   /** Child namespaces in creation order (by init PID; hidden ones, which have none, last). */
   children(ns: NamespaceInfo): NamespaceInfo[] {
-    return this.childrenOf.get(nsKey(ns.dev, ns.inode)) ?? [];
+    return this.childrenOf.get(nsKey(ns)) ?? [];
   }
 
   /** Member processes sorted by caller-level PID. */
   processes(ns: NamespaceInfo): ProcessInfo[] {
-    return this.processesOf.get(nsKey(ns.dev, ns.inode)) ?? [];
+    return this.processesOf.get(nsKey(ns)) ?? [];
   }
 
   /** Processes of `ns` whose parent is outside it (or gone): the tops of its process tree, sorted by PID. */
   topProcesses(ns: NamespaceInfo): ProcessInfo[] {
-    return this.topProcs.get(nsKey(ns.dev, ns.inode)) ?? [];
+    return this.topProcs.get(nsKey(ns)) ?? [];
   }
 
   /** Children of `p` in p's own namespace, sorted by PID (children in a nested namespace hang under that namespace). */
@@ -74,12 +72,12 @@ export class SnapshotView {
   /** The parent namespace as the tree shows it (orphaned ones hang under the root), undefined for the root. */
   parentOf(ns: NamespaceInfo): NamespaceInfo | undefined {
     if (this.root && ns.dev === this.root.dev && ns.inode === this.root.inode) return undefined;
-    const parent = ns.parent === null ? undefined : this.byKey.get(nsKey(ns.dev, ns.parent));
+    const parent = ns.parent === null ? undefined : this.byKey.get(nsKey({ dev: ns.dev, inode: ns.parent }));
     return parent ?? this.root;
   }
 
   namespaceOf(p: ProcessInfo): NamespaceInfo | undefined {
-    return this.byKey.get(nsKey(p.nsDev, p.ns));
+    return this.byKey.get(nsKey({ dev: p.nsDev, inode: p.ns }));
   }
 
   /** PID 1's command, for the namespace's label. */
@@ -89,15 +87,9 @@ export class SnapshotView {
 
   /** The process's PID at every level, outermost (the helper's) first, each with the namespace of that level. */
   levels(p: ProcessInfo): LevelPid[] {
-    const chain: (NamespaceInfo | undefined)[] = [];
+    const chain: NamespaceInfo[] = [];
     for (let ns = this.namespaceOf(p); ns; ns = this.parentOf(ns)) chain.unshift(ns);
-    // NSpid and the ancestry have the same length when the snapshot is consistent; align from the innermost
-    // level (NSpid's last entry is the process's own namespace) so a gap shows as "unknown namespace", not a shift.
-    const offset = chain.length - p.nspid.length;
-    return p.nspid.map((pid, i) => {
-      const ns = chain[i + offset];
-      return { level: i, nsInode: ns ? ns.inode : null, pid };
-    });
+    return alignLevels(chain, p.nspid).map(({ level, ns, pid }) => ({ level, nsInode: ns ? ns.inode : null, pid }));
   }
 
   /** The PID a process has inside its own namespace. */
@@ -116,7 +108,7 @@ export class SnapshotView {
     for (const ns of this.snapshot.namespaces) {
       const parent = this.parentOf(ns);
       if (!parent) continue;
-      const key = nsKey(parent.dev, parent.inode);
+      const key = nsKey(parent);
       const list = this.childrenOf.get(key) ?? [];
       list.push(ns);
       this.childrenOf.set(key, list);
@@ -127,7 +119,7 @@ export class SnapshotView {
 
   private indexProcesses(): void {
     for (const p of this.snapshot.processes) {
-      const key = nsKey(p.nsDev, p.ns);
+      const key = nsKey({ dev: p.nsDev, inode: p.ns });
       const list = this.processesOf.get(key) ?? [];
       list.push(p);
       this.processesOf.set(key, list);
@@ -138,7 +130,7 @@ export class SnapshotView {
       for (const p of list) {
         const parent = this.parentProcess(p);
         if (parent) push(this.childProcs, parent.pid, p);
-        else push(this.topProcs, nsKey(p.nsDev, p.ns), p);
+        else push(this.topProcs, nsKey({ dev: p.nsDev, inode: p.ns }), p);
       }
     }
   }

@@ -6,7 +6,8 @@
 // child row of an element it refreshes, which closes their tooltips. Long lists are paged ("Show more…").
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import { containersText } from '../../shared/core/treeText';
-import { nsKey, type SnapshotView } from './snapshotView';
+import { type SnapshotView } from './snapshotView';
+import { nsKey } from '../../shared/core/identity';
 
 /** Processes shown per "page" under one namespace or process before a "Show more…" item. */
 export const PAGE_SIZE = 200;
@@ -54,7 +55,7 @@ export class NodeCache {
   private readonly nodes = new Map<string, TreeNode>();
 
   namespace(ns: NamespaceInfo): NamespaceNode {
-    const key = nsKey(ns.dev, ns.inode);
+    const key = nsKey(ns);
     return this.intern({ kind: 'namespace', id: `ns:${key}`, key });
   }
 
@@ -65,7 +66,7 @@ export class NodeCache {
       id: `p:${p.pid}:${p.startTime}`,
       pid: p.pid,
       startTime: p.startTime,
-      nsKey: nsKey(p.nsDev, p.ns),
+      nsKey: nsKey({ dev: p.nsDev, inode: p.ns }),
     });
   }
 
@@ -138,14 +139,14 @@ export function moreText(node: MoreNode): NodeText {
 
 /** Children of a namespace: child namespaces first (the hierarchy), then the tops of its process tree, paged. */
 export function namespaceChildren(view: SnapshotView, cache: NodeCache, ns: NamespaceInfo, limit: number): TreeNode[] {
-  const key = nsKey(ns.dev, ns.inode);
+  const key = nsKey(ns);
   const out: TreeNode[] = view.children(ns).map((c) => cache.namespace(c));
   return out.concat(paged(cache, view.topProcesses(ns), `ns:${key}`, key, limit));
 }
 
 /** Children of a process: its child processes in the same namespace, paged. */
 export function processChildren(view: SnapshotView, cache: NodeCache, p: ProcessInfo, limit: number): TreeNode[] {
-  return paged(cache, view.childProcesses(p), cache.process(p).id, nsKey(p.nsDev, p.ns), limit);
+  return paged(cache, view.childProcesses(p), cache.process(p).id, nsKey({ dev: p.nsDev, inode: p.ns }), limit);
 }
 
 function paged(cache: NodeCache, procs: ProcessInfo[], parentId: string, ns: string, limit: number): TreeNode[] {
