@@ -54,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   const treeView = vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true });
   // Poll only while the sidebar is on screen.
   session.setViewVisible(TREE_VIEW_ID, treeView.visible);
-  treeView.onDidChangeVisibility((e) => s().setViewVisible(TREE_VIEW_ID, e.visible));
+  context.subscriptions.push(treeView.onDidChangeVisibility((e) => s().setViewVisible(TREE_VIEW_ID, e.visible)));
   const ctx: CommandContext = { session, tree, treeView, log };
   const statusBar = new StatusBar(session);
 

@@ -95,9 +95,10 @@ export class GraphViewProvider implements vscode.WebviewViewProvider {
     const connection = new GraphConnection(view.webview, this.context.extensionUri, GraphViewProvider.viewId, this.source, this.actions);
     connection.setVisible(view.visible);
     const visibility = view.onDidChangeVisibility(() => connection.setVisible(view.visible));
-    view.onDidDispose(() => {
+    const disposed = view.onDidDispose(() => {
       visibility.dispose();
       connection.dispose();
+      disposed.dispose();
     });
   }
 }
