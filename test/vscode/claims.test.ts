@@ -21,7 +21,7 @@ import {
   startCodeServer,
 } from '../harness';
 import { nspidOf } from '../kernelTruth';
-import { installPolkitRule, startSystemServices } from './polkitTestRule';
+import { installPolkitRule, installSystemHelper, startSystemServices } from './polkitTestRule';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 /** An argument no other process on the machine has, so the leaf is found by its command line. */
@@ -97,6 +97,8 @@ test(
   { timeout: 300_000 },
   async (t) => {
     startSystemServices(repoRoot());
+    // pkexec runs the root-owned installed helper of this build (the polkit rule admits nothing else).
+    t.after(installSystemHelper(repoRoot()));
     t.after(installPolkitRule(USER));
     t.after(killLeftovers);
     const owner = lookupUser(USER);

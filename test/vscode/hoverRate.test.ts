@@ -23,7 +23,7 @@ import {
   startCodeServer,
 } from '../harness';
 import { nspidOf } from '../kernelTruth';
-import { installPolkitRule, startSystemServices } from './polkitTestRule';
+import { installPolkitRule, installSystemHelper, startSystemServices } from './polkitTestRule';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 const TRIES = 20;
@@ -333,6 +333,8 @@ test('hover rate: as root, tooltips open on the first hover and stay while the h
 
 test('hover rate: the same as a non-root user through pkexec', { timeout: 15 * 60_000 }, async (t) => {
   startSystemServices(repoRoot());
+  // pkexec runs the root-owned installed helper of this build (the polkit rule admits nothing else).
+  t.after(installSystemHelper(repoRoot()));
   t.after(installPolkitRule(USER));
   await scenario(t, USER, 'pkexec', false);
 });
