@@ -169,9 +169,14 @@ test(
     await page.keyboard.press('Escape');
     // The menu's command runs: destroy from the namespace's menu, confirmed in the dialog.
     await nsRow.click({ button: 'right' });
-    await page.locator('.monaco-menu .action-item', { hasText: 'Destroy Namespaces Created Here' }).click();
+    // Hover focuses the item and Enter runs it: a click can land while the menu is still laying itself out.
+    await page.locator('.monaco-menu .action-item', { hasText: 'Destroy Namespaces Created Here' }).hover();
+    await page.keyboard.press('Enter');
     const destroy = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Destroy' });
-    await destroy.waitFor({ state: 'visible' });
+    await destroy.waitFor({ state: 'visible' }).catch(async (err: unknown) => {
+      await screenshot(page, 'claims-destroy-dialog-missing');
+      throw err;
+    });
     await destroy.click();
     await waitFor('the leaf to exit', () => (nspidOf(leaf) === undefined ? true : undefined), 15_000);
 
