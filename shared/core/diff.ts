@@ -65,6 +65,20 @@ export function diffSnapshots(prev: Snapshot, next: Snapshot): SnapshotDiff {
   };
 }
 
+/** A diff that changes nothing yet: the start of one built up incrementally. */
+export function emptyDiff(unreadable: number, takenAt: number): SnapshotDiff {
+  return {
+    addedProcesses: [],
+    removedProcesses: [],
+    changedProcesses: [],
+    addedNamespaces: [],
+    removedNamespaces: [],
+    changedNamespaces: [],
+    unreadable,
+    takenAt,
+  };
+}
+
 /** True when the diff carries no change to processes, namespaces or containers (unreadable/takenAt alone do not count). */
 export function isEmptyDiff(d: SnapshotDiff): boolean {
   return (

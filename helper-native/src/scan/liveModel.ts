@@ -7,7 +7,7 @@
 // innermost NSpid is 1; its pids ascend; `hidden` when it has no members.
 import type { NsNode } from '../../../shared/core/buildModel';
 import { nsKey } from '../../../shared/core/identity';
-import { sameValue } from '../../../shared/core/diff';
+import { emptyDiff, sameValue } from '../../../shared/core/diff';
 import type { NamespaceInfo, NsId, ProcessInfo, ProcessKey, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 
 const ownKey = (p: ProcessInfo): string => nsKey({ dev: p.nsDev, inode: p.ns });
@@ -59,16 +59,7 @@ export class LiveModel {
    * model updated to match. Null when nothing the client sees changed.
    */
   takeDiff(procs: ReadonlyMap<number, ProcessInfo>, graph: ReadonlyMap<string, NsNode>, unreadable: number): SnapshotDiff | null {
-    const diff: SnapshotDiff = {
-      addedProcesses: [],
-      removedProcesses: [],
-      changedProcesses: [],
-      addedNamespaces: [],
-      removedNamespaces: [],
-      changedNamespaces: [],
-      unreadable,
-      takenAt: Date.now(),
-    };
+    const diff = emptyDiff(unreadable, Date.now());
     const touched = new Set<string>();
     for (const [pid, old] of this.before) {
       const now = procs.get(pid);

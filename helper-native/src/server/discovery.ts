@@ -15,7 +15,7 @@
 // of forks a second yields at most 1000/MIN_GAP_MS diffs a second. A flush also waits GAP_FACTOR times
 // what the last one cost, so flushing never takes more than 1/(GAP_FACTOR+1) of a core; resyncs after lost
 // events are paced the same way on their own cost.
-import { diffSnapshots, isEmptyDiff } from '../../../shared/core/diff';
+import { diffSnapshots, emptyDiff, isEmptyDiff } from '../../../shared/core/diff';
 import type { Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { DEFAULT_RECONCILE_MS, type HelperEvent, type LiveSource, type SnapshotEvent } from '../../../shared/helperProtocol';
 import { openProcConnector, type ProcConnector } from '../scan/procConnector';
@@ -468,22 +468,14 @@ export class DiscoveryStream {
       const { snapshot } = this.labelled(this.poller.model(), false);
       if (JSON.stringify(before ?? []) === JSON.stringify(snapshot.containers ?? [])) return;
       this.flushFirst();
-      this.send({ type: 'event', event: 'diff', seq: ++this.seq, diff: { ...emptyDiff(snapshot), containers: snapshot.containers ?? [] } });
+      this.send({
+        type: 'event',
+        event: 'diff',
+        seq: ++this.seq,
+        diff: { ...emptyDiff(snapshot.unreadable, snapshot.takenAt), containers: snapshot.containers ?? [] },
+      });
       this.sentStale = true;
     }, 50);
     this.relabelTimer.unref();
   }
-}
-
-function emptyDiff(snapshot: Snapshot): SnapshotDiff {
-  return {
-    addedProcesses: [],
-    removedProcesses: [],
-    changedProcesses: [],
-    addedNamespaces: [],
-    removedNamespaces: [],
-    changedNamespaces: [],
-    unreadable: snapshot.unreadable,
-    takenAt: snapshot.takenAt,
-  };
 }
