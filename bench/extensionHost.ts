@@ -4,8 +4,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activityItem, launchBrowser, openWorkbench, removeDir, repoRoot, startCodeServer } from '../test/harness';
-import { descendants } from '../test/harness/processTree';
+import { activityItem, launchBrowser, openWorkbench, removeDir, repoRoot, startCodeServer } from '../test/support';
+import { descendants } from '../test/support/processTree';
 import { scaleShape } from './scale';
 import { startSleepers } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';

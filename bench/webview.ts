@@ -8,9 +8,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { HelperMessage } from '../shared/helperProtocol';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../shared/webviewProtocol';
-import { generatedTree, processDiff, siblings } from '../test/webview/fixtures';
+import { generatedTree, processDiff, siblings } from '../test/webview/support/fixtures';
 import type { Snapshot } from '../shared/core/types';
-import { openGraph, startEnv, type GraphEnv } from '../test/webview/harness';
+import { openGraph, startEnv, type GraphEnv } from '../test/webview/support/harness';
 import type { BenchContext, Row, Suite } from './types';
 import { nsKey } from '../shared/core/identity';
 

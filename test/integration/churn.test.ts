@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { applyDiff } from '../../shared/core/diff';
 import type { Snapshot } from '../../shared/core/types';
 import type { HelperEvent } from '../../shared/helperProtocol';
-import { diffProblems, modelProblems, phantomProblems } from './modelChecks';
-import { openStormArena, rssKiB, type StormArena } from './stormEnv';
+import { diffProblems, modelProblems, phantomProblems } from './support/modelChecks';
+import { openStormArena, rssKiB, type StormArena } from './support/storm';
 
 const STORM_SECONDS = Number(process.env.PIDNS_CHURN_SECONDS ?? 60);
 const INTERVAL_MS = 200;

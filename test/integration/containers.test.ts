@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { ContainerInfo, Snapshot } from '../../shared/core/types';
 import { Engines, IMAGE, sh } from '../../bench/containerEngines';
 import type { DiffEvent, HelperMessage, SnapshotEvent } from '../../shared/helperProtocol';
-import { PIDNS_JS, requireBuilt } from './discoveryKit';
-import { RawHelper } from './rawHelper';
+import { PIDNS_JS, requireBuilt } from './support/discovery';
+import { RawHelper } from './support/rawHelper';
 
 const engines = new Engines();
 let web = '';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { pidnsBundle } from './nativeTools';
+import { pidnsBundle } from './support/nativeTools';
 import {
   assertNothingRemains,
   lsnsPidNamespaces,
@@ -20,7 +20,7 @@ import {
   traceFrom,
   waitFor,
   withTestUser,
-} from './createHarness';
+} from './support/chains';
 
 test('depth 32 --json: ready line, the leaf has 33 NSpid entries, lsns shows the chain; SIGTERM exits 0 and nothing remains', async (t) => {
   const mounts = procMounts();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { ChainInfo, HelperMessage } from '../../shared/helperProtocol';
-import { pidnsBundle } from './nativeTools';
+import { pidnsBundle } from './support/nativeTools';
 import {
   assertNothingRemains,
   isGone,
@@ -17,7 +17,7 @@ import {
   waitFor,
   withTestUser,
   type TestUser,
-} from './createHarness';
+} from './support/chains';
 
 interface Helper {
   request(body: Record<string, unknown>): Promise<Extract<HelperMessage, { type: 'response' }>>;

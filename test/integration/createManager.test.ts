@@ -21,7 +21,7 @@ import {
   traceChain,
   waitFor,
   withTestUser,
-} from './createHarness';
+} from './support/chains';
 
 function manager(t: TestContext, initPath?: string | null): ChainManager {
   const m = new ChainManager({ initPath });

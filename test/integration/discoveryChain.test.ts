@@ -19,8 +19,8 @@ import {
   startGroup,
   waitFor,
   type Group,
-} from './discoveryKit';
-import { nspidOf } from '../kernelTruth';
+} from './support/discovery';
+import { nspidOf } from '../support/kernelTruth';
 
 function lsnsParents(): Map<number, number> {
   const r = spawnSync('lsns', ['-t', 'pid', '-J', '-o', 'NS,PNS'], { encoding: 'utf8' });

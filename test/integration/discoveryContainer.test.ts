@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { Snapshot } from '../../shared/core/types';
-import { PIDNS_JS, requireBuilt } from './discoveryKit';
+import { PIDNS_JS, requireBuilt } from './support/discovery';
 
 test('inside unshare --pid --fork --mount-proc: self is the top, nested namespaces hang below it', () => {
   requireBuilt();

@@ -10,7 +10,7 @@ import { release } from 'node:os';
 import { applyDiff } from '../../shared/core/diff';
 import type { Snapshot } from '../../shared/core/types';
 import type { HelperMessage } from '../../shared/helperProtocol';
-import { PIDNS_JS, requireBuilt, startGroup, waitFor, type Group } from './discoveryKit';
+import { PIDNS_JS, requireBuilt, startGroup, waitFor, type Group } from './support/discovery';
 
 class HelperProc {
   readonly messages: HelperMessage[] = [];

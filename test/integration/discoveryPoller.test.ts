@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Poller } from '../../helper-native/src/scan/poller';
 import type { ProcessInfo } from '../../shared/core/types';
-import { startGroup, waitFor, type Group } from './discoveryKit';
+import { startGroup, waitFor, type Group } from './support/discovery';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { groupMembers } from '../../bench/load';
-import { requireBuilt, runPidns, snapshotJson, startGroup, waitFor, type Group } from './discoveryKit';
+import { requireBuilt, runPidns, snapshotJson, startGroup, waitFor, type Group } from './support/discovery';
 
 function nspidLength(pid: number): number {
   try {

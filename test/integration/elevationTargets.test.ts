@@ -33,7 +33,7 @@ import {
   strayHelpers,
   withPolkitRule,
   withSudoers,
-} from './privilegeHarness';
+} from './support/polkit';
 
 const HELPER = `${INSTALLED_DIR}/pidns-helper`;
 let uid = -1;

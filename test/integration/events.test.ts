@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Snapshot } from '../../shared/core/types';
 import { median } from '../../bench/measure';
-import { startWatchedHelper, type WatchedHelper } from './eventsKit';
-import { buildNative } from './nativeTools';
+import { startWatchedHelper, type WatchedHelper } from './support/events';
+import { buildNative } from './support/nativeTools';
 
 /** Poll and reconcile interval: far beyond every bound below, so only events can explain an arrival. */
 const SLOW_MS = 30_000;

@@ -2,15 +2,15 @@
 // watches a fork storm with nested namespaces coming and going, so the kernel drops events (ENOBUFS). The
 // helper must count every overflow, say so, resynchronise from /proc, keep every diff consistent, and after
 // the storm stops its streamed model must equal a cold scan exactly. The storm runs in a sealed PID
-// namespace (stormEnv.ts), so the comparison covers that namespace and everything below it, where nothing
+// namespace (support/storm.ts), so the comparison covers that namespace and everything below it, where nothing
 // else on the host can interfere.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { takeSnapshot } from '../../helper-native/src/scan/poller';
 import type { Snapshot } from '../../shared/core/types';
-import { startWatchedHelper } from './eventsKit';
-import { openStormArena } from './stormEnv';
+import { startWatchedHelper } from './support/events';
+import { openStormArena } from './support/storm';
 
 const STORM_SECONDS = Number(process.env.PIDNS_OVERFLOW_SECONDS ?? 10);
 

@@ -1,6 +1,6 @@
 // Faults: the helper SIGKILLed mid-stream, the `pidns create` CLI and the helper SIGKILLed at several
 // moments of a create, and the native init missing or not executable. Creation runs inside a sealed PID +
-// mount namespace (stormEnv.ts), so "nothing survives" is exact: afterwards that namespace holds only its
+// mount namespace (support/storm.ts), so "nothing survives" is exact: afterwards that namespace holds only its
 // PID 1 and its mount table is what it was, whatever else runs on the host.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,10 +9,10 @@ import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } fro
 import { join } from 'node:path';
 import type { HelperEvent } from '../../shared/helperProtocol';
 import { HelperClientError } from '../../helper-native/src/launch/helperClient';
-import { repoRoot } from '../harness/paths';
-import { bundleCopy, pidnsBundle } from './nativeTools';
-import { RawHelper } from './rawHelper';
-import { childrenOf, openStormArena, type StormArena } from './stormEnv';
+import { repoRoot } from '../support/paths';
+import { bundleCopy, pidnsBundle } from './support/nativeTools';
+import { RawHelper } from './support/rawHelper';
+import { childrenOf, openStormArena, type StormArena } from './support/storm';
 
 async function until(probe: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;

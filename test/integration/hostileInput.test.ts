@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { ChainExitedEvent, ErrorCode, HelperResponse } from '../../shared/helperProtocol';
-import { RawHelper } from './rawHelper';
-import { pidnsBundle } from './nativeTools';
-import { liveStartTime } from './modelChecks';
+import { RawHelper } from './support/rawHelper';
+import { pidnsBundle } from './support/nativeTools';
+import { liveStartTime } from './support/modelChecks';
 
 const NOBODY = 65534;
 const ROOT_ENV = { ...process.env, PKEXEC_UID: String(NOBODY) };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { actingIdentity, actingUid, identityOfUid } from '../../helper-native/src/identity/actingUser';
-import { TEST_USER, ensureTestUser, withTestGroup } from './privilegeHarness';
+import { TEST_USER, ensureTestUser, withTestGroup } from './support/polkit';
 
 test('as root with PKEXEC_UID or SUDO_UID: the test user, with the groups id -G reports', (t) => {
   const uid = ensureTestUser();

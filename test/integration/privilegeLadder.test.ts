@@ -24,7 +24,7 @@ import {
   withPolkitRule,
   withSudoers,
   withTestGroup,
-} from './privilegeHarness';
+} from './support/polkit';
 
 const HELPER = `${INSTALLED_DIR}/pidns-helper`;
 const GROUP_RULES = '/etc/polkit-1/rules.d/50-pidns-explorer.rules';

@@ -18,9 +18,9 @@ import type { HelperEvent } from '../../shared/helperProtocol';
 import { hostInfo, TraceRecorder } from '../../helper-native/src/record/recorder';
 import { openTraceSink, readTraceFile } from '../../helper-native/src/record/traceFile';
 import { DiscoveryStream } from '../../helper-native/src/server/discovery';
-import { runCreate, waitFor, type ReadyLine } from './createHarness';
+import { runCreate, waitFor, type ReadyLine } from './support/chains';
 import { processKey } from '../../shared/core/identity';
-import { PIDNS_JS, requireBuilt } from './discoveryKit';
+import { PIDNS_JS, requireBuilt } from './support/discovery';
 
 const INTERVAL_MS = 200;
 

@@ -1,6 +1,6 @@
 // PID and namespace-inode reuse within one poll interval: the new object must be reported as new (a PID:
 // removed + added, never a "change" of the old process), and a reused namespace inode must not carry the
-// old namespace's parent or level. The kernel cases run in a sealed PID namespace (stormEnv.ts) where the
+// old namespace's parent or level. The kernel cases run in a sealed PID namespace (support/storm.ts) where the
 // test controls every fork, with the helper subscribed at the longest interval and polled on demand, so
 // "within one poll interval" is exact rather than a timing bet.
 import { test } from 'node:test';
@@ -13,10 +13,10 @@ import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/typ
 import { MAX_POLL_MS, type HelperEvent } from '../../shared/helperProtocol';
 import type { HelperClient } from '../../helper-native/src/launch/helperClient';
 import { Poller } from '../../helper-native/src/scan/poller';
-import { descendants } from '../harness/processTree';
-import { diffProblems, liveNsInode, modelProblems } from './modelChecks';
-import { buildNative, type Built } from './nativeTools';
-import { openStormArena, type StormArena } from './stormEnv';
+import { descendants } from '../support/processTree';
+import { diffProblems, liveNsInode, modelProblems } from './support/modelChecks';
+import { buildNative, type Built } from './support/nativeTools';
+import { openStormArena, type StormArena } from './support/storm';
 import { nsKey } from '../../shared/core/identity';
 
 // ---------------------------------------------------------------- pure core, fixtures

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { parseProcLimits } from '../../shared/core/procLimits';
 import { userLimits } from '../../helper-native/src/identity/runAs';
 import { closePidfd, pidfdOpen } from '../../helper-native/src/sys/pidfd';
-import { repoRoot } from '../harness/paths';
-import { isGone, procRef, statusField, waitFor } from './createHarness';
-import { bundleWithoutInit, pidnsBundle } from './nativeTools';
-import { RawHelper } from './rawHelper';
+import { repoRoot } from '../support/paths';
+import { isGone, procRef, statusField, waitFor } from './support/chains';
+import { bundleWithoutInit, pidnsBundle } from './support/nativeTools';
+import { RawHelper } from './support/rawHelper';
 
 interface SecUser {
   name: string;

@@ -8,7 +8,7 @@ import { release } from 'node:os';
 import { parseStatus } from '../../shared/core/procStatus';
 import { NsGraph } from '../../helper-native/src/scan/nsGraph';
 import { listPids, statIdentity } from '../../helper-native/src/scan/procFiles';
-import type { ProcFixture, RecordedProc } from '../unit/procFixture';
+import type { ProcFixture, RecordedProc } from '../unit/support/procFixture';
 import { nsKey } from '../../shared/core/identity';
 
 function record(pid: number, graph: NsGraph): RecordedProc | null {

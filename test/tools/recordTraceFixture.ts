@@ -8,7 +8,7 @@ import { diffSnapshots } from '../../shared/core/diff';
 import { TraceEncoder } from '../../shared/core/trace';
 import { buildModel } from '../../shared/core/buildModel';
 import { nsKey } from '../../shared/core/identity';
-import { fixtureProcesses, fixtureSnapshot, loadFixture } from '../unit/procFixture';
+import { fixtureProcesses, fixtureSnapshot, loadFixture } from '../unit/support/procFixture';
 
 const fixture = loadFixture('multi_pidns5.json');
 const T0 = Date.parse('2026-12-02T17:00:00.000Z');

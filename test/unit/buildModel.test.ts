@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, compareNamespaces } from '../../shared/core/buildModel';
 import { buildIndex, ancestorsOf } from '../../shared/core/modelIndex';
-import { fixtureProcesses, fixtureSnapshot, loadFixture } from './procFixture';
+import { fixtureProcesses, fixtureSnapshot, loadFixture } from './support/procFixture';
 import { nsKey } from '../../shared/core/identity';
 
 const recorded = loadFixture('multi_pidns5.json');

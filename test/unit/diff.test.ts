@@ -5,7 +5,7 @@ import { buildModel, type NsNode } from '../../shared/core/buildModel';
 import { applyDiff, diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
 import { ancestorsOf, buildIndex } from '../../shared/core/modelIndex';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
-import { fixtureProcesses, loadFixture } from './procFixture';
+import { fixtureProcesses, loadFixture } from './support/procFixture';
 import { nsKey } from '../../shared/core/identity';
 
 const fixture = loadFixture('multi_pidns5.json');

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseNsLink, parseStat, parseStatus, toProcessInfo } from '../../shared/core/procStatus';
-import { loadFixture } from './procFixture';
+import { loadFixture } from './support/procFixture';
 
 const edge = loadFixture('edge-cases.json');
 const recorded = loadFixture('multi_pidns5.json');

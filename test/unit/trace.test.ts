@@ -11,7 +11,7 @@ import { nsKey } from '../../shared/core/identity';
 import { applyDiffs, diffTimes, parseTrace, stateAt, TraceEncoder, TraceError, type TraceHost } from '../../shared/core/trace';
 import { renderTree } from '../../shared/core/treeText';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
-import { fixtureProcesses, loadFixture } from './procFixture';
+import { fixtureProcesses, loadFixture } from './support/procFixture';
 
 const fixture = loadFixture('multi_pidns5.json');
 const graph = new Map<string, NsNode>(fixture.graph.map((n) => [nsKey(n), n]));

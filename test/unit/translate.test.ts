@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ancestorsOf, buildIndex, descendantsOf } from '../../shared/core/modelIndex';
 import { findByPidIn, isVisibleFrom, pidInNamespace, translatePid, visibleProcesses } from '../../shared/core/translate';
-import { fixtureSnapshot, loadFixture } from './procFixture';
+import { fixtureSnapshot, loadFixture } from './support/procFixture';
 
 const snap = fixtureSnapshot(loadFixture('multi_pidns5.json'));
 const index = buildIndex(snap);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatNspid, renderTree } from '../../shared/core/treeText';
-import { fixtureSnapshot, loadFixture } from './procFixture';
+import { fixtureSnapshot, loadFixture } from './support/procFixture';
 
 const snap = fixtureSnapshot(loadFixture('multi_pidns5.json'));
 const width = (line: string) => [...line].length;

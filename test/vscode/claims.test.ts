@@ -19,9 +19,9 @@ import {
   runCommand,
   screenshot,
   startCodeServer,
-} from '../harness';
-import { nspidOf } from '../kernelTruth';
-import { installPolkitRule, installSystemHelper, startSystemServices } from './polkitTestRule';
+} from '../support';
+import { nspidOf } from '../support/kernelTruth';
+import { installPolkitRule, installSystemHelper, startSystemServices } from './support/polkitTestRule';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 /** An argument no other process on the machine has, so the leaf is found by its command line. */

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { lookupUser, repoRoot, runExtensionTests } from '../harness';
-import { startHelperKiller } from './helperKiller';
-import { installPolkitRule, installSystemHelper, restoreSystemHelperAfter, startSystemServices } from './polkitTestRule';
+import { lookupUser, repoRoot, runExtensionTests } from '../support';
+import { startHelperKiller } from './support/helperKiller';
+import { installPolkitRule, installSystemHelper, restoreSystemHelperAfter, startSystemServices } from './support/polkitTestRule';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 

@@ -16,9 +16,9 @@ import {
   runExtensionTests,
   screenshot,
   startCodeServer,
-} from '../harness';
-import { descendants } from '../harness/processTree';
-import { PROBE, writeProbeExtension } from '../harness/probeExtension';
+} from '../support';
+import { descendants } from '../support/processTree';
+import { PROBE, writeProbeExtension } from '../support/probeExtension';
 
 const TEST_USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 

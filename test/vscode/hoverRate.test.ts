@@ -21,8 +21,8 @@ import {
   repoRoot,
   screenshot,
   startCodeServer,
-} from '../harness';
-import { nspidOf } from '../kernelTruth';
+} from '../support';
+import { nspidOf } from '../support/kernelTruth';
 
 const TRIES = 20;
 const NEEDED = 19;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, screenshot, startCodeServer } from '../harness';
+import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, screenshot, startCodeServer } from '../support';
 
 const root = repoRoot();
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;

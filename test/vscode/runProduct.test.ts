@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { activityItem, launchBrowser, makeTempDir, removeDir, repoRoot, screenshot, waitForWorkbench } from '../harness';
-import { descendants, freePort, killTree } from '../harness/processTree';
+import { activityItem, launchBrowser, makeTempDir, removeDir, repoRoot, screenshot, waitForWorkbench } from '../support';
+import { descendants, freePort, killTree } from '../support/processTree';
 
 test('npm start prints a URL, serves the extension, and Ctrl-C stops everything', { timeout: 180_000 }, async (t) => {
   const productDir = makeTempDir('pidns-product-');

@@ -18,9 +18,15 @@ import {
   runCommand,
   screenshot,
   startCodeServer,
-} from '../harness';
-import { allowAnyPkexecFor, installPolkitRule, installSystemHelper, startSystemServices, withoutSystemHelper } from './polkitTestRule';
-import { nspidOf } from '../kernelTruth';
+} from '../support';
+import {
+  allowAnyPkexecFor,
+  installPolkitRule,
+  installSystemHelper,
+  startSystemServices,
+  withoutSystemHelper,
+} from './support/polkitTestRule';
+import { nspidOf } from '../support/kernelTruth';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 const DEPTH = 5;

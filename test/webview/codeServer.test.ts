@@ -17,7 +17,7 @@ import {
   runCommand,
   screenshot,
   startCodeServer,
-} from '../harness';
+} from '../support';
 
 const DEPTH = 5;
 

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type WebviewToHost } from '../../shared/webviewProtocol';
-import { emptyDiff, generatedTree, HOST_NS, NS_DEV, seedChain } from './fixtures';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
-import type { ThemeName } from './themes';
+import { emptyDiff, generatedTree, HOST_NS, NS_DEV, seedChain } from './support/fixtures';
+import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
+import type { ThemeName } from './support/themes';
 import { nsKey } from '../../shared/core/identity';
 
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');

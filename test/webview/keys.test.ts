@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
 import { nsKey } from '../../shared/core/identity';
-import { HOST_NS, NS_DEV, seedChain } from './fixtures';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
+import { HOST_NS, NS_DEV, seedChain } from './support/fixtures';
+import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
 
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
 

@@ -7,7 +7,7 @@ import { TreeLayout } from '../../webview/layout';
 import { cardWidth } from '../../webview/geometry';
 import { displayTree, isGroupKey, KEEP_BIGGEST } from '../../webview/groups';
 
-import { generatedTree, HOST_NS, NS_DEV, processDiff, seedChain, siblings } from './fixtures';
+import { generatedTree, HOST_NS, NS_DEV, processDiff, seedChain, siblings } from './support/fixtures';
 import { nsKey } from '../../shared/core/identity';
 
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });

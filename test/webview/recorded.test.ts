@@ -8,7 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Snapshot } from '../../shared/core/types';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
-import { openGraph, startEnv, type GraphEnv } from './harness';
+import { openGraph, startEnv, type GraphEnv } from './support/harness';
 import { nsKey } from '../../shared/core/identity';
 
 const ROOT = join(__dirname, '..', '..', '..');

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
-import { emptyDiff, HOST_NS, NS_DEV, siblings } from './fixtures';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './harness';
+import { emptyDiff, HOST_NS, NS_DEV, siblings } from './support/fixtures';
+import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
 import { nsKey } from '../../shared/core/identity';
 
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');

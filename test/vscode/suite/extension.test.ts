@@ -1,4 +1,4 @@
-// Runs inside a real extension host (code-server here; desktop VS Code through runElectron.ts): the
+// Runs inside a real extension host (code-server here; desktop VS Code through support/runElectron.ts): the
 // commands are registered, the tree matches the kernel for a chain created through the command and the
 // helper, tooltips and the editor hover carry the per-level PIDs, and destroy leaves nothing behind.
 // PIDNS_EXPECT_PRIVILEGE (root | pkexec | sudo | unprivileged) makes the privilege the helper reached part
@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
 import type { ChainInfo } from '../../../shared/helperProtocol';
-import { nspidOf } from '../../kernelTruth';
+import { nspidOf } from '../../support/kernelTruth';
 
 const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
 /** How long a control step (diffs flow while the view is visible) may wait. */

@@ -1,10 +1,10 @@
 // Entry point in the @vscode/test-electron convention: a module exporting run(): Promise<void>. The
-// extension host (code-server's here, desktop VS Code's through runElectron.ts elsewhere) loads it and
+// extension host (code-server's here, desktop VS Code's through support/runElectron.ts elsewhere) loads it and
 // takes a rejection as failure. It runs mocha over every *.test.js beside it; failing, pending or no tests
-// at all reject (test/harness/mochaRunner.ts).
+// at all reject (test/support/mochaRunner.ts).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runMocha } from '../../harness/mochaRunner';
+import { runMocha } from '../../support/mochaRunner';
 
 export function run(): Promise<void> {
   const files = readdirSync(__dirname)

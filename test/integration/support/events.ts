@@ -1,10 +1,10 @@
 // Shared by the kernel-event tests: a `pidns helper` on the host whose stream is applied diff by diff and
 // checked as it goes, with waits on "the model now shows X" that time how long the stream took.
-import { HelperClient } from '../../helper-native/src/launch/helperClient';
-import { spawnHelper } from '../../helper-native/src/launch/spawnHelper';
-import { applyDiff } from '../../shared/core/diff';
-import type { Snapshot } from '../../shared/core/types';
-import type { HelloEvent, HelperEvent, LiveSource } from '../../shared/helperProtocol';
+import { HelperClient } from '../../../helper-native/src/launch/helperClient';
+import { spawnHelper } from '../../../helper-native/src/launch/spawnHelper';
+import { applyDiff } from '../../../shared/core/diff';
+import type { Snapshot } from '../../../shared/core/types';
+import type { HelloEvent, HelperEvent, LiveSource } from '../../../shared/helperProtocol';
 import { diffProblems, modelProblems } from './modelChecks';
 import { pidnsBundle } from './nativeTools';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The repository root, found from this file whether it runs as test/harness/*.ts or out/test/harness/*.js. */
+/** The repository root, found from this file whether it runs as test/support/*.ts or out/test/support/*.js. */
 export function repoRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'scripts', 'install-code-server.sh'))) {

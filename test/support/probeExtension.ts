@@ -34,10 +34,10 @@ const ICON_SVG =
 
 /**
  * A runner module in the @vscode/test-electron convention (exports run(): Promise<void>) through the same
- * mocha run as the real suite (test/harness/mochaRunner.ts, compiled to out/), so the harness tests prove it.
+ * mocha run as the real suite (test/support/mochaRunner.ts, compiled to out/), so the harness tests prove it.
  */
 function runnerJs(suiteFile: string): string {
-  const runner = join(repoRoot(), 'out', 'test', 'harness', 'mochaRunner.js');
+  const runner = join(repoRoot(), 'out', 'test', 'support', 'mochaRunner.js');
   return `
 const { runMocha } = require(${JSON.stringify(runner)});
 exports.run = () => runMocha([${JSON.stringify(suiteFile)}], { ui: 'tdd', color: false, timeout: 20000 });

@@ -4,11 +4,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { UntrustedHelperAnswer, UntrustedHelperInfo } from '../../helper-native/src/launch/launchHelper';
-import type { LaunchAttempt, PrivilegeMode, PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
-import type { HelloEvent } from '../../shared/helperProtocol';
+import type { UntrustedHelperAnswer, UntrustedHelperInfo } from '../../../helper-native/src/launch/launchHelper';
+import type { LaunchAttempt, PrivilegeMode, PrivilegeRequest } from '../../../helper-native/src/launch/privilegeTypes';
+import type { HelloEvent } from '../../../shared/helperProtocol';
 
-export const REPO = join(__dirname, '..', '..', '..');
+export const REPO = join(__dirname, '..', '..', '..', '..');
 /**
  * Our own test user, left in place afterwards (documented). Not the VS Code suites' `pidns-test`: these
  * tests set its password, groups, polkit rules (including a denying one) and sudoers entries, which must
@@ -157,7 +157,7 @@ export function launchAs(opts: LaunchAsOptions): Promise<LaunchAsResult> {
     holdMs: opts.holdMs,
     freezeSudo: opts.freezeSudo,
   });
-  const asUser = ['runuser', '-u', TEST_USER, '--', process.execPath, join(__dirname, 'privilegeLaunchAs.js'), args];
+  const asUser = ['runuser', '-u', TEST_USER, '--', process.execPath, join(__dirname, 'launchAs.js'), args];
   // The mount namespace dies with the process: nothing to unmount afterwards.
   const argv = opts.hideSystemBus
     ? ['unshare', '-m', '--propagation', 'private', '--', 'sh', '-c', 'mount -t tmpfs tmpfs /run/dbus && exec "$@"', 'sh', ...asUser]

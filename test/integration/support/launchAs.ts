@@ -1,16 +1,16 @@
-// Run as the test user by privilegeHarness.launchAs: climbs the privilege ladder from a non-root account,
+// Run as the test user by support/polkit.ts launchAs: climbs the privilege ladder from a non-root account,
 // asks the helper for one snapshot, shuts it down, and prints what happened as one JSON object.
 // The password (if any) is read from stdin, never from argv or the environment.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { HelperClient } from '../../helper-native/src/launch/helperClient';
+import { HelperClient } from '../../../helper-native/src/launch/helperClient';
 import {
   LaunchError,
   launchHelper,
   type UntrustedHelperAnswer,
   type UntrustedHelperInfo,
-} from '../../helper-native/src/launch/launchHelper';
-import type { PrivilegeRequest } from '../../helper-native/src/launch/privilegeTypes';
+} from '../../../helper-native/src/launch/launchHelper';
+import type { PrivilegeRequest } from '../../../helper-native/src/launch/privilegeTypes';
 
 interface Args {
   mode: PrivilegeRequest;

@@ -1,6 +1,6 @@
 /**
  * The VS Code test harness: a REAL VS Code (code-server 4.100.3 = VS Code 1.100.3) driven by
- * Playwright in Debian's Chromium. Import from 'test/harness' (compiled: out/test/harness).
+ * Playwright in Debian's Chromium. Import from 'test/support' (compiled: out/test/support).
  * Prerequisites: `bash scripts/ensure-deps.sh` (npm test runs it) and, for anything using pkexec,
  * `bash scripts/services.sh start`. Must run as root (it switches to `user` itself).
  *

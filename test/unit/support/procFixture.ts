@@ -3,10 +3,10 @@
 // exactly what the scanner does minus the syscalls.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel, type NsNode } from '../../shared/core/buildModel';
-import { parseStat, parseStatus, toProcessInfo } from '../../shared/core/procStatus';
-import type { NsId, ProcessInfo, Snapshot } from '../../shared/core/types';
-import { nsKey } from '../../shared/core/identity';
+import { buildModel, type NsNode } from '../../../shared/core/buildModel';
+import { parseStat, parseStatus, toProcessInfo } from '../../../shared/core/procStatus';
+import type { NsId, ProcessInfo, Snapshot } from '../../../shared/core/types';
+import { nsKey } from '../../../shared/core/identity';
 
 export interface RecordedProc {
   pid: number;
@@ -27,7 +27,7 @@ export interface ProcFixture {
 
 /** Fixtures live in the source tree; tests run from out/test/unit, so resolve from the repository root. */
 export function loadFixture(name: string): ProcFixture {
-  const root = join(__dirname, '..', '..', '..');
+  const root = join(__dirname, '..', '..', '..', '..');
   return JSON.parse(readFileSync(join(root, 'test', 'fixtures', name), 'utf8')) as ProcFixture;
 }
 

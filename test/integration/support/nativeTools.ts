@@ -5,11 +5,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync }
 import type { TestContext } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../harness/paths';
+import { repoRoot } from '../../support/paths';
 
 /** Where the C sources live, whether this runs as test/integration/*.ts or out/test/integration/*.js. */
 export function nativeSourceDir(): string {
-  return join(repoRoot(), 'test', 'integration', 'native');
+  return join(repoRoot(), 'test', 'integration', 'support', 'native');
 }
 
 /** The helper/CLI bundle that `node scripts/build.mjs` writes. */
@@ -41,7 +41,7 @@ export interface Built {
   remove(): void;
 }
 
-/** Compile test/integration/native/NAME.c into a fresh temp dir. */
+/** Compile test/integration/support/native/NAME.c into a fresh temp dir. */
 export function buildNative(name: string): Built {
   const dir = mkdtempSync(join(tmpdir(), `pidns-${name}-`));
   const path = join(dir, name);

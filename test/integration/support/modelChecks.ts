@@ -3,8 +3,8 @@
 // offender at once instead of the first.
 import { readFileSync, readlinkSync } from 'node:fs';
 
-import type { Snapshot, SnapshotDiff } from '../../shared/core/types';
-import { nsKey, processKey } from '../../shared/core/identity';
+import type { Snapshot, SnapshotDiff } from '../../../shared/core/types';
+import { nsKey, processKey } from '../../../shared/core/identity';
 
 /** A diff must only remove/change what the model holds and only add what it does not. */
 export function diffProblems(model: Snapshot, diff: SnapshotDiff): string[] {

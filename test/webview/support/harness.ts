@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { graphHtml } from '../../extension/graph/graphHtml';
-import type { HostToWebview, WebviewToHost } from '../../shared/webviewProtocol';
+import { graphHtml } from '../../../extension/graph/graphHtml';
+import type { HostToWebview, WebviewToHost } from '../../../shared/webviewProtocol';
 import { THEMES, type ThemeName } from './themes';
 
 /** The checkout: out/test/webview when run as a test, dist/ when bundled into the bench. */

@@ -1,8 +1,8 @@
 // A line-level client for `pidns helper`: writes arbitrary bytes (the hostile-input corpus cannot go
 // through HelperClient, which only sends well-formed requests) and reads replies one at a time.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { HelloEvent, HelperMessage, HelperResponse } from '../../shared/helperProtocol';
-import { LineReader } from '../../helper-native/src/launch/lineReader';
+import type { HelloEvent, HelperMessage, HelperResponse } from '../../../shared/helperProtocol';
+import { LineReader } from '../../../helper-native/src/launch/lineReader';
 import { pidnsBundle } from './nativeTools';
 
 export class RawHelper {

@@ -2,7 +2,7 @@
 // namespace hands out its own PIDs from 1, and a process gets one PID from every namespace from the
 // root down to its own (NSpid), so the seed's chain comes out exactly as `multi_pidns 5` printed it.
 
-import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../../shared/core/types';
+import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 
 export const NS_DEV = 4;
 export const HOST_NS = 4026531836;

@@ -4,8 +4,8 @@
 // `unshare` (with --kill-child) takes the whole namespace, helpers included, down at once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { HelperClient } from '../../helper-native/src/launch/helperClient';
-import { spawnHelper } from '../../helper-native/src/launch/spawnHelper';
+import { HelperClient } from '../../../helper-native/src/launch/helperClient';
+import { spawnHelper } from '../../../helper-native/src/launch/spawnHelper';
 import { buildNative, pidnsBundle, type Built } from './nativeTools';
 
 export interface StormArena {

@@ -4,8 +4,8 @@ import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturn
 import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupMembers, repoRoot } from '../../bench/load';
-import type { Snapshot } from '../../shared/core/types';
+import { groupMembers, repoRoot } from '../../../bench/load';
+import type { Snapshot } from '../../../shared/core/types';
 
 export const PIDNS_JS = join(repoRoot(), 'dist', 'pidns.js');
 

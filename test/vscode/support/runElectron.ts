@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { runTests } from '@vscode/test-electron';
 
 async function main(): Promise<void> {
-  const repo = resolve(__dirname, '..', '..', '..');
+  const repo = resolve(__dirname, '..', '..', '..', '..');
   const workspace = mkdtempSync(join(tmpdir(), 'pidns-electron-'));
   try {
     await runTests({
