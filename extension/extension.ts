@@ -10,7 +10,8 @@ import type { PrivilegeRequest } from '../helper-native/src/launch/privilegeType
 import type { CommandContext } from './commands/commandContext';
 import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
-import { GraphPanel, GraphViewProvider } from './graph/graphPanel';
+import { registerGraphPanelSerializer, registerGraphView, showGraphPanel, type GraphHost } from './graph/graphPanel';
+import { GraphRegistry } from './graph/graphRegistry';
 import { DEFAULT_RECONCILE_MS } from '../shared/helperProtocol';
 import { HelperSession, type LaunchedHelper, type StreamSettings } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
@@ -33,6 +34,7 @@ export interface PidnsExplorerApi {
   tree: NamespaceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   statusBar: StatusBar;
+  graphs: GraphRegistry;
 }
 
 export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
@@ -55,7 +57,9 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   // Poll only while the sidebar is on screen.
   session.setViewVisible(TREE_VIEW_ID, treeView.visible);
   context.subscriptions.push(treeView.onDidChangeVisibility((e) => s().setViewVisible(TREE_VIEW_ID, e.visible)));
-  const ctx: CommandContext = { session, tree, treeView, log };
+  const graphs = new GraphRegistry();
+  const ctx: CommandContext = { session, tree, treeView, log, graphs, showGraphPanel: (keepFocus) => showGraphPanel(graphHost, keepFocus) };
+  const graphHost: GraphHost = { extensionUri: context.extensionUri, source: session, actions: graphActions(ctx), registry: graphs };
   const statusBar = new StatusBar(session);
 
   context.subscriptions.push(
@@ -73,20 +77,24 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
           .catch(() => undefined);
       return ok;
     }),
-    GraphPanel.registerSerializer(context, session, graphActions(ctx)),
+    graphs,
+    registerGraphPanelSerializer(graphHost),
     // The same live graph as a view in the panel area; it polls only while that view is visible.
-    GraphViewProvider.register(context, session, graphActions(ctx)),
-    vscode.commands.registerCommand('pidnsExplorer.showGraph', () => void GraphPanel.createOrShow(context, s(), graphActions(ctx))),
+    registerGraphView(graphHost),
+    vscode.commands.registerCommand('pidnsExplorer.showGraph', () => void showGraphPanel(graphHost)),
     vscode.languages.registerHoverProvider(
       [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }],
-      new PidHoverProvider(() => freshView(s(), tree), 'pidnsExplorer.revealInTree'),
+      new PidHoverProvider(() => freshView(s(), tree), {
+        revealInTree: 'pidnsExplorer.revealInTree',
+        showInGraph: 'pidnsExplorer.showInGraph',
+      }),
     ),
     vscode.workspace.onDidChangeConfiguration((e) => onConfigChange(e, s(), log)),
     { dispose: () => void s().dispose() },
   );
   if (process.platform === 'linux' && existsSync('/proc/self/ns/pid')) void session.ensureStarted().catch(() => undefined);
   else showAdvice(adviceForFailure(new Error('unsupported platform'), process.platform, existsSync('/proc/self/ns/pid')), log, session);
-  return { session, tree, treeView, statusBar };
+  return { session, tree, treeView, statusBar, graphs };
 }
 
 export async function deactivate(): Promise<void> {
