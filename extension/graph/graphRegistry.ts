@@ -1,7 +1,7 @@
 // Every open graph view of this window: the editor panel (at most one) and the view in the panel area, each
-// with its GraphConnection. Created in activate and disposed with the extension; GraphPanel and
-// GraphViewProvider add their view when it opens and remove it when it closes. "Show in Graph" asks it which
-// view to use. (The pattern of vscode-hexeditor's HexEditorRegistry.)
+// with its GraphConnection. Created in activate and disposed with the extension; graphPanel.ts adds each view
+// when it opens and removes it when it closes. "Show in Graph" asks it which view to use, "Show Namespace
+// Graph" whether the panel is open. (The pattern of vscode-hexeditor's HexEditorRegistry.)
 import type * as vscode from 'vscode';
 import type { GraphConnection } from './graphConnection';
 
