@@ -84,7 +84,7 @@ export class GraphConnection implements vscode.Disposable {
     this.pendingReveal?.settle(false);
     this.pendingReveal = undefined;
     this.source.setViewVisible(this.viewId, false);
-    this.disposables.forEach((d) => d.dispose());
+    this.disposables.splice(0).forEach((d) => d.dispose());
   }
 
   private flushReveal(): void {

@@ -41,8 +41,12 @@ export class GraphRegistry implements vscode.Disposable {
     return this.views.sort((a, b) => rank(a) - rank(b))[0];
   }
 
+  /**
+   * The extension is going away: stop every connection, but leave the panel open, so that after a window
+   * reload VS Code restores it through the serializer.
+   */
   dispose(): void {
-    for (const v of this.views) v.dispose();
+    for (const v of this.views) v.connection.dispose();
     this.open.clear();
   }
 }

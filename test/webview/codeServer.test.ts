@@ -232,12 +232,23 @@ async function menuLabels(page: Page): Promise<string[]> {
   return (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
 }
 
-/** Runs a context-menu item of a tree row: hover focuses it and Enter runs it (a click can land mid-layout). */
+/**
+ * Runs a context-menu item of a tree row: hover focuses it and Enter runs it (a click can land mid-layout).
+ * The live tree re-renders its rows when namespaces come and go (hundreds do while other test runs share the
+ * machine), and that closes an open context menu: the gesture is made again when the menu was gone before Enter.
+ */
 async function runMenuItem(page: Page, row: Locator, label: string): Promise<void> {
-  await row.click({ button: 'right' });
-  assert.ok((await menuLabels(page)).includes(label), `the row's menu offers ${label}`);
-  await page.locator('.monaco-menu .action-item', { hasText: label }).hover();
-  await page.keyboard.press('Enter');
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    assert.ok((await menuLabels(page)).includes(label), `the row's menu offers ${label}`);
+    const item = page.locator('.monaco-menu .action-item', { hasText: label });
+    await item.hover();
+    if (await item.isVisible()) {
+      await page.keyboard.press('Enter');
+      return;
+    }
+    assert.ok(attempt < 3, `the context menu closed before ${label} could be chosen, ${attempt} times`);
+  }
 }
 
 function alive(pid: number): boolean {
@@ -280,7 +291,10 @@ async function showInGraphScenario(t: TestContext, chain: Chain): Promise<void> 
   assert.equal(await page.locator('iframe.webview').count(), 0, 'no graph is open yet');
 
   await runMenuItem(page, procRow, 'Show in Graph');
-  const frame = await graphFrame(page);
+  const frame = await graphFrame(page).catch(async (err: Error) => {
+    await screenshot(page, 'graph-show-in-graph-no-frame');
+    throw err;
+  });
   const leafCard = frame.locator(`.card[data-key="${chain.dev}:${leafIno}"]`);
   const selectedRow = leafCard.locator('.row.selected');
   await selectedRow.waitFor({ state: 'attached', timeout: 30_000 }).catch(async (err: Error) => {
@@ -292,6 +306,31 @@ async function showInGraphScenario(t: TestContext, chain: Chain): Promise<void> 
   assert.equal((await selectedRow.locator('.c').allTextContents())[0], String(chain.leafPid), 'the leaf process row is selected');
   assert.match(await frame.locator('#details').innerText(), new RegExp(`^Process sleep \\(host PID ${chain.leafPid},`));
   await screenshot(page, 'graph-show-in-graph-process');
+
+  const dialog = page.locator('.monaco-dialog-box');
+  // Send signal… from the graph's details of the leaf (PID 1 of the innermost namespace): the tree's list, then
+  // "from where", then the modal. (Nothing in the graph is clicked first: a click there reveals the item in the
+  // tree, which takes the focus and so closes a quick pick that opens meanwhile.)
+  await frame.locator('#details vscode-button', { hasText: 'Send signal…' }).click();
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await page.locator('.quick-input-title', { hasText: `Signal for sleep (host PID ${chain.leafPid})` }).waitFor({ state: 'visible' });
+  const offered = (await rows.allInnerTexts()).map((r) => r.trim().split(/\s+/)[0]);
+  assert.deepEqual(
+    offered,
+    SIGNALS.map((x) => x.name),
+    'the same signals as the tree, in its order',
+  );
+  await page.keyboard.press('Enter'); // SIGTERM
+  await page
+    .locator('.quick-input-title', { hasText: `sleep is PID 1 of pid:[${leafIno}]: send from where?` })
+    .waitFor({ state: 'visible' });
+  await rows.filter({ hasText: 'From inside its own namespace' }).first().click();
+  await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match(await dialog.innerText(), new RegExp(`Send SIGTERM to sleep \\(host PID ${chain.leafPid}\\)\\?`));
+  await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+  // Sent from inside, the init ignores SIGTERM, which it has no handler for: the chain is still there.
+  await page.waitForTimeout(1500);
+  assert.ok(alive(chain.leafPid), 'the leaf init ignored SIGTERM sent from inside its namespace');
 
   const nsRow = tree.locator('.monaco-list-row', { hasText: `pid:[${leafIno}]` }).first();
   await runMenuItem(page, nsRow, 'Show in Graph');
@@ -317,35 +356,12 @@ async function showInGraphScenario(t: TestContext, chain: Chain): Promise<void> 
 
   // Kill init… from the graph: the tree's modal, naming the init and what dies with it. Cancelled.
   await frame.locator('#details vscode-button', { hasText: 'Kill init…' }).click();
-  const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout: 15_000 });
   assert.match(await dialog.innerText(), new RegExp(`Kill sleep \\(host PID ${chain.leafPid}\\), PID 1 of pid:\\[${leafIno}\\]\\?`));
   assert.match(await dialog.innerText(), /the kernel kills every process in it: 1 processes, including 0 nested namespaces/);
   await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
   await dialog.waitFor({ state: 'hidden' });
 
-  // Send signal… from the graph, on the leaf (PID 1 of the innermost namespace): the tree's list, then "from where", then the modal.
-  await leafCard.locator('.row').first().click();
-  await frame.locator('#details vscode-button', { hasText: 'Send signal…' }).click();
-  const rows = page.locator('.quick-input-list .monaco-list-row');
-  await page.locator('.quick-input-title', { hasText: `Signal for sleep (host PID ${chain.leafPid})` }).waitFor({ state: 'visible' });
-  const offered = (await rows.allInnerTexts()).map((r) => r.trim().split(/\s+/)[0]);
-  assert.deepEqual(
-    offered,
-    SIGNALS.map((x) => x.name),
-    'the same signals as the tree, in its order',
-  );
-  await page.keyboard.press('Enter'); // SIGTERM
-  await page
-    .locator('.quick-input-title', { hasText: `sleep is PID 1 of pid:[${leafIno}]: send from where?` })
-    .waitFor({ state: 'visible' });
-  await rows.filter({ hasText: 'From inside its own namespace' }).first().click();
-  await dialog.waitFor({ state: 'visible', timeout: 15_000 });
-  assert.match(await dialog.innerText(), new RegExp(`Send SIGTERM to sleep \\(host PID ${chain.leafPid}\\)\\?`));
-  await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
-  // Sent from inside, the init ignores SIGTERM, which it has no handler for: the chain is still there.
-  await page.waitForTimeout(1500);
-  assert.ok(alive(chain.leafPid), 'the leaf init ignored SIGTERM sent from inside its namespace');
   assert.deepEqual(problems, [], 'no console error, uncaught error or CSP violation in the webview');
 }
 
