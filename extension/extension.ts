@@ -19,7 +19,7 @@ import { explainPrivilege, readPrivilegeMode, showAdvice, watchPrivilegeMode } f
 import { EXPLAIN_COMMAND, StatusBar } from './statusBar';
 import { INSTALL_COMMAND, confirmUntrustedHelper, installSystemHelper } from './systemHelperInstall';
 import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
-import { SnapshotView } from './tree/snapshotView';
+import { ModelIndex } from '../shared/core/modelIndex';
 import type { TreeNode } from './tree/treeNodes';
 
 export const TREE_VIEW_ID = 'pidnsExplorer.tree';
@@ -130,11 +130,11 @@ function makeLauncher(
   };
 }
 
-async function freshView(s: HelperSession, tree: NamespaceTreeProvider): Promise<SnapshotView | undefined> {
+async function freshView(s: HelperSession, tree: NamespaceTreeProvider): Promise<ModelIndex | undefined> {
   const snap = await s.fresh(HOVER_MAX_AGE_MS).catch(() => undefined);
   if (!snap) return undefined;
   const view = tree.currentView();
-  return view?.snapshot === snap ? view : new SnapshotView(snap);
+  return view?.snapshot === snap ? view : new ModelIndex(snap);
 }
 
 function onStreamSettingsChange(e: vscode.ConfigurationChangeEvent, s: HelperSession, log: vscode.LogOutputChannel): void {

@@ -42,7 +42,7 @@ export async function setPrivilegeMode(mode: ChoosableMode): Promise<void> {
 export function watchPrivilegeMode(session: HelperSession, log: vscode.LogOutputChannel): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
     if (!e.affectsConfiguration('pidnsExplorer.privilegeMode')) return;
-    log.info(`privilege mode changed to ${readPrivilegeMode()}: restarting the helper`);
+    log.info(`privilege mode changed: restarting the helper (now ${readPrivilegeMode()})`);
     void session.restart().catch(() => undefined);
   });
 }

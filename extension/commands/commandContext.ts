@@ -4,7 +4,7 @@ import type * as vscode from 'vscode';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { HelperSession } from '../helperSession';
 import type { NamespaceTreeProvider } from '../tree/namespaceTreeProvider';
-import type { SnapshotView } from '../tree/snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { TreeNode } from '../tree/treeNodes';
 
 export interface CommandContext {
@@ -15,13 +15,13 @@ export interface CommandContext {
 }
 
 /** A namespace from a context-menu node, or undefined (the command then asks). */
-export function namespaceFromNode(view: SnapshotView, node: unknown): NamespaceInfo | undefined {
+export function namespaceFromNode(view: ModelIndex, node: unknown): NamespaceInfo | undefined {
   const n = node as Partial<TreeNode> | undefined;
   if (n?.kind === 'namespace' && typeof n.key === 'string') return view.namespace(n.key);
   return undefined;
 }
 
-export function processFromNode(view: SnapshotView, node: unknown): ProcessInfo | undefined {
+export function processFromNode(view: ModelIndex, node: unknown): ProcessInfo | undefined {
   const n = node as Partial<TreeNode> | undefined;
   if (n?.kind === 'process' && typeof n.pid === 'number') {
     const p = view.process(n.pid);

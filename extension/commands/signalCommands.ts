@@ -2,7 +2,7 @@
 // process's start time so the helper refuses if the PID was reused in the meantime.
 import * as vscode from 'vscode';
 import type { ProcessInfo } from '../../shared/core/types';
-import type { SnapshotView } from '../tree/snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { CommandContext } from './commandContext';
 import { namespaceFromNode, processFromNode } from './commandContext';
 import { pickNamespace, pickProcess } from './pickers';
@@ -70,7 +70,7 @@ export async function sendSignalCommand(ctx: CommandContext, node?: unknown, giv
   return true;
 }
 
-async function askSignal(view: SnapshotView, p: ProcessInfo): Promise<SignalChoice | undefined> {
+async function askSignal(view: ModelIndex, p: ProcessInfo): Promise<SignalChoice | undefined> {
   const pick = await vscode.window.showQuickPick(SIGNALS, { title: `Signal for ${p.comm} (host PID ${p.pid})` });
   if (!pick) return undefined;
   const ns = view.namespaceOf(p);

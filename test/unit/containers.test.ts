@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { namespaceTooltip, processTooltip } from '../../extension/hovers/tooltipMarkdown';
-import { SnapshotView } from '../../extension/tree/snapshotView';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import { namespaceText } from '../../extension/tree/treeNodes';
 import type { CgroupContainer } from '../../shared/core/containerOf';
 import { diffSnapshots } from '../../shared/core/diff';
@@ -131,7 +131,7 @@ test('findContainer: by id prefix, pod path; clear errors for none and several',
 });
 
 test('VS Code: process hover "PID 7 in side (docker) · host 12", namespace hover and row name the containers', () => {
-  const view = new SnapshotView(labelled);
+  const view = new ModelIndex(labelled);
   assert.match(processTooltip(view, view.process(12)!), /^\*\*sleep\*\* — PID 7 in side \(docker\) · host 12\n/);
   assert.match(processTooltip(view, view.process(22)!), /^\*\*sleep\*\* — PID 1 in nest in pod shop\/web\\-0 \(containerd\) · host 22\n/);
   assert.match(processTooltip(view, view.process(10)!), /PID 10 in its own namespace, 10 on the host/);
