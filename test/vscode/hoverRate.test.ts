@@ -23,7 +23,9 @@ import {
   startCodeServer,
 } from '../support';
 import { nspidOf } from '../support/kernelTruth';
+import { installPolkitRule, installSystemHelper, startSystemServices } from './support/polkitTestRule';
 
+const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 const TRIES = 20;
 const NEEDED = 19;
 /** VS Code's default hover delay is 500 ms on Linux (300 ms in the editor); a tooltip later than this failed. */
@@ -328,3 +330,17 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
 test('hover rate: as root, tooltips open on the first hover and stay while the host churns', { timeout: 15 * 60_000 }, async (t) => {
   await scenario(t, undefined, 'root', true);
 });
+
+// Through pkexec the server cannot sit in a PID namespace of its own: polkitd, in the host's, would look up the
+// wrong process for pkexec's caller. So this variant shares the host's namespace with whatever else runs.
+test(
+  'hover rate: as a non-root user through pkexec, tooltips open on the first hover and stay while the host churns',
+  { timeout: 15 * 60_000 },
+  async (t) => {
+    startSystemServices(repoRoot());
+    // pkexec runs the root-owned installed helper of this build (the polkit rule admits nothing else).
+    t.after(installSystemHelper(repoRoot()));
+    t.after(installPolkitRule(USER));
+    await scenario(t, USER, 'pkexec', false);
+  },
+);
