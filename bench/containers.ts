@@ -82,6 +82,9 @@ export const containersSuite: Suite = {
           unit: 'ms',
           anchor: 'unlabelled CPU',
           ratio: median(labelCpu) / median(plainCpu),
+          // The same budget on this process's CPU time: wall time here moves with the engine's own work on the
+          // other core and with whatever else shares the machine.
+          budget: 1.1,
         },
         { name: 'of which /proc/PID/cgroup files read', value: reads, unit: 'files' },
         { name: 'of which reading them (median)', value: median(readsMs), unit: 'ms' },
