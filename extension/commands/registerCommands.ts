@@ -6,6 +6,7 @@ import type { TreeNode } from '../tree/treeNodes';
 import type { CommandContext } from './commandContext';
 import { createNested } from './createNested';
 import { destroyCreated } from './destroyCreated';
+import { goToPid } from './goToPid';
 import { openTerminal } from './openTerminal';
 import { revealInTree } from './revealInTree';
 import { killInit, sendSignalCommand } from './signalCommands';
@@ -23,6 +24,7 @@ export const COMMANDS: Record<string, Handler> = {
   'pidnsExplorer.killInit': (ctx, arg) => killInit(ctx, arg),
   'pidnsExplorer.sendSignal': (ctx, arg, choice) => sendSignalCommand(ctx, arg, choice),
   'pidnsExplorer.revealInTree': (ctx, pid, startTime) => revealInTree(ctx, pid, startTime),
+  'pidnsExplorer.goToPid': (ctx, query) => goToPid(ctx, query),
   [SHOW_MORE_COMMAND]: (ctx, node) => ctx.tree.showMore(node as TreeNode),
 };
 
