@@ -124,8 +124,10 @@ export const createSuite: Suite = {
         row('  of which the wrapper (unshare+stdbuf+echo)', t.wrap),
         row('pidns-init depth 5 ready', t.d5, { anchor: 'seed multi_pidns 5', ratio: median(t.d5) / anchor, budget: 2 }),
         row('pidns-init depth 32 ready', t.d32, { budget: 500 }),
-        row('ChainManager.create depth 5 (end to end)', t.m5, { anchor: 'seed multi_pidns 5', ratio: median(t.m5) / anchor }),
+        // The README's "create depth 5 within 2× the seed" is what a user meets: the helper's create, end to end.
+        row('ChainManager.create depth 5 (end to end)', t.m5, { anchor: 'seed multi_pidns 5', ratio: median(t.m5) / anchor, budget: 2 }),
         row('ChainManager.create depth 32 (end to end)', t.m32, { budget: 500 }),
+        // The slow path where the native init cannot run (issue 3 gives it no budget): shown for comparison only.
         row('unshare fallback depth 5 (end to end)', t.u5, { anchor: 'seed multi_pidns 5', ratio: median(t.u5) / anchor }),
         { name: 'PSS per level, mean (depth 32)', value: pss.reduce((a, b) => a + b, 0) / pss.length, unit: 'KiB', budget: 1024 },
         { name: 'PSS per level, max (depth 32)', value: Math.max(...pss), unit: 'KiB', budget: 1024 },

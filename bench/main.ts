@@ -8,6 +8,7 @@ import { extensionHostSuite } from './extensionHost';
 import { latencySuite } from './latency';
 import { scaleSuite } from './scale';
 import { snapshotSuite } from './snapshot';
+import { stormSuite } from './storm';
 import { webviewSuite } from './webview';
 import type { BenchContext, Row, Suite } from './types';
 
@@ -17,6 +18,7 @@ const SUITES: Suite[] = [
   webviewSuite,
   latencySuite,
   eventsSuite,
+  stormSuite,
   scaleSuite,
   extensionHostSuite,
   containersSuite,

@@ -6,13 +6,13 @@ import type { FailureReason, LaunchAttempt, PrivilegeMode } from '../helper-nati
 export interface Advice {
   /** One-paragraph message for a notification. */
   message: string;
-  /** Buttons to offer, by id; extension.ts maps them to actions. */
+  /** Buttons to offer, by id; privilegeMode.ts showAdvice labels them and carries them out. */
   actions: AdviceAction[];
 }
 
 export type AdviceAction = 'showLog' | 'useSudo' | 'usePkexec' | 'useNone' | 'retry' | 'installHelper';
 
-const TODO: Partial<Record<FailureReason, string>> = {
+const WHAT_TO_DO: Partial<Record<FailureReason, string>> = {
   'pkexec-missing': 'Install pkexec and polkitd, or switch the privilege mode to sudo.',
   'no-polkit-agent':
     'Run a polkit agent in your desktop session, or have an administrator install the system helper and its polkit rule, or switch the privilege mode to sudo (the password is asked in an input box).',
@@ -38,10 +38,10 @@ export function adviceForLaunch(mode: PrivilegeMode, attempts: LaunchAttempt[]):
   if (failed.length === 0) return undefined; // unprivileged was what the user chose
   const last = failed[failed.length - 1];
   const what = failed.map((a) => a.message).join(' ');
-  const todo = last.reason ? (TODO[last.reason] ?? '') : '';
+  const whatToDo = last.reason ? (WHAT_TO_DO[last.reason] ?? '') : '';
   return {
     message:
-      `PID Namespaces runs without root. ${what} What still works: the namespaces of your own processes, and creating nested namespaces through user namespaces. ${todo}`.trim(),
+      `PID Namespaces runs without root. ${what} What still works: the namespaces of your own processes, and creating nested namespaces through user namespaces. ${whatToDo}`.trim(),
     actions: actionsFor(last.reason),
   };
 }
@@ -63,10 +63,10 @@ export function adviceForFailure(error: Error, platform: string, hasPidNs: boole
   }
   const attempts = (error as { attempts?: LaunchAttempt[] }).attempts ?? [];
   const last = attempts.filter((a) => !a.ok).pop();
-  const todo = last?.reason ? (TODO[last.reason] ?? '') : '';
+  const whatToDo = last?.reason ? (WHAT_TO_DO[last.reason] ?? '') : '';
   return {
     message:
-      `The PID Namespaces helper could not be started: ${error.message} Nothing is shown until it runs. ${todo} The helper log has every attempt.`.trim(),
+      `The PID Namespaces helper could not be started: ${error.message} Nothing is shown until it runs. ${whatToDo} The helper log has every attempt.`.trim(),
     actions: ['showLog', 'retry', ...actionsFor(last?.reason).filter((a) => a !== 'showLog')],
   };
 }

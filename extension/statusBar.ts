@@ -1,5 +1,5 @@
-// Status-bar item: namespace count and privilege mode. Clicking it explains the mode and offers to switch
-// (which sets pidnsExplorer.privilegeMode; the configuration listener restarts the helper).
+// Status-bar item: namespace count, privilege mode and how the model stays current. Clicking it runs
+// EXPLAIN_COMMAND (privilegeMode.ts explainPrivilege: explain the mode, offer to switch or restart).
 import * as vscode from 'vscode';
 import { describeSource, type HelperSession } from './helperSession';
 import { explainMode } from './privilegeAdvice';
@@ -66,24 +66,4 @@ export class StatusBar implements vscode.Disposable {
     this.sub.dispose();
     this.item.dispose();
   }
-}
-
-/** The click: explain, then offer the other modes. */
-export async function explainPrivilege(session: HelperSession): Promise<void> {
-  const mode = session.privilege;
-  const setting = vscode.workspace.getConfiguration('pidnsExplorer').get<string>('privilegeMode', 'auto');
-  const options = ['auto', 'pkexec', 'sudo', 'none'].filter((m) => m !== setting).map((m) => `Use ${m}`);
-  const choice = await vscode.window.showInformationMessage(
-    `${explainMode(mode, session.hello?.actingForUid)} (setting: ${setting})`,
-    { modal: false },
-    ...options,
-    'Restart Helper',
-  );
-  if (!choice) return;
-  if (choice === 'Restart Helper') {
-    await session.restart();
-    return;
-  }
-  // The configuration listener in extension.ts restarts the helper with the new mode.
-  await vscode.workspace.getConfiguration('pidnsExplorer').update('privilegeMode', choice.slice(4), vscode.ConfigurationTarget.Global);
 }

@@ -5,13 +5,19 @@
 // How: build once, then per target stage a folder (.cache/package/<target>) holding exactly those files plus a
 // production package.json, and run @vscode/vsce there (offline). The other architecture's koffi build comes from
 // the npm registry (`npm pack`, cached in .cache/koffi); the arm64 init from Debian's aarch64-linux-gnu-gcc,
-// installed here when missing (root), or skipped with a loud warning: the helper then falls back to unshare(1).
+// installed here when missing (root). Every init is linked statically and checked (scripts/elf.mjs); a target
+// whose init cannot be built that way fails the package instead of shipping without it.
 // Usage: node scripts/package.mjs [--target linux-x64,linux-arm64] [--no-build]
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { elfInterpreter } from './elf.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
+if (!existsSync(join(root, 'node_modules', 'koffi', 'package.json'))) {
+  console.error('package: node_modules is missing: run `npm ci` first');
+  process.exit(1);
+}
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const koffiVersion = JSON.parse(readFileSync(join(root, 'node_modules/koffi/package.json'), 'utf8')).version;
 const outDir = join(root, 'dist', 'vsix');
@@ -35,7 +41,6 @@ const has = (cmd) => {
     return false;
   }
 };
-const warn = (msg) => console.warn(`\n!!! package: ${msg}\n`);
 
 const dpkgInstalled = (p) => {
   try {
@@ -66,41 +71,36 @@ function compilerFor(target) {
   return has(t.cc) ? t.cc : null;
 }
 
-/** Compiles the init like scripts/build.mjs does: static-pie preferred (no libc needed on the host), dynamic as a fallback. */
+/**
+ * Compiles the init as scripts/build.mjs does: static (static-pie, else plain static), never dynamic, and
+ * checked to have no ELF interpreter, because a Remote-SSH host need not have the libc it was built against.
+ * No source, no compiler, or no static link: the package fails, rather than ship a .vsix without its init.
+ */
 function compileInit(target, dest) {
   const src = join(root, 'helper-native/init/pidns-init.c');
-  if (!existsSync(src)) {
-    warn(`${src} missing: ${target} ships without a native init`);
-    return false;
-  }
+  if (!existsSync(src)) throw new Error(`package: ${src} is missing`);
   const cc = compilerFor(target);
   if (!cc) {
-    warn(
-      `no C compiler for ${target} (apt-get install ${TARGETS[target].apt.join(' ')}): its .vsix ships WITHOUT the native init; the helper will use the unshare fallback there`,
+    throw new Error(
+      `package: no C compiler for the ${target} init: as root, apt-get install ${TARGETS[target].apt.join(' ')} (or run this as root, which installs them), or pass --target ${Object.keys(TARGETS).find((t) => TARGETS[t].arch === process.arch)}`,
     );
-    return false;
   }
   mkdirSync(join(dest, '..'), { recursive: true });
   const common = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', '-o', dest, src];
-  for (const link of [['-static-pie'], ['-static'], []]) {
+  const errors = [];
+  for (const link of ['-static-pie', '-static']) {
     try {
-      execFileSync(cc, [...link, ...common], { stdio: 'pipe' });
-      return true;
-    } catch {
-      /* next linking mode */
+      execFileSync(cc, [link, ...common], { stdio: 'pipe' });
+      errors.length = 0;
+      break;
+    } catch (e) {
+      errors.push(`${cc} ${link}: ${String(e.stderr)}`);
     }
   }
-  const why = (() => {
-    try {
-      execFileSync(cc, common, { encoding: 'utf8', stdio: 'pipe' });
-      return '';
-    } catch (e) {
-      return String(e.stderr);
-    }
-  })();
-  if (TARGETS[target].arch === process.arch) throw new Error(`the native init does not compile:\n${why}`);
-  warn(`${cc} cannot build the init for ${target}; its .vsix ships WITHOUT the native init (unshare fallback):\n${why}`);
-  return false;
+  if (errors.length > 0)
+    throw new Error(`package: the ${target} init does not link statically (it needs the target's libc.a):\n${errors.join('\n')}`);
+  const interp = elfInterpreter(dest);
+  if (interp !== null) throw new Error(`package: the ${target} init is not static: it asks for the interpreter ${interp}`);
 }
 
 /** ELF e_machine of a binary, to prove the init was built for the target. */
@@ -152,7 +152,8 @@ function stage(target) {
     cpSync(join(root, 'dist', f), join(dir, 'dist', f));
   }
   const init = join(dir, 'dist', 'native', 'pidns-init');
-  if (compileInit(target, init) && elfMachine(init) !== t.machine) throw new Error(`${target} init built for the wrong machine`);
+  compileInit(target, init);
+  if (elfMachine(init) !== t.machine) throw new Error(`${target} init built for the wrong machine`);
   cpSync(join(root, 'node_modules', 'koffi'), join(dir, 'node_modules', 'koffi'), { recursive: true });
   cpSync(koffiNative(t.arch), join(dir, 'node_modules', '@koromix', `koffi-linux-${t.arch}`), { recursive: true });
   return dir;

@@ -103,7 +103,7 @@ function groupChildren(
   const size = new Map(kids.map((k) => [k, model.visibleCount(k)]));
   const pinned = kids.filter((k) => keep.has(k));
   const rest = kids.filter((k) => !keep.has(k));
-  // Stable order among equals (the model sorts siblings by inode), so the same namespaces stay out.
+  // Stable order among equals (the model sorts siblings in the core's order), so the same namespaces stay out.
   const biggest = [...rest].sort((a, b) => size.get(b)! - size.get(a)!).slice(0, KEEP_BIGGEST);
   const big = new Set(biggest);
   const buckets = new Map<string, string[]>();

@@ -5,6 +5,7 @@
 
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
 import { nsKey, processKey } from '../shared/core/identity';
+import { compareSiblings } from '../shared/core/modelIndex';
 
 export interface ModelChange {
   /** Namespaces were added or removed, or a parent changed: positions must be laid out again. */
@@ -157,10 +158,14 @@ export class GraphModel {
         else this.children.set(parent, [key]);
       }
     }
-    // Order siblings by inode so the layout does not jump when the helper lists them in another order.
-    const byInode = (a: string, b: string): number => (this.namespaces.get(a)?.inode ?? 0) - (this.namespaces.get(b)?.inode ?? 0);
-    for (const list of this.children.values()) list.sort(byInode);
-    this.roots.sort((a, b) => (a === this.selfKey ? -1 : b === this.selfKey ? 1 : byInode(a, b)));
+    // The core's sibling order (the tree's too), so the layout does not jump when the helper lists them in another order.
+    const order = (a: string, b: string): number => {
+      const x = this.namespaces.get(a);
+      const y = this.namespaces.get(b);
+      return x && y ? compareSiblings(x, y) : 0;
+    };
+    for (const list of this.children.values()) list.sort(order);
+    this.roots.sort((a, b) => (a === this.selfKey ? -1 : b === this.selfKey ? 1 : order(a, b)));
   }
 }
 

@@ -9,7 +9,7 @@ import type { NsRef, ProcRef } from '../../shared/webviewProtocol';
 import type { GraphRegistry, OpenGraphView } from '../graph/graphRegistry';
 import type { HelperSession } from '../helperSession';
 import type { NamespaceTreeProvider } from '../tree/namespaceTreeProvider';
-import type { SnapshotView } from '../tree/snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { TreeNode } from '../tree/treeNodes';
 
 export interface CommandContext {
@@ -24,13 +24,13 @@ export interface CommandContext {
 }
 
 /** A namespace from a context-menu node, or undefined (the command then asks). */
-export function namespaceFromNode(view: SnapshotView, node: unknown): NamespaceInfo | undefined {
+export function namespaceFromNode(view: ModelIndex, node: unknown): NamespaceInfo | undefined {
   const n = node as Partial<TreeNode> | undefined;
   if (n?.kind === 'namespace' && typeof n.key === 'string') return view.namespace(n.key);
   return undefined;
 }
 
-export function processFromNode(view: SnapshotView, node: unknown): ProcessInfo | undefined {
+export function processFromNode(view: ModelIndex, node: unknown): ProcessInfo | undefined {
   const n = node as Partial<TreeNode> | undefined;
   if (n?.kind === 'process' && typeof n.pid === 'number' && typeof n.startTime === 'number')
     return processFromRef(view, { pid: n.pid, startTime: n.startTime });
@@ -38,12 +38,12 @@ export function processFromNode(view: SnapshotView, node: unknown): ProcessInfo 
 }
 
 /** The namespace a graph names by (dev, inode), if the current snapshot has it. */
-export function namespaceFromRef(view: SnapshotView, ref: NsRef): NamespaceInfo | undefined {
+export function namespaceFromRef(view: ModelIndex, ref: NsRef): NamespaceInfo | undefined {
   return view.namespace(nsKey(ref));
 }
 
 /** The process a graph names by (pid, start time), unless that PID now belongs to another process. */
-export function processFromRef(view: SnapshotView, ref: ProcRef): ProcessInfo | undefined {
+export function processFromRef(view: ModelIndex, ref: ProcRef): ProcessInfo | undefined {
   const p = view.process(ref.pid);
   return p && p.startTime === ref.startTime ? p : undefined;
 }

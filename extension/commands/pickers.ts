@@ -1,10 +1,10 @@
 // Quick picks for commands run from the palette (no tree node given): choose a namespace or a process.
 import * as vscode from 'vscode';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
-import type { SnapshotView } from '../tree/snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 
 export async function pickNamespace(
-  view: SnapshotView,
+  view: ModelIndex,
   title: string,
   filter: (ns: NamespaceInfo) => boolean,
 ): Promise<NamespaceInfo | undefined> {
@@ -20,7 +20,7 @@ export async function pickNamespace(
   return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true }))?.ns;
 }
 
-export async function pickProcess(view: SnapshotView, title: string): Promise<ProcessInfo | undefined> {
+export async function pickProcess(view: ModelIndex, title: string): Promise<ProcessInfo | undefined> {
   const items = view.snapshot.processes.map((p) => ({
     label: `${p.comm} ${view.ownPid(p)}`,
     description: `host ${p.pid} · level ${p.nspid.length - 1} · uid ${p.uid}`,

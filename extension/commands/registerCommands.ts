@@ -7,6 +7,7 @@ import type { TreeNode } from '../tree/treeNodes';
 import type { CommandContext } from './commandContext';
 import { createNested } from './createNested';
 import { destroyCreated } from './destroyCreated';
+import { goToPid } from './goToPid';
 import { openTerminalCommand } from './openTerminal';
 import { revealInTree } from './revealInTree';
 import { showInGraph } from './showInGraph';
@@ -26,6 +27,7 @@ export const COMMANDS: Record<string, Handler> = {
   'pidnsExplorer.sendSignal': (ctx, arg, choice) => sendSignalCommand(ctx, arg, choice),
   'pidnsExplorer.revealInTree': (ctx, pid, startTime) => revealInTree(ctx, pid, startTime),
   'pidnsExplorer.showInGraph': (ctx, arg, startTime) => showInGraph(ctx, arg, startTime),
+  'pidnsExplorer.goToPid': (ctx, query) => goToPid(ctx, query),
   [SHOW_MORE_COMMAND]: (ctx, node) => ctx.tree.showMore(node as TreeNode),
 };
 

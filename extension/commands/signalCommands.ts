@@ -4,7 +4,7 @@
 // process's start time goes with every signal, so the helper refuses if the PID was reused in the meantime.
 import * as vscode from 'vscode';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
-import type { SnapshotView } from '../tree/snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { CommandContext } from './commandContext';
 import { namespaceFromNode, processFromNode } from './commandContext';
 import { pickNamespace, pickProcess } from './pickers';
@@ -57,7 +57,7 @@ export async function sendSignal(ctx: CommandContext, p: ProcessInfo, choice: Si
   return true;
 }
 
-export function signalTarget(view: SnapshotView, p: ProcessInfo): SignalTarget {
+export function signalTarget(view: ModelIndex, p: ProcessInfo): SignalTarget {
   const ns = view.namespaceOf(p);
   return { comm: p.comm, pid: p.pid, ns: ns && { inode: ns.inode, level: ns.level, init: ns.init } };
 }

@@ -2,7 +2,7 @@
 // process it is and its PID at every level, with links that reveal it in the tree and in the graph. Useful on
 // log lines and saved `ps` output.
 import * as vscode from 'vscode';
-import type { SnapshotView } from '../tree/snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 import { pidHoverMarkdown, type HoverCommands } from './tooltipMarkdown';
 
 /** Largest PID the kernel hands out (pid_max is at most 2^22). */
@@ -11,7 +11,7 @@ const PID_MAX_LIMIT = 4_194_304;
 export class PidHoverProvider implements vscode.HoverProvider {
   constructor(
     /** A view over a snapshot that is recent enough for a hover (fetches one when polling is off). */
-    private readonly freshView: () => Promise<SnapshotView | undefined>,
+    private readonly freshView: () => Promise<ModelIndex | undefined>,
     private readonly commands: HoverCommands,
   ) {}
 

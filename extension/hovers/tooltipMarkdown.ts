@@ -2,7 +2,7 @@
 // exact per-level PID table. The tree and the editor hover wrap these in MarkdownString.
 import { containerKey, containerLabel, podLabel } from '../../shared/core/containers';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
-import type { SnapshotView } from '../tree/snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 
 /** Escape what Markdown would interpret in a command name (comm is user-controlled: `*`, `|`, `<` …). */
 export function escapeMd(text: string): string {
@@ -21,7 +21,7 @@ const STATE_NAMES: Record<string, string> = {
 };
 
 /** Table of level | namespace | PID, outermost first: the same process as each level's /proc sees it. */
-export function levelTable(view: SnapshotView, p: ProcessInfo): string {
+export function levelTable(view: ModelIndex, p: ProcessInfo): string {
   const rows = view.levels(p).map((l) => `| ${l.level} | ${l.nsInode === null ? '?' : `pid:[${l.nsInode}]`} | ${l.pid} |`);
   return ['| Level | Namespace | PID |', '|---:|---|---:|', ...rows].join('\n');
 }
@@ -38,7 +38,7 @@ export function containerText(c: ContainerInfo): string {
   return `${escapeMd(containerLabel(c))}${c.pod === undefined ? '' : ` in pod ${escapeMd(podLabel(c.pod))}`} (${c.engine})`;
 }
 
-export function processTooltip(view: SnapshotView, p: ProcessInfo): string {
+export function processTooltip(view: ModelIndex, p: ProcessInfo): string {
   const state = STATE_NAMES[p.state] ? `${p.state} (${STATE_NAMES[p.state]})` : p.state;
   const c = containerOfProcess(view.snapshot, p);
   // In a container: "PID 1 in web (docker) · host 27416", the PID as the container's own /proc shows it.
@@ -57,7 +57,7 @@ export function processTooltip(view: SnapshotView, p: ProcessInfo): string {
   return lines.join('\n');
 }
 
-export function namespaceTooltip(view: SnapshotView, ns: NamespaceInfo): string {
+export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
   const procs = view.processes(ns).length;
   const children = view.children(ns).length;
   const below = view.subtree(ns).reduce((n, s) => n + view.processes(s).length, 0);
@@ -85,7 +85,7 @@ export interface HoverCommands {
 }
 
 /** Editor hover for a live PID: which process, its PIDs at every level, and command links to the tree and the graph. */
-export function pidHoverMarkdown(view: SnapshotView, p: ProcessInfo, commands: HoverCommands): string {
+export function pidHoverMarkdown(view: ModelIndex, p: ProcessInfo, commands: HoverCommands): string {
   const args = encodeURIComponent(JSON.stringify([p.pid, p.startTime]));
   const links = `[Reveal in PID Namespaces tree](command:${commands.revealInTree}?${args}) · [Show in Graph](command:${commands.showInGraph}?${args})`;
   return [processTooltip(view, p), '', links].join('\n');

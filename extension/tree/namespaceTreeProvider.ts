@@ -10,7 +10,7 @@ import type { ProcessInfo, NamespaceInfo } from '../../shared/core/types';
 import { namespaceTooltip, processTooltip } from '../hovers/tooltipMarkdown';
 import type { SnapshotSource } from '../snapshotSource';
 import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
-import { SnapshotView } from './snapshotView';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import {
   NodeCache,
   PAGE_SIZE,
@@ -51,7 +51,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   /** Page size per parent (namespace or process id). */
   private readonly pageLimits = new Map<string, number>();
   private readonly seen = new SeenTree();
-  private view: SnapshotView | undefined;
+  private view: ModelIndex | undefined;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
@@ -99,11 +99,11 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   }
 
   /** The index over the latest snapshot (rebuilt lazily, once per snapshot). */
-  currentView(): SnapshotView | undefined {
+  currentView(): ModelIndex | undefined {
     const snap = this.source.current();
     if (!snap) return undefined;
     if (this.view?.snapshot !== snap) {
-      this.view = new SnapshotView(snap);
+      this.view = new ModelIndex(snap);
       this.cache.prune(this.view);
       for (const id of this.pageLimits.keys()) if (!this.cache.get(id)) this.pageLimits.delete(id);
     }
@@ -219,7 +219,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   }
 
   /** The element with this id as the model shows it now, or undefined if it is gone or no longer listed. */
-  private current(view: SnapshotView, id: string): CurrentElement | undefined {
+  private current(view: ModelIndex, id: string): CurrentElement | undefined {
     if (id === ROOT_ID) return { item: '', children: this.getChildren().map((k) => k.id), tooltip: () => '' };
     const node = this.cache.get(id);
     if (!node) return undefined;
@@ -232,7 +232,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     return { item: rowKey(row), children: this.getChildren(node).map((k) => k.id), tooltip: () => this.tooltip(view, node) ?? '' };
   }
 
-  private row(view: SnapshotView, node: TreeNode): Row | undefined {
+  private row(view: ModelIndex, node: TreeNode): Row | undefined {
     if (node.kind === 'namespace') {
       const ns = view.namespace(node.key);
       if (!ns) return undefined;
@@ -253,7 +253,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     return { text: moreText(node), icon: 'ellipsis', expanded: false };
   }
 
-  private tooltip(view: SnapshotView, node: TreeNode): string | undefined {
+  private tooltip(view: ModelIndex, node: TreeNode): string | undefined {
     if (node.kind === 'namespace') {
       const ns = view.namespace(node.key);
       return ns ? namespaceTooltip(view, ns) : undefined;
@@ -282,7 +282,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     return item;
   }
 
-  private liveProcess(view: SnapshotView, node: { pid: number; startTime: number }): ProcessInfo | undefined {
+  private liveProcess(view: ModelIndex, node: { pid: number; startTime: number }): ProcessInfo | undefined {
     const p = view.process(node.pid);
     return p && p.startTime === node.startTime ? p : undefined;
   }

@@ -1,12 +1,12 @@
 // The tree's elements and their text, without vscode: elements are small keys (the data is looked up in the
-// current SnapshotView on every render), one object per id for as long as it lives, ids stable across refreshes
+// current ModelIndex on every render), one object per id for as long as it lives, ids stable across refreshes
 // so VS Code keeps expansion and selection. A namespace holds its child namespaces and the tops of its process
 // tree; a process holds its children in the same namespace. Nesting by parent keeps the churn of a busy parent
 // (a VS Code server's extension host runs `ps` every few seconds) inside that parent: VS Code re-renders every
 // child row of an element it refreshes, which closes their tooltips. Long lists are paged ("Show more…").
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import { containersText } from '../../shared/core/treeText';
-import { type SnapshotView } from './snapshotView';
+import type { ModelIndex } from '../../shared/core/modelIndex';
 import { nsKey } from '../../shared/core/identity';
 
 /** Processes shown per "page" under one namespace or process before a "Show more…" item. */
@@ -83,7 +83,7 @@ export class NodeCache {
   }
 
   /** Forget nodes whose namespace or process is gone. */
-  prune(view: SnapshotView): void {
+  prune(view: ModelIndex): void {
     for (const [id, node] of this.nodes) {
       const alive =
         node.kind === 'process'
@@ -109,7 +109,7 @@ export function namespaceLabel(ns: NamespaceInfo): string {
  * The row of a namespace. No process count here: the host's count changes on nearly every poll, and a changed
  * row is re-rendered with everything below it. The count is in the tooltip, computed when it is shown.
  */
-export function namespaceText(view: SnapshotView, ns: NamespaceInfo, createdHere: boolean): NodeText {
+export function namespaceText(view: ModelIndex, ns: NamespaceInfo, createdHere: boolean): NodeText {
   const count = view.processes(ns).length;
   const parts = [`level ${ns.level}`];
   if (ns.hidden || count === 0) parts.push('hidden (no processes)');
@@ -120,7 +120,7 @@ export function namespaceText(view: SnapshotView, ns: NamespaceInfo, createdHere
   return { label: namespaceLabel(ns), description: parts.join(' · '), contextValue, expandable: count > 0 || view.children(ns).length > 0 };
 }
 
-export function processText(view: SnapshotView, p: ProcessInfo): NodeText {
+export function processText(view: ModelIndex, p: ProcessInfo): NodeText {
   const own = view.ownPid(p);
   const ns = view.namespaceOf(p);
   const isInit = ns !== undefined && ns.init === p.pid && ns.level > 0;
@@ -138,14 +138,14 @@ export function moreText(node: MoreNode): NodeText {
 }
 
 /** Children of a namespace: child namespaces first (the hierarchy), then the tops of its process tree, paged. */
-export function namespaceChildren(view: SnapshotView, cache: NodeCache, ns: NamespaceInfo, limit: number): TreeNode[] {
+export function namespaceChildren(view: ModelIndex, cache: NodeCache, ns: NamespaceInfo, limit: number): TreeNode[] {
   const key = nsKey(ns);
   const out: TreeNode[] = view.children(ns).map((c) => cache.namespace(c));
   return out.concat(paged(cache, view.topProcesses(ns), `ns:${key}`, key, limit));
 }
 
 /** Children of a process: its child processes in the same namespace, paged. */
-export function processChildren(view: SnapshotView, cache: NodeCache, p: ProcessInfo, limit: number): TreeNode[] {
+export function processChildren(view: ModelIndex, cache: NodeCache, p: ProcessInfo, limit: number): TreeNode[] {
   return paged(cache, view.childProcesses(p), cache.process(p).id, nsKey({ dev: p.nsDev, inode: p.ns }), limit);
 }
 
@@ -161,7 +161,7 @@ function paged(cache: NodeCache, procs: ProcessInfo[], parentId: string, ns: str
  * Where a process hangs in the tree, outermost first: its namespace's id, then each ancestor process's id,
  * each with the list the next one is listed in and its index there (for widening pages before a reveal).
  */
-export function treePath(view: SnapshotView, cache: NodeCache, p: ProcessInfo): Array<{ parentId: string; index: number }> {
+export function treePath(view: ModelIndex, cache: NodeCache, p: ProcessInfo): Array<{ parentId: string; index: number }> {
   const path: Array<{ parentId: string; index: number }> = [];
   for (let q: ProcessInfo | undefined = p; q;) {
     const parent = view.parentProcess(q);

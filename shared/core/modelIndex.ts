@@ -1,64 +1,169 @@
-// Lookup tables over one Snapshot, for the views: namespace by inode, its children, its member processes,
-// a process by caller-level PID. Within one snapshot every namespace lives on the one nsfs device, so the
-// inode alone is a unique key here (across snapshots it is not: inodes are reused).
+// The one index over a Snapshot, for the tree, the hovers, the CLI and the PID translation: namespaces by key,
+// each namespace's children and member processes (flat, and as a process tree inside the namespace), processes
+// by caller-level PID, and each process's PID at every level. Built once per snapshot (O(n)); every lookup is
+// then O(1) or O(depth), since the tree asks on every expand and hovers on every mouse move. Pure.
+//
+// Two parents, on purpose: `ancestry` follows only the parent links the scan could read, so a process's PID at
+// every level never shifts across a gap (levels.ts); `parentOf` is where the views draw a namespace, which hangs
+// one whose parent is unknown under the caller's namespace (every namespace the caller sees lies below its own).
+import { nsKey } from './identity';
+import { alignLevels } from './levels';
 import type { NamespaceInfo, ProcessInfo, Snapshot } from './types';
 
-export interface ModelIndex {
-  readonly snapshot: Snapshot;
-  readonly namespaceByInode: ReadonlyMap<number, NamespaceInfo>;
-  /** Child namespaces of each namespace, in canonical order; every namespace has an entry. */
-  readonly childrenOf: ReadonlyMap<number, readonly NamespaceInfo[]>;
-  /** Member processes (not descendants') of each namespace, by PID; every namespace has an entry. */
-  readonly processesOf: ReadonlyMap<number, readonly ProcessInfo[]>;
-  readonly processByPid: ReadonlyMap<number, ProcessInfo>;
-  /** Namespaces whose parent is null or not in the snapshot: the tops of the forest (normally one, the caller's). */
-  readonly roots: readonly NamespaceInfo[];
+export interface LevelPid {
+  /** 0 = the namespace the scan ran in, 1 = its child, … */
+  level: number;
+  /** Inode of the namespace at that level, or null when the ancestry could not be read that far. */
+  nsInode: number | null;
+  pid: number;
 }
 
-export function buildIndex(snapshot: Snapshot): ModelIndex {
-  const namespaceByInode = new Map<number, NamespaceInfo>();
-  const childrenOf = new Map<number, NamespaceInfo[]>();
-  const processesOf = new Map<number, ProcessInfo[]>();
-  for (const ns of snapshot.namespaces) {
-    namespaceByInode.set(ns.inode, ns);
-    childrenOf.set(ns.inode, []);
-    processesOf.set(ns.inode, []);
+export class ModelIndex {
+  private readonly byKey = new Map<string, NamespaceInfo>();
+  private readonly childrenOf = new Map<string, NamespaceInfo[]>();
+  private readonly processesOf = new Map<string, ProcessInfo[]>();
+  private readonly byPid = new Map<number, ProcessInfo>();
+  /** Child processes of a process, in the same namespace (the process tree inside one namespace). */
+  private readonly childProcs = new Map<number, ProcessInfo[]>();
+  /** Processes whose parent is not a member of their namespace (its init, entrants through setns), by namespace. */
+  private readonly topProcs = new Map<string, ProcessInfo[]>();
+  /** The caller's namespace: the top of the tree. */
+  readonly root: NamespaceInfo | undefined;
+
+  constructor(readonly snapshot: Snapshot) {
+    for (const ns of snapshot.namespaces) this.byKey.set(nsKey(ns), ns);
+    for (const p of snapshot.processes) this.byPid.set(p.pid, p);
+    this.root =
+      this.byKey.get(nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode })) ?? snapshot.namespaces.find((n) => n.level === 0);
+    this.indexChildren();
+    this.indexProcesses();
   }
-  const roots: NamespaceInfo[] = [];
-  for (const ns of snapshot.namespaces) {
-    const siblings = ns.parent === null ? undefined : childrenOf.get(ns.parent);
-    if (siblings) siblings.push(ns);
-    else roots.push(ns);
+
+  namespace(key: string): NamespaceInfo | undefined {
+    return this.byKey.get(key);
   }
-  const processByPid = new Map<number, ProcessInfo>();
-  for (const p of snapshot.processes) {
-    processByPid.set(p.pid, p);
-    processesOf.get(p.ns)?.push(p);
+
+  /**
+   * The inode-only case (lxkns' named constructor): a namespace a user or a record names by inode alone — a CLI
+   * argument, a container's `pidNs`, a chain level. Every PID namespace of one snapshot is on the one nsfs device.
+   */
+  namespaceWithInode(inode: number): NamespaceInfo | undefined {
+    return this.byKey.get(nsKey({ dev: this.snapshot.self.nsDev, inode }));
   }
-  return { snapshot, namespaceByInode, childrenOf, processesOf, processByPid, roots };
+
+  process(pid: number): ProcessInfo | undefined {
+    return this.byPid.get(pid);
+  }
+
+  /** Child namespaces as drawn, in creation order (by init PID; hidden ones, which have none, last). */
+  children(ns: NamespaceInfo): NamespaceInfo[] {
+    return this.childrenOf.get(nsKey(ns)) ?? [];
+  }
+
+  /** Member processes sorted by caller-level PID. */
+  processes(ns: NamespaceInfo): ProcessInfo[] {
+    return this.processesOf.get(nsKey(ns)) ?? [];
+  }
+
+  /** Processes of `ns` whose parent is outside it (or gone): the tops of its process tree, sorted by PID. */
+  topProcesses(ns: NamespaceInfo): ProcessInfo[] {
+    return this.topProcs.get(nsKey(ns)) ?? [];
+  }
+
+  /** Children of `p` in p's own namespace, sorted by PID (children in a nested namespace hang under that namespace). */
+  childProcesses(p: ProcessInfo): ProcessInfo[] {
+    return this.childProcs.get(p.pid) ?? [];
+  }
+
+  /** The parent process when it is in the same namespace (the tree nests p under it), else undefined. */
+  parentProcess(p: ProcessInfo): ProcessInfo | undefined {
+    const parent = p.ppid > 0 && p.ppid !== p.pid ? this.byPid.get(p.ppid) : undefined;
+    return parent && parent.ns === p.ns && parent.nsDev === p.nsDev ? parent : undefined;
+  }
+
+  /** Where the views draw `ns`: its parent, or the root when the parent is unknown; undefined for the root. */
+  parentOf(ns: NamespaceInfo): NamespaceInfo | undefined {
+    if (this.root && ns.dev === this.root.dev && ns.inode === this.root.inode) return undefined;
+    return this.knownParent(ns) ?? this.root;
+  }
+
+  /** `ns` and its ancestors as far as the scan could read them, outermost first, ending with `ns`. */
+  ancestry(ns: NamespaceInfo): NamespaceInfo[] {
+    const chain: NamespaceInfo[] = [];
+    for (let cur: NamespaceInfo | undefined = ns; cur && !chain.includes(cur); cur = this.knownParent(cur)) chain.unshift(cur);
+    return chain;
+  }
+
+  namespaceOf(p: ProcessInfo): NamespaceInfo | undefined {
+    return this.byKey.get(nsKey({ dev: p.nsDev, inode: p.ns }));
+  }
+
+  /** PID 1's command, for the namespace's label. */
+  initComm(ns: NamespaceInfo): string | undefined {
+    return ns.init === null ? undefined : this.byPid.get(ns.init)?.comm;
+  }
+
+  /** The process's PID at every level, outermost (the scan's) first, each with the namespace of that level. */
+  levels(p: ProcessInfo): LevelPid[] {
+    const own = this.namespaceOf(p);
+    return alignLevels(own ? this.ancestry(own) : [], p.nspid).map(({ level, ns, pid }) => ({ level, nsInode: ns ? ns.inode : null, pid }));
+  }
+
+  /** The PID a process has inside its own namespace. */
+  ownPid(p: ProcessInfo): number {
+    return p.nspid.length > 0 ? p.nspid[p.nspid.length - 1] : p.pid;
+  }
+
+  /** Every namespace drawn at or below `ns`, itself first, depth first in creation order. */
+  subtree(ns: NamespaceInfo): NamespaceInfo[] {
+    const out: NamespaceInfo[] = [];
+    const stack = [ns];
+    while (stack.length > 0) {
+      const cur = stack.pop() as NamespaceInfo;
+      out.push(cur);
+      const kids = this.children(cur);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+    }
+    return out;
+  }
+
+  private knownParent(ns: NamespaceInfo): NamespaceInfo | undefined {
+    return ns.parent === null ? undefined : this.byKey.get(nsKey({ dev: ns.dev, inode: ns.parent }));
+  }
+
+  private indexChildren(): void {
+    for (const ns of this.snapshot.namespaces) {
+      const parent = this.parentOf(ns);
+      if (parent) push(this.childrenOf, nsKey(parent), ns);
+    }
+    for (const list of this.childrenOf.values()) list.sort(compareSiblings);
+  }
+
+  private indexProcesses(): void {
+    for (const p of this.snapshot.processes) push(this.processesOf, nsKey({ dev: p.nsDev, inode: p.ns }), p);
+    for (const list of this.processesOf.values()) list.sort((a, b) => a.pid - b.pid);
+    // Sorted input gives sorted children lists.
+    for (const list of this.processesOf.values()) {
+      for (const p of list) {
+        const parent = this.parentProcess(p);
+        if (parent) push(this.childProcs, parent.pid, p);
+        else push(this.topProcs, nsKey({ dev: p.nsDev, inode: p.ns }), p);
+      }
+    }
+  }
 }
 
-/** Inodes from `inode` up to its top, starting with `inode` itself; empty if it is not in the snapshot. */
-export function ancestorsOf(index: ModelIndex, inode: number): number[] {
-  const chain: number[] = [];
-  let cur = index.namespaceByInode.get(inode);
-  while (cur !== undefined && !chain.includes(cur.inode)) {
-    chain.push(cur.inode);
-    cur = cur.parent === null ? undefined : index.namespaceByInode.get(cur.parent);
-  }
-  return chain;
+/**
+ * The order of sibling namespaces in every view: creation order, by init PID (a namespace's init lives as long as
+ * it does, so a sibling never moves while both live); hidden ones, which have no init, last; then by inode.
+ */
+export function compareSiblings(a: NamespaceInfo, b: NamespaceInfo): number {
+  const order = (n: NamespaceInfo): number => n.init ?? Number.MAX_SAFE_INTEGER;
+  return order(a) - order(b) || a.inode - b.inode;
 }
 
-/** `inode` and every namespace below it, depth first, in canonical order among siblings. */
-export function descendantsOf(index: ModelIndex, inode: number): NamespaceInfo[] {
-  const out: NamespaceInfo[] = [];
-  const start = index.namespaceByInode.get(inode);
-  const stack = start ? [start] : [];
-  while (stack.length > 0) {
-    const ns = stack.pop() as NamespaceInfo;
-    out.push(ns);
-    const kids = index.childrenOf.get(ns.inode) ?? [];
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
-  }
-  return out;
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

@@ -2,7 +2,7 @@
 // or container sees it. Pure.
 import { containerKey, containerLabel, podLabel } from './containers';
 import { shortId } from './containerOf';
-import { ancestorsOf, buildIndex } from './modelIndex';
+import { ModelIndex } from './modelIndex';
 import { findByPidIn, pidInNamespace } from './translate';
 import type { ContainerInfo, PodInfo, ProcessInfo, Snapshot } from './types';
 
@@ -40,21 +40,21 @@ export function findContainer(snapshot: Snapshot, query: string): ContainerInfo 
 
 /** The process that namespace `nsInode` knows as `pid`, with its PID at every level; a string says why not. */
 export function pidReport(snapshot: Snapshot, pid: number, nsInode: number): PidReport | string {
-  const index = buildIndex(snapshot);
-  if (!index.namespaceByInode.has(nsInode)) return `no PID namespace ${nsInode}`;
+  const index = new ModelIndex(snapshot);
+  if (index.namespaceWithInode(nsInode) === undefined) return `no PID namespace ${nsInode}`;
   const proc = findByPidIn(index, nsInode, pid);
   if (proc === undefined) return `no process ${pid} in pid:[${nsInode}]`;
   const containers = snapshot.containers ?? [];
   const levels: PidLevel[] = [];
-  for (const ns of [...ancestorsOf(index, proc.ns)].reverse()) {
-    const at = pidInNamespace(index, proc, ns);
-    const info = index.namespaceByInode.get(ns);
-    if (at === null || info === undefined) continue;
+  const own = index.namespaceOf(proc);
+  for (const info of own ? index.ancestry(own) : []) {
+    const at = pidInNamespace(index, proc, info.inode);
+    if (at === null) continue;
     levels.push({
       level: info.level,
-      ns,
+      ns: info.inode,
       pid: at,
-      containers: containers.filter((c) => c.pidNs === ns).map((c) => `${containerLabel(c)} (${c.engine})`),
+      containers: containers.filter((c) => c.pidNs === info.inode).map((c) => `${containerLabel(c)} (${c.engine})`),
     });
   }
   const container =

@@ -1,37 +1,30 @@
 // PIDs across levels. A process in a namespace at level L has L+1 NSpid entries: nspid[k] is its PID as
 // seen from its ancestor namespace at level k (level 0 = the caller's). A namespace sees its own members
 // and those of all its descendants, and nothing above or beside it.
-import { alignLevels } from './levels';
-import { ancestorsOf, descendantsOf, type ModelIndex } from './modelIndex';
+import type { ModelIndex } from './modelIndex';
 import type { ProcessInfo } from './types';
 
 /** Is `proc` visible from the namespace `nsInode` (a member of it or of one of its descendants)? */
 export function isVisibleFrom(index: ModelIndex, proc: ProcessInfo, nsInode: number): boolean {
-  return ancestorsOf(index, proc.ns).includes(nsInode);
+  const own = index.namespaceOf(proc);
+  return own !== undefined && index.ancestry(own).some((ns) => ns.inode === nsInode);
 }
 
 /** The PID of `proc` as seen from namespace `nsInode`, or null when it is not visible from there. */
 export function pidInNamespace(index: ModelIndex, proc: ProcessInfo, nsInode: number): number | null {
-  if (!isVisibleFrom(index, proc, nsInode)) return null;
-  return nspidAt(index, proc, nsInode);
-}
-
-/** The NSpid entry of `proc` that belongs to namespace `nsInode` (alignLevels: counted from its own namespace). */
-function nspidAt(index: ModelIndex, proc: ProcessInfo, nsInode: number): number | null {
-  const chain = ancestorsOf(index, proc.ns).reverse();
-  return alignLevels(chain, proc.nspid).find((l) => l.ns === nsInode)?.pid ?? null;
+  return index.levels(proc).find((l) => l.nsInode === nsInode)?.pid ?? null;
 }
 
 /** Every process visible from namespace `nsInode`, ordered by caller-level PID. */
 export function visibleProcesses(index: ModelIndex, nsInode: number): ProcessInfo[] {
-  const out: ProcessInfo[] = [];
-  for (const ns of descendantsOf(index, nsInode)) out.push(...(index.processesOf.get(ns.inode) ?? []));
-  return out.sort((a, b) => a.pid - b.pid);
+  const ns = index.namespaceWithInode(nsInode);
+  if (ns === undefined) return [];
+  return index.snapshot.processes.filter((p) => isVisibleFrom(index, p, nsInode)).sort((a, b) => a.pid - b.pid);
 }
 
 /** The process that namespace `nsInode` knows as `pid`, or undefined. */
 export function findByPidIn(index: ModelIndex, nsInode: number, pid: number): ProcessInfo | undefined {
-  return visibleProcesses(index, nsInode).find((p) => nspidAt(index, p, nsInode) === pid);
+  return visibleProcesses(index, nsInode).find((p) => pidInNamespace(index, p, nsInode) === pid);
 }
 
 /**

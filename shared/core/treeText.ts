@@ -3,7 +3,7 @@
 // first, then its child namespaces. ANSI colour only when asked (the CLI asks when stdout is a tty).
 import { shortId } from './containerOf';
 import { containerKey, containerLabel, podLabel } from './containers';
-import { buildIndex, type ModelIndex } from './modelIndex';
+import { ModelIndex } from './modelIndex';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from './types';
 
 export interface TreeOptions {
@@ -121,8 +121,8 @@ function renderNamespace(
   const head = root ? '' : guide(depth, last);
   lines.push(render([[prefix + head, 'dim'], ...nsHeader(ns, index.snapshot, prefix.length > opts.width / 2)], opts.width, opts.color));
   const inner = root ? prefix : prefix + continuation(depth, last);
-  const procs = index.processesOf.get(ns.inode) ?? [];
-  const kids = index.childrenOf.get(ns.inode) ?? [];
+  const procs = index.processes(ns);
+  const kids = index.children(ns);
   // Name the container on a process line where the header does not say it alone: a namespace shared by
   // several containers, or one nested inside a container (its header names none).
   const here = (index.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
@@ -138,7 +138,7 @@ function renderNamespace(
 
 export function renderTree(snapshot: Snapshot, options: TreeOptions = {}): string {
   const opts: Required<TreeOptions> = { width: Math.max(40, options.width ?? 80), color: options.color ?? false };
-  const index = buildIndex(snapshot);
+  const index = new ModelIndex(snapshot);
   const lines: string[] = [];
   const summary = `${snapshot.namespaces.length} PID namespaces, ${snapshot.processes.length} processes, scanned as uid ${snapshot.scannedAsUid}`;
   lines.push(render([[summary, 'dim']], opts.width, opts.color));
@@ -148,6 +148,6 @@ export function renderTree(snapshot: Snapshot, options: TreeOptions = {}): strin
       render([[`${snapshot.unreadable} ${snapshot.unreadable === 1 ? 'process' : 'processes'} ${why}`, 'dim']], opts.width, opts.color),
     );
   }
-  for (const root of index.roots) renderNamespace(index, root, '', 0, true, true, opts, lines);
+  if (index.root) renderNamespace(index, index.root, '', 0, true, true, opts, lines);
   return lines.join('\n') + '\n';
 }

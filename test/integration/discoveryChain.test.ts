@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { groupMembers } from '../../bench/load';
-import { buildIndex, ancestorsOf } from '../../shared/core/modelIndex';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 import {
   compileSeed,
@@ -99,7 +99,7 @@ test('multi_pidns 5: nested chain, parents, NSpid, tree, lsns agreement, setns a
 
   const snap = snapshotJson();
   const lsns = lsnsParents();
-  const index = buildIndex(snap);
+  const index = new ModelIndex(snap);
   const leaf = leafOf(snap, leafPid);
 
   await t.test('the leaf sleep has nspid [host, 5, 4, 3, 2, 1]', () => {
@@ -108,16 +108,16 @@ test('multi_pidns 5: nested chain, parents, NSpid, tree, lsns agreement, setns a
   });
 
   await t.test('five nested namespaces, each the parent of the next, levels 1..5 below the caller', () => {
-    const up = ancestorsOf(index, leaf.ns);
+    const up = inodesUp(index, leaf);
     assert.equal(up.length, 6);
     assert.equal(up[5], snap.self.nsInode);
     up.forEach((inode, i) => {
-      const ns = index.namespaceByInode.get(inode);
+      const ns = index.namespaceWithInode(inode);
       assert.equal(ns?.level, 5 - i);
       if (i < 5) {
         assert.equal(ns?.parent, up[i + 1]);
         assert.equal(lsns.get(inode), up[i + 1], `lsns agrees on the parent of ${inode}`);
-        const init = ns?.init === null || ns?.init === undefined ? undefined : index.processByPid.get(ns.init);
+        const init = ns?.init === null || ns?.init === undefined ? undefined : index.process(ns.init);
         assert.equal(init?.nspid.at(-1), 1, 'init is PID 1 there');
         assert.equal(init?.comm, i === 0 ? 'sleep' : 'multi_pidns');
       }
@@ -137,7 +137,7 @@ test('multi_pidns 5: nested chain, parents, NSpid, tree, lsns agreement, setns a
     const p = leafOf(snap, enteredPid);
     assert.equal(p.ns, leaf.ns);
     assert.equal(p.nspid.length, 6);
-    const parent = index.processByPid.get(p.ppid);
+    const parent = index.process(p.ppid);
     assert.ok(parent, 'its parent (nsenter) is visible');
     assert.equal(parent.ns, snap.self.nsInode);
     assert.equal(parent.pendingNs, leaf.ns, 'nsenter itself keeps pid_for_children in the leaf');
@@ -155,7 +155,7 @@ test('multi_pidns 5: nested chain, parents, NSpid, tree, lsns agreement, setns a
     assert.ok(!r.stdout.includes('\x1b'));
     for (const line of r.stdout.split('\n')) assert.ok([...line].length <= 80, line);
     assert.match(r.stdout, new RegExp(`sleep +${leafPid} / 5 / 4 / 3 / 2 / 1$`, 'm'));
-    for (const inode of ancestorsOf(index, leaf.ns)) assert.ok(r.stdout.includes(`pid:[${inode}]`));
+    for (const inode of inodesUp(index, leaf)) assert.ok(r.stdout.includes(`pid:[${inode}]`));
   });
 });
 
@@ -168,3 +168,14 @@ test('nothing is left behind: no multi_pidns, no /procN', () => {
   assert.ok(mountsBefore[0].length > 0, 'the check sees procfs mounts at all (our own /proc)');
   assert.deepEqual([...seedProcDirs()].sort(), procDirsBefore, 'no new /procN directory is left in /');
 });
+
+/** Inodes from the process's namespace up to the caller's, innermost first. */
+function inodesUp(index: ModelIndex, p: ProcessInfo): number[] {
+  const own = index.namespaceOf(p);
+  return own
+    ? index
+        .ancestry(own)
+        .map((n) => n.inode)
+        .reverse()
+    : [];
+}

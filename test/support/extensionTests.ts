@@ -19,6 +19,11 @@ export interface ExtensionTestOptions {
   env?: Record<string, string>;
   /** Whole run, server start included; on expiry the run REJECTS with the logs so far. Default 300 s (a hang guard, not a speed limit: a loaded 2-core VM took 40 s for a 2-test suite). */
   timeoutMs?: number;
+  /**
+   * Rejects `ms` after the first log line matching `line`, if the run has not finished by then: a limit that
+   * starts when the suite is known to run, so a slow server start on a loaded machine does not count against it.
+   */
+  finishWithin?: { after: RegExp; ms: number };
 }
 
 export interface ExtensionTestResult {
@@ -48,6 +53,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
   });
   const lines: string[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let finishTimer: NodeJS.Timeout | undefined;
   try {
     const browser = await launchBrowser();
     try {
@@ -64,7 +70,20 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
         openWorkbench(browser, server, {
           extensionDevelopmentPath: opts.extensionDevelopmentPath,
           extensionTestsPath: opts.extensionTestsPath,
-          onLog: (type, args) => lines.push(type === 'log' || type === 'info' ? formatArgs(args) : `[${type}] ${formatArgs(args)}`),
+          onLog: (type, args) => {
+            const line = type === 'log' || type === 'info' ? formatArgs(args) : `[${type}] ${formatArgs(args)}`;
+            lines.push(line);
+            const w = opts.finishWithin;
+            if (w && !finishTimer && w.after.test(line)) {
+              finishTimer = setTimeout(
+                () =>
+                  reject(
+                    new Error(`extension tests did not finish within ${w.ms} ms of "${line}"\n--- test log ---\n${tail(lines.join('\n'))}`),
+                  ),
+                w.ms,
+              );
+            }
+          },
           onExit: resolve,
           waitReady: false,
         }).then((page) => page.on('pageerror', (e) => lines.push(`[pageerror] ${e.message}`)), reject);
@@ -75,6 +94,7 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<Ext
     }
   } finally {
     clearTimeout(timer);
+    clearTimeout(finishTimer);
     await server.stop();
     if (tempWorkspace) removeDir(tempWorkspace);
   }

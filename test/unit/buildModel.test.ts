@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, compareNamespaces } from '../../shared/core/buildModel';
-import { buildIndex, ancestorsOf } from '../../shared/core/modelIndex';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import { fixtureProcesses, fixtureSnapshot, loadFixture } from './support/procFixture';
 import { nsKey } from '../../shared/core/identity';
 
@@ -17,8 +17,10 @@ test('multi_pidns 5: the leaf sleep sits five levels down a chain of namespaces 
   const leaf = snap.processes.find((p) => p.comm === 'sleep' && p.nspid.length === 6);
   assert.ok(leaf);
   assert.deepEqual(leaf.nspid, [leaf.pid, 5, 4, 3, 2, 1]);
-  const index = buildIndex(snap);
-  const chain = ancestorsOf(index, leaf.ns).map((i) => index.namespaceByInode.get(i));
+  const index = new ModelIndex(snap);
+  const own = index.namespaceOf(leaf);
+  assert.ok(own);
+  const chain = index.ancestry(own).reverse();
   assert.deepEqual(
     chain.map((n) => n?.level),
     [5, 4, 3, 2, 1, 0],
@@ -27,7 +29,7 @@ test('multi_pidns 5: the leaf sleep sits five levels down a chain of namespaces 
   // Each level's init is the multi_pidns process whose own PID is 1 there.
   for (const ns of chain.slice(0, 5)) {
     assert.ok(ns && ns.init !== null);
-    assert.equal(index.processByPid.get(ns.init)?.nspid.at(-1), 1);
+    assert.equal(index.process(ns.init)?.nspid.at(-1), 1);
   }
 });
 

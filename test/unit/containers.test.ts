@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { namespaceTooltip, processTooltip } from '../../extension/hovers/tooltipMarkdown';
-import { SnapshotView } from '../../extension/tree/snapshotView';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import { namespaceText } from '../../extension/tree/treeNodes';
 import type { CgroupContainer } from '../../shared/core/containerOf';
 import { diffSnapshots } from '../../shared/core/diff';
 import { attachContainers, type ContainerMeta } from '../../shared/core/containers';
 import { findContainer, pidHeadline, pidReport, renderPidReport } from '../../shared/core/pidReport';
+import { parsePidQuery, resolvePidQuery } from '../../shared/core/pidQuery';
 import { renderTree } from '../../shared/core/treeText';
 import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
 import { GraphModel } from '../../webview/model';
@@ -131,7 +132,7 @@ test('findContainer: by id prefix, pod path; clear errors for none and several',
 });
 
 test('VS Code: process hover "PID 7 in side (docker) · host 12", namespace hover and row name the containers', () => {
-  const view = new SnapshotView(labelled);
+  const view = new ModelIndex(labelled);
   assert.match(processTooltip(view, view.process(12)!), /^\*\*sleep\*\* — PID 7 in side \(docker\) · host 12\n/);
   assert.match(processTooltip(view, view.process(22)!), /^\*\*sleep\*\* — PID 1 in nest in pod shop\/web\\-0 \(containerd\) · host 22\n/);
   assert.match(processTooltip(view, view.process(10)!), /PID 10 in its own namespace, 10 on the host/);
@@ -158,4 +159,30 @@ test('webview: card meta names the containers, and a diff that only renames them
     model.containersByNs.get(key)?.map((c) => c.name),
     ['web', 'side'],
   );
+});
+
+test('Go to PID: the text is a PID as the host, a container or a namespace sees it', () => {
+  assert.deepEqual(parsePidQuery(' 27416 '), { pid: 27416 });
+  assert.deepEqual(parsePidQuery('7 in web'), { pid: 7, container: 'web' });
+  assert.deepEqual(parsePidQuery('PID 7 in shop/web-0/nest'), { pid: 7, container: 'shop/web-0/nest' });
+  assert.deepEqual(parsePidQuery(`7 in pid:[${SHARED}]`), { pid: 7, ns: SHARED });
+  assert.deepEqual(parsePidQuery(`7 IN pid:${SHARED}`), { pid: 7, ns: SHARED });
+  for (const bad of ['', 'web', '0', '-3', '7x', '12345678901', '7 in ', '7 in'])
+    assert.equal(typeof parsePidQuery(bad), 'string', `'${bad}' is refused with a reason`);
+  assert.match(parsePidQuery('web') as string, /'web' is not a PID/);
+  assert.match(parsePidQuery('7 in ') as string, /In which container or namespace\?/);
+
+  const at = (text: string): number | string => {
+    const r = resolvePidQuery(labelled, text);
+    return typeof r === 'string' ? r : r.process.pid;
+  };
+  assert.equal(at('7 in web'), 12, "web's namespace calls side's sleep 7");
+  assert.equal(at('7 in side'), 12, 'the same namespace, through the other container');
+  assert.equal(at(`9 in pid:[${SHARED}]`), 13);
+  assert.equal(at(`1 in ${NESTED}`), 22, 'a bare inode is the namespace');
+  assert.equal(at('5 in shop/web-0/nest'), 22, 'a namespace nested in the container, seen from the container');
+  assert.equal(at('22'), 22, 'a bare PID is as the top namespace sees it');
+  assert.match(at('7 in nope') as string, /no container 'nope'/);
+  assert.equal(at(`3 in pid:[${SHARED}]`), `no process 3 in pid:[${SHARED}]`);
+  assert.equal(at('7 in pid:[12345]'), 'no PID namespace 12345');
 });

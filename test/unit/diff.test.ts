@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildModel, type NsNode } from '../../shared/core/buildModel';
 import { applyDiff, diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
-import { ancestorsOf, buildIndex } from '../../shared/core/modelIndex';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 import { fixtureProcesses, loadFixture } from './support/procFixture';
 import { nsKey } from '../../shared/core/identity';
@@ -79,7 +79,15 @@ test('a whole chain exiting removes its namespaces; ancestors stay; pids lists c
   const a = snap(base, 1);
   const leaf = base.find((p) => p.comm === 'sleep' && p.nspid.length === 6);
   assert.ok(leaf);
-  const chainNs = new Set(ancestorsOf(buildIndex(a), leaf.ns).filter((inode) => inode !== a.self.nsInode));
+  const index = new ModelIndex(a);
+  const own = index.namespaceOf(leaf);
+  assert.ok(own);
+  const chainNs = new Set(
+    index
+      .ancestry(own)
+      .map((n) => n.inode)
+      .filter((inode) => inode !== a.self.nsInode),
+  );
   assert.equal(chainNs.size, 5);
   // The nsenter -F process holds the leaf as its pid_for_children: while it lives the chain stays (hidden).
   const held = snap(

@@ -8,7 +8,7 @@ import { terminalCommand } from '../../extension/commands/terminalArgv';
 import { escapeMd, levelTable, namespaceTooltip, pidHoverMarkdown, processTooltip } from '../../extension/hovers/tooltipMarkdown';
 import { adviceForFailure, adviceForLaunch } from '../../extension/privilegeAdvice';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
-import { SnapshotView } from '../../extension/tree/snapshotView';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import {
   NodeCache,
   PAGE_SIZE,
@@ -70,8 +70,8 @@ function chainSnapshot(extraHostProcs = 0): Snapshot {
   };
 }
 
-test("SnapshotView nests namespaces as the kernel does and lists each one's own processes", () => {
-  const v = new SnapshotView(chainSnapshot());
+test("ModelIndex nests namespaces as the kernel does and lists each one's own processes", () => {
+  const v = new ModelIndex(chainSnapshot());
   assert.equal(v.root?.inode, 100);
   assert.deepEqual(
     v.children(v.root!).map((n) => n.inode),
@@ -91,7 +91,7 @@ test("SnapshotView nests namespaces as the kernel does and lists each one's own 
 });
 
 test('levels() gives the PID at every level, outermost first, with the namespace of each level', () => {
-  const v = new SnapshotView(chainSnapshot());
+  const v = new ModelIndex(chainSnapshot());
   assert.deepEqual(v.levels(v.process(63)!), [
     { level: 0, nsInode: 100, pid: 63 },
     { level: 1, nsInode: 200, pid: 4 },
@@ -102,7 +102,7 @@ test('levels() gives the PID at every level, outermost first, with the namespace
 });
 
 test('tree text: namespace shows pid:[inode], level, init comm and count; hidden ones say so; processes show own and host PID', () => {
-  const v = new SnapshotView(chainSnapshot());
+  const v = new ModelIndex(chainSnapshot());
   const t = namespaceText(v, v.namespace(`${DEV}:400`)!, true);
   assert.equal(t.label, 'pid:[400]');
   assert.equal(t.description, 'level 3 · pidns-init', 'no live count on the row: it would repaint the subtree on every fork');
@@ -121,7 +121,7 @@ test('tree text: namespace shows pid:[inode], level, init comm and count; hidden
 });
 
 test('inside a namespace processes nest by parent; a child in a nested namespace hangs under that namespace', () => {
-  const v = new SnapshotView(chainSnapshot());
+  const v = new ModelIndex(chainSnapshot());
   const cache = new NodeCache();
   // Host: init (PPID 0) is the only top; bash is its child. pidns-init 60 is bash's child but lives in 200.
   assert.deepEqual(
@@ -151,14 +151,14 @@ test('inside a namespace processes nest by parent; a child in a nested namespace
 
 test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and objects are stable across snapshots', () => {
   const cache = new NodeCache();
-  const v1 = new SnapshotView(chainSnapshot(1000));
+  const v1 = new ModelIndex(chainSnapshot(1000));
   const kids = processChildren(v1, cache, v1.process(1)!, PAGE_SIZE);
   assert.equal(kids.length, PAGE_SIZE + 1);
   const more = kids[kids.length - 1];
   assert.equal(more.kind, 'more');
   assert.equal(more.kind === 'more' && more.total, 1001);
   assert.equal(more.kind === 'more' && more.parentId, 'p:1:10');
-  const v2 = new SnapshotView(chainSnapshot(1000));
+  const v2 = new ModelIndex(chainSnapshot(1000));
   const again = processChildren(v2, cache, v2.process(1)!, PAGE_SIZE);
   assert.equal(again[0], kids[0], 'same object for the same process id');
   assert.equal(again[PAGE_SIZE], kids[PAGE_SIZE], 'same object for the "more" node');
@@ -173,7 +173,7 @@ test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and
 });
 
 test('process tooltip is a level | namespace | PID table plus PPID, uid and state; namespace tooltip gives parent, owner, init, counts', () => {
-  const v = new SnapshotView(chainSnapshot());
+  const v = new ModelIndex(chainSnapshot());
   const table = levelTable(v, v.process(63)!);
   assert.equal(
     table.split('\n').slice(2).join('\n'),

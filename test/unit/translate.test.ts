@@ -1,16 +1,18 @@
 // PID translation and visibility on the recorded multi_pidns 5 chain.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ancestorsOf, buildIndex, descendantsOf } from '../../shared/core/modelIndex';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import { findByPidIn, isVisibleFrom, pidInNamespace, translatePid, visibleProcesses } from '../../shared/core/translate';
 import { fixtureSnapshot, loadFixture } from './support/procFixture';
 
 const snap = fixtureSnapshot(loadFixture('multi_pidns5.json'));
-const index = buildIndex(snap);
+const index = new ModelIndex(snap);
 const leaf = snap.processes.find((p) => p.comm === 'sleep' && p.nspid.length === 6);
 assert.ok(leaf);
-const chain = ancestorsOf(index, leaf.ns); // leaf ns (level 5) … caller (level 0)
-const atLevel = (level: number) => chain[chain.length - 1 - level];
+const own = index.namespaceOf(leaf);
+assert.ok(own);
+const chain = index.ancestry(own); // caller (level 0) … leaf ns (level 5)
+const atLevel = (level: number): number => chain[level].inode;
 
 test('the leaf sleep is PID 1 in its namespace, k at level 6-k, host PID at level 0', () => {
   assert.equal(pidInNamespace(index, leaf, atLevel(5)), 1);
@@ -39,7 +41,7 @@ test("visibility: a namespace sees its own and descendants' processes only", () 
   assert.equal(visibleProcesses(index, snap.self.nsInode).length, snap.processes.length);
   assert.equal(findByPidIn(index, atLevel(3), 1)?.nspid.at(-1), 1);
   assert.deepEqual(
-    descendantsOf(index, atLevel(3)).map((n) => n.level),
+    index.subtree(chain[3]).map((n) => n.level),
     [3, 4, 5],
   );
 });

@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, screenshot, startCodeServer } from '../support';
 
 const root = repoRoot();
@@ -24,35 +25,55 @@ function vsixFiles(file: string): string[] {
   return execFileSync('unzip', ['-Z1', file], { encoding: 'utf8' }).trim().split('\n');
 }
 
-test('npm run package: one .vsix per Linux target, each with only its own koffi build and native init', { timeout: 300_000 }, () => {
-  ensurePackaged();
-  for (const [target, { arch, machine }] of Object.entries(ARCHES)) {
-    const file = vsixPath(target);
-    const files = vsixFiles(file);
-    for (const f of [
-      'dist/extension.js',
-      'dist/pidns.js',
-      'dist/webview.js',
-      'dist/native/pidns-init',
-      'package.json',
-      'LICENSE.txt',
-      'scripts/install-system-helper.sh',
-      'node_modules/koffi/index.js',
-      `node_modules/@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`,
-    ]) {
-      assert.ok(files.includes(`extension/${f}`), `${target}: extension/${f} missing`);
-    }
-    const foreign = files.filter((f) => f.includes('@koromix/') && !f.includes(`@koromix/koffi-linux-${arch}/`));
-    assert.deepEqual(foreign, [], `${target} carries another platform's koffi`);
-    const devFiles = files.filter((f) => /\.(ts|map|cc|hh)$/.test(f) || f.startsWith('extension/test/') || f.startsWith('extension/out/'));
-    assert.deepEqual(devFiles, [], `${target} carries development files`);
-    const init = execFileSync('unzip', ['-p', file, 'extension/dist/native/pidns-init']);
-    assert.equal(init.readUInt32BE(0), 0x7f454c46, 'init is not ELF');
-    assert.equal(init.readUInt16LE(18), machine, `${target} init built for ELF machine ${init.readUInt16LE(18)}`);
-    const manifest = execFileSync('unzip', ['-p', file, 'extension.vsixmanifest'], { encoding: 'utf8' });
-    assert.match(manifest, new RegExp(`TargetPlatform="${target}"`));
+/** scripts/elf.mjs, the build's own check (an ES module: imported, not required). */
+async function elfInterpreterOf(bytes: Buffer): Promise<string | null> {
+  const elf = (await import(pathToFileURL(join(root, 'scripts', 'elf.mjs')).href)) as { elfInterpreter(path: string): string | null };
+  const dir = makeTempDir('pidns-vsix-init-');
+  try {
+    writeFileSync(join(dir, 'pidns-init'), bytes);
+    return elf.elfInterpreter(join(dir, 'pidns-init'));
+  } finally {
+    removeDir(dir);
   }
-});
+}
+
+test(
+  'npm run package: one .vsix per Linux target, each with only its own koffi build and a static native init',
+  { timeout: 300_000 },
+  async () => {
+    ensurePackaged();
+    for (const [target, { arch, machine }] of Object.entries(ARCHES)) {
+      const file = vsixPath(target);
+      const files = vsixFiles(file);
+      for (const f of [
+        'dist/extension.js',
+        'dist/pidns.js',
+        'dist/webview.js',
+        'dist/native/pidns-init',
+        'package.json',
+        'LICENSE.txt',
+        'scripts/install-system-helper.sh',
+        'node_modules/koffi/index.js',
+        `node_modules/@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`,
+      ]) {
+        assert.ok(files.includes(`extension/${f}`), `${target}: extension/${f} missing`);
+      }
+      const foreign = files.filter((f) => f.includes('@koromix/') && !f.includes(`@koromix/koffi-linux-${arch}/`));
+      assert.deepEqual(foreign, [], `${target} carries another platform's koffi`);
+      const devFiles = files.filter(
+        (f) => /\.(ts|map|cc|hh)$/.test(f) || f.startsWith('extension/test/') || f.startsWith('extension/out/'),
+      );
+      assert.deepEqual(devFiles, [], `${target} carries development files`);
+      const init = execFileSync('unzip', ['-p', file, 'extension/dist/native/pidns-init']);
+      assert.equal(init.readUInt32BE(0), 0x7f454c46, 'init is not ELF');
+      assert.equal(init.readUInt16LE(18), machine, `${target} init built for ELF machine ${init.readUInt16LE(18)}`);
+      // Static: a Remote-SSH host need not have the libc it was built against (the README's "static C init").
+      assert.equal(await elfInterpreterOf(init), null, `${target} init asks for a dynamic loader`);
+      const manifest = execFileSync('unzip', ['-p', file, 'extension.vsixmanifest'], { encoding: 'utf8' });
+      assert.match(manifest, new RegExp(`TargetPlatform="${target}"`));
+    }
+  },
+);
 
 test(
   'the host .vsix installs into code-server, its koffi loads, and its tree shows the namespaces the installed helper scanned',

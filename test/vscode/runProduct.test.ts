@@ -1,21 +1,33 @@
 // `npm start` (scripts/run-product.sh) as a user would run it: it prints a URL on 127.0.0.1 within seconds,
 // that URL shows the installed extension's view, and Ctrl-C (SIGINT) stops code-server and all it started.
-import { test } from 'node:test';
+// As root, `PIDNS_USER=pidns-test npm start` (the README's command line, run word for word) serves code-server as
+// that user, whose helper reaches root through the real pkexec and the polkit rule the script installs.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activityItem, launchBrowser, makeTempDir, removeDir, repoRoot, screenshot, waitForWorkbench } from '../support';
+import type { Page } from 'playwright-core';
+import { activityItem, launchBrowser, lookupUser, makeTempDir, removeDir, repoRoot, screenshot, waitForWorkbench } from '../support';
 import { descendants, freePort, killTree } from '../support/processTree';
 
-test('npm start prints a URL, serves the extension, and Ctrl-C stops everything', { timeout: 180_000 }, async (t) => {
+interface Product {
+  pid: number;
+  url: string;
+  port: number;
+  exited: Promise<number | null>;
+  output: () => string;
+}
+
+/** Runs `command` in bash from the checkout, as a terminal's foreground job, and waits for the URL it prints. */
+async function startProduct(t: TestContext, command: string, env: Record<string, string>): Promise<Product> {
   const productDir = makeTempDir('pidns-product-');
   t.after(() => removeDir(productDir));
   const port = await freePort();
   const started = Date.now();
-  const child = spawn('bash', [join(repoRoot(), 'scripts', 'run-product.sh')], {
+  const child = spawn('bash', ['-c', command], {
     cwd: repoRoot(),
-    env: { ...process.env, PORT: String(port), PIDNS_PRODUCT_DIR: productDir, PIDNS_SKIP_BUILD: '1', PIDNS_USER: '' },
+    env: { ...process.env, PORT: String(port), PIDNS_PRODUCT_DIR: productDir, PIDNS_SKIP_BUILD: '1', ...env },
     detached: true, // like a terminal's foreground job: SIGINT is not ignored (it is for `cmd &` in a script)
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -32,11 +44,14 @@ test('npm start prints a URL, serves the extension, and Ctrl-C stops everything'
       const m = /is running: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(output);
       if (m) resolve(m[1]);
     });
-    void exited.then((code) => reject(new Error(`run-product exited (${code}) before printing a URL:\n${output}`)));
+    void exited.then((code) => reject(new Error(`${command} exited (${code}) before printing a URL:\n${output}`)));
   });
   t.diagnostic(`URL ready after ${Date.now() - started} ms: ${url}`);
   assert.ok(url.startsWith(`http://127.0.0.1:${port}/`));
+  return { pid, url, port, exited, output: () => output };
+}
 
+async function openProductView(t: TestContext, url: string): Promise<Page> {
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
@@ -45,6 +60,42 @@ test('npm start prints a URL, serves the extension, and Ctrl-C stops everything'
   const entry = activityItem(page, 'PID Namespaces');
   await entry.waitFor({ state: 'visible', timeout: 60_000 });
   await entry.click();
+  return page;
+}
+
+/** Ctrl-C: exit code 130, no process of the product left, the port closed. */
+async function ctrlC(product: Product, expectExit: number | null): Promise<void> {
+  const tree = descendants(product.pid);
+  assert.ok(tree.length > 3, `expected run-product, code-server and its children: ${tree.join(' ')}`);
+  process.kill(-product.pid, 'SIGINT');
+  const code = await product.exited;
+  if (expectExit !== null) assert.equal(code, expectExit, product.output());
+  const survivors = tree.filter((p) => existsSync(`/proc/${p}`));
+  assert.deepEqual(survivors, [], 'processes left after Ctrl-C');
+  await assert.rejects(fetch(`http://127.0.0.1:${product.port}/healthz`), 'port still answers after Ctrl-C');
+}
+
+function read(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('npm start prints a URL, serves the extension, and Ctrl-C stops everything', { timeout: 180_000 }, async (t) => {
+  const product = await startProduct(t, 'bash scripts/run-product.sh', { PIDNS_USER: '' });
+  const page = await openProductView(t, product.url);
   // The product is only up when the tree shows the host's namespace. 8 s is generous for helper start and
   // first scan (well under a second here) but shorter than VS Code's 10 s wait for a slow login shell, so
   // a product that stalls on resolving the shell environment fails here instead of greeting users late.
@@ -55,12 +106,57 @@ test('npm start prints a URL, serves the extension, and Ctrl-C stops everything'
     .waitFor({ state: 'visible', timeout: 8_000 });
   t.diagnostic(`tree filled ${Date.now() - shownAt} ms after the view was opened`);
   t.diagnostic(`screenshot: ${await screenshot(page, 'run-product')}`);
-
-  const tree = descendants(pid);
-  assert.ok(tree.length > 3, `expected run-product, code-server and its children: ${tree.join(' ')}`);
-  process.kill(-pid, 'SIGINT');
-  assert.equal(await exited, 130, output);
-  const survivors = tree.filter((p) => existsSync(`/proc/${p}`));
-  assert.deepEqual(survivors, [], 'processes left after Ctrl-C');
-  await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'port still answers after Ctrl-C');
+  await ctrlC(product, 130);
 });
+
+const INSTALLED = '/usr/local/lib/pidns-explorer';
+const RULES = '/etc/polkit-1/rules.d/50-pidns-explorer.rules';
+
+test(
+  'PIDNS_USER=pidns-test npm start: code-server runs as that user, the helper as root through the real pkexec, acting for its uid',
+  { timeout: 240_000 },
+  async (t) => {
+    const user = lookupUser('pidns-test');
+    // The script installs the root-owned helper and a polkit rule for the user's group: undo what was not there.
+    const helperExisted = existsSync(INSTALLED);
+    const rulesExisted = existsSync(RULES);
+    t.after(() => {
+      if (!rulesExisted) execFileSync('rm', ['-f', RULES]);
+      if (!helperExisted) execFileSync('bash', [join(repoRoot(), 'scripts', 'install-system-helper.sh'), '--uninstall'], { stdio: 'pipe' });
+    });
+    // The README's command line, word for word (PORT and the product folder only keep parallel runs apart).
+    const product = await startProduct(t, 'PIDNS_USER=pidns-test npm start', {});
+    assert.match(product.output(), new RegExp(`code-server runs as pidns-test \\(uid ${user.uid}\\)`));
+    const page = await openProductView(t, product.url);
+    await page
+      .locator('.pane .monaco-list-row', { hasText: /pid:\[\d+\]/ })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
+    const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
+    await waitFor('the status bar to say pkexec', async () => ((await status.innerText()).includes('pkexec') ? true : undefined));
+    t.diagnostic(`status bar: ${await status.innerText()}`);
+    t.diagnostic(`screenshot: ${await screenshot(page, 'run-product-pkexec')}`);
+
+    // In /proc: code-server is the user's; the helper it started is the installed one, real uid 0, PKEXEC_UID the user's.
+    const tree = descendants(product.pid);
+    const server = tree.find((p) => read(`/proc/${p}/cmdline`).includes('code-server'));
+    assert.ok(server !== undefined, 'code-server runs');
+    assert.equal(Number(/^Uid:\s*(\d+)/m.exec(read(`/proc/${server}/status`))?.[1]), user.uid, 'code-server runs as pidns-test');
+    const helper = await waitFor('the helper', () =>
+      descendants(product.pid).find((p) => read(`/proc/${p}/cmdline`).includes('dist/pidns.js\0helper')),
+    );
+    assert.ok(
+      read(`/proc/${helper}/cmdline`).startsWith(`${INSTALLED}/`),
+      `the root-owned installed helper: ${read(`/proc/${helper}/cmdline`)}`,
+    );
+    assert.equal(Number(/^Uid:\s*(\d+)/m.exec(read(`/proc/${helper}/status`))?.[1]), 0, 'the helper runs as root (real uid 0)');
+    const env = read(`/proc/${helper}/environ`).split('\0');
+    assert.ok(
+      env.includes(`PKEXEC_UID=${user.uid}`),
+      `pkexec acts for the user: ${env.filter((e) => /^(PKEXEC|SUDO)_/.test(e)).join(' ')}`,
+    );
+    // npm passes the script's 130 on as its own failure (1): what matters is that nothing is left.
+    await ctrlC(product, null);
+    assert.ok(!existsSync(`/proc/${helper}`), 'the root helper stopped with the product');
+  },
+);

@@ -245,8 +245,7 @@ test('UI: no system helper: the extension asks before running its writable files
   startSystemServices(repoRoot());
   t.after(withoutSystemHelper(repoRoot()));
   // polkit would say yes to anything: only the extension's own question keeps its files from root.
-  t.after(allowAnyPkexecFor(USER));
-  await new Promise((r) => setTimeout(r, 300)); // polkitd picks up a new rule within ~40 ms
+  t.after(await allowAnyPkexecFor(USER));
   const owner = lookupUser(USER);
   const workspace = makeTempDir('pidns-ui-', owner);
   t.after(() => removeDir(workspace));

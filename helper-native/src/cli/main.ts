@@ -10,9 +10,8 @@ import { runReplayCommand } from './replayCommand';
 import { runSnapshotCommand, runTreeCommand } from './snapshotCommand';
 import { UsageError, type Command } from './usage';
 
-// The dispatch table. To add a command, add ONE line here (and its import above), e.g.
-//   create: { summary: 'create a chain of nested PID namespaces', run: runCreateCommand },
-// with `runCreateCommand(argv: string[]): Promise<number>` from ./createCommand handling its own --help.
+// The dispatch table: `pidns <name>` runs `run(argv)`, which handles its own --help; the summaries make the
+// main help.
 const COMMANDS: Record<string, Command> = {
   snapshot: { summary: 'print the PID namespaces and processes the caller can see (--json for JSON)', run: runSnapshotCommand },
   tree: { summary: 'print the PID namespace hierarchy as a tree', run: runTreeCommand },

@@ -6,7 +6,13 @@
 //  - a process whose parent is in the same PID namespace inherits the parent's container: a child starts
 //    in its parent's cgroup, and what enters a container from outside (its init, `docker exec`, a
 //    container joining another's namespace) has its parent outside that namespace (the engine's shim)
-//    and is read itself. A process that moves to a sub-cgroup inside its container stays in it.
+//    and is read itself. A process that moves to a sub-cgroup inside its container stays in it;
+//  - a process whose parent is in another namespace but already in a container inherits that container
+//    too: its namespace is nested inside the container's (a child's namespace is its parent's or a
+//    descendant of it), it started in its parent's cgroup, and only the host can move it out of the
+//    container's subtree, where the outermost container named along the path wins anyway (containerOf).
+//    So a sandbox inside a pod or docker-in-docker costs no read. A parent in no container passes
+//    nothing on: an engine may run inside a plain namespace and move its containers' inits out.
 // A cold scan reads four files per process; a fifth for each would cost about 20%.
 import { containerOf, type CgroupContainer } from '../../../shared/core/containerOf';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
@@ -35,23 +41,25 @@ export function readCgroupContainers(
     cache?.set(key, c);
     return c;
   };
+  const self = snapshot.self.nsInode;
   for (const p of snapshot.processes) {
-    if (p.ns === snapshot.self.nsInode || memo.has(p.pid)) continue;
-    // Walk up while the parent shares the namespace and is not decided yet; decide the top, then the path.
+    if (p.ns === self || memo.has(p.pid)) continue;
+    // Walk up to the first ancestor that is decided, in the caller's namespace or not listed; then decide
+    // downwards, each process from its parent where the rules above allow, else by reading it.
     const path: ProcessInfo[] = [p];
-    let top = p;
     for (;;) {
-      const parent = byPid.get(top.ppid);
-      if (parent === undefined || parent.ns !== top.ns || parent.pid === top.pid) break;
-      if (memo.has(parent.pid)) break;
+      const parent = byPid.get(path[path.length - 1].ppid);
+      if (parent === undefined || parent.ns === self || memo.has(parent.pid) || parent === path[path.length - 1]) break;
       if (path.length > byPid.size) break; // a ppid cycle cannot happen in /proc, but a racy scan must not loop
       path.push(parent);
-      top = parent;
     }
-    const parent = byPid.get(top.ppid);
-    const inherited = parent !== undefined && parent.ns === top.ns ? memo.get(parent.pid) : undefined;
-    const c = inherited !== undefined ? inherited : read(top);
-    for (const q of path) memo.set(q.pid, c);
+    for (let i = path.length - 1; i >= 0; i--) {
+      const q = path[i];
+      const parent = byPid.get(q.ppid);
+      const fromParent = parent === undefined || parent.ns === self ? undefined : memo.get(parent.pid);
+      const inherited = fromParent === undefined ? undefined : fromParent !== null || parent?.ns === q.ns ? fromParent : undefined;
+      memo.set(q.pid, inherited !== undefined ? inherited : read(q));
+    }
   }
   if (cache !== undefined) for (const key of cache.keys()) if (!used.has(key)) cache.delete(key);
   const found = new Map<number, CgroupContainer>();

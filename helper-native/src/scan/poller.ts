@@ -25,7 +25,7 @@ const YOUNG_MS = 2000;
 
 export interface PollerOptions {
   procRoot?: string;
-  /** Keep a pidfd per process for cheap exit detection (default true; a one-shot snapshot turns it off). */
+  /** Keep a pidfd per process for cheap exit detection (default true; off in the kernel test that needs the pidfd-less path). */
   watchExits?: boolean;
   /** How many settled processes at least get their stat reread per poll (default 32). */
   refreshPerPoll?: number;

@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
+import type { PidReport } from '../../../shared/core/pidReport';
 import type { ChainInfo } from '../../../shared/helperProtocol';
 import { nspidOf } from '../../support/kernelTruth';
 
@@ -282,6 +283,42 @@ suite('PID Namespace Explorer in a real extension host', () => {
       throw new Error(`${e.message}: visible ${api.treeView.visible}, selection ${JSON.stringify(api.treeView.selection)}`);
     });
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('Go to PID: a PID as a namespace or the host sees it is revealed in the tree, with its PID at every level', async () => {
+    assert.ok(chain);
+    const c = chain;
+    const nspid = nspidOf(c.leaf);
+    assert.ok(nspid && nspid.length === c.depth + 1, `leaf NSpid ${nspid}`);
+    const selected = (pid: number) =>
+      eventually(
+        `process ${pid} to be selected in the tree`,
+        () => api.treeView.selection.some((n) => n.kind === 'process' && n.pid === pid) || undefined,
+      );
+    // The leaf as level 1 sees it: a PID that means another process (or none) on the host.
+    const r = await vscode.commands.executeCommand<PidReport | undefined>(
+      'pidnsExplorer.goToPid',
+      `${nspid[1]} in pid:[${c.levels[0].ns}]`,
+    );
+    assert.equal(r?.process.pid, c.leaf);
+    assert.deepEqual(
+      r?.levels.map((l) => l.pid),
+      nspid,
+      "its PID at every level is the kernel's NSpid",
+    );
+    await selected(c.leaf);
+    // Level 2's init by its host PID (the view's top sees it so), then the same process as level 2 sees it: 1.
+    const init2 = c.levels[1].init;
+    assert.equal((await vscode.commands.executeCommand<PidReport | undefined>('pidnsExplorer.goToPid', String(init2)))?.process.pid, init2);
+    await selected(init2);
+    const one = await vscode.commands.executeCommand<PidReport | undefined>('pidnsExplorer.goToPid', `1 in ${c.levels[1].ns}`);
+    assert.equal(one?.process.pid, init2);
+    // Nothing there: a warning, no reveal, no exception.
+    assert.equal(await vscode.commands.executeCommand('pidnsExplorer.goToPid', '7 in no-such-container'), undefined);
+    assert.equal(
+      await vscode.commands.executeCommand('pidnsExplorer.goToPid', `${nspid[1] + 100000} in pid:[${c.levels[0].ns}]`),
+      undefined,
+    );
   });
 
   test("open terminal in namespace: the shell runs inside the leaf namespace, with its /proc, as the window's user and groups", async () => {

@@ -1,7 +1,7 @@
 // A polkit rule that lets one test user run the pidns helper as root through pkexec without a password:
 // what an administrator's rule does on a real machine, installed for the duration of a test and removed
 // after (also when the test fails). Rules take effect within ~40 ms of being written (notes/privilege.md).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -65,14 +65,37 @@ export function withoutSystemHelper(repo: string): () => void {
   };
 }
 
-/** A rule that would let `user` run ANY program as root through pkexec: so only the extension's own question stands between its writable files and root. */
-export function allowAnyPkexecFor(user: string): () => void {
+/**
+ * A rule that would let `user` run ANY program as root through pkexec: so only the extension's own question stands
+ * between its writable files and root. Resolves once polkitd decides by it (pkcheck, polled, says yes for a process
+ * of the user), so the test cannot pass only because the rule was not loaded yet.
+ */
+export async function allowAnyPkexecFor(user: string): Promise<() => void> {
   mkdirSync(RULES_DIR, { recursive: true });
   const file = join(RULES_DIR, `40-pidns-explorer-test-any-${process.pid}.rules`);
+  const remove = (): void => rmSync(file, { force: true });
   writeFileSync(
     file,
     `polkit.addRule(function (action, subject) {\n  if (action.id === "org.freedesktop.policykit.exec" && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;\n});\n`,
     { mode: 0o644 },
   );
-  return () => rmSync(file, { force: true });
+  const id = (flag: string): number => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
+  const subject = spawn('sleep', ['60'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' });
+  try {
+    const end = Date.now() + 20_000;
+    for (;;) {
+      const r = spawnSync('pkcheck', ['--action-id', 'org.freedesktop.policykit.exec', '--process', String(subject.pid)], {
+        stdio: 'pipe',
+        timeout: 10_000,
+      });
+      if (r.status === 0) return remove;
+      if (Date.now() > end) throw new Error(`polkitd did not apply ${file} within 20 s (pkcheck exit ${r.status})`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  } catch (err) {
+    remove();
+    throw err;
+  } finally {
+    subject.kill('SIGKILL');
+  }
 }

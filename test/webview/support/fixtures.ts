@@ -2,6 +2,7 @@
 // namespace hands out its own PIDs from 1, and a process gets one PID from every namespace from the
 // root down to its own (NSpid), so the seed's chain comes out exactly as `multi_pidns 5` printed it.
 
+import { emptyDiff as coreEmptyDiff } from '../../../shared/core/diff';
 import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 
 export const NS_DEV = 4;
@@ -164,17 +165,9 @@ export function processDiff(tree: GeneratedTree, n: number, seed = 7): SnapshotD
   };
 }
 
+/** A diff that changes nothing, for tests to spread their changes into. */
 export function emptyDiff(): SnapshotDiff {
-  return {
-    addedProcesses: [],
-    removedProcesses: [],
-    changedProcesses: [],
-    addedNamespaces: [],
-    removedNamespaces: [],
-    changedNamespaces: [],
-    unreadable: 0,
-    takenAt: 0,
-  };
+  return coreEmptyDiff(0, 0);
 }
 
 export interface SiblingHost {

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { graphHtml } from '../../../extension/graph/graphHtml';
 import type { HostToWebview, WebviewToHost } from '../../../shared/webviewProtocol';
+import { CHROMIUM_ARGS } from '../../support/browser';
+import { CHROMIUM } from '../../support/paths';
 import { THEMES, type ThemeName } from './themes';
 
 /** The checkout: out/test/webview when run as a test, dist/ when bundled into the bench. */
@@ -19,16 +21,6 @@ function findRoot(): string {
   throw new Error(`no checkout above ${__dirname}`);
 }
 const ROOT = findRoot();
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const FILES: Record<string, [string, string]> = {
   '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
@@ -62,7 +54,7 @@ export async function startEnv(): Promise<GraphEnv> {
       XDG_CACHE_HOME: join(home, 'cache'),
       XDG_DATA_HOME: join(home, 'data'),
     };
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, env });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, env });
     return { browser, origin: originOf(server), close };
   } catch (err) {
     await close();
