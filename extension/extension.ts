@@ -9,7 +9,8 @@ import { launchHelper } from '../helper-native/src/launch/launchHelper';
 import type { CommandContext } from './commands/commandContext';
 import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
-import { GraphPanel, GraphViewProvider } from './graph/graphPanel';
+import { registerGraphPanelSerializer, registerGraphView, showGraphPanel, type GraphHost } from './graph/graphPanel';
+import { GraphRegistry } from './graph/graphRegistry';
 import { DEFAULT_RECONCILE_MS } from '../shared/helperProtocol';
 import { HelperSession, type LaunchedHelper, type StreamSettings } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
@@ -35,6 +36,7 @@ export interface PidnsExplorerApi {
   tree: NamespaceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   statusBar: StatusBar;
+  graphs: GraphRegistry;
 }
 
 export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
@@ -62,7 +64,9 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   // Poll only while the sidebar is on screen.
   session.setViewVisible(TREE_VIEW_ID, treeView.visible);
   store.add(treeView.onDidChangeVisibility((e) => session.setViewVisible(TREE_VIEW_ID, e.visible)));
-  const ctx: CommandContext = { session, tree, treeView, log };
+  const graphs = store.add(new GraphRegistry());
+  const ctx: CommandContext = { session, tree, treeView, log, graphs, showGraphPanel: (keepFocus) => showGraphPanel(graphHost, keepFocus) };
+  const graphHost: GraphHost = { extensionUri: context.extensionUri, source: session, actions: graphActions(ctx), registry: graphs };
   const statusBar = store.add(new StatusBar(session));
 
   for (const d of registerCommands(ctx)) store.add(d);
@@ -75,23 +79,24 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
       return ok;
     }),
   );
-  store.add(GraphPanel.registerSerializer(context, session, graphActions(ctx)));
+  store.add(registerGraphPanelSerializer(graphHost));
   // The same live graph as a view in the panel area; it polls only while that view is visible.
-  store.add(GraphViewProvider.register(context, session, graphActions(ctx)));
-  store.add(
-    vscode.commands.registerCommand('pidnsExplorer.showGraph', () => void GraphPanel.createOrShow(context, session, graphActions(ctx))),
-  );
+  store.add(registerGraphView(graphHost));
+  store.add(vscode.commands.registerCommand('pidnsExplorer.showGraph', () => void showGraphPanel(graphHost)));
   store.add(
     vscode.languages.registerHoverProvider(
       [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }],
-      new PidHoverProvider(() => freshView(session, tree), 'pidnsExplorer.revealInTree'),
+      new PidHoverProvider(() => freshView(session, tree), {
+        revealInTree: 'pidnsExplorer.revealInTree',
+        showInGraph: 'pidnsExplorer.showInGraph',
+      }),
     ),
   );
   store.add(watchPrivilegeMode(session, log));
   store.add(vscode.workspace.onDidChangeConfiguration((e) => onStreamSettingsChange(e, session, log)));
   if (process.platform === 'linux' && hasPidNs) void session.ensureStarted().catch(() => undefined);
   else showAdvice(adviceForFailure(new Error('unsupported platform'), process.platform, hasPidNs), log, session);
-  return { session, tree, treeView, statusBar };
+  return { session, tree, treeView, statusBar, graphs };
 }
 
 export async function deactivate(): Promise<void> {

@@ -60,7 +60,7 @@ export interface DiffMessage {
   created?: NsRef[];
 }
 
-/** Select a node and scroll it into view (the tree sidebar's "Show in Graph"). */
+/** Select a node and centre it ("Show in Graph" from the tree's context menu or an editor hover). */
 export interface RevealMessage {
   type: 'reveal';
   target: GraphTarget;
@@ -118,16 +118,38 @@ export interface LogMessage {
 
 export type WebviewToHost = ReadyMessage | RevealInTreeMessage | OpenTerminalMessage | KillInitMessage | SendSignalMessage | LogMessage;
 
-/** Narrow an unknown value that arrived through postMessage to a webview→host message; malformed input is dropped. */
-export function isWebviewToHost(value: unknown): value is WebviewToHost {
+// Every message type, once per direction. A Record over the union's `type` makes a type added to the union
+// and missing here (or a stale one left here) a compile error, so the guards below cannot fall behind.
+const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost['type'], true> = {
+  ready: true,
+  revealInTree: true,
+  openTerminal: true,
+  killInit: true,
+  sendSignal: true,
+  log: true,
+};
+
+const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview['type'], true> = {
+  config: true,
+  snapshot: true,
+  diff: true,
+  reveal: true,
+  status: true,
+};
+
+function hasType(value: unknown, types: Record<string, true>): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return ['ready', 'revealInTree', 'openTerminal', 'killInit', 'sendSignal', 'log'].includes(type as string);
+  // Own keys only: "toString" or "constructor" is not a message type.
+  return typeof type === 'string' && Object.hasOwn(types, type);
+}
+
+/** Narrow an unknown value that arrived through postMessage to a webview→host message; malformed input is dropped. */
+export function isWebviewToHost(value: unknown): value is WebviewToHost {
+  return hasType(value, WEBVIEW_TO_HOST_TYPES);
 }
 
 /** Narrow an unknown value that arrived through postMessage to a host→webview message. */
 export function isHostToWebview(value: unknown): value is HostToWebview {
-  if (typeof value !== 'object' || value === null) return false;
-  const type = (value as { type?: unknown }).type;
-  return ['config', 'snapshot', 'diff', 'reveal', 'status'].includes(type as string);
+  return hasType(value, HOST_TO_WEBVIEW_TYPES);
 }

@@ -1,7 +1,12 @@
-// What every command handler gets: the session (helper + model), the tree and its view, the log. One
-// object so that registering a command is one line in registerCommands.ts.
+// What every command handler gets: the session (helper + model), the tree and its view, the open graph views,
+// the log. One object so that registering a command is one line in registerCommands.ts. The helpers below turn
+// what a caller holds (a tree node from a context menu, a graph's NsRef/ProcRef) into the namespace or process
+// of the current snapshot, which is what the core command functions take.
 import type * as vscode from 'vscode';
+import { nsKey } from '../../shared/core/identity';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import type { NsRef, ProcRef } from '../../shared/webviewProtocol';
+import type { GraphRegistry, OpenGraphView } from '../graph/graphRegistry';
 import type { HelperSession } from '../helperSession';
 import type { NamespaceTreeProvider } from '../tree/namespaceTreeProvider';
 import type { ModelIndex } from '../../shared/core/modelIndex';
@@ -12,6 +17,10 @@ export interface CommandContext {
   tree: NamespaceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   log: vscode.LogOutputChannel;
+  /** Every open graph view (editor panel, panel-area view). */
+  graphs: GraphRegistry;
+  /** Opens the graph panel (or brings the open one to front) and returns it. */
+  showGraphPanel(preserveFocus: boolean): OpenGraphView;
 }
 
 /** A namespace from a context-menu node, or undefined (the command then asks). */
@@ -23,9 +32,18 @@ export function namespaceFromNode(view: ModelIndex, node: unknown): NamespaceInf
 
 export function processFromNode(view: ModelIndex, node: unknown): ProcessInfo | undefined {
   const n = node as Partial<TreeNode> | undefined;
-  if (n?.kind === 'process' && typeof n.pid === 'number') {
-    const p = view.process(n.pid);
-    return p && p.startTime === n.startTime ? p : undefined;
-  }
+  if (n?.kind === 'process' && typeof n.pid === 'number' && typeof n.startTime === 'number')
+    return processFromRef(view, { pid: n.pid, startTime: n.startTime });
   return undefined;
+}
+
+/** The namespace a graph names by (dev, inode), if the current snapshot has it. */
+export function namespaceFromRef(view: ModelIndex, ref: NsRef): NamespaceInfo | undefined {
+  return view.namespace(nsKey(ref));
+}
+
+/** The process a graph names by (pid, start time), unless that PID now belongs to another process. */
+export function processFromRef(view: ModelIndex, ref: ProcRef): ProcessInfo | undefined {
+  const p = view.process(ref.pid);
+  return p && p.startTime === ref.startTime ? p : undefined;
 }

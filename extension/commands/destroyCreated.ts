@@ -1,5 +1,6 @@
 // "Destroy Namespaces Created Here": tear down the chains this window's helper created (all of them, or the
 // one a context-menu node belongs to), after a modal confirmation. Tests pass { force: true } to skip it.
+// destroyChains is the core; destroyCreated turns the command's argument into the chains.
 import * as vscode from 'vscode';
 import type { ChainInfo } from '../../shared/helperProtocol';
 import type { CommandContext } from './commandContext';
@@ -14,9 +15,14 @@ export async function destroyCreated(ctx: CommandContext, arg?: unknown): Promis
     return [];
   }
   const force = (arg as { force?: boolean } | undefined)?.force === true;
-  if (!force && !(await confirm(target))) return [];
+  return destroyChains(ctx, target, { confirm: !force });
+}
+
+/** Destroy these chains (after the modal unless told not to); the ids of those the helper destroyed. */
+export async function destroyChains(ctx: CommandContext, chains: ChainInfo[], opts: { confirm: boolean }): Promise<string[]> {
+  if (opts.confirm && !(await confirm(chains))) return [];
   const destroyed: string[] = [];
-  for (const chain of target) {
+  for (const chain of chains) {
     try {
       await ctx.session.request('destroy', { chainId: chain.chainId });
       ctx.session.removeChain(chain.chainId);

@@ -1,31 +1,46 @@
-// The graph webview's requests (extension/graph/graphActions.ts) carried out by the same code as the tree's
-// commands, so both views behave alike. The graph has already confirmed kill-init and chosen the signal.
+// The graph webview's requests (extension/graph/graphActions.ts) carried out by the same core functions as
+// the tree's commands, asking the same questions (signalPolicy.ts), so both views behave alike. A namespace or
+// process that has gone since the graph drew it is logged and dropped.
 import type { GraphActions } from '../graph/graphActions';
 import type { CommandContext } from './commandContext';
-import { killInit, sendSignal } from './signalCommands';
+import { namespaceFromRef, processFromRef } from './commandContext';
 import { openTerminal } from './openTerminal';
-import { revealInTree, revealNode } from './revealInTree';
+import { revealNamespaceInTree, revealProcessInTree } from './revealInTree';
+import { askAndSendSignal, killInit } from './signalCommands';
 
 export function graphActions(ctx: CommandContext): GraphActions {
-  const nsNode = (dev: number, inode: number) => ({ kind: 'namespace', key: `${dev}:${inode}` });
+  const gone = (what: string): void => ctx.log.info(`[graph] ${what} is no longer in the snapshot`);
   return {
     revealInTree: async (target) => {
+      const view = ctx.tree.currentView();
+      if (!view) return;
       if (target.kind === 'process') {
-        await revealInTree(ctx, target.proc.pid, target.proc.startTime);
-        return;
+        const p = processFromRef(view, target.proc);
+        if (p) await revealProcessInTree(ctx, p);
+        else gone(`process ${target.proc.pid}`);
+      } else {
+        const ns = namespaceFromRef(view, target.ns);
+        if (ns) await revealNamespaceInTree(ctx, ns);
+        else gone(`pid:[${target.ns.inode}]`);
       }
-      const ns = ctx.tree.currentView()?.namespace(`${target.ns.dev}:${target.ns.inode}`);
-      if (ns) await revealNode(ctx, ctx.tree.namespaceNode(ns), true, true);
     },
-    openTerminal: async (ns) => {
-      await openTerminal(ctx, nsNode(ns.dev, ns.inode));
+    openTerminal: (ref) => {
+      const view = ctx.tree.currentView();
+      const ns = view && namespaceFromRef(view, ref);
+      if (ns) openTerminal(ctx, ns);
+      else gone(`pid:[${ref.inode}]`);
     },
-    killInit: async (ns) => {
-      await killInit(ctx, { ...nsNode(ns.dev, ns.inode), force: true });
+    killInit: async (ref) => {
+      const view = ctx.tree.currentView();
+      const ns = view && namespaceFromRef(view, ref);
+      if (ns) await killInit(ctx, ns, { confirm: true });
+      else gone(`pid:[${ref.inode}]`);
     },
-    sendSignal: async (proc, signal) => {
-      const p = ctx.tree.currentView()?.process(proc.pid);
-      if (p && p.startTime === proc.startTime) await sendSignal(ctx, p, signal, 'ancestor');
+    sendSignal: async (ref, signal) => {
+      const view = ctx.tree.currentView();
+      const p = view && processFromRef(view, ref);
+      if (p) await askAndSendSignal(ctx, p, signal);
+      else gone(`process ${ref.pid}`);
     },
     createdInodes: () => ctx.session.createdInodes(),
     log: (level, message) => ctx.log[level](`[graph] ${message}`),

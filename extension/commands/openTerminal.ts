@@ -1,17 +1,23 @@
 // "Open Terminal in Namespace": a VS Code terminal whose shell lives in the chosen namespace as the user.
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { NamespaceInfo } from '../../shared/core/types';
 import type { CommandContext } from './commandContext';
 import { namespaceFromNode } from './commandContext';
 import { pickNamespace } from './pickers';
 import { terminalCommand, type TerminalPrivilege } from './terminalArgv';
 
-export async function openTerminal(ctx: CommandContext, node?: unknown): Promise<vscode.Terminal | undefined> {
+/** Command adapter. Args: a namespace node, or nothing (asks). */
+export async function openTerminalCommand(ctx: CommandContext, node?: unknown): Promise<vscode.Terminal | undefined> {
   const view = ctx.tree.currentView();
   if (!view) return undefined;
   const ns = namespaceFromNode(view, node) ?? (await pickNamespace(view, 'Open a terminal in which namespace?', (n) => n.init !== null));
-  if (!ns || ns.init === null) {
-    if (ns) void vscode.window.showWarningMessage(`pid:[${ns.inode}] has no init process to enter through.`);
+  return ns ? openTerminal(ctx, ns) : undefined;
+}
+
+export function openTerminal(ctx: CommandContext, ns: NamespaceInfo): vscode.Terminal | undefined {
+  if (ns.init === null) {
+    void vscode.window.showWarningMessage(`pid:[${ns.inode}] has no init process to enter through.`);
     return undefined;
   }
   const info = os.userInfo();

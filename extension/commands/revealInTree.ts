@@ -1,6 +1,7 @@
 // "Reveal in Tree": select a process (from an editor hover link, with [pid, startTime]) or a namespace in
 // the sidebar, expanding its ancestors; also used after a create to show the new chain.
 import * as vscode from 'vscode';
+import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { ChainInfo } from '../../shared/helperProtocol';
 import type { TreeNode } from '../tree/treeNodes';
 import type { CommandContext } from './commandContext';
@@ -51,7 +52,7 @@ function selectionArrives(ctx: CommandContext, node: TreeNode, ms: number): Prom
   });
 }
 
-/** Args: (pid, startTime?) from a command link, or nothing (asks). */
+/** Command adapter. Args: (pid, startTime?) from a command link, or nothing (asks). */
 export async function revealInTree(ctx: CommandContext, pidArg?: unknown, startTimeArg?: unknown): Promise<boolean> {
   // A hover link passes [pid, startTime] as the argument list; a test may pass them the same way.
   if (typeof pidArg !== 'number') pidArg = undefined;
@@ -68,8 +69,18 @@ export async function revealInTree(ctx: CommandContext, pidArg?: unknown, startT
     void vscode.window.showWarningMessage(`PID ${p.pid} now belongs to another process (${p.comm}); the one from the hover has exited.`);
     return false;
   }
+  return revealProcessInTree(ctx, p);
+}
+
+/** Show the sidebar and select the process there. */
+export async function revealProcessInTree(ctx: CommandContext, p: ProcessInfo): Promise<boolean> {
   const node = ctx.tree.processNode(p);
   if (!node) return false;
   await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
   return revealNode(ctx, node, true, false);
+}
+
+/** Select the namespace in the sidebar, expanded. */
+export function revealNamespaceInTree(ctx: CommandContext, ns: NamespaceInfo): Promise<boolean> {
+  return revealNode(ctx, ctx.tree.namespaceNode(ns), true, true);
 }

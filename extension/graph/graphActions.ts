@@ -1,6 +1,7 @@
-// What the graph asks the rest of the extension to do. The extension supplies these callbacks; the
-// graph never touches the helper itself. Confirmation (kill init) and the choice of signal are asked
-// by the graph's host side before a callback runs, so the callbacks just carry the action out.
+// What the graph asks the rest of the extension to do. The extension supplies these callbacks
+// (commands/graphBridge.ts, which calls the same core functions as the tree's commands); the graph never
+// touches the helper itself, and asks nothing of the user itself: choosing a signal and confirming it
+// happen in the callbacks, by the same policy as in the tree.
 
 import type { GraphTarget, NsRef, ProcRef } from '../../shared/webviewProtocol';
 
@@ -9,15 +10,12 @@ export interface GraphActions {
   revealInTree(target: GraphTarget): void | Thenable<void>;
   /** Open an integrated terminal whose shell runs inside this namespace. */
   openTerminal(ns: NsRef): void | Thenable<void>;
-  /** Kill the namespace's PID 1 (already confirmed by the user). */
+  /** Kill the namespace's PID 1 after the same modal as the tree's "Kill Init". */
   killInit(ns: NsRef): void | Thenable<void>;
-  /** Send `signal` (a name such as "SIGTERM") to the process, guarded by its start time against PID reuse. */
-  sendSignal(proc: ProcRef, signal: string): void | Thenable<void>;
+  /** "Send Signal…" as in the tree (which signal unless `signal` names it, from where for a PID 1, the modal), guarded by the start time against PID reuse. */
+  sendSignal(proc: ProcRef, signal?: string): void | Thenable<void>;
   /** Inodes of the namespaces this window created: the graph never groups them away and marks them. */
   createdInodes?(): Set<number>;
   /** Log lines and errors from the webview, for the extension's output channel. */
   log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
-
-/** Signals offered when the user picks "Send signal…" without naming one. */
-export const OFFERED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL', 'SIGSTOP', 'SIGCONT', 'SIGUSR1', 'SIGUSR2'];

@@ -1,7 +1,8 @@
 // Binds one graph webview (in an editor panel or in the panel area) to the snapshot source and the
 // extension's actions. The webview's DOM is thrown away whenever it is hidden, so the connection
 // forgets that it was ready on hide and sends a full snapshot on the next `ready`; diffs are only
-// sent on top of a snapshot that webview instance has seen.
+// sent on top of a snapshot that webview instance has seen. A reveal ("Show in Graph") waits the same
+// way: the latest one is held until the webview is ready and has a snapshot to find the target in.
 
 import * as vscode from 'vscode';
 import type { SnapshotChange, SnapshotSource } from '../snapshotSource';
@@ -17,10 +18,20 @@ import {
   type WebviewToHost,
 } from '../../shared/webviewProtocol';
 import { graphHtml } from './graphHtml';
-import { OFFERED_SIGNALS, type GraphActions } from './graphActions';
+import type { GraphActions } from './graphActions';
+
+interface PendingReveal {
+  target: GraphTarget;
+  settle(delivered: boolean): void;
+}
 
 export class GraphConnection implements vscode.Disposable {
   private ready = false;
+  /** This webview instance has been sent a snapshot: diffs and reveals make sense to it. */
+  private hasModel = false;
+  private pendingReveal: PendingReveal | undefined;
+  /** The last reveal VS Code delivered to the webview (for tests and the log). */
+  private lastRevealed: GraphTarget | undefined;
   /** The created-here set last sent, so that a diff carries it only when it changed. */
   private sentCreated = '';
   private readonly disposables: vscode.Disposable[] = [];
@@ -49,17 +60,44 @@ export class GraphConnection implements vscode.Disposable {
 
   /** The view was shown or hidden; polling runs only while some view is visible. */
   setVisible(visible: boolean): void {
-    if (!visible) this.ready = false;
+    if (!visible) this.ready = this.hasModel = false;
     this.source.setViewVisible(this.viewId, visible);
   }
 
-  reveal(target: GraphTarget): void {
-    if (this.ready) this.post({ type: 'reveal', target });
+  /**
+   * Select and centre `target` in the webview, now if it is ready, else as soon as it is. Only the latest
+   * reveal is kept: true once VS Code delivered it, false when a newer reveal or closing the view replaced it.
+   */
+  reveal(target: GraphTarget): Promise<boolean> {
+    this.pendingReveal?.settle(false);
+    return new Promise<boolean>((resolve) => {
+      this.pendingReveal = { target, settle: resolve };
+      this.flushReveal();
+    });
+  }
+
+  get revealed(): GraphTarget | undefined {
+    return this.lastRevealed;
   }
 
   dispose(): void {
+    this.pendingReveal?.settle(false);
+    this.pendingReveal = undefined;
     this.source.setViewVisible(this.viewId, false);
-    this.disposables.forEach((d) => d.dispose());
+    this.disposables.splice(0).forEach((d) => d.dispose());
+  }
+
+  private flushReveal(): void {
+    const pending = this.pendingReveal;
+    if (!pending || !this.ready || !this.hasModel) return;
+    this.pendingReveal = undefined;
+    void this.webview.postMessage({ type: 'reveal', target: pending.target } satisfies HostToWebview).then(
+      (delivered) => {
+        if (delivered) this.lastRevealed = pending.target;
+        pending.settle(delivered);
+      },
+      () => pending.settle(false),
+    );
   }
 
   private post(m: HostToWebview): void {
@@ -73,10 +111,12 @@ export class GraphConnection implements vscode.Disposable {
     const changed = key !== this.sentCreated;
     this.sentCreated = key;
     this.post(
-      change.diff
+      change.diff && this.hasModel
         ? { type: 'diff', diff: change.diff, ...(changed ? { created } : {}) }
         : { type: 'snapshot', snapshot: change.snapshot, created },
     );
+    this.hasModel = true;
+    this.flushReveal();
   }
 
   private onMessage(m: unknown): void {
@@ -93,9 +133,9 @@ export class GraphConnection implements vscode.Disposable {
       case 'openTerminal':
         return this.actions.openTerminal(m.ns);
       case 'killInit':
-        return this.killInit(m);
+        return this.actions.killInit(m.ns);
       case 'sendSignal':
-        return this.sendSignal(m);
+        return this.actions.sendSignal(m.proc, m.signal);
       case 'log':
         return this.actions.log?.(m.level, `graph webview: ${m.message}`);
     }
@@ -109,6 +149,8 @@ export class GraphConnection implements vscode.Disposable {
       const created = this.created(snapshot);
       this.sentCreated = JSON.stringify(created);
       this.post({ type: 'snapshot', snapshot, created });
+      this.hasModel = true;
+      this.flushReveal();
     } else this.post({ type: 'status', message: 'Waiting for the first snapshot from the helper…', severity: 'info' });
   }
 
@@ -116,20 +158,6 @@ export class GraphConnection implements vscode.Disposable {
   private created(snapshot: Snapshot): NsRef[] {
     const inodes = this.actions.createdInodes?.() ?? new Set<number>();
     return snapshot.namespaces.filter((ns) => inodes.has(ns.inode)).map((ns) => ({ dev: ns.dev, inode: ns.inode }));
-  }
-
-  private async killInit(m: Extract<WebviewToHost, { type: 'killInit' }>): Promise<void> {
-    const answer = await vscode.window.showWarningMessage(
-      `Kill PID 1 of pid:[${m.ns.inode}]? The kernel then kills every process in that namespace and below it.`,
-      { modal: true },
-      'Kill init',
-    );
-    if (answer === 'Kill init') await this.actions.killInit(m.ns);
-  }
-
-  private async sendSignal(m: Extract<WebviewToHost, { type: 'sendSignal' }>): Promise<void> {
-    const signal = m.signal ?? (await vscode.window.showQuickPick(OFFERED_SIGNALS, { title: `Send a signal to process ${m.proc.pid}` }));
-    if (signal) await this.actions.sendSignal(m.proc, signal);
   }
 }
 

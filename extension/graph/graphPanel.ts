@@ -1,104 +1,123 @@
-// Host side of "Show Namespace Graph": one editor panel (created or brought to front), restored after a
-// window reload by a WebviewPanelSerializer, and optionally the same view in the panel area.
-//
-// The extension registers it like this (in activate):
-//
-//   context.subscriptions.push(
-//     GraphPanel.registerSerializer(context, source, actions),
-//     vscode.commands.registerCommand('pidnsExplorer.showGraph', () => GraphPanel.createOrShow(context, source, actions)),
-//     // optional, with a `webview` view `pidnsExplorer.graphView` contributed in package.json:
-//     GraphViewProvider.register(context, source, actions),
-//   );
-//
-// and package.json needs `"onWebviewPanel:pidnsExplorer.graph"` in activationEvents (implicit since
-// VS Code 1.74 for contributed views, but not for serializers of panels opened by a command).
+// Host side of the graph's two places: the editor panel ("Show Namespace Graph": one panel, created or
+// brought to front, and restored after a window reload by a WebviewPanelSerializer, which is why package.json
+// lists `onWebviewPanel:pidnsExplorer.graph` in activationEvents) and the `webview` view
+// `pidnsExplorer.graphView` in the panel area. Each open one is in the GraphRegistry while it is open.
 
 import * as vscode from 'vscode';
 import type { SnapshotSource } from '../snapshotSource';
-import type { GraphTarget } from '../../shared/webviewProtocol';
 import { GraphConnection } from './graphConnection';
 import type { GraphActions } from './graphActions';
+import type { GraphRegistry, OpenGraphView } from './graphRegistry';
 
-export class GraphPanel implements vscode.Disposable {
-  static readonly viewType = 'pidnsExplorer.graph';
-  private static current: GraphPanel | undefined;
-  private readonly connection: GraphConnection;
-  private readonly disposables: vscode.Disposable[] = [];
+export const GRAPH_PANEL_TYPE = 'pidnsExplorer.graph';
+export const GRAPH_VIEW_ID = 'pidnsExplorer.graphView';
 
-  static createOrShow(context: vscode.ExtensionContext, source: SnapshotSource, actions: GraphActions): GraphPanel {
-    if (GraphPanel.current) {
-      GraphPanel.current.panel.reveal();
-      return GraphPanel.current;
-    }
-    const panel = vscode.window.createWebviewPanel(GraphPanel.viewType, 'PID Namespace Graph', vscode.ViewColumn.Active, {
+/** What every graph view is made of: where its files are, the live model, what its buttons do, and the registry. */
+export interface GraphHost {
+  extensionUri: vscode.Uri;
+  source: SnapshotSource;
+  actions: GraphActions;
+  registry: GraphRegistry;
+}
+
+/** The graph panel: the open one brought to front, or a new one in the active column. */
+export function showGraphPanel(host: GraphHost, preserveFocus = false): OpenGraphView {
+  const open = host.registry.panel;
+  if (open) {
+    open.show(preserveFocus);
+    return open;
+  }
+  const panel = vscode.window.createWebviewPanel(
+    GRAPH_PANEL_TYPE,
+    'PID Namespace Graph',
+    { viewColumn: vscode.ViewColumn.Active, preserveFocus },
+    {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-    });
-    return (GraphPanel.current = new GraphPanel(panel, context, source, actions));
-  }
+      localResourceRoots: [vscode.Uri.joinPath(host.extensionUri, 'dist'), vscode.Uri.joinPath(host.extensionUri, 'media')],
+    },
+  );
+  return new GraphPanel(panel, host);
+}
 
-  /** Brings panels back after a reload; the webview's zoom, collapse and selection come back from its setState. */
-  static registerSerializer(context: vscode.ExtensionContext, source: SnapshotSource, actions: GraphActions): vscode.Disposable {
-    return vscode.window.registerWebviewPanelSerializer(GraphPanel.viewType, {
-      deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
-        GraphPanel.current?.dispose();
-        GraphPanel.current = new GraphPanel(panel, context, source, actions);
-      },
-    });
-  }
+/** Brings the panel back after a reload; the webview's zoom, collapse and selection come back from its setState. */
+export function registerGraphPanelSerializer(host: GraphHost): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(GRAPH_PANEL_TYPE, {
+    deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
+      host.registry.panel?.dispose();
+      new GraphPanel(panel, host);
+    },
+  });
+}
 
-  /** "Show in Graph" from the tree: select and centre the node if the graph is open. */
-  static reveal(target: GraphTarget): boolean {
-    if (!GraphPanel.current) return false;
-    GraphPanel.current.panel.reveal(undefined, true);
-    GraphPanel.current.connection.reveal(target);
-    return true;
-  }
+/** The same graph as a view in the panel area; it polls only while that view is visible. */
+export function registerGraphView(host: GraphHost): vscode.Disposable {
+  return vscode.window.registerWebviewViewProvider(GRAPH_VIEW_ID, {
+    resolveWebviewView: (view: vscode.WebviewView) => void new GraphAreaView(view, host),
+  });
+}
 
-  private constructor(
+class GraphPanel implements OpenGraphView {
+  readonly kind = 'panel';
+  readonly connection: GraphConnection;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(
     private readonly panel: vscode.WebviewPanel,
-    context: vscode.ExtensionContext,
-    source: SnapshotSource,
-    actions: GraphActions,
+    host: GraphHost,
   ) {
-    this.connection = new GraphConnection(panel.webview, context.extensionUri, GraphPanel.viewType, source, actions);
+    this.connection = new GraphConnection(panel.webview, host.extensionUri, GRAPH_PANEL_TYPE, host.source, host.actions);
     this.connection.setVisible(panel.visible);
-    this.disposables.push(
+    this.disposables = [
+      host.registry.add(this),
       this.connection,
       panel.onDidChangeViewState((e) => this.connection.setVisible(e.webviewPanel.visible)),
       panel.onDidDispose(() => this.dispose()),
-    );
+    ];
+  }
+
+  get visible(): boolean {
+    return this.panel.visible;
+  }
+
+  show(preserveFocus = true): void {
+    this.panel.reveal(undefined, preserveFocus);
   }
 
   dispose(): void {
-    if (GraphPanel.current === this) GraphPanel.current = undefined;
     this.disposables.splice(0).forEach((d) => d.dispose());
     this.panel.dispose();
   }
 }
 
-/** The same graph as a view in the panel area (bottom), for a `webview` view contributed as `pidnsExplorer.graphView`. */
-export class GraphViewProvider implements vscode.WebviewViewProvider {
-  static readonly viewId = 'pidnsExplorer.graphView';
+class GraphAreaView implements OpenGraphView {
+  readonly kind = 'view';
+  readonly connection: GraphConnection;
+  private readonly disposables: vscode.Disposable[];
 
-  static register(context: vscode.ExtensionContext, source: SnapshotSource, actions: GraphActions): vscode.Disposable {
-    return vscode.window.registerWebviewViewProvider(GraphViewProvider.viewId, new GraphViewProvider(context, source, actions));
+  constructor(
+    private readonly view: vscode.WebviewView,
+    host: GraphHost,
+  ) {
+    this.connection = new GraphConnection(view.webview, host.extensionUri, GRAPH_VIEW_ID, host.source, host.actions);
+    this.connection.setVisible(view.visible);
+    this.disposables = [
+      host.registry.add(this),
+      this.connection,
+      view.onDidChangeVisibility(() => this.connection.setVisible(view.visible)),
+      view.onDidDispose(() => this.dispose()),
+    ];
   }
 
-  private constructor(
-    private readonly context: vscode.ExtensionContext,
-    private readonly source: SnapshotSource,
-    private readonly actions: GraphActions,
-  ) {}
+  get visible(): boolean {
+    return this.view.visible;
+  }
 
-  resolveWebviewView(view: vscode.WebviewView): void {
-    const connection = new GraphConnection(view.webview, this.context.extensionUri, GraphViewProvider.viewId, this.source, this.actions);
-    connection.setVisible(view.visible);
-    const visibility = view.onDidChangeVisibility(() => connection.setVisible(view.visible));
-    const disposed = view.onDidDispose(() => {
-      visibility.dispose();
-      connection.dispose();
-      disposed.dispose();
-    });
+  show(preserveFocus = true): void {
+    this.view.show(preserveFocus);
+  }
+
+  /** VS Code owns the view itself: only our side of it goes. */
+  dispose(): void {
+    this.disposables.splice(0).forEach((d) => d.dispose());
   }
 }

@@ -78,8 +78,15 @@ export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
   return [`**PID namespace pid:[${ns.inode}]**`, '', table].join('\n');
 }
 
-/** Editor hover for a live PID: which process, its PIDs at every level, and a command link to the tree. */
-export function pidHoverMarkdown(view: ModelIndex, p: ProcessInfo, revealCommand: string): string {
+/** The commands an editor hover links to; both take (pid, startTime). */
+export interface HoverCommands {
+  revealInTree: string;
+  showInGraph: string;
+}
+
+/** Editor hover for a live PID: which process, its PIDs at every level, and command links to the tree and the graph. */
+export function pidHoverMarkdown(view: ModelIndex, p: ProcessInfo, commands: HoverCommands): string {
   const args = encodeURIComponent(JSON.stringify([p.pid, p.startTime]));
-  return [processTooltip(view, p), '', `[Reveal in PID Namespaces tree](command:${revealCommand}?${args})`].join('\n');
+  const links = `[Reveal in PID Namespaces tree](command:${commands.revealInTree}?${args}) · [Show in Graph](command:${commands.showInGraph}?${args})`;
+  return [processTooltip(view, p), '', links].join('\n');
 }

@@ -186,8 +186,11 @@ test('process tooltip is a level | namespace | PID table plus PPID, uid and stat
   assert.match(nsTip, /\| Owner uid \| 0 \|/);
   assert.match(nsTip, /\| Init \(PID 1\) \| pidns\\-init \(host PID 60\) \|/);
   assert.match(nsTip, /1 here, 4 including nested namespaces/);
-  const hover = pidHoverMarkdown(v, v.process(63)!, 'x.reveal');
-  assert.match(hover, /\(command:x\.reveal\?%5B63%2C630%5D\)$/);
+  const hover = pidHoverMarkdown(v, v.process(63)!, { revealInTree: 'x.reveal', showInGraph: 'x.graph' });
+  assert.match(
+    hover,
+    /\[Reveal in PID Namespaces tree\]\(command:x\.reveal\?%5B63%2C630%5D\) · \[Show in Graph\]\(command:x\.graph\?%5B63%2C630%5D\)$/,
+  );
 });
 
 test('escapeMd neutralises markdown in a process name', () => {

@@ -144,14 +144,14 @@ test(
     const leafNs = /\d+/.exec(readlinkSync(`/proc/${leaf}/ns/pid`))?.[0];
     await screenshot(page, 'claims-created-from-settings');
 
-    // Context menus: a namespace created here offers terminal, graph, destroy, kill init; a process offers Send Signal.
+    // Context menus: a namespace created here offers terminal, Show in Graph, destroy, kill init; a process offers Send Signal and Show in Graph.
     const nsRow = tree.locator('.monaco-list-row', { hasText: `pid:[${leafNs}]` }).first();
     await nsRow.waitFor({ state: 'visible', timeout: 15_000 });
     await nsRow.click({ button: 'right' });
     const nsMenu = await menuLabels(page);
     for (const label of [
       'Open Terminal in Namespace',
-      'Show Namespace Graph',
+      'Show in Graph',
       'Destroy Namespaces Created Here',
       'Kill Init (destroys the namespace)',
       'Copy Snapshot as JSON',
@@ -165,6 +165,7 @@ test(
     await procRow.click({ button: 'right' });
     const procMenu = await menuLabels(page);
     assert.ok(procMenu.includes('Send Signal…'), `process menu has Send Signal…: ${procMenu.join(' | ')}`);
+    assert.ok(procMenu.includes('Show in Graph'), `process menu has Show in Graph: ${procMenu.join(' | ')}`);
     assert.ok(!procMenu.includes('Destroy Namespaces Created Here'), 'no Destroy on a process');
     await page.keyboard.press('Escape');
     // The menu's command runs: destroy from the namespace's menu, confirmed in the dialog.

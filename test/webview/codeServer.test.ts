@@ -1,12 +1,14 @@
 // The graph inside a real VS Code (code-server, root), opened with "Show Namespace Graph" while the
 // seed's 5 nested namespaces exist: the panel's host side (GraphPanel, its CSP and asWebviewUri, the
 // ready → snapshot → diff flow) with the real helper. Checks the five cards, the leaf's `5 4 3 2 1`,
-// the hover chain, and takes screenshots in light and dark themes (test-results/screenshots).
+// the hover chain, and takes screenshots in light and dark themes (test-results/screenshots). Then "Show in
+// Graph" from the tree's context menu, and the graph's signal buttons asking what the tree asks.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { SIGNALS } from '../../extension/commands/signalPolicy';
 import {
   activityItem,
   launchBrowser,
@@ -224,6 +226,160 @@ async function panelScenario(t: TestContext, chain: Chain): Promise<void> {
   assert.deepEqual(problems, [], 'no console error, uncaught error or CSP violation in the webview');
 }
 
+async function menuLabels(page: Page): Promise<string[]> {
+  const items = page.locator('.monaco-menu .action-item .action-label');
+  await items.first().waitFor({ state: 'visible', timeout: 10_000 });
+  return (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+}
+
+/** How often a context-menu gesture had to be made again, over the run (reported as a diagnostic). */
+const gestures = { made: 0, again: 0 };
+
+/**
+ * Runs a context-menu item of a tree row (hover focuses it and Enter runs it: a click can land mid-layout)
+ * and waits until `done`. The live tree re-renders rows while namespaces come and go (hundreds do while other
+ * test runs share the machine): that can close the menu before Enter, or leave the command without its row
+ * (VS Code passes no element for a row it has just replaced), and the command then asks with its picker,
+ * titled `picker`. Either way the gesture is made again, at most 3 times; `done` itself is never retried.
+ */
+async function runMenuItem(page: Page, row: Locator, label: string, picker: string, done: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    gestures.made++;
+    if (attempt > 1) gestures.again++;
+    await row.click({ button: 'right' });
+    assert.ok((await menuLabels(page)).includes(label), `the row's menu offers ${label}`);
+    const item = page.locator('.monaco-menu .action-item', { hasText: label });
+    await item.hover();
+    if (!(await item.isVisible())) continue;
+    await page.keyboard.press('Enter');
+    const asked = page.locator('.quick-input-title', { hasText: picker });
+    const end = Date.now() + 30_000;
+    while (Date.now() < end) {
+      if (await done()) return;
+      if (await asked.isVisible()) break;
+      await page.waitForTimeout(200);
+    }
+    if (!(await asked.isVisible())) throw new Error(`${label} had no effect within 30 s`);
+    await page.keyboard.press('Escape');
+  }
+  throw new Error(`${label}: the live tree took the row away 3 times`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s*Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * "Show in Graph" from the tree's context menu, with no graph open: the panel opens and its webview selects
+ * and centres the row's process, then its namespace. From the graph, "Send signal…" on the leaf (PID 1 of its
+ * namespace) and "Kill init…" ask what the tree asks (extension/commands/signalPolicy.ts): the same list,
+ * "send from where?", the same modals.
+ */
+async function showInGraphScenario(t: TestContext, chain: Chain): Promise<void> {
+  const workspace = makeTempDir('pidns-graph-show-');
+  t.after(() => removeDir(workspace));
+  const server = await startCodeServer({ workspace });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+  const problems = webviewProblems(page);
+  await activityItem(page, 'PID Namespaces').click();
+  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
+  const leafIno = chain.levels[DEPTH - 1];
+
+  // Bring the leaf into the tree (its namespace is five levels down, among other tests' namespaces).
+  await runCommand(page, 'PID Namespaces: Reveal in Tree');
+  await page.locator('.quick-input-widget input').fill(String(chain.leafPid));
+  // The pick's description is "host PID · level …": choose that row, not the best fuzzy match.
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: `host ${chain.leafPid} ·` })
+    .first()
+    .click();
+  const procRow = tree.locator('.monaco-list-row', { hasText: `host ${chain.leafPid}` }).first();
+  await procRow.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.equal(await page.locator('iframe.webview').count(), 0, 'no graph is open yet');
+
+  const picker = 'Show which namespace in the graph?';
+  await runMenuItem(page, procRow, 'Show in Graph', picker, async () => (await page.locator('iframe.webview.ready').count()) > 0);
+  const frame = await graphFrame(page).catch(async (err: Error) => {
+    await screenshot(page, 'graph-show-in-graph-no-frame');
+    throw err;
+  });
+  const leafCard = frame.locator(`.card[data-key="${chain.dev}:${leafIno}"]`);
+  const selectedRow = leafCard.locator('.row.selected');
+  await selectedRow.waitFor({ state: 'attached', timeout: 30_000 }).catch(async (err: Error) => {
+    await screenshot(page, 'graph-show-in-graph-missing');
+    throw new Error(
+      `${err.message}\ndetails: ${await frame.locator('#details').innerText()}\nleaf card: ${await leafCard.evaluate((e) => e.outerHTML.slice(0, 1500)).catch(String)}`,
+    );
+  });
+  assert.equal((await selectedRow.locator('.c').allTextContents())[0], String(chain.leafPid), 'the leaf process row is selected');
+  assert.match(await frame.locator('#details').innerText(), new RegExp(`^Process sleep \\(host PID ${chain.leafPid},`));
+  await screenshot(page, 'graph-show-in-graph-process');
+
+  const dialog = page.locator('.monaco-dialog-box');
+  // Send signal… from the graph's details of the leaf (PID 1 of the innermost namespace): the tree's list, then
+  // "from where", then the modal. (Nothing in the graph is clicked first: a click there reveals the item in the
+  // tree, which takes the focus and so closes a quick pick that opens meanwhile.)
+  await frame.locator('#details vscode-button', { hasText: 'Send signal…' }).click();
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await page.locator('.quick-input-title', { hasText: `Signal for sleep (host PID ${chain.leafPid})` }).waitFor({ state: 'visible' });
+  const offered = (await rows.allInnerTexts()).map((r) => r.trim().split(/\s+/)[0]);
+  assert.deepEqual(
+    offered,
+    SIGNALS.map((x) => x.name),
+    'the same signals as the tree, in its order',
+  );
+  await page.keyboard.press('Enter'); // SIGTERM
+  await page
+    .locator('.quick-input-title', { hasText: `sleep is PID 1 of pid:[${leafIno}]: send from where?` })
+    .waitFor({ state: 'visible' });
+  await rows.filter({ hasText: 'From inside its own namespace' }).first().click();
+  await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match(await dialog.innerText(), new RegExp(`Send SIGTERM to sleep \\(host PID ${chain.leafPid}\\)\\?`));
+  await dialog.locator('.monaco-button', { hasText: 'Send' }).click();
+  // Sent from inside, the init ignores SIGTERM, which it has no handler for: the chain is still there.
+  await page.waitForTimeout(1500);
+  assert.ok(alive(chain.leafPid), 'the leaf init ignored SIGTERM sent from inside its namespace');
+
+  const nsRow = tree.locator('.monaco-list-row', { hasText: `pid:[${leafIno}]` }).first();
+  const nsSelected = () => leafCard.evaluate((e) => e.classList.contains('selected'));
+  await runMenuItem(page, nsRow, 'Show in Graph', picker, nsSelected).catch(async (err: Error) => {
+    await screenshot(page, 'graph-show-in-graph-namespace-missing');
+    throw err;
+  });
+  // Centred: the middle of the card's head (centerOn centres its top 200 px) is in the middle of the view.
+  const vp = (await frame.locator('#viewport').boundingBox())!;
+  const box = (await leafCard.boundingBox())!;
+  const dx = box.x + box.width / 2 - (vp.x + vp.width / 2);
+  const dy =
+    box.y +
+    Math.min(box.height, 200 * (box.width / (await leafCard.evaluate((e) => (e as HTMLElement).offsetWidth)))) / 2 -
+    (vp.y + vp.height / 2);
+  assert.ok(
+    Math.abs(dx) < vp.width * 0.05 && Math.abs(dy) < vp.height * 0.05,
+    `card centred: off by ${dx.toFixed(0)}, ${dy.toFixed(0)} px`,
+  );
+  await screenshot(page, 'graph-show-in-graph-namespace');
+
+  // Kill init… from the graph: the tree's modal, naming the init and what dies with it. Cancelled.
+  await frame.locator('#details vscode-button', { hasText: 'Kill init…' }).click();
+  await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+  assert.match(await dialog.innerText(), new RegExp(`Kill sleep \\(host PID ${chain.leafPid}\\), PID 1 of pid:\\[${leafIno}\\]\\?`));
+  // The count is live: the helper's short-lived sender of the SIGTERM above can still be counted in there.
+  const inside = /the kernel kills every process in it: (\d+) processes, including 0 nested namespaces\./.exec(await dialog.innerText());
+  assert.ok(inside && Number(inside[1]) >= 1, `the modal counts what dies: ${await dialog.innerText()}`);
+  await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+
+  assert.deepEqual(problems, [], 'no console error, uncaught error or CSP violation in the webview');
+}
+
 test(
   'code-server: Show Namespace Graph draws the seed chain, the leaf reads host 5 4 3 2 1 (light, dark, panel view, hide/show), no console or CSP error',
   { timeout: 300_000 },
@@ -235,5 +391,9 @@ test(
     for (const theme of ['dark', 'light'] as const) await t.test(theme, (tt) => scenario(tt, theme, chain));
     await t.test('as a view in the panel area', (tt) => panelScenario(tt, chain));
     await t.test('hidden and shown again: zoom and selection survive in the real panel', (tt) => hideShowScenario(tt, chain));
+    await t.test('Show in Graph from the tree selects and centres; the graph asks about signals as the tree does', (tt) =>
+      showInGraphScenario(tt, chain),
+    );
+    t.diagnostic(`context-menu gestures: ${gestures.made}, made again after the live tree took the row: ${gestures.again}`);
   },
 );

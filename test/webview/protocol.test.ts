@@ -7,14 +7,26 @@ import { nsKey, processKey } from '../../shared/core/identity';
 test('webview→host guard takes the known messages and drops anything else', () => {
   assert.ok(isWebviewToHost({ type: 'ready', protocol: 1 }));
   assert.ok(isWebviewToHost({ type: 'killInit', ns: { dev: 4, inode: 1 } }));
-  for (const junk of [null, undefined, 3, 'ready', [], {}, { type: 'snapshot' }, { type: 'eval' }, { type: 1 }])
+  for (const junk of [
+    null,
+    undefined,
+    3,
+    'ready',
+    [],
+    {},
+    { type: 'snapshot' },
+    { type: 'eval' },
+    { type: 1 },
+    { type: 'toString' },
+    { type: 'constructor' },
+  ])
     assert.equal(isWebviewToHost(junk), false, JSON.stringify(junk));
 });
 
 test('host→webview guard takes the known messages and drops anything else', () => {
   assert.ok(isHostToWebview({ type: 'diff', diff: {} }));
   assert.ok(isHostToWebview({ type: 'status', message: null, severity: 'info' }));
-  for (const junk of [null, 'diff', {}, { type: 'ready' }, { type: 'revealInTree' }])
+  for (const junk of [null, 'diff', {}, { type: 'ready' }, { type: 'revealInTree' }, { type: 'hasOwnProperty' }])
     assert.equal(isHostToWebview(junk), false, JSON.stringify(junk));
 });
 

@@ -271,6 +271,7 @@ suite('PID Namespace Explorer in a real extension host', () => {
     const nspid = nspidOf(chain.leaf) ?? [];
     for (const [level, pid] of nspid.entries()) assert.match(text, new RegExp(`\\| ${level} \\| pid:\\[\\d+\\] \\| ${pid} \\|`));
     assert.match(text, /command:pidnsExplorer\.revealInTree/);
+    assert.match(text, /command:pidnsExplorer\.showInGraph/);
     const p = api.tree.currentView()?.process(chain.leaf);
     assert.equal(await vscode.commands.executeCommand('pidnsExplorer.revealInTree', chain.leaf, p?.startTime), true);
     // The selection reaches the extension host asynchronously, from the workbench.
@@ -416,6 +417,40 @@ suite('PID Namespace Explorer in a real extension host', () => {
       .getChildren(api.tree.getChildren()[0])
       .filter((k) => k.kind === 'namespace' && (view?.namespace(k.key)?.pids ?? []).some((p) => ours.has(p)));
     assert.deepEqual(rootKids, []);
+  });
+
+  test('Show in Graph on a created namespace opens the graph panel and hands its webview the reveal once it is ready', async () => {
+    const c = await vscode.commands.executeCommand<ChainInfo>('pidnsExplorer.createNested', { depth: 2, mountProc: false });
+    assert.ok(c, 'chain created');
+    try {
+      await api.session.refresh();
+      const view = api.tree.currentView();
+      const ns = view?.snapshot.namespaces.find((n) => n.inode === c.levels[1].ns);
+      const leaf = view?.process(c.leaf);
+      assert.ok(ns && leaf);
+      const before = api.graphs.panel;
+      assert.equal(before, undefined, 'no graph panel is open yet');
+      // The panel's webview is not ready when the command opens it: the reveal waits for it, then is delivered.
+      assert.equal(await vscode.commands.executeCommand('pidnsExplorer.showInGraph', api.tree.namespaceNode(ns)), true);
+      const panel = api.graphs.panel;
+      assert.ok(panel, 'the command opened the graph panel');
+      assert.deepEqual(panel.connection.revealed, { kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } });
+      // Open already: the same panel, now with the leaf process; the hover link's form (pid, startTime) too.
+      assert.equal(await vscode.commands.executeCommand('pidnsExplorer.showInGraph', api.tree.processNode(leaf)), true);
+      assert.equal(api.graphs.panel, panel);
+      assert.deepEqual(panel.connection.revealed, { kind: 'process', proc: { pid: leaf.pid, startTime: leaf.startTime } });
+      assert.equal(
+        await vscode.commands.executeCommand('pidnsExplorer.showInGraph', leaf.pid, leaf.startTime + 1),
+        false,
+        'a reused PID is refused',
+      );
+      panel.dispose();
+      const after = api.graphs.panel;
+      assert.equal(after, undefined, 'a closed panel leaves the registry');
+    } finally {
+      api.graphs.panel?.dispose();
+      await vscode.commands.executeCommand('pidnsExplorer.destroyCreated', { force: true });
+    }
   });
 
   test('send signal stops and continues a process; kill init takes its whole namespace chain down', async () => {
