@@ -150,7 +150,7 @@ export class Poller {
 
     // A namespace whose last tracked member left may be dead and its inode already reused (pidfds pin only
     // watched members' namespaces): forget what no remaining process holds, so new ones are walked afresh.
-    if (parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
+    if (parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
 
     // 3. New PIDs: full read.
     for (const pid of listed) if (!this.procs.has(pid) && !this.denied.has(pid)) toRead.push(pid);
@@ -167,7 +167,7 @@ export class Poller {
         changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
       this.pendingCursor = (this.pendingCursor + share) % keys.length;
     }
-    if (opts.full && parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
+    if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
@@ -210,7 +210,7 @@ export class Poller {
       else if (!this.denied.has(pid)) toRead.push(pid);
     }
     // Only when a namespace may have died (an O(processes) pass): its inode can be reused at once.
-    if (this.emptied) this.graph.retainLive(this.heldNamespaces());
+    if (this.emptied) this.graph.retainKeys(this.heldNamespaces());
     this.emptied = false;
     const fresh = this.readNew(toRead);
     if (fresh.length > 0) changed = true;
@@ -238,6 +238,11 @@ export class Poller {
     return this.watch?.supported === false ? 0 : this.unwatched.size;
   }
 
+  /** A tracked process as the live model has it (the last diff included). */
+  process(pid: number): ProcessInfo | undefined {
+    return this.procs.get(pid);
+  }
+
   get size(): number {
     return this.procs.size;
   }
@@ -251,16 +256,26 @@ export class Poller {
     this.watch?.close();
   }
 
-  /** The caller's own namespace and every tracked process's namespace (a zombie's struct pid still pins it) and live pending pid_for_children. */
-  private *heldNamespaces(): Iterable<{ dev: number; inode: number }> {
-    yield this.self;
-    for (const p of this.procs.values()) {
-      yield { dev: p.nsDev, inode: p.ns };
-      // An exited process (a zombie not reaped yet) no longer holds its pid_for_children: recheck (rare).
-      if (p.pendingNs === undefined) continue;
+  /**
+   * Keys of the caller's own namespace, every tracked process's namespace (a zombie's struct pid still
+   * pins it) and every live pending pid_for_children, from the live model's indexes: O(namespaces), not
+   * O(processes) (at 10,000 processes a pass over them all, per namespace that dies, was most of what
+   * another user's namespace churn cost). Only exited processes' pending links are reread: an exited
+   * process (a zombie not reaped yet) no longer holds its pid_for_children.
+   */
+  private heldNamespaces(): Iterable<string> {
+    let released: Map<string, number> | null = null;
+    const exited = this.watch?.supported === false ? this.procs.keys() : this.unwatched;
+    for (const pid of exited) {
+      const p = this.procs.get(pid);
+      if (p?.pendingNs === undefined) continue;
       const now = statIdentity(`${this.procRoot}/${p.pid}/ns/pid_for_children`);
-      if (now.ok && now.value.inode === p.pendingNs) yield now.value;
+      if (now.ok && now.value.inode === p.pendingNs) continue;
+      const k = nsKey({ dev: p.nsDev, inode: p.pendingNs });
+      released ??= new Map();
+      released.set(k, (released.get(k) ?? 0) + 1);
     }
+    return [nsKey(this.self), ...this.live.heldKeys(released)];
   }
 
   private drop(pid: number, parentsGone: Set<number>): boolean {
