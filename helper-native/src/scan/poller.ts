@@ -71,6 +71,13 @@ export class Poller {
   private readonly denied = new Set<number>();
   /** PIDs to verify by start time on every poll: zombies, and everything when pidfds are unavailable. */
   private readonly unwatched = new Set<number>();
+  /**
+   * The exited among them (zombies awaiting their reap, which has no event): what the event path rechecks
+   * on every flush. Not every unwatched process: one whose pidfd could not be opened (EMFILE when another
+   * load fills the host) is alive, and its exit comes as an event; rechecking those on every flush, and
+   * counting them as zombies (a timer each second while any remain), cost ~60 ms/s at 20,000 processes.
+   */
+  private readonly exitedPids = new Set<number>();
   /** PIDs first seen less than YOUNG_MS ago, with when: rechecked every poll (a fork usually execs soon). */
   private readonly young = new Map<number, number>();
   private cursor = 0;
@@ -138,7 +145,10 @@ export class Poller {
       if (this.denied.delete(pid)) {
         changed = true;
         toRead.push(pid);
-      } else this.unwatched.add(pid);
+      } else {
+        this.unwatched.add(pid);
+        this.exitedPids.add(pid);
+      }
     }
     for (const pid of this.unwatched) {
       const r = this.reverify(pid);
@@ -195,11 +205,12 @@ export class Poller {
         // Its pidfd is readable now; the zombie is verified by start time until it is reaped.
         this.watch?.unwatch(pid);
         this.unwatched.add(pid);
+        this.exitedPids.add(pid);
         parentsGone.add(pid);
       }
     }
-    // Zombies (and, without pidfds, everything): reaped, or the PID reused.
-    for (const pid of this.unwatched) {
+    // Zombies: reaped, or the PID reused (the reconcile poll rechecks every unwatched process).
+    for (const pid of this.exitedPids) {
       const r = this.reverify(pid);
       if (r === 'replaced') changed = this.drop(pid, parentsGone) || changed;
       else if (r === 'changed') changed = true;
@@ -235,7 +246,7 @@ export class Poller {
 
   /** Zombies awaiting their reap (no event tells when): the stream rechecks while there are any. */
   get zombies(): number {
-    return this.watch?.supported === false ? 0 : this.unwatched.size;
+    return this.exitedPids.size;
   }
 
   /** A tracked process as the live model has it (the last diff included). */
@@ -265,7 +276,8 @@ export class Poller {
    */
   private heldNamespaces(): Iterable<string> {
     let released: Map<string, number> | null = null;
-    const exited = this.watch?.supported === false ? this.procs.keys() : this.unwatched;
+    // Without pidfds an exit may not be known yet: every holder is rechecked (as every poll rereads them).
+    const exited = this.watch === null || !this.watch.supported ? this.procs.keys() : this.exitedPids;
     for (const pid of exited) {
       const p = this.procs.get(pid);
       if (p?.pendingNs === undefined) continue;
@@ -281,6 +293,7 @@ export class Poller {
   private drop(pid: number, parentsGone: Set<number>): boolean {
     this.watch?.unwatch(pid);
     this.unwatched.delete(pid);
+    this.exitedPids.delete(pid);
     parentsGone.add(pid);
     return this.delProc(pid) || this.denied.delete(pid);
   }
@@ -297,6 +310,7 @@ export class Poller {
       }
       this.setProc(pid, r.info);
       if (!watched || r.info.state === 'Z') this.unwatched.add(pid);
+      if (r.info.state === 'Z') this.exitedPids.add(pid);
       fresh.push(pid);
     }
     return fresh;
@@ -317,9 +331,10 @@ export class Poller {
     }
     if (sameValue(r.info, old)) return false;
     this.setProc(pid, r.info);
-    if (r.info.state === 'Z' && !this.unwatched.has(pid)) {
+    if (r.info.state === 'Z' && !this.exitedPids.has(pid)) {
       this.watch?.unwatch(pid);
       this.unwatched.add(pid);
+      this.exitedPids.add(pid);
     }
     return true;
   }
