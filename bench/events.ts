@@ -250,7 +250,9 @@ async function measureAt(
           windows.map((w) => w.cpu),
         );
         const quietest = windows.reduce((a, b) => (b.forks < a.forks ? b : a));
-        ctx.log(`events: ${label}: ${WINDOW_S} s windows (host forks/s → helper ms/s): ${windows.map((w) => `${w.forks.toFixed(1)}→${w.cpu.toFixed(2)}`).join(' ')}`);
+        ctx.log(
+          `events: ${label}: ${WINDOW_S} s windows (host forks/s → helper ms/s): ${windows.map((w) => `${w.forks.toFixed(1)}→${w.cpu.toFixed(2)}`).join(' ')}`,
+        );
         rows.push({ name: `${label}: quietest ${WINDOW_S} s window: host forks/s`, value: quietest.forks, unit: '/s' });
         rows.push({ name: `${label}: quietest ${WINDOW_S} s window: helper CPU`, value: quietest.cpu, unit: 'ms/s' });
         rows.push({ name: `${label}: helper CPU per host fork (fit)`, value: fit.b, unit: 'ms' });

@@ -41,7 +41,9 @@ export const soakSuite: Suite = {
     const dir = mkdtempSync(join(tmpdir(), 'pidns-soak-'));
     try {
       const bin = join(dir, 'soakload');
-      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', bin, join(repoRoot(), 'bench', 'soakload.c')], { stdio: 'inherit' });
+      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', bin, join(repoRoot(), 'bench', 'soakload.c')], {
+        stdio: 'inherit',
+      });
       const { client, pid } = await startHelper();
       client.onStderr((line) => {
         if (/warn|error|live source/.test(line)) ctx.log(`soak: helper: ${line}`);

@@ -122,7 +122,8 @@ test(`caches in the helper, the extension host and the webview stay bounded over
       if (p.nspid[p.nspid.length - 1] === 1) {
         // A namespace's init exiting kills every process in it and below it (the kernel's SIGKILL).
         const doomed = new Set([p.ns]);
-        for (const n of graph.values()) for (let a = n.parent; a; a = graph.get(nsKey(a))?.parent ?? null) if (doomed.has(a.inode)) doomed.add(n.inode);
+        for (const n of graph.values())
+          for (let a = n.parent; a; a = graph.get(nsKey(a))?.parent ?? null) if (doomed.has(a.inode)) doomed.add(n.inode);
         for (const q of [...procs.values()]) if (doomed.has(q.ns)) set(q.pid, undefined);
       }
     };
@@ -158,7 +159,11 @@ test(`caches in the helper, the extension host and the webview stay bounded over
         if (node.kind === 'namespace') {
           const ns = view.namespace(node.key);
           if (!ns) return undefined;
-          return { item: `${ns.level} ${ns.pids.length}`, children: namespaceChildren(view, nodes, ns, 200).map((n) => n.id), tooltip: () => ns.pids.join(',') };
+          return {
+            item: `${ns.level} ${ns.pids.length}`,
+            children: namespaceChildren(view, nodes, ns, 200).map((n) => n.id),
+            tooltip: () => ns.pids.join(','),
+          };
         }
         if (node.kind === 'process') {
           const p = view.process(node.pid);
@@ -238,11 +243,21 @@ test(`caches in the helper, the extension host and the webview stay bounded over
         for (const [name, size] of Object.entries(sizes)) {
           const b = bound[name];
           assert.ok(b !== undefined, `${what}.${name}: no bound given`);
-          if (size > b) assert.fail(`${what}.${name} holds ${size} entries, over its bound ${b} (${P} processes, ${N} namespaces live; flush ${flushes}, lifetime ${lifetimes})`);
+          if (size > b)
+            assert.fail(
+              `${what}.${name} holds ${size} entries, over its bound ${b} (${P} processes, ${N} namespaces live; flush ${flushes}, lifetime ${lifetimes})`,
+            );
         }
       };
       within('LiveModel', live.sizes(), { members: N, pendingRefs: N, inits: N, children: N, namespaces: N, before: 0 });
-      within('StreamLabeller', labeller.sizes(), { cgroups: P, found: P, containerMeta: CONTAINER_IDS.length, inFlight: 6, failedEngines: 2, prefetched: 2 });
+      within('StreamLabeller', labeller.sizes(), {
+        cgroups: P,
+        found: P,
+        containerMeta: CONTAINER_IDS.length,
+        inFlight: 6,
+        failedEngines: 2,
+        prefetched: 2,
+      });
       within(
         'webview GraphModel',
         {

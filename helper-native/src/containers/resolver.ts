@@ -93,7 +93,12 @@ export class ContainerResolver {
 
   /** Entries in each cache (the cache-bounds test holds them to what is live). */
   sizes(): Record<string, number> {
-    return { containerMeta: this.cache.size, inFlight: this.inFlight.size, failedEngines: this.failed.size, prefetched: this.prefetched.size };
+    return {
+      containerMeta: this.cache.size,
+      inFlight: this.inFlight.size,
+      failedEngines: this.failed.size,
+      prefetched: this.prefetched.size,
+    };
   }
 
   /** What is known about a container now (synchronous, from the cache). */

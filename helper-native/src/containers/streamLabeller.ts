@@ -68,7 +68,12 @@ export class StreamLabeller {
    * Diff entries that gain or lose a label are replaced by copies (the poller's own objects stay bare).
    * Returns the containers list when it changed, else undefined.
    */
-  labelDiff(diff: SnapshotDiff, procOf: (pid: number) => ProcessInfo | undefined, selfNs: number, sent: ContainerInfo[] | undefined): ContainerInfo[] | undefined {
+  labelDiff(
+    diff: SnapshotDiff,
+    procOf: (pid: number) => ProcessInfo | undefined,
+    selfNs: number,
+    sent: ContainerInfo[] | undefined,
+  ): ContainerInfo[] | undefined {
     let moved = false;
     for (const k of diff.removedProcesses) {
       this.cgroups.delete(`${k.pid}@${k.startTime}`);
