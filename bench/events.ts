@@ -5,7 +5,7 @@
 // shows it, as parsed by this process. Samples are spaced out (50–150 ms apart), so each is a lone event.
 // At 10,000 processes the quiet helper's CPU is averaged over a minute, reconcile passes included.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SnapshotDiff } from '../shared/core/types';
@@ -23,6 +23,8 @@ const NS_SAMPLES = envInt('BENCH_EVENT_NS_SAMPLES', 15);
 const QUIET_SECONDS = envInt('BENCH_EVENT_QUIET_SECONDS', 60);
 const RECONCILE_MS = envInt('BENCH_EVENT_RECONCILE_MS', 30_000);
 const CLK_TCK = 100;
+/** Windows of the quiet minute for the per-fork / no-fork split. */
+const WINDOW_S = envInt('BENCH_EVENT_WINDOW_SECONDS', 5);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const nowNs = (): bigint => process.hrtime.bigint();
@@ -149,6 +151,34 @@ function hostForks(): number {
   return Number(/^processes (\d+)/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
 }
 
+/** CPU time of every thread of `pid` in ns (schedstat: ns resolution, where stat's ticks are 10 ms). */
+function cpuNs(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return total;
+}
+
+/** Least-squares line y = a + b·x. */
+function fitLine(xs: number[], ys: number[]): { a: number; b: number } {
+  const n = xs.length;
+  const mx = xs.reduce((s, x) => s + x, 0) / n;
+  const my = ys.reduce((s, y) => s + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  const b = sxx > 0 ? sxy / sxx : 0;
+  return { a: my - b * mx, b };
+}
+
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -194,7 +224,18 @@ async function measureAt(
         const t0 = cpuTicks(pid);
         const f0 = hostForks();
         const w0 = performance.now();
-        await sleep(QUIET_SECONDS * 1000);
+        // Also per window of WINDOW_S seconds (CPU in ns): other sessions' forks come in bursts, so the
+        // windows spread from quiet to busy and a line through them splits the helper's CPU into a cost
+        // per host fork (slope) and what it costs when nothing forks (intercept).
+        const windows: { forks: number; cpu: number }[] = [];
+        for (let left = QUIET_SECONDS; left > 0; left -= WINDOW_S) {
+          const c = cpuNs(pid);
+          const f = hostForks();
+          const w = performance.now();
+          await sleep(Math.min(WINDOW_S, left) * 1000);
+          const dt = (performance.now() - w) / 1000;
+          windows.push({ forks: (hostForks() - f) / dt, cpu: (cpuNs(pid) - c) / 1e6 / dt });
+        }
         const wall = performance.now() - w0;
         const cpu = (((cpuTicks(pid) - t0) * 1000) / CLK_TCK / wall) * 1000;
         rows.push({ name: `${label}: quiet helper CPU (${QUIET_SECONDS} s avg)`, value: cpu, unit: 'ms/s', budget: 3 });
@@ -204,6 +245,18 @@ async function measureAt(
         // What the helper pays per fork elsewhere on the host, and what is left when nothing forks: the
         // reconcile pass (timed in-process on the same load) spread over its interval.
         rows.push({ name: `${label}: helper CPU per host fork`, value: forks > 0 ? cpu / forks : 0, unit: 'ms' });
+        const fit = fitLine(
+          windows.map((w) => w.forks),
+          windows.map((w) => w.cpu),
+        );
+        const quietest = windows.reduce((a, b) => (b.forks < a.forks ? b : a));
+        ctx.log(
+          `events: ${label}: ${WINDOW_S} s windows (host forks/s → helper ms/s): ${windows.map((w) => `${w.forks.toFixed(1)}→${w.cpu.toFixed(2)}`).join(' ')}`,
+        );
+        rows.push({ name: `${label}: quietest ${WINDOW_S} s window: host forks/s`, value: quietest.forks, unit: '/s' });
+        rows.push({ name: `${label}: quietest ${WINDOW_S} s window: helper CPU`, value: quietest.cpu, unit: 'ms/s' });
+        rows.push({ name: `${label}: helper CPU per host fork (fit)`, value: fit.b, unit: 'ms' });
+        rows.push({ name: `${label}: helper CPU at 0 host forks/s (fit)`, value: fit.a, unit: 'ms/s', budget: 3 });
         const poller = new Poller();
         try {
           poller.poll();

@@ -8,6 +8,7 @@ import { extensionHostSuite } from './extensionHost';
 import { latencySuite } from './latency';
 import { scaleSuite } from './scale';
 import { snapshotSuite } from './snapshot';
+import { soakSuite } from './soak';
 import { stormSuite } from './storm';
 import { webviewSuite } from './webview';
 import type { BenchContext, Row, Suite } from './types';
@@ -23,10 +24,13 @@ const SUITES: Suite[] = [
   extensionHostSuite,
   containersSuite,
 ];
+/** Run only when named with --suite (too long for the default run). */
+const ON_REQUEST: Suite[] = [soakSuite];
 
 const HELP = `Usage: node dist/bench.js [--json] [--check] [--suite NAME]
 
-Runs the benchmark suites (${SUITES.map((s) => s.name).join(', ')}) and prints one row per measurement.
+Runs the benchmark suites (${SUITES.map((s) => s.name).join(', ')}) and prints one row per measurement;
+${ON_REQUEST.map((s) => s.name).join(', ')} only when named (soak: BENCH_SOAK_MINUTES, default 30).
   --json         print the rows as JSON instead of a table
   --check        exit 1 if any row is over its budget
   --suite NAME   run only that suite (repeatable)
@@ -64,14 +68,14 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const unknown = only.filter((n) => !SUITES.some((s) => s.name === n));
+  const unknown = only.filter((n) => ![...SUITES, ...ON_REQUEST].some((s) => s.name === n));
   if (unknown.length > 0) {
     process.stderr.write(`bench: unknown suite '${unknown[0]}'\n`);
     return 2;
   }
   const ctx: BenchContext = { json: argv.includes('--json'), check: argv.includes('--check'), log: (m) => process.stderr.write(`${m}\n`) };
   const results: { suite: string; row: Row }[] = [];
-  for (const suite of SUITES.filter((s) => only.length === 0 || only.includes(s.name))) {
+  for (const suite of only.length === 0 ? SUITES : [...SUITES, ...ON_REQUEST].filter((s) => only.includes(s.name))) {
     ctx.log(`bench: running ${suite.name}…`);
     for (const row of await suite.run(ctx)) results.push({ suite: suite.name, row });
   }

@@ -94,7 +94,13 @@ function rssMiB(pid: number): number {
 }
 
 export async function startHelper(): Promise<{ client: HelperClient; pid: number }> {
-  const o = await spawnHelper({ command: process.execPath, args: [join(repoRoot(), 'dist', 'pidns.js'), 'helper'], timeoutMs: 30_000 });
+  // BENCH_HELPER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"): Node flags for the helper, to profile it.
+  const nodeArgs = (process.env.BENCH_HELPER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const o = await spawnHelper({
+    command: process.execPath,
+    args: [...nodeArgs, join(repoRoot(), 'dist', 'pidns.js'), 'helper'],
+    timeoutMs: 30_000,
+  });
   if (!o.ok) throw new Error(`helper did not start: ${o.why} ${o.stderrText}`);
   return { client: new HelperClient(o, { timeoutMs: 60_000 }), pid: o.hello.pid };
 }

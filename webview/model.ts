@@ -142,7 +142,10 @@ export class GraphModel {
     const ns = nsKey({ dev: p.nsDev, inode: p.ns });
     this.processes.delete(key);
     if (this.byPid.get(p.pid) === p) this.byPid.delete(p.pid);
-    this.members.get(ns)?.delete(key);
+    const m = this.members.get(ns);
+    m?.delete(key);
+    // A namespace whose last member left is forgotten here too: namespaces come and go all day.
+    if (m?.size === 0) this.members.delete(ns);
     return ns;
   }
 

@@ -77,6 +77,11 @@ export class NodeCache {
     return node;
   }
 
+  /** Nodes handed out and not pruned yet. */
+  get size(): number {
+    return this.nodes.size;
+  }
+
   /** The live node with this id, if one was handed out. */
   get(id: string): TreeNode | undefined {
     return this.nodes.get(id);

@@ -54,8 +54,19 @@ export function attachContainers(
     m.procs.push(labelled);
     return labelled;
   });
+  return { ...snapshot, processes, containers: containerList(members.values(), meta) };
+}
+
+/**
+ * The `containers` list from each container's member processes (their `container` field is not read),
+ * sorted by engine then id. Shared by the full labelling above and the helper's per-diff one.
+ */
+export function containerList(
+  groups: Iterable<{ ref: ContainerRef; procs: ProcessInfo[] }>,
+  meta: (ref: ContainerRef) => ContainerMeta | undefined,
+): ContainerInfo[] {
   const containers: ContainerInfo[] = [];
-  for (const { ref, procs } of members.values()) {
+  for (const { ref, procs } of groups) {
     // The outermost processes (fewest NSpid entries) are in the container's own namespace.
     const depth = Math.min(...procs.map((p) => p.nspid.length));
     const outer = procs.filter((p) => p.nspid.length === depth);
@@ -76,5 +87,5 @@ export function attachContainers(
     });
   }
   containers.sort((a, b) => (a.engine < b.engine ? -1 : a.engine > b.engine ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { ...snapshot, processes, containers };
+  return containers;
 }

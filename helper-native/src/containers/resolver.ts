@@ -91,6 +91,16 @@ export class ContainerResolver {
     for (const key of this.cache.keys()) if (!keep.has(key)) this.cache.delete(key);
   }
 
+  /** Entries in each cache (the cache-bounds test holds them to what is live). */
+  sizes(): Record<string, number> {
+    return {
+      containerMeta: this.cache.size,
+      inFlight: this.inFlight.size,
+      failedEngines: this.failed.size,
+      prefetched: this.prefetched.size,
+    };
+  }
+
   /** What is known about a container now (synchronous, from the cache). */
   meta(ref: ContainerRef): ContainerMeta | undefined {
     return this.cache.get(containerKey(ref))?.meta;

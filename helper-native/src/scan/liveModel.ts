@@ -23,6 +23,18 @@ export class LiveModel {
   /** Process entries as the client last saw them, for the changes since (first value wins). */
   private readonly before = new Map<number, ProcessInfo | undefined>();
 
+  /** Entries in each index (the cache-bounds test holds them to what is live). */
+  sizes(): Record<string, number> {
+    return {
+      members: this.members.size,
+      pendingRefs: this.pendingRefs.size,
+      inits: this.inits.size,
+      children: this.children.size,
+      namespaces: this.namespaces.size,
+      before: this.before.size,
+    };
+  }
+
   /** Start over from a full snapshot (after every poll, which the client got as a diff from the stream). */
   reset(snapshot: Snapshot): void {
     this.members.clear();
@@ -45,6 +57,15 @@ export class LiveModel {
     if (!this.members.has(own) && !this.pendingRefs.has(own)) return false;
     const pk = pendingKey(p);
     return pk === null || this.members.has(pk) || this.pendingRefs.has(pk);
+  }
+
+  /**
+   * Keys of the namespaces some process is in, or has as its pid_for_children (less `released`: refs
+   * the caller found stale), from the indexes: one per namespace, not per process.
+   */
+  *heldKeys(released: ReadonlyMap<string, number> | null = null): Iterable<string> {
+    yield* this.members.keys();
+    for (const [k, n] of this.pendingRefs) if (n - (released?.get(k) ?? 0) > 0) yield k;
   }
 
   /** Record that `pid`'s entry goes from `old` to `next` (either undefined: added / removed). */

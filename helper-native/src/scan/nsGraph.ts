@@ -81,14 +81,14 @@ export class NsGraph {
   }
 
   /**
-   * Keep only the namespaces in `live` and their ancestors. A namespace whose last known member is gone
+   * Keep only the namespaces in `live` (keys from nsKey) and their ancestors. A namespace whose last known member is gone
    * may be dead already and its inode reused by a new namespace under another parent before the next
    * scan reads it; a cached entry would give the new one the old parent and level.
    */
-  retainLive(live: Iterable<NsStat>): void {
+  retainKeys(live: Iterable<string>): void {
     const keep = new Set<string>();
-    for (const id of live) {
-      for (let key: string | null = nsKey(id); key !== null && !keep.has(key);) {
+    for (const start of live) {
+      for (let key: string | null = start; key !== null && !keep.has(key);) {
         keep.add(key);
         const parent: NsStat | null | undefined = this.nodes.get(key)?.parent;
         key = parent ? nsKey(parent) : null;

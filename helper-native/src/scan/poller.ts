@@ -71,6 +71,13 @@ export class Poller {
   private readonly denied = new Set<number>();
   /** PIDs to verify by start time on every poll: zombies, and everything when pidfds are unavailable. */
   private readonly unwatched = new Set<number>();
+  /**
+   * The exited among them (zombies awaiting their reap, which has no event): what the event path rechecks
+   * on every flush. Not every unwatched process: one whose pidfd could not be opened (EMFILE when another
+   * load fills the host) is alive, and its exit comes as an event; rechecking those on every flush, and
+   * counting them as zombies (a timer each second while any remain), cost ~60 ms/s at 20,000 processes.
+   */
+  private readonly exitedPids = new Set<number>();
   /** PIDs first seen less than YOUNG_MS ago, with when: rechecked every poll (a fork usually execs soon). */
   private readonly young = new Map<number, number>();
   private cursor = 0;
@@ -138,7 +145,10 @@ export class Poller {
       if (this.denied.delete(pid)) {
         changed = true;
         toRead.push(pid);
-      } else this.unwatched.add(pid);
+      } else {
+        this.unwatched.add(pid);
+        this.exitedPids.add(pid);
+      }
     }
     for (const pid of this.unwatched) {
       const r = this.reverify(pid);
@@ -150,7 +160,7 @@ export class Poller {
 
     // A namespace whose last tracked member left may be dead and its inode already reused (pidfds pin only
     // watched members' namespaces): forget what no remaining process holds, so new ones are walked afresh.
-    if (parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
+    if (parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
 
     // 3. New PIDs: full read.
     for (const pid of listed) if (!this.procs.has(pid) && !this.denied.has(pid)) toRead.push(pid);
@@ -167,7 +177,7 @@ export class Poller {
         changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
       this.pendingCursor = (this.pendingCursor + share) % keys.length;
     }
-    if (opts.full && parentsGone.size > 0) this.graph.retainLive(this.heldNamespaces());
+    if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
@@ -195,11 +205,12 @@ export class Poller {
         // Its pidfd is readable now; the zombie is verified by start time until it is reaped.
         this.watch?.unwatch(pid);
         this.unwatched.add(pid);
+        this.exitedPids.add(pid);
         parentsGone.add(pid);
       }
     }
-    // Zombies (and, without pidfds, everything): reaped, or the PID reused.
-    for (const pid of this.unwatched) {
+    // Zombies: reaped, or the PID reused (the reconcile poll rechecks every unwatched process).
+    for (const pid of this.exitedPids) {
       const r = this.reverify(pid);
       if (r === 'replaced') changed = this.drop(pid, parentsGone) || changed;
       else if (r === 'changed') changed = true;
@@ -210,7 +221,7 @@ export class Poller {
       else if (!this.denied.has(pid)) toRead.push(pid);
     }
     // Only when a namespace may have died (an O(processes) pass): its inode can be reused at once.
-    if (this.emptied) this.graph.retainLive(this.heldNamespaces());
+    if (this.emptied) this.graph.retainKeys(this.heldNamespaces());
     this.emptied = false;
     const fresh = this.readNew(toRead);
     if (fresh.length > 0) changed = true;
@@ -235,7 +246,12 @@ export class Poller {
 
   /** Zombies awaiting their reap (no event tells when): the stream rechecks while there are any. */
   get zombies(): number {
-    return this.watch?.supported === false ? 0 : this.unwatched.size;
+    return this.exitedPids.size;
+  }
+
+  /** A tracked process as the live model has it (the last diff included). */
+  process(pid: number): ProcessInfo | undefined {
+    return this.procs.get(pid);
   }
 
   get size(): number {
@@ -251,21 +267,33 @@ export class Poller {
     this.watch?.close();
   }
 
-  /** The caller's own namespace and every tracked process's namespace (a zombie's struct pid still pins it) and live pending pid_for_children. */
-  private *heldNamespaces(): Iterable<{ dev: number; inode: number }> {
-    yield this.self;
-    for (const p of this.procs.values()) {
-      yield { dev: p.nsDev, inode: p.ns };
-      // An exited process (a zombie not reaped yet) no longer holds its pid_for_children: recheck (rare).
-      if (p.pendingNs === undefined) continue;
+  /**
+   * Keys of the caller's own namespace, every tracked process's namespace (a zombie's struct pid still
+   * pins it) and every live pending pid_for_children, from the live model's indexes: O(namespaces), not
+   * O(processes) (at 10,000 processes a pass over them all, per namespace that dies, was most of what
+   * another user's namespace churn cost). Only exited processes' pending links are reread: an exited
+   * process (a zombie not reaped yet) no longer holds its pid_for_children.
+   */
+  private heldNamespaces(): Iterable<string> {
+    let released: Map<string, number> | null = null;
+    // Without pidfds an exit may not be known yet: every holder is rechecked (as every poll rereads them).
+    const exited = this.watch === null || !this.watch.supported ? this.procs.keys() : this.exitedPids;
+    for (const pid of exited) {
+      const p = this.procs.get(pid);
+      if (p?.pendingNs === undefined) continue;
       const now = statIdentity(`${this.procRoot}/${p.pid}/ns/pid_for_children`);
-      if (now.ok && now.value.inode === p.pendingNs) yield now.value;
+      if (now.ok && now.value.inode === p.pendingNs) continue;
+      const k = nsKey({ dev: p.nsDev, inode: p.pendingNs });
+      released ??= new Map();
+      released.set(k, (released.get(k) ?? 0) + 1);
     }
+    return [nsKey(this.self), ...this.live.heldKeys(released)];
   }
 
   private drop(pid: number, parentsGone: Set<number>): boolean {
     this.watch?.unwatch(pid);
     this.unwatched.delete(pid);
+    this.exitedPids.delete(pid);
     parentsGone.add(pid);
     return this.delProc(pid) || this.denied.delete(pid);
   }
@@ -282,6 +310,7 @@ export class Poller {
       }
       this.setProc(pid, r.info);
       if (!watched || r.info.state === 'Z') this.unwatched.add(pid);
+      if (r.info.state === 'Z') this.exitedPids.add(pid);
       fresh.push(pid);
     }
     return fresh;
@@ -302,9 +331,10 @@ export class Poller {
     }
     if (sameValue(r.info, old)) return false;
     this.setProc(pid, r.info);
-    if (r.info.state === 'Z' && !this.unwatched.has(pid)) {
+    if (r.info.state === 'Z' && !this.exitedPids.has(pid)) {
       this.watch?.unwatch(pid);
       this.unwatched.add(pid);
+      this.exitedPids.add(pid);
     }
     return true;
   }

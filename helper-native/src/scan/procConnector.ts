@@ -6,14 +6,13 @@
 // How the socket meets Node's event loop. Node cannot watch an arbitrary fd: `new net.Socket({fd})` accepts
 // only TCP, UDP, pipe and tty fds (libuv guesses the handle type; a netlink socket is "unknown" and is
 // refused), and fs.read on it would hold a libuv pool thread in a blocking read whose errno (ENOBUFS) is
-// lost. So one koffi async call of poll(2) on the fd waits on a pool thread (no CPU while quiet; it wakes
-// up every WAIT_MS at most so close() is never stuck behind it), and when it says "readable" the main
-// thread drains the socket with non-blocking recv(2) calls whose errno it can read. Measured here: one
-// koffi async poll round trip costs about 9 µs CPU and 40 µs wall, against 0.6 ms from fork() to the
-// kernel's event (events.md); a quiet helper pays only the WAIT_MS wake-ups (4 a second, under 0.05 ms
-// CPU a second). A timer polling the fd would trade that for latency or for CPU; this has neither.
-import { closeSync } from 'node:fs';
-import { readlinkSync } from 'node:fs';
+// lost. So one koffi async call of poll(2) on the fd waits on a pool thread, with no timeout: a quiet
+// helper is not woken at all (no CPU while nothing forks). close() wakes the wait through an eventfd in
+// the same poll set. When poll says "readable" the main thread drains the socket with non-blocking
+// recv(2) calls whose errno it can read. Measured here: one koffi async poll round trip costs about 9 µs
+// CPU and 40 µs wall, against 0.6 ms from fork() to the kernel's event (events.md). A timer polling the
+// fd would trade that for latency or for CPU; this has neither.
+import { closeSync, readlinkSync, writeSync } from 'node:fs';
 import { lastErrno, libc } from '../sys/libc';
 import { mcastRequest, parseProcEvent, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN, type ProcEvent } from './procEvents';
 
@@ -42,8 +41,8 @@ const INIT_PID_NS = 'pid:[4026531836]';
  * holds ~2,800: a second of a fork storm).
  */
 const DEFAULT_RCVBUF = 4 * 1024 * 1024;
-/** Longest a pool thread sits in poll(2) before it looks whether the connector was closed. */
-const WAIT_MS = 250;
+const EFD_CLOEXEC = 0o2000000;
+const EFD_NONBLOCK = 0o4000;
 /** Datagrams drained per turn of the event loop; more wait for the next turn so requests still get served. */
 const DRAIN_MAX = 4096;
 /** One proc event is 40–100 bytes; a bigger buffer costs nothing and survives a future larger union. */
@@ -56,6 +55,7 @@ const recv = libc.func('long recv(int fd, _Out_ void *buf, unsigned long len, in
 const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *val, uint32_t len)');
 const getsockopt = libc.func('int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)');
 const poll = libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
+const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
 
 export interface ConnectorHandlers {
   /** A batch of events, in kernel order (one drain of the socket). */
@@ -161,7 +161,9 @@ export function openProcConnector(handlers: ConnectorHandlers, opts: OpenOptions
   const v = Buffer.alloc(4);
   v.writeInt32LE(want);
   if ((setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, v, 4) as number) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, 4);
-  const connector = new ProcConnector(fd, handlers);
+  const wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) as number;
+  if (wake < 0) return fail(`eventfd failed: ${errnoText(lastErrno())}`);
+  const connector = new ProcConnector(fd, wake, handlers);
   setImmediate(() => {
     if (early.length > 0) handlers.events(early);
     if (lostEarly) handlers.lost();
@@ -174,7 +176,8 @@ export class ProcConnector {
   private closed = false;
   private waiting = false;
   private readonly buf = Buffer.alloc(RECV_BYTES);
-  private readonly pollBuf = Buffer.alloc(8);
+  /** struct pollfd[2]: the socket, then the eventfd close() writes to. */
+  private readonly pollBuf = Buffer.alloc(16);
   /** How many times the kernel reported lost events (ENOBUFS) on this socket. */
   overflows = 0;
   /** Events handed to the receiver since open. */
@@ -182,9 +185,11 @@ export class ProcConnector {
 
   constructor(
     private readonly fd: number,
+    private readonly wake: number,
     private readonly handlers: ConnectorHandlers,
   ) {
     this.pollBuf.writeInt32LE(fd, 0);
+    this.pollBuf.writeInt32LE(wake, 8);
   }
 
   /** Effective receive buffer in bytes (the kernel doubles what was asked for). */
@@ -199,13 +204,22 @@ export class ProcConnector {
     this.drain();
   }
 
-  /** Unsubscribe and close; an in-flight wait ends within WAIT_MS and then closes the fd. */
+  /** Unsubscribe and close; an in-flight wait is woken through the eventfd and then closes the fds. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     const req = mcastRequest(PROC_CN_MCAST_IGNORE, 0);
     send(this.fd, req, req.length, MSG_DONTWAIT);
-    if (!this.waiting) closeSync(this.fd);
+    if (this.waiting) {
+      const one = Buffer.alloc(8);
+      one.writeBigUInt64LE(1n);
+      writeSync(this.wake, one);
+    } else this.closeFds();
+  }
+
+  private closeFds(): void {
+    closeSync(this.fd);
+    closeSync(this.wake);
   }
 
   private arm(): void {
@@ -213,10 +227,12 @@ export class ProcConnector {
     this.waiting = true;
     this.pollBuf.writeInt16LE(POLLIN, 4);
     this.pollBuf.writeInt16LE(0, 6);
-    poll.async(this.pollBuf, 1, WAIT_MS, (err: unknown, r: number) => {
+    this.pollBuf.writeInt16LE(POLLIN, 12);
+    this.pollBuf.writeInt16LE(0, 14);
+    poll.async(this.pollBuf, 2, -1, (err: unknown, r: number) => {
       this.waiting = false;
       if (this.closed) {
-        closeSync(this.fd);
+        this.closeFds();
         return;
       }
       if (err) {

@@ -84,9 +84,8 @@ export class DiscoveryStream {
 
   /** Container labels: cached, looked up in the background, never on the poll's path. */
   private readonly labeller: StreamLabeller;
-  /** The containers list the client has, and the PIDs it knows inside a container (event diffs keep both current). */
+  /** The containers list the client has (event diffs keep it current). */
   private sentContainers: Snapshot['containers'] = undefined;
-  private containedPids = new Set<number>();
   private relabelTimer: NodeJS.Timeout | null = null;
 
   get subscribed(): boolean {
@@ -431,31 +430,22 @@ export class DiscoveryStream {
   private labelled(snapshot: Snapshot, changed: boolean): { snapshot: Snapshot; relabelled: boolean } {
     const out = this.labeller.label(snapshot, changed);
     this.sentContainers = out.snapshot.containers;
-    this.containedPids = new Set(out.snapshot.processes.filter((p) => p.container !== undefined).map((p) => p.pid));
     return out;
   }
 
   /**
-   * Container labels on an event diff. Host processes (the VS Code server's own ps/ls churn) belong to no
-   * container and cost nothing here; only a diff that touches a process outside our namespace, or one that
-   * was in a container, relabels from the live model.
+   * Container labels on an event diff, from the labeller's caches and the poller's table: what the diff
+   * touches, never a pass over the host (the VS Code server's own ps/ls churn, or another user's
+   * containers and namespaces, would otherwise cost a model rebuild and relabel per fork).
    */
   private labelDiff(diff: SnapshotDiff): void {
+    const poller = this.poller;
     const self = this.sent?.self.nsInode; // constant for the helper's life: no model rebuild to learn it
-    const touches =
-      diff.addedProcesses.some((p) => p.ns !== self) ||
-      diff.changedProcesses.some((p) => p.ns !== self) ||
-      diff.removedProcesses.some((p) => this.containedPids.has(p.pid)) ||
-      diff.removedNamespaces.length > 0;
-    if (!touches || this.poller === null) return;
-    const before = this.sentContainers;
-    const { snapshot } = this.labelled(this.poller.model(), true);
-    const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
-    for (const p of [...diff.addedProcesses, ...diff.changedProcesses]) {
-      const container = byPid.get(p.pid)?.container;
-      if (container !== undefined) p.container = container;
-    }
-    if (JSON.stringify(before ?? []) !== JSON.stringify(snapshot.containers ?? [])) diff.containers = snapshot.containers ?? [];
+    if (poller === null || self === undefined) return;
+    const list = this.labeller.labelDiff(diff, (pid) => poller.process(pid), self, this.sentContainers);
+    if (list === undefined) return;
+    diff.containers = list;
+    this.sentContainers = list;
   }
 
   /** An engine answered: send the new names soon (with events nothing polls for 30 s). */
