@@ -415,12 +415,24 @@ export class Poller {
  * Poller's bookkeeping for later polls (pidfds, young/unwatched sets, refresh cursor).
  */
 export function takeSnapshot(procRoot = '/proc'): Snapshot {
+  return scanPids(procRoot, listPids(procRoot));
+}
+
+/**
+ * The head of a first snapshot: the namespace this /proc belongs to and its init (PID 1) only, a few reads
+ * where a full scan of 10,000 processes takes a second or more. Its counts are not the namespace's.
+ */
+export function takeHeadSnapshot(procRoot = '/proc'): Snapshot {
+  return scanPids(procRoot, [1]);
+}
+
+function scanPids(procRoot: string, pids: Iterable<number>): Snapshot {
   const self = statIdentity(`${procRoot}/self/ns/pid`);
   if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
   const graph = new NsGraph();
   const processes: ProcessInfo[] = [];
   let unreadable = 0;
-  for (const pid of listPids(procRoot)) {
+  for (const pid of pids) {
     const r = readProcess(procRoot, pid, self.value.dev, graph);
     if (r.kind === 'ok') processes.push(r.info);
     else if (r.kind === 'denied') unreadable++;
