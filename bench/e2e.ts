@@ -11,9 +11,10 @@
 //   "Show Namespace Graph" → cards drawn      palette Enter → the first .card in the webview
 //   default graph view                        legible namespace titles (≥ 10 px on screen), group counts
 //   memory                                    extension host RSS (/proc), the webview's JS heap
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, startCodeServer } from '../test/support';
+import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../test/support';
 import { descendants } from '../test/support/processTree';
 import { envInt } from './measure';
 import { startSleepers } from './sleepersLoad';
@@ -58,6 +59,29 @@ function extensionHosts(serverPid: number): number[] {
 
 function helpersUnder(pid: number): number[] {
   return descendants(pid).filter((p) => /pidns\.js helper/.test(cmdline(p)));
+}
+
+/** The extension's log files (the "PID Namespaces" output channel) under a user-data dir. */
+function extensionLogs(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...extensionLogs(p));
+    else if (/PID Namespaces\.log$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+/** Where the wait went: the extension's log lines written after `since` (epoch ms; VS Code stamps them when it writes a batch, so the timings are in the text). */
+function timeline(userDataDir: string, since: number): string {
+  const lines: string[] = [];
+  for (const file of extensionLogs(join(userDataDir, 'logs')))
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) \[\w+\] (.*)$/.exec(line);
+      const at = m ? new Date(`${m[1]}T${m[2]}`).getTime() : Number.NaN;
+      if (m && at >= since - 50) lines.push(m[3].slice(0, 140));
+    }
+  return lines.join(' | ');
 }
 
 /**
@@ -187,6 +211,7 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
       const t = await probe(page);
       const firstRowSettled = row - (t.pointerdown ?? Number.NaN);
       ctx.log(`e2e: first row ${firstRowSettled.toFixed(0)} ms after the click (pane after ${((t.pane ?? 0) - (t.pointerdown ?? 0)).toFixed(0)} ms)`);
+      ctx.log(`e2e: extension log since the click: ${timeline(server.userDataDir, t.pointerdown ?? 0)}`);
       await sleep(3000);
       const [host] = extensionHosts(server.pid);
       const hostRssTree = rssMiB(host);
@@ -203,8 +228,9 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
       ).jsonValue()) as number;
       const cards = drawn - enter;
       ctx.log(`e2e: cards drawn ${cards.toFixed(0)} ms after Enter`);
-      await sleep(600); // enter animations
+      await sleep(1500); // enter animations, on a loaded machine
       const view = await defaultView(f);
+      await screenshot(page, `e2e-graph-${Math.round(load.processes / 1000)}k`);
       await sleep(2000);
       const webviewHeap = await jsHeapMiB(f);
       // Same site, same renderer: the webview's heap is the workbench's (the log shows whether they differ).
@@ -231,6 +257,7 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
         const t2 = await probe(page);
         firstRowAtLoad = r - (t2.pane ?? Number.NaN);
         loadToRow = r - (t2.nav ?? Number.NaN);
+        ctx.log(`e2e: extension log since the pane appeared: ${timeline(server.userDataDir, t2.pane ?? 0)}`);
         ctx.log(`e2e: at load, first row ${firstRowAtLoad.toFixed(0)} ms after the pane appeared, ${loadToRow.toFixed(0)} ms after navigation`);
       }
       return {

@@ -73,6 +73,8 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private startedAt = 0;
+  /** When the running helper's start began (performance.now()), for the log's timings. */
+  private startBegan = 0;
   private disposed = false;
   private lastError: Error | undefined;
   private pending: PendingRestart | undefined;
@@ -227,6 +229,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
 
   private async start(): Promise<HelperClient> {
     this.log.info('starting the helper');
+    this.startBegan = performance.now();
     let launched: LaunchedHelper;
     try {
       launched = await this.launcher();
@@ -296,6 +299,11 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private onEvent(event: HelperEvent): void {
     switch (event.event) {
       case 'snapshot':
+        // With timestamps, these lines say where the wait for the first view goes (the e2e bench reads them).
+        if (this.lastSeq < 0 || this.partial || event.partial)
+          this.log.info(
+            `${event.partial ? 'head of the first snapshot' : 'snapshot'}: ${event.snapshot.namespaces.length} namespaces, ${event.snapshot.processes.length} processes, ${Math.round(performance.now() - this.startBegan)} ms after the helper's start began`,
+          );
         this.lastSeq = event.seq;
         this.replace(event.snapshot, event.partial === true);
         break;

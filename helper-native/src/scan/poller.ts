@@ -419,11 +419,12 @@ export function takeSnapshot(procRoot = '/proc'): Snapshot {
 }
 
 /**
- * The head of a first snapshot: the namespace this /proc belongs to and its init (PID 1) only, a few reads
- * where a full scan of 10,000 processes takes a second or more. Its counts are not the namespace's.
+ * The head of a first snapshot: the namespace this /proc belongs to with its init (PID 1) and the helper
+ * itself (PID 1 may be unreadable, e.g. in another user namespace), a few reads where a full scan of 10,000
+ * processes takes a second or more. Its counts are not the namespace's.
  */
 export function takeHeadSnapshot(procRoot = '/proc'): Snapshot {
-  return scanPids(procRoot, [1]);
+  return scanPids(procRoot, procRoot === '/proc' ? [1, process.pid] : [1]);
 }
 
 function scanPids(procRoot: string, pids: Iterable<number>): Snapshot {
