@@ -14,7 +14,17 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { activityItem, launchBrowser, makeTempDir, openWorkbench, removeDir, repoRoot, runCommand, screenshot, startCodeServer } from '../test/support';
+import {
+  activityItem,
+  launchBrowser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+} from '../test/support';
 import { descendants } from '../test/support/processTree';
 import { envInt } from './measure';
 import { startSleepers } from './sleepersLoad';
@@ -154,7 +164,13 @@ async function defaultView(f: Frame): Promise<DefaultView> {
       const r = t.getBoundingClientRect();
       const style = getComputedStyle(t);
       const onScreen =
-        style.visibility !== 'hidden' && style.display !== 'none' && r.width > 0 && r.left >= vp.left && r.right <= vp.right && r.top >= vp.top && r.bottom <= vp.bottom;
+        style.visibility !== 'hidden' &&
+        style.display !== 'none' &&
+        r.width > 0 &&
+        r.left >= vp.left &&
+        r.right <= vp.right &&
+        r.top >= vp.top &&
+        r.bottom <= vp.bottom;
       const legible = onScreen && parseFloat(style.fontSize) * k >= minPx;
       if (card.classList.contains('group')) {
         out.groups++;
@@ -210,7 +226,9 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
       const row = await waitProbe(page, 'row', 60_000);
       const t = await probe(page);
       const firstRowSettled = row - (t.pointerdown ?? Number.NaN);
-      ctx.log(`e2e: first row ${firstRowSettled.toFixed(0)} ms after the click (pane after ${((t.pane ?? 0) - (t.pointerdown ?? 0)).toFixed(0)} ms)`);
+      ctx.log(
+        `e2e: first row ${firstRowSettled.toFixed(0)} ms after the click (pane after ${((t.pane ?? 0) - (t.pointerdown ?? 0)).toFixed(0)} ms)`,
+      );
       ctx.log(`e2e: extension log since the click: ${timeline(server.userDataDir, t.pointerdown ?? 0)}`);
       await sleep(3000);
       const [host] = extensionHosts(server.pid);
@@ -234,7 +252,9 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
       await sleep(2000);
       const webviewHeap = await jsHeapMiB(f);
       // Same site, same renderer: the webview's heap is the workbench's (the log shows whether they differ).
-      ctx.log(`e2e: JS heap: workbench ${pageHeap.toFixed(1)} MiB before the graph; now workbench ${(await jsHeapMiB(page)).toFixed(1)}, webview ${webviewHeap.toFixed(1)}`);
+      ctx.log(
+        `e2e: JS heap: workbench ${pageHeap.toFixed(1)} MiB before the graph; now workbench ${(await jsHeapMiB(page)).toFixed(1)}, webview ${webviewHeap.toFixed(1)}`,
+      );
       const hostRssGraph = rssMiB(host);
 
       let firstRowAtLoad: number | undefined;
@@ -258,7 +278,9 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
         firstRowAtLoad = r - (t2.pane ?? Number.NaN);
         loadToRow = r - (t2.nav ?? Number.NaN);
         ctx.log(`e2e: extension log since the pane appeared: ${timeline(server.userDataDir, t2.pane ?? 0)}`);
-        ctx.log(`e2e: at load, first row ${firstRowAtLoad.toFixed(0)} ms after the pane appeared, ${loadToRow.toFixed(0)} ms after navigation`);
+        ctx.log(
+          `e2e: at load, first row ${firstRowAtLoad.toFixed(0)} ms after the pane appeared, ${loadToRow.toFixed(0)} ms after navigation`,
+        );
       }
       return {
         processes: load.processes,
@@ -299,8 +321,18 @@ export const e2eSuite: Suite = {
       { name: `${at}: at load, navigation → first row`, value: big.loadToRow ?? Number.NaN, unit: 'ms' },
       { name: `${at}: Show Graph → cards drawn`, value: big.cards, unit: 'ms', budget: CARDS_BUDGET_MS },
       { name: `${at}: legible namespace labels`, value: big.view.legible, unit: `of ${big.view.labels}`, atLeast: MIN_LEGIBLE_LABELS },
-      { name: `${at}: group counts not legible`, value: big.view.groups - big.view.groupsLegible, unit: `of ${big.view.groups}`, budget: 0 },
-      { name: `${k(small.processes)} procs: view opened → first row`, value: small.firstRowSettled, unit: 'ms', budget: FIRST_ROW_BUDGET_MS },
+      {
+        name: `${at}: group counts not legible`,
+        value: big.view.groups - big.view.groupsLegible,
+        unit: `of ${big.view.groups}`,
+        budget: 0,
+      },
+      {
+        name: `${k(small.processes)} procs: view opened → first row`,
+        value: small.firstRowSettled,
+        unit: 'ms',
+        budget: FIRST_ROW_BUDGET_MS,
+      },
       { name: `${k(small.processes)} procs: Show Graph → cards drawn`, value: small.cards, unit: 'ms', budget: CARDS_BUDGET_MS },
       { name: `${k(small.processes)} procs: ext host RSS, tree`, value: small.hostRssTree, unit: 'MiB' },
       { name: `${k(small.processes)} procs: ext host RSS, +graph`, value: small.hostRssGraph, unit: 'MiB' },

@@ -129,7 +129,8 @@ export class DiscoveryStream {
     }
     if (first) {
       // Written now (stdout is a pipe: synchronous), a full scan's time before the rest.
-      if (opts.head === true) this.send({ type: 'event', event: 'snapshot', seq: ++this.seq, snapshot: takeHeadSnapshot(this.procRoot), partial: true });
+      if (opts.head === true)
+        this.send({ type: 'event', event: 'snapshot', seq: ++this.seq, snapshot: takeHeadSnapshot(this.procRoot), partial: true });
       const snapshot = this.labelled((this.poller as Poller).poll().snapshot, true).snapshot;
       this.sent = snapshot;
       this.firstEvent = { type: 'event', event: 'snapshot', seq: ++this.seq, snapshot };
