@@ -135,10 +135,14 @@ async function graphFrame(page: Page, timeoutMs: number): Promise<Frame> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     for (const outer of await page.$$('iframe.webview')) {
-      const of = await outer.contentFrame();
-      const inner = of ? await of.$('#active-frame') : null;
-      const f = inner ? await inner.contentFrame() : null;
-      if (f) return f;
+      try {
+        const of = await outer.contentFrame();
+        const inner = of ? await of.$('#active-frame') : null;
+        const f = inner ? await inner.contentFrame() : null;
+        if (f) return f;
+      } catch {
+        // The webview swaps its inner frame while it loads: look again.
+      }
     }
     if (Date.now() > end) throw new Error('the graph webview did not appear');
     await sleep(10);
