@@ -3,6 +3,7 @@
 // To add a suite, add ONE line to SUITES below (and its import).
 import { containersSuite } from './containers';
 import { createSuite } from './create';
+import { e2eSuite } from './e2e';
 import { eventsSuite } from './events';
 import { extensionHostSuite } from './extensionHost';
 import { latencySuite } from './latency';
@@ -23,6 +24,7 @@ const SUITES: Suite[] = [
   scaleSuite,
   extensionHostSuite,
   containersSuite,
+  e2eSuite,
 ];
 /** Run only when named with --suite (too long for the default run). */
 const ON_REQUEST: Suite[] = [soakSuite];
@@ -38,6 +40,7 @@ ${ON_REQUEST.map((s) => s.name).join(', ')} only when named (soak: BENCH_SOAK_MI
 
 /** A row is over budget when its ratio (or its value, without an anchor) exceeds the budget. */
 export function overBudget(row: Row): boolean {
+  if (row.atLeast !== undefined && !(row.value >= row.atLeast)) return true;
   if (row.budget === undefined) return false;
   const measured = row.ratio ?? row.value;
   return !(measured <= row.budget);
@@ -48,7 +51,11 @@ function table(rows: { suite: string; row: Row }[]): string {
     const value = `${Number.isInteger(row.value) ? row.value : row.value.toFixed(2)} ${row.unit}`;
     const ratio = row.ratio === undefined ? '' : `${row.ratio.toFixed(3)}× ${row.anchor ?? ''}`;
     const budget =
-      row.budget === undefined ? '' : `${overBudget(row) ? 'OVER' : 'ok'} (budget ${row.ratio === undefined ? '' : '×'}${row.budget})`;
+      row.atLeast !== undefined
+        ? `${overBudget(row) ? 'OVER' : 'ok'} (at least ${row.atLeast})`
+        : row.budget === undefined
+          ? ''
+          : `${overBudget(row) ? 'OVER' : 'ok'} (budget ${row.ratio === undefined ? '' : '×'}${row.budget})`;
     return [`${suite}: ${row.name}`.padEnd(48), value.padStart(14), '  ', ratio.padEnd(26), budget].join('').trimEnd();
   });
   return lines.join('\n') + '\n';

@@ -10,6 +10,8 @@ export interface Row {
   ratio?: number;
   /** Largest allowed ratio (or value, when there is no ratio); --check fails above it. */
   budget?: number;
+  /** Smallest allowed value (a count that must reach a floor); --check fails below it. */
+  atLeast?: number;
 }
 
 export interface BenchContext {

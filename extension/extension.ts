@@ -42,7 +42,9 @@ export interface PidnsExplorerApi {
 export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   const store = new DisposableStore();
   const log = store.add(vscode.window.createOutputChannel('PID Namespaces', { log: true }));
-  log.info(`activating on ${process.platform}, extension host pid ${process.pid}, uid ${process.getuid?.() ?? '?'}`);
+  log.info(
+    `activating on ${process.platform}, extension host pid ${process.pid}, uid ${process.getuid?.() ?? '?'}, ${Math.round(process.uptime() * 1000)} ms after the extension host started`,
+  );
   const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('pidnsExplorer');
   const hasPidNs = existsSync('/proc/self/ns/pid');
 

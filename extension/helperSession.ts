@@ -62,6 +62,8 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private client: HelperClient | undefined;
   private helloEvent: HelloEvent | undefined;
   private snapshot: Snapshot | undefined;
+  /** The snapshot is a stream's head (own namespace and init only): the full one is on its way. */
+  private partial = false;
   private lastSeq = -1;
   private subscribed = false;
   private readonly visibleViews = new Set<string>();
@@ -71,6 +73,8 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private restartTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private startedAt = 0;
+  /** When the running helper's start began (performance.now()), for the log's timings. */
+  private startBegan = 0;
   private disposed = false;
   private lastError: Error | undefined;
   private pending: PendingRestart | undefined;
@@ -162,7 +166,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   /** A snapshot no older than maxAgeMs (a fresh one is asked for when polling is off, e.g. for an editor hover). */
   async fresh(maxAgeMs: number): Promise<Snapshot | undefined> {
     const snap = this.snapshot;
-    if (snap && (this.subscribed || Date.now() - snap.takenAt <= maxAgeMs)) return snap;
+    if (snap && !this.partial && (this.subscribed || Date.now() - snap.takenAt <= maxAgeMs)) return snap;
     return this.refresh();
   }
 
@@ -192,7 +196,9 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
 
   private async subscribe(client: HelperClient): Promise<void> {
     const s = this.streamSettings();
-    const result = await client.request('subscribe', { intervalMs: s.intervalMs, events: s.events, reconcileMs: s.reconcileMs });
+    // The first subscribe of a helper that can: its head shows the tree's root while it scans everything.
+    const head = this.helloEvent?.snapshotHead === true && this.lastSeq < 0 && this.snapshot === undefined ? { head: true } : {};
+    const result = await client.request('subscribe', { intervalMs: s.intervalMs, events: s.events, reconcileMs: s.reconcileMs, ...head });
     this.setSource(result.source, s.intervalMs);
   }
 
@@ -223,6 +229,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
 
   private async start(): Promise<HelperClient> {
     this.log.info('starting the helper');
+    this.startBegan = performance.now();
     let launched: LaunchedHelper;
     try {
       launched = await this.launcher();
@@ -292,8 +299,13 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private onEvent(event: HelperEvent): void {
     switch (event.event) {
       case 'snapshot':
+        // With timestamps, these lines say where the wait for the first view goes (the e2e bench reads them).
+        if (this.lastSeq < 0 || this.partial || event.partial)
+          this.log.info(
+            `${event.partial ? 'head of the first snapshot' : 'snapshot'}: ${event.snapshot.namespaces.length} namespaces, ${event.snapshot.processes.length} processes, ${Math.round(performance.now() - this.startBegan)} ms after the helper's start began`,
+          );
         this.lastSeq = event.seq;
-        this.replace(event.snapshot);
+        this.replace(event.snapshot, event.partial === true);
         break;
       case 'diff':
         this.onDiff(event.seq, event.diff);
@@ -329,8 +341,9 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     this.stateEmitter.fire();
   }
 
-  private replace(snapshot: Snapshot): void {
+  private replace(snapshot: Snapshot, partial = false): void {
     this.snapshot = snapshot;
+    this.partial = partial;
     this.changeEmitter.fire({ snapshot });
     this.stateEmitter.fire();
   }

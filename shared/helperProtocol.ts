@@ -42,6 +42,12 @@ export interface SubscribeRequest extends RequestBase {
   events?: boolean;
   /** With kernel events: how often a full incremental poll reconciles what no event reports (default 30 s). */
   reconcileMs?: number;
+  /**
+   * On the first subscribe, send a `partial` snapshot of the helper's own namespace and its init (a few reads)
+   * before the full one, so a view shows its root while thousands of processes are scanned. Only for a helper
+   * whose hello says `snapshotHead` (older helpers reject unknown fields).
+   */
+  head?: boolean;
 }
 
 export interface UnsubscribeRequest extends RequestBase {
@@ -200,6 +206,8 @@ export interface HelloEvent {
   nativeInit: boolean;
   /** Could it subscribe to the kernel's process events (probed at start), and if not, why. Absent from older helpers. */
   kernelEvents?: { available: boolean; why: string };
+  /** It accepts `subscribe`'s `head` (a partial first snapshot). Absent from older helpers. */
+  snapshotHead?: boolean;
 }
 
 export interface SnapshotEvent {
@@ -207,6 +215,11 @@ export interface SnapshotEvent {
   event: 'snapshot';
   seq: number;
   snapshot: Snapshot;
+  /**
+   * A head (asked for with `subscribe`'s `head`): only the helper's own namespace and its init. The full
+   * snapshot follows as the next event and replaces it; diffs apply to that one only.
+   */
+  partial?: true;
 }
 
 export interface DiffEvent {

@@ -197,7 +197,8 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   /** Coalesce: a lone change is applied after FIRST_FLUSH_MS, a stream at most every MIN_FLUSH_INTERVAL_MS. */
   private schedule(): void {
     if (this.timer) return;
-    const wait = Math.max(FIRST_FLUSH_MS, this.lastFlush + MIN_FLUSH_INTERVAL_MS - Date.now());
+    // The very first model is shown at once: someone opened the view and waits for it.
+    const wait = this.lastFlush === 0 ? 0 : Math.max(FIRST_FLUSH_MS, this.lastFlush + MIN_FLUSH_INTERVAL_MS - Date.now());
     this.timer = setTimeout(() => this.flush(false), wait);
   }
 

@@ -192,3 +192,35 @@ test('subscribe: a snapshot event, then diffs as processes and namespaces come a
   await h.next(isResponse(3), 'shutdown reply');
   assert.equal(await h.exited, 0);
 });
+
+test('subscribe with head: a partial snapshot of its own namespace first, then the full one, then diffs on that', async (t) => {
+  requireBuilt();
+  const h = new HelperProc();
+  t.after(() => h.kill());
+  const hello = await h.next((m) => m.type === 'event' && m.event === 'hello', 'hello');
+  assert.ok(hello.type === 'event' && hello.event === 'hello' && hello.snapshotHead === true, 'hello offers the head');
+  h.send(`${JSON.stringify({ id: 1, op: 'subscribe', intervalMs: 200, events: false, head: true })}\n`);
+  const head = await h.next((m) => m.type === 'event' && m.event === 'snapshot', 'the head');
+  const full = await h.next((m) => m.type === 'event' && m.event === 'snapshot', 'the full snapshot', 30_000);
+  assert.ok(head.type === 'event' && head.event === 'snapshot' && full.type === 'event' && full.event === 'snapshot');
+  assert.equal(head.partial, true);
+  assert.equal(full.partial, undefined, 'the full one is not partial');
+  assert.equal(full.seq, head.seq + 1, 'the full snapshot follows the head at once');
+  const selfNs = full.snapshot.self.nsInode;
+  assert.deepEqual(
+    head.snapshot.namespaces.map((n) => n.inode),
+    [selfNs],
+    'the head holds only the namespace the helper sees',
+  );
+  assert.ok(
+    head.snapshot.processes.some((p) => p.pid === h.child.pid),
+    'the head holds the helper itself',
+  );
+  assert.ok(full.snapshot.processes.length > head.snapshot.processes.length, 'the full snapshot has everything');
+  // Without head (a second helper, as older clients ask), no partial snapshot.
+  const plain = new HelperProc();
+  t.after(() => plain.kill());
+  plain.send(`${JSON.stringify({ id: 1, op: 'subscribe', intervalMs: 200, events: false })}\n`);
+  const first = await plain.next((m) => m.type === 'event' && m.event === 'snapshot', 'the snapshot', 30_000);
+  assert.ok(first.type === 'event' && first.event === 'snapshot' && first.partial === undefined);
+});

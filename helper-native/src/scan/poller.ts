@@ -445,12 +445,25 @@ export class Poller {
  * Poller's bookkeeping for later polls (pidfds, young/unwatched sets, refresh cursor).
  */
 export function takeSnapshot(procRoot = '/proc'): Snapshot {
+  return scanPids(procRoot, listPids(procRoot));
+}
+
+/**
+ * The head of a first snapshot: the namespace this /proc belongs to with its init (PID 1) and the helper
+ * itself (PID 1 may be unreadable, e.g. in another user namespace), a few reads where a full scan of 10,000
+ * processes takes a second or more. Its counts are not the namespace's.
+ */
+export function takeHeadSnapshot(procRoot = '/proc'): Snapshot {
+  return scanPids(procRoot, procRoot === '/proc' ? [1, process.pid] : [1]);
+}
+
+function scanPids(procRoot: string, pids: Iterable<number>): Snapshot {
   const self = statIdentity(`${procRoot}/self/ns/pid`);
   if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
   const graph = new NsGraph();
   const processes: ProcessInfo[] = [];
   let unreadable = 0;
-  for (const pid of listPids(procRoot)) {
+  for (const pid of pids) {
     const r = readProcess(procRoot, pid, self.value.dev, graph);
     if (r.kind === 'ok') processes.push(r.info);
     else if (r.kind === 'denied') unreadable++;

@@ -20,7 +20,7 @@ import type { Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { DEFAULT_RECONCILE_MS, type HelperEvent, type LiveSource, type SnapshotEvent } from '../../../shared/helperProtocol';
 import { openProcConnector, type ProcConnector } from '../scan/procConnector';
 import type { ProcEvent } from '../scan/procEvents';
-import { Poller, takeSnapshot, type PollOptions, type PollResult } from '../scan/poller';
+import { Poller, takeHeadSnapshot, takeSnapshot, type PollOptions, type PollResult } from '../scan/poller';
 import { StreamLabeller } from '../containers/streamLabeller';
 
 const MIN_GAP_MS = 25;
@@ -38,6 +38,8 @@ export interface SubscribeOptions {
   intervalMs: number;
   events?: boolean;
   reconcileMs?: number;
+  /** First subscribe only: send a partial snapshot (own namespace and init) before the full scan. */
+  head?: boolean;
 }
 
 export class DiscoveryStream {
@@ -125,6 +127,9 @@ export class DiscoveryStream {
       this.setSource(wantEvents ? this.openEvents() : 'kernel events are turned off (setting pidnsExplorer.kernelEvents)');
     }
     if (first) {
+      // Written now (stdout is a pipe: synchronous), a full scan's time before the rest.
+      if (opts.head === true)
+        this.send({ type: 'event', event: 'snapshot', seq: ++this.seq, snapshot: takeHeadSnapshot(this.procRoot), partial: true });
       const snapshot = this.labelled((this.poller as Poller).poll().snapshot, true).snapshot;
       this.sent = snapshot;
       this.firstEvent = { type: 'event', event: 'snapshot', seq: ++this.seq, snapshot };

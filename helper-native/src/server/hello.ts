@@ -63,5 +63,6 @@ export function helloEvent(id: HelperIdentity = helperIdentity()): HelloEvent {
     pid: process.pid,
     nativeInit: nativeInitPath() !== null,
     kernelEvents: probeKernelEvents(),
+    snapshotHead: true,
   };
 }

@@ -112,7 +112,7 @@ function serverOps(stream: DiscoveryStream, shutdown: () => void): OpHandlers<Se
   return {
     snapshot: async () => stream.snapshot(),
     subscribe: async (req) => {
-      const source = stream.subscribe({ intervalMs: req.intervalMs, events: req.events, reconcileMs: req.reconcileMs });
+      const source = stream.subscribe({ intervalMs: req.intervalMs, events: req.events, reconcileMs: req.reconcileMs, head: req.head });
       return { intervalMs: req.intervalMs, source };
     },
     unsubscribe: async () => {

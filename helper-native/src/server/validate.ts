@@ -86,7 +86,7 @@ const SPECS: Record<HelperOp, OpSpec> = {
   snapshot: { required: {}, optional: {} },
   subscribe: {
     required: { intervalMs: int(MIN_POLL_MS, MAX_POLL_MS) },
-    optional: { events: bool, reconcileMs: int(MIN_RECONCILE_MS, MAX_RECONCILE_MS) },
+    optional: { events: bool, reconcileMs: int(MIN_RECONCILE_MS, MAX_RECONCILE_MS), head: bool },
   },
   unsubscribe: { required: {}, optional: {} },
   create: { required: { depth }, optional: { mountProc: bool, command: argv } },
