@@ -93,6 +93,11 @@ export class LessonRun {
     return showObserved(v);
   }
 
+  /** The processes the lesson started outside its chains (tools, their children), by PID and start time. */
+  startedProcesses(): ProcRef[] {
+    return [...this.extras];
+  }
+
   /** Remember a process the lesson started outside a chain, so cleanup kills it if it is still there. */
   track(pid: number): ProcRef {
     const ref = procRef(pid);
