@@ -9,6 +9,7 @@ import { launchHelper } from '../helper-native/src/launch/launchHelper';
 import type { CommandContext } from './commands/commandContext';
 import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
+import { registerLessonCommands } from './lessons/lessonCommands';
 import { GraphPanel, GraphViewProvider } from './graph/graphPanel';
 import { DEFAULT_RECONCILE_MS } from '../shared/helperProtocol';
 import { HelperSession, type LaunchedHelper, type StreamSettings } from './helperSession';
@@ -66,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   const statusBar = store.add(new StatusBar(session));
 
   for (const d of registerCommands(ctx)) store.add(d);
+  for (const d of registerLessonCommands(ctx)) store.add(d);
   store.add(vscode.commands.registerCommand(EXPLAIN_COMMAND, () => explainPrivilege(session)));
   // Installed once, the next helper starts from the root-owned copy: restart so that it does now.
   store.add(

@@ -250,8 +250,7 @@ export const LESSONS: readonly Lesson[] = [
           },
           {
             id: 'unshare.pending',
-            claim:
-              'Its pid_for_children names a namespace with no process yet: reading it fails with ENOENT (the tree shows it as pending).',
+            claim: 'Its pid_for_children names a namespace with no process yet: reading it fails with ENOENT until the first child exists.',
             expect: 'ENOENT',
           },
         ],
@@ -262,7 +261,11 @@ export const LESSONS: readonly Lesson[] = [
         facts: [
           { id: 'unshare.first-child-pid1', claim: 'The first child is PID 1 of the new namespace.', expect: 1 },
           { id: 'unshare.parent-outside', claim: 'Its parent shows as PID 0: the caller is outside the namespace.', expect: 0 },
-          { id: 'unshare.children-ns', claim: "The caller's pid_for_children now reads as the first child's namespace.", expect: true },
+          {
+            id: 'unshare.children-ns',
+            claim: "The caller's pid_for_children now reads as the first child's namespace.",
+            expect: true,
+          },
         ],
       },
       {
@@ -287,7 +290,7 @@ export const LESSONS: readonly Lesson[] = [
       button: 'Open an `unshare --pid` terminal',
       commands:
         'A terminal running `unshare --pid sh` in the host (as you: with `--user --map-root-user` when the window is not root); then Open Terminal in Namespace on a created level, which enters it with setns.',
-      look: "In the tree, the terminal's `sh` stays in the host namespace and shows `children→ pending`; type `sleep 300 &` and a new namespace appears whose PID 1 is that sleep. Type a second command and it fails: once PID 1 is gone, nothing can join. The terminal opened in a level enters with setns: its shell gets the next free PID there.",
+      look: 'The button opens a terminal whose `sh` called `unshare --pid` and types `sleep 300 &`. In the tree that `sh` stays in the host namespace and shows `children→pid:[…]`: its children go to a namespace it is not in, whose PID 1 is the `sleep`. When that PID 1 has ended, the next command there fails to fork: nothing can join a namespace whose init is gone. The second terminal enters a created level with setns: `echo $$` there prints the next free PID, not 1, and `$PPID` is 0.',
     },
   },
 ];
