@@ -81,7 +81,7 @@ export const LESSONS: readonly Lesson[] = [
     ],
     walkthrough: {
       button: 'Create the five levels',
-      commands: 'Create Nested PID Namespaces (depth 5, /proc per level), then Show Namespace Graph.',
+      commands: 'Create Nested PID Namespaces (depth 5, /proc per level), with the namespace graph open in the panel.',
       look: "In the tree, the new chain is revealed: five namespaces nested in one another, each with its init. In the graph, the leaf's card reads `host N 5 4 3 2 1`: hover it to see under which PID every ancestor's /proc lists it.",
     },
   },
