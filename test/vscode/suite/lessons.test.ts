@@ -35,6 +35,13 @@ async function eventually<T>(
   }
 }
 
+/** Every descendant of pid, from /proc/PID/task/PID/children. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendants(c));
+  return out;
+}
+
 function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -110,5 +117,30 @@ suite('Guided experiments: the walkthrough', () => {
     assert.equal(nspidOf(c.levels[0].init)?.length, 2);
     assert.equal(nspidOf(c.levels[1].init)?.length, 3);
     await eventually("level 2's init has no child", () => childrenOf(c.levels[1].init).length === 0);
+  });
+
+  test("guided experiments: every other step's button runs its lesson to the end; its terminals and processes are removed after", async () => {
+    const steps = (ext.packageJSON.contributes.walkthroughs as { steps: Step[] }[])[0].steps.filter((s) => s.id !== 'middle');
+    for (const step of steps) {
+      const terminalsBefore = new Set(vscode.window.terminals);
+      const { command, args } = button(step);
+      const done = await vscode.commands.executeCommand<boolean>(command, ...args);
+      const opened = vscode.window.terminals.filter((t) => !terminalsBefore.has(t));
+      // The terminals' shells and whatever they started (the unshare lesson's `sleep`, PID 1 of its own
+      // namespace, outlives a closed terminal): killed here, and checked gone.
+      const shells = (await Promise.all(opened.map((t) => t.processId))).filter((p): p is number => p !== undefined);
+      const procs = shells.flatMap((p) => [p, ...descendants(p)]);
+      opened.forEach((t) => t.dispose());
+      for (const p of procs) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // gone already, or not ours to kill (the window's user cannot signal root's nsenter; closing the terminal ends it)
+        }
+      }
+      await eventually(`${step.id}: its terminals' processes to exit`, () => procs.every((p) => nspidOf(p) === undefined));
+      assert.equal(done, true, `${step.id}: the lesson ran to the end and set its completion key`);
+      assert.equal(opened.length, { proc: 2, 'unshare-setns': 2 }[step.id] ?? 0, `${step.id}: terminals opened`);
+    }
   });
 });
