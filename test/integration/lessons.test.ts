@@ -4,7 +4,7 @@
 // process in it, no proc mount in ours), and reads a few facts a second time, independently, from /proc.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { LESSONS, factsOf, type FactResult } from '../../shared/core/lessons';
 import type { ChainInfo } from '../../shared/helperProtocol';
@@ -12,7 +12,17 @@ import { startLesson } from '../../helper-native/src/demo/runLesson';
 import { LESSON_BODIES } from '../../helper-native/src/demo/lessonSteps';
 import { nspidOf } from '../support/kernelTruth';
 import { pidnsBundle } from './support/nativeTools';
-import { assertNothingRemains, isGone, procMounts, procRef, traceChain, waitFor, type ChainTrace, type ProcRef } from './support/chains';
+import {
+  assertNothingRemains,
+  isGone,
+  procMounts,
+  procRef,
+  traceChain,
+  waitFor,
+  withTestUser,
+  type ChainTrace,
+  type ProcRef,
+} from './support/chains';
 
 interface LessonOutcome {
   results: FactResult[];
@@ -148,4 +158,39 @@ test('pidns demo: Ctrl-C in the middle of a lesson removes every level it built 
   assert.equal(end.code, 130, end.stderr);
   assert.match(end.stderr, /SIGINT: removing everything the lesson made/);
   await assertNothingRemains(trace);
+});
+
+test('pidns demo as a non-root user: every lesson holds (chains inside a user namespace of the user), and no process of the user remains', async (t) => {
+  const user = withTestUser(t, 'pidns-lessons-test');
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: '/tmp' };
+  delete env.SUDO_UID;
+  delete env.PKEXEC_UID;
+  for (const l of LESSONS) {
+    const r = spawnSync(
+      'setpriv',
+      [
+        `--reuid=${user.uid}`,
+        `--regid=${user.gid}`,
+        '--clear-groups',
+        '--',
+        process.execPath,
+        pidnsBundle(),
+        'demo',
+        l.name,
+        '--pause',
+        '0',
+      ],
+      { encoding: 'utf8', env, cwd: '/', timeout: 60_000 },
+    );
+    assert.equal(r.status, 0, `${l.name} as uid ${user.uid}:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`All ${factsOf(l).length} claims held`));
+  }
+  await waitFor('no process of the user left', () => {
+    try {
+      execFileSync('pgrep', ['-u', String(user.uid)]);
+      return false;
+    } catch {
+      return true; // pgrep exits 1 when nothing matches
+    }
+  });
 });
