@@ -11,6 +11,7 @@ import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
 import { registerGraphPanelSerializer, registerGraphView, showGraphPanel, type GraphHost } from './graph/graphPanel';
 import { GraphRegistry } from './graph/graphRegistry';
+import { registerLessonCommands } from './lessons/lessonCommands';
 import { DEFAULT_RECONCILE_MS } from '../shared/helperProtocol';
 import { HelperSession, type LaunchedHelper, type StreamSettings } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
@@ -72,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   const statusBar = store.add(new StatusBar(session));
 
   for (const d of registerCommands(ctx)) store.add(d);
+  for (const d of registerLessonCommands(ctx)) store.add(d);
   store.add(vscode.commands.registerCommand(EXPLAIN_COMMAND, () => explainPrivilege(session)));
   // Installed once, the next helper starts from the root-owned copy: restart so that it does now.
   store.add(

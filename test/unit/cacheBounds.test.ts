@@ -4,7 +4,7 @@
 // "kernel" hands out again, containerised processes — drive the real pieces of each process boundary:
 //  - helper: LiveModel (its diffs are what the stream sends) and StreamLabeller.labelDiff with its cgroup
 //    and engine caches (cgroup files in a temporary procRoot; no engine answers);
-//  - extension host: the client snapshot (applyDiff, as HelperSession keeps it), SnapshotView, NodeCache
+//  - extension host: the client snapshot (applyDiff, as HelperSession keeps it), ModelIndex, NodeCache
 //    and SeenTree as the tree provider drives them, with "VS Code" expanding a few namespaces per flush;
 //  - webview: GraphModel.apply.
 // After every flush each cache's size is held to the live processes and namespaces. Deterministic (seeded).
@@ -21,7 +21,7 @@ import { nsKey } from '../../shared/core/identity';
 import type { ContainerInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
 import { LiveModel } from '../../helper-native/src/scan/liveModel';
 import { StreamLabeller } from '../../helper-native/src/containers/streamLabeller';
-import { SnapshotView } from '../../extension/tree/snapshotView';
+import { ModelIndex } from '../../shared/core/modelIndex';
 import { NodeCache, namespaceChildren, processChildren } from '../../extension/tree/treeNodes';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
 import { GraphModel } from '../../webview/model';
@@ -148,7 +148,7 @@ test(`caches in the helper, the extension host and the webview stay bounded over
     // "VS Code": shows the root's children, expands a few namespaces and processes, reads a tooltip now and then.
     let now = 0;
     const current =
-      (view: SnapshotView) =>
+      (view: ModelIndex) =>
       (id: string): CurrentElement | undefined => {
         if (id === ROOT_ID) {
           const top = view.root ? [nodes.namespace(view.root).id] : [];
@@ -172,7 +172,7 @@ test(`caches in the helper, the extension host and the webview stay bounded over
         }
         return view.namespace(node.nsKey) ? { item: String(node.total), children: [], tooltip: () => '' } : undefined;
       };
-    const vscode = (view: SnapshotView): void => {
+    const vscode = (view: ModelIndex): void => {
       now += 100;
       nodes.prune(view);
       const cur = current(view);
@@ -232,7 +232,7 @@ test(`caches in the helper, the extension host and the webview stay bounded over
       }
       // The tree applies bursts a few times a second, not every diff (and prunes its caches then).
       const treeTurn = flushes % 4 === 0;
-      if (treeTurn) vscode(new SnapshotView(client));
+      if (treeTurn) vscode(new ModelIndex(client));
 
       const P = procs.size;
       const N = client.namespaces.length;

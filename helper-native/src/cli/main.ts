@@ -3,6 +3,7 @@
 import { HelperError } from '../helperError';
 import { runAuditCommand } from './auditCommand';
 import { runCreateCommand } from './createCommand';
+import { runDemoCommand } from './demoCommand';
 import { runHelperCommand } from './helperCommand';
 import { runPidCommand } from './pidCommand';
 import { runRecordCommand } from './recordCommand';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   snapshot: { summary: 'print the PID namespaces and processes the caller can see (--json for JSON)', run: runSnapshotCommand },
   tree: { summary: 'print the PID namespace hierarchy as a tree', run: runTreeCommand },
   create: { summary: 'create a chain of nested PID namespaces in the foreground (--depth N)', run: runCreateCommand },
+  demo: { summary: 'guided experiments: run a lesson on real namespaces, checking each claim (no name: the list)', run: runDemoCommand },
   pid: { summary: 'a PID as the host, a container or a namespace sees it: its PID at every level, container and pod', run: runPidCommand },
   record: { summary: 'record the live hierarchy to a trace file until stopped (-o FILE, --duration S)', run: runRecordCommand },
   replay: { summary: 'print the tree as it was at a moment of a recorded trace (FILE --at TIME)', run: runReplayCommand },

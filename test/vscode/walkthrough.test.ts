@@ -1,0 +1,106 @@
+// The guided experiments in a real VS Code (code-server, Chromium, Playwright), as root: "Open Guided
+// Experiments" from the palette opens the walkthrough with one unchecked step per lesson; the middle-level
+// step's button runs the lesson through the product's commands, the kernel shows levels 1 and 2 of a new
+// chain alive and levels 3 to 5 gone, and the step checks itself (its completion event fired). Stopping the
+// server leaves none of the chain behind.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { LESSONS } from '../../shared/core/lessons';
+import {
+  activityItem,
+  launchBrowser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+} from '../support';
+import { descendants } from '../support/processTree';
+
+function comm(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The chain anchors (pidns-chain) the server's helper started, and the inits below each. */
+function chainsUnder(server: number): { anchor: number; inits: number[] }[] {
+  return descendants(server)
+    .filter((p) => comm(p) === 'pidns-chain')
+    .map((anchor) => ({ anchor, inits: descendants(anchor).filter((p) => /^pidns-(init|sleep)$/.test(comm(p) ?? '')) }));
+}
+
+test("walkthrough: opens from the palette, a step's button runs its lesson with the product's commands and completes the step", async (t) => {
+  const workspace = makeTempDir('pidns-walkthrough-');
+  t.after(() => removeDir(workspace));
+  const server = await startCodeServer({ workspace });
+  const seen = new Set<number>();
+  t.after(async () => {
+    await server.stop();
+    // The helper's shutdown tears its chains down, and stop() kills the server's tree: nothing may remain.
+    const left = [...seen].filter((p) => comm(p) !== undefined && /^pidns-/.test(comm(p) ?? ''));
+    assert.deepEqual(left, [], 'no process of the lesson remains after the server stopped');
+  });
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+  // The activity-bar entry appears once the extension is registered; only then does the palette list its commands.
+  await activityItem(page, 'PID Namespaces').waitFor({ state: 'visible', timeout: 60_000 });
+
+  await runCommand(page, 'PID Namespaces: Open Guided Experiments');
+  const steps = page.locator('button.getting-started-step');
+  await page
+    .locator('.gettingStartedContainer', { hasText: 'PID Namespaces: Guided Experiments' })
+    .first()
+    .waitFor({ state: 'visible', timeout: 20_000 });
+  const ids = await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-step-id') ?? ''));
+  assert.deepEqual(
+    ids.map((id) => id.split('#').pop()),
+    LESSONS.map((l) => l.name),
+    'one step per lesson, in order',
+  );
+  const checked = await steps.evaluateAll((els) => els.map((e) => e.getAttribute('aria-checked')));
+  assert.deepEqual(
+    checked,
+    LESSONS.map(() => 'false'),
+    'no step is complete before its lesson ran',
+  );
+
+  const lesson = LESSONS.find((l) => l.name === 'middle')!;
+  const step = page.locator('button.getting-started-step[data-step-id$="#middle"]');
+  await step.click();
+  const button = step.locator('button, a', { hasText: lesson.walkthrough.button }).first();
+  await button.waitFor({ state: 'visible', timeout: 10_000 });
+  await screenshot(page, 'walkthrough-1-middle-step');
+  const clickedAt = Date.now();
+  await button.click();
+  await page
+    .locator('button.getting-started-step[data-step-id$="#middle"][aria-checked="true"]')
+    .waitFor({ state: 'attached', timeout: 60_000 })
+    .catch(async (e: Error) => {
+      await screenshot(page, 'walkthrough-failed');
+      console.log(
+        execFileSync('sh', ['-c', `find ${server.userDataDir} -name '*PID Namespaces*' -exec tail -n 15 {} +`], { encoding: 'utf8' }),
+      );
+      throw e;
+    });
+  const completedMs = Date.now() - clickedAt;
+  await screenshot(page, 'walkthrough-2-middle-complete');
+
+  // The kernel: one chain from the helper, of which only levels 1 and 2 (their inits) are left.
+  const chains = chainsUnder(server.pid);
+  for (const c of chains) [c.anchor, ...c.inits].forEach((p) => seen.add(p));
+  assert.equal(chains.length, 1, `one chain under the server: ${JSON.stringify(chains)}`);
+  assert.equal(chains[0].inits.length, 2, 'levels 1 and 2 stay, levels 3 to 5 are gone');
+  const others = await steps.evaluateAll((els) =>
+    els.filter((e) => !e.getAttribute('data-step-id')?.endsWith('#middle')).map((e) => e.getAttribute('aria-checked')),
+  );
+  assert.deepEqual(others, ['false', 'false', 'false', 'false', 'false'], 'only the step whose lesson ran is complete');
+  console.log(`walkthrough: button → step complete in ${completedMs} ms`);
+});
