@@ -74,7 +74,42 @@ export interface StatusMessage {
   severity: 'info' | 'warning' | 'error';
 }
 
-export type HostToWebview = ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage;
+// Replay of a trace file (the trace editor, extension/trace/): the same graph, fed the trace's state at the
+// chosen moment as snapshot/diff messages, with a timeline under it. The host owns the clock; the webview
+// only shows where it is and asks for moves.
+
+/** Something a person would look for in a trace; `t` is ms from the trace's start. */
+export interface ReplayEvent {
+  t: number;
+  kind: 'started' | 'exec' | 'exited' | 'nsCreated' | 'nsGone';
+  text: string;
+}
+
+/** Enters replay mode: what the timeline needs to draw itself. */
+export interface ReplayMessage {
+  type: 'replay';
+  /** ISO 8601 time of t = 0. */
+  startedAt: string;
+  /** Length of the trace in ms. */
+  endT: number;
+  /** The times of the recorded changes, ascending (the ticks and the "previous/next change" steps). */
+  changes: number[];
+  events: ReplayEvent[];
+  /** Events not listed (the list is capped; namespace events are always listed). */
+  eventsOmitted: number;
+  /** "recorded on HOST (kernel …) as uid 0", for the header line. */
+  source: string;
+}
+
+/** Where the replay is now (after the graph was sent that moment's state). */
+export interface ReplayAtMessage {
+  type: 'replayAt';
+  t: number;
+  playing: boolean;
+  speed: number;
+}
+
+export type HostToWebview = ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage | ReplayMessage | ReplayAtMessage;
 
 // ---------------------------------------------------------------- webview → host
 
@@ -116,18 +151,25 @@ export interface LogMessage {
   message: string;
 }
 
-export type WebviewToHost = ReadyMessage | RevealInTreeMessage | OpenTerminalMessage | KillInitMessage | SendSignalMessage | LogMessage;
+/** A timeline control in replay mode. */
+export type ReplayControlMessage =
+  | { type: 'replayControl'; action: 'play' | 'pause' | 'previous' | 'next' }
+  | { type: 'replayControl'; action: 'seek'; t: number }
+  | { type: 'replayControl'; action: 'speed'; speed: number };
+
+export type WebviewToHost =
+  ReadyMessage | RevealInTreeMessage | OpenTerminalMessage | KillInitMessage | SendSignalMessage | LogMessage | ReplayControlMessage;
 
 /** Narrow an unknown value that arrived through postMessage to a webview→host message; malformed input is dropped. */
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return ['ready', 'revealInTree', 'openTerminal', 'killInit', 'sendSignal', 'log'].includes(type as string);
+  return ['ready', 'revealInTree', 'openTerminal', 'killInit', 'sendSignal', 'log', 'replayControl'].includes(type as string);
 }
 
 /** Narrow an unknown value that arrived through postMessage to a host→webview message. */
 export function isHostToWebview(value: unknown): value is HostToWebview {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return ['config', 'snapshot', 'diff', 'reveal', 'status'].includes(type as string);
+  return ['config', 'snapshot', 'diff', 'reveal', 'status', 'replay', 'replayAt'].includes(type as string);
 }
