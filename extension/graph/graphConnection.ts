@@ -98,6 +98,8 @@ export class GraphConnection implements vscode.Disposable {
         return this.sendSignal(m);
       case 'log':
         return this.actions.log?.(m.level, `graph webview: ${m.message}`);
+      case 'replayControl':
+        return; // only the trace editor's graph has a timeline (extension/trace/traceEditor.ts)
     }
   }
 
