@@ -23,6 +23,7 @@ import { INSTALL_COMMAND, confirmUntrustedHelper, installSystemHelper } from './
 import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
 import { ModelIndex } from '../shared/core/modelIndex';
 import type { TreeNode } from './tree/treeNodes';
+import { registerTraceFeatures, type TraceApi } from './trace/registerTrace';
 
 export const TREE_VIEW_ID = 'pidnsExplorer.tree';
 /** How old a snapshot an editor hover accepts when polling is off. */
@@ -38,6 +39,7 @@ export interface PidnsExplorerApi {
   treeView: vscode.TreeView<TreeNode>;
   statusBar: StatusBar;
   graphs: GraphRegistry;
+  trace: TraceApi;
 }
 
 export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
@@ -96,11 +98,12 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
       }),
     ),
   );
+  const trace = registerTraceFeatures(context, session, log, store);
   store.add(watchPrivilegeMode(session, log));
   store.add(vscode.workspace.onDidChangeConfiguration((e) => onStreamSettingsChange(e, session, log)));
   if (process.platform === 'linux' && hasPidNs) void session.ensureStarted().catch(() => undefined);
   else showAdvice(adviceForFailure(new Error('unsupported platform'), process.platform, hasPidNs), log, session);
-  return { session, tree, treeView, statusBar, graphs };
+  return { session, tree, treeView, statusBar, graphs, trace };
 }
 
 export async function deactivate(): Promise<void> {

@@ -74,7 +74,42 @@ export interface StatusMessage {
   severity: 'info' | 'warning' | 'error';
 }
 
-export type HostToWebview = ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage;
+// Replay of a trace file (the trace editor, extension/trace/): the same graph, fed the trace's state at the
+// chosen moment as snapshot/diff messages, with a timeline under it. The host owns the clock; the webview
+// only shows where it is and asks for moves.
+
+/** Something a person would look for in a trace; `t` is ms from the trace's start. */
+export interface ReplayEvent {
+  t: number;
+  kind: 'started' | 'exec' | 'exited' | 'nsCreated' | 'nsGone';
+  text: string;
+}
+
+/** Enters replay mode: what the timeline needs to draw itself. */
+export interface ReplayMessage {
+  type: 'replay';
+  /** ISO 8601 time of t = 0. */
+  startedAt: string;
+  /** Length of the trace in ms. */
+  endT: number;
+  /** The times of the recorded changes, ascending (the ticks and the "previous/next change" steps). */
+  changes: number[];
+  events: ReplayEvent[];
+  /** Events not listed (the list is capped; namespace events are always listed). */
+  eventsOmitted: number;
+  /** "recorded on HOST (kernel …) as uid 0", for the header line. */
+  source: string;
+}
+
+/** Where the replay is now (after the graph was sent that moment's state). */
+export interface ReplayAtMessage {
+  type: 'replayAt';
+  t: number;
+  playing: boolean;
+  speed: number;
+}
+
+export type HostToWebview = ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage | ReplayMessage | ReplayAtMessage;
 
 // ---------------------------------------------------------------- webview → host
 
@@ -116,7 +151,14 @@ export interface LogMessage {
   message: string;
 }
 
-export type WebviewToHost = ReadyMessage | RevealInTreeMessage | OpenTerminalMessage | KillInitMessage | SendSignalMessage | LogMessage;
+/** A timeline control in replay mode. */
+export type ReplayControlMessage =
+  | { type: 'replayControl'; action: 'play' | 'pause' | 'previous' | 'next' }
+  | { type: 'replayControl'; action: 'seek'; t: number }
+  | { type: 'replayControl'; action: 'speed'; speed: number };
+
+export type WebviewToHost =
+  ReadyMessage | RevealInTreeMessage | OpenTerminalMessage | KillInitMessage | SendSignalMessage | LogMessage | ReplayControlMessage;
 
 // Every message type, once per direction. A Record over the union's `type` makes a type added to the union
 // and missing here (or a stale one left here) a compile error, so the guards below cannot fall behind.
@@ -127,6 +169,7 @@ const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost['type'], true> = {
   killInit: true,
   sendSignal: true,
   log: true,
+  replayControl: true,
 };
 
 const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview['type'], true> = {
@@ -135,6 +178,8 @@ const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview['type'], true> = {
   diff: true,
   reveal: true,
   status: true,
+  replay: true,
+  replayAt: true,
 };
 
 function hasType(value: unknown, types: Record<string, true>): boolean {

@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { isHostToWebview, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type WebviewToHost } from '../shared/webviewProtocol';
 import { GraphView } from './graphView';
+import { ReplayTimeline } from './replay';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -40,7 +41,7 @@ function start(): void {
   window.addEventListener('message', (ev: MessageEvent) => {
     if (!isHostToWebview(ev.data)) return;
     try {
-      dispatch(view, ev.data);
+      dispatch(view, ev.data, post);
     } catch (err) {
       post({ type: 'log', level: 'error', message: `graph: ${(err as Error).stack ?? String(err)}` });
     }
@@ -49,7 +50,10 @@ function start(): void {
   post({ type: 'ready', protocol: WEBVIEW_PROTOCOL_VERSION });
 }
 
-function dispatch(view: GraphView, m: HostToWebview): void {
+/** The trace editor's timeline, made on its first `replay` message (the live graph never gets one). */
+let replay: ReplayTimeline | undefined;
+
+function dispatch(view: GraphView, m: HostToWebview, post: (m: WebviewToHost) => void): void {
   switch (m.type) {
     case 'config':
       if (m.protocol !== WEBVIEW_PROTOCOL_VERSION)
@@ -64,6 +68,10 @@ function dispatch(view: GraphView, m: HostToWebview): void {
       return view.reveal(m.target);
     case 'status':
       return view.setBanner(m.message, m.severity);
+    case 'replay':
+      return (replay ??= new ReplayTimeline(document.body, post)).load(m);
+    case 'replayAt':
+      return replay?.setPosition(m);
   }
 }
 

@@ -138,6 +138,8 @@ export class GraphConnection implements vscode.Disposable {
         return this.actions.sendSignal(m.proc, m.signal);
       case 'log':
         return this.actions.log?.(m.level, `graph webview: ${m.message}`);
+      case 'replayControl':
+        return; // only the trace editor's graph has a timeline (extension/trace/traceEditor.ts)
     }
   }
 

@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM/SIGHUP or the duration; the file is complete and valid either way.
 import { DiscoveryStream } from '../server/discovery';
 import { hostInfo, TraceRecorder } from '../record/recorder';
-import { openTraceSink } from '../record/traceFile';
+import { defaultTraceName, openTraceSink } from '../record/traceFile';
 import { UsageError, wantsHelp } from './usage';
 
 export const RECORD_HELP = `Usage: pidns record [-o FILE] [--duration S] [--interval MS] [--gzip]
@@ -68,21 +68,13 @@ export function parseRecordArgs(argv: readonly string[]): RecordArgs {
   return args;
 }
 
-function defaultName(gzip: boolean): string {
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `pidns-${stamp}.trace.jsonl${gzip ? '.gz' : ''}`;
-}
-
 export async function runRecordCommand(argv: string[]): Promise<number> {
   if (wantsHelp(argv)) {
     process.stdout.write(RECORD_HELP);
     return 0;
   }
   const args = parseRecordArgs(argv);
-  const path = args.output ?? defaultName(args.gzip);
+  const path = args.output ?? defaultTraceName(args.gzip);
   const sink = openTraceSink(path, args.gzip);
   const recorder = new TraceRecorder(sink, hostInfo(args.intervalMs));
 

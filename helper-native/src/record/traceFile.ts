@@ -71,6 +71,15 @@ export function openTraceSink(path: string, gzip: boolean): TraceSink {
   };
 }
 
+/** `pidns-<UTC time>.trace.jsonl[.gz]`: the name `pidns record` and "Start Recording" propose. */
+export function defaultTraceName(gzip: boolean, now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `pidns-${stamp}.trace.jsonl${gzip ? '.gz' : ''}`;
+}
+
 /** Reads and validates a trace, plain or gzip. Throws TraceError (the file is not a good trace) or Error (cannot read it). */
 export function readTraceFile(path: string): Trace {
   let data: Buffer;
@@ -79,6 +88,11 @@ export function readTraceFile(path: string): Trace {
   } catch (err) {
     throw new Error(`cannot read ${path}: ${(err as Error).message}`);
   }
+  return parseTraceBytes(data);
+}
+
+/** A trace's bytes (plain or gzip, told by the magic bytes) parsed and validated. Throws TraceError. */
+export function parseTraceBytes(data: Buffer): Trace {
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
     try {
       data = gunzipSync(data);
@@ -93,7 +107,8 @@ export function readTraceFile(path: string): Trace {
   try {
     text = data.toString('utf8');
   } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+    // Past V8's longest string (about 512 MB of text).
+    throw new TraceError(0, `too large to read as one text (${data.length} bytes): ${(err as Error).message}`);
   }
   return parseTrace(text);
 }

@@ -1,0 +1,134 @@
+// A read-only custom editor for trace files (`pidns record`, "Start Recording"): the namespace graph with a
+// timeline under it (webview/replay.ts), played by a TracePlayer over the parsed trace. Like
+// js-profile-visualizer's `.cpuprofile` editor, the document is the parsed file and every editor of it
+// gets its own webview and position. A file that is not a readable trace (truncated, corrupted, a newer
+// version) opens anyway and says why in the editor: the reader names the line at fault.
+import * as vscode from 'vscode';
+import { TraceError, type Trace } from '../../shared/core/trace';
+import { isWebviewToHost, WEBVIEW_PROTOCOL_VERSION, DEFAULT_GRAPH_CONFIG, type HostToWebview } from '../../shared/webviewProtocol';
+import { parseTraceBytes } from '../../helper-native/src/record/traceFile';
+import { graphHtml } from '../graph/graphHtml';
+import { TracePlayer } from './tracePlayer';
+
+export const TRACE_EDITOR_VIEW_TYPE = 'pidnsExplorer.trace';
+
+export class TraceDocument implements vscode.CustomDocument {
+  constructor(
+    readonly uri: vscode.Uri,
+    readonly trace: Trace | null,
+    /** Why the file cannot be replayed; null when it can. */
+    readonly error: string | null,
+  ) {}
+
+  dispose(): void {
+    // Nothing held but memory.
+  }
+}
+
+/** One open trace editor, as the tests and the tree see it. */
+export interface TraceEditorState {
+  document: TraceDocument;
+  /** The webview has loaded and said ready at least once. */
+  ready: boolean;
+  player: TracePlayer | null;
+  /** The banner last sent (the error, for a file that cannot be replayed). */
+  banner: string | null;
+}
+
+/** Reads a trace through the workspace file system (local, Remote-SSH, code-server alike). */
+export async function openTraceDocument(uri: vscode.Uri): Promise<TraceDocument> {
+  try {
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    return new TraceDocument(uri, parseTraceBytes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), null);
+  } catch (err) {
+    const reason = err instanceof TraceError ? err.message : err instanceof Error ? err.message : String(err);
+    return new TraceDocument(uri, null, `This file cannot be replayed: ${reason}`);
+  }
+}
+
+export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
+  /** Open editors, newest last. */
+  readonly editors: TraceEditorState[] = [];
+
+  static register(
+    context: vscode.ExtensionContext,
+    log: vscode.LogOutputChannel,
+  ): { provider: TraceEditorProvider; disposable: vscode.Disposable } {
+    const provider = new TraceEditorProvider(context.extensionUri, log);
+    const disposable = vscode.window.registerCustomEditorProvider(TRACE_EDITOR_VIEW_TYPE, provider, {
+      // A hidden editor keeps nothing but the parsed trace; its graph is rebuilt from the player's position.
+      webviewOptions: { retainContextWhenHidden: false },
+      supportsMultipleEditorsPerDocument: true,
+    });
+    return { provider, disposable };
+  }
+
+  private constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  openCustomDocument(uri: vscode.Uri): Promise<TraceDocument> {
+    return openTraceDocument(uri);
+  }
+
+  resolveCustomEditor(document: TraceDocument, panel: vscode.WebviewPanel): void {
+    const webview = panel.webview;
+    webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+    webview.html = graphHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'graph.css')).toString(),
+    });
+    const post = (m: HostToWebview): void => {
+      if (m.type === 'status') state.banner = m.message;
+      void webview.postMessage(m);
+    };
+    const state: TraceEditorState = {
+      document,
+      ready: false,
+      player: document.trace ? new TracePlayer(document.trace, post) : null,
+      banner: null,
+    };
+    if (document.error) this.log.warn(`trace ${document.uri.fsPath}: ${document.error}`);
+    this.editors.push(state);
+    const subs = [
+      webview.onDidReceiveMessage((m: unknown) => {
+        if (!isWebviewToHost(m)) return;
+        try {
+          switch (m.type) {
+            case 'ready':
+              post({ type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG });
+              if (state.player) state.player.ready();
+              else post({ type: 'status', message: document.error ?? 'This file cannot be replayed.', severity: 'error' });
+              state.ready = true;
+              return;
+            case 'replayControl':
+              return state.player?.control(m);
+            case 'log':
+              return this.log[m.level === 'warn' ? 'warn' : m.level](`trace webview: ${m.message}`);
+            default:
+              // A trace is history: no terminal, signal or kill on what it shows (the PIDs may be others' now).
+              return;
+          }
+        } catch (err) {
+          // A bad moment must not take the editor down: say it in the editor and the log.
+          this.log.error(`trace ${document.uri.fsPath}: ${(err as Error).stack ?? String(err)}`);
+          post({ type: 'status', message: `Replay failed: ${(err as Error).message}`, severity: 'error' });
+        }
+      }),
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) state.player?.hidden();
+      }),
+    ];
+    panel.onDidDispose(() => {
+      subs.forEach((s) => s.dispose());
+      state.player?.dispose();
+      const i = this.editors.indexOf(state);
+      if (i >= 0) this.editors.splice(i, 1);
+    });
+  }
+}

@@ -1,0 +1,81 @@
+// The moments a person looks for in a trace (shared/core/trace.ts): a process started, exec'd or exited,
+// a PID namespace appeared or went. Read off the recorded diffs in one pass, keeping each live process's
+// command so that an exit can be named and an exec seen. A trace records states, not kernel events: an
+// exec is a process whose command name changed between two scans (prctl(PR_SET_NAME) looks the same), and
+// a process that lived between two scans of a polling recorder is not in it at all.
+import { nsKey, processKey } from './identity';
+import type { Trace } from './trace';
+import type { Snapshot } from './types';
+
+export type TraceEventKind = 'started' | 'exec' | 'exited' | 'nsCreated' | 'nsGone';
+
+export interface TraceEvent {
+  /** ms from the trace's start */
+  t: number;
+  kind: TraceEventKind;
+  text: string;
+}
+
+export interface TraceEvents {
+  events: TraceEvent[];
+  /** Process events left out past `maxEvents` (namespace events are always kept). */
+  omitted: number;
+}
+
+/** Every event of the trace in time order; at most `maxEvents` of them, namespace events first in line. */
+export function traceEvents(trace: Trace, maxEvents = 5000): TraceEvents {
+  const first = (JSON.parse(trace.keyframes[0].json) as { snapshot: Snapshot }).snapshot;
+  const comm = new Map<string, string>(first.processes.map((p) => [processKey(p), p.comm]));
+  const level = new Map<string, number>(first.namespaces.map((n) => [nsKey(n), n.level]));
+  const nsEvents: TraceEvent[] = [];
+  const procEvents: TraceEvent[] = [];
+  let processCount = 0;
+  const addProc = (e: TraceEvent): void => {
+    processCount++;
+    if (procEvents.length < maxEvents) procEvents.push(e);
+  };
+  for (const entry of trace.entries) {
+    if (!('diff' in entry)) continue;
+    const { t, diff } = entry;
+    for (const n of diff.addedNamespaces) {
+      level.set(nsKey(n), n.level);
+      nsEvents.push({
+        t,
+        kind: 'nsCreated',
+        text: `pid:[${n.inode}] created (level ${n.level}${n.init === null ? '' : `, init ${n.init}`})`,
+      });
+    }
+    for (const n of diff.removedNamespaces) {
+      const l = level.get(nsKey(n));
+      level.delete(nsKey(n));
+      nsEvents.push({ t, kind: 'nsGone', text: `pid:[${n.inode}] gone${l === undefined ? '' : ` (level ${l})`}` });
+    }
+    for (const k of diff.removedProcesses) {
+      const key = processKey(k);
+      addProc({ t, kind: 'exited', text: `${comm.get(key) ?? '?'} ${k.pid} exited` });
+      comm.delete(key);
+    }
+    for (const p of diff.addedProcesses) {
+      comm.set(processKey(p), p.comm);
+      const inner = p.nspid.length > 1 ? ` (${p.nspid[p.nspid.length - 1]} in pid:[${p.ns}])` : '';
+      addProc({ t, kind: 'started', text: `${p.comm} ${p.pid}${inner} started` });
+    }
+    for (const p of diff.changedProcesses) {
+      const key = processKey(p);
+      const before = comm.get(key);
+      if (before !== undefined && before !== p.comm) addProc({ t, kind: 'exec', text: `${p.pid} exec: ${before} → ${p.comm}` });
+      comm.set(key, p.comm);
+    }
+  }
+  const room = Math.max(0, maxEvents - nsEvents.length);
+  const kept = procEvents.slice(0, room);
+  // Both lists are in time order: merge them (stable, namespace events first at the same t).
+  const events: TraceEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < nsEvents.length || j < kept.length) {
+    if (j >= kept.length || (i < nsEvents.length && nsEvents[i].t <= kept[j].t)) events.push(nsEvents[i++]);
+    else events.push(kept[j++]);
+  }
+  return { events, omitted: processCount - kept.length };
+}
