@@ -78,6 +78,15 @@ export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
   return [`**PID namespace pid:[${ns.inode}]**`, '', table].join('\n');
 }
 
+/** The row of a parent PID missing from the snapshot: why its children are listed under it. */
+export function unseenTooltip(pid: number): string {
+  return [
+    `**PID ${pid} (host), not readable**`,
+    '',
+    `The processes below have PID ${pid} as their parent, which the helper could not read: no permission to its /proc entry (PID 1 of a sandbox, another user's process when unprivileged), or it exited a moment ago.`,
+  ].join('\n');
+}
+
 /** The commands an editor hover links to; both take (pid, startTime). */
 export interface HoverCommands {
   revealInTree: string;

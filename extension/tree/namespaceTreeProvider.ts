@@ -7,7 +7,7 @@
 // computed when VS Code shows them (resolveTreeItem) instead of on every change.
 import * as vscode from 'vscode';
 import type { ProcessInfo, NamespaceInfo } from '../../shared/core/types';
-import { namespaceTooltip, processTooltip } from '../hovers/tooltipMarkdown';
+import { namespaceTooltip, processTooltip, unseenTooltip } from '../hovers/tooltipMarkdown';
 import type { SnapshotSource } from '../snapshotSource';
 import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
 import { ModelIndex } from '../../shared/core/modelIndex';
@@ -21,6 +21,8 @@ import {
   processChildren,
   processText,
   treePath,
+  unseenChildren,
+  unseenText,
   type NodeText,
   type TreeNode,
 } from './treeNodes';
@@ -31,7 +33,9 @@ const FIRST_FLUSH_MS = 50;
 /** …and a stream of changes is applied at most this often. */
 const MIN_FLUSH_INTERVAL_MS = 300;
 const POLICY: ChangePolicy = {
-  // A person reads a tooltip for seconds; VS Code does not tell us when it closes.
+  // A person reads a tooltip for seconds; VS Code does not tell us when it closes. Nor when a row is hovered
+  // again: it asks for a row's tooltip once per rendering of the row (VS Code 1.100 caches the resolved item), so
+  // a hold runs from the first hover after a refresh.
   holdMs: 10_000,
   // VS Code keeps a resolved tooltip until the row is refreshed, and refreshing a row closes tooltips below it:
   // so a tooltip whose values moved on (the host's process count moves all the time) is renewed only this
@@ -137,6 +141,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       const p = this.liveProcess(view, node);
       return p ? processChildren(view, this.cache, p, this.pageLimit(node.id)) : [];
     }
+    if (node.kind === 'unseen') return unseenChildren(view, this.cache, node, this.pageLimit(node.id));
     return [];
   }
 
@@ -148,6 +153,12 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       const p = this.liveProcess(view, node);
       const parent = p ? view.parentProcess(p) : undefined;
       if (parent) return this.cache.process(parent);
+      const unseen = p ? view.unseenParentOf(p) : undefined;
+      if (unseen !== undefined) return this.cache.unseen(node.nsKey, unseen);
+      const ns = view.namespace(node.nsKey);
+      return ns ? this.cache.namespace(ns) : undefined;
+    }
+    if (node.kind === 'unseen') {
       const ns = view.namespace(node.nsKey);
       return ns ? this.cache.namespace(ns) : undefined;
     }
@@ -251,6 +262,10 @@ export class NamespaceTreeProvider implements vscode.Disposable {
         expanded: false,
       };
     }
+    if (node.kind === 'unseen') {
+      if (this.getChildren(node).length === 0) return undefined;
+      return { text: unseenText(node), icon: 'lock', expanded: false };
+    }
     return { text: moreText(node), icon: 'ellipsis', expanded: false };
   }
 
@@ -263,6 +278,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       const p = this.liveProcess(view, node);
       return p ? processTooltip(view, p) : undefined;
     }
+    if (node.kind === 'unseen') return unseenTooltip(node.pid);
     return undefined;
   }
 

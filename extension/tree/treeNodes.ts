@@ -3,7 +3,10 @@
 // so VS Code keeps expansion and selection. A namespace holds its child namespaces and the tops of its process
 // tree; a process holds its children in the same namespace. Nesting by parent keeps the churn of a busy parent
 // (a VS Code server's extension host runs `ps` every few seconds) inside that parent: VS Code re-renders every
-// child row of an element it refreshes, which closes their tooltips. Long lists are paged ("Show more…").
+// child row of an element it refreshes, which closes their tooltips. For the same reason processes whose parent
+// could not be read hang under a row for that parent, not at the top of their namespace: where PID 1 is
+// unreadable (a sandbox's init, another user's when unprivileged) every orphan would otherwise change the
+// namespace's own list and repaint everything below it. Long lists are paged ("Show more…").
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import { containersText } from '../../shared/core/treeText';
 import type { ModelIndex } from '../../shared/core/modelIndex';
@@ -12,7 +15,7 @@ import { nsKey } from '../../shared/core/identity';
 /** Processes shown per "page" under one namespace or process before a "Show more…" item. */
 export const PAGE_SIZE = 200;
 
-export type TreeNode = NamespaceNode | ProcessNode | MoreNode;
+export type TreeNode = NamespaceNode | ProcessNode | UnseenNode | MoreNode;
 
 export interface NamespaceNode {
   kind: 'namespace';
@@ -25,6 +28,14 @@ export interface ProcessNode {
   id: string;
   pid: number;
   startTime: number;
+  nsKey: string;
+}
+
+/** A parent PID missing from the snapshot (unreadable, or just exited), with its children in `nsKey`. */
+export interface UnseenNode {
+  kind: 'unseen';
+  id: string;
+  pid: number;
   nsKey: string;
 }
 
@@ -70,6 +81,10 @@ export class NodeCache {
     });
   }
 
+  unseen(ns: string, pid: number): UnseenNode {
+    return this.intern({ kind: 'unseen', id: `u:${ns}:${pid}`, pid, nsKey: ns });
+  }
+
   more(parentId: string, ns: string, shown: number, total: number): MoreNode {
     const node = this.intern<MoreNode>({ kind: 'more', id: `more:${parentId}`, parentId, nsKey: ns, shown, total });
     node.shown = shown;
@@ -93,7 +108,9 @@ export class NodeCache {
       const alive =
         node.kind === 'process'
           ? view.process(node.pid)?.startTime === node.startTime
-          : view.namespace(node.kind === 'namespace' ? node.key : node.nsKey) !== undefined;
+          : node.kind === 'unseen'
+            ? unseenChildList(view, node).length > 0
+            : view.namespace(node.kind === 'namespace' ? node.key : node.nsKey) !== undefined;
       if (!alive) this.nodes.delete(id);
     }
   }
@@ -137,16 +154,35 @@ export function processText(view: ModelIndex, p: ProcessInfo): NodeText {
   };
 }
 
+export function unseenText(node: UnseenNode): NodeText {
+  return { label: '(not readable)', description: `host ${node.pid}`, contextValue: 'process-unseen', expandable: true };
+}
+
 export function moreText(node: MoreNode): NodeText {
   const next = Math.min(PAGE_SIZE, node.total - node.shown);
   return { label: `Show ${next} more…`, description: `${node.shown} of ${node.total} shown`, contextValue: 'more', expandable: false };
 }
 
-/** Children of a namespace: child namespaces first (the hierarchy), then the tops of its process tree, paged. */
+/**
+ * Children of a namespace: child namespaces first (the hierarchy), then a row per unseen parent of some member,
+ * then the tops of its process tree, paged.
+ */
 export function namespaceChildren(view: ModelIndex, cache: NodeCache, ns: NamespaceInfo, limit: number): TreeNode[] {
   const key = nsKey(ns);
   const out: TreeNode[] = view.children(ns).map((c) => cache.namespace(c));
+  for (const pid of view.unseenParents(ns)) out.push(cache.unseen(key, pid));
   return out.concat(paged(cache, view.topProcesses(ns), `ns:${key}`, key, limit));
+}
+
+/** The members whose parent is the unseen process of `node` (none once the namespace is gone). */
+export function unseenChildList(view: ModelIndex, node: UnseenNode): ProcessInfo[] {
+  const ns = view.namespace(node.nsKey);
+  return ns ? view.childrenOfUnseen(ns, node.pid) : [];
+}
+
+/** Children of an unseen parent, paged. */
+export function unseenChildren(view: ModelIndex, cache: NodeCache, node: UnseenNode, limit: number): TreeNode[] {
+  return paged(cache, unseenChildList(view, node), node.id, node.nsKey, limit);
 }
 
 /** Children of a process: its child processes in the same namespace, paged. */
@@ -171,8 +207,22 @@ export function treePath(view: ModelIndex, cache: NodeCache, p: ProcessInfo): Ar
   for (let q: ProcessInfo | undefined = p; q;) {
     const parent = view.parentProcess(q);
     const ns = view.namespaceOf(q);
-    const list = parent ? view.childProcesses(parent) : ns ? view.topProcesses(ns) : [];
-    const parentId = parent ? cache.process(parent).id : ns ? cache.namespace(ns).id : '';
+    const unseen = parent || !ns ? undefined : view.unseenParentOf(q);
+    // An unseen parent's row is never paged away: its list is the last one to widen.
+    const list = parent
+      ? view.childProcesses(parent)
+      : !ns
+        ? []
+        : unseen !== undefined
+          ? view.childrenOfUnseen(ns, unseen)
+          : view.topProcesses(ns);
+    const parentId = parent
+      ? cache.process(parent).id
+      : !ns
+        ? ''
+        : unseen !== undefined
+          ? cache.unseen(nsKey(ns), unseen).id
+          : cache.namespace(ns).id;
     const pid = q.pid;
     path.unshift({ parentId, index: list.findIndex((x) => x.pid === pid) });
     q = parent;

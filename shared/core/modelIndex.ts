@@ -27,6 +27,12 @@ export class ModelIndex {
   private readonly childProcs = new Map<number, ProcessInfo[]>();
   /** Processes whose parent is not a member of their namespace (its init, entrants through setns), by namespace. */
   private readonly topProcs = new Map<string, ProcessInfo[]>();
+  /**
+   * Processes whose parent PID is not in the snapshot (it could not be read, or has just exited), by namespace and
+   * then by that PID: the views group them under the unseen parent, so that orphans re-parented to an unreadable
+   * init change that group and not the namespace's own list.
+   */
+  private readonly unseenKids = new Map<string, Map<number, ProcessInfo[]>>();
   /** The caller's namespace: the top of the tree. */
   readonly root: NamespaceInfo | undefined;
 
@@ -65,9 +71,30 @@ export class ModelIndex {
     return this.processesOf.get(nsKey(ns)) ?? [];
   }
 
-  /** Processes of `ns` whose parent is outside it (or gone): the tops of its process tree, sorted by PID. */
+  /**
+   * Processes of `ns` whose parent is outside it or is none (PID 0): the tops of its process tree, sorted by PID.
+   * Not those whose parent is unseen (unseenParents).
+   */
   topProcesses(ns: NamespaceInfo): ProcessInfo[] {
     return this.topProcs.get(nsKey(ns)) ?? [];
+  }
+
+  /**
+   * PIDs (the caller's) of processes missing from the snapshot that are the parent of some member of `ns`: not
+   * readable (PID 1 of a sandbox, another user's process when unprivileged) or exited a moment ago. Ascending.
+   */
+  unseenParents(ns: NamespaceInfo): number[] {
+    return [...(this.unseenKids.get(nsKey(ns))?.keys() ?? [])].sort((a, b) => a - b);
+  }
+
+  /** Members of `ns` whose parent is the unseen process `ppid`, sorted by PID. */
+  childrenOfUnseen(ns: NamespaceInfo, ppid: number): ProcessInfo[] {
+    return this.unseenKids.get(nsKey(ns))?.get(ppid) ?? [];
+  }
+
+  /** The unseen parent `p` is grouped under, if any. */
+  unseenParentOf(p: ProcessInfo): number | undefined {
+    return this.parentUnseen(p) ? p.ppid : undefined;
   }
 
   /** Children of `p` in p's own namespace, sorted by PID (children in a nested namespace hang under that namespace). */
@@ -127,6 +154,14 @@ export class ModelIndex {
     return out;
   }
 
+  /**
+   * The parent is missing from the snapshot. A namespace's init is a top anyway: its parent lives in the parent
+   * namespace, which may well be unreadable.
+   */
+  private parentUnseen(p: ProcessInfo): boolean {
+    return p.ppid > 0 && p.ppid !== p.pid && !this.byPid.has(p.ppid) && this.ownPid(p) !== 1;
+  }
+
   private knownParent(ns: NamespaceInfo): NamespaceInfo | undefined {
     return ns.parent === null ? undefined : this.byKey.get(nsKey({ dev: ns.dev, inode: ns.parent }));
   }
@@ -146,8 +181,13 @@ export class ModelIndex {
     for (const list of this.processesOf.values()) {
       for (const p of list) {
         const parent = this.parentProcess(p);
+        const key = nsKey({ dev: p.nsDev, inode: p.ns });
         if (parent) push(this.childProcs, parent.pid, p);
-        else push(this.topProcs, nsKey({ dev: p.nsDev, inode: p.ns }), p);
+        else if (this.parentUnseen(p)) {
+          let byParent = this.unseenKids.get(key);
+          if (!byParent) this.unseenKids.set(key, (byParent = new Map()));
+          push(byParent, p.ppid, p);
+        } else push(this.topProcs, key, p);
       }
     }
   }

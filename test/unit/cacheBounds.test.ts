@@ -22,7 +22,7 @@ import type { ContainerInfo, ProcessInfo, Snapshot } from '../../shared/core/typ
 import { LiveModel } from '../../helper-native/src/scan/liveModel';
 import { StreamLabeller } from '../../helper-native/src/containers/streamLabeller';
 import { ModelIndex } from '../../shared/core/modelIndex';
-import { NodeCache, namespaceChildren, processChildren } from '../../extension/tree/treeNodes';
+import { NodeCache, namespaceChildren, processChildren, unseenChildren } from '../../extension/tree/treeNodes';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
 import { GraphModel } from '../../webview/model';
 
@@ -169,6 +169,10 @@ test(`caches in the helper, the extension host and the webview stay bounded over
           const p = view.process(node.pid);
           if (!p || p.startTime !== node.startTime) return undefined;
           return { item: p.comm, children: processChildren(view, nodes, p, 200).map((n) => n.id), tooltip: () => p.comm };
+        }
+        if (node.kind === 'unseen') {
+          const kids = unseenChildren(view, nodes, node, 200).map((n) => n.id);
+          return kids.length > 0 ? { item: '', children: kids, tooltip: () => '' } : undefined;
         }
         return view.namespace(node.nsKey) ? { item: String(node.total), children: [], tooltip: () => '' } : undefined;
       };

@@ -18,6 +18,8 @@ import {
   processChildren,
   processText,
   treePath,
+  unseenChildren,
+  unseenText,
 } from '../../extension/tree/treeNodes';
 
 const DEV = 4;
@@ -147,6 +149,49 @@ test('inside a namespace processes nest by parent; a child in a nested namespace
     { parentId: 'ns:4:400', index: 0 },
     { parentId: 'p:62:620', index: 0 },
   ]);
+});
+
+test("a process whose parent is unreadable hangs under a row for that parent, so orphans leave the namespace's own list alone", () => {
+  // As on a sandbox whose PID 1 the helper cannot read: host init 1 missing from the snapshot, kthreadd-like 2
+  // (PPID 0) and the chain's first init (parent bash 50, readable) as before.
+  const withOrphans = (orphans: number[]): Snapshot => {
+    const base = chainSnapshot();
+    const processes = base.processes.filter((p) => p.pid !== 1).concat(proc(2, 100, [2], 'kthreadd', 0));
+    for (const pid of orphans) processes.push(proc(pid, 100, [pid], 'orphan', 1));
+    const host = processes.filter((p) => p.ns === 100).map((p) => p.pid);
+    return { ...base, processes, namespaces: base.namespaces.map((n) => (n.inode === 100 ? { ...n, init: null, pids: host } : n)) };
+  };
+  const cache = new NodeCache();
+  const v1 = new ModelIndex(withOrphans([]));
+  const host1 = namespaceChildren(v1, cache, v1.root!, PAGE_SIZE).map((n) => n.id);
+  // bash 50's parent (1) is unreadable: it is listed under that parent's row, not at the top.
+  assert.deepEqual(host1, ['ns:4:200', 'ns:4:500', 'u:4:100:1', 'p:2:20']);
+  assert.deepEqual(v1.unseenParents(v1.root!), [1]);
+  assert.deepEqual(
+    v1.topProcesses(v1.root!).map((p) => p.pid),
+    [2],
+  );
+  assert.equal(v1.unseenParentOf(v1.process(50)!), 1);
+  assert.equal(v1.unseenParentOf(v1.process(60)!), undefined, 'an init is the top of its namespace whoever its parent is');
+  // Orphans come and go under PID 1: the host namespace's own list does not change, only the unseen row's.
+  const v2 = new ModelIndex(withOrphans([700, 701]));
+  assert.deepEqual(
+    namespaceChildren(v2, cache, v2.root!, PAGE_SIZE).map((n) => n.id),
+    host1,
+  );
+  const unseen = cache.get('u:4:100:1');
+  assert.ok(unseen?.kind === 'unseen');
+  assert.deepEqual(
+    unseenChildren(v2, cache, unseen, PAGE_SIZE).map((n) => n.id),
+    ['p:50:500', 'p:700:7000', 'p:701:7010'],
+  );
+  assert.match(unseenText(unseen).description, /host 1/);
+  // Reveal walks namespace → unseen parent → process.
+  assert.deepEqual(treePath(v2, cache, v2.process(701)!), [{ parentId: 'u:4:100:1', index: 2 }]);
+  // The row goes when its last child does.
+  const v3 = new ModelIndex({ ...withOrphans([]), processes: withOrphans([]).processes.filter((p) => p.pid !== 50) });
+  cache.prune(v3);
+  assert.equal(cache.get('u:4:100:1'), undefined);
 });
 
 test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and objects are stable across snapshots', () => {
