@@ -74,7 +74,9 @@ export class GraphModel {
     for (const ns of diff.addedNamespaces) this.namespaces.set(nsKeyOf(ns), ns);
     for (const ns of diff.changedNamespaces) {
       const key = nsKeyOf(ns);
-      if (this.namespaces.get(key)?.parent !== ns.parent) structureChanged = true;
+      // A new parent moves it; a new init moves it among its siblings (compareSiblings).
+      const was = this.namespaces.get(key);
+      if (was?.parent !== ns.parent || was?.init !== ns.init) structureChanged = true;
       this.namespaces.set(key, ns);
       touched.add(key);
     }
@@ -162,10 +164,11 @@ export class GraphModel {
       }
     }
     // The core's sibling order (the tree's too), so the layout does not jump when the helper lists them in another order.
+    const initStart = (ns: NamespaceInfo): number | undefined => (ns.init === null ? undefined : this.byPid.get(ns.init)?.startTime);
     const order = (a: string, b: string): number => {
       const x = this.namespaces.get(a);
       const y = this.namespaces.get(b);
-      return x && y ? compareSiblings(x, y) : 0;
+      return x && y ? compareSiblings(x, y, initStart) : 0;
     };
     for (const list of this.children.values()) list.sort(order);
     this.roots.sort((a, b) => (a === this.selfKey ? -1 : b === this.selfKey ? 1 : order(a, b)));

@@ -61,7 +61,7 @@ export class ModelIndex {
     return this.byPid.get(pid);
   }
 
-  /** Child namespaces as drawn, in creation order (by init PID; hidden ones, which have none, last). */
+  /** Child namespaces as drawn, in creation order (compareSiblings: by their inits' start; hidden ones last). */
   children(ns: NamespaceInfo): NamespaceInfo[] {
     return this.childrenOf.get(nsKey(ns)) ?? [];
   }
@@ -171,7 +171,8 @@ export class ModelIndex {
       const parent = this.parentOf(ns);
       if (parent) push(this.childrenOf, nsKey(parent), ns);
     }
-    for (const list of this.childrenOf.values()) list.sort(compareSiblings);
+    const initStart = (ns: NamespaceInfo): number | undefined => (ns.init === null ? undefined : this.byPid.get(ns.init)?.startTime);
+    for (const list of this.childrenOf.values()) list.sort((a, b) => compareSiblings(a, b, initStart));
   }
 
   private indexProcesses(): void {
@@ -194,12 +195,16 @@ export class ModelIndex {
 }
 
 /**
- * The order of sibling namespaces in every view: creation order, by init PID (a namespace's init lives as long as
- * it does, so a sibling never moves while both live); hidden ones, which have no init, last; then by inode.
+ * The order of sibling namespaces in every view: creation order, by the start time of the init (a namespace's
+ * init lives as long as it does, so a sibling never moves while both live; not by init PID, which wraps at
+ * pid_max: 32,768 here, a few minutes of a busy host); then by init PID (inits started in the same clock tick);
+ * hidden ones, which have no init, last; then by inode. `initStart` gives the init's start time when known.
  */
-export function compareSiblings(a: NamespaceInfo, b: NamespaceInfo): number {
-  const order = (n: NamespaceInfo): number => n.init ?? Number.MAX_SAFE_INTEGER;
-  return order(a) - order(b) || a.inode - b.inode;
+export function compareSiblings(a: NamespaceInfo, b: NamespaceInfo, initStart: (ns: NamespaceInfo) => number | undefined): number {
+  const hidden = (n: NamespaceInfo): number => (n.init === null ? 1 : 0);
+  const start = (n: NamespaceInfo): number => initStart(n) ?? Number.MAX_SAFE_INTEGER;
+  const pid = (n: NamespaceInfo): number => n.init ?? Number.MAX_SAFE_INTEGER;
+  return hidden(a) - hidden(b) || start(a) - start(b) || pid(a) - pid(b) || a.inode - b.inode;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -194,6 +194,22 @@ test("a process whose parent is unreadable hangs under a row for that parent, so
   assert.equal(cache.get('u:4:100:1'), undefined);
 });
 
+test("sibling namespaces keep their creation order when PIDs wrap: by their inits' start time, not their PIDs", () => {
+  const base = chainSnapshot();
+  // A namespace made after PIDs wrapped at pid_max: its init has a smaller PID than older siblings' but started later.
+  const late = { ...proc(20, 600, [20, 1], 'sh', 50), startTime: 99_999 };
+  const v = new ModelIndex({
+    ...base,
+    namespaces: [...base.namespaces, ns(600, 100, 1, 20, [20])],
+    processes: [...base.processes, late],
+  });
+  assert.deepEqual(
+    v.children(v.root!).map((n) => n.inode),
+    [200, 600, 500],
+    'the newer one after the older, hidden ones last',
+  );
+});
+
 test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and objects are stable across snapshots', () => {
   const cache = new NodeCache();
   const v1 = new ModelIndex(chainSnapshot(1000));

@@ -156,3 +156,34 @@ test('groups: the biggest siblings and the pinned ones keep cards, the rest are 
   assert.ok(searched.shown.has(target));
   assert.equal(searched.groups.get(groups[0].key)!.members.length, groups[0].members.length, 'the group still stands for all its members');
 });
+
+test('siblings keep their creation order when PIDs wrap, and a namespace that gains its init moves among them', () => {
+  const seed = seedChain(1, 1);
+  const first = seed.levels[0];
+  // The first level's init got a high PID before the wrap.
+  const oldInit = seed.snapshot.namespaces.find((n) => n.inode === first)!.init!;
+  const high = (pid: number): number => (pid === oldInit ? 30_000 : pid);
+  const m = new GraphModel();
+  m.load({
+    ...seed.snapshot,
+    namespaces: seed.snapshot.namespaces.map((n) => ({ ...n, init: n.init === null ? null : high(n.init), pids: n.pids.map(high) })),
+    processes: seed.snapshot.processes.map((p) => ({ ...p, pid: high(p.pid), ppid: high(p.ppid) })),
+  });
+  const host = m.namespaces.get(key(HOST_NS))!;
+  const firstInit = m.namespaces.get(key(first))!.init!;
+  // After the wrap: a smaller PID, a later start.
+  const wrapped = { pid: 3, ppid: 1, comm: 'sh', uid: 0, ns: 9001, nsDev: NS_DEV, nspid: [3, 1], startTime: 10_000_000, state: 'S' };
+  const change = m.apply({
+    addedNamespaces: [{ inode: 9001, dev: NS_DEV, parent: host.inode, level: 1, init: 3, pids: [3] }],
+    removedNamespaces: [],
+    changedNamespaces: [],
+    addedProcesses: [wrapped],
+    removedProcesses: [],
+    changedProcesses: [],
+    unreadable: 0,
+    takenAt: 2,
+  });
+  assert.equal(change.structureChanged, true);
+  assert.ok(firstInit > 3);
+  assert.deepEqual(m.children.get(key(HOST_NS)), [key(first), key(9001)]);
+});
