@@ -40,7 +40,12 @@ function start(): void {
   );
   byId('fit').addEventListener('click', () => view.fit());
   const search = new SearchBox(
-    { field: byId<HTMLElement & { value: string }>('search'), count: byId('search-count'), prev: byId('search-prev'), next: byId('search-next') },
+    {
+      field: byId<HTMLElement & { value: string }>('search'),
+      count: byId('search-count'),
+      prev: byId('search-prev'),
+      next: byId('search-next'),
+    },
     { model: view.model, show: (hit) => view.showHit(hit), leave: () => view.focusGraph() },
   );
   view.onModelChange = () => search.refresh();

@@ -76,7 +76,10 @@ test('a container by name, id prefix, image, or pod; a namespace query does not 
     { engine: 'containerd', id: 'ffee0011', pod: { name: 'web-0', namespace: 'shop' }, image: 'registry/app:2', pidNs: inner[7].inode },
   ];
   const m = load({ ...fx.snapshot, containers });
-  const only = (q: string): string[] => searchGraph(m, q).hits.filter((h) => h.kind === 'container').map((h) => h.ns);
+  const only = (q: string): string[] =>
+    searchGraph(m, q)
+      .hits.filter((h) => h.kind === 'container')
+      .map((h) => h.ns);
   assert.deepEqual(only('shop-web'), [key(inner[3].inode)]);
   assert.deepEqual(only('ABC123'), [key(inner[3].inode)]);
   assert.deepEqual(only('def456'), [], 'an id matches from its start only');
@@ -84,7 +87,10 @@ test('a container by name, id prefix, image, or pod; a namespace query does not 
   assert.deepEqual(only('web-0'), [key(inner[7].inode)]);
   assert.deepEqual(only('shop/web'), [key(inner[7].inode)]);
   assert.deepEqual(only('shop'), [key(inner[3].inode), key(inner[7].inode)], 'tree order');
-  assert.deepEqual(searchGraph(m, `pid:[${inner[3].inode}]`).hits.map((h) => h.kind), ['namespace']);
+  assert.deepEqual(
+    searchGraph(m, `pid:[${inner[3].inode}]`).hits.map((h) => h.kind),
+    ['namespace'],
+  );
 });
 
 test('count text, truncation, and finding the current hit again after a change', () => {
