@@ -116,6 +116,9 @@ export class SearchBox {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.dom.field.value = '';
+    // vscode-textfield's value setter does not re-render its inner input.
+    const input = this.dom.field.shadowRoot?.querySelector('input');
+    if (input) input.value = '';
     this.result = { hits: [], truncated: false };
     this.index = -1;
     this.paint();
