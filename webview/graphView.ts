@@ -11,6 +11,7 @@ import { GraphModel } from './model';
 import { TreeLayout } from './layout';
 import { cardHeight, cardWidth, rowTop } from './geometry';
 import type { SearchHit } from './search';
+import { Minimap } from './minimap';
 import { displayTree, GROUP_ABOVE, isGroupKey, type DisplayTree, type GroupUi } from './groups';
 import { createGroupCard, GROUP_H, updateGroupCard } from './groupCard';
 import { cardRows, createCard, fadeOut, setMenuContext, syncToggle, updateCard, type CardRows, type CardUi } from './cards';
@@ -42,6 +43,8 @@ export interface GraphDom {
   tooltip: HTMLElement;
   details: HTMLElement;
   banner: HTMLElement;
+  /** The overview in the viewport's corner (minimap.ts); absent, no minimap. */
+  minimap?: SVGSVGElement;
 }
 
 export class GraphView {
@@ -67,6 +70,7 @@ export class GraphView {
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly zoom: ZoomBehavior<HTMLElement, unknown>;
   private readonly hover: Hover;
+  private readonly minimap: Minimap | undefined;
   private loaded = false;
   private rendering = false;
   private fitPending = false;
@@ -99,7 +103,7 @@ export class GraphView {
         [this.size.w, this.size.h],
       ])
       // Let the search boxes and buttons inside cards get their own clicks and drags.
-      .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button') && !(ev as MouseEvent).button)
+      .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button, #minimap') && !(ev as MouseEvent).button)
       .on('zoom', (ev: { transform: ZoomTransform; sourceEvent: Event | null }) => {
         // The user's own zoom and pan follow the pointer at once, never eased.
         // Their zoom also ends a hover; a programmatic shift keeps the hovered card still, so not that.
@@ -109,6 +113,7 @@ export class GraphView {
         }
         this.onZoom(ev.transform);
       });
+    this.minimap = dom.minimap && new Minimap(dom.minimap, (x, y) => this.zoom.translateTo(select(dom.viewport), x, y));
     select(dom.viewport).call(this.zoom).on('dblclick.zoom', null);
     if (saved.transform) {
       this.hadTransform = true;
@@ -263,6 +268,10 @@ export class GraphView {
     // Few moved cards (a grown card whose row kept its height): touch only their edges.
     if (structure || moved.size > 50) this.drawEdges();
     else if (moved.size > 0) this.drawEdges(moved);
+    if (this.minimap && (structure || moved.size > 0)) {
+      this.minimap.draw(this.layout.places, this.layout.bounds(), isGroupKey);
+      this.minimap.setView(this.transform, this.size);
+    }
     this.applySelection();
     this.rendering = false;
     this.drawDueRows();
@@ -292,16 +301,18 @@ export class GraphView {
    * what "the view keeps its zoom and pan" means to the user.
    */
   private anchor(): { key: string; x: number; y: number } | undefined {
-    const s = this.selected;
-    let key = s?.kind === 'namespace' ? nsKey(s.ns) : undefined;
-    if (s?.kind === 'process') {
-      const p = this.model.processes.get(processKey(s.proc));
-      key = p && nsKey({ dev: p.nsDev, inode: p.ns });
-    }
-    if (this.anchorKey !== undefined) key = this.anchorKey;
+    let key = this.anchorKey ?? this.selectedKey();
     if (!key || !this.layout.places.has(key)) key = this.nearestToCenter();
     const place = key && this.layout.places.get(key);
     return key && place ? { key, x: place.x, y: place.y } : undefined;
+  }
+
+  /** The namespace of the selection (itself, or the selected process's). */
+  private selectedKey(): string | undefined {
+    const s = this.selected;
+    if (s?.kind === 'namespace') return nsKey(s.ns);
+    const p = s?.kind === 'process' ? this.model.processes.get(processKey(s.proc)) : undefined;
+    return p && nsKey({ dev: p.nsDev, inode: p.ns });
   }
 
   private nearestToCenter(): string | undefined {
@@ -441,6 +452,7 @@ export class GraphView {
       const card = p && this.cards.get(nsKey({ dev: p.nsDev, inode: p.ns }));
       card?.querySelector(`.row[data-key="${processKey(s.proc)}"]`)?.classList.add('selected');
     }
+    this.minimap?.select(this.selectedKey());
     renderDetails(this.dom.details, this.model, s, this.post);
   }
 
@@ -545,6 +557,7 @@ export class GraphView {
       this.far = far;
       this.dom.world.classList.toggle('lod-far', far);
     }
+    this.minimap?.setView(t, this.size);
     this.drawDueRows();
     this.saveSoon();
   }

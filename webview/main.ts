@@ -34,6 +34,7 @@ function start(): void {
       tooltip: byId('tooltip'),
       details: byId('details'),
       banner: byId('banner'),
+      minimap: byId<SVGSVGElement>('minimap'),
     },
     vscode,
     post,

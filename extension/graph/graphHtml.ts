@@ -58,6 +58,7 @@ export function graphHtml(parts: GraphHtmlParts): string {
   <div id="world">
     <svg id="edges" aria-hidden="true" width="1" height="1"></svg>
   </div>
+  <svg id="minimap" aria-hidden="true" width="1" height="1"></svg>
 </div>
 <div id="tooltip" role="tooltip" hidden></div>
 <div id="details" aria-live="polite"></div>

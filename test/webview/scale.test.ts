@@ -313,6 +313,7 @@ describe("the toolbar's search at 300 siblings", () => {
       assert.ok(await card.evaluate((e) => e.classList.contains('selected')), 'selected');
       const found = (await labels(g)).find((l) => l.key === key(target.inode));
       t.diagnostic(`found: ${JSON.stringify(found)}; ${readable} legible labels in the default view`);
+      await g.page.screenshot({ path: join(SHOTS, 'scale-300-light-search.png') });
       assert.ok(found && legible(found), `on screen at ≥ ${LEGIBLE_PX} px: ${JSON.stringify(found)}`);
       const posted = (await g.posted()).filter((m) => m.type === 'revealInTree');
       assert.deepEqual(posted.at(-1), { type: 'revealInTree', target: { kind: 'namespace', ns: { dev: NS_DEV, inode: target.inode } } });
@@ -371,3 +372,48 @@ async function onScreen(g: GraphPage, loc: import('playwright-core').Locator): P
   const r = await loc.boundingBox();
   return r !== null && r.x >= vp.x && r.y >= vp.y && r.x + r.width <= vp.x + vp.width && r.y + r.height <= vp.y + vp.height;
 }
+
+describe('the minimap at 300 siblings', () => {
+  test('hidden while all is in view; with a group open it shows every card, and a click or a drag there moves the view', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      const mini = g.page.locator('#minimap');
+      assert.ok(!(await mini.isVisible()), 'hidden while the whole drawing is on screen');
+      const group = g.page.locator('.card.group', { hasText: 'init sh' });
+      await group.focus();
+      await g.page.keyboard.press('Enter');
+      await g.page.waitForTimeout(350);
+      assert.ok(await mini.isVisible(), 'shown once the drawing is bigger than the screen');
+      const cards = await g.page.locator('.card:not(.exit)').count();
+      assert.equal(await mini.locator('.mini-card').count(), cards, 'one rectangle per card');
+      // The last card of the opened group is off screen; a click on its rectangle brings it into view.
+      const lastKey = await g.page.evaluate(() => {
+        const rects = [...document.querySelectorAll<SVGRectElement>('#minimap .mini-card')];
+        return rects.sort((a, b) => Number(b.getAttribute('y')) - Number(a.getAttribute('y')))[0].dataset.key!;
+      });
+      const card = g.page.locator(`.card[data-key="${lastKey}"] .title`);
+      assert.ok(!(await onScreen(g, card)), 'the lowest card starts off screen');
+      const rect = (await mini.locator(`.mini-card[data-key="${lastKey}"]`).boundingBox())!;
+      await g.page.mouse.click(rect.x + rect.width / 2, rect.y + rect.height / 2);
+      await g.page.waitForTimeout(100);
+      await g.page.screenshot({ path: join(SHOTS, 'scale-300-dark-minimap.png') });
+      assert.ok(await onScreen(g, card), 'a click on its rectangle puts it on screen');
+      // A drag: the frame (the part on screen) follows the pointer.
+      const box = (await mini.boundingBox())!;
+      const [ax, ay, bx, by] = [box.x + box.width * 0.3, box.y + box.height * 0.3, box.x + box.width * 0.6, box.y + box.height * 0.5];
+      await g.page.mouse.move(ax, ay);
+      await g.page.mouse.down();
+      await g.page.mouse.move(bx, by, { steps: 5 });
+      await g.page.mouse.up();
+      const frame = (await mini.locator('.mini-frame').boundingBox())!;
+      const [fx, fy] = [frame.x + frame.width / 2, frame.y + frame.height / 2];
+      assert.ok(Math.abs(fx - bx) < 2 && Math.abs(fy - by) < 2, `frame centred at the drop point: ${fx},${fy} vs ${bx},${by}`);
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+});
