@@ -45,6 +45,8 @@ export interface GraphDom {
   banner: HTMLElement;
   /** The overview in the viewport's corner (minimap.ts); absent, no minimap. */
   minimap?: SVGSVGElement;
+  /** Its on/off button in the toolbar. */
+  minimapToggle?: HTMLElement;
 }
 
 export class GraphView {
@@ -113,7 +115,15 @@ export class GraphView {
         }
         this.onZoom(ev.transform);
       });
-    this.minimap = dom.minimap && new Minimap(dom.minimap, (x, y) => this.zoom.translateTo(select(dom.viewport), x, y));
+    this.minimap =
+      dom.minimap &&
+      new Minimap(
+        dom.minimap,
+        dom.minimapToggle,
+        (x, y) => this.zoom.translateTo(select(dom.viewport), x, y),
+        saved.minimap === true,
+        () => this.saveSoon(),
+      );
     select(dom.viewport).call(this.zoom).on('dblclick.zoom', null);
     if (saved.transform) {
       this.hadTransform = true;
@@ -566,7 +576,7 @@ export class GraphView {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       const t = this.transform;
-      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected, this.groupUi));
+      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected, this.groupUi, this.minimap?.shown));
     }, 150);
   }
 

@@ -35,6 +35,7 @@ function start(): void {
       details: byId('details'),
       banner: byId('banner'),
       minimap: byId<SVGSVGElement>('minimap'),
+      minimapToggle: byId<HTMLElement>('minimap-toggle'),
     },
     vscode,
     post,

@@ -1,6 +1,7 @@
 // The minimap: the whole drawing in a small box in the viewport's corner, one rectangle per card
 // (groups and the selection marked) and the part on screen as a frame; a click or a drag there moves
-// the view to that spot. Hidden while the whole drawing is on screen anyway. A pointer convenience:
+// the view to that spot. Off until its toolbar button turns it on (it covers a corner of the drawing),
+// and hidden while the whole drawing is on screen anyway. A pointer convenience:
 // the keyboard has its own ways round the graph (keyboard.ts), so it is aria-hidden.
 
 import type { ZoomTransform } from 'd3-zoom';
@@ -29,10 +30,18 @@ export class Minimap {
 
   constructor(
     private readonly svg: SVGSVGElement,
+    private readonly button: HTMLElement | undefined,
     /** Centre the view on this world point. */
     private readonly moveTo: (x: number, y: number) => void,
+    shown: boolean,
+    onToggle: () => void,
   ) {
     svg.setAttribute('aria-hidden', 'true');
+    this.show(shown);
+    button?.addEventListener('click', () => {
+      this.show(!this.shown);
+      onToggle();
+    });
     this.cards = document.createElementNS(SVG, 'g');
     this.frame = document.createElementNS(SVG, 'rect');
     this.frame.setAttribute('class', 'mini-frame');
@@ -53,6 +62,16 @@ export class Minimap {
     };
     svg.addEventListener('pointerup', stop);
     svg.addEventListener('pointercancel', stop);
+  }
+
+  get shown(): boolean {
+    return !this.svg.hasAttribute('hidden');
+  }
+
+  private show(on: boolean): void {
+    this.svg.toggleAttribute('hidden', !on);
+    this.button?.setAttribute('aria-pressed', String(on));
+    this.button?.toggleAttribute('secondary', !on);
   }
 
   /** Redraw the cards (after a layout); `isGroup` marks group cards. */

@@ -51,6 +51,7 @@ export function graphHtml(parts: GraphHtmlParts): string {
     <vscode-button id="search-prev" secondary disabled aria-label="Previous match (Shift+Enter)" title="Previous match (Shift+Enter)">↑</vscode-button>
     <vscode-button id="search-next" secondary disabled aria-label="Next match (Enter)" title="Next match (Enter)">↓</vscode-button>
   </div>
+  <vscode-button id="minimap-toggle" secondary aria-pressed="false" aria-label="Show or hide the minimap: the whole drawing in the corner, click or drag it to move">Minimap</vscode-button>
   <span class="legend">Columns L0, L1, … hold a process's PID as seen from each level. Keys: arrows move, Enter selects, E expands, R enters rows.</span>
 </div>
 <div id="banner" role="status" hidden></div>
@@ -58,7 +59,7 @@ export function graphHtml(parts: GraphHtmlParts): string {
   <div id="world">
     <svg id="edges" aria-hidden="true" width="1" height="1"></svg>
   </div>
-  <svg id="minimap" aria-hidden="true" width="1" height="1"></svg>
+  <svg id="minimap" aria-hidden="true" width="1" height="1" hidden></svg>
 </div>
 <div id="tooltip" role="tooltip" hidden></div>
 <div id="details" aria-live="polite"></div>

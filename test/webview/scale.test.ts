@@ -374,13 +374,17 @@ async function onScreen(g: GraphPage, loc: import('playwright-core').Locator): P
 }
 
 describe('the minimap at 300 siblings', () => {
-  test('hidden while all is in view; with a group open it shows every card, and a click or a drag there moves the view', async () => {
+  test('off until its button; hidden while all is in view; with a group open it shows every card, and a click or a drag there moves the view', async () => {
     const fixture = siblings(300);
     const g = await openGraph(env, 'dark');
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
       const mini = g.page.locator('#minimap');
+      const toggle = g.page.locator('#minimap-toggle');
+      assert.equal(await toggle.getAttribute('aria-pressed'), 'false', 'off at first');
+      await toggle.click();
+      assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
       assert.ok(!(await mini.isVisible()), 'hidden while the whole drawing is on screen');
       const group = g.page.locator('.card.group', { hasText: 'init sh' });
       await group.focus();
@@ -411,6 +415,16 @@ describe('the minimap at 300 siblings', () => {
       const frame = (await mini.locator('.mini-frame').boundingBox())!;
       const [fx, fy] = [frame.x + frame.width / 2, frame.y + frame.height / 2];
       assert.ok(Math.abs(fx - bx) < 2 && Math.abs(fy - by) < 2, `frame centred at the drop point: ${fx},${fy} vs ${bx},${by}`);
+      // The switch survives hide/show (setState), and turns it off again.
+      await g.page.waitForTimeout(300);
+      await g.page.reload();
+      await g.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      assert.equal(await toggle.getAttribute('aria-pressed'), 'true', 'still on after hide/show');
+      assert.ok(await mini.isVisible());
+      await toggle.click();
+      assert.ok(!(await mini.isVisible()), 'off');
       assert.deepEqual(g.problems, []);
     } finally {
       await g.page.close();
