@@ -23,11 +23,14 @@ export interface SearchDom {
 
 /** Pause after the last keystroke before the view jumps: every jump may lay the graph out again. */
 const TYPE_PAUSE_MS = 250;
+/** Most often the count follows live changes. */
+const REFRESH_MS = 200;
 
 export class SearchBox {
   private result: SearchResult = { hits: [], truncated: false };
   private index = -1;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly dom: SearchDom,
@@ -57,8 +60,19 @@ export class SearchBox {
     this.dom.field.shadowRoot?.querySelector('input')?.select();
   }
 
-  /** The model changed (a diff, a new snapshot): count again, keeping the current match if it is still there. */
+  /**
+   * The model changed (a diff, a new snapshot): count again, keeping the current match if it is still there.
+   * Later, not in the diff's own frame: a search walks every process, and diffs come at event rate.
+   */
   refresh(): void {
+    if (this.query() === '' || this.refreshTimer !== undefined) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.recount();
+    }, REFRESH_MS);
+  }
+
+  private recount(): void {
     if (this.query() === '') return;
     const current = this.result.hits[this.index]?.id;
     this.result = searchGraph(this.host.model, this.query());

@@ -358,6 +358,11 @@ describe("the toolbar's search at 300 siblings", () => {
       assert.equal(await count(g), `${pg} of ${pg}`, 'wraps backwards');
       await g.page.waitForTimeout(350);
       assert.ok(await onScreen(g, g.page.locator('.row.selected')), 'the last match is on screen');
+      // A live change: one more postgres process; the count follows (after its short delay), still on a match.
+      const extra = fixture.builder.addProcess(ns.inode, 'postgres');
+      await g.send({ type: 'diff', diff: { ...emptyDiff(), addedProcesses: [extra] } });
+      await g.page.waitForTimeout(400);
+      assert.match(await count(g), new RegExp(`^\\d+ of ${pg + 1}$`));
       await field(g).fill('no-such-process');
       assert.equal(await count(g), 'No results');
       assert.deepEqual(g.problems, []);
