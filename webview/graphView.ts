@@ -120,7 +120,15 @@ export class GraphView {
       new Minimap(
         dom.minimap,
         dom.minimapToggle,
-        (x, y) => this.zoom.translateTo(select(dom.viewport), x, y),
+        {
+          places: this.layout.places,
+          bounds: () => this.layout.bounds(),
+          isGroup: isGroupKey,
+          selected: () => this.selectedKey(),
+          transform: () => this.transform,
+          size: () => this.size,
+          moveTo: (x, y) => this.zoom.translateTo(select(dom.viewport), x, y),
+        },
         saved.minimap === true,
         () => this.saveSoon(),
       );
@@ -278,10 +286,7 @@ export class GraphView {
     // Few moved cards (a grown card whose row kept its height): touch only their edges.
     if (structure || moved.size > 50) this.drawEdges();
     else if (moved.size > 0) this.drawEdges(moved);
-    if (this.minimap && (structure || moved.size > 0)) {
-      this.minimap.draw(this.layout.places, this.layout.bounds(), isGroupKey);
-      this.minimap.setView(this.transform, this.size);
-    }
+    if (structure || moved.size > 0) this.minimap?.draw();
     this.applySelection();
     this.rendering = false;
     this.drawDueRows();
@@ -462,7 +467,7 @@ export class GraphView {
       const card = p && this.cards.get(nsKey({ dev: p.nsDev, inode: p.ns }));
       card?.querySelector(`.row[data-key="${processKey(s.proc)}"]`)?.classList.add('selected');
     }
-    this.minimap?.select(this.selectedKey());
+    this.minimap?.select();
     renderDetails(this.dom.details, this.model, s, this.post);
   }
 
@@ -567,7 +572,7 @@ export class GraphView {
       this.far = far;
       this.dom.world.classList.toggle('lod-far', far);
     }
-    this.minimap?.setView(t, this.size);
+    this.minimap?.setView();
     this.drawDueRows();
     this.saveSoon();
   }

@@ -19,6 +19,18 @@ interface Bounds {
   y1: number;
 }
 
+/** What the minimap draws, read when it draws (nothing is drawn while it is off). */
+export interface MinimapSource {
+  places: ReadonlyMap<string, Place>;
+  bounds(): Bounds;
+  isGroup(key: string): boolean;
+  selected(): string | undefined;
+  transform(): ZoomTransform;
+  size(): { w: number; h: number };
+  /** Centre the view on this world point. */
+  moveTo(x: number, y: number): void;
+}
+
 export class Minimap {
   private readonly cards: SVGGElement;
   private readonly frame: SVGRectElement;
@@ -27,25 +39,26 @@ export class Minimap {
   private origin = { x: 0, y: 0 };
   private bounds: Bounds = { x0: 0, y0: 0, x1: 1, y1: 1 };
   private dragging = false;
+  /** The layout changed while the minimap was off: draw when it is turned on. */
+  private stale = true;
 
   constructor(
     private readonly svg: SVGSVGElement,
     private readonly button: HTMLElement | undefined,
-    /** Centre the view on this world point. */
-    private readonly moveTo: (x: number, y: number) => void,
+    private readonly source: MinimapSource,
     shown: boolean,
     onToggle: () => void,
   ) {
     svg.setAttribute('aria-hidden', 'true');
+    this.cards = document.createElementNS(SVG, 'g');
+    this.frame = document.createElementNS(SVG, 'rect');
+    this.frame.setAttribute('class', 'mini-frame');
+    svg.append(this.cards, this.frame);
     this.show(shown);
     button?.addEventListener('click', () => {
       this.show(!this.shown);
       onToggle();
     });
-    this.cards = document.createElementNS(SVG, 'g');
-    this.frame = document.createElementNS(SVG, 'rect');
-    this.frame.setAttribute('class', 'mini-frame');
-    svg.append(this.cards, this.frame);
     svg.addEventListener('pointerdown', (ev) => {
       if (ev.button !== 0) return;
       this.dragging = true;
@@ -72,21 +85,28 @@ export class Minimap {
     this.svg.toggleAttribute('hidden', !on);
     this.button?.setAttribute('aria-pressed', String(on));
     this.button?.toggleAttribute('secondary', !on);
+    if (on && this.stale) this.draw();
   }
 
-  /** Redraw the cards (after a layout); `isGroup` marks group cards. */
-  draw(places: ReadonlyMap<string, Place>, bounds: Bounds, isGroup: (key: string) => boolean): void {
-    this.bounds = bounds;
+  /** The layout moved cards: redraw them (later, if the minimap is off). */
+  draw(): void {
+    if (!this.shown) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
+    const bounds = (this.bounds = this.source.bounds());
     const bw = Math.max(1, bounds.x1 - bounds.x0);
     const bh = Math.max(1, bounds.y1 - bounds.y0);
     this.scale = Math.min(MAX_W / bw, MAX_H / bh);
     this.origin = { x: bounds.x0, y: bounds.y0 };
     this.svg.setAttribute('width', String(Math.ceil(bw * this.scale)));
     this.svg.setAttribute('height', String(Math.ceil(bh * this.scale)));
+    const selected = this.source.selected();
     const rects: SVGRectElement[] = [];
-    for (const [key, p] of places) {
+    for (const [key, p] of this.source.places) {
       const r = document.createElementNS(SVG, 'rect');
-      r.setAttribute('class', isGroup(key) ? 'mini-card mini-group' : 'mini-card');
+      r.setAttribute('class', `mini-card${this.source.isGroup(key) ? ' mini-group' : ''}${key === selected ? ' mini-selected' : ''}`);
       r.setAttribute('x', this.fmt((p.x - this.origin.x) * this.scale));
       r.setAttribute('y', this.fmt((p.y - this.origin.y) * this.scale));
       // At least a pixel, so a card is never lost from the overview however small it is drawn.
@@ -96,17 +116,23 @@ export class Minimap {
       rects.push(r);
     }
     this.cards.replaceChildren(...rects);
+    this.setView();
   }
 
-  /** Mark the selected namespace's card. */
-  select(key: string | undefined): void {
+  /** The selection changed: mark its namespace's card. */
+  select(): void {
+    if (!this.shown) return;
+    const key = this.source.selected();
     this.cards.querySelector('.mini-selected')?.classList.remove('mini-selected');
     if (key === undefined) return;
     for (const r of this.cards.children) if ((r as SVGElement).dataset.key === key) r.classList.add('mini-selected');
   }
 
   /** The part of the world on screen, as a frame; the minimap hides while all of the drawing is on screen. */
-  setView(t: ZoomTransform, size: { w: number; h: number }): void {
+  setView(): void {
+    if (!this.shown) return;
+    const t = this.source.transform();
+    const size = this.source.size();
     const [x0, y0] = t.invert([0, 0]);
     const [x1, y1] = t.invert([size.w, size.h]);
     const b = this.bounds;
@@ -119,7 +145,7 @@ export class Minimap {
 
   private follow(ev: PointerEvent): void {
     const r = this.svg.getBoundingClientRect();
-    this.moveTo(this.origin.x + (ev.clientX - r.left) / this.scale, this.origin.y + (ev.clientY - r.top) / this.scale);
+    this.source.moveTo(this.origin.x + (ev.clientX - r.left) / this.scale, this.origin.y + (ev.clientY - r.top) / this.scale);
   }
 
   private fmt(n: number): string {
