@@ -37,3 +37,8 @@ export function cardHeight(shape: CardShape): number {
   if (shape.hiddenRows > 0 && !shape.collapsed) h += FOOT_H;
   return h;
 }
+
+/** Top of the `index`th drawn row inside its card: where the view scrolls to show one process. */
+export function rowTop(shape: CardShape, index: number): number {
+  return HEAD_H + (shape.collapsed ? SEARCH_H : 0) + COLHEAD_H + index * ROW_H;
+}

@@ -9,7 +9,9 @@ import type { Snapshot, SnapshotDiff } from '../shared/core/types';
 import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type NsRef, type WebviewToHost } from '../shared/webviewProtocol';
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
-import { cardHeight, cardWidth } from './geometry';
+import { cardHeight, cardWidth, rowTop } from './geometry';
+import type { SearchHit } from './search';
+import { Minimap } from './minimap';
 import { displayTree, GROUP_ABOVE, isGroupKey, type DisplayTree, type GroupUi } from './groups';
 import { createGroupCard, GROUP_H, updateGroupCard } from './groupCard';
 import { cardRows, createCard, fadeOut, setMenuContext, syncToggle, updateCard, type CardRows, type CardUi } from './cards';
@@ -41,6 +43,10 @@ export interface GraphDom {
   tooltip: HTMLElement;
   details: HTMLElement;
   banner: HTMLElement;
+  /** The overview in the viewport's corner (minimap.ts); absent, no minimap. */
+  minimap?: SVGSVGElement;
+  /** Its on/off button in the toolbar. */
+  minimapToggle?: HTMLElement;
 }
 
 export class GraphView {
@@ -66,6 +72,7 @@ export class GraphView {
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly zoom: ZoomBehavior<HTMLElement, unknown>;
   private readonly hover: Hover;
+  private readonly minimap: Minimap | undefined;
   private loaded = false;
   private rendering = false;
   private fitPending = false;
@@ -75,6 +82,8 @@ export class GraphView {
   private readonly staleRows = new Set<string>();
   /** Viewport size, kept by a ResizeObserver: reading clientWidth mid-render would force a layout of every card. */
   private size = { w: 800, h: 600 };
+  /** Called after the model changed (snapshot or diff), so the toolbar's search can count again. */
+  onModelChange: (() => void) | undefined;
 
   constructor(
     private readonly dom: GraphDom,
@@ -96,7 +105,7 @@ export class GraphView {
         [this.size.w, this.size.h],
       ])
       // Let the search boxes and buttons inside cards get their own clicks and drags.
-      .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button') && !(ev as MouseEvent).button)
+      .filter((ev: Event) => !(ev.target as Element).closest('vscode-textfield, vscode-button, #minimap') && !(ev as MouseEvent).button)
       .on('zoom', (ev: { transform: ZoomTransform; sourceEvent: Event | null }) => {
         // The user's own zoom and pan follow the pointer at once, never eased.
         // Their zoom also ends a hover; a programmatic shift keeps the hovered card still, so not that.
@@ -106,6 +115,23 @@ export class GraphView {
         }
         this.onZoom(ev.transform);
       });
+    this.minimap =
+      dom.minimap &&
+      new Minimap(
+        dom.minimap,
+        dom.minimapToggle,
+        {
+          places: this.layout.places,
+          bounds: () => this.layout.bounds(),
+          isGroup: isGroupKey,
+          selected: () => this.selectedKey(),
+          transform: () => this.transform,
+          size: () => this.size,
+          moveTo: (x, y) => this.zoom.translateTo(select(dom.viewport), x, y),
+        },
+        saved.minimap === true,
+        () => this.saveSoon(),
+      );
     select(dom.viewport).call(this.zoom).on('dblclick.zoom', null);
     if (saved.transform) {
       this.hadTransform = true;
@@ -132,6 +158,7 @@ export class GraphView {
     this.fitPending = !this.loaded && !this.hadTransform;
     this.render(true, new Set(this.model.namespaces.keys()));
     this.loaded = true;
+    this.onModelChange?.();
   }
 
   applyDiff(diff: SnapshotDiff, created?: NsRef[]): void {
@@ -141,6 +168,7 @@ export class GraphView {
     const change = this.model.apply(diff);
     const structure = change.structureChanged || [...this.model.created].join() !== before;
     this.render(structure, structure ? new Set(this.model.namespaces.keys()) : change.touched);
+    this.onModelChange?.();
   }
 
   setBanner(message: string | null, severity: string): void {
@@ -152,18 +180,44 @@ export class GraphView {
   reveal(target: GraphTarget): void {
     this.selected = target;
     let key = target.kind === 'namespace' ? nsKey(target.ns) : undefined;
-    if (target.kind === 'process') {
-      const p = this.model.processes.get(processKey(target.proc));
+    const pk = target.kind === 'process' ? processKey(target.proc) : undefined;
+    if (pk) {
+      const p = this.model.processes.get(pk);
       key = p && nsKey({ dev: p.nsDev, inode: p.ns });
       // A process hidden in a collapsed card is brought out by searching for its PID there.
       if (p && key && this.rows.get(key)?.collapsed) this.ui.filters.set(key, String(p.pid));
     }
-    // A namespace inside a closed group is pinned by the selection: lay out again to give it a card.
-    if (key && !this.display.shown.has(key)) this.render(true, new Set(this.model.namespaces.keys()));
+    // A namespace inside a closed group (or drawn compact) is pinned by the selection: lay out again to give it a full card.
+    if (key && (!this.display.shown.has(key) || this.compact.has(key))) this.render(true, new Set(this.model.namespaces.keys()));
     else if (key) this.render(false, new Set([key]));
     else this.applySelection();
-    if (key) this.centerOn(key);
+    if (key) {
+      const rows = this.rows.get(key);
+      const i = pk && rows ? rows.list.findIndex((p) => processKey(p) === pk) : -1;
+      this.centerOn(key, rows && i >= 0 ? rowTop(rows, i) : undefined);
+    }
     this.saveSoon();
+  }
+
+  /** A step of the toolbar's search: select the match as a click would, and show it (reveal). */
+  showHit(hit: SearchHit): void {
+    const ns = this.model.namespaces.get(hit.ns);
+    const p = hit.kind === 'process' ? this.model.processes.get(hit.proc) : undefined;
+    let target: GraphTarget | undefined;
+    if (p) target = { kind: 'process', proc: { pid: p.pid, startTime: p.startTime } };
+    else if (ns) target = { kind: 'namespace', ns: { dev: ns.dev, inode: ns.inode } };
+    if (!target) return;
+    this.reveal(target);
+    this.setRoving(hit.ns);
+    this.post({ type: 'revealInTree', target });
+  }
+
+  /** Escape in the toolbar's search: the keyboard goes back to the selected (or last focused) card. */
+  focusGraph(): void {
+    const key = this.focused ?? this.model.roots[0];
+    const card = key ? this.cards.get(key) : undefined;
+    if (card) card.focus({ preventScroll: true });
+    else this.dom.viewport.focus();
   }
 
   /**
@@ -232,6 +286,7 @@ export class GraphView {
     // Few moved cards (a grown card whose row kept its height): touch only their edges.
     if (structure || moved.size > 50) this.drawEdges();
     else if (moved.size > 0) this.drawEdges(moved);
+    if (structure || moved.size > 0) this.minimap?.draw();
     this.applySelection();
     this.rendering = false;
     this.drawDueRows();
@@ -261,16 +316,18 @@ export class GraphView {
    * what "the view keeps its zoom and pan" means to the user.
    */
   private anchor(): { key: string; x: number; y: number } | undefined {
-    const s = this.selected;
-    let key = s?.kind === 'namespace' ? nsKey(s.ns) : undefined;
-    if (s?.kind === 'process') {
-      const p = this.model.processes.get(processKey(s.proc));
-      key = p && nsKey({ dev: p.nsDev, inode: p.ns });
-    }
-    if (this.anchorKey !== undefined) key = this.anchorKey;
+    let key = this.anchorKey ?? this.selectedKey();
     if (!key || !this.layout.places.has(key)) key = this.nearestToCenter();
     const place = key && this.layout.places.get(key);
     return key && place ? { key, x: place.x, y: place.y } : undefined;
+  }
+
+  /** The namespace of the selection (itself, or the selected process's). */
+  private selectedKey(): string | undefined {
+    const s = this.selected;
+    if (s?.kind === 'namespace') return nsKey(s.ns);
+    const p = s?.kind === 'process' ? this.model.processes.get(processKey(s.proc)) : undefined;
+    return p && nsKey({ dev: p.nsDev, inode: p.ns });
   }
 
   private nearestToCenter(): string | undefined {
@@ -410,6 +467,7 @@ export class GraphView {
       const card = p && this.cards.get(nsKey({ dev: p.nsDev, inode: p.ns }));
       card?.querySelector(`.row[data-key="${processKey(s.proc)}"]`)?.classList.add('selected');
     }
+    this.minimap?.select();
     renderDetails(this.dom.details, this.model, s, this.post);
   }
 
@@ -488,12 +546,12 @@ export class GraphView {
     return x0 >= 0 && y0 >= 0 && x1 <= this.size.w && y1 <= this.size.h;
   }
 
-  /** Centre a card, zooming in far enough to read it. */
-  private centerOn(key: string): void {
+  /** Centre a card (or, `rowY` given, that line of it), zooming in far enough to read it. */
+  private centerOn(key: string, rowY?: number): void {
     const p = this.layout.places.get(key);
     if (!p) return;
-    const k = Math.max(this.transform.k, 2 * FAR_SCALE);
-    const [cx, cy] = [p.x + p.w / 2, p.y + Math.min(p.h, 200) / 2];
+    const k = Math.max(this.transform.k, LEGIBLE_SCALE);
+    const [cx, cy] = [p.x + p.w / 2, rowY === undefined ? p.y + Math.min(p.h, 200) / 2 : p.y + rowY];
     select(this.dom.viewport).call(
       this.zoom.transform,
       zoomIdentity.translate(this.size.w / 2 - k * cx, this.size.h / 2 - k * cy).scale(k),
@@ -514,6 +572,7 @@ export class GraphView {
       this.far = far;
       this.dom.world.classList.toggle('lod-far', far);
     }
+    this.minimap?.setView();
     this.drawDueRows();
     this.saveSoon();
   }
@@ -522,7 +581,7 @@ export class GraphView {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       const t = this.transform;
-      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected, this.groupUi));
+      this.store.setState(toPersisted(this.ui, { x: t.x, y: t.y, k: t.k }, this.selected, this.groupUi, this.minimap?.shown));
     }, 150);
   }
 

@@ -7,6 +7,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { isHostToWebview, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type WebviewToHost } from '../shared/webviewProtocol';
 import { GraphView } from './graphView';
 import { ReplayTimeline } from './replay';
+import { SearchBox } from './searchBox';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -33,11 +34,23 @@ function start(): void {
       tooltip: byId('tooltip'),
       details: byId('details'),
       banner: byId('banner'),
+      minimap: byId<SVGSVGElement>('minimap'),
+      minimapToggle: byId<HTMLElement>('minimap-toggle'),
     },
     vscode,
     post,
   );
   byId('fit').addEventListener('click', () => view.fit());
+  const search = new SearchBox(
+    {
+      field: byId<HTMLElement & { value: string }>('search'),
+      count: byId('search-count'),
+      prev: byId('search-prev'),
+      next: byId('search-next'),
+    },
+    { model: view.model, show: (hit) => view.showHit(hit), leave: () => view.focusGraph() },
+  );
+  view.onModelChange = () => search.refresh();
   window.addEventListener('message', (ev: MessageEvent) => {
     if (!isHostToWebview(ev.data)) return;
     try {

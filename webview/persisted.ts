@@ -1,5 +1,5 @@
 // What survives hiding and showing the panel (VS Code drops the webview's DOM when it is hidden):
-// zoom and pan, the user's expand/collapse choices (cards and groups), search texts and the selection. Saved with the
+// zoom and pan, the user's expand/collapse choices (cards and groups), search texts, the selection and the minimap switch. Saved with the
 // webview API's setState, which VS Code keeps per panel and hands to the serializer after a reload.
 
 import type { GraphTarget } from '../shared/webviewProtocol';
@@ -15,6 +15,8 @@ export interface PersistedState {
   /** Opened group cards (webview/groups.ts); absent in states saved before groups existed. */
   openGroups?: string[];
   groupFilters?: [string, string][];
+  /** The minimap is shown (its toolbar button); absent: not. */
+  minimap?: boolean;
 }
 
 export interface StateStore {
@@ -33,6 +35,7 @@ export function readState(store: StateStore): PersistedState {
     selected: raw.selected ?? null,
     openGroups: Array.isArray(raw.openGroups) ? raw.openGroups : [],
     groupFilters: Array.isArray(raw.groupFilters) ? raw.groupFilters : [],
+    minimap: raw.minimap === true,
   };
 }
 
@@ -41,6 +44,7 @@ export function toPersisted(
   transform: PersistedState['transform'],
   selected: GraphTarget | null,
   groups?: GroupUi,
+  minimap?: boolean,
 ): PersistedState {
   return {
     v: 1,
@@ -50,5 +54,6 @@ export function toPersisted(
     selected,
     openGroups: [...(groups?.open ?? [])],
     groupFilters: [...(groups?.filters ?? [])].filter(([, f]) => f !== ''),
+    minimap: minimap === true,
   };
 }

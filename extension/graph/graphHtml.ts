@@ -45,6 +45,13 @@ export function graphHtml(parts: GraphHtmlParts): string {
 <body>
 <div id="toolbar" role="toolbar" aria-label="Graph controls">
   <vscode-button id="fit" secondary aria-label="Fit the whole tree into view (F)">Fit to view</vscode-button>
+  <div id="find" role="search">
+    <vscode-textfield id="search" placeholder="Find namespace, process, container" aria-label="Find a namespace (inode), process (name or PID at any level) or container (name, id, image, pod); Enter next, Shift+Enter previous, Escape clears (Ctrl+F)" aria-describedby="search-count"></vscode-textfield>
+    <span id="search-count" aria-live="polite"></span>
+    <vscode-button id="search-prev" secondary disabled aria-label="Previous match (Shift+Enter)" title="Previous match (Shift+Enter)">↑</vscode-button>
+    <vscode-button id="search-next" secondary disabled aria-label="Next match (Enter)" title="Next match (Enter)">↓</vscode-button>
+  </div>
+  <vscode-button id="minimap-toggle" secondary aria-pressed="false" aria-label="Show or hide the minimap: the whole drawing in the corner, click or drag it to move">Minimap</vscode-button>
   <span class="legend">Columns L0, L1, … hold a process's PID as seen from each level. Keys: arrows move, Enter selects, E expands, R enters rows.</span>
 </div>
 <div id="banner" role="status" hidden></div>
@@ -52,6 +59,7 @@ export function graphHtml(parts: GraphHtmlParts): string {
   <div id="world">
     <svg id="edges" aria-hidden="true" width="1" height="1"></svg>
   </div>
+  <svg id="minimap" aria-hidden="true" width="1" height="1" hidden></svg>
 </div>
 <div id="tooltip" role="tooltip" hidden></div>
 <div id="details" aria-live="polite"></div>

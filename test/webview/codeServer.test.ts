@@ -130,6 +130,14 @@ async function scenario(t: TestContext, theme: 'light' | 'dark', chain: Chain): 
   for (const [i, ino] of chain.levels.entries()) assert.match(tip, new RegExp(`L${i + 1}\\s+pid:\\[${ino}\\]\\s+PID ${DEPTH - i}`));
   assert.equal(await frame.locator('.card.seen-on').count(), DEPTH);
   await screenshot(page, `graph-code-server-${theme}-hover`);
+  // Ctrl+F in the real webview frame (which only stops the browser's own find) focuses the graph's search.
+  await frame.locator('#viewport').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+f');
+  assert.equal(await frame.evaluate(() => document.activeElement?.id), 'search', 'Ctrl+F focuses the graph search');
+  await page.keyboard.type(`pid:[${chain.levels[DEPTH - 1]}]`);
+  await page.keyboard.press('Enter');
+  assert.equal(await frame.locator('#search-count').innerText(), '1 of 1');
+  assert.ok(await card(chain.levels[DEPTH - 1]).evaluate((e) => e.classList.contains('selected')), 'the search selected the leaf');
   assert.deepEqual(problems, [], 'no console error, uncaught error or CSP violation in the webview');
   // The collector sees the real frame under the real CSP: an inline script there is refused and reported.
   await frame.evaluate(() => {

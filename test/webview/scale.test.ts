@@ -273,3 +273,166 @@ describe('groups across hide/show, and namespaces created here', () => {
     }
   });
 });
+
+describe("the toolbar's search at 300 siblings", () => {
+  const count = (g: GraphPage): Promise<string> => g.page.locator('#search-count').innerText();
+  const field = (g: GraphPage) => g.page.locator('#search input');
+
+  test('Ctrl+F, an inode hidden in a collapsed group: "1 of 1", its card selected, on screen and legible', async (t) => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'light');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] });
+      await g.page.waitForTimeout(350);
+      const first = await labels(g);
+      const readable = first.filter((l) => !l.key.startsWith('group ') && legible(l)).length;
+      assert.ok(readable >= 10, `${readable} legible namespace labels in the default view`);
+      const drawn = new Set(first.map((l) => l.key));
+      const inGroups = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS && !drawn.has(key(ns.inode)));
+      assert.ok(inGroups.length > 250, `${inGroups.length} siblings inside group cards`);
+      const target = inGroups[Math.floor(inGroups.length * 0.7)];
+      const card = g.page.locator(`.card[data-key="${key(target.inode)}"]`);
+      assert.equal(await card.count(), 0, 'inside a collapsed group before the search');
+
+      // Zoomed out by the user first, so that the jump has to zoom in to make the label legible.
+      await g.page.mouse.move(700, 450);
+      for (let i = 0; i < 4; i++) await g.page.mouse.wheel(0, 400);
+      await g.page.waitForTimeout(100);
+      const k = await g.page.evaluate(() => Number(/scale\(([^)]+)\)/.exec(document.getElementById('world')!.style.transform)?.[1]));
+      assert.ok(k * 13 < LEGIBLE_PX, `fit zooms out below legible (k ${k})`);
+      await g.page.locator('#viewport').click({ position: { x: 5, y: 5 } });
+      await g.page.keyboard.press('Control+f');
+      assert.equal(await g.page.evaluate(() => document.activeElement?.id), 'search', 'Ctrl+F focuses the search');
+      await g.page.keyboard.type(`pid:[${target.inode}]`);
+      assert.equal(await count(g), '1 result');
+      await g.page.keyboard.press('Enter');
+      assert.equal(await count(g), '1 of 1');
+      await g.page.waitForTimeout(350); // the new card's entry and the glide of the others
+      assert.equal(await card.count(), 1, 'brought out of its group');
+      assert.ok(await card.evaluate((e) => e.classList.contains('selected')), 'selected');
+      const found = (await labels(g)).find((l) => l.key === key(target.inode));
+      t.diagnostic(`found: ${JSON.stringify(found)}; ${readable} legible labels in the default view`);
+      await g.page.screenshot({ path: join(SHOTS, 'scale-300-light-search.png') });
+      assert.ok(found && legible(found), `on screen at ≥ ${LEGIBLE_PX} px: ${JSON.stringify(found)}`);
+      const posted = (await g.posted()).filter((m) => m.type === 'revealInTree');
+      assert.deepEqual(posted.at(-1), { type: 'revealInTree', target: { kind: 'namespace', ns: { dev: NS_DEV, inode: target.inode } } });
+      // Escape clears the search and gives the keyboard back to the graph (the found card).
+      await g.page.keyboard.press('Escape');
+      assert.equal(await field(g).inputValue(), '');
+      assert.equal(await count(g), '');
+      assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), key(target.inode));
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+
+  test('processes by PID at any level and by name: Enter, arrows and Shift+Enter step, each match on screen', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      // A process of a grouped namespace, by its host PID: its card comes out with its row, on screen.
+      const drawn = new Set((await labels(g)).map((l) => l.key));
+      const ns = fixture.snapshot.namespaces.filter((n) => n.parent === HOST_NS && !drawn.has(key(n.inode)) && n.pids.length > 1)[40];
+      const proc = fixture.snapshot.processes.find((p) => p.pid === ns.pids[1])!;
+      await field(g).fill(String(proc.pid));
+      await field(g).press('Enter');
+      await g.page.waitForTimeout(350);
+      const row = g.page.locator(`.card[data-key="${key(ns.inode)}"] .row[data-key="${proc.pid}@${proc.startTime}"]`);
+      assert.equal(await row.count(), 1, 'its row is drawn');
+      assert.ok(await row.evaluate((e) => e.classList.contains('selected')));
+      assert.ok(await onScreen(g, row), 'the row is on screen');
+      // postgres: every namespace with that init, in tree order; the count follows each step and wraps.
+      const pg = fixture.snapshot.processes.filter((p) => p.comm === 'postgres').length;
+      await field(g).fill('postgres');
+      assert.equal(await count(g), `${pg} results`);
+      await field(g).press('Enter');
+      assert.equal(await count(g), `1 of ${pg}`);
+      await field(g).press('ArrowDown');
+      assert.equal(await count(g), `2 of ${pg}`);
+      await field(g).press('Shift+Enter');
+      await field(g).press('ArrowUp');
+      assert.equal(await count(g), `${pg} of ${pg}`, 'wraps backwards');
+      await g.page.waitForTimeout(350);
+      assert.ok(await onScreen(g, g.page.locator('.row.selected')), 'the last match is on screen');
+      // A live change: one more postgres process; the count follows (after its short delay), still on a match.
+      const extra = fixture.builder.addProcess(ns.inode, 'postgres');
+      await g.send({ type: 'diff', diff: { ...emptyDiff(), addedProcesses: [extra] } });
+      await g.page.waitForTimeout(400);
+      assert.match(await count(g), new RegExp(`^\\d+ of ${pg + 1}$`));
+      await field(g).fill('no-such-process');
+      assert.equal(await count(g), 'No results');
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+});
+
+async function onScreen(g: GraphPage, loc: import('playwright-core').Locator): Promise<boolean> {
+  const vp = (await g.page.locator('#viewport').boundingBox())!;
+  const r = await loc.boundingBox();
+  return r !== null && r.x >= vp.x && r.y >= vp.y && r.x + r.width <= vp.x + vp.width && r.y + r.height <= vp.y + vp.height;
+}
+
+describe('the minimap at 300 siblings', () => {
+  test('off until its button; hidden while all is in view; with a group open it shows every card, and a click or a drag there moves the view', async () => {
+    const fixture = siblings(300);
+    const g = await openGraph(env, 'dark');
+    try {
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      const mini = g.page.locator('#minimap');
+      const toggle = g.page.locator('#minimap-toggle');
+      assert.equal(await toggle.getAttribute('aria-pressed'), 'false', 'off at first');
+      await toggle.click();
+      assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+      assert.ok(!(await mini.isVisible()), 'hidden while the whole drawing is on screen');
+      const group = g.page.locator('.card.group', { hasText: 'init sh' });
+      await group.focus();
+      await g.page.keyboard.press('Enter');
+      await g.page.waitForTimeout(350);
+      assert.ok(await mini.isVisible(), 'shown once the drawing is bigger than the screen');
+      const cards = await g.page.locator('.card:not(.exit)').count();
+      assert.equal(await mini.locator('.mini-card').count(), cards, 'one rectangle per card');
+      // The last card of the opened group is off screen; a click on its rectangle brings it into view.
+      const lastKey = await g.page.evaluate(() => {
+        const rects = [...document.querySelectorAll<SVGRectElement>('#minimap .mini-card')];
+        return rects.sort((a, b) => Number(b.getAttribute('y')) - Number(a.getAttribute('y')))[0].dataset.key!;
+      });
+      const card = g.page.locator(`.card[data-key="${lastKey}"] .title`);
+      assert.ok(!(await onScreen(g, card)), 'the lowest card starts off screen');
+      const rect = (await mini.locator(`.mini-card[data-key="${lastKey}"]`).boundingBox())!;
+      await g.page.mouse.click(rect.x + rect.width / 2, rect.y + rect.height / 2);
+      await g.page.waitForTimeout(100);
+      await g.page.screenshot({ path: join(SHOTS, 'scale-300-dark-minimap.png') });
+      assert.ok(await onScreen(g, card), 'a click on its rectangle puts it on screen');
+      // A drag: the frame (the part on screen) follows the pointer.
+      const box = (await mini.boundingBox())!;
+      const [ax, ay, bx, by] = [box.x + box.width * 0.3, box.y + box.height * 0.3, box.x + box.width * 0.6, box.y + box.height * 0.5];
+      await g.page.mouse.move(ax, ay);
+      await g.page.mouse.down();
+      await g.page.mouse.move(bx, by, { steps: 5 });
+      await g.page.mouse.up();
+      const frame = (await mini.locator('.mini-frame').boundingBox())!;
+      const [fx, fy] = [frame.x + frame.width / 2, frame.y + frame.height / 2];
+      assert.ok(Math.abs(fx - bx) < 2 && Math.abs(fy - by) < 2, `frame centred at the drop point: ${fx},${fy} vs ${bx},${by}`);
+      // The switch survives hide/show (setState), and turns it off again.
+      await g.page.waitForTimeout(300);
+      await g.page.reload();
+      await g.page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+      await g.send(config);
+      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+      assert.equal(await toggle.getAttribute('aria-pressed'), 'true', 'still on after hide/show');
+      assert.ok(await mini.isVisible());
+      await toggle.click();
+      assert.ok(!(await mini.isVisible()), 'off');
+      assert.deepEqual(g.problems, []);
+    } finally {
+      await g.page.close();
+    }
+  });
+});
