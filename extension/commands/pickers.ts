@@ -2,17 +2,14 @@
 import * as vscode from 'vscode';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { ModelIndex } from '../../shared/core/modelIndex';
+import { namespacePickText, processPickText } from './pickText';
 
 export async function pickNamespace(
   view: ModelIndex,
   title: string,
   filter: (ns: NamespaceInfo) => boolean,
 ): Promise<NamespaceInfo | undefined> {
-  const items = view.snapshot.namespaces.filter(filter).map((ns) => ({
-    label: `${'  '.repeat(ns.level)}pid:[${ns.inode}]`,
-    description: `level ${ns.level} · ${view.initComm(ns) ?? 'no init'} · ${view.processes(ns).length} processes`,
-    ns,
-  }));
+  const items = view.snapshot.namespaces.filter(filter).map((ns) => ({ ...namespacePickText(view, ns), ns }));
   if (items.length === 0) {
     void vscode.window.showInformationMessage(`${title}: no namespace applies (only levels below the helper's own, with a running init).`);
     return undefined;
@@ -21,10 +18,6 @@ export async function pickNamespace(
 }
 
 export async function pickProcess(view: ModelIndex, title: string): Promise<ProcessInfo | undefined> {
-  const items = view.snapshot.processes.map((p) => ({
-    label: `${p.comm} ${view.ownPid(p)}`,
-    description: `host ${p.pid} · level ${p.nspid.length - 1} · uid ${p.uid}`,
-    p,
-  }));
+  const items = view.snapshot.processes.map((p) => ({ ...processPickText(view, p), p }));
   return (await vscode.window.showQuickPick(items, { title, matchOnDescription: true }))?.p;
 }

@@ -8,6 +8,7 @@ import { terminalCommand } from '../../extension/commands/terminalArgv';
 import { escapeMd, levelTable, namespaceTooltip, pidHoverMarkdown, processTooltip } from '../../extension/hovers/tooltipMarkdown';
 import { adviceForFailure, adviceForLaunch } from '../../extension/privilegeAdvice';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
+import { namespacePickText, processPickText } from '../../extension/commands/pickText';
 import { ModelIndex } from '../../shared/core/modelIndex';
 import {
   NodeCache,
@@ -208,6 +209,21 @@ test("sibling namespaces keep their creation order when PIDs wrap: by their init
     [200, 600, 500],
     'the newer one after the older, hidden ones last',
   );
+});
+
+test("the palette's pickers lead with a namespace's containers and a process's container, so typing a name finds them", () => {
+  const base = chainSnapshot();
+  const web = { engine: 'docker' as const, id: 'a'.repeat(64), name: 'web', pidNs: 200, initPid: 60 };
+  const v = new ModelIndex({
+    ...base,
+    containers: [web],
+    processes: base.processes.map((p) => (p.pid === 60 ? { ...p, container: { engine: 'docker' as const, id: web.id } } : p)),
+  });
+  const l1 = v.namespaceWithInode(200)!;
+  assert.deepEqual(namespacePickText(v, l1), { label: '  pid:[200]', description: 'web (docker) · level 1 · pidns-init · 1 processes' });
+  assert.deepEqual(namespacePickText(v, v.root!), { label: 'pid:[100]', description: 'level 0 · init · 2 processes' });
+  assert.equal(processPickText(v, v.process(60)!).description, 'in web (docker) · host 60 · level 1 · uid 1000');
+  assert.equal(processPickText(v, v.process(50)!).description, 'host 50 · level 0 · uid 1000');
 });
 
 test('long lists are paged: first PAGE_SIZE children then a "more" node; ids and objects are stable across snapshots', () => {
