@@ -4,7 +4,7 @@
 // state from the nearest keyframe (stateAt) and sends the difference to what the webview shows, so the
 // webview redraws only what differs and a seek costs one keyframe at most.
 // No vscode import: the webview tests drive the real bundle with this class as the host.
-import { diffTimes, applyDiffs, stateAt, type Trace } from '../../shared/core/trace';
+import { diffTimes, stateAt, type Trace } from '../../shared/core/trace';
 import { traceEvents } from '../../shared/core/traceEvents';
 import { diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
 import type { Snapshot, SnapshotDiff } from '../../shared/core/types';
@@ -139,7 +139,9 @@ export class TracePlayer {
       const step = this.forwardDiffs(this.position, t);
       if (step !== null) {
         for (const diff of step) this.post({ type: 'diff', diff });
-        this.shown = applyDiffs(this.shown, step);
+        // The same state as applying `step` to what is shown; stateAt keeps its working state, so
+        // this applies only `step` (or starts from the keyframe that `step` crossed).
+        this.shown = stateAt(this.trace, t);
       } else {
         const next = stateAt(this.trace, t);
         const diff = diffSnapshots(this.shown, next);

@@ -272,40 +272,136 @@ export function parseTrace(text: string): Trace {
   return { header, entries, keyframes, end, endT: lastT, startMs: Date.parse(header.startedAt) };
 }
 
-// The last keyframe parsed, per trace: playing or stepping through a trace seeks within one keyframe's span
-// again and again, and parsing a keyframe (megabytes at 10,000 processes) is most of a seek's cost.
-const parsedKeyframe = new WeakMap<Trace, { index: number; snapshot: Snapshot }>();
+// Seeking. A keyframe is kept as its line's text (see Keyframe.json) and parsed when a seek needs it; the
+// few parsed last are kept, since playing, stepping and the back-and-forth of a scrubbed slider land in
+// the same keyframe's span again and again. From the keyframe, the diffs are applied to one mutable
+// working state (a map per kind) rather than to a copy per diff, and that working state stays with the
+// trace: a later seek forward within the same keyframe's span applies only the diffs after it.
 
-function keyframeSnapshot(trace: Trace, index: number): Snapshot {
-  const cached = parsedKeyframe.get(trace);
-  if (cached !== undefined && cached.index === index) return cached.snapshot;
+/** Parsed keyframes kept per trace (about a megabyte of objects each at 10,000 processes). */
+const KEYFRAMES_KEPT = 4;
+
+/** The state after `entry`, from `keyframe`, as maps that diffs are applied to in place. */
+interface WorkingState {
+  keyframe: number;
+  entry: number;
+  base: Snapshot;
+  processes: Map<string, ProcessInfo>;
+  namespaces: Map<string, NamespaceInfo>;
+  containers: Snapshot['containers'];
+  unreadable: number;
+  takenAt: number;
+  /** The Snapshot of this state, once built; dropped when a diff is applied. */
+  snapshot: Snapshot | null;
+}
+
+interface SeekCache {
+  /** Most recently used last. */
+  parsed: { index: number; snapshot: Snapshot }[];
+  working: WorkingState | null;
+}
+
+const seekCaches = new WeakMap<Trace, SeekCache>();
+
+function seekCache(trace: Trace): SeekCache {
+  let c = seekCaches.get(trace);
+  if (c === undefined) seekCaches.set(trace, (c = { parsed: [], working: null }));
+  return c;
+}
+
+function keyframeSnapshot(trace: Trace, cache: SeekCache, index: number): Snapshot {
+  const i = cache.parsed.findIndex((p) => p.index === index);
+  if (i >= 0) {
+    const [hit] = cache.parsed.splice(i, 1);
+    cache.parsed.push(hit);
+    return hit.snapshot;
+  }
   const snapshot = (JSON.parse(trace.keyframes[index].json) as { snapshot: Snapshot }).snapshot;
-  parsedKeyframe.set(trace, { index, snapshot });
+  cache.parsed.push({ index, snapshot });
+  if (cache.parsed.length > KEYFRAMES_KEPT) cache.parsed.shift();
   return snapshot;
 }
 
+function startAt(trace: Trace, cache: SeekCache, keyframe: number): WorkingState {
+  const base = keyframeSnapshot(trace, cache, keyframe);
+  return {
+    keyframe,
+    entry: trace.keyframes[keyframe].entry,
+    base,
+    processes: new Map(base.processes.map((p) => [processKey(p), p])),
+    namespaces: new Map(base.namespaces.map((n) => [nsKey(n), n])),
+    containers: base.containers,
+    unreadable: base.unreadable,
+    takenAt: base.takenAt,
+    snapshot: base,
+  };
+}
+
+/** Applies entries (w.entry, last] in place; they are diffs (a keyframe ends a span). Same steps as applyDiffs. */
+function applyInPlace(trace: Trace, w: WorkingState, last: number): void {
+  for (let i = w.entry + 1; i <= last; i++) {
+    const e = trace.entries[i];
+    if (!('diff' in e)) throw new Error(`entry ${i} is a keyframe inside a keyframe's span`);
+    const d = e.diff;
+    for (const k of d.removedProcesses) w.processes.delete(processKey(k));
+    for (const p of d.addedProcesses) w.processes.set(processKey(p), p);
+    for (const p of d.changedProcesses) w.processes.set(processKey(p), p);
+    for (const k of d.removedNamespaces) w.namespaces.delete(nsKey(k));
+    for (const n of d.addedNamespaces) w.namespaces.set(nsKey(n), n);
+    for (const n of d.changedNamespaces) w.namespaces.set(nsKey(n), n);
+    if (d.containers !== undefined) w.containers = d.containers;
+    w.unreadable = d.unreadable;
+    w.takenAt = d.takenAt;
+    w.snapshot = null;
+  }
+  w.entry = last;
+}
+
+/** What applyDiffs(keyframe, the diffs applied) returns: the keyframe itself when there are none. */
+function snapshotOf(w: WorkingState): Snapshot {
+  w.snapshot ??= {
+    self: w.base.self,
+    namespaces: [...w.namespaces.values()].sort(compareNamespaces),
+    processes: [...w.processes.values()].sort(compareProcesses),
+    unreadable: w.unreadable,
+    scannedAsUid: w.base.scannedAsUid,
+    takenAt: w.takenAt,
+    ...(w.containers === undefined ? {} : { containers: w.containers }),
+  };
+  return w.snapshot;
+}
+
 /**
- * The trace's state at `t` ms: everything recorded at or before t. From the nearest keyframe, so any t costs
- * about the same. The result shares objects with other results (treat it as immutable, like applyDiff's).
+ * The trace's state at `t` ms: everything recorded at or before t, i.e. the last keyframe at or before t
+ * with the diffs after it applied (applyDiffs). Any t costs at most one keyframe plus its span's diffs;
+ * a t later in the same span as the previous call costs only the diffs between. The result shares objects
+ * with other results (treat it as immutable, like applyDiff's).
  */
 export function stateAt(trace: Trace, t: number): Snapshot {
   if (!(t >= 0) || t > trace.endT) throw new RangeError(`t ${t} ms is outside the trace (0 to ${trace.endT} ms)`);
-  // Last keyframe at or before t (the first one is at 0).
+  const entries = trace.entries;
+  // Last entry at or before t (the first one, a keyframe, is at 0).
   let lo = 0;
-  let hi = trace.keyframes.length - 1;
+  let hi = entries.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (trace.keyframes[mid].t <= t) lo = mid;
+    if (entries[mid].t <= t) lo = mid;
     else hi = mid - 1;
   }
-  const keyframe = trace.keyframes[lo];
-  const diffs: SnapshotDiff[] = [];
-  for (let i = keyframe.entry + 1; i < trace.entries.length; i++) {
-    const e = trace.entries[i];
-    if (e.t > t || !('diff' in e)) break;
-    diffs.push(e.diff);
+  const last = lo;
+  // Its keyframe: the last one at or before that entry.
+  lo = 0;
+  hi = trace.keyframes.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (trace.keyframes[mid].entry <= last) lo = mid;
+    else hi = mid - 1;
   }
-  return applyDiffs(keyframeSnapshot(trace, lo), diffs);
+  const cache = seekCache(trace);
+  let w = cache.working;
+  if (w === null || w.keyframe !== lo || w.entry > last) w = cache.working = startAt(trace, cache, lo);
+  if (w.entry < last) applyInPlace(trace, w, last);
+  return snapshotOf(w);
 }
 
 /** The times of the diffs, in order: the moments the state changed. */
