@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { TraceError, type Trace } from '../../shared/core/trace';
 import { isWebviewToHost, WEBVIEW_PROTOCOL_VERSION, DEFAULT_GRAPH_CONFIG, type HostToWebview } from '../../shared/webviewProtocol';
-import { parseTraceBytes } from '../../helper-native/src/record/traceFile';
+import { parseTraceBytesInSlices } from '../../helper-native/src/record/traceFile';
 import { graphHtml } from '../graph/graphHtml';
 import { TracePlayer } from './tracePlayer';
 
@@ -39,7 +39,9 @@ export interface TraceEditorState {
 export async function openTraceDocument(uri: vscode.Uri): Promise<TraceDocument> {
   try {
     const bytes = await vscode.workspace.fs.readFile(uri);
-    return new TraceDocument(uri, parseTraceBytes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), null);
+    // In slices: a big trace must not hold the extension host's thread (every extension's) for seconds.
+    const trace = await parseTraceBytesInSlices(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return new TraceDocument(uri, trace, null);
   } catch (err) {
     const reason = err instanceof TraceError ? err.message : err instanceof Error ? err.message : String(err);
     return new TraceDocument(uri, null, `This file cannot be replayed: ${reason}`);

@@ -216,15 +216,32 @@ export function parseTrace(text: string): Trace {
     const line = text.split('\n').length;
     throw new TraceError(line, 'truncated: the last line has no end (the file was cut while being written or copied)');
   }
-  const lines = text.slice(0, -1).split('\n');
-  let header: TraceHeader | null = null;
-  const entries: Entry[] = [];
-  const keyframes: Keyframe[] = [];
-  let end: Trace['end'] = null;
-  let lastT = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const n = i + 1;
-    const line = lines[i];
+  const reader = new TraceReader();
+  for (const line of text.slice(0, -1).split('\n')) reader.line(line);
+  return reader.finish();
+}
+
+/**
+ * parseTrace a line at a time, for a caller that reads a big file in slices (the trace editor: an hour's
+ * trace is seconds of JSON.parse, which must not hold the extension host's thread in one piece). Lines
+ * come without their "\n"; the caller checks that the text ended with one (see parseTrace).
+ */
+export class TraceReader {
+  private n = 0;
+  private header: TraceHeader | null = null;
+  private readonly entries: Entry[] = [];
+  private readonly keyframes: Keyframe[] = [];
+  private end: Trace['end'] = null;
+  private lastT = 0;
+
+  /** Lines read so far. */
+  get lines(): number {
+    return this.n;
+  }
+
+  /** Reads the next line. Throws TraceError naming it. */
+  line(line: string): void {
+    const n = ++this.n;
     if (line.length === 0) throw new TraceError(n, 'empty line');
     let value: unknown;
     try {
@@ -233,11 +250,11 @@ export function parseTrace(text: string): Trace {
       throw new TraceError(n, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
     }
     try {
-      if (header === null) {
-        header = checkHeader(value);
-        continue;
+      if (this.header === null) {
+        this.header = checkHeader(value);
+        return;
       }
-      if (end !== null) throw new TraceError(n, 'a record after the end record');
+      if (this.end !== null) throw new TraceError(n, 'a record after the end record');
       const record = object(value, 'record');
       const kinds = Object.keys(record).filter((k) => k !== 't');
       const kind = kinds.length === 1 ? RECORD_KINDS.find((k) => k === kinds[0]) : undefined;
@@ -247,29 +264,41 @@ export function parseTrace(text: string): Trace {
           `a record has "t" and one of ${RECORD_KINDS.map((k) => `"${k}"`).join(', ')}; this one has ${kinds.map((k) => `"${k}"`).join(', ') || 'none'}`,
         );
       const t = count(record.t, 't');
-      if (t < lastT) throw new TraceError(n, `time goes backwards: t ${t} after t ${lastT}`);
-      lastT = t;
+      if (t < this.lastT) throw new TraceError(n, `time goes backwards: t ${t} after t ${this.lastT}`);
+      this.lastT = t;
       if (kind === 'snapshot') {
-        if (keyframes.length === 0 && t !== 0) throw new TraceError(n, `the first keyframe must be at t 0, not ${t}`);
+        if (this.keyframes.length === 0 && t !== 0) throw new TraceError(n, `the first keyframe must be at t 0, not ${t}`);
         checkSnapshot(record.snapshot, 'snapshot');
-        keyframes.push({ t, entry: entries.length, json: line });
-        entries.push({ t, keyframe: keyframes.length - 1 });
+        this.keyframes.push({ t, entry: this.entries.length, json: line });
+        this.entries.push({ t, keyframe: this.keyframes.length - 1 });
       } else if (kind === 'diff') {
-        if (keyframes.length === 0) throw new TraceError(n, 'a diff before any keyframe');
+        if (this.keyframes.length === 0) throw new TraceError(n, 'a diff before any keyframe');
         checkDiff(record.diff, 'diff');
-        entries.push({ t, diff: record.diff });
+        this.entries.push({ t, diff: record.diff });
       } else {
         const e = object(record.end, 'end');
-        end = { t, reason: string(e.reason, 'end.reason') };
+        this.end = { t, reason: string(e.reason, 'end.reason') };
       }
     } catch (err) {
       if (err instanceof ShapeError) throw new TraceError(n, err.message);
       throw err;
     }
   }
-  if (header === null) throw new TraceError(0, 'empty file: not a pidns trace');
-  if (keyframes.length === 0) throw new TraceError(lines.length, 'no keyframe: the trace holds no state');
-  return { header, entries, keyframes, end, endT: lastT, startMs: Date.parse(header.startedAt) };
+
+  /** The trace read, after the last line. Throws TraceError when it holds no header or no keyframe. */
+  finish(): Trace {
+    const header = this.header;
+    if (header === null) throw new TraceError(0, 'empty file: not a pidns trace');
+    if (this.keyframes.length === 0) throw new TraceError(this.n, 'no keyframe: the trace holds no state');
+    return {
+      header,
+      entries: this.entries,
+      keyframes: this.keyframes,
+      end: this.end,
+      endT: this.lastT,
+      startMs: Date.parse(header.startedAt),
+    };
+  }
 }
 
 // Seeking. A keyframe is kept as its line's text (see Keyframe.json) and parsed when a seek needs it; the

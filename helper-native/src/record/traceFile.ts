@@ -1,8 +1,8 @@
 // Trace files on disk: a sink that appends whole lines (optionally through gzip) and a reader that
 // detects gzip by its magic bytes, so `replay` takes either kind whatever the file is called.
 import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
-import { constants, createGzip, gunzipSync, type Gzip } from 'node:zlib';
-import { parseTrace, TraceError, type Trace } from '../../../shared/core/trace';
+import { constants, createGzip, gunzip, gunzipSync, type Gzip } from 'node:zlib';
+import { parseTrace, TraceError, TraceReader, type Trace } from '../../../shared/core/trace';
 
 export interface TraceSink {
   write(text: string): void;
@@ -93,14 +93,11 @@ export function readTraceFile(path: string): Trace {
 
 /** A trace's bytes (plain or gzip, told by the magic bytes) parsed and validated. Throws TraceError. */
 export function parseTraceBytes(data: Buffer): Trace {
-  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+  if (isGzip(data)) {
     try {
       data = gunzipSync(data);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'Z_BUF_ERROR')
-        throw new TraceError(0, 'truncated: the gzip stream ends early (the file was cut while being written or copied)');
-      throw new TraceError(0, `corrupted gzip data (${e.message})`);
+      throw gzipError(err);
     }
   }
   let text: string;
@@ -111,4 +108,47 @@ export function parseTraceBytes(data: Buffer): Trace {
     throw new TraceError(0, `too large to read as one text (${data.length} bytes): ${(err as Error).message}`);
   }
   return parseTrace(text);
+}
+
+function isGzip(data: Buffer): boolean {
+  return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+}
+
+function gzipError(err: unknown): TraceError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'Z_BUF_ERROR')
+    return new TraceError(0, 'truncated: the gzip stream ends early (the file was cut while being written or copied)');
+  return new TraceError(0, `corrupted gzip data (${e.message})`);
+}
+
+/**
+ * parseTraceBytes without holding the thread for long (the trace editor runs on the extension host's one
+ * thread, shared with every extension: an hour's trace is seconds of parsing). Gunzip runs on libuv's
+ * pool; then the lines are decoded and read one by one in slices of about `sliceMs`, yielding to the event
+ * loop between slices. The same Trace and the same errors as parseTraceBytes ('\n' is never part of a
+ * multi-byte UTF-8 sequence, so decoding line by line gives the same text).
+ */
+export async function parseTraceBytesInSlices(data: Buffer, sliceMs = 10): Promise<Trace> {
+  if (isGzip(data)) {
+    const packed = data;
+    data = await new Promise<Buffer>((resolve, reject) => gunzip(packed, (err, out) => (err ? reject(gzipError(err)) : resolve(out))));
+  }
+  if (data.length === 0) throw new TraceError(0, 'empty file: not a pidns trace');
+  if (data[data.length - 1] !== 0x0a) {
+    let lines = 1;
+    for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) lines++;
+    throw new TraceError(lines, 'truncated: the last line has no end (the file was cut while being written or copied)');
+  }
+  const reader = new TraceReader();
+  let pos = 0;
+  while (pos < data.length) {
+    const until = performance.now() + sliceMs;
+    do {
+      const nl = data.indexOf(0x0a, pos);
+      reader.line(data.toString('utf8', pos, nl));
+      pos = nl + 1;
+    } while (pos < data.length && performance.now() < until);
+    if (pos < data.length) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return reader.finish();
 }
