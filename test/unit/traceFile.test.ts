@@ -49,6 +49,13 @@ test('in slices: the same refusals, naming the same line', async () => {
     ['version 99', Buffer.from([lines[0].replace('"version":1', '"version":99'), ...lines.slice(1)].join('\n') + '\n')],
     ['empty line', Buffer.from([...lines.slice(0, 2), '', ...lines.slice(2)].join('\n') + '\n')],
     ['header only', Buffer.from(lines[0] + '\n')],
+    // Two faults: the cut is named, as the one-piece reader (which checks the end first) names it.
+    ['bad JSON on line 3 and cut', Buffer.from([...lines.slice(0, 2), '{"t":', ...lines.slice(3)].join('\n').slice(0, -20))],
+    [
+      'bad JSON on line 3, gzip cut',
+      gzipSync(Buffer.from([...lines.slice(0, 2), '{"t":', ...lines.slice(3)].join('\n') + '\n')).subarray(0, 200),
+    ],
+    ['gzip of nothing', gzipSync(Buffer.alloc(0))],
   ];
   for (const [name, data] of cases) {
     const [sliced, sync] = await refusals(data);
@@ -71,4 +78,13 @@ test('in slices: the event loop runs between slices', async () => {
   assert.equal(trace.entries.length, out.length - 1);
   assert.ok(turns >= 5, `the event loop ran ${turns} times while reading ${out.length} lines`);
   assert.deepEqual(trace, parseTraceBytes(data));
+  // Gzip: inflated a megabyte at a time, lines run across the pieces.
+  const gz = gzipSync(data);
+  turns = 0;
+  const tick2 = setInterval(() => turns++, 0);
+  const fromGzip = await parseTraceBytesInSlices(gz, 1);
+  clearInterval(tick2);
+  assert.ok(data.length > 3 << 20, `${data.length} bytes: several pieces`);
+  assert.ok(turns >= 5, `the event loop ran ${turns} times while reading the gzip`);
+  assert.deepEqual(fromGzip, trace);
 });
