@@ -5,7 +5,7 @@
 // webview redraws only what differs and a seek costs one keyframe at most.
 // No vscode import: the webview tests drive the real bundle with this class as the host.
 import { diffTimes, stateAt, type Trace } from '../../shared/core/trace';
-import { traceEvents } from '../../shared/core/traceEvents';
+import { traceEvents, type TraceEvents } from '../../shared/core/traceEvents';
 import { diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
 import type { Snapshot, SnapshotDiff } from '../../shared/core/types';
 import type { HostToWebview, ReplayControlMessage, ReplayMessage } from '../../shared/webviewProtocol';
@@ -44,6 +44,8 @@ export class TracePlayer {
     private readonly trace: Trace,
     private readonly post: (m: HostToWebview) => void,
     private readonly clock: PlayerClock = REAL_CLOCK,
+    /** The trace's events when the caller has read them already (in slices: see traceEditor.ts). */
+    private readonly events?: TraceEvents,
   ) {
     this.changes = diffTimes(trace);
   }
@@ -179,7 +181,7 @@ export class TracePlayer {
   }
 
   private makeInfo(): ReplayMessage {
-    const { events, omitted } = traceEvents(this.trace);
+    const { events, omitted } = this.events ?? traceEvents(this.trace);
     const h = this.trace.header.host;
     return {
       type: 'replay',
