@@ -5,7 +5,6 @@
 // a process that lived between two scans of a polling recorder is not in it at all.
 import { nsKey, processKey } from './identity';
 import type { Trace } from './trace';
-import type { Snapshot } from './types';
 
 export type TraceEventKind = 'started' | 'exec' | 'exited' | 'nsCreated' | 'nsGone';
 
@@ -46,7 +45,7 @@ export class TraceEventReader {
     private readonly trace: Trace,
     private readonly maxEvents = 5000,
   ) {
-    const first = (JSON.parse(trace.keyframes[0].json) as { snapshot: Snapshot }).snapshot;
+    const first = trace.keyframes[0].snapshot;
     this.comm = new Map<string, string>(first.processes.map((p) => [processKey(p), p.comm]));
     this.level = new Map<string, number>(first.namespaces.map((n) => [nsKey(n), n.level]));
   }
