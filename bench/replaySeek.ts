@@ -5,7 +5,9 @@
 // difference to what the webview shows); the webview is the real bundle in Debian's Chromium. A row is
 // one seek to a random moment: host ms (stateAt + diff), webview ms (handling the diff until the next
 // frame is painted), and both; then 20 steps to the next change.
-// Standalone after `npm run build`: node out/bench/replaySeek.js [MINUTES] [SEEKS] (default 60, 40).
+// Standalone after `npm run build`: node out/bench/replaySeek.js [MINUTES] [SEEKS] [--host] (default 60, 40);
+// --host: the host side alone, no browser (wall and process CPU per seek; CPU counts V8's helper threads too).
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseTrace, TraceEncoder } from '../shared/core/trace';
 import type { NamespaceInfo, ProcessInfo, SnapshotDiff } from '../shared/core/types';
@@ -72,9 +74,40 @@ function generate(seconds: number): string {
   return text + encoder.end('bench', T0 + seconds * 1000 + 500);
 }
 
+/** The host side alone: the same seeded moments, then 20 steps to the next change. */
+function hostOnly(trace: ReturnType<typeof parseTrace>, seeks: number): void {
+  const out: HostToWebview[] = [];
+  const player = new TracePlayer(trace, (m) => out.push(m));
+  player.ready();
+  const rand = rng(9);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const time = (f: () => void): void => {
+    const c0 = process.cpuUsage();
+    const h0 = performance.now();
+    f();
+    wall.push(performance.now() - h0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    out.length = 0;
+  };
+  for (let i = 0; i < seeks; i++) {
+    const t = Math.floor(rand() * trace.endT);
+    time(() => player.control({ type: 'replayControl', action: 'seek', t }));
+  }
+  console.log(`seek, ${seeks} random moments, host alone (load average ${loadavg()[0].toFixed(1)}):`);
+  console.log(`  wall: ${fmt(wall)}`);
+  console.log(`  CPU:  ${fmt(cpu)}`);
+  wall.length = 0;
+  cpu.length = 0;
+  for (let i = 0; i < 20; i++) time(() => player.control({ type: 'replayControl', action: 'next' }));
+  console.log(`  next change, wall: ${fmt(wall)}`);
+}
+
 async function main(): Promise<void> {
-  const minutes = Number(process.argv[2] ?? 60);
-  const seeks = Number(process.argv[3] ?? 40);
+  const args = process.argv.slice(2).filter((a) => a !== '--host');
+  const minutes = Number(args[0] ?? 60);
+  const seeks = Number(args[1] ?? 40);
   const g0 = performance.now();
   const text = generate(minutes * 60);
   console.log(
@@ -85,6 +118,7 @@ async function main(): Promise<void> {
   console.log(
     `open: parse and validate ${((performance.now() - p0) / 1000).toFixed(1)} s, ${trace.keyframes.length} keyframes, ${trace.entries.length - trace.keyframes.length} diffs`,
   );
+  if (process.argv.includes('--host')) return hostOnly(trace, seeks);
   const env = await startEnv();
   try {
     const g = await openGraph(env, 'dark');

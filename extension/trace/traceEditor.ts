@@ -5,8 +5,9 @@
 // version) opens anyway and says why in the editor: the reader names the line at fault.
 import * as vscode from 'vscode';
 import { TraceError, type Trace } from '../../shared/core/trace';
+import { TraceEventReader, type TraceEvents } from '../../shared/core/traceEvents';
 import { isWebviewToHost, WEBVIEW_PROTOCOL_VERSION, DEFAULT_GRAPH_CONFIG, type HostToWebview } from '../../shared/webviewProtocol';
-import { parseTraceBytes } from '../../helper-native/src/record/traceFile';
+import { parseTraceBytesInSlices } from '../../helper-native/src/record/traceFile';
 import { graphHtml } from '../graph/graphHtml';
 import { TracePlayer } from './tracePlayer';
 
@@ -18,6 +19,8 @@ export class TraceDocument implements vscode.CustomDocument {
     readonly trace: Trace | null,
     /** Why the file cannot be replayed; null when it can. */
     readonly error: string | null,
+    /** The trace's events, read when the file was opened. */
+    readonly events: TraceEvents | null = null,
   ) {}
 
   dispose(): void {
@@ -39,11 +42,24 @@ export interface TraceEditorState {
 export async function openTraceDocument(uri: vscode.Uri): Promise<TraceDocument> {
   try {
     const bytes = await vscode.workspace.fs.readFile(uri);
-    return new TraceDocument(uri, parseTraceBytes(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), null);
+    // In slices: a big trace must not hold the extension host's thread (every extension's) for seconds.
+    const trace = await parseTraceBytesInSlices(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return new TraceDocument(uri, trace, null, await eventsInSlices(trace));
   } catch (err) {
     const reason = err instanceof TraceError ? err.message : err instanceof Error ? err.message : String(err);
     return new TraceDocument(uri, null, `This file cannot be replayed: ${reason}`);
   }
+}
+
+/** The trace's events (a pass over every diff: a second or more for an hour) read in ~10 ms slices. */
+async function eventsInSlices(trace: Trace, sliceMs = 10): Promise<TraceEvents> {
+  const reader = new TraceEventReader(trace);
+  while (!reader.done) {
+    const until = performance.now() + sliceMs;
+    while (!reader.done && performance.now() < until) reader.read(4);
+    if (!reader.done) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return reader.result();
 }
 
 export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
@@ -90,7 +106,7 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
     const state: TraceEditorState = {
       document,
       ready: false,
-      player: document.trace ? new TracePlayer(document.trace, post) : null,
+      player: document.trace ? new TracePlayer(document.trace, post, undefined, document.events ?? undefined) : null,
       banner: null,
     };
     if (document.error) this.log.warn(`trace ${document.uri.fsPath}: ${document.error}`);

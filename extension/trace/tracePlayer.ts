@@ -4,8 +4,8 @@
 // state from the nearest keyframe (stateAt) and sends the difference to what the webview shows, so the
 // webview redraws only what differs and a seek costs one keyframe at most.
 // No vscode import: the webview tests drive the real bundle with this class as the host.
-import { diffTimes, applyDiffs, stateAt, type Trace } from '../../shared/core/trace';
-import { traceEvents } from '../../shared/core/traceEvents';
+import { diffTimes, stateAt, type Trace } from '../../shared/core/trace';
+import { traceEvents, type TraceEvents } from '../../shared/core/traceEvents';
 import { diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
 import type { Snapshot, SnapshotDiff } from '../../shared/core/types';
 import type { HostToWebview, ReplayControlMessage, ReplayMessage } from '../../shared/webviewProtocol';
@@ -44,6 +44,8 @@ export class TracePlayer {
     private readonly trace: Trace,
     private readonly post: (m: HostToWebview) => void,
     private readonly clock: PlayerClock = REAL_CLOCK,
+    /** The trace's events when the caller has read them already (in slices: see traceEditor.ts). */
+    private readonly events?: TraceEvents,
   ) {
     this.changes = diffTimes(trace);
   }
@@ -139,7 +141,9 @@ export class TracePlayer {
       const step = this.forwardDiffs(this.position, t);
       if (step !== null) {
         for (const diff of step) this.post({ type: 'diff', diff });
-        this.shown = applyDiffs(this.shown, step);
+        // The same state as applying `step` to what is shown; stateAt keeps its working state, so
+        // this applies only `step` (or starts from the keyframe that `step` crossed).
+        this.shown = stateAt(this.trace, t);
       } else {
         const next = stateAt(this.trace, t);
         const diff = diffSnapshots(this.shown, next);
@@ -177,7 +181,7 @@ export class TracePlayer {
   }
 
   private makeInfo(): ReplayMessage {
-    const { events, omitted } = traceEvents(this.trace);
+    const { events, omitted } = this.events ?? traceEvents(this.trace);
     const h = this.trace.header.host;
     return {
       type: 'replay',

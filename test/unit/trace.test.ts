@@ -96,6 +96,52 @@ test('stateAt at every diff deep-equals the snapshot the stream had then (keyfra
   assert.equal(trace.header.startedAt, '2026-12-02T17:00:00.000Z');
 });
 
+test('stateAt in any order of times (back, far, small steps forward) equals the plain fold of every diff from the start', () => {
+  const { text } = liveStream(300, 1000, 11);
+  const trace = parseTrace(text);
+  const first = (JSON.parse(text.split('\n')[1]) as { snapshot: Snapshot }).snapshot;
+  const diffs = trace.entries.flatMap((e) => ('diff' in e ? [{ t: e.t, diff: e.diff }] : []));
+  // The reference: no keyframe after the first, no cache, one applyDiff per diff.
+  const fold = (t: number): Snapshot => diffs.filter((d) => d.t <= t).reduce((s, d) => applyDiff(s, d.diff), first);
+  const r = rng(5);
+  const seen: { t: number; state: Snapshot; copy: string }[] = [];
+  let t = 0;
+  for (let i = 0; i < 400; i++) {
+    const x = r();
+    if (x < 0.35) t = Math.floor(r() * (trace.endT + 1));
+    else if (x < 0.7) t = Math.min(trace.endT, t + Math.floor(r() * 4000));
+    else if (x < 0.85) t = Math.max(0, t - Math.floor(r() * 4000));
+    else t = diffs[Math.floor(r() * diffs.length)].t;
+    const state = stateAt(trace, t);
+    assert.deepEqual(state, fold(t), `seek ${i} to t ${t}`);
+    if (i % 20 === 0) seen.push({ t, state, copy: JSON.stringify(state) });
+  }
+  // A result is not changed by the seeks after it (the working state is the reader's own).
+  for (const s of seen) assert.equal(JSON.stringify(s.state), s.copy, `the state returned for t ${s.t}`);
+  assert.ok(trace.keyframes.length > 30, `${trace.keyframes.length} keyframes`);
+});
+
+test('diffSnapshots gives the same diff for canonical lists (merged by pid) as for the same lists in another order', () => {
+  const r = rng(13);
+  let prev = snap(base, T0);
+  for (let i = 0; i < 40; i++) {
+    const next = snap(mutate(prev.processes, r), T0 + i);
+    const fast = diffSnapshots(prev, next);
+    // Reversed lists are not in increasing pid order: the keyed path.
+    const keyed = diffSnapshots(
+      { ...prev, processes: [...prev.processes].reverse() },
+      { ...next, processes: [...next.processes].reverse() },
+    );
+    const byPid = (a: { pid: number; startTime: number }, b: { pid: number; startTime: number }): number =>
+      a.pid - b.pid || a.startTime - b.startTime;
+    for (const k of ['addedProcesses', 'removedProcesses', 'changedProcesses'] as const) {
+      assert.deepEqual(fast[k], [...keyed[k]].sort(byPid), `${k} after ${i} rounds`);
+    }
+    assert.deepEqual(applyDiff(prev, fast), applyDiff(prev, keyed));
+    prev = next;
+  }
+});
+
 test('a keyframe comes after keyframeEveryMs even with few diffs', () => {
   const encoder = new TraceEncoder(HOST, { everyMs: 60_000, everyDiffs: 300 });
   const a = snap(base, T0);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diffSnapshots } from '../../shared/core/diff';
 import { parseTrace, stateAt, TraceEncoder } from '../../shared/core/trace';
-import { traceEvents } from '../../shared/core/traceEvents';
+import { TraceEventReader, traceEvents } from '../../shared/core/traceEvents';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 
 const FIXTURE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'trace-v1.jsonl');
@@ -78,4 +78,17 @@ test('an exec is a changed command name (a state change is not one); past the ca
   assert.equal(capped.events.filter((e) => e.kind === 'nsCreated').length, 1);
   // 21 process events (20 started, 1 exec), 4 listed.
   assert.equal(capped.omitted, 17);
+});
+
+test('read a few entries at a time (as the editor does, between event-loop turns), the same events', () => {
+  const trace = parseTrace(readFileSync(FIXTURE, 'utf8'));
+  for (const [step, max] of [
+    [1, 5000],
+    [2, 3],
+  ]) {
+    const reader = new TraceEventReader(trace, max);
+    assert.throws(() => reader.result(), /not read yet/);
+    while (!reader.done) reader.read(step);
+    assert.deepEqual(reader.result(), traceEvents(trace, max), `${step} at a time, at most ${max}`);
+  }
 });

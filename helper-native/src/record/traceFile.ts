@@ -1,8 +1,8 @@
 // Trace files on disk: a sink that appends whole lines (optionally through gzip) and a reader that
 // detects gzip by its magic bytes, so `replay` takes either kind whatever the file is called.
 import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
-import { constants, createGzip, gunzipSync, type Gzip } from 'node:zlib';
-import { parseTrace, TraceError, type Trace } from '../../../shared/core/trace';
+import { constants, createGunzip, createGzip, gunzipSync, type Gzip } from 'node:zlib';
+import { parseTrace, TraceError, TraceReader, type Trace } from '../../../shared/core/trace';
 
 export interface TraceSink {
   write(text: string): void;
@@ -93,14 +93,11 @@ export function readTraceFile(path: string): Trace {
 
 /** A trace's bytes (plain or gzip, told by the magic bytes) parsed and validated. Throws TraceError. */
 export function parseTraceBytes(data: Buffer): Trace {
-  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+  if (isGzip(data)) {
     try {
       data = gunzipSync(data);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'Z_BUF_ERROR')
-        throw new TraceError(0, 'truncated: the gzip stream ends early (the file was cut while being written or copied)');
-      throw new TraceError(0, `corrupted gzip data (${e.message})`);
+      throw gzipError(err);
     }
   }
   let text: string;
@@ -111,4 +108,70 @@ export function parseTraceBytes(data: Buffer): Trace {
     throw new TraceError(0, `too large to read as one text (${data.length} bytes): ${(err as Error).message}`);
   }
   return parseTrace(text);
+}
+
+function isGzip(data: Buffer): boolean {
+  return data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b;
+}
+
+function gzipError(err: unknown): TraceError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'Z_BUF_ERROR')
+    return new TraceError(0, 'truncated: the gzip stream ends early (the file was cut while being written or copied)');
+  return new TraceError(0, `corrupted gzip data (${e.message})`);
+}
+
+/**
+ * parseTraceBytes without holding the thread for long (the trace editor runs on the extension host's one
+ * thread, shared with every extension: an hour's trace is seconds of parsing). Gzip is inflated as a
+ * stream on libuv's pool, a megabyte at a time, and never joined into one buffer (joining 280 MB alone
+ * held the thread for a third of a second); lines are decoded and read one by one, yielding to the event
+ * loop every `sliceMs`. The same Trace and the same refusals as parseTraceBytes: a cut or corrupted gzip
+ * stream, then a last line without its end, win over a bad line before them ('\n' is never part of a
+ * multi-byte UTF-8 sequence, so decoding line by line gives the same text).
+ */
+export async function parseTraceBytesInSlices(data: Buffer, sliceMs = 10): Promise<Trace> {
+  if (data.length === 0) throw new TraceError(0, 'empty file: not a pidns trace');
+  const reader = new TraceReader();
+  let failure: TraceError | null = null;
+  let newlines = 0;
+  let partial: Buffer[] = [];
+  let sliceEnd = performance.now() + sliceMs;
+  const take = async (chunk: Buffer): Promise<void> => {
+    let pos = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, pos)) {
+      newlines++;
+      if (failure === null) {
+        const bytes = partial.length === 0 ? chunk.subarray(pos, nl) : Buffer.concat([...partial, chunk.subarray(pos, nl)]);
+        try {
+          reader.line(bytes.toString('utf8'));
+        } catch (err) {
+          if (!(err instanceof TraceError)) throw err;
+          failure = err;
+        }
+      }
+      partial = [];
+      pos = nl + 1;
+      if (performance.now() >= sliceEnd) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceEnd = performance.now() + sliceMs;
+      }
+    }
+    if (pos < chunk.length) partial.push(chunk.subarray(pos));
+  };
+  if (isGzip(data)) {
+    const inflate = createGunzip({ chunkSize: 1 << 20 });
+    inflate.end(data);
+    try {
+      for await (const chunk of inflate) await take(chunk as Buffer);
+    } catch (err) {
+      // zlib's own errors (Z_BUF_ERROR: cut, Z_DATA_ERROR: corrupted) say what is wrong with the file.
+      if (!String((err as NodeJS.ErrnoException).code).startsWith('Z_')) throw err;
+      throw gzipError(err);
+    }
+  } else await take(data);
+  if (partial.length > 0)
+    throw new TraceError(newlines + 1, 'truncated: the last line has no end (the file was cut while being written or copied)');
+  if (failure !== null) throw failure;
+  return reader.finish();
 }
