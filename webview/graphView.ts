@@ -190,6 +190,12 @@ export class GraphView {
   /** A guided experiment's step: outline what it names and show its caption (null clears; see highlight.ts). */
   highlight(h: Highlight | null): void {
     this.highlighter.set(h);
+    // What a step points at must be on screen: its first card, unless it is in view already.
+    const ns = h?.namespaces[0];
+    const proc = h?.processes[0];
+    const p = !ns && proc ? this.model.processes.get(processKey(proc)) : undefined;
+    const key = ns ? nsKey(ns) : p && nsKey({ dev: p.nsDev, inode: p.ns });
+    if (key && this.layout.places.has(key) && !this.isInView(key)) this.centerOn(key);
   }
 
   /** Where a process's row is (or would be) drawn, from the layout alone: its middle, at its card's right edge. */

@@ -19,7 +19,7 @@ export interface RowAnchor {
  * of `to`. It bows out further the further apart the rows are, so that it clears the card's own edge.
  */
 export function arrowPath(from: RowAnchor, to: RowAnchor): string {
-  const bow = 36 + Math.abs(to.y - from.y) / 4;
+  const bow = 56 + Math.abs(to.y - from.y) / 3;
   const right = Math.max(from.x, to.x) + bow;
   return `M${from.x},${from.y}C${right},${from.y} ${right},${to.y} ${to.x},${to.y}`;
 }
