@@ -35,6 +35,8 @@ export class GraphConnection implements vscode.Disposable {
   private lastRevealed: GraphTarget | undefined;
   /** A guided experiment's highlight and when it lapses (ms since the epoch): sent again to a webview made anew. */
   private highlighted: { highlight: Highlight; until: number } | undefined;
+  /** The last highlight VS Code delivered to the webview (for tests and the log). */
+  private lastHighlighted: Highlight | null = null;
   /** The created-here set last sent, so that a diff carries it only when it changed. */
   private sentCreated = '';
   private readonly disposables: vscode.Disposable[] = [];
@@ -85,7 +87,20 @@ export class GraphConnection implements vscode.Disposable {
    */
   highlight(h: Highlight | null): void {
     this.highlighted = h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
-    if (this.ready && this.hasModel) this.post({ type: 'highlight', highlight: h });
+    if (this.ready && this.hasModel) this.postHighlight(h);
+  }
+
+  get lastHighlight(): Highlight | null {
+    return this.lastHighlighted;
+  }
+
+  private postHighlight(h: Highlight | null): void {
+    void this.webview.postMessage({ type: 'highlight', highlight: h } satisfies HostToWebview).then(
+      (delivered) => {
+        if (delivered) this.lastHighlighted = h;
+      },
+      () => undefined,
+    );
   }
 
   private flushHighlight(): void {
@@ -93,7 +108,7 @@ export class GraphConnection implements vscode.Disposable {
     if (!h) return;
     const left = h.until - Date.now();
     if (left <= 0) this.highlighted = undefined;
-    else this.post({ type: 'highlight', highlight: { ...h.highlight, ...(left === Infinity ? {} : { untilMs: left }) } });
+    else this.postHighlight({ ...h.highlight, ...(left === Infinity ? {} : { untilMs: left }) });
   }
 
   get revealed(): GraphTarget | undefined {
