@@ -1,6 +1,6 @@
 // What a lesson's step points at in the graph: its caption (the step's `highlight` in shared/core/lessons.ts,
 // the one source of the lessons' text) with the namespaces and processes of the live model that the step is
-// about, sent to every open graph view. A view that opens or is shown again later gets it too (GraphConnection).
+// about, sent to every graph view. A view that opens (GraphRegistry) or is shown again (GraphConnection) later gets it too.
 import type { Highlight, NsRef, ProcRef } from '../../shared/webviewProtocol';
 import { lessonByName } from '../../shared/core/lessons';
 import type { ModelIndex } from '../../shared/core/modelIndex';
@@ -36,7 +36,7 @@ export function clearStep(ctx: CommandContext): void {
 }
 
 function send(ctx: CommandContext, h: Highlight | null): void {
-  for (const view of ctx.graphs.views) view.connection.highlight(h);
+  ctx.graphs.highlight(h);
 }
 
 /** The (dev, inode) of the namespaces with these inodes that the model has. */
