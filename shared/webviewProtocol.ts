@@ -132,14 +132,7 @@ export interface ReplayAtMessage {
 }
 
 export type HostToWebview =
-  | ConfigMessage
-  | SnapshotMessage
-  | DiffMessage
-  | RevealMessage
-  | StatusMessage
-  | HighlightMessage
-  | ReplayMessage
-  | ReplayAtMessage;
+  ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage | HighlightMessage | ReplayMessage | ReplayAtMessage;
 
 // ---------------------------------------------------------------- webview → host
 

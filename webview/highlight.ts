@@ -58,7 +58,14 @@ export class Highlighter {
     this.arrow.setAttribute('height', '1');
     const marker = document.createElementNS(SVG, 'marker');
     marker.id = 'lesson-arrow-head';
-    for (const [k, v] of Object.entries({ viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto' }))
+    for (const [k, v] of Object.entries({
+      viewBox: '0 0 10 10',
+      refX: '9',
+      refY: '5',
+      markerWidth: '7',
+      markerHeight: '7',
+      orient: 'auto',
+    }))
       marker.setAttribute(k, v);
     const head = document.createElementNS(SVG, 'path');
     head.setAttribute('d', 'M0,0L10,5L0,10z');

@@ -138,7 +138,10 @@ const ACTIONS: Record<string, LessonAction> = {
     );
     // The subtree that dies: the cards of levels 2 and 3, outlined before the kill and as they go.
     showStep(ctx, 'signals', 2, {
-      namespaces: nsRefs(ctx.tree.currentView()!, chain.levels.slice(1).map((l) => l.ns)),
+      namespaces: nsRefs(
+        ctx.tree.currentView()!,
+        chain.levels.slice(1).map((l) => l.ns),
+      ),
       untilMs: BEFORE_KILL_MS + AFTER_STEP_MS,
     });
     await new Promise((r) => setTimeout(r, BEFORE_KILL_MS));
