@@ -74,6 +74,28 @@ export interface StatusMessage {
   severity: 'info' | 'warning' | 'error';
 }
 
+/**
+ * What a guided experiment's step points at (extension/lessons/): the named cards and rows are outlined, an
+ * arrow may join two rows, and a caption says what happens. It holds through snapshots and diffs (a redrawn
+ * card keeps its outline; one that appears later gets it) until a newer highlight, a null one, or `untilMs`.
+ */
+export interface Highlight {
+  /** One line over the graph, e.g. "Level 2's init adopts the orphan". */
+  caption: string;
+  namespaces: NsRef[];
+  processes: ProcRef[];
+  /** An arrow from one process row to another: the orphan to the init that adopted it. */
+  arrow?: { from: ProcRef; to: ProcRef };
+  /** The webview clears it by itself after this many ms (should the host never send the null). */
+  untilMs?: number;
+}
+
+export interface HighlightMessage {
+  type: 'highlight';
+  /** null clears. */
+  highlight: Highlight | null;
+}
+
 // Replay of a trace file (the trace editor, extension/trace/): the same graph, fed the trace's state at the
 // chosen moment as snapshot/diff messages, with a timeline under it. The host owns the clock; the webview
 // only shows where it is and asks for moves.
@@ -109,7 +131,8 @@ export interface ReplayAtMessage {
   speed: number;
 }
 
-export type HostToWebview = ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage | ReplayMessage | ReplayAtMessage;
+export type HostToWebview =
+  ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage | HighlightMessage | ReplayMessage | ReplayAtMessage;
 
 // ---------------------------------------------------------------- webview → host
 
@@ -178,6 +201,7 @@ const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview['type'], true> = {
   diff: true,
   reveal: true,
   status: true,
+  highlight: true,
   replay: true,
   replayAt: true,
 };

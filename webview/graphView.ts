@@ -6,10 +6,17 @@ import { select } from 'd3-selection';
 import { linkVertical } from 'd3-shape';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import type { Snapshot, SnapshotDiff } from '../shared/core/types';
-import { DEFAULT_GRAPH_CONFIG, type GraphConfig, type GraphTarget, type NsRef, type WebviewToHost } from '../shared/webviewProtocol';
+import {
+  DEFAULT_GRAPH_CONFIG,
+  type GraphConfig,
+  type GraphTarget,
+  type Highlight,
+  type NsRef,
+  type WebviewToHost,
+} from '../shared/webviewProtocol';
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
-import { cardHeight, cardWidth, rowTop } from './geometry';
+import { cardHeight, cardWidth, ROW_H, rowTop } from './geometry';
 import type { SearchHit } from './search';
 import { Minimap } from './minimap';
 import { displayTree, GROUP_ABOVE, isGroupKey, type DisplayTree, type GroupUi } from './groups';
@@ -20,6 +27,7 @@ import { handleKey } from './keyboard';
 import { renderDetails } from './details';
 import { readState, toPersisted, type StateStore } from './persisted';
 import { nsKey, processKey } from '../shared/core/identity';
+import { Highlighter, type RowAnchor } from './highlight';
 
 const FAR_SCALE = 0.4;
 /**
@@ -73,6 +81,7 @@ export class GraphView {
   private readonly zoom: ZoomBehavior<HTMLElement, unknown>;
   private readonly hover: Hover;
   private readonly minimap: Minimap | undefined;
+  private readonly highlighter: Highlighter;
   private loaded = false;
   private rendering = false;
   private fitPending = false;
@@ -96,6 +105,7 @@ export class GraphView {
     saved.openGroups?.forEach((k) => this.groupUi.open.add(k));
     saved.groupFilters?.forEach(([k, v]) => this.groupUi.filters.set(k, v));
     this.selected = saved.selected;
+    this.highlighter = new Highlighter({ world: dom.world, viewport: dom.viewport }, (k) => this.rowAnchor(k));
     this.hover = new Hover({ model: this.model, world: dom.world, tooltip: dom.tooltip, card: (k) => this.cards.get(k) });
     this.zoom = zoom<HTMLElement, unknown>()
       .scaleExtent([0.02, 4])
@@ -175,6 +185,28 @@ export class GraphView {
     this.dom.banner.hidden = message === null;
     this.dom.banner.textContent = message ?? '';
     this.dom.banner.dataset.severity = severity;
+  }
+
+  /** A guided experiment's step: outline what it names and show its caption (null clears; see highlight.ts). */
+  highlight(h: Highlight | null): void {
+    this.highlighter.set(h);
+    // What a step points at must be on screen: its first card, unless it is in view already.
+    const ns = h?.namespaces[0];
+    const proc = h?.processes[0];
+    const p = !ns && proc ? this.model.processes.get(processKey(proc)) : undefined;
+    const key = ns ? nsKey(ns) : p && nsKey({ dev: p.nsDev, inode: p.ns });
+    if (key && this.layout.places.has(key) && !this.isInView(key)) this.centerOn(key);
+  }
+
+  /** Where a process's row is (or would be) drawn, from the layout alone: its middle, at its card's right edge. */
+  private rowAnchor(procKey: string): RowAnchor | undefined {
+    const p = this.model.processes.get(procKey);
+    const key = p && nsKey({ dev: p.nsDev, inode: p.ns });
+    const place = key && this.layout.places.get(key);
+    const rows = key && !this.compact.has(key) ? this.rows.get(key) : undefined;
+    const i = rows ? rows.list.findIndex((q) => processKey(q) === procKey) : -1;
+    if (!place || !rows || i < 0) return undefined;
+    return { x: place.x + place.w, y: place.y + rowTop(rows, i) + ROW_H / 2 };
   }
 
   reveal(target: GraphTarget): void {
@@ -288,6 +320,7 @@ export class GraphView {
     else if (moved.size > 0) this.drawEdges(moved);
     if (structure || moved.size > 0) this.minimap?.draw();
     this.applySelection();
+    this.highlighter.apply();
     this.rendering = false;
     this.drawDueRows();
   }

@@ -81,6 +81,8 @@ function dispatch(view: GraphView, m: HostToWebview, post: (m: WebviewToHost) =>
       return view.reveal(m.target);
     case 'status':
       return view.setBanner(m.message, m.severity);
+    case 'highlight':
+      return view.highlight(m.highlight);
     case 'replay':
       return (replay ??= new ReplayTimeline(document.body, post)).load(m);
     case 'replayAt':

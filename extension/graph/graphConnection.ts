@@ -13,6 +13,7 @@ import {
   WEBVIEW_PROTOCOL_VERSION,
   type GraphConfig,
   type GraphTarget,
+  type Highlight,
   type HostToWebview,
   type NsRef,
   type WebviewToHost,
@@ -32,6 +33,10 @@ export class GraphConnection implements vscode.Disposable {
   private pendingReveal: PendingReveal | undefined;
   /** The last reveal VS Code delivered to the webview (for tests and the log). */
   private lastRevealed: GraphTarget | undefined;
+  /** A guided experiment's highlight and when it lapses (ms since the epoch): sent again to a webview made anew. */
+  private highlighted: { highlight: Highlight; until: number } | undefined;
+  /** The last highlight VS Code delivered to the webview (for tests and the log). */
+  private lastHighlighted: Highlight | null = null;
   /** The created-here set last sent, so that a diff carries it only when it changed. */
   private sentCreated = '';
   private readonly disposables: vscode.Disposable[] = [];
@@ -76,6 +81,36 @@ export class GraphConnection implements vscode.Disposable {
     });
   }
 
+  /**
+   * Outline what a lesson's step names, with its caption (null clears). It is kept until cleared or until its
+   * `untilMs` is over, and sent again after a hide/show, which throws the webview's DOM away.
+   */
+  highlight(h: Highlight | null): void {
+    this.highlighted = h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
+    if (this.ready && this.hasModel) this.postHighlight(h);
+  }
+
+  get lastHighlight(): Highlight | null {
+    return this.lastHighlighted;
+  }
+
+  private postHighlight(h: Highlight | null): void {
+    void this.webview.postMessage({ type: 'highlight', highlight: h } satisfies HostToWebview).then(
+      (delivered) => {
+        if (delivered) this.lastHighlighted = h;
+      },
+      () => undefined,
+    );
+  }
+
+  private flushHighlight(): void {
+    const h = this.highlighted;
+    if (!h) return;
+    const left = h.until - Date.now();
+    if (left <= 0) this.highlighted = undefined;
+    else this.postHighlight({ ...h.highlight, ...(left === Infinity ? {} : { untilMs: left }) });
+  }
+
   get revealed(): GraphTarget | undefined {
     return this.lastRevealed;
   }
@@ -115,7 +150,10 @@ export class GraphConnection implements vscode.Disposable {
         ? { type: 'diff', diff: change.diff, ...(changed ? { created } : {}) }
         : { type: 'snapshot', snapshot: change.snapshot, created },
     );
-    this.hasModel = true;
+    if (!this.hasModel) {
+      this.hasModel = true;
+      this.flushHighlight();
+    }
     this.flushReveal();
   }
 
@@ -152,6 +190,7 @@ export class GraphConnection implements vscode.Disposable {
       this.sentCreated = JSON.stringify(created);
       this.post({ type: 'snapshot', snapshot, created });
       this.hasModel = true;
+      this.flushHighlight();
       this.flushReveal();
     } else this.post({ type: 'status', message: 'Waiting for the first snapshot from the helper…', severity: 'info' });
   }

@@ -4,6 +4,7 @@
 // Graph" whether the panel is open. (The pattern of vscode-hexeditor's HexEditorRegistry.)
 import type * as vscode from 'vscode';
 import type { GraphConnection } from './graphConnection';
+import type { Highlight } from '../../shared/webviewProtocol';
 
 export type GraphViewKind = 'panel' | 'view';
 
@@ -20,10 +21,16 @@ export interface OpenGraphView {
 
 export class GraphRegistry implements vscode.Disposable {
   private readonly open = new Set<OpenGraphView>();
+  /** A lesson step's highlight and when it lapses (ms since the epoch), for the views that open while it holds. */
+  private highlighted: { highlight: Highlight; until: number } | undefined;
 
   /** Registers an opened view; disposing the result forgets it. */
   add(view: OpenGraphView): vscode.Disposable {
     this.open.add(view);
+    // A lesson opens the graph and goes on at once: the view VS Code resolves a moment later still shows its step.
+    const h = this.highlighted;
+    const left = h ? h.until - Date.now() : 0;
+    if (h && left > 0) view.connection.highlight({ ...h.highlight, ...(left === Infinity ? {} : { untilMs: left }) });
     return { dispose: () => this.open.delete(view) };
   }
 
@@ -33,6 +40,12 @@ export class GraphRegistry implements vscode.Disposable {
 
   get panel(): OpenGraphView | undefined {
     return this.views.find((v) => v.kind === 'panel');
+  }
+
+  /** Outline what a lesson's step names in every graph view, open now or opened while it holds (null clears). */
+  highlight(h: Highlight | null): void {
+    this.highlighted = h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
+    for (const v of this.open) v.connection.highlight(h);
   }
 
   /** Where "Show in Graph" goes: a view on screen (the panel first), else the panel, else the panel-area view. */

@@ -7,6 +7,7 @@ import { LESSONS, RUN_LESSON_COMMAND, lessonByName, lessonDoneContext } from '..
 import type { ChainInfo } from '../../shared/helperProtocol';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { CommandContext } from '../commands/commandContext';
+import { clearStep, nsRefs, procRefs, showStep } from './lessonHighlight';
 
 export const OPEN_LESSONS_COMMAND = 'pidnsExplorer.openLessons';
 export const WALKTHROUGH_ID = 'pidns-explorer.pidns-explorer#pidnsExplorer.lessons';
@@ -15,6 +16,10 @@ export const WALKTHROUGH_ID = 'pidns-explorer.pidns-explorer#pidnsExplorer.lesso
 const MODEL_WAIT_MS = 15_000;
 /** How long the orphan of the walkthrough lives: long enough to find it in the tree. */
 const ORPHAN_LIFETIME_MS = 8000;
+/** How long the graph shows what is about to die before the kill, so that a person can find it first. */
+const BEFORE_KILL_MS = 1500;
+/** How long a step's outline and caption stay after the step, unless the next step replaces them. */
+const AFTER_STEP_MS = 6000;
 
 type LessonAction = (ctx: CommandContext) => Promise<void>;
 
@@ -23,12 +28,15 @@ export function registerLessonCommands(ctx: CommandContext): vscode.Disposable[]
     vscode.commands.registerCommand(RUN_LESSON_COMMAND, async (name?: unknown) => {
       const lesson = typeof name === 'string' ? lessonByName(name) : await pickLesson();
       if (!lesson) return false;
+      // A highlight left by another lesson's step does not belong to this one.
+      clearStep(ctx);
       try {
         await ACTIONS[lesson.name](ctx);
         await vscode.commands.executeCommand('setContext', lessonDoneContext(lesson.name), true);
         ctx.log.info(`lesson ${lesson.name}: done`);
         return true;
       } catch (e) {
+        clearStep(ctx);
         ctx.log.error(`lesson ${lesson.name} failed: ${(e as Error).stack ?? String(e)}`);
         void vscode.window.showErrorMessage(`Guided experiment "${lesson.title}": ${(e as Error).message}`);
         return false;
@@ -108,12 +116,18 @@ const ACTIONS: Record<string, LessonAction> = {
     const { pid } = await ctx.session.request('orphan', { chainId: chain.chainId, level: 2, lifetimeMs: ORPHAN_LIFETIME_MS });
     // Done when the model shows the adoption: the orphan's parent is level 2's init.
     const p = await until(ctx, `orphan ${pid} under level 2's init`, (v) => (v.process(pid)?.ppid === init2 ? v.process(pid) : undefined));
+    // The orphan's row and its new parent's, joined by the re-parenting arrow, while the orphan lives.
+    const view = ctx.tree.currentView();
+    const [orphan, adopter] = view ? procRefs(view, [pid, init2]) : [];
+    if (orphan && adopter)
+      showStep(ctx, 'orphan', 1, { processes: [orphan, adopter], arrow: { from: orphan, to: adopter }, untilMs: ORPHAN_LIFETIME_MS });
     await vscode.commands.executeCommand('pidnsExplorer.revealInTree', p.pid, p.startTime);
   },
   signals: async (ctx) => {
     const chain = await create(3);
     const [, l2] = chain.levels;
     const initNode = await until(ctx, "level 2's init in the model", (v) => processNodeOf(ctx, v, l2.init));
+    showStep(ctx, 'signals', 1, { processes: procRefs(ctx.tree.currentView()!, [l2.init]), untilMs: AFTER_STEP_MS });
     await vscode.commands.executeCommand('pidnsExplorer.sendSignal', initNode, { signal: 'SIGKILL', from: 'inside' });
     await new Promise((r) => setTimeout(r, 1500));
     const alive = ctx.tree.currentView()?.process(l2.init) !== undefined;
@@ -122,7 +136,15 @@ const ACTIONS: Record<string, LessonAction> = {
         ? `SIGKILL from inside level 2 was dropped: its init (host PID ${l2.init}) is still there. Now Kill Init sends SIGKILL from the helper, an ancestor.`
         : `Level 2's init is gone after a signal from inside: this kernel did not drop it.`,
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    // The subtree that dies: the cards of levels 2 and 3, outlined before the kill and as they go.
+    showStep(ctx, 'signals', 2, {
+      namespaces: nsRefs(
+        ctx.tree.currentView()!,
+        chain.levels.slice(1).map((l) => l.ns),
+      ),
+      untilMs: BEFORE_KILL_MS + AFTER_STEP_MS,
+    });
+    await new Promise((r) => setTimeout(r, BEFORE_KILL_MS));
     const nsNode = await until(ctx, 'level 2 in the model', (v) => namespaceNodeOf(ctx, v, l2.ns));
     await vscode.commands.executeCommand('pidnsExplorer.killInit', { ...nsNode, force: true });
     await until(ctx, 'no process left in levels 2 and 3', (v) => emptied(v, chain.levels.slice(1)));
@@ -131,6 +153,10 @@ const ACTIONS: Record<string, LessonAction> = {
     const chain = await create(5);
     const l3 = chain.levels[2];
     const nsNode = await until(ctx, 'level 3 in the model', (v) => namespaceNodeOf(ctx, v, l3.ns));
+    const dying = chain.levels.slice(2).map((l) => l.ns);
+    await until(ctx, 'levels 3 to 5 in the model', (v) => nsRefs(v, dying).length === dying.length);
+    showStep(ctx, 'middle', 1, { namespaces: nsRefs(ctx.tree.currentView()!, dying), untilMs: BEFORE_KILL_MS + AFTER_STEP_MS });
+    await new Promise((r) => setTimeout(r, BEFORE_KILL_MS));
     await vscode.commands.executeCommand('pidnsExplorer.killInit', { ...nsNode, force: true });
     await until(ctx, 'no process left in levels 3 to 5', (v) => emptied(v, chain.levels.slice(2)));
   },
@@ -147,12 +173,16 @@ const ACTIONS: Record<string, LessonAction> = {
     const shell = await terminal.processId;
     if (shell === undefined) throw new Error('the unshare terminal did not start');
     terminal.sendText('echo "this sh called unshare(CLONE_NEWPID); its first child becomes PID 1:"; sleep 300 &');
-    await until(ctx, `the unshare shell ${shell} with a pending namespace`, (v) => v.process(shell)?.pendingNs !== undefined);
+    const pending = await until(ctx, `the unshare shell ${shell} with a pending namespace`, (v) => v.process(shell)?.pendingNs);
     await vscode.commands.executeCommand('pidnsExplorer.revealInTree', shell);
+    // The shell's row, and the namespace its children go to once its first child (the sleep) made it.
+    const seen = ctx.tree.currentView()!;
+    showStep(ctx, 'unshare-setns', 0, { processes: procRefs(seen, [shell]), namespaces: nsRefs(seen, [pending]), untilMs: AFTER_STEP_MS });
     // setns, for comparison: a terminal in a created level enters it with setns (nsenter).
     const chain = await create(1);
     const node = await until(ctx, 'level 1 in the model', (v) => namespaceNodeOf(ctx, v, chain.levels[0].ns));
     const entered = await vscode.commands.executeCommand<vscode.Terminal | undefined>('pidnsExplorer.openTerminal', node);
+    showStep(ctx, 'unshare-setns', 2, { namespaces: nsRefs(ctx.tree.currentView()!, [chain.levels[0].ns]), untilMs: AFTER_STEP_MS });
     entered?.sendText('echo "entered with setns: my PID here is $$, my parent is $PPID"');
   },
 };

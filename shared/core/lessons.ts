@@ -21,6 +21,11 @@ export interface LessonStep {
   /** What the demo does in this step, in a sentence. */
   does: string;
   facts: Fact[];
+  /**
+   * What the graph outlines while the walkthrough runs this step, as its caption over the graph
+   * (extension/lessons/lessonCommands.ts names the cards and rows; the walkthrough's markdown says it too).
+   */
+  highlight?: string;
 }
 
 export interface Lesson {
@@ -141,6 +146,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: 'Make an orphan in level 2',
         does: 'A process in level 2 forks a child (pidns-orphan) and exits at once, so the child loses its parent.',
+        highlight: "Level 2's init adopts the orphan: pidns-orphan's parent is now PID 1 of level 2",
         facts: [
           {
             id: 'orphan.reparented-inside',
@@ -176,6 +182,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: "Signal level 2's init from inside level 2",
         does: 'A process inside level 2 sends SIGUSR1, then SIGKILL, to its PID 1; the init has no handler for either.',
+        highlight: "SIGKILL from inside level 2 to its PID 1 is dropped: level 2's init lives on",
         facts: [
           {
             id: 'signals.inside-ignored',
@@ -188,6 +195,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: "SIGKILL level 2's init from the host",
         does: 'First an orphan is started in level 2 so that the level holds one more process; then the host (an ancestor) sends SIGKILL.',
+        highlight: "SIGKILL from the host to level 2's init: levels 2 and 3 die with it, level 1 stays",
         facts: [
           { id: 'signals.ancestor-kills', claim: "From an ancestor SIGKILL always reaches a PID 1: level 2's init dies.", expect: true },
           {
@@ -216,6 +224,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: "SIGKILL level 3's init from the host",
         does: 'The host sends SIGKILL to the init of level 3.',
+        highlight: "SIGKILL to level 3's init: levels 3, 4 and 5 die with it, levels 1 and 2 stay",
         facts: [
           {
             id: 'middle.levels-left',
@@ -242,6 +251,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: '`unshare --pid sh`',
         does: 'unshare(CLONE_NEWPID), then exec sh: the process that called it.',
+        highlight: 'This sh called unshare --pid: it stays in its namespace, its children go to the new one',
         facts: [
           {
             id: 'unshare.caller-stays',
@@ -271,6 +281,7 @@ export const LESSONS: readonly Lesson[] = [
       {
         title: '`nsenter --target <init of level 1> --pid`',
         does: 'setns(CLONE_NEWPID) into an existing namespace (a one-level chain), then fork: nsenter forks by default for --pid.',
+        highlight: 'A terminal entered level 1 with setns: its shell joins under the next free PID, not 1',
         facts: [
           {
             id: 'setns.caller-stays',
@@ -355,6 +366,7 @@ export function walkthroughMarkdown(lesson: Lesson): string {
     out.push(`## ${i + 1}. ${s.title}`, '', s.does, '');
     for (const f of s.facts) out.push(`- ${f.claim}`);
     if (s.facts.length > 0) out.push('');
+    if (s.highlight) out.push(`In the graph, outlined while it runs: *${s.highlight}*`, '');
   });
   out.push('## What the button does', '', lesson.walkthrough.commands, '');
   out.push('## Where to look', '', lesson.walkthrough.look, '');

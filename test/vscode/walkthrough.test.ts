@@ -1,12 +1,13 @@
 // The guided experiments in a real VS Code (code-server, Chromium, Playwright), as root: "Open Guided
 // Experiments" from the palette opens the walkthrough with one unchecked step per lesson; the middle-level
 // step's button runs the lesson through the product's commands, the kernel shows levels 1 and 2 of a new
-// chain alive and levels 3 to 5 gone, and the step checks itself (its completion event fired). Stopping the
-// server leaves none of the chain behind.
+// chain alive and levels 3 to 5 gone, the graph in the panel shows the step's caption while it runs, and the step
+// checks itself (its completion event fired). Stopping the server leaves none of the chain behind.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { LESSONS } from '../../shared/core/lessons';
 import {
   activityItem,
@@ -34,6 +35,25 @@ function chainsUnder(server: number): { anchor: number; inits: number[] }[] {
   return descendants(server)
     .filter((p) => comm(p) === 'pidns-chain')
     .map((anchor) => ({ anchor, inits: descendants(anchor).filter((p) => /^pidns-(init|sleep)$/.test(comm(p) ?? '')) }));
+}
+
+/**
+ * Wait until some webview frame (the graph the lesson opens in the panel; the walkthrough's own markdown is a
+ * webview too, and a webview's frames come and go) shows `text` in the graph's caption.
+ */
+async function graphCaption(page: Page, text: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    for (const f of page.frames()) {
+      const shown = await f
+        .locator('#lesson-caption', { hasText: text })
+        .isVisible()
+        .catch(() => false);
+      if (shown) return;
+    }
+    if (Date.now() > end) throw new Error(`no graph showed the caption "${text}" within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 test("walkthrough: opens from the palette, a step's button runs its lesson with the product's commands and completes the step", async (t) => {
@@ -80,6 +100,10 @@ test("walkthrough: opens from the palette, a step's button runs its lesson with 
   await screenshot(page, 'walkthrough-1-middle-step');
   const clickedAt = Date.now();
   await button.click();
+  // While the step runs, the graph shows its caption (it holds 6 s past the kill, so polling cannot miss it).
+  const caption = lesson.steps[1].highlight!;
+  await graphCaption(page, caption, 30_000);
+  await screenshot(page, 'walkthrough-1b-middle-highlight');
   await page
     .locator('button.getting-started-step[data-step-id$="#middle"][aria-checked="true"]')
     .waitFor({ state: 'attached', timeout: 60_000 })

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
 import { LESSONS, RUN_LESSON_COMMAND, lessonDoneContext } from '../../../shared/core/lessons';
 import { nspidOf } from '../../support/kernelTruth';
+import type { Highlight } from '../../../shared/webviewProtocol';
 
 const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
 
@@ -117,6 +118,21 @@ suite('Guided experiments: the walkthrough', () => {
     assert.equal(nspidOf(c.levels[0].init)?.length, 2);
     assert.equal(nspidOf(c.levels[1].init)?.length, 3);
     await eventually("level 2's init has no child", () => childrenOf(c.levels[1].init).length === 0);
+    // The graph in the panel was told to outline the three levels that died, with the step's caption.
+    const caption = LESSONS.find((l) => l.name === 'middle')!.steps[1].highlight;
+    const views = () =>
+      JSON.stringify(api.graphs.views.map((v) => ({ kind: v.kind, visible: v.visible, last: v.connection.lastHighlight })));
+    const shown = await eventually('the highlight delivered to a graph view', () =>
+      api.graphs.views.map((v) => v.connection.lastHighlight).find((h): h is Highlight => h?.caption === caption),
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; graph views: ${views()}`);
+    });
+    assert.equal(shown.namespaces.length, 3, 'levels 3, 4 and 5 outlined');
+    const alive = new Set(c.levels.map((l) => l.ns));
+    assert.ok(
+      shown.namespaces.every((n) => !alive.has(n.inode)),
+      'not the levels that stay',
+    );
   });
 
   test("guided experiments: every other step's button runs its lesson to the end; its terminals and processes are removed after", async () => {
