@@ -12,6 +12,7 @@
 // without its newline (the file was cut while being written or copied).
 import { compareNamespaces, compareProcesses } from './buildModel';
 import { nsKey, processKey } from './identity';
+import { countAtOrBefore } from './timeOrder';
 import { checkDiff, checkSnapshot, count, isObject, object, ShapeError, string } from './traceShape';
 import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from './types';
 
@@ -291,13 +292,7 @@ function keyframeSnapshot(trace: Trace, index: number): Snapshot {
 export function stateAt(trace: Trace, t: number): Snapshot {
   if (!(t >= 0) || t > trace.endT) throw new RangeError(`t ${t} ms is outside the trace (0 to ${trace.endT} ms)`);
   // Last keyframe at or before t (the first one is at 0).
-  let lo = 0;
-  let hi = trace.keyframes.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (trace.keyframes[mid].t <= t) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = countAtOrBefore(trace.keyframes, t) - 1;
   const keyframe = trace.keyframes[lo];
   const diffs: SnapshotDiff[] = [];
   for (let i = keyframe.entry + 1; i < trace.entries.length; i++) {
