@@ -27,6 +27,7 @@ import {
 } from '../test/support';
 import { descendants } from '../test/support/processTree';
 import { envInt } from './measure';
+import { cmdline, rssMiB } from './procStats';
 import { startSleepers } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
 
@@ -45,22 +46,6 @@ function bigShape(): { trees: number; depth: number; perLevel: number } {
 }
 function smallShape(): { trees: number; depth: number; perLevel: number } {
   return { trees: envInt('BENCH_E2E_SMALL_TREES', 30), depth: 2, perLevel: 16 };
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
-  }
-}
-
-function rssMiB(pid: number): number {
-  try {
-    return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 function extensionHosts(serverPid: number): number[] {

@@ -4,15 +4,13 @@
 // CLOCK_MONOTONIC, the clock of Node's process.hrtime, so a row times the kernel's act → the diff event that
 // shows it, as parsed by this process. Samples are spaced out (50–150 ms apart), so each is a lone event.
 // At 10,000 processes the quiet helper's CPU is averaged over a minute, reconcile passes included.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { SnapshotDiff } from '../shared/core/types';
 import type { HelperEvent } from '../shared/helperProtocol';
 import type { HelperClient } from '../helper-native/src/launch/helperClient';
 import { Poller } from '../helper-native/src/scan/poller';
-import { repoRoot } from './load';
+import { compile } from './load';
 import { envInt, median } from './measure';
 import { scaleShape, startHelper } from './scale';
 import { startSleepers } from './sleepersLoad';
@@ -291,12 +289,8 @@ async function measureAt(
 export const eventsSuite: Suite = {
   name: 'events',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const dir = mkdtempSync(join(tmpdir(), 'pidns-evprobe-'));
+    const { binary: bin, dir } = compile('evprobe');
     try {
-      const bin = join(dir, 'evprobe');
-      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', bin, join(repoRoot(), 'bench', 'evprobe.c')], {
-        stdio: 'inherit',
-      });
       return [
         ...(await measureAt('2k sleepers', { trees: 60, depth: 3, perLevel: 11 }, false, bin, ctx)),
         ...(await measureAt('10k procs', scaleShape(), true, bin, ctx)),

@@ -1,11 +1,12 @@
 // Suite "extension-host": RSS of the real extension host (code-server 1.100, the extension loaded in
 // development mode, its view visible so the helper streams) before and after 10,000 processes appear,
 // plus the helper it started. Measured from /proc of the server's process tree.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activityItem, launchBrowser, openWorkbench, removeDir, repoRoot, startCodeServer } from '../test/support';
 import { descendants } from '../test/support/processTree';
+import { cmdline, rssMiB } from './procStats';
 import { scaleShape } from './scale';
 import { startSleepers } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
@@ -13,18 +14,6 @@ import type { BenchContext, Row, Suite } from './types';
 const SETTLE_MS = 8000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
-  }
-}
-
-function rssMiB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-}
 
 /** The extension host under the server (code-server forks it with --type=extensionHost), and the helper under that. */
 function findProcesses(serverPid: number): { host: number; helper: number } {

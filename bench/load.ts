@@ -33,7 +33,8 @@ export function repoRoot(): string {
   throw new Error('cannot find the pidns-explorer repository root');
 }
 
-function compile(program: string): { binary: string; dir: string } {
+/** Compiles bench/PROGRAM.c with the system C compiler into a temp dir (the caller removes `dir`). */
+export function compile(program: string): { binary: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), `pidns-${program}-`));
   const binary = join(dir, program);
   execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', binary, join(repoRoot(), 'bench', `${program}.c`)], {

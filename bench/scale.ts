@@ -14,6 +14,7 @@ import { repoRoot } from './load';
 import { startSleepers, type SleepersLoad } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
 import { envInt, median, time } from './measure';
+import { rssMiB } from './procStats';
 
 export const DEFAULT_INTERVAL_MS = 1000;
 const CPU_SECONDS = 10;
@@ -87,10 +88,6 @@ function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(f[11]) + Number(f[12]); // utime + stime
-}
-
-function rssMiB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 }
 
 export async function startHelper(): Promise<{ client: HelperClient; pid: number }> {

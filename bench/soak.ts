@@ -4,12 +4,11 @@
 // PID 1 forks two children and exits after 300 ms). The helper's RSS is sampled every minute; the budget is
 // under 5 MiB of growth after minute 5. Its CPU and the host's fork rate are shown with it.
 // BENCH_SOAK_MINUTES (default 30) sets the duration; BENCH_SOAK_FORKS / BENCH_SOAK_NAMESPACES the rates.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { repoRoot } from './load';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { compile } from './load';
 import { envInt } from './measure';
+import { rssMiB } from './procStats';
 import { startHelper } from './scale';
 import type { BenchContext, Row, Suite } from './types';
 
@@ -20,10 +19,6 @@ const NAMESPACES = envInt('BENCH_SOAK_NAMESPACES', 1);
 const SETTLED_MINUTE = 5;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function rssMiB(pid: number): number {
-  return Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-}
 
 function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -38,12 +33,8 @@ function hostForks(): number {
 export const soakSuite: Suite = {
   name: 'soak',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const dir = mkdtempSync(join(tmpdir(), 'pidns-soak-'));
+    const { binary: bin, dir } = compile('soakload');
     try {
-      const bin = join(dir, 'soakload');
-      execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', '-o', bin, join(repoRoot(), 'bench', 'soakload.c')], {
-        stdio: 'inherit',
-      });
       const { client, pid } = await startHelper();
       client.onStderr((line) => {
         if (/warn|error|live source/.test(line)) ctx.log(`soak: helper: ${line}`);

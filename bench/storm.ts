@@ -7,23 +7,12 @@
 // (test/integration/support/storm.ts) and counts its own forks, so other work on the host changes no figure.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { takeSnapshot } from '../helper-native/src/scan/poller';
-import type { Snapshot } from '../shared/core/types';
 import { startWatchedHelper } from '../test/integration/support/events';
 import { phantomProblems } from '../test/integration/support/modelChecks';
-import { openStormArena, type StormArena } from '../test/integration/support/storm';
+import { arenaView, openStormArena, type StormArena } from '../test/integration/support/storm';
 import type { BenchContext, Row, Suite } from './types';
 
 const STORM_SECONDS = Number(process.env.PIDNS_BENCH_STORM_SECONDS ?? 60);
-
-/** The storm namespace and its descendants, with their processes (state letters left out: they flicker). */
-function arenaView(s: Snapshot, arenaNs: number): string {
-  const inside = new Set<number>([arenaNs]);
-  for (const n of [...s.namespaces].sort((a, b) => a.level - b.level)) if (n.parent !== null && inside.has(n.parent)) inside.add(n.inode);
-  return JSON.stringify({
-    namespaces: s.namespaces.filter((n) => inside.has(n.inode)),
-    processes: s.processes.filter((p) => inside.has(p.ns)).map((p) => ({ ...p, state: undefined })),
-  });
-}
 
 /** utime + stime of a process in ms (USER_HZ 100). */
 function cpuMs(pid: number): number {

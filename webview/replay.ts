@@ -2,6 +2,7 @@
 // change, a slider over the whole trace and the list of events, each a button that moves the replay to its
 // moment. The host owns the clock (extension/trace/tracePlayer.ts): every control is a request, and what
 // is drawn follows the host's `replayAt` answers, so the graph and the timeline never disagree.
+import { countAtOrBefore } from '../shared/core/timeOrder';
 import type { ReplayAtMessage, ReplayControlMessage, ReplayEvent, ReplayMessage, WebviewToHost } from '../shared/webviewProtocol';
 
 const SPEEDS = [0.5, 1, 2, 5, 10, 60];
@@ -134,13 +135,7 @@ export class ReplayTimeline {
   /** The events at the latest event time at or before t are the current ones. */
   private markCurrent(t: number): void {
     const events = this.info?.events ?? [];
-    let lo = 0;
-    let hi = events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (events[mid].t <= t) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = countAtOrBefore(events, t);
     const now: HTMLButtonElement[] = [];
     if (lo > 0) for (let i = lo - 1; i >= 0 && events[i].t === events[lo - 1].t; i--) now.push(this.buttons[i]);
     for (const b of this.current) b.removeAttribute('aria-current');

@@ -5,6 +5,7 @@
 // webview redraws only what differs and a seek costs one keyframe at most.
 // No vscode import: the webview tests drive the real bundle with this class as the host.
 import { diffTimes, stateAt, type Trace } from '../../shared/core/trace';
+import { countAtOrBefore } from '../../shared/core/timeOrder';
 import { traceEvents, type TraceEvents } from '../../shared/core/traceEvents';
 import { diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
 import type { Snapshot, SnapshotDiff } from '../../shared/core/types';
@@ -159,16 +160,9 @@ export class TracePlayer {
   private forwardDiffs(from: number, to: number): SnapshotDiff[] | null {
     if (to < from) return null;
     const entries = this.trace.entries;
-    // First entry after `from` (entries are in time order).
-    let lo = 0;
-    let hi = entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (entries[mid].t <= from) lo = mid + 1;
-      else hi = mid;
-    }
     const out: SnapshotDiff[] = [];
-    for (let i = lo; i < entries.length && entries[i].t <= to; i++) {
+    // From the first entry after `from` (entries are in time order).
+    for (let i = countAtOrBefore(entries, from); i < entries.length && entries[i].t <= to; i++) {
       const e = entries[i];
       if ('diff' in e) out.push(e.diff);
       if (out.length > MAX_STEP_DIFFS) return null;

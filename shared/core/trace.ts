@@ -12,6 +12,7 @@
 // without its newline (the file was cut while being written or copied).
 import { compareNamespaces, compareProcesses } from './buildModel';
 import { nsKey, processKey } from './identity';
+import { countAtOrBefore } from './timeOrder';
 import { checkDiff, checkSnapshot, count, isObject, object, ShapeError, string } from './traceShape';
 import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from './types';
 
@@ -379,24 +380,9 @@ function snapshotOf(w: WorkingState): Snapshot {
  */
 export function stateAt(trace: Trace, t: number): Snapshot {
   if (!(t >= 0) || t > trace.endT) throw new RangeError(`t ${t} ms is outside the trace (0 to ${trace.endT} ms)`);
-  const entries = trace.entries;
-  // Last entry at or before t (the first one, a keyframe, is at 0).
-  let lo = 0;
-  let hi = entries.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (entries[mid].t <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  const last = lo;
-  // Its keyframe: the last one at or before that entry.
-  lo = 0;
-  hi = trace.keyframes.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (trace.keyframes[mid].entry <= last) lo = mid;
-    else hi = mid - 1;
-  }
+  // Last entry at or before t, and its keyframe: the last one at or before t (the first, at 0, always is).
+  const last = countAtOrBefore(trace.entries, t) - 1;
+  const lo = countAtOrBefore(trace.keyframes, t) - 1;
   let w = working.get(trace);
   if (w === undefined || w.keyframe !== lo || w.entry > last) working.set(trace, (w = startAt(trace, lo)));
   if (w.entry < last) applyInPlace(trace, w, last);

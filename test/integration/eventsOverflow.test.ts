@@ -8,21 +8,10 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { takeSnapshot } from '../../helper-native/src/scan/poller';
-import type { Snapshot } from '../../shared/core/types';
 import { startWatchedHelper } from './support/events';
-import { openStormArena } from './support/storm';
+import { arenaView, openStormArena } from './support/storm';
 
 const STORM_SECONDS = Number(process.env.PIDNS_OVERFLOW_SECONDS ?? 10);
-
-/** The arena's namespace and its descendants, with their processes (state letters left out: they flicker). */
-function arenaView(s: Snapshot, arenaNs: number): string {
-  const inside = new Set<number>([arenaNs]);
-  for (const n of [...s.namespaces].sort((a, b) => a.level - b.level)) if (n.parent !== null && inside.has(n.parent)) inside.add(n.inode);
-  return JSON.stringify({
-    namespaces: s.namespaces.filter((n) => inside.has(n.inode)),
-    processes: s.processes.filter((p) => inside.has(p.ns)).map((p) => ({ ...p, state: undefined })),
-  });
-}
 
 test('ENOBUFS: lost events are counted, said, and resynchronised exactly', { timeout: (STORM_SECONDS + 60) * 1000 }, async (t) => {
   const arena = await openStormArena({ plain: 3, nested: 2, rate: 800, sleepers: 20 });

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { ChainExitedEvent, ErrorCode, HelperResponse } from '../../shared/helperProtocol';
 import { RawHelper } from './support/rawHelper';
 import { pidnsBundle } from './support/nativeTools';
-import { liveStartTime } from './support/modelChecks';
+import { startTimeAt } from '../../helper-native/src/demo/procView';
 
 const NOBODY = 65534;
 const ROOT_ENV = { ...process.env, PKEXEC_UID: String(NOBODY) };
@@ -171,7 +171,7 @@ test(
     assert.ok(existsSync(`/proc/${rootSleep.pid}`));
 
     const userPid = userSleep.pid as number;
-    const start = liveStartTime('/proc', userPid) as number;
+    const start = startTimeAt('/proc', userPid) as number;
     assert.deepEqual(
       await ask(userPid, 'TERM', `,"startTime":${start + 1}`),
       { id: 1, code: 'not-found' },
@@ -245,7 +245,7 @@ test(
     const destroyed = await h.ask(JSON.stringify({ id: 4, op: 'destroy', chainId: chain.chainId }));
     assert.ok(destroyed.ok, JSON.stringify(destroyed));
     assert.equal(
-      existsSync(`/proc/${chain.leaf}`) && liveStartTime('/proc', chain.leaf) !== null && cmdline(chain.leaf)[0] === 'tail',
+      existsSync(`/proc/${chain.leaf}`) && startTimeAt('/proc', chain.leaf) !== undefined && cmdline(chain.leaf)[0] === 'tail',
       false,
       'the leaf is gone',
     );

@@ -55,7 +55,7 @@ async function runAndCheck(t: TestContext, name: string): Promise<LessonOutcome>
     factsOf(LESSONS.find((l) => l.name === name)!).map((f) => f.id),
   );
   for (const trace of traces) await assertNothingRemains(trace);
-  const leftover = started.run.startedProcesses().filter((p) => !isGone({ pid: p.pid, start: p.start ?? null }));
+  const leftover = started.run.startedProcesses().filter((p) => !isGone(p));
   assert.deepEqual(leftover, [], 'every process the lesson started outside its chains is gone');
   return { results, lines, chains, nspids };
 }

@@ -14,7 +14,10 @@
  *    The extension is loaded uninstalled (development mode); mocha's output is in `log`.
  *    Rejects (never hangs) after timeoutMs (default 300 s) with the logs so far.
  *
- * 2. UI tests:
+ * 2. UI tests (openSession does the first three lines, with t.after clean-up for each part):
+ *      const { server, page } = await openSession(t, { workspacePrefix: 'pidns-x-', user: 'pidns-test' });
+ *      const tree = await openNamespacesView(page); await waitForRow(tree, /pid:\[\d+\]/);
+ *    or by hand:
  *      const server = await startCodeServer({ workspace, user: 'pidns-test' }); t.after(() => server.stop());
  *      const browser = await launchBrowser();                  t.after(() => browser.close());
  *      const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
@@ -34,7 +37,29 @@
  */
 export { startCodeServer, QUIET_SETTINGS, type CodeServer, type CodeServerOptions } from './codeServer';
 export { launchBrowser, CHROMIUM_ARGS } from './browser';
-export { openWorkbench, waitForWorkbench, activityItem, runCommand, type WorkbenchOptions } from './workbench';
+export {
+  openWorkbench,
+  waitForWorkbench,
+  activityItem,
+  runCommand,
+  openFile,
+  menuLabels,
+  webviewFrame,
+  type WorkbenchOptions,
+} from './workbench';
+export {
+  openSession,
+  startServer,
+  openPage,
+  openNamespacesView,
+  namespacesTree,
+  waitForRow,
+  statusItem,
+  waitForStatus,
+  type Session,
+  type SessionOptions,
+} from './session';
+export { waitFor } from './poll';
 export { runExtensionTests, type ExtensionTestOptions, type ExtensionTestResult } from './extensionTests';
 export { screenshot } from './screenshot';
 export { repoRoot, codeServerBinary, CHROMIUM } from './paths';

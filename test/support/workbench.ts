@@ -3,7 +3,7 @@
 // code-server rejects --extensionDevelopmentPath on its command line, but its workbench reads
 // developmentOptions from the JSON in #vscode-workbench-web-configuration[data-settings]; an init
 // script patches that JSON as the workbench reads it, before any workbench code runs.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { resolve } from 'node:path';
 import type { CodeServer } from './codeServer';
 
@@ -86,4 +86,26 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   await page.keyboard.press('Enter');
+}
+
+/** Opens a workspace file in the editor through Quick Open (Ctrl+P), as a person does. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+  await page.keyboard.press('Enter');
+}
+
+/** The labels of the open context menu (VS Code draws it in a shadow root; Playwright's locators pierce it). */
+export async function menuLabels(page: Page): Promise<string[]> {
+  const items = page.locator('.monaco-menu .action-item .action-label');
+  await items.first().waitFor({ state: 'visible', timeout: 10_000 });
+  return (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+}
+
+/** The document of the last ready webview (the graph's): a webview is two iframes deep in the workbench. */
+export async function webviewFrame(page: Page): Promise<Frame> {
+  const outer = await page.locator('iframe.webview.ready').last().elementHandle({ timeout: 30_000 });
+  const inner = await (await outer!.contentFrame())!.locator('#active-frame').elementHandle({ timeout: 30_000 });
+  return (await inner!.contentFrame())!;
 }

@@ -25,14 +25,7 @@ import { ModelIndex } from '../../shared/core/modelIndex';
 import { NodeCache, namespaceChildren, processChildren, unseenChildren } from '../../extension/tree/treeNodes';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
 import { GraphModel } from '../../webview/model';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from './support/random';
 
 const DEV = 4;
 const SELF = 1000;

@@ -9,14 +9,7 @@ import { nsKey } from '../../shared/core/identity';
 import { applyDiff } from '../../shared/core/diff';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 import { LiveModel } from '../../helper-native/src/scan/liveModel';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from './support/random';
 
 const DEV = 4;
 const SELF = 1000;

@@ -9,16 +9,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  activityItem,
-  launchBrowser,
   lookupUser,
-  makeTempDir,
-  openWorkbench,
-  removeDir,
+  menuLabels,
+  openNamespacesView,
+  openSession,
   repoRoot,
   runCommand,
   screenshot,
-  startCodeServer,
+  statusItem,
+  waitFor,
+  waitForRow,
+  waitForStatus,
 } from '../support';
 import { nspidOf } from '../support/kernelTruth';
 import { installPolkitRule, installSystemHelper, startSystemServices } from './support/polkitTestRule';
@@ -27,16 +28,6 @@ const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
 /** An argument no other process on the machine has, so the leaf is found by its command line. */
 const MARK = String(4000 + (process.pid % 5000));
 const SETTINGS = { 'pidnsExplorer.defaultDepth': 2, 'pidnsExplorer.mountProc': false, 'pidnsExplorer.defaultCommand': `sleep ${MARK}` };
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function pids(): number[] {
   return readdirSync('/proc')
@@ -81,13 +72,6 @@ function killLeftovers(): void {
   }
 }
 
-/** The labels of the open context menu (VS Code draws it in a shadow root; Playwright's locators pierce it). */
-async function menuLabels(page: Page): Promise<string[]> {
-  const items = page.locator('.monaco-menu .action-item .action-label');
-  await items.first().waitFor({ state: 'visible', timeout: 10_000 });
-  return (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
-}
-
 async function outputText(page: Page): Promise<string> {
   return (await page.locator('.part.panel .monaco-editor .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
 }
@@ -102,21 +86,10 @@ test(
     t.after(installPolkitRule(USER));
     t.after(killLeftovers);
     const owner = lookupUser(USER);
-    const workspace = makeTempDir('pidns-claims-', owner);
-    t.after(() => removeDir(workspace));
-    const server = await startCodeServer({ workspace, user: USER, settings: SETTINGS });
-    t.after(() => server.stop());
-    const browser = await launchBrowser();
-    t.after(() => browser.close());
-    const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-    await activityItem(page, 'PID Namespaces').click();
-    const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
-    await tree
-      .locator('.monaco-list-row', { hasText: /pid:\[\d+\]/ })
-      .first()
-      .waitFor({ state: 'visible', timeout: 60_000 });
-    const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
-    await waitFor('the status bar to say pkexec', async () => ((await status.innerText()).includes('pkexec') ? true : undefined));
+    const { server, page } = await openSession(t, { workspacePrefix: 'pidns-claims-', user: USER, settings: SETTINGS });
+    const tree = await openNamespacesView(page);
+    await waitForRow(tree, /pid:\[\d+\]/, 60_000);
+    await waitForStatus(page, 'pkexec');
 
     // Show Helper Log: the output panel shows the log channel with the helper's start.
     await runCommand(page, 'PID Namespaces: Show Helper Log');
@@ -145,8 +118,7 @@ test(
     await screenshot(page, 'claims-created-from-settings');
 
     // Context menus: a namespace created here offers terminal, Show in Graph, destroy, kill init; a process offers Send Signal and Show in Graph.
-    const nsRow = tree.locator('.monaco-list-row', { hasText: `pid:[${leafNs}]` }).first();
-    await nsRow.waitFor({ state: 'visible', timeout: 15_000 });
+    const nsRow = await waitForRow(tree, `pid:[${leafNs}]`, 15_000);
     await nsRow.click({ button: 'right' });
     const nsMenu = await menuLabels(page);
     for (const label of [
@@ -160,8 +132,7 @@ test(
     }
     assert.ok(!nsMenu.includes('Send Signal…'), 'no Send Signal on a namespace');
     await page.keyboard.press('Escape');
-    const procRow = tree.locator('.monaco-list-row', { hasText: `host ${leaf}` }).first();
-    await procRow.waitFor({ state: 'visible', timeout: 15_000 });
+    const procRow = await waitForRow(tree, `host ${leaf}`, 15_000);
     await procRow.click({ button: 'right' });
     const procMenu = await menuLabels(page);
     assert.ok(procMenu.includes('Send Signal…'), `process menu has Send Signal…: ${procMenu.join(' | ')}`);
@@ -182,7 +153,7 @@ test(
     await waitFor('the leaf to exit', () => (nspidOf(leaf) === undefined ? true : undefined), 15_000);
 
     // The status bar click explains the mode and offers the others; "Use none" switches it for real.
-    await status.click();
+    await statusItem(page).click();
     const toast = page.locator('.notification-toast', { hasText: 'through pkexec' }).first();
     await toast.waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(await toast.innerText(), new RegExp(`acting for uid ${owner.uid}.*\\(setting: auto\\)`, 's'));
@@ -190,9 +161,7 @@ test(
       assert.ok(await toast.locator('.monaco-button', { hasText: b }).isVisible(), `offers ${b}`);
     await screenshot(page, 'claims-status-bar-explains');
     await toast.locator('.monaco-button', { hasText: 'Use none' }).click();
-    await waitFor('the status bar to say unprivileged', async () =>
-      (await status.innerText()).includes('unprivileged') ? true : undefined,
-    );
+    await waitForStatus(page, 'unprivileged');
     const settings = JSON.parse(readFileSync(join(server.userDataDir, 'User', 'settings.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(settings['pidnsExplorer.privilegeMode'], 'none', 'the switch is stored in the user settings');
     await waitFor('the log to show the restart as the user', async () =>

@@ -9,41 +9,22 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Frame, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { Engines, sh } from '../../bench/containerEngines';
-import {
-  activityItem,
-  launchBrowser,
-  makeTempDir,
-  openWorkbench,
-  removeDir,
-  repoRoot,
-  runCommand,
-  screenshot,
-  startCodeServer,
-} from '../support';
+import { openFile, openNamespacesView, openPage, runCommand, screenshot, startServer, waitFor, waitForRow, webviewFrame } from '../support';
 import { nspidOf } from '../support/kernelTruth';
 
 const NAME = 'pidns-ui-web';
 /** Where the pointer rests before a hover: blank editor space, away from every row and hover. */
 const REST = { x: 1250, y: 820 };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** The hover's level | namespace | PID rows. */
-async function levelRows(tooltip: Locator): Promise<Array<{ level: number; ns: string; pid: number }>> {
+/** The hover's level | namespace | PID table, by column. */
+async function levelColumns(tooltip: Locator): Promise<{ ns: string[]; pids: number[] }> {
   const cells = await tooltip
     .locator('table tr')
     .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
-  return cells.filter((c) => c.length === 3).map(([level, ns, pid]) => ({ level: Number(level), ns, pid: Number(pid) }));
+  const rows = cells.filter((c) => c.length === 3);
+  return { ns: rows.map((c) => c[1]), pids: rows.map((c) => Number(c[2])) };
 }
 
 /** One hover as a person makes it: rest the pointer, move onto the target once, wait VS Code's default delay. No retry. */
@@ -52,13 +33,6 @@ async function hoverOnce(page: Page, target: Locator, tooltip: Locator): Promise
   await page.waitForTimeout(1000);
   await target.hover();
   await tooltip.waitFor({ state: 'visible', timeout: 3000 });
-}
-
-/** The graph's document: a webview is two iframes deep in the workbench. */
-async function graphFrame(page: Page): Promise<Frame> {
-  const outer = await page.locator('iframe.webview.ready').last().elementHandle({ timeout: 30_000 });
-  const inner = await (await outer!.contentFrame())!.locator('#active-frame').elementHandle({ timeout: 30_000 });
-  return (await inner!.contentFrame())!;
 }
 
 test('UI: a named docker container shows by name in the tree and the graph; its process hover gives host and container PIDs', async (t) => {
@@ -78,37 +52,23 @@ test('UI: a named docker container shows by name in the tree and the graph; its 
   const nsStat = statSync(`/proc/${child}/ns/pid`);
   const hostNs = statSync('/proc/self/ns/pid').ino;
 
-  const workspace = makeTempDir('pidns-containers-ui-');
-  t.after(() => removeDir(workspace));
+  const { workspace, server } = await startServer(t, { workspacePrefix: 'pidns-containers-ui-' });
   writeFileSync(join(workspace, 'pids.txt'), `${child}\n`, { mode: 0o644 });
-  const server = await startCodeServer({ workspace });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  await activityItem(page, 'PID Namespaces').click();
-  const rows = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) }).locator('.monaco-list-row');
-  await rows
-    .filter({ hasText: `pid:[${hostNs}]` })
-    .first()
-    .waitFor({ state: 'visible', timeout: 30_000 });
+  const { page } = await openPage(t, server);
+  const tree = await openNamespacesView(page);
+  await waitForRow(tree, `pid:[${hostNs}]`);
 
   // The editor hover on the host PID, and from it "Reveal in PID Namespaces tree": the tree opens the
   // container's namespace, whose row names the container.
   const headline = `PID ${nspid[1]} in ${NAME} (docker) · host ${child}`;
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').fill('pids.txt');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'pids.txt' }).first().waitFor({ state: 'visible' });
-  await page.keyboard.press('Enter');
+  await openFile(page, 'pids.txt');
   const pidToken = page.locator('.monaco-editor .view-line span span', { hasText: String(child) }).first();
   await pidToken.waitFor({ state: 'visible', timeout: 15_000 });
   const anyEditorHover = page.locator('.monaco-editor .monaco-hover', { hasText: 'Reveal in PID Namespaces tree' });
   await hoverOnce(page, pidToken, anyEditorHover);
   await anyEditorHover.locator('a', { hasText: 'Reveal in PID Namespaces tree' }).click();
-  const procRow = rows.filter({ hasText: `host ${child}` }).first();
-  await procRow.waitFor({ state: 'visible', timeout: 15_000 });
-  const nsRow = rows.filter({ hasText: `pid:[${nsStat.ino}]` }).first();
-  await nsRow.waitFor({ state: 'visible' });
+  const procRow = await waitForRow(tree, `host ${child}`, 15_000);
+  const nsRow = await waitForRow(tree, `pid:[${nsStat.ino}]`);
   // The engine's answer may land a poll after the process (meanwhile the label is `docker <short id>`).
   const nsText = await waitFor('the namespace row to name the container', async () => {
     const text = (await nsRow.innerText()).replace(/\s+/g, ' ');
@@ -124,31 +84,20 @@ test('UI: a named docker container shows by name in the tree and the graph; its 
   // The process row's tooltip (the workbench hover) and the editor hover on its PID, once each.
   const rowHover = page.locator('.workbench-hover', { hasText: headline });
   await hoverOnce(page, procRow.locator('.monaco-icon-label').first(), rowHover);
-  const table = await levelRows(rowHover);
-  assert.deepEqual(
-    table.map((r) => r.pid),
-    nspid,
-    "the row hover's PIDs are the kernel's NSpid, host first",
-  );
-  assert.deepEqual(
-    table.map((r) => r.ns),
-    [`pid:[${hostNs}]`, `pid:[${nsStat.ino}]`],
-  );
+  const rowTable = await levelColumns(rowHover);
+  assert.deepEqual(rowTable.pids, nspid, "the row hover's PIDs are the kernel's NSpid, host first");
+  assert.deepEqual(rowTable.ns, [`pid:[${hostNs}]`, `pid:[${nsStat.ino}]`]);
   await screenshot(page, 'container-tree-hover');
   const editorHover = page.locator('.monaco-editor .monaco-hover', { hasText: headline });
   await hoverOnce(page, pidToken, editorHover);
-  assert.deepEqual(
-    (await levelRows(editorHover)).map((r) => r.pid),
-    nspid,
-    "the editor hover's PIDs are the kernel's NSpid",
-  );
+  assert.deepEqual((await levelColumns(editorHover)).pids, nspid, "the editor hover's PIDs are the kernel's NSpid");
   await screenshot(page, 'container-editor-hover');
 
   // The graph: the container's namespace card carries its name; its rows give the PIDs at each level.
   await page.mouse.move(REST.x, REST.y);
   await page.keyboard.press('Escape');
   await runCommand(page, 'PID Namespaces: Show Namespace Graph');
-  const frame = await graphFrame(page);
+  const frame = await webviewFrame(page);
   const card = frame.locator(`.card[data-key="${nsStat.dev}:${nsStat.ino}"]`);
   // On a busy machine the host's many small namespaces fold into group cards: open them, as a person would.
   const shown = await card.waitFor({ state: 'attached', timeout: 15_000 }).then(

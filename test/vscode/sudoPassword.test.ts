@@ -12,33 +12,13 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { INSTALLED_HELPER } from '../../helper-native/src/launch/installedHelper';
-import {
-  activityItem,
-  launchBrowser,
-  lookupUser,
-  makeTempDir,
-  openWorkbench,
-  removeDir,
-  repoRoot,
-  screenshot,
-  startCodeServer,
-} from '../support';
+import { lookupUser, openNamespacesView, openSession, repoRoot, screenshot, waitFor, waitForRow, waitForStatus } from '../support';
 import { descendants, killTree } from '../support/processTree';
 import { watchSecrets } from './support/secretWatch';
 import { installSystemHelper, startSystemServices } from './support/polkitTestRule';
 import { allowSudo, setPassword } from './support/sudoTestUser';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function read(file: string): string {
   try {
@@ -102,16 +82,12 @@ test(
 
     const watch = watchSecrets([password, wrong], () => sudoOf(owner.uid));
     t.after(() => watch.stop());
-    const workspace = makeTempDir('pidns-sudo-', owner);
-    t.after(() => removeDir(workspace));
-    const server = await startCodeServer({ workspace, user: USER, settings: { 'pidnsExplorer.privilegeMode': 'sudo' } });
-    t.after(() => server.stop());
-    const browser = await launchBrowser();
-    t.after(() => browser.close());
-    const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-    await activityItem(page, 'PID Namespaces').click();
-    const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
-    const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
+    const { server, page } = await openSession(t, {
+      workspacePrefix: 'pidns-sudo-',
+      user: USER,
+      settings: { 'pidnsExplorer.privilegeMode': 'sudo' },
+    });
+    const tree = await openNamespacesView(page);
 
     // 1. A wrong password: sudo says so, the helper runs unprivileged, and the advice offers Retry.
     watch.mark('wrong');
@@ -122,13 +98,8 @@ test(
     const advice = page.locator('.notification-toast', { hasText: 'The sudo password was wrong' }).first();
     await advice.waitFor({ state: 'visible', timeout: 60_000 });
     await screenshot(page, 'sudo-wrong-password-advice');
-    await waitFor('the status bar to say unprivileged', async () =>
-      (await status.innerText()).includes('unprivileged') ? true : undefined,
-    );
-    await tree
-      .locator('.monaco-list-row', { hasText: /pid:\[\d+\]/ })
-      .first()
-      .waitFor({ state: 'visible', timeout: 30_000 });
+    await waitForStatus(page, 'unprivileged');
+    await waitForRow(tree, /pid:\[\d+\]/);
     assert.equal(
       await tree.locator('.monaco-list-row', { hasText: `pid:[${rootNsInode}]` }).count(),
       0,
@@ -143,11 +114,8 @@ test(
     input = await passwordBox(page);
     await input.pressSequentially(password);
     await page.keyboard.press('Enter');
-    await waitFor('the status bar to say sudo', async () => ((await status.innerText()).includes('sudo') ? true : undefined), 60_000);
-    await tree
-      .locator('.monaco-list-row', { hasText: `pid:[${rootNsInode}]` })
-      .first()
-      .waitFor({ state: 'visible', timeout: 30_000 });
+    await waitForStatus(page, 'sudo', 60_000);
+    await waitForRow(tree, `pid:[${rootNsInode}]`);
     await screenshot(page, 'sudo-root-helper-tree');
 
     const helper = await waitFor('the helper under code-server', () => helperUnder(server.pid));

@@ -7,18 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import {
-  activityItem,
-  launchBrowser,
-  lookupUser,
-  makeTempDir,
-  openWorkbench,
-  removeDir,
-  repoRoot,
-  runCommand,
-  screenshot,
-  startCodeServer,
-} from '../support';
+import { lookupUser, openNamespacesView, openSession, repoRoot, runCommand, screenshot, waitFor, waitForStatus } from '../support';
 import {
   allowAnyPkexecFor,
   installPolkitRule,
@@ -91,16 +80,6 @@ function killInitOf(nsInode: number): void {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /**
  * Hover the label once, with VS Code's default hover delay, and read the tooltip's level | namespace | PID table.
  * No second try: a tooltip that a refresh closes is what a person would meet (hoverRate.test.ts measures the rate).
@@ -121,15 +100,9 @@ async function hoverTable(page: Page, label: Locator): Promise<LevelRow[]> {
 
 async function scenario(t: TestContext, user: string | undefined, expectedMode: string): Promise<void> {
   const tag = user ? 'nonroot' : 'root';
-  const workspace = makeTempDir('pidns-ui-', user ? lookupUser(user) : undefined);
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace, user });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
+  const { page } = await openSession(t, { workspacePrefix: 'pidns-ui-', user });
 
-  await activityItem(page, 'PID Namespaces').click();
+  await openNamespacesView(page);
   // A wider sidebar, so the screenshots show the descriptions (level, init, count) in full.
   const sidebar = await page.locator('.part.sidebar').boundingBox();
   if (sidebar) {
@@ -141,8 +114,7 @@ async function scenario(t: TestContext, user: string | undefined, expectedMode: 
   }
   await page.mouse.move(900, 600);
   await waitFor('the root namespace row', async () => ((await treeRows(page)).some((r) => nsRow(r.text)?.level === 0) ? true : undefined));
-  const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
-  await waitFor(`status bar to say ${expectedMode}`, async () => ((await status.innerText()).includes(expectedMode) ? true : undefined));
+  await waitForStatus(page, expectedMode);
   await screenshot(page, `${tag}-1-tree`);
 
   await runCommand(page, 'PID Namespaces: Create Nested PID Namespaces…');
@@ -219,16 +191,13 @@ test('UI: without a polkit rule or agent, a non-root window says what happened, 
   startSystemServices(repoRoot());
   // With the system helper installed there is nothing to confirm: pkexec is tried on it and cannot ask.
   t.after(installSystemHelper(repoRoot()));
-  const owner = lookupUser(USER);
-  const workspace = makeTempDir('pidns-ui-', owner);
-  t.after(() => removeDir(workspace));
   // pkexec only: no rule is installed and a headless session has no polkit agent, so pkexec cannot ask.
-  const server = await startCodeServer({ workspace, user: USER, settings: { 'pidnsExplorer.privilegeMode': 'pkexec' } });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  await activityItem(page, 'PID Namespaces').click();
+  const { page } = await openSession(t, {
+    workspacePrefix: 'pidns-ui-',
+    user: USER,
+    settings: { 'pidnsExplorer.privilegeMode': 'pkexec' },
+  });
+  await openNamespacesView(page);
   const toast = page.locator('.notification-toast', { hasText: 'runs without root' }).first();
   await toast.waitFor({ state: 'visible', timeout: 60_000 });
   const text = await toast.innerText();
@@ -236,8 +205,7 @@ test('UI: without a polkit rule or agent, a non-root window says what happened, 
   assert.match(text, /What still works/, 'what still works');
   assert.match(text, /polkit agent|sudo/, 'what to do');
   assert.ok(await toast.locator('.monaco-button', { hasText: 'Use sudo' }).isVisible(), 'offers to switch to sudo');
-  const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
-  await waitFor('status bar to say unprivileged', async () => ((await status.innerText()).includes('unprivileged') ? true : undefined));
+  await waitForStatus(page, 'unprivileged');
   await screenshot(page, 'nonroot-no-polkit-advice');
 });
 
@@ -247,14 +215,12 @@ test('UI: no system helper: the extension asks before running its writable files
   // polkit would say yes to anything: only the extension's own question keeps its files from root.
   t.after(await allowAnyPkexecFor(USER));
   const owner = lookupUser(USER);
-  const workspace = makeTempDir('pidns-ui-', owner);
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace, user: USER, settings: { 'pidnsExplorer.privilegeMode': 'pkexec' } });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  await activityItem(page, 'PID Namespaces').click();
+  const { page } = await openSession(t, {
+    workspacePrefix: 'pidns-ui-',
+    user: USER,
+    settings: { 'pidnsExplorer.privilegeMode': 'pkexec' },
+  });
+  await openNamespacesView(page);
   const dialog = page.locator('.monaco-dialog-box', { hasText: 'writable by you and by other extensions' });
   await dialog.waitFor({ state: 'visible', timeout: 60_000 });
   const text = await dialog.innerText();
@@ -265,8 +231,7 @@ test('UI: no system helper: the extension asks before running its writable files
     assert.ok(buttons.includes(b), `${b} in ${buttons.join(' | ')}`);
   await screenshot(page, 'nonroot-untrusted-helper-question');
   await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
-  const status = page.locator('.statusbar-item', { hasText: 'PID ns' }).first();
-  await waitFor('status bar to say unprivileged', async () => ((await status.innerText()).includes('unprivileged') ? true : undefined));
+  await waitForStatus(page, 'unprivileged');
   // Nothing of ours runs as root: every helper process of this window is the user's.
   const helpers = readdirSync('/proc')
     .filter((n) => /^\d+$/.test(n))

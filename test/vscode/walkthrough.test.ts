@@ -9,17 +9,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { LESSONS } from '../../shared/core/lessons';
-import {
-  activityItem,
-  launchBrowser,
-  makeTempDir,
-  openWorkbench,
-  removeDir,
-  repoRoot,
-  runCommand,
-  screenshot,
-  startCodeServer,
-} from '../support';
+import { activityItem, openSession, runCommand, screenshot } from '../support';
 import { descendants } from '../support/processTree';
 
 function comm(pid: number): string | undefined {
@@ -57,19 +47,15 @@ async function graphCaption(page: Page, text: string, timeoutMs: number): Promis
 }
 
 test("walkthrough: opens from the palette, a step's button runs its lesson with the product's commands and completes the step", async (t) => {
-  const workspace = makeTempDir('pidns-walkthrough-');
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace });
   const seen = new Set<number>();
-  t.after(async () => {
-    await server.stop();
-    // The helper's shutdown tears its chains down, and stop() kills the server's tree: nothing may remain.
-    const left = [...seen].filter((p) => comm(p) !== undefined && /^pidns-/.test(comm(p) ?? ''));
-    assert.deepEqual(left, [], 'no process of the lesson remains after the server stopped');
+  const { server, page } = await openSession(t, {
+    workspacePrefix: 'pidns-walkthrough-',
+    afterStop: () => {
+      // The helper's shutdown tears its chains down, and stop() kills the server's tree: nothing may remain.
+      const left = [...seen].filter((p) => comm(p) !== undefined && /^pidns-/.test(comm(p) ?? ''));
+      assert.deepEqual(left, [], 'no process of the lesson remains after the server stopped');
+    },
   });
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
   // The activity-bar entry appears once the extension is registered; only then does the palette list its commands.
   await activityItem(page, 'PID Namespaces').waitFor({ state: 'visible', timeout: 60_000 });
 

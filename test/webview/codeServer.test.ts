@@ -7,19 +7,9 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import type { Frame, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { SIGNALS } from '../../extension/commands/signalPolicy';
-import {
-  activityItem,
-  launchBrowser,
-  makeTempDir,
-  openWorkbench,
-  removeDir,
-  repoRoot,
-  runCommand,
-  screenshot,
-  startCodeServer,
-} from '../support';
+import { menuLabels, openNamespacesView, openSession, runCommand, screenshot, waitForRow, webviewFrame, type Session } from '../support';
 
 const DEPTH = 5;
 
@@ -92,25 +82,25 @@ function webviewProblems(page: Page): string[] {
   return problems;
 }
 
-/** The graph's document: a webview is two iframes deep in the workbench. */
-async function graphFrame(page: Page): Promise<Frame> {
-  const outer = await page.locator('iframe.webview.ready').last().elementHandle({ timeout: 30_000 });
-  const inner = await (await outer!.contentFrame())!.locator('#active-frame').elementHandle({ timeout: 30_000 });
-  return (await inner!.contentFrame())!;
+/**
+ * Each scenario's window: code-server (root) with the extension in development mode, the PID Namespaces view
+ * opened, and the graph's webview problems collected from the moment the page opened.
+ */
+async function graphWindow(
+  t: TestContext,
+  workspacePrefix: string,
+  theme: 'light' | 'dark' = 'dark',
+): Promise<Session & { problems: string[]; tree: Locator }> {
+  const session = await openSession(t, { workspacePrefix, theme });
+  const problems = webviewProblems(session.page);
+  const tree = await openNamespacesView(session.page);
+  return { ...session, problems, tree };
 }
 
 async function scenario(t: TestContext, theme: 'light' | 'dark', chain: Chain): Promise<void> {
-  const workspace = makeTempDir('pidns-graph-');
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme });
-  const problems = webviewProblems(page);
-  await activityItem(page, 'PID Namespaces').click();
+  const { page, problems } = await graphWindow(t, 'pidns-graph-', theme);
   await runCommand(page, 'PID Namespaces: Show Namespace Graph');
-  const frame = await graphFrame(page);
+  const frame = await webviewFrame(page);
   const card = (inode: number) => frame.locator(`.card[data-key="${chain.dev}:${inode}"]`);
   await card(chain.levels[DEPTH - 1]).waitFor({ state: 'attached', timeout: 30_000 });
   for (const [i, ino] of chain.levels.entries())
@@ -162,17 +152,9 @@ async function scenario(t: TestContext, theme: 'light' | 'dark', chain: Chain): 
  * document away, and zoom and selection come back from the state it kept for the panel.
  */
 async function hideShowScenario(t: TestContext, chain: Chain): Promise<void> {
-  const workspace = makeTempDir('pidns-graph-hide-');
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  const problems = webviewProblems(page);
-  await activityItem(page, 'PID Namespaces').click();
+  const { page, problems } = await graphWindow(t, 'pidns-graph-hide-');
   await runCommand(page, 'PID Namespaces: Show Namespace Graph');
-  let frame = await graphFrame(page);
+  let frame = await webviewFrame(page);
   const leafKey = `${chain.dev}:${chain.levels[DEPTH - 1]}`;
   const leafCard = () => frame.locator(`.card[data-key="${leafKey}"]`);
   const transform = () => frame.locator('#world').evaluate((e) => (e as HTMLElement).style.transform);
@@ -190,7 +172,7 @@ async function hideShowScenario(t: TestContext, chain: Chain): Promise<void> {
   await runCommand(page, 'File: New Untitled Text File');
   await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ state: 'visible', timeout: 15_000 });
   await page.locator('.tabs-container .tab', { hasText: 'PID Namespace Graph' }).click();
-  frame = await graphFrame(page);
+  frame = await webviewFrame(page);
   await leafCard().waitFor({ state: 'attached', timeout: 30_000 });
   assert.equal(
     await frame.evaluate(() => (window as unknown as { __before?: number }).__before),
@@ -207,21 +189,13 @@ async function hideShowScenario(t: TestContext, chain: Chain): Promise<void> {
 
 /** The same graph as a webview view in the panel area (bottom), opened through its "Focus on Graph View" command. */
 async function panelScenario(t: TestContext, chain: Chain): Promise<void> {
-  const workspace = makeTempDir('pidns-graph-view-');
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  const problems = webviewProblems(page);
-  await activityItem(page, 'PID Namespaces').click();
+  const { page, problems } = await graphWindow(t, 'pidns-graph-view-');
   await runCommand(page, 'PID Namespace Graph: Focus on Graph View');
   await page
     .locator('.part.panel .pane-header, .part.panel .composite.title', { hasText: /PID Namespace Graph|Graph/ })
     .first()
     .waitFor({ state: 'visible', timeout: 30_000 });
-  const frame = await graphFrame(page);
+  const frame = await webviewFrame(page);
   const leafCard = frame.locator(`.card[data-key="${chain.dev}:${chain.levels[DEPTH - 1]}"]`);
   await leafCard.waitFor({ state: 'attached', timeout: 30_000 });
   for (const [i, ino] of chain.levels.entries()) {
@@ -232,12 +206,6 @@ async function panelScenario(t: TestContext, chain: Chain): Promise<void> {
   }
   await screenshot(page, 'graph-code-server-panel-view');
   assert.deepEqual(problems, [], 'no console error, uncaught error or CSP violation in the webview');
-}
-
-async function menuLabels(page: Page): Promise<string[]> {
-  const items = page.locator('.monaco-menu .action-item .action-label');
-  await items.first().waitFor({ state: 'visible', timeout: 10_000 });
-  return (await items.allInnerTexts()).map((t) => t.trim()).filter(Boolean);
 }
 
 /** How often a context-menu gesture had to be made again, over the run (reported as a diagnostic). */
@@ -288,16 +256,7 @@ function alive(pid: number): boolean {
  * "send from where?", the same modals.
  */
 async function showInGraphScenario(t: TestContext, chain: Chain): Promise<void> {
-  const workspace = makeTempDir('pidns-graph-show-');
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ workspace });
-  t.after(() => server.stop());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await openWorkbench(browser, server, { extensionDevelopmentPath: repoRoot(), theme: 'dark' });
-  const problems = webviewProblems(page);
-  await activityItem(page, 'PID Namespaces').click();
-  const tree = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Namespaces' }) });
+  const { page, problems, tree } = await graphWindow(t, 'pidns-graph-show-');
   const leafIno = chain.levels[DEPTH - 1];
 
   // Bring the leaf into the tree (its namespace is five levels down, among other tests' namespaces).
@@ -308,13 +267,12 @@ async function showInGraphScenario(t: TestContext, chain: Chain): Promise<void> 
     .locator('.quick-input-list .monaco-list-row', { hasText: `host ${chain.leafPid} ·` })
     .first()
     .click();
-  const procRow = tree.locator('.monaco-list-row', { hasText: `host ${chain.leafPid}` }).first();
-  await procRow.waitFor({ state: 'visible', timeout: 15_000 });
+  const procRow = await waitForRow(tree, `host ${chain.leafPid}`, 15_000);
   assert.equal(await page.locator('iframe.webview').count(), 0, 'no graph is open yet');
 
   const picker = 'Show which namespace in the graph?';
   await runMenuItem(page, procRow, 'Show in Graph', picker, async () => (await page.locator('iframe.webview.ready').count()) > 0);
-  const frame = await graphFrame(page).catch(async (err: Error) => {
+  const frame = await webviewFrame(page).catch(async (err: Error) => {
     await screenshot(page, 'graph-show-in-graph-no-frame');
     throw err;
   });

@@ -1,13 +1,13 @@
 // The graph webview bundle on its own in Debian's Chromium, fed snapshots and diffs through the same
 // message API the extension host uses, served with the host's CSP. Every test also fails on console
 // errors, page errors and CSP violations.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type WebviewToHost } from '../../shared/webviewProtocol';
 import { emptyDiff, generatedTree, HOST_NS, NS_DEV, seedChain } from './support/fixtures';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
+import { openGraph, useGraphEnv, type GraphPage } from './support/harness';
 import type { ThemeName } from './support/themes';
 import { nsKey } from '../../shared/core/identity';
 
@@ -15,16 +15,10 @@ const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
 const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG } as const;
 
-let env: GraphEnv;
-before(async () => {
-  env = await startEnv();
-});
-after(async () => {
-  await env?.close();
-});
+const env = useGraphEnv();
 
 async function seeded(theme: ThemeName = 'dark'): Promise<{ g: GraphPage; seed: ReturnType<typeof seedChain> }> {
-  const g = await openGraph(env, theme);
+  const g = await openGraph(env(), theme);
   const seed = seedChain(5, 120);
   await g.send(config);
   await g.send({ type: 'snapshot', snapshot: seed.snapshot });
@@ -262,7 +256,7 @@ describe('namespace graph webview', () => {
   test('a big tree: every namespace a card or counted in a group, groups open in place, rows drawn only where readable', async () => {
     const tree = generatedTree(200, 2500, 5);
     // Restored far out, as a panel whose user had zoomed out: nothing is readable, so no rows are built.
-    const g = await openGraph(env, 'dark', undefined, {
+    const g = await openGraph(env(), 'dark', undefined, {
       v: 1,
       transform: { x: 700, y: 20, k: 0.1 },
       expanded: [],
@@ -315,7 +309,7 @@ describe('namespace graph webview', () => {
   });
 
   test('the CSP check itself catches a violation', async () => {
-    const g = await openGraph(env);
+    const g = await openGraph(env());
     try {
       await g.page.evaluate(() => {
         const s = document.createElement('script');

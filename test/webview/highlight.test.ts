@@ -2,13 +2,13 @@
 // cards and rows in the theme's warning colour, draws the re-parenting arrow from the orphan's row to its new
 // parent's, shows the caption; it holds through diffs that redraw or lay out the cards, reaches a row that
 // only arrives later, and goes on null and after untilMs. Every test also fails on console or CSP errors.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type Highlight } from '../../shared/webviewProtocol';
 import { emptyDiff, NS_DEV, seedChain } from './support/fixtures';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
+import { openGraph, useGraphEnv, type GraphPage } from './support/harness';
 import { THEMES } from './support/themes';
 import { nsKey, processKey } from '../../shared/core/identity';
 import type { ProcessInfo } from '../../shared/core/types';
@@ -18,13 +18,7 @@ const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
 const ref = (p: ProcessInfo) => ({ pid: p.pid, startTime: p.startTime });
 const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG } as const;
 
-let env: GraphEnv;
-before(async () => {
-  env = await startEnv();
-});
-after(async () => {
-  await env?.close();
-});
+const env = useGraphEnv();
 
 async function done(g: GraphPage): Promise<void> {
   const problems = [...g.problems];
@@ -65,7 +59,7 @@ async function arrowEnds(g: GraphPage, fromKey: string, toKey: string) {
 
 describe('lesson highlight in the graph webview', () => {
   test('outlines the named cards and rows, draws the arrow, shows the caption; survives diffs; clears on null', async () => {
-    const g = await openGraph(env, 'dark');
+    const g = await openGraph(env(), 'dark');
     try {
       const seed = seedChain(5, 20);
       const b = seed.builder;
@@ -150,7 +144,7 @@ describe('lesson highlight in the graph webview', () => {
   });
 
   test('lapses by itself after untilMs', async () => {
-    const g = await openGraph(env, 'light');
+    const g = await openGraph(env(), 'light');
     try {
       const seed = seedChain(3, 5);
       await g.send(config);

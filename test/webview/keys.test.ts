@@ -1,25 +1,19 @@
 // The graph's keys and its Fit button (README: "Zoom, pan, "Fit to view", keyboard navigation (arrows, Enter,
 // E, R, F)"), on the real bundle in Chromium fed the seed chain: E expands and collapses a card, R moves into
 // its process rows (Escape back), F and the Fit button bring back the whole tree after a zoom.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
 import { nsKey } from '../../shared/core/identity';
 import { HOST_NS, NS_DEV, seedChain } from './support/fixtures';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
+import { openGraph, useGraphEnv, type GraphPage } from './support/harness';
 
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
 
-let env: GraphEnv;
-before(async () => {
-  env = await startEnv();
-});
-after(async () => {
-  await env?.close();
-});
+const env = useGraphEnv();
 
 async function seeded(): Promise<{ g: GraphPage; seed: ReturnType<typeof seedChain> }> {
-  const g = await openGraph(env, 'dark');
+  const g = await openGraph(env(), 'dark');
   const seed = seedChain(5, 120);
   await g.send({ type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG });
   await g.send({ type: 'snapshot', snapshot: seed.snapshot });

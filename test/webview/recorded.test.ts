@@ -2,24 +2,21 @@
 // (each level with its own /proc, as multi_pidns does), scanned by `node dist/pidns.js snapshot --json`.
 // Needs root; everything created is one process group, killed at the end, which takes its mount
 // namespaces with it.
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Snapshot } from '../../shared/core/types';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
-import { openGraph, startEnv, type GraphEnv } from './support/harness';
+import { openGraph, useGraphEnv } from './support/harness';
 import { nsKey } from '../../shared/core/identity';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const DEPTH = 5;
 
-let env: GraphEnv;
+const env = useGraphEnv();
 let chain: ChildProcess | undefined;
 
-before(async () => {
-  env = await startEnv();
-});
 after(async () => {
   if (chain?.pid) {
     try {
@@ -28,7 +25,6 @@ after(async () => {
       // already gone
     }
   }
-  await env?.close();
 });
 
 function snapshot(): Snapshot {
@@ -66,7 +62,7 @@ test('a real 5-level chain: five nested cards and the leaf reads host 5 4 3 2 1'
   chain = spawn(argv[0], argv.slice(1), { detached: true, stdio: 'ignore' });
   const { snap, levels, leafPid } = await waitForLeaf(chain.pid!);
   assert.equal(levels.length, DEPTH);
-  const g = await openGraph(env, 'dark');
+  const g = await openGraph(env(), 'dark');
   try {
     await g.send({ type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG });
     const dev = snap.self.nsDev;

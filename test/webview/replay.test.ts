@@ -4,7 +4,7 @@
 // fed every message the page posts, as the trace editor does; only VS Code's postMessage bridge is faked.
 // The timeline's controls and event list must move the graph to the moment they name: after each one,
 // the namespaces drawn are those of stateAt at the position the timeline shows.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,18 +12,12 @@ import { parseTrace, stateAt, type Trace } from '../../shared/core/trace';
 import { traceEvents } from '../../shared/core/traceEvents';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../../shared/webviewProtocol';
 import { TracePlayer } from '../../extension/trace/tracePlayer';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
+import { openGraph, useGraphEnv, type GraphPage } from './support/harness';
 
 const FIXTURE = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'trace-v1.jsonl');
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
 
-let env: GraphEnv;
-before(async () => {
-  env = await startEnv();
-});
-after(async () => {
-  await env?.close();
-});
+const env = useGraphEnv();
 
 interface Replay {
   g: GraphPage;
@@ -36,7 +30,7 @@ interface Replay {
 
 async function openReplay(): Promise<Replay> {
   const trace = parseTrace(readFileSync(FIXTURE, 'utf8'));
-  const g = await openGraph(env, 'dark');
+  const g = await openGraph(env(), 'dark');
   const sending: Promise<unknown>[] = [];
   const post = (m: HostToWebview): void => void sending.push(g.send(m));
   const player = new TracePlayer(trace, post);

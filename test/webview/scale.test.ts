@@ -2,13 +2,13 @@
 // first view must be readable (at least 10 namespace titles at 10 px or more on screen, every group's
 // count), each group card must count exactly the namespaces it hides, and a grouped namespace must be
 // found through the group's search box. Screenshots of each size, light and dark, for looking at.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
 import { emptyDiff, HOST_NS, NS_DEV, siblings } from './support/fixtures';
-import { openGraph, startEnv, type GraphEnv, type GraphPage } from './support/harness';
+import { openGraph, useGraphEnv, type GraphPage } from './support/harness';
 import { nsKey } from '../../shared/core/identity';
 
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
@@ -16,13 +16,7 @@ const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
 const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG } as const;
 const LEGIBLE_PX = 10;
 
-let env: GraphEnv;
-before(async () => {
-  env = await startEnv();
-});
-after(async () => {
-  await env?.close();
-});
+const env = useGraphEnv();
 
 interface Label {
   key: string;
@@ -62,7 +56,7 @@ describe('graph at container-host scale', () => {
       const created = [fixture.created, fixture.nested].map((inode) => ({ dev: NS_DEV, inode }));
       mkdirSync(SHOTS, { recursive: true });
       for (const theme of ['light', 'dark'] as const) {
-        const g = await openGraph(env, theme);
+        const g = await openGraph(env(), theme);
         try {
           await g.send(config);
           await g.send({ type: 'snapshot', snapshot: snap, created });
@@ -182,7 +176,7 @@ async function openBiggestGroup(g: GraphPage, n: number): Promise<void> {
 describe('groups across hide/show, and namespaces created here', () => {
   test('revealing a grouped namespace (the tree\'s "Show in Graph") gives it a card, selected and on screen', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env, 'dark');
+    const g = await openGraph(env(), 'dark');
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
@@ -211,7 +205,7 @@ describe('groups across hide/show, and namespaces created here', () => {
 
   test('a smaller panel (1000×650) still opens with at least 10 legible namespace labels at 1,000 siblings', async (t) => {
     const fixture = siblings(1000);
-    const g = await openGraph(env, 'light', { width: 1000, height: 650 });
+    const g = await openGraph(env(), 'light', { width: 1000, height: 650 });
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] });
@@ -226,7 +220,7 @@ describe('groups across hide/show, and namespaces created here', () => {
 
   test('an opened group and a group search survive hide/show', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env, 'dark');
+    const g = await openGraph(env(), 'dark');
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
@@ -253,7 +247,7 @@ describe('groups across hide/show, and namespaces created here', () => {
 
   test('a diff that reports a grouped namespace as created here brings it out of its group and marks it', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env, 'dark');
+    const g = await openGraph(env(), 'dark');
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [] });
@@ -280,7 +274,7 @@ describe("the toolbar's search at 300 siblings", () => {
 
   test('Ctrl+F, an inode hidden in a collapsed group: "1 of 1", its card selected, on screen and legible', async (t) => {
     const fixture = siblings(300);
-    const g = await openGraph(env, 'light');
+    const g = await openGraph(env(), 'light');
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] });
@@ -330,7 +324,7 @@ describe("the toolbar's search at 300 siblings", () => {
 
   test('processes by PID at any level and by name: Enter, arrows and Shift+Enter step, each match on screen', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env, 'dark');
+    const g = await openGraph(env(), 'dark');
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
@@ -381,7 +375,7 @@ async function onScreen(g: GraphPage, loc: import('playwright-core').Locator): P
 describe('the minimap at 300 siblings', () => {
   test('off until its button; hidden while all is in view; with a group open it shows every card, and a click or a drag there moves the view', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env, 'dark');
+    const g = await openGraph(env(), 'dark');
     try {
       await g.send(config);
       await g.send({ type: 'snapshot', snapshot: fixture.snapshot });

@@ -46,15 +46,7 @@ export class StreamLabeller {
       this.found = readCgroupContainers(this.procRoot, snapshot, this.cgroups);
       this.resolver.retain(this.found.values());
     }
-    this.resolver.resolve(this.found.values()).then(
-      (learned) => {
-        if (learned) {
-          this.learned = true;
-          this.onLearned();
-        }
-      },
-      () => undefined, // resolve never rejects; belt and braces for a timer callback
-    );
+    this.resolveFound();
     this.last = attachContainers(snapshot, this.found, (ref) => this.resolver.meta(ref));
     return { snapshot: this.last, relabelled };
   }
@@ -129,18 +121,23 @@ export class StreamLabeller {
     this.last = null;
     if (moved) {
       this.resolver.retain(this.found.values());
-      this.resolver.resolve(this.found.values()).then(
-        (learned) => {
-          if (learned) {
-            this.learned = true;
-            this.onLearned();
-          }
-        },
-        () => undefined,
-      );
+      this.resolveFound();
     }
     const list = this.containers(procOf);
     return JSON.stringify(list) === JSON.stringify(sent ?? []) ? undefined : list;
+  }
+
+  /** Asks the engines about the containers found; once they answer something new, the next label() relabels. */
+  private resolveFound(): void {
+    this.resolver.resolve(this.found.values()).then(
+      (learned) => {
+        if (learned) {
+          this.learned = true;
+          this.onLearned();
+        }
+      },
+      () => undefined, // resolve never rejects; belt and braces for a timer callback
+    );
   }
 
   /** The containers list from `found` (small: the containerised processes only). */

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { exists, procRef, startTimeAt, type ProcRef } from '../../../helper-native/src/demo/procView';
 import { pidnsBundle } from './nativeTools';
 
 export interface ReadyLine {
@@ -89,28 +90,12 @@ export function lsnsPidNamespaces(): Map<number, number> {
   );
 }
 
-/** Start time (clock ticks since boot, field 22 of stat) of `pid`, or null when there is no such process. */
-function startTimeOf(pid: number | string): number | null {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[19]);
-  } catch {
-    return null;
-  }
-}
-
-export interface ProcRef {
-  pid: number;
-  start: number | null;
-}
-
-/** A process by PID and start time, so that a PID reused later (pid_max is 32768 here) is not mistaken for it. */
-export function procRef(pid: number): ProcRef {
-  return { pid, start: startTimeOf(pid) };
-}
+// A process by PID and start time, so that a PID reused later (pid_max is 32768 here) is not mistaken for it.
+export { procRef, type ProcRef } from '../../../helper-native/src/demo/procView';
 
 /** The process no longer exists (not even as a zombie); a reused PID does not count as it. */
 export function isGone(p: ProcRef): boolean {
-  return p.start === null || startTimeOf(p.pid) !== p.start;
+  return !exists(p);
 }
 
 /** Now, in the clock ticks of start times (USER_HZ is 100 on Linux). */
@@ -128,8 +113,8 @@ function processesIn(mnts: Set<number>, before: number): string[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       const mnt = Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${name}/ns/mnt`))![1]);
-      const start = startTimeOf(name);
-      if (mnts.has(mnt) && start !== null && start <= before) found.push(`${name} (mnt ${mnt})`);
+      const start = startTimeAt('/proc', Number(name));
+      if (mnts.has(mnt) && start !== undefined && start <= before) found.push(`${name} (mnt ${mnt})`);
     } catch {
       // exited, or a kernel thread / another user's process we may not read
     }

@@ -1,10 +1,11 @@
 // Invariants of a Snapshot and of a diff against the model it applies to, for the reliability tests.
 // Each returns a list of human-readable problems (empty when all hold), so a failure names every
 // offender at once instead of the first.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 
 import type { Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { nsKey, processKey } from '../../../shared/core/identity';
+import { startTimeAt } from '../../../helper-native/src/demo/procView';
 
 /** A diff must only remove/change what the model holds and only add what it does not. */
 export function diffProblems(model: Snapshot, diff: SnapshotDiff): string[] {
@@ -59,16 +60,6 @@ export function modelProblems(s: Snapshot): string[] {
   return out;
 }
 
-/** Start time (clock ticks since boot) of /proc/PID under `procRoot`, or null when there is no such process. */
-export function liveStartTime(procRoot: string, pid: number): number | null {
-  try {
-    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return null;
-  }
-}
-
 /** Inode of /proc/PID/ns/pid under `procRoot`, or null. */
 export function liveNsInode(procRoot: string, pid: number): number | null {
   try {
@@ -86,14 +77,14 @@ export function phantomProblems(procRoot: string, added: SnapshotDiff['addedProc
   const problems: string[] = [];
   let verified = 0;
   for (const p of added) {
-    const start = liveStartTime(procRoot, p.pid);
+    const start = startTimeAt(procRoot, p.pid);
     const ns = liveNsInode(procRoot, p.pid);
-    if (start === null || ns === null) continue; // gone since: cannot be checked, and not a phantom by itself
+    if (start === undefined || ns === null) continue; // gone since: cannot be checked, and not a phantom by itself
     if (start < p.startTime)
       problems.push(`process ${processKey(p)} reported, but PID ${p.pid} belongs to an older process (start ${start})`);
     else if (start === p.startTime) {
       verified++;
-      if (ns !== p.ns && liveStartTime(procRoot, p.pid) === start)
+      if (ns !== p.ns && startTimeAt(procRoot, p.pid) === start)
         problems.push(`process ${processKey(p)} reported in ns ${p.ns}, /proc says ${ns}`);
     }
   }

@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { HelperClient } from '../../../helper-native/src/launch/helperClient';
 import { spawnHelper } from '../../../helper-native/src/launch/spawnHelper';
+import type { Snapshot } from '../../../shared/core/types';
+import { waitFor } from '../../support/poll';
 import { buildNative, pidnsBundle, type Built } from './nativeTools';
 
 export interface StormArena {
@@ -39,14 +41,14 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** The arena's namespace and its descendants, with their processes (state letters left out: they flicker). */
+export function arenaView(s: Snapshot, arenaNs: number): string {
+  const inside = new Set<number>([arenaNs]);
+  for (const n of [...s.namespaces].sort((a, b) => a.level - b.level)) if (n.parent !== null && inside.has(n.parent)) inside.add(n.inode);
+  return JSON.stringify({
+    namespaces: s.namespaces.filter((n) => inside.has(n.inode)),
+    processes: s.processes.filter((p) => inside.has(p.ns)).map((p) => ({ ...p, state: undefined })),
+  });
 }
 
 export async function openStormArena(params: StormParams): Promise<StormArena> {
@@ -86,15 +88,16 @@ export async function openStormArena(params: StormParams): Promise<StormArena> {
     storm.remove();
   };
   try {
-    const stormPid = await waitFor(() => childrenOf(unshare.pid ?? -1)[0], 5000, 'the storm to start');
+    const stormPid = await waitFor('the storm to start', () => childrenOf(unshare.pid ?? -1)[0], 5000, 20);
     const waitForLine = (pattern: RegExp, timeoutMs: number): Promise<string> =>
       waitFor(
+        `storm output ${pattern}`,
         () => {
           const i = lines.findIndex((l) => pattern.test(l));
           return i < 0 ? undefined : lines.splice(0, i + 1)[i];
         },
         timeoutMs,
-        `storm output ${pattern}`,
+        20,
       );
     await waitForLine(/^started/, 5000);
     const startHelper = async (): Promise<{ client: HelperClient; hostPid: number }> => {
@@ -106,7 +109,7 @@ export async function openStormArena(params: StormParams): Promise<StormArena> {
       if (!o.ok) throw new Error(`helper in the arena did not start: ${o.why} ${o.stderrText}`);
       const client = new HelperClient(o, { timeoutMs: 20_000, exitGraceMs: 1000 });
       clients.push(client);
-      const hostPid = await waitFor(() => childrenOf(o.child.pid ?? -1)[0], 5000, 'the helper under nsenter');
+      const hostPid = await waitFor('the helper under nsenter', () => childrenOf(o.child.pid ?? -1)[0], 5000, 20);
       return { client, hostPid };
     };
     const spawnInside = (argv: string[]): ChildProcess =>

@@ -13,6 +13,7 @@ import type { PidnsExplorerApi } from '../../../extension/extension';
 import type { PidReport } from '../../../shared/core/pidReport';
 import type { ChainInfo } from '../../../shared/helperProtocol';
 import { nspidOf } from '../../support/kernelTruth';
+import { waitFor, type Probe } from '../../support/poll';
 
 const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
 /** How long a control step (diffs flow while the view is visible) may wait. */
@@ -130,19 +131,9 @@ function mountinfo(): string {
   return readFileSync('/proc/self/mountinfo', 'utf8');
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-  everyMs = 200,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** waitFor with this suite's defaults: 15 s, every 200 ms. */
+function eventually<T>(what: string, probe: Probe<T>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
+  return waitFor(what, probe, timeoutMs, everyMs);
 }
 
 suite('PID Namespace Explorer in a real extension host', () => {

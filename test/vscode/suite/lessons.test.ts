@@ -5,13 +5,15 @@
 // and 2 of a new chain alive and nothing below level 2. (test/vscode/walkthrough.test.ts clicks the same
 // button in the UI and sees the step check itself.)
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
 import { LESSONS, RUN_LESSON_COMMAND, lessonDoneContext } from '../../../shared/core/lessons';
+import { childrenOf } from '../../../helper-native/src/demo/procView';
 import { nspidOf } from '../../support/kernelTruth';
 import type { Highlight } from '../../../shared/webviewProtocol';
+import { waitFor, type Probe } from '../../support/poll';
 
 const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
 
@@ -22,18 +24,9 @@ interface Step {
   completionEvents: string[];
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** waitFor with this suite's defaults: 15 s, every 200 ms. */
+function eventually<T>(what: string, probe: Probe<T>, timeoutMs = 15_000): Promise<T> {
+  return waitFor(what, probe, timeoutMs, 200);
 }
 
 /** Every descendant of pid, from /proc/PID/task/PID/children. */
@@ -41,14 +34,6 @@ function descendants(pid: number): number[] {
   const out: number[] = [];
   for (const c of childrenOf(pid)) out.push(c, ...descendants(c));
   return out;
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** The command and arguments of a step's button: the markdown link on its own line in the description. */

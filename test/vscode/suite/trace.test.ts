@@ -13,19 +13,15 @@ import type { PidnsExplorerApi } from '../../../extension/extension';
 import type { StoppedRecording } from '../../../extension/trace/recording';
 import type { TraceEditorState } from '../../../extension/trace/traceEditor';
 import { parseTrace, stateAt } from '../../../shared/core/trace';
+import { waitFor, type Probe } from '../../support/poll';
 
 const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
 /** The webview's bundle loading in code-server's Chromium on a loaded 2-core VM. */
 const EDITOR_WAIT_MS = 30_000;
 
-async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = EDITOR_WAIT_MS): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** waitFor with this suite's defaults: EDITOR_WAIT_MS, every 100 ms. */
+function eventually<T>(what: string, probe: Probe<T>, timeoutMs = EDITOR_WAIT_MS): Promise<T> {
+  return waitFor(what, probe, timeoutMs, 100);
 }
 
 suite('Recording and the trace editor', () => {

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { graphHtml } from '../../../extension/graph/graphHtml';
 import type { HostToWebview, WebviewToHost } from '../../../shared/webviewProtocol';
@@ -32,6 +33,24 @@ export interface GraphEnv {
   browser: Browser;
   origin: string;
   close(): Promise<void>;
+}
+
+/**
+ * One environment for a whole test file: started before its first test, closed after its last. Call at the
+ * top level of the file; the returned function gives the environment inside a test.
+ */
+export function useGraphEnv(): () => GraphEnv {
+  let env: GraphEnv | undefined;
+  before(async () => {
+    env = await startEnv();
+  });
+  after(async () => {
+    await env?.close();
+  });
+  return () => {
+    if (env === undefined) throw new Error('the graph environment is used before it started');
+    return env;
+  };
 }
 
 /** Start the server and the browser; the caller must close() (use t.after / after). */
