@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION } from '../../shared/webviewProtocol';
 import { emptyDiff, HOST_NS, NS_DEV, siblings } from './support/fixtures';
 import { openGraph, useGraphEnv, type GraphPage } from './support/harness';
+import type { ThemeName } from './support/themes';
+import type { NsId, Snapshot } from '../../shared/core/types';
 import { nsKey } from '../../shared/core/identity';
 
 const SHOTS = join(__dirname, '..', '..', '..', 'test-results', 'screenshots');
@@ -17,6 +19,21 @@ const config = { type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEF
 const LEGIBLE_PX = 10;
 
 const env = useGraphEnv();
+
+/** A graph page with the config and `snapshot` sent, handed to `body`; closed afterwards, also when `body` fails. */
+async function showing(
+  opts: { theme: ThemeName; snapshot: Snapshot; created?: NsId[]; viewport?: { width: number; height: number } },
+  body: (g: GraphPage) => Promise<void>,
+): Promise<void> {
+  const g = await openGraph(env(), opts.theme, opts.viewport);
+  try {
+    await g.send(config);
+    await g.send({ type: 'snapshot', snapshot: opts.snapshot, ...(opts.created === undefined ? {} : { created: opts.created }) });
+    await body(g);
+  } finally {
+    await g.page.close();
+  }
+}
 
 interface Label {
   key: string;
@@ -56,18 +73,13 @@ describe('graph at container-host scale', () => {
       const created = [fixture.created, fixture.nested].map((inode) => ({ dev: NS_DEV, inode }));
       mkdirSync(SHOTS, { recursive: true });
       for (const theme of ['light', 'dark'] as const) {
-        const g = await openGraph(env(), theme);
-        try {
-          await g.send(config);
-          await g.send({ type: 'snapshot', snapshot: snap, created });
+        await showing({ theme: theme, snapshot: snap, created }, async (g) => {
           await g.page.waitForTimeout(350); // enter animations
           await g.page.screenshot({ path: join(SHOTS, `scale-${n}-${theme}.png`) });
           if (theme === 'light') t.diagnostic(await checkDefaultView(g, fixture));
           else if (n >= 50) await openBiggestGroup(g, n);
           assert.deepEqual(g.problems, []);
-        } finally {
-          await g.page.close();
-        }
+        });
       }
     });
   }
@@ -176,10 +188,7 @@ async function openBiggestGroup(g: GraphPage, n: number): Promise<void> {
 describe('groups across hide/show, and namespaces created here', () => {
   test('revealing a grouped namespace (the tree\'s "Show in Graph") gives it a card, selected and on screen', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env(), 'dark');
-    try {
-      await g.send(config);
-      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+    await showing({ theme: 'dark', snapshot: fixture.snapshot }, async (g) => {
       const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS)[123];
       const card = g.page.locator(`.card[data-key="${key(target.inode)}"]`);
       assert.equal(await card.count(), 0, 'grouped at first');
@@ -198,32 +207,30 @@ describe('groups across hide/show, and namespaces created here', () => {
       assert.ok(!(await picked.evaluate((e) => e.classList.contains('compact'))), 'a clicked compact card is drawn in full');
       assert.ok((await picked.locator('.row').count()) > 0);
       assert.deepEqual(g.problems, []);
-    } finally {
-      await g.page.close();
-    }
+    });
   });
 
   test('a smaller panel (1000×650) still opens with at least 10 legible namespace labels at 1,000 siblings', async (t) => {
     const fixture = siblings(1000);
-    const g = await openGraph(env(), 'light', { width: 1000, height: 650 });
-    try {
-      await g.send(config);
-      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] });
-      const readable = (await labels(g)).filter((l) => !l.key.startsWith('group ') && legible(l));
-      t.diagnostic(`${readable.length} legible namespace labels`);
-      await g.page.screenshot({ path: join(SHOTS, 'scale-1000-light-small-panel.png') });
-      assert.ok(readable.length >= 10, `${readable.length} legible`);
-    } finally {
-      await g.page.close();
-    }
+    await showing(
+      {
+        theme: 'light',
+        snapshot: fixture.snapshot,
+        created: [{ dev: NS_DEV, inode: fixture.created }],
+        viewport: { width: 1000, height: 650 },
+      },
+      async (g) => {
+        const readable = (await labels(g)).filter((l) => !l.key.startsWith('group ') && legible(l));
+        t.diagnostic(`${readable.length} legible namespace labels`);
+        await g.page.screenshot({ path: join(SHOTS, 'scale-1000-light-small-panel.png') });
+        assert.ok(readable.length >= 10, `${readable.length} legible`);
+      },
+    );
   });
 
   test('an opened group and a group search survive hide/show', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env(), 'dark');
-    try {
-      await g.send(config);
-      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+    await showing({ theme: 'dark', snapshot: fixture.snapshot }, async (g) => {
       const nginx = g.page.locator('.card.group', { hasText: 'init nginx' });
       await nginx.locator('.toggle').click();
       const target = fixture.snapshot.namespaces.filter(
@@ -240,17 +247,12 @@ describe('groups across hide/show, and namespaces created here', () => {
       assert.equal(await g.page.locator(`.card[data-key="${key(target.inode)}"]`).count(), 1, 'the search match is drawn again');
       assert.equal(await g.page.locator('.card:not(.exit)').count(), cards);
       assert.deepEqual(g.problems, []);
-    } finally {
-      await g.page.close();
-    }
+    });
   });
 
   test('a diff that reports a grouped namespace as created here brings it out of its group and marks it', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env(), 'dark');
-    try {
-      await g.send(config);
-      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [] });
+    await showing({ theme: 'dark', snapshot: fixture.snapshot, created: [] }, async (g) => {
       const target = fixture.snapshot.namespaces.filter((ns) => ns.parent === HOST_NS)[150];
       const shCount = async (): Promise<number> =>
         Number(await g.page.locator('.card.group', { hasText: 'init sh' }).getAttribute('data-count'));
@@ -262,9 +264,7 @@ describe('groups across hide/show, and namespaces created here', () => {
       await g.send({ type: 'diff', diff: emptyDiff() });
       assert.equal(await g.page.locator(`.card.created`).count(), 1, 'a diff without the field keeps the set');
       assert.deepEqual(g.problems, []);
-    } finally {
-      await g.page.close();
-    }
+    });
   });
 });
 
@@ -274,10 +274,7 @@ describe("the toolbar's search at 300 siblings", () => {
 
   test('Ctrl+F, an inode hidden in a collapsed group: "1 of 1", its card selected, on screen and legible', async (t) => {
     const fixture = siblings(300);
-    const g = await openGraph(env(), 'light');
-    try {
-      await g.send(config);
-      await g.send({ type: 'snapshot', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] });
+    await showing({ theme: 'light', snapshot: fixture.snapshot, created: [{ dev: NS_DEV, inode: fixture.created }] }, async (g) => {
       await g.page.waitForTimeout(350);
       const first = await labels(g);
       const readable = first.filter((l) => !l.key.startsWith('group ') && legible(l)).length;
@@ -317,17 +314,12 @@ describe("the toolbar's search at 300 siblings", () => {
       assert.equal(await count(g), '');
       assert.equal(await g.page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.key), key(target.inode));
       assert.deepEqual(g.problems, []);
-    } finally {
-      await g.page.close();
-    }
+    });
   });
 
   test('processes by PID at any level and by name: Enter, arrows and Shift+Enter step, each match on screen', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env(), 'dark');
-    try {
-      await g.send(config);
-      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+    await showing({ theme: 'dark', snapshot: fixture.snapshot }, async (g) => {
       // A process of a grouped namespace, by its host PID: its card comes out with its row, on screen.
       const drawn = new Set((await labels(g)).map((l) => l.key));
       const ns = fixture.snapshot.namespaces.filter((n) => n.parent === HOST_NS && !drawn.has(key(n.inode)) && n.pids.length > 1)[40];
@@ -360,9 +352,7 @@ describe("the toolbar's search at 300 siblings", () => {
       await field(g).fill('no-such-process');
       assert.equal(await count(g), 'No results');
       assert.deepEqual(g.problems, []);
-    } finally {
-      await g.page.close();
-    }
+    });
   });
 });
 
@@ -375,10 +365,7 @@ async function onScreen(g: GraphPage, loc: import('playwright-core').Locator): P
 describe('the minimap at 300 siblings', () => {
   test('off until its button; hidden while all is in view; with a group open it shows every card, and a click or a drag there moves the view', async () => {
     const fixture = siblings(300);
-    const g = await openGraph(env(), 'dark');
-    try {
-      await g.send(config);
-      await g.send({ type: 'snapshot', snapshot: fixture.snapshot });
+    await showing({ theme: 'dark', snapshot: fixture.snapshot }, async (g) => {
       const mini = g.page.locator('#minimap');
       const toggle = g.page.locator('#minimap-toggle');
       assert.equal(await toggle.getAttribute('aria-pressed'), 'false', 'off at first');
@@ -425,8 +412,6 @@ describe('the minimap at 300 siblings', () => {
       await toggle.click();
       assert.ok(!(await mini.isVisible()), 'off');
       assert.deepEqual(g.problems, []);
-    } finally {
-      await g.page.close();
-    }
+    });
   });
 });
