@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { SnapshotSource } from '../snapshotSource';
 import { GraphConnection } from './graphConnection';
 import type { GraphActions } from './graphActions';
-import type { GraphRegistry, OpenGraphView } from './graphRegistry';
+import type { GraphRegistry, GraphViewKind, OpenGraphView } from './graphRegistry';
 
 export const GRAPH_PANEL_TYPE = 'pidnsExplorer.graph';
 export const GRAPH_VIEW_ID = 'pidnsExplorer.graphView';
@@ -36,7 +36,7 @@ export function showGraphPanel(host: GraphHost, preserveFocus = false): OpenGrap
       localResourceRoots: [vscode.Uri.joinPath(host.extensionUri, 'dist'), vscode.Uri.joinPath(host.extensionUri, 'media')],
     },
   );
-  return new GraphPanel(panel, host);
+  return new GraphView(panelSurface(panel), host);
 }
 
 /** Brings the panel back after a reload; the webview's zoom, collapse and selection come back from its setState. */
@@ -44,7 +44,7 @@ export function registerGraphPanelSerializer(host: GraphHost): vscode.Disposable
   return vscode.window.registerWebviewPanelSerializer(GRAPH_PANEL_TYPE, {
     deserializeWebviewPanel: async (panel: vscode.WebviewPanel) => {
       host.registry.panel?.dispose();
-      new GraphPanel(panel, host);
+      new GraphView(panelSurface(panel), host);
     },
   });
 }
@@ -52,72 +52,80 @@ export function registerGraphPanelSerializer(host: GraphHost): vscode.Disposable
 /** The same graph as a view in the panel area; it polls only while that view is visible. */
 export function registerGraphView(host: GraphHost): vscode.Disposable {
   return vscode.window.registerWebviewViewProvider(GRAPH_VIEW_ID, {
-    resolveWebviewView: (view: vscode.WebviewView) => void new GraphAreaView(view, host),
+    resolveWebviewView: (view: vscode.WebviewView) => void new GraphView(areaSurface(view), host),
   });
 }
 
-class GraphPanel implements OpenGraphView {
-  readonly kind = 'panel';
-  readonly connection: GraphConnection;
-  private readonly disposables: vscode.Disposable[];
-
-  constructor(
-    private readonly panel: vscode.WebviewPanel,
-    host: GraphHost,
-  ) {
-    this.connection = new GraphConnection(panel.webview, host.extensionUri, GRAPH_PANEL_TYPE, host.source, host.actions);
-    this.connection.setVisible(panel.visible);
-    this.disposables = [
-      host.registry.add(this),
-      this.connection,
-      panel.onDidChangeViewState((e) => this.connection.setVisible(e.webviewPanel.visible)),
-      panel.onDidDispose(() => this.dispose()),
-    ];
-  }
-
-  get visible(): boolean {
-    return this.panel.visible;
-  }
-
-  show(preserveFocus = true): void {
-    this.panel.reveal(undefined, preserveFocus);
-  }
-
-  dispose(): void {
-    this.disposables.splice(0).forEach((d) => d.dispose());
-    this.panel.dispose();
-  }
+/** What differs between the two places: the webview, how it shows, tells visibility, and goes away. */
+interface Surface {
+  kind: GraphViewKind;
+  webview: vscode.Webview;
+  viewType: string;
+  visible(): boolean;
+  onDidChangeVisibility(listener: () => void): vscode.Disposable;
+  onDidDispose(listener: () => void): vscode.Disposable;
+  show(preserveFocus: boolean): void;
+  /** The editor panel is ours to close; VS Code owns the panel-area view, so only our side of it goes. */
+  close(): void;
 }
 
-class GraphAreaView implements OpenGraphView {
-  readonly kind = 'view';
+function panelSurface(panel: vscode.WebviewPanel): Surface {
+  return {
+    kind: 'panel',
+    webview: panel.webview,
+    viewType: GRAPH_PANEL_TYPE,
+    visible: () => panel.visible,
+    onDidChangeVisibility: (listener) => panel.onDidChangeViewState(listener),
+    onDidDispose: (listener) => panel.onDidDispose(listener),
+    show: (preserveFocus) => panel.reveal(undefined, preserveFocus),
+    close: () => panel.dispose(),
+  };
+}
+
+function areaSurface(view: vscode.WebviewView): Surface {
+  return {
+    kind: 'view',
+    webview: view.webview,
+    viewType: GRAPH_VIEW_ID,
+    visible: () => view.visible,
+    onDidChangeVisibility: (listener) => view.onDidChangeVisibility(listener),
+    onDidDispose: (listener) => view.onDidDispose(listener),
+    show: (preserveFocus) => view.show(preserveFocus),
+    close: () => undefined,
+  };
+}
+
+/** An open graph in either place: its connection streams while the place is visible; in the registry while open. */
+class GraphView implements OpenGraphView {
+  readonly kind: GraphViewKind;
   readonly connection: GraphConnection;
   private readonly disposables: vscode.Disposable[];
 
   constructor(
-    private readonly view: vscode.WebviewView,
+    private readonly surface: Surface,
     host: GraphHost,
   ) {
-    this.connection = new GraphConnection(view.webview, host.extensionUri, GRAPH_VIEW_ID, host.source, host.actions);
-    this.connection.setVisible(view.visible);
+    this.kind = surface.kind;
+    this.connection = new GraphConnection(surface.webview, host.extensionUri, surface.viewType, host.source, host.actions);
+    this.connection.setVisible(surface.visible());
     this.disposables = [
       host.registry.add(this),
       this.connection,
-      view.onDidChangeVisibility(() => this.connection.setVisible(view.visible)),
-      view.onDidDispose(() => this.dispose()),
+      surface.onDidChangeVisibility(() => this.connection.setVisible(surface.visible())),
+      surface.onDidDispose(() => this.dispose()),
     ];
   }
 
   get visible(): boolean {
-    return this.view.visible;
+    return this.surface.visible();
   }
 
   show(preserveFocus = true): void {
-    this.view.show(preserveFocus);
+    this.surface.show(preserveFocus);
   }
 
-  /** VS Code owns the view itself: only our side of it goes. */
   dispose(): void {
     this.disposables.splice(0).forEach((d) => d.dispose());
+    this.surface.close();
   }
 }
