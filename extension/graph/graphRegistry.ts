@@ -23,6 +23,15 @@ export class GraphRegistry implements vscode.Disposable {
   private readonly open = new Set<OpenGraphView>();
   /** A lesson step's highlight and when it lapses (ms since the epoch), for the views that open while it holds. */
   private highlighted: { highlight: Highlight; until: number } | undefined;
+  private lastAsked: Highlight | undefined;
+
+  /**
+   * The last highlight a lesson asked for (for tests and the log): what the views were told, whether or not one
+   * was on screen and ready before it lapsed (each connection's lastHighlight says what reached its webview).
+   */
+  get lastRequested(): Highlight | undefined {
+    return this.lastAsked;
+  }
 
   /** Registers an opened view; disposing the result forgets it. */
   add(view: OpenGraphView): vscode.Disposable {
@@ -44,6 +53,7 @@ export class GraphRegistry implements vscode.Disposable {
 
   /** Outline what a lesson's step names in every graph view, open now or opened while it holds (null clears). */
   highlight(h: Highlight | null): void {
+    if (h) this.lastAsked = h;
     this.highlighted = h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
     for (const v of this.open) v.connection.highlight(h);
   }
