@@ -219,3 +219,31 @@ test('kernel events: a helper in a child user and PID namespace polls and says w
     h.stderr.join(' | '),
   );
 });
+
+test(
+  'with kernel events live, a snapshot asked for right after a create holds the new chain (it is what a reveal finds)',
+  { timeout: 120_000 },
+  async (t) => {
+    const h = await startWatchedHelper();
+    const chains: string[] = [];
+    t.after(async () => {
+      for (const chainId of chains) await h.client.request('destroy', { chainId }).catch(() => undefined);
+      await h.close();
+    });
+    await subscribed(h);
+    const TRIES = 15;
+    const missing: string[] = [];
+    for (let i = 0; i < TRIES; i++) {
+      const chain = await h.client.request('create', { depth: 5, mountProc: true });
+      chains.push(chain.chainId);
+      // The stream has usually delivered the chain by now, as diffs: the answer must not be the model from before them.
+      const snap = await h.client.request('snapshot', {});
+      const leafNs = chain.levels[chain.levels.length - 1].ns;
+      if (!snap.processes.some((p) => p.pid === chain.leaf) || !snap.namespaces.some((n) => n.inode === leafNs))
+        missing.push(`try ${i + 1}: leaf ${chain.leaf} in pid:[${leafNs}] missing`);
+      await h.client.request('destroy', { chainId: chain.chainId });
+      chains.pop();
+    }
+    assert.deepEqual(missing, [], `${missing.length} of ${TRIES} snapshots lacked the chain just created`);
+  },
+);

@@ -19,6 +19,8 @@ export class StreamLabeller {
   private learned = false;
 
   private readonly onLearned: () => void;
+  /** labelDiff ran since the last label(): the model moved on by event diffs. */
+  private diffsSince = false;
 
   /** `learned`: called when a lookup brought something new, so a stream that does not poll can relabel. */
   constructor(
@@ -38,6 +40,10 @@ export class StreamLabeller {
   label(snapshot: Snapshot, pollChanged: boolean): { snapshot: Snapshot; relabelled: boolean } {
     const relabelled = this.learned;
     this.learned = false;
+    // Event diffs since the last full label changed the model without a poll: `last` is older than it. (Reusing
+    // it answered a `snapshot` request right after a create with the model from before the chain.)
+    if (this.diffsSince) pollChanged = true;
+    this.diffsSince = false;
     if (!pollChanged && !relabelled && this.last !== null) {
       this.last = { ...this.last, takenAt: snapshot.takenAt };
       return { snapshot: this.last, relabelled: false };
@@ -66,6 +72,7 @@ export class StreamLabeller {
     selfNs: number,
     sent: ContainerInfo[] | undefined,
   ): ContainerInfo[] | undefined {
+    this.diffsSince = true;
     let moved = false;
     for (const k of diff.removedProcesses) {
       this.cgroups.delete(`${k.pid}@${k.startTime}`);
