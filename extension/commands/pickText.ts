@@ -1,7 +1,7 @@
 // What the palette's namespace and process pickers show, without vscode (unit tested). A container's name
 // and pod lead, so "Open Terminal in Namespace…" offers "web (docker)" and typing the name finds it.
 import { containersText } from '../../shared/core/treeText';
-import { containerKey, containerLabel } from '../../shared/core/containers';
+import { containerLabel } from '../../shared/core/containers';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 
@@ -11,15 +11,14 @@ export interface PickText {
 }
 
 export function namespacePickText(view: ModelIndex, ns: NamespaceInfo): PickText {
-  const containers = (view.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
+  const containers = view.containersOf(ns);
   const parts = [`level ${ns.level}`, view.initComm(ns) ?? 'no init', `${view.processes(ns).length} processes`];
   if (containers.length > 0) parts.unshift(containersText(containers));
   return { label: `${'  '.repeat(ns.level)}pid:[${ns.inode}]`, description: parts.join(' · ') };
 }
 
 export function processPickText(view: ModelIndex, p: ProcessInfo): PickText {
-  const key = p.container === undefined ? undefined : containerKey(p.container);
-  const c = key === undefined ? undefined : view.snapshot.containers?.find((x) => containerKey(x) === key);
+  const c = view.containerOf(p);
   const parts = [`host ${p.pid}`, `level ${p.nspid.length - 1}`, `uid ${p.uid}`];
   if (c) parts.unshift(`in ${containerLabel(c)} (${c.engine})`);
   return { label: `${p.comm} ${view.ownPid(p)}`, description: parts.join(' · ') };

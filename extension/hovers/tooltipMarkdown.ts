@@ -1,7 +1,7 @@
 // Markdown for tooltips and editor hovers, as plain strings (no vscode) so that unit tests can check the
 // exact per-level PID table. The tree and the editor hover wrap these in MarkdownString.
-import { containerKey, containerLabel, podLabel } from '../../shared/core/containers';
-import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
+import { containerLabel, podLabel } from '../../shared/core/containers';
+import type { ContainerInfo, NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 
 /** Escape what Markdown would interpret in a command name (comm is user-controlled: `*`, `|`, `<` …). */
@@ -26,13 +26,6 @@ export function levelTable(view: ModelIndex, p: ProcessInfo): string {
   return ['| Level | Namespace | PID |', '|---:|---|---:|', ...rows].join('\n');
 }
 
-/** The process's container from the snapshot's list, if it is in one. */
-export function containerOfProcess(snapshot: Snapshot, p: ProcessInfo): ContainerInfo | undefined {
-  if (p.container === undefined) return undefined;
-  const key = containerKey(p.container);
-  return snapshot.containers?.find((c) => containerKey(c) === key);
-}
-
 /** `web (docker)`, with the pod when there is one: `web in pod shop/web-0 (containerd)`. */
 export function containerText(c: ContainerInfo): string {
   return `${escapeMd(containerLabel(c))}${c.pod === undefined ? '' : ` in pod ${escapeMd(podLabel(c.pod))}`} (${c.engine})`;
@@ -40,7 +33,7 @@ export function containerText(c: ContainerInfo): string {
 
 export function processTooltip(view: ModelIndex, p: ProcessInfo): string {
   const state = STATE_NAMES[p.state] ? `${p.state} (${STATE_NAMES[p.state]})` : p.state;
-  const c = containerOfProcess(view.snapshot, p);
+  const c = view.containerOf(p);
   // In a container: "PID 1 in web (docker) · host 27416", the PID as the container's own /proc shows it.
   const headline =
     c === undefined
@@ -70,8 +63,7 @@ export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
     ['Processes', `${procs} here, ${below} including nested namespaces`],
     ['Child namespaces', String(children)],
   ];
-  const containers = (view.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
-  for (const c of containers)
+  for (const c of view.containersOf(ns))
     rows.unshift(['Container', `${containerText(c)}${c.image === undefined ? '' : ` · image ${escapeMd(c.image)}`}`]);
   if (ns.hidden) rows.push(['Hidden', 'no member process (kept alive by a child namespace or an open reference)']);
   const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');

@@ -136,7 +136,7 @@ export function namespaceText(view: ModelIndex, ns: NamespaceInfo, createdHere: 
   const parts = [`level ${ns.level}`];
   if (ns.hidden || count === 0) parts.push('hidden (no processes)');
   else parts.push(view.initComm(ns) ?? 'no init');
-  const containers = (view.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
+  const containers = view.containersOf(ns);
   if (containers.length > 0) parts.unshift(containersText(containers));
   const contextValue = ns.hidden || count === 0 ? 'namespace-hidden' : createdHere ? 'namespace-created' : 'namespace';
   return { label: namespaceLabel(ns), description: parts.join(' · '), contextValue, expandable: count > 0 || view.children(ns).length > 0 };

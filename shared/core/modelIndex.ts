@@ -6,9 +6,10 @@
 // Two parents, on purpose: `ancestry` follows only the parent links the scan could read, so a process's PID at
 // every level never shifts across a gap (levels.ts); `parentOf` is where the views draw a namespace, which hangs
 // one whose parent is unknown under the caller's namespace (every namespace the caller sees lies below its own).
+import { containerKey } from './containers';
 import { nsKey } from './identity';
 import { alignLevels } from './levels';
-import type { NamespaceInfo, ProcessInfo, Snapshot } from './types';
+import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from './types';
 
 export interface LevelPid {
   /** 0 = the namespace the scan ran in, 1 = its child, … */
@@ -33,6 +34,9 @@ export class ModelIndex {
    * init change that group and not the namespace's own list.
    */
   private readonly unseenKids = new Map<string, Map<number, ProcessInfo[]>>();
+  /** Containers by the inode of their PID namespace (several can share one), and by containerKey. */
+  private readonly containersByNs = new Map<number, ContainerInfo[]>();
+  private readonly containersByKey = new Map<string, ContainerInfo>();
   /** The caller's namespace: the top of the tree. */
   readonly root: NamespaceInfo | undefined;
 
@@ -43,6 +47,20 @@ export class ModelIndex {
       this.byKey.get(nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode })) ?? snapshot.namespaces.find((n) => n.level === 0);
     this.indexChildren();
     this.indexProcesses();
+    for (const c of snapshot.containers ?? []) {
+      push(this.containersByNs, c.pidNs, c);
+      this.containersByKey.set(containerKey(c), c);
+    }
+  }
+
+  /** The containers whose PID namespace is `ns`, in the snapshot's order. */
+  containersOf(ns: NamespaceInfo): ContainerInfo[] {
+    return this.containersByNs.get(ns.inode) ?? [];
+  }
+
+  /** The container `p` belongs to, if the snapshot lists it. */
+  containerOf(p: ProcessInfo): ContainerInfo | undefined {
+    return p.container === undefined ? undefined : this.containersByKey.get(containerKey(p.container));
   }
 
   namespace(key: string): NamespaceInfo | undefined {

@@ -125,11 +125,10 @@ function renderNamespace(
   const kids = index.children(ns);
   // Name the container on a process line where the header does not say it alone: a namespace shared by
   // several containers, or one nested inside a container (its header names none).
-  const here = (index.snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
-  const byKey = new Map((index.snapshot.containers ?? []).map((c) => [containerKey(c), c]));
+  const here = index.containersOf(ns);
   procs.forEach((p, i) => {
     const isLast = i === procs.length - 1 && kids.length === 0;
-    const c = p.container === undefined ? undefined : byKey.get(containerKey(p.container));
+    const c = index.containerOf(p);
     const say = c !== undefined && !(here.length === 1 && containerKey(here[0]) === containerKey(c)) ? c : undefined;
     lines.push(render(processLine(p, inner + guide(depth + 1, isLast), opts.width, say), opts.width, opts.color));
   });
