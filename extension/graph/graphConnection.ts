@@ -21,6 +21,23 @@ import {
 import { graphHtml } from './graphHtml';
 import type { GraphActions } from './graphActions';
 
+/** A lesson step's highlight and when it lapses (ms since the epoch; Infinity: until cleared). */
+export interface HeldHighlight {
+  highlight: Highlight;
+  until: number;
+}
+
+export function holdHighlight(h: Highlight | null): HeldHighlight | undefined {
+  return h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
+}
+
+/** The held highlight with only the time it has left, for a view that gets it late; undefined once it lapsed. */
+export function stillHeld(held: HeldHighlight | undefined): Highlight | undefined {
+  const left = held ? held.until - Date.now() : 0;
+  if (!held || left <= 0) return undefined;
+  return left === Infinity ? held.highlight : { ...held.highlight, untilMs: left };
+}
+
 interface PendingReveal {
   target: GraphTarget;
   settle(delivered: boolean): void;
@@ -33,8 +50,8 @@ export class GraphConnection implements vscode.Disposable {
   private pendingReveal: PendingReveal | undefined;
   /** The last reveal VS Code delivered to the webview (for tests and the log). */
   private lastRevealed: GraphTarget | undefined;
-  /** A guided experiment's highlight and when it lapses (ms since the epoch): sent again to a webview made anew. */
-  private highlighted: { highlight: Highlight; until: number } | undefined;
+  /** A guided experiment's highlight: sent again to a webview made anew, while it holds. */
+  private highlighted: HeldHighlight | undefined;
   /** The last highlight VS Code delivered to the webview (for tests and the log). */
   private lastHighlighted: Highlight | null = null;
   /** The created-here set last sent, so that a diff carries it only when it changed. */
@@ -86,7 +103,7 @@ export class GraphConnection implements vscode.Disposable {
    * `untilMs` is over, and sent again after a hide/show, which throws the webview's DOM away.
    */
   highlight(h: Highlight | null): void {
-    this.highlighted = h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
+    this.highlighted = holdHighlight(h);
     if (this.ready && this.hasModel) this.postHighlight(h);
   }
 
@@ -104,11 +121,9 @@ export class GraphConnection implements vscode.Disposable {
   }
 
   private flushHighlight(): void {
-    const h = this.highlighted;
-    if (!h) return;
-    const left = h.until - Date.now();
-    if (left <= 0) this.highlighted = undefined;
-    else this.postHighlight({ ...h.highlight, ...(left === Infinity ? {} : { untilMs: left }) });
+    const h = stillHeld(this.highlighted);
+    if (h) this.postHighlight(h);
+    else this.highlighted = undefined;
   }
 
   get revealed(): GraphTarget | undefined {

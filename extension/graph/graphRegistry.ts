@@ -3,7 +3,7 @@
 // when it opens and removes it when it closes. "Show in Graph" asks it which view to use, "Show Namespace
 // Graph" whether the panel is open. (The pattern of vscode-hexeditor's HexEditorRegistry.)
 import type * as vscode from 'vscode';
-import type { GraphConnection } from './graphConnection';
+import { holdHighlight, stillHeld, type GraphConnection, type HeldHighlight } from './graphConnection';
 import type { Highlight } from '../../shared/webviewProtocol';
 
 export type GraphViewKind = 'panel' | 'view';
@@ -21,8 +21,8 @@ export interface OpenGraphView {
 
 export class GraphRegistry implements vscode.Disposable {
   private readonly open = new Set<OpenGraphView>();
-  /** A lesson step's highlight and when it lapses (ms since the epoch), for the views that open while it holds. */
-  private highlighted: { highlight: Highlight; until: number } | undefined;
+  /** A lesson step's highlight, for the views that open while it holds. */
+  private highlighted: HeldHighlight | undefined;
   private lastAsked: Highlight | undefined;
 
   /**
@@ -37,9 +37,8 @@ export class GraphRegistry implements vscode.Disposable {
   add(view: OpenGraphView): vscode.Disposable {
     this.open.add(view);
     // A lesson opens the graph and goes on at once: the view VS Code resolves a moment later still shows its step.
-    const h = this.highlighted;
-    const left = h ? h.until - Date.now() : 0;
-    if (h && left > 0) view.connection.highlight({ ...h.highlight, ...(left === Infinity ? {} : { untilMs: left }) });
+    const h = stillHeld(this.highlighted);
+    if (h) view.connection.highlight(h);
     return { dispose: () => this.open.delete(view) };
   }
 
@@ -54,7 +53,7 @@ export class GraphRegistry implements vscode.Disposable {
   /** Outline what a lesson's step names in every graph view, open now or opened while it holds (null clears). */
   highlight(h: Highlight | null): void {
     if (h) this.lastAsked = h;
-    this.highlighted = h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
+    this.highlighted = holdHighlight(h);
     for (const v of this.open) v.connection.highlight(h);
   }
 

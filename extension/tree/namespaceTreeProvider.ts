@@ -21,6 +21,7 @@ import {
   processChildren,
   processText,
   treePath,
+  unseenChildList,
   unseenChildren,
   unseenText,
   type NodeText,
@@ -263,7 +264,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       };
     }
     if (node.kind === 'unseen') {
-      if (this.getChildren(node).length === 0) return undefined;
+      if (unseenChildList(view, node).length === 0) return undefined;
       return { text: unseenText(node), icon: 'lock', expanded: false };
     }
     return { text: moreText(node), icon: 'ellipsis', expanded: false };
