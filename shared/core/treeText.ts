@@ -5,6 +5,7 @@ import { shortId } from './containerOf';
 import { containerKey, containerLabel, podLabel } from './containers';
 import { ModelIndex } from './modelIndex';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from './types';
+import { nsName } from './nsName';
 
 export interface TreeOptions {
   width?: number;
@@ -80,7 +81,7 @@ function nsHeader(ns: NamespaceInfo, snapshot: Snapshot, compact: boolean): Segm
   if (ns.hidden) facts.push('hidden');
   if (self) facts.push('self');
   const segments: Segment[] = [
-    [`pid:[${ns.inode}]`, ns.hidden ? 'hidden' : 'ns'],
+    [nsName(ns.inode), ns.hidden ? 'hidden' : 'ns'],
     [compact ? ` ${facts.join(' ')}` : `  ${facts.join(' · ')}`, 'dim'],
   ];
   const containers = (snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);

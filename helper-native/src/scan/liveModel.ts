@@ -4,7 +4,7 @@
 // It follows buildModel's rules exactly (the tests compare the stream with cold scans): a namespace is in
 // the model when it is the caller's own, has members, is someone's pending pid_for_children, or is an
 // ancestor of one that is; its level is its parent's + 1 (0 at the top); its init is the member whose
-// innermost NSpid is 1; its pids ascend; `hidden` when it has no members.
+// innermost NSpid is 1; its pids ascend; `hidden` when it has no members; `inferred` as its graph node says.
 import type { NsNode } from '../../../shared/core/buildModel';
 import { nsKey } from '../../../shared/core/identity';
 import { emptyDiff, sameValue } from '../../../shared/core/diff';
@@ -180,6 +180,7 @@ export class LiveModel {
       };
       if (node?.userNs !== undefined) base.userNs = node.userNs;
       if (node?.ownerUid !== undefined) base.ownerUid = node.ownerUid;
+      if (node?.inferred) base.inferred = true;
       const info = this.info(key, base);
       this.namespaces.set(key, info);
       if (parentKey !== null && parent) this.bump(this.children, parentKey, +1);
@@ -206,8 +207,10 @@ export class LiveModel {
     const base: NamespaceInfo = { ...ns };
     delete base.userNs;
     delete base.ownerUid;
+    delete base.inferred;
     if (node.userNs !== undefined) base.userNs = node.userNs;
     if (node.ownerUid !== undefined) base.ownerUid = node.ownerUid;
+    if (node.inferred) base.inferred = true;
     const graphParent = node.parent ? nsKey(node.parent) : null;
     const modelParent = ns.parent !== null ? nsKey({ dev: ns.dev, inode: ns.parent }) : null;
     if (graphParent === modelParent) {
@@ -238,6 +241,7 @@ export class LiveModel {
     if (pids.length === 0) out.hidden = true;
     if (base.userNs !== undefined) out.userNs = base.userNs;
     if (base.ownerUid !== undefined) out.ownerUid = base.ownerUid;
+    if (base.inferred) out.inferred = true;
     return out;
   }
 

@@ -14,6 +14,7 @@
 import { nsKey } from '../../../shared/core/identity';
 import { sameValue } from '../../../shared/core/diff';
 import { buildModel } from '../../../shared/core/buildModel';
+import { placeProcesses, type UnplacedProcess } from '../../../shared/core/inferNs';
 import type { ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
 import { LiveModel } from './liveModel';
@@ -67,8 +68,19 @@ export class Poller {
   private readonly refreshPerPoll: number;
   private readonly refreshRoundPolls: number;
   private readonly procs = new Map<number, ProcessInfo>();
-  /** PIDs whose namespace the caller may not read; counted, not listed. */
+  /** PIDs of which nothing could be read (not even status: hidepid, no NSpid); counted, not listed. */
   private readonly denied = new Set<number>();
+  /**
+   * PIDs whose namespace link is denied but status is not (other users' processes when unprivileged):
+   * tracked like the others, their namespace placed by inferNs.ts over the whole process table, so the
+   * stream places them exactly as a cold scan would. Those read but not placed yet wait in `toPlace`.
+   */
+  private readonly unplaced = new Set<number>();
+  private readonly toPlace = new Map<number, UnplacedProcess>();
+  /** The inferred namespaces placeProcesses last gave, as put into the graph (keys). */
+  private inferredKeys = new Set<string>();
+  /** A change that can move a placement (an unplaced process or a child of one came, went or re-parented). */
+  private placeDirty = false;
   /** PIDs to verify by start time on every poll: zombies, and everything when pidfds are unavailable. */
   private readonly unwatched = new Set<number>();
   /**
@@ -166,6 +178,7 @@ export class Poller {
     for (const pid of listed) if (!this.procs.has(pid) && !this.denied.has(pid)) toRead.push(pid);
     const fresh = this.readNew(toRead);
     if (fresh.length > 0 || this.denied.size !== (this.last?.unreadable ?? -1)) changed = true;
+    changed = this.place() || changed;
 
     // 4. Cheap rereads where fields can have moved.
     changed = this.refresh(parentsGone, fresh) || changed;
@@ -177,6 +190,7 @@ export class Poller {
         changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
       this.pendingCursor = (this.pendingCursor + share) % keys.length;
     }
+    changed = this.place() || changed;
     if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
@@ -231,6 +245,7 @@ export class Poller {
         if (!this.unwatched.has(kid)) changed = this.reverify(kid) === 'changed' || changed;
     }
     for (const pid of t.forked) changed = this.recheckPending(pid) || changed;
+    changed = this.place() || changed;
     // The diff from what changed, not from a rebuilt snapshot: O(changes), not O(processes).
     const diff = this.live.takeDiff(this.procs, this.graph.nodes, this.denied.size);
     if (diff !== null || changed) this.stale = true;
@@ -295,7 +310,10 @@ export class Poller {
     this.unwatched.delete(pid);
     this.exitedPids.delete(pid);
     parentsGone.add(pid);
-    return this.delProc(pid) || this.denied.delete(pid);
+    const unplaced = this.unplaced.delete(pid);
+    this.toPlace.delete(pid);
+    if (unplaced) this.placeDirty = true;
+    return this.delProc(pid) || this.denied.delete(pid) || unplaced;
   }
 
   private readNew(pids: number[]): number[] {
@@ -308,9 +326,15 @@ export class Poller {
         this.denied.add(pid);
         continue;
       }
-      this.setProc(pid, r.info);
-      if (!watched || r.info.state === 'Z') this.unwatched.add(pid);
-      if (r.info.state === 'Z') this.exitedPids.add(pid);
+      if (r.kind === 'unplaced') {
+        // Into the process table with its namespace when place() runs, before anything is built or diffed.
+        this.unplaced.add(pid);
+        this.toPlace.set(pid, r.proc);
+        this.placeDirty = true;
+      } else this.setProc(pid, r.info);
+      const state = r.kind === 'ok' ? r.info.state : r.proc.state;
+      if (!watched || state === 'Z') this.unwatched.add(pid);
+      if (state === 'Z') this.exitedPids.add(pid);
       fresh.push(pid);
     }
     return fresh;
@@ -324,14 +348,29 @@ export class Poller {
     const old = this.procs.get(pid);
     if (old === undefined) return false;
     const r = readProcess(this.procRoot, pid, this.self.dev, this.graph);
-    if (r.kind !== 'ok' || r.info.startTime !== old.startTime) {
+    const read = r.kind === 'ok' ? r.info : r.kind === 'unplaced' ? r.proc : null;
+    if (read === null || read.startTime !== old.startTime) {
       this.drop(pid, parentsGone);
       if (r.kind !== 'gone') this.readNew([pid]);
       return true;
     }
-    if (sameValue(r.info, old)) return false;
-    this.setProc(pid, r.info);
-    if (r.info.state === 'Z' && !this.exitedPids.has(pid)) {
+    let next: ProcessInfo;
+    if (r.kind === 'ok') {
+      // Its link became readable (e.g. it changed uid to the caller's): one entry, now placed by the kernel.
+      if (this.unplaced.delete(pid)) this.placeDirty = true;
+      next = r.info;
+    } else {
+      // Denied now (or still): keep the placement, take the fields; place() moves it if it must.
+      if (!this.unplaced.has(pid)) {
+        this.unplaced.add(pid);
+        this.placeDirty = true;
+      }
+      next = { ...old, ppid: read.ppid, comm: read.comm, uid: read.uid, state: read.state };
+      delete next.pendingNs;
+    }
+    if (sameValue(next, old)) return false;
+    this.setProc(pid, next);
+    if (next.state === 'Z' && !this.exitedPids.has(pid)) {
       this.watch?.unwatch(pid);
       this.unwatched.add(pid);
       this.exitedPids.add(pid);
@@ -399,6 +438,7 @@ export class Poller {
   /** Every change to the process table goes through these two, so the live model can follow it. */
   private setProc(pid: number, info: ProcessInfo): void {
     const old = this.procs.get(pid);
+    if (this.unplaced.size > 0 && (old === undefined || old.ppid !== info.ppid)) this.touchPlacement(old ?? info);
     this.live.record(pid, old, info);
     if (old?.ppid !== info.ppid) {
       if (old !== undefined) this.unlinkKid(old);
@@ -412,10 +452,47 @@ export class Poller {
   private delProc(pid: number): boolean {
     const old = this.procs.get(pid);
     if (old === undefined) return false;
+    if (this.unplaced.size > 0) this.touchPlacement(old);
     this.live.record(pid, old, undefined);
     this.unlinkKid(old);
     this.emptied ||= !this.live.holds(old);
     return this.procs.delete(pid);
+  }
+
+  /** A process that came, went or changed parent: a placement can move if it or its parent is unplaced. */
+  private touchPlacement(p: ProcessInfo): void {
+    if (this.unplaced.has(p.pid) || this.unplaced.has(p.ppid)) this.placeDirty = true;
+  }
+
+  /**
+   * Place the unplaced processes (inferNs.ts) over the current process table, as scanPids does for a cold
+   * scan, and put the inferred namespaces into the graph in place of the last ones. O(processes), so only
+   * when a change could move a placement. True when an entry changed.
+   */
+  private place(): boolean {
+    if (!this.placeDirty) return false;
+    this.placeDirty = false;
+    const placed: ProcessInfo[] = [];
+    const unplaced: UnplacedProcess[] = [];
+    for (const [pid, p] of this.procs) if (!this.unplaced.has(pid)) placed.push(p);
+    for (const pid of this.unplaced) {
+      const p = this.procs.get(pid) ?? this.toPlace.get(pid);
+      if (p !== undefined) unplaced.push(p);
+    }
+    this.toPlace.clear();
+    const result = placeProcesses(this.self, placed, unplaced);
+    for (const key of this.inferredKeys) if (!result.namespaces.has(key)) this.graph.nodes.delete(key);
+    for (const [key, node] of result.namespaces) this.graph.nodes.set(key, node);
+    this.inferredKeys = new Set(result.namespaces.keys());
+    let changed = false;
+    for (const info of result.processes) {
+      const old = this.procs.get(info.pid);
+      if (old !== undefined && sameValue(old, info)) continue;
+      this.setProc(info.pid, info);
+      changed = true;
+    }
+    this.placeDirty = false;
+    return changed;
   }
 
   private unlinkKid(p: ProcessInfo): void {
@@ -462,15 +539,19 @@ function scanPids(procRoot: string, pids: Iterable<number>): Snapshot {
   if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
   const graph = new NsGraph();
   const processes: ProcessInfo[] = [];
+  const unplaced: UnplacedProcess[] = [];
   let unreadable = 0;
   for (const pid of pids) {
     const r = readProcess(procRoot, pid, self.value.dev, graph);
     if (r.kind === 'ok') processes.push(r.info);
+    else if (r.kind === 'unplaced') unplaced.push(r.proc);
     else if (r.kind === 'denied') unreadable++;
   }
+  const placement = placeProcesses(self.value, processes, unplaced);
+  for (const [key, node] of placement.namespaces) graph.nodes.set(key, node);
   return buildModel({
     self: self.value,
-    processes,
+    processes: [...processes, ...placement.processes],
     graph: graph.nodes,
     unreadable,
     scannedAsUid: process.geteuid?.() ?? -1,
