@@ -7,6 +7,9 @@
 //  - NSpid of length 1: the procfs's own namespace (known, not inferred);
 //  - a parent with an NSpid as long as the child's: the same namespace; process-tree groups linked so
 //    share one namespace, and where a readable member gives its real inode, that is it (known);
+//  - a process is in a descendant (or the same) of each of its process-tree ancestors' namespaces, so a
+//    readable descendant's namespace names an unreadable ancestor's: its ancestor at that level, from
+//    the parent links the scan read (NS_GET_PARENT works on every namespace below the caller's);
 //  - a group with no readable member is an inferred namespace founded by its top process (its PID 1, or
 //    a process that joined with setns); its parent is the namespace of the top's parent when that is one
 //    level up. Where the levels in between are unknown (no parent, or one further up), hidden inferred
@@ -42,7 +45,12 @@ const isInit = (p: { nspid: readonly number[] }): boolean => p.nspid[p.nspid.len
  * Where each unplaced process is. `self`: the procfs's own namespace; `placed`: the processes whose
  * namespace was read (all of them: a readable child or parent can name an unplaced group's namespace).
  */
-export function placeProcesses(self: NsId, placed: Iterable<ProcessInfo>, unplaced: Iterable<UnplacedProcess>): Placement {
+export function placeProcesses(
+  self: NsId,
+  placed: Iterable<ProcessInfo>,
+  unplaced: Iterable<UnplacedProcess>,
+  graph: ReadonlyMap<string, NsNode> = new Map(),
+): Placement {
   const members = new Map<number, Member>();
   for (const proc of unplaced) members.set(proc.pid, { proc, up: proc.pid, linked: false });
   const out: Placement = { processes: [], namespaces: new Map() };
@@ -92,6 +100,24 @@ export function placeProcesses(self: NsId, placed: Iterable<ProcessInfo>, unplac
     if (parent === undefined || isInit(c) || depth(parent.proc) !== depth(c)) continue;
     const r = find(parent.proc.pid);
     if (!real.has(r)) real.set(r, c.ns);
+  }
+
+  // A readable descendant names every unplaced ancestor's namespace: its own namespace's ancestor at
+  // that level. Each unplaced process is walked through once (the first witness's answer is the answer).
+  const walked = new Set<number>();
+  const chains = new Map<number, number[] | null>();
+  for (const c of placedByPid.values()) {
+    for (let pid = c.ppid; ; ) {
+      const m = members.get(pid);
+      if (m === undefined || walked.has(pid)) break;
+      walked.add(pid);
+      const r = find(pid);
+      if (!real.has(r)) {
+        const ns = ancestorAt(self, graph, chains, c.ns, depth(m.proc) - 1);
+        if (ns !== undefined) real.set(r, ns);
+      }
+      pid = m.proc.ppid;
+    }
   }
 
   // Groups, outermost first, so a group's parent namespace is resolved before it.
@@ -151,4 +177,29 @@ export function placeProcesses(self: NsId, placed: Iterable<ProcessInfo>, unplac
     out.processes.push(info);
   }
   return out;
+}
+
+/**
+ * The ancestor at `level` of real namespace `inode` (level 0: `self`), from the graph's parent links;
+ * undefined when the chain does not reach `self` or is not that deep. Chains are memoised per inode.
+ */
+function ancestorAt(
+  self: NsId,
+  graph: ReadonlyMap<string, NsNode>,
+  chains: Map<number, number[] | null>,
+  inode: number,
+  level: number,
+): number | undefined {
+  let chain = chains.get(inode);
+  if (chain === undefined) {
+    const up: number[] = [];
+    let cur: NsId | null = { dev: self.dev, inode };
+    while (cur !== null && cur.inode !== self.inode && up.length <= 64) {
+      up.push(cur.inode);
+      cur = graph.get(nsKey(cur))?.parent ?? null;
+    }
+    chain = cur === null || up.length > 64 ? null : [self.inode, ...up.reverse()];
+    chains.set(inode, chain);
+  }
+  return chain === null ? undefined : chain[level];
 }

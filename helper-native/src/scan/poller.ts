@@ -480,7 +480,7 @@ export class Poller {
       if (p !== undefined) unplaced.push(p);
     }
     this.toPlace.clear();
-    const result = placeProcesses(this.self, placed, unplaced);
+    const result = placeProcesses(this.self, placed, unplaced, this.graph.nodes);
     for (const key of this.inferredKeys) if (!result.namespaces.has(key)) this.graph.nodes.delete(key);
     for (const [key, node] of result.namespaces) this.graph.nodes.set(key, node);
     this.inferredKeys = new Set(result.namespaces.keys());
@@ -547,7 +547,7 @@ function scanPids(procRoot: string, pids: Iterable<number>): Snapshot {
     else if (r.kind === 'unplaced') unplaced.push(r.proc);
     else if (r.kind === 'denied') unreadable++;
   }
-  const placement = placeProcesses(self.value, processes, unplaced);
+  const placement = placeProcesses(self.value, processes, unplaced, graph.nodes);
   for (const [key, node] of placement.namespaces) graph.nodes.set(key, node);
   return buildModel({
     self: self.value,
