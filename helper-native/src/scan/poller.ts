@@ -19,7 +19,7 @@ import type { ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/t
 import { ExitWatch } from './exitWatch';
 import { LiveModel } from './liveModel';
 import { NsGraph } from './nsGraph';
-import { listPids, statIdentity } from './procFiles';
+import { listPids, readNsInode, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
 
 const YOUNG_MS = 2000;
@@ -405,7 +405,13 @@ export class Poller {
     }
     this.cursor = keys.length === 0 ? 0 : (this.cursor + slice) % keys.length;
     let changed = false;
-    for (const pid of targets) if (!this.unwatched.has(pid)) changed = this.reverify(pid) === 'changed' || changed;
+    for (const pid of targets) {
+      if (this.unwatched.has(pid)) continue;
+      // An unplaced process whose link became readable (it changed uid to the caller's, or exec'd as it):
+      // read it whole, as a cold scan would, so it is placed by the kernel. One failing readlink otherwise.
+      if (this.unplaced.has(pid) && readNsInode(`${this.procRoot}/${pid}/ns/pid`).ok) changed = this.reread(pid, parentsGone) || changed;
+      else changed = this.reverify(pid) === 'changed' || changed;
+    }
     for (const pid of parents) changed = this.recheckPending(pid) || changed;
     return changed;
   }
