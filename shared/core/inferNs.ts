@@ -107,7 +107,7 @@ export function placeProcesses(
   const walked = new Set<number>();
   const chains = new Map<number, number[] | null>();
   for (const c of placedByPid.values()) {
-    for (let pid = c.ppid; ; ) {
+    for (let pid = c.ppid; ;) {
       const m = members.get(pid);
       if (m === undefined || walked.has(pid)) break;
       walked.add(pid);

@@ -164,7 +164,11 @@ function placementOf(s: Snapshot, pids: number[]): string[] {
     const p = proc(s, pid);
     if (p === undefined) return `${pid}: absent`;
     const chain: string[] = [];
-    for (let n = byKey.get(nsKey({ dev: p.nsDev, inode: p.ns })); n; n = n.parent === null ? undefined : byKey.get(nsKey({ dev: n.dev, inode: n.parent })))
+    for (
+      let n = byKey.get(nsKey({ dev: p.nsDev, inode: p.ns }));
+      n;
+      n = n.parent === null ? undefined : byKey.get(nsKey({ dev: n.dev, inode: n.parent }))
+    )
       chain.push(`${n.inode}${n.inferred ? '?' : ''}@${n.level} init ${n.init}`);
     return `${pid} [${p.nspid.join(' ')}]${p.inferred ? ' inferred' : ''} in ${chain.join(' < ')}`;
   });
@@ -221,7 +225,10 @@ for (const events of [false, true]) {
     assert.deepEqual(placementOf(first, ours), placementOf(snapshotJson(user), ours), 'the stream places them as a cold scan');
 
     // The init exec's as the user: one entry, now in its real namespace; its inferred one is gone.
-    const real = await stream.until('the turned init in its real namespace', (s) => proc(s, turner)?.inferred === undefined && proc(s, turner)?.comm === 'sleep');
+    const real = await stream.until(
+      'the turned init in its real namespace',
+      (s) => proc(s, turner)?.inferred === undefined && proc(s, turner)?.comm === 'sleep',
+    );
     const cold = snapshotJson(user);
     assert.deepEqual(placementOf(real, ours), placementOf(cold, ours), 'after the exec too');
     assert.equal(real.processes.filter((p) => p.pid === turner).length, 1);

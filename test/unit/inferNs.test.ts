@@ -30,9 +30,21 @@ const isPlaced = (p: ProcessInfo | UnplacedProcess): p is ProcessInfo => 'ns' in
 function snapshotOf(records: Array<ProcessInfo | UnplacedProcess>, graph: NsNode[] = []): Snapshot {
   const placed = records.filter(isPlaced);
   const nodes = new Map<string, NsNode>([[nsKey(SELF), { ...SELF, parent: null }], ...graph.map((n) => [nsKey(n), n] as const)]);
-  const placement = placeProcesses(SELF, placed, records.filter((p) => !isPlaced(p)), nodes);
+  const placement = placeProcesses(
+    SELF,
+    placed,
+    records.filter((p) => !isPlaced(p)),
+    nodes,
+  );
   for (const [k, n] of placement.namespaces) nodes.set(k, n);
-  return buildModel({ self: SELF, processes: [...placed, ...placement.processes], graph: nodes, unreadable: 0, scannedAsUid: 1000, takenAt: 1 });
+  return buildModel({
+    self: SELF,
+    processes: [...placed, ...placement.processes],
+    graph: nodes,
+    unreadable: 0,
+    scannedAsUid: 1000,
+    takenAt: 1,
+  });
 }
 
 function byPid(s: Snapshot, pid: number): ProcessInfo {
@@ -63,18 +75,32 @@ test('inferred ids: above every 32-bit inode, a valid key, stable, and they name
 });
 
 test("root's unshare --pid --fork sleep, both unreadable: the sleep's namespace is inferred at level 1 with it as init", () => {
-  const s = snapshotOf([proc(1, 0, []), proc(500, 1, [], SELF.inode, 'bash'), proc(600, 500, [], undefined, 'unshare'), proc(601, 600, [1], undefined, 'sleep')]);
+  const s = snapshotOf([
+    proc(1, 0, []),
+    proc(500, 1, [], SELF.inode, 'bash'),
+    proc(600, 500, [], undefined, 'unshare'),
+    proc(601, 600, [1], undefined, 'sleep'),
+  ]);
   const unshare = byPid(s, 600);
-  assert.equal(unshare.ns, SELF.inode, 'NSpid of length 1: the caller\'s namespace');
+  assert.equal(unshare.ns, SELF.inode, "NSpid of length 1: the caller's namespace");
   assert.equal(unshare.inferred, undefined, 'known, not inferred');
   const ns = nsOf(s, 601);
   assert.equal(ns.inode, inferredNsInode(byPid(s, 601), 1));
-  assert.deepEqual({ inferred: ns.inferred, level: ns.level, parent: ns.parent, init: ns.init, pids: ns.pids }, { inferred: true, level: 1, parent: SELF.inode, init: 601, pids: [601] });
+  assert.deepEqual(
+    { inferred: ns.inferred, level: ns.level, parent: ns.parent, init: ns.init, pids: ns.pids },
+    { inferred: true, level: 1, parent: SELF.inode, init: 601, pids: [601] },
+  );
   assert.equal(byPid(s, 601).inferred, true);
   // The per-level table works from NSpid: host 601, 1 in the inferred namespace.
   const levels = new ModelIndex(s).levels(byPid(s, 601));
-  assert.deepEqual(levels.map((l) => [l.nsInode, l.pid]), [[SELF.inode, 601], [ns.inode, 1]]);
-  assert.match(renderTree(s), /pid:\[inferred from 601\]  level 1 · init 601/);
+  assert.deepEqual(
+    levels.map((l) => [l.nsInode, l.pid]),
+    [
+      [SELF.inode, 601],
+      [ns.inode, 1],
+    ],
+  );
+  assert.match(renderTree(s), /pid:\[inferred from 601\] {2}level 1 · init 601/);
 });
 
 test('a two-level root chain infers two nested namespaces, each with its init', () => {
@@ -121,10 +147,13 @@ test("a parent that is unreadable or gone, a gap of levels: hidden inferred ance
   assert.equal(nsOf(s, 700).init, 700);
   assert.equal(nsOf(s, 800).init, null, 'a setns joiner is no init');
   const levels = new ModelIndex(s).levels(byPid(s, 800));
-  assert.deepEqual(levels.map((l) => l.pid), [800, 9, 4]);
+  assert.deepEqual(
+    levels.map((l) => l.pid),
+    [800, 9, 4],
+  );
 });
 
-test('PID 1 unreadable, and kernel threads: NSpid of length 1 is the caller\'s own namespace, not inferred', () => {
+test("PID 1 unreadable, and kernel threads: NSpid of length 1 is the caller's own namespace, not inferred", () => {
   const s = snapshotOf([proc(1, 0, []), proc(2, 0, []), proc(40, 2, []), proc(500, 1, [], SELF.inode)]);
   for (const pid of [1, 2, 40]) assert.deepEqual([byPid(s, pid).ns, byPid(s, pid).inferred], [SELF.inode, undefined]);
   assert.equal(s.namespaces.length, 1);
@@ -168,14 +197,21 @@ function checkAgainstTruth(f: ProcFixture, hide: (p: ProcessInfo) => boolean): {
   const graph = new Map<string, NsNode>();
   for (const p of placed)
     for (const inode of [p.ns, ...(p.pendingNs === undefined ? [] : [p.pendingNs])])
-      for (let cur: NsId | null = { dev: p.nsDev, inode }; cur !== null && !graph.has(nsKey(cur)); ) {
+      for (let cur: NsId | null = { dev: p.nsDev, inode }; cur !== null && !graph.has(nsKey(cur));) {
         const node: NsNode = full.get(nsKey(cur)) ?? { ...cur, parent: null };
         graph.set(nsKey(cur), node);
         cur = node.parent;
       }
   const placement = placeProcesses(f.self, placed, unplaced, graph);
   for (const [k, n] of placement.namespaces) graph.set(k, n);
-  const got = buildModel({ self: f.self, processes: [...placed, ...placement.processes], graph, unreadable: 0, scannedAsUid: 1, takenAt: 1 });
+  const got = buildModel({
+    self: f.self,
+    processes: [...placed, ...placement.processes],
+    graph,
+    unreadable: 0,
+    scannedAsUid: 1,
+    takenAt: 1,
+  });
   const gotIndex = new ModelIndex(got);
   const truthIndex = new ModelIndex(truth);
   // Every placed namespace stands for exactly one true one, at the same level; a real inode is the true one.
@@ -191,7 +227,10 @@ function checkAgainstTruth(f: ProcFixture, hide: (p: ProcessInfo) => boolean): {
     const myNs = gotIndex.namespaceOf(mine);
     const trueNs = truthIndex.namespaceOf(p);
     assert.equal(myNs?.level, trueNs?.level, `${p.pid} (${p.comm}) at its true level`);
-    assert.deepEqual(gotIndex.levels(mine).map((l) => l.pid), p.nspid);
+    assert.deepEqual(
+      gotIndex.levels(mine).map((l) => l.pid),
+      p.nspid,
+    );
     // Its parent stands for the true parent (an inferred one for one it could infer).
     const myParent = myNs?.parent ?? null;
     if (myParent !== null && standsFor.has(myParent)) assert.equal(standsFor.get(myParent), trueNs?.parent);
@@ -206,7 +245,11 @@ function checkAgainstTruth(f: ProcFixture, hide: (p: ProcessInfo) => boolean): {
 test('recorded multi_pidns fixture, every link hidden: the whole 32-deep chain and the seed chain are inferred as they are', () => {
   const f = loadFixture('multi_pidns5.json');
   const { inferred } = checkAgainstTruth(f, () => true);
-  const nested = new Set(fixtureProcesses(f).filter((p) => p.nspid.length > 1).map((p) => p.ns));
+  const nested = new Set(
+    fixtureProcesses(f)
+      .filter((p) => p.nspid.length > 1)
+      .map((p) => p.ns),
+  );
   assert.equal(inferred, nested.size, 'one inferred namespace per true nested namespace with members');
 });
 
@@ -215,7 +258,11 @@ test('recorded fixtures, links hidden at random (seeded): never a wrong real ino
     const f = loadFixture(name);
     for (let seed = 1; seed <= 200; seed++) {
       const r = rng(seed);
-      const hidden = new Set(fixtureProcesses(f).filter(() => r() < 0.5).map((p) => p.pid));
+      const hidden = new Set(
+        fixtureProcesses(f)
+          .filter(() => r() < 0.5)
+          .map((p) => p.pid),
+      );
       checkAgainstTruth(f, (p) => hidden.has(p.pid));
     }
   }

@@ -9,10 +9,7 @@ import type { NsGraph } from './nsGraph';
 import { readNsInode, readProcText, type ReadResult } from './procFiles';
 
 export type ProcessRead =
-  | { kind: 'ok'; info: ProcessInfo }
-  | { kind: 'unplaced'; proc: UnplacedProcess }
-  | { kind: 'gone' }
-  | { kind: 'denied' };
+  { kind: 'ok'; info: ProcessInfo } | { kind: 'unplaced'; proc: UnplacedProcess } | { kind: 'gone' } | { kind: 'denied' };
 
 export function readStat(procRoot: string, pid: number): ReadResult<StatFields> {
   const text = readProcText(`${procRoot}/${pid}/stat`);
