@@ -8,7 +8,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { groupMembers } from '../../bench/load';
 import { applyDiff } from '../../shared/core/diff';
@@ -204,7 +206,10 @@ for (const events of [false, true]) {
     user.groups.push(chain);
     const middle = await memberAt(chain, 2, "the chain's level-1 init");
     const leaf = await memberAt(chain, 3, "the chain's level-2 sleep");
-    // Root's init that turns into the user's process (exec as the user): its link becomes readable.
+    // Root's init that turns into the user's process (exec as the user) when the test says: its link becomes readable.
+    const dir = mkdtempSync(join(tmpdir(), 'pidns-turn-'));
+    user.closers.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    const go = join(dir, 'go');
     const turning = startGroup([
       'unshare',
       '--pid',
@@ -212,7 +217,7 @@ for (const events of [false, true]) {
       '--kill-child',
       'sh',
       '-c',
-      `sleep 2; exec setpriv --reuid=${user.uid} --regid=${user.gid} --clear-groups sleep 1002`,
+      `while [ ! -e ${go} ]; do sleep 0.05; done; exec setpriv --reuid=${user.uid} --regid=${user.gid} --clear-groups sleep 1002`,
     ]);
     user.groups.push(turning);
     const turner = await memberAt(turning, 2, 'the turning init');
@@ -225,6 +230,7 @@ for (const events of [false, true]) {
     assert.deepEqual(placementOf(first, ours), placementOf(snapshotJson(user), ours), 'the stream places them as a cold scan');
 
     // The init exec's as the user: one entry, now in its real namespace; its inferred one is gone.
+    writeFileSync(go, '');
     const real = await stream.until(
       'the turned init in its real namespace',
       (s) => proc(s, turner)?.inferred === undefined && proc(s, turner)?.comm === 'sleep',
