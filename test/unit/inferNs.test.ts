@@ -12,6 +12,10 @@ import { ModelIndex } from '../../shared/core/modelIndex';
 import { nsName } from '../../shared/core/nsName';
 import { parseStatus } from '../../shared/core/procStatus';
 import { renderTree } from '../../shared/core/treeText';
+import { pidReport, renderPidReport } from '../../shared/core/pidReport';
+import { levelTable, namespaceTooltip } from '../../extension/hovers/tooltipMarkdown';
+import { namespaceText } from '../../extension/tree/treeNodes';
+import { nsTitle } from '../../webview/cards';
 import type { NsId, ProcessInfo, Snapshot } from '../../shared/core/types';
 import { fixtureProcesses, loadFixture, type ProcFixture } from './support/procFixture';
 import { rng } from './support/random';
@@ -266,4 +270,21 @@ test('recorded fixtures, links hidden at random (seeded): never a wrong real ino
       checkAgainstTruth(f, (p) => hidden.has(p.pid));
     }
   }
+});
+
+test('views say "inferred" one way: tree row, tooltips with the per-level table, graph card title, pidns pid', () => {
+  const s = snapshotOf([proc(600, 1, []), proc(601, 600, [1], undefined, 'sleep')]);
+  const view = new ModelIndex(s);
+  const sleep = byPid(s, 601);
+  const ns = nsOf(s, 601);
+  const name = 'pid:[inferred from 601]';
+  assert.equal(namespaceText(view, ns, false).label, name);
+  assert.equal(nsTitle(ns), name);
+  assert.match(namespaceTooltip(view, ns), /\*\*PID namespace pid:\[inferred from 601\]\*\*/);
+  assert.match(namespaceTooltip(view, ns), /\| Inferred \| its namespace link is not readable as this user/);
+  assert.match(levelTable(view, sleep), /\| 1 \| pid:\[inferred from 601\] \| 1 \|/);
+  assert.match(levelTable(view, sleep), /\| 0 \| pid:\[4026531836\] \| 601 \|/);
+  const report = pidReport(s, 601, s.self.nsInode);
+  assert.ok(typeof report !== 'string', String(report));
+  assert.match(renderPidReport(report), /1\s+pid:\[inferred from 601\]\s+1\b/);
 });
