@@ -24,7 +24,7 @@ import type { NsId, ProcessInfo } from './types';
 export type UnplacedProcess = Omit<ProcessInfo, 'ns' | 'nsDev' | 'pendingNs' | 'container' | 'inferred'>;
 
 export interface Placement {
-  /** The unplaced processes, in input order, each with its namespace (`inferred` where that is inferred). */
+  /** The unplaced processes, each with its namespace (`inferred` where that is inferred). */
   processes: ProcessInfo[];
   /** The inferred namespaces (and hidden inferred ancestors standing for unknown levels), keyed by nsKey. */
   namespaces: Map<string, NsNode>;
@@ -52,8 +52,11 @@ export function placeProcesses(
   graph: ReadonlyMap<string, NsNode> = new Map(),
 ): Placement {
   const members = new Map<number, Member>();
-  for (const proc of unplaced) members.set(proc.pid, { proc, up: proc.pid, linked: false });
   const out: Placement = { processes: [], namespaces: new Map() };
+  // Most are in the caller's own namespace (a host's other users): placed at once, no grouping needed.
+  for (const proc of unplaced)
+    if (depth(proc) === 1) out.processes.push(placeAt(proc, self, false));
+    else members.set(proc.pid, { proc, up: proc.pid, linked: false });
   if (members.size === 0) return out;
 
   const find = (pid: number): number => {
@@ -74,7 +77,7 @@ export function placeProcesses(
   // Same-depth parent links. An init starts its namespace whatever its parent (torn data aside).
   for (const m of members.values()) {
     const p = m.proc;
-    if (depth(p) === 1 || isInit(p) || p.ppid === p.pid) continue;
+    if (isInit(p) || p.ppid === p.pid) continue;
     const parent = members.get(p.ppid);
     if (parent !== undefined && depth(parent.proc) === depth(p)) {
       m.linked = true;
@@ -160,23 +163,27 @@ export function placeProcesses(
   }
 
   for (const m of members.values()) {
-    const p = m.proc;
-    const ns = nsOfGroup.get(find(p.pid)) as number;
-    const info: ProcessInfo = {
-      pid: p.pid,
-      ppid: p.ppid,
-      comm: p.comm,
-      uid: p.uid,
-      ns,
-      nsDev: self.dev,
-      nspid: p.nspid,
-      startTime: p.startTime,
-      state: p.state,
-    };
-    if (isInferredInode(ns)) info.inferred = true;
-    out.processes.push(info);
+    const ns = nsOfGroup.get(find(m.proc.pid)) as number;
+    out.processes.push(placeAt(m.proc, { dev: self.dev, inode: ns }, isInferredInode(ns)));
   }
   return out;
+}
+
+/** The process record of an unplaced process in namespace `ns`: one form for a cold scan and the stream. */
+export function placeAt(p: UnplacedProcess, ns: NsId, inferred: boolean): ProcessInfo {
+  const info: ProcessInfo = {
+    pid: p.pid,
+    ppid: p.ppid,
+    comm: p.comm,
+    uid: p.uid,
+    ns: ns.inode,
+    nsDev: ns.dev,
+    nspid: p.nspid,
+    startTime: p.startTime,
+    state: p.state,
+  };
+  if (inferred) info.inferred = true;
+  return info;
 }
 
 /**

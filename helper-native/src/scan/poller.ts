@@ -14,7 +14,7 @@
 import { nsKey } from '../../../shared/core/identity';
 import { sameValue } from '../../../shared/core/diff';
 import { buildModel } from '../../../shared/core/buildModel';
-import { placeProcesses, type UnplacedProcess } from '../../../shared/core/inferNs';
+import { placeAt, placeProcesses, type UnplacedProcess } from '../../../shared/core/inferNs';
 import type { ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
 import { LiveModel } from './liveModel';
@@ -76,6 +76,8 @@ export class Poller {
    * stream places them exactly as a cold scan would. Those read but not placed yet wait in `toPlace`.
    */
   private readonly unplaced = new Set<number>();
+  /** The unplaced below the caller's namespace (NSpid longer than 1): the only ones a placement pass moves. */
+  private readonly deep = new Set<number>();
   private readonly toPlace = new Map<number, UnplacedProcess>();
   /** The inferred namespaces placeProcesses last gave, as put into the graph (keys). */
   private inferredKeys = new Set<string>();
@@ -310,10 +312,11 @@ export class Poller {
     this.unwatched.delete(pid);
     this.exitedPids.delete(pid);
     parentsGone.add(pid);
-    const unplaced = this.unplaced.delete(pid);
+    this.unplaced.delete(pid);
     this.toPlace.delete(pid);
-    if (unplaced) this.placeDirty = true;
-    return this.delProc(pid) || this.denied.delete(pid) || unplaced;
+    const deep = this.deep.delete(pid);
+    if (deep) this.placeDirty = true;
+    return this.delProc(pid) || this.denied.delete(pid) || deep;
   }
 
   private readNew(pids: number[]): number[] {
@@ -327,10 +330,14 @@ export class Poller {
         continue;
       }
       if (r.kind === 'unplaced') {
-        // Into the process table with its namespace when place() runs, before anything is built or diffed.
         this.unplaced.add(pid);
-        this.toPlace.set(pid, r.proc);
-        this.placeDirty = true;
+        if (r.proc.nspid.length === 1) this.setProc(pid, placeAt(r.proc, this.self, false));
+        else {
+          // Into the process table with its namespace when place() runs, before anything is built or diffed.
+          this.deep.add(pid);
+          this.toPlace.set(pid, r.proc);
+          this.placeDirty = true;
+        }
       } else this.setProc(pid, r.info);
       const state = r.kind === 'ok' ? r.info.state : r.proc.state;
       if (!watched || state === 'Z') this.unwatched.add(pid);
@@ -357,12 +364,17 @@ export class Poller {
     let next: ProcessInfo;
     if (r.kind === 'ok') {
       // Its link became readable (e.g. it changed uid to the caller's): one entry, now placed by the kernel.
-      if (this.unplaced.delete(pid)) this.placeDirty = true;
+      this.unplaced.delete(pid);
+      if (this.deep.delete(pid)) this.placeDirty = true;
       next = r.info;
+    } else if (read.nspid.length === 1) {
+      this.unplaced.add(pid);
+      next = placeAt(read, this.self, false);
     } else {
       // Denied now (or still): keep the placement, take the fields; place() moves it if it must.
-      if (!this.unplaced.has(pid)) {
-        this.unplaced.add(pid);
+      this.unplaced.add(pid);
+      if (!this.deep.has(pid)) {
+        this.deep.add(pid);
         this.placeDirty = true;
       }
       next = { ...old, ppid: read.ppid, comm: read.comm, uid: read.uid, state: read.state };
@@ -444,7 +456,7 @@ export class Poller {
   /** Every change to the process table goes through these two, so the live model can follow it. */
   private setProc(pid: number, info: ProcessInfo): void {
     const old = this.procs.get(pid);
-    if (this.unplaced.size > 0 && (old === undefined || old.ppid !== info.ppid)) this.touchPlacement(old ?? info);
+    if (this.deep.size > 0 && (old === undefined || old.ppid !== info.ppid)) this.touchPlacement(old ?? info);
     this.live.record(pid, old, info);
     if (old?.ppid !== info.ppid) {
       if (old !== undefined) this.unlinkKid(old);
@@ -458,16 +470,16 @@ export class Poller {
   private delProc(pid: number): boolean {
     const old = this.procs.get(pid);
     if (old === undefined) return false;
-    if (this.unplaced.size > 0) this.touchPlacement(old);
+    if (this.deep.size > 0) this.touchPlacement(old);
     this.live.record(pid, old, undefined);
     this.unlinkKid(old);
     this.emptied ||= !this.live.holds(old);
     return this.procs.delete(pid);
   }
 
-  /** A process that came, went or changed parent: a placement can move if it or its parent is unplaced. */
+  /** A process that came, went or changed parent: a placement can move if it or its parent is a deep unplaced one. */
   private touchPlacement(p: ProcessInfo): void {
-    if (this.unplaced.has(p.pid) || this.unplaced.has(p.ppid)) this.placeDirty = true;
+    if (this.deep.has(p.pid) || this.deep.has(p.ppid)) this.placeDirty = true;
   }
 
   /**
@@ -480,8 +492,8 @@ export class Poller {
     this.placeDirty = false;
     const placed: ProcessInfo[] = [];
     const unplaced: UnplacedProcess[] = [];
-    for (const [pid, p] of this.procs) if (!this.unplaced.has(pid)) placed.push(p);
-    for (const pid of this.unplaced) {
+    for (const [pid, p] of this.procs) if (!this.deep.has(pid)) placed.push(p);
+    for (const pid of this.deep) {
       const p = this.procs.get(pid) ?? this.toPlace.get(pid);
       if (p !== undefined) unplaced.push(p);
     }
