@@ -10,4 +10,9 @@ export function nsName(inode: number): string {
 
 /** What "inferred" means, for tooltips and help. */
 export const INFERRED_NOTE =
-  'inferred: its namespace link is not readable as this user, so it was placed from NSpid (/proc/PID/status) and the process tree';
+  'inferred: the namespace links are not readable as this user, so it was placed from NSpid (/proc/PID/status) and the process tree';
+
+/** The `pidns tree` summary line: how many namespaces are inferred. */
+export function inferredSummary(count: number): string {
+  return `${count} PID ${count === 1 ? 'namespace' : 'namespaces'} inferred from NSpid (links not readable as this user)`;
+}

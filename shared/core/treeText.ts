@@ -5,7 +5,7 @@ import { shortId } from './containerOf';
 import { containerKey, containerLabel, podLabel } from './containers';
 import { ModelIndex } from './modelIndex';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from './types';
-import { nsName } from './nsName';
+import { inferredSummary, nsName } from './nsName';
 
 export interface TreeOptions {
   width?: number;
@@ -147,6 +147,10 @@ export function renderTree(snapshot: Snapshot, options: TreeOptions = {}): strin
     lines.push(
       render([[`${snapshot.unreadable} ${snapshot.unreadable === 1 ? 'process' : 'processes'} ${why}`, 'dim']], opts.width, opts.color),
     );
+  }
+  const inferred = snapshot.namespaces.filter((n) => n.inferred && !n.hidden).length;
+  if (inferred > 0) {
+    lines.push(render([[inferredSummary(inferred), 'dim']], opts.width, opts.color));
   }
   if (index.root) renderNamespace(index, index.root, '', 0, true, true, opts, lines);
   return lines.join('\n') + '\n';

@@ -105,6 +105,7 @@ test("root's unshare --pid --fork sleep, both unreadable: the sleep's namespace 
     ],
   );
   assert.match(renderTree(s), /pid:\[inferred from 601\] {2}level 1 · init 601/);
+  assert.match(renderTree(s), /^1 PID namespace inferred from NSpid \(links not readable as this user\)$/m);
 });
 
 test('a two-level root chain infers two nested namespaces, each with its init', () => {
@@ -281,7 +282,7 @@ test('views say "inferred" one way: tree row, tooltips with the per-level table,
   assert.equal(namespaceText(view, ns, false).label, name);
   assert.equal(nsTitle(ns), name);
   assert.match(namespaceTooltip(view, ns), /\*\*PID namespace pid:\[inferred from 601\]\*\*/);
-  assert.match(namespaceTooltip(view, ns), /\| Inferred \| its namespace link is not readable as this user/);
+  assert.match(namespaceTooltip(view, ns), /\| Inferred \| the namespace links are not readable as this user/);
   assert.match(levelTable(view, sleep), /\| 1 \| pid:\[inferred from 601\] \| 1 \|/);
   assert.match(levelTable(view, sleep), /\| 0 \| pid:\[4026531836\] \| 601 \|/);
   const report = pidReport(s, 601, s.self.nsInode);
