@@ -1,0 +1,26 @@
+// The one wording for namespaces held by a mount or an open descriptor (shared/core/holders.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { heldByText, holderText, isHeldEmpty, persistentText } from '../../shared/core/holders';
+
+test('holderText names a mount, a mount in another mount namespace and an fd', () => {
+  assert.equal(holderText({ kind: 'mount', path: '/run/x' }), 'held by mount /run/x');
+  assert.equal(holderText({ kind: 'mount', path: '/run/x', mountNs: 4026532200 }), 'held by mount /run/x (mount ns 4026532200)');
+  assert.equal(holderText({ kind: 'fd', pid: 1234, fd: 5 }), 'held open by PID 1234 (fd 5)');
+});
+
+test('persistentText says "no processes" only when there are none, and names at most two holders', () => {
+  const mount = { kind: 'mount', path: '/run/x' } as const;
+  const fd = { kind: 'fd', pid: 1234, fd: 5 } as const;
+  assert.equal(persistentText({ pids: [], heldBy: [mount] }), 'no processes · held by mount /run/x');
+  assert.equal(persistentText({ pids: [7], heldBy: [fd] }), 'held open by PID 1234 (fd 5)');
+  assert.equal(persistentText({ pids: [] }), null);
+  assert.equal(persistentText({ pids: [], heldBy: [] }), null);
+  assert.equal(heldByText({ heldBy: [mount, fd, { kind: 'fd', pid: 9, fd: 3 }] }), 'held by mount /run/x, held open by PID 1234 (fd 5) and 1 more');
+  assert.equal(isHeldEmpty({ pids: [], heldBy: [fd] }), true);
+  assert.equal(isHeldEmpty({ pids: [1], heldBy: [fd] }), false);
+});
+
+test('holderText shows control characters in a mount path as ?', () => {
+  assert.equal(holderText({ kind: 'mount', path: '/run/a\nb\x1b[31m' }), 'held by mount /run/a?b?[31m');
+});
