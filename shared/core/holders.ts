@@ -11,12 +11,32 @@ export function holderText(h: NsHolder): string {
   return `held by mount ${path}${h.mountNs === undefined ? '' : ` (mount ns ${h.mountNs})`}`;
 }
 
-/** At most `max` holders named, then "and N more"; null when nothing is known to hold it. */
+/**
+ * At most `max` holders named, then "and N more"; null when nothing is known to hold it. Copies of one bind
+ * mount in several mount namespaces (every mount namespace cloned after the mount has one) are said once:
+ * "held by mount /run/x (in 3 mount namespaces)".
+ */
 export function heldByText(ns: Pick<NamespaceInfo, 'heldBy'>, max = 2): string | null {
   const list = ns.heldBy ?? [];
   if (list.length === 0) return null;
-  const named = list.slice(0, max).map(holderText).join(', ');
-  return list.length > max ? `${named} and ${list.length - max} more` : named;
+  // One entry per mount path (with its first copy and how many) or per fd, in the list's order.
+  const entries: Array<{ holder: NsHolder; copies: number }> = [];
+  const byPath = new Map<string, { holder: NsHolder; copies: number }>();
+  for (const h of list) {
+    const seen = h.kind === 'mount' ? byPath.get(h.path) : undefined;
+    if (seen !== undefined) {
+      seen.copies++;
+      continue;
+    }
+    const entry = { holder: h, copies: 1 };
+    entries.push(entry);
+    if (h.kind === 'mount') byPath.set(h.path, entry);
+  }
+  const said = entries.map(({ holder, copies }) =>
+    copies > 1 && holder.kind === 'mount' ? `${holderText({ kind: 'mount', path: holder.path })} (in ${copies} mount namespaces)` : holderText(holder),
+  );
+  const named = said.slice(0, max).join(', ');
+  return said.length > max ? `${named} and ${said.length - max} more` : named;
 }
 
 /** True when the namespace has no member process and a mount or descriptor is what keeps it alive. */

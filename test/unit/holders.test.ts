@@ -24,3 +24,15 @@ test('persistentText says "no processes" only when there are none, and names at 
 test('holderText shows control characters in a mount path as ?', () => {
   assert.equal(holderText({ kind: 'mount', path: '/run/a\nb\x1b[31m' }), 'held by mount /run/a?b?[31m');
 });
+
+test('heldByText says copies of one bind mount in several mount namespaces once, with their count', () => {
+  const ns = {
+    heldBy: [
+      { kind: 'mount', path: '/run/x' },
+      { kind: 'mount', path: '/run/x', mountNs: 4026532200 },
+      { kind: 'mount', path: '/run/xy', mountNs: 4026532200 },
+      { kind: 'mount', path: '/run/x', mountNs: 4026532300 },
+    ],
+  } as const;
+  assert.equal(heldByText({ heldBy: [...ns.heldBy] }, 5), 'held by mount /run/x (in 3 mount namespaces), held by mount /run/xy (mount ns 4026532200)');
+});
