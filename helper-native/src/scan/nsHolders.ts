@@ -5,8 +5,9 @@
 //    relative to that member's root, so the file is opened as /proc/PID/root/PATH);
 //  - open descriptors: a /proc/PID/fd/N link reading `pid:[INODE]` (someone opened /proc/X/ns/pid or
 //    pid_for_children and kept it).
-// One readdir and a readlink per descriptor of every readable process: tens of ms at 10,000 processes (see
-// the README), so this runs in the cold scan and the slow reconcile pass, never on an event's flush.
+// A readdir and a readlink per descriptor of every process is hundreds of ms at 10,000 processes (see the
+// README), so this runs in the cold scan and the slow reconcile pass (a rotating share of the processes'
+// fds each pass), never on an event's flush.
 // Namespaces not already in the graph are opened through the reference and walked up with NS_GET_PARENT.
 // Unprivileged, another user's fds, mountinfo and mount paths are EACCES: skipped, never fatal.
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -94,46 +95,101 @@ function order(a: NsHolder, b: NsHolder): number {
   return a.kind === 'mount' ? -1 : 1;
 }
 
+/** Every process's fds are read at least once in this many passes (the stream's reconcile passes). */
+export const FD_ROUND = 8;
+/** …and at least this many processes' fds per pass: a host this size is read whole on every pass. */
+export const FD_FLOOR = 1000;
+
 /**
- * Every PID namespace held by a bind mount or an open fd that the caller can read, placed in `graph` (a
- * reference whose namespace cannot be opened is left out: its identity and parent cannot be checked).
- * `pids`: the readable processes (caller-level); `skipPid`: the helper itself (its own short-lived opens).
+ * Finds the PID namespaces held by a bind mount or an open fd that the caller can read, and places them in
+ * the graph (a reference whose namespace cannot be opened is left out: its identity and parent cannot be
+ * checked). Mount tables are read whole on every pass. Descriptors cost a readdir and a readlink each, so a
+ * pass reads those of `share` of the processes (a rotating share; new ones first) and keeps what the others
+ * had when last read; a process that exits is forgotten at once (forget). Each process's mount namespace
+ * is read when it is first seen and again with its fds.
  */
-export function findHolders(procRoot: string, pids: Iterable<number>, nsDev: number, graph: NsGraph, skipPid: number): HolderScan {
-  const found: Found[] = [];
-  let fds = 0;
-  let mountTables = 0;
-  const selfMnt = parseNsLink(readlinkOrNull(`${procRoot}/self/ns/mnt`) ?? '', 'mnt');
-  /** One member per mount namespace other than the helper's: its mountinfo is that namespace's table. */
-  const mountNsMember = new Map<number, number>();
-  for (const pid of pids) {
-    if (pid === skipPid) continue;
-    const mnt = parseNsLink(readlinkOrNull(`${procRoot}/${pid}/ns/mnt`) ?? '', 'mnt');
-    if (mnt !== null && mnt !== selfMnt && !mountNsMember.has(mnt)) mountNsMember.set(mnt, pid);
-    const dir = `${procRoot}/${pid}/fd`;
-    for (const name of listOrEmpty(dir)) {
-      fds++;
-      const link = readlinkOrNull(`${dir}/${name}`);
-      // Cheap test before the parse: nearly every fd is a file, pipe or socket.
-      if (link === null || link.charCodeAt(0) !== 112 /* p */) continue;
-      const inode = parseNsLink(link);
-      const fd = Number(name);
-      if (inode !== null && Number.isSafeInteger(fd)) found.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${dir}/${name}` });
-    }
-  }
-  const own = readOrNull(`${procRoot}/self/mountinfo`);
-  if (own !== null) {
-    mountTables++;
-    for (const m of nsfsMounts(own)) found.push({ holder: { kind: 'mount', path: m.path }, inode: m.inode, openPath: m.path });
-  }
-  for (const [mnt, pid] of mountNsMember) {
-    const text = readOrNull(`${procRoot}/${pid}/mountinfo`);
-    if (text === null) continue;
-    mountTables++;
-    for (const m of nsfsMounts(text))
-      found.push({ holder: { kind: 'mount', path: m.path, mountNs: mnt }, inode: m.inode, openPath: `${procRoot}/${pid}/root${m.path}` });
+export class HolderScanner {
+  /** pid → its mount namespace's inode. */
+  private readonly mntOf = new Map<number, number>();
+  /** pid → its nsfs descriptors when its fds were last read (only processes that had any). */
+  private readonly fdHolds = new Map<number, Found[]>();
+  /** pids whose fds were read at least once. */
+  private readonly read = new Set<number>();
+  private cursor = 0;
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly nsDev: number,
+    /** The helper itself: its own short-lived opens of namespace files are not holders. */
+    private readonly skipPid: number,
+  ) {}
+
+  /** A process is gone: its fds hold nothing any more and it is no mount namespace's member. */
+  forget(pid: number): void {
+    this.mntOf.delete(pid);
+    this.fdHolds.delete(pid);
+    this.read.delete(pid);
   }
 
+  /** `pids`: the readable processes (caller-level); `all`: read every process's fds (a cold scan, a snapshot request). */
+  scan(pids: readonly number[], graph: NsGraph, all: boolean): HolderScan {
+    const root = this.procRoot;
+    let fds = 0;
+    const share = all ? pids.length : Math.min(pids.length, Math.max(FD_FLOOR, Math.ceil(pids.length / FD_ROUND)));
+    const todo = new Set<number>();
+    for (const pid of pids) if (!this.read.has(pid)) todo.add(pid);
+    for (let i = 0; todo.size < share && i < pids.length; i++) todo.add(pids[(this.cursor + i) % pids.length]);
+    this.cursor = pids.length === 0 ? 0 : (this.cursor + share) % pids.length;
+    for (const pid of todo) {
+      if (pid === this.skipPid) continue;
+      this.read.add(pid);
+      const mnt = parseNsLink(readlinkOrNull(`${root}/${pid}/ns/mnt`) ?? '', 'mnt');
+      if (mnt !== null) this.mntOf.set(pid, mnt);
+      else this.mntOf.delete(pid);
+      const dir = `${root}/${pid}/fd`;
+      const mine: Found[] = [];
+      for (const name of listOrEmpty(dir)) {
+        fds++;
+        const link = readlinkOrNull(`${dir}/${name}`);
+        // Cheap test before the parse: nearly every fd is a file, pipe or socket.
+        if (link === null || link.charCodeAt(0) !== 112 /* p */) continue;
+        const inode = parseNsLink(link);
+        const fd = Number(name);
+        if (inode !== null && Number.isSafeInteger(fd)) mine.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${dir}/${name}` });
+      }
+      if (mine.length > 0) this.fdHolds.set(pid, mine);
+      else this.fdHolds.delete(pid);
+    }
+
+    const found: Found[] = [];
+    let mountTables = 0;
+    const selfMnt = parseNsLink(readlinkOrNull(`${root}/self/ns/mnt`) ?? '', 'mnt');
+    const own = readOrNull(`${root}/self/mountinfo`);
+    if (own !== null) {
+      mountTables++;
+      for (const m of nsfsMounts(own)) found.push({ holder: { kind: 'mount', path: m.path }, inode: m.inode, openPath: m.path });
+    }
+    // One member per mount namespace other than the helper's: its mountinfo is that namespace's table.
+    const member = new Map<number, number>();
+    for (const [pid, mnt] of this.mntOf) if (mnt !== selfMnt && !member.has(mnt)) member.set(mnt, pid);
+    for (const [mnt, pid] of member) {
+      const text = readOrNull(`${root}/${pid}/mountinfo`);
+      if (text === null) continue;
+      mountTables++;
+      for (const m of nsfsMounts(text))
+        found.push({ holder: { kind: 'mount', path: m.path, mountNs: mnt }, inode: m.inode, openPath: `${root}/${pid}/root${m.path}` });
+    }
+    for (const list of this.fdHolds.values()) found.push(...list);
+    return { ...collect(found, graph, this.nsDev), fds, mountTables };
+  }
+}
+
+/** One cold pass (every process's fds): what `pidns snapshot` shows. */
+export function findHolders(procRoot: string, pids: readonly number[], nsDev: number, graph: NsGraph, skipPid: number): HolderScan {
+  return new HolderScanner(procRoot, nsDev, skipPid).scan(pids, graph, true);
+}
+
+function collect(found: Found[], graph: NsGraph, nsDev: number): Pick<HolderScan, 'holders' | 'fdPids'> {
   const holders = new Map<string, NsHolder[]>();
   const fdPids = new Map<number, string[]>();
   // A namespace is placed through the first of its references that opens (a mount path may be EACCES
@@ -157,5 +213,5 @@ export function findHolders(procRoot: string, pids: Iterable<number>, nsDev: num
     }
   }
   for (const list of holders.values()) list.sort(order);
-  return { holders, fdPids, fds, mountTables };
+  return { holders, fdPids };
 }

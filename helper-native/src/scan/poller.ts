@@ -18,7 +18,7 @@ import type { NsHolder, ProcessInfo, Snapshot, SnapshotDiff } from '../../../sha
 import { ExitWatch } from './exitWatch';
 import { LiveModel } from './liveModel';
 import { NsGraph } from './nsGraph';
-import { findHolders } from './nsHolders';
+import { findHolders, HolderScanner } from './nsHolders';
 import { listPids, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
 
@@ -54,10 +54,11 @@ export interface PollOptions {
    */
   pendingRound?: number;
   /**
-   * Look for namespaces held by a bind mount or an open fd (nsHolders.ts: a readlink per fd of every
-   * process, tens of ms at 10,000). The first poll always does; after it the stream asks on its slow pass.
+   * Look for namespaces held by a bind mount or an open fd (nsHolders.ts): 'all' reads every process's
+   * fds (hundreds of ms at 10,000 processes), 'share' a rotating share of them (at least 1,000, every one
+   * within 8 passes) and every mount table. The first poll reads all; after it the stream asks on its slow pass.
    */
-  holders?: boolean;
+  holders?: 'all' | 'share';
 }
 
 /** What the last holder pass read and what it cost (the README's figures). */
@@ -111,6 +112,7 @@ export class Poller {
   /** Which held namespaces each fd holder process holds: its exit releases them without waiting for a pass. */
   private fdPids = new Map<number, string[]>();
   private holderPass: HolderStats | null = null;
+  private readonly holderScanner: HolderScanner;
 
   constructor(opts: PollerOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
@@ -120,6 +122,7 @@ export class Poller {
     const self = statIdentity(`${this.procRoot}/self/ns/pid`);
     if (!self.ok) throw new Error(`cannot read ${this.procRoot}/self/ns/pid (${self.why})`);
     this.self = self.value;
+    this.holderScanner = new HolderScanner(this.procRoot, this.self.dev, this.procRoot === '/proc' ? process.pid : -1);
   }
 
   poll(opts: PollOptions = {}): PollResult {
@@ -198,7 +201,7 @@ export class Poller {
       this.pendingCursor = (this.pendingCursor + share) % keys.length;
     }
     if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
-    if (opts.holders === true || this.last === null) changed = this.scanHolders() || changed;
+    if (opts.holders !== undefined || this.last === null) changed = this.scanHolders(opts.holders !== 'share') || changed;
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
@@ -271,10 +274,9 @@ export class Poller {
   }
 
   /** Find the mounts and fds that hold namespaces now; true when that changed what the model shows. */
-  private scanHolders(): boolean {
+  private scanHolders(all: boolean): boolean {
     const started = performance.now();
-    const skip = this.procRoot === '/proc' ? process.pid : -1;
-    const r = findHolders(this.procRoot, this.procs.keys(), this.self.dev, this.graph, skip);
+    const r = this.holderScanner.scan([...this.procs.keys()], this.graph, all);
     this.holderPass = {
       ms: performance.now() - started,
       processes: this.procs.size,
@@ -294,6 +296,7 @@ export class Poller {
 
   /** A process that held namespaces open is gone: its fds no longer hold them (new arrays: the live model compares). */
   private releaseFds(pid: number): void {
+    this.holderScanner.forget(pid);
     const keys = this.fdPids.get(pid);
     if (keys === undefined) return;
     this.fdPids.delete(pid);

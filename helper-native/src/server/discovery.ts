@@ -7,8 +7,9 @@
 // reconcile poll every `reconcileMs` (30 s) catches what has no event (a state letter; a setns that only
 // moves pid_for_children, rechecked for an eighth of the processes per pass), and lost events (ENOBUFS) trigger a full resynchronisation at once.
 // Namespaces held only by a bind mount or an open fd (nsHolders.ts) are looked for on that reconcile pass
-// (when polling, on the first poll after each `reconcileMs`), on a resync and on a snapshot request; a
-// holder process's exit releases its fds at once.
+// (when polling, on the first poll after each `reconcileMs`): every mount table, and the fds of a rotating
+// share of the processes (all of them on a host of up to 1,000, else each within 8 passes); on a resync and
+// a snapshot request every process's fds. A holder process's exit releases its fds at once.
 // Elsewhere (inside a container, without CAP_NET_ADMIN, unprivileged, or `events: false`) it polls every
 // `intervalMs` as before. Which one is live, and why, is in the subscribe response and `liveSource` events.
 //
@@ -115,7 +116,7 @@ export class DiscoveryStream {
     if (this.poller === null) return this.labeller.label(takeSnapshot(this.procRoot), true).snapshot;
     // A snapshot request is authoritative: pending events first, then a poll (holders included).
     this.flush();
-    return this.tick({ holders: true });
+    return this.tick({ holders: 'all' });
   }
 
   /** First call: a full `snapshot` event, then `diff` events. Later calls only change the interval and source. */
@@ -321,7 +322,7 @@ export class DiscoveryStream {
         this.dirtyRead.clear();
         this.dirtyExited.clear();
         this.dirtyForked.clear();
-        this.sendEventDiff(this.poller.pollDiff({ full: true, holders: true }));
+        this.sendEventDiff(this.poller.pollDiff({ full: true, holders: 'all' }));
         const cost = performance.now() - started;
         this.nextResyncAt = started + cost * (GAP_FACTOR + 1);
         this.log('info', `resynchronised from /proc in ${Math.round(cost)} ms`);
@@ -393,8 +394,8 @@ export class DiscoveryStream {
         // The reconcile pass also rereads pid_for_children (a setns moves it without an event), a share
         // each time: every process's within PENDING_ROUND passes (4 minutes at the default 30 s).
         if (this.connector !== null && this.poller !== null)
-          this.sendEventDiff(this.poller.pollDiff({ pendingRound: PENDING_ROUND, holders: true }));
-        else this.tick({ holders: started - this.holdersAt >= this.reconcileMs });
+          this.sendEventDiff(this.poller.pollDiff({ pendingRound: PENDING_ROUND, holders: 'share' }));
+        else this.tick(started - this.holdersAt >= this.reconcileMs ? { holders: 'share' } : {});
       } catch (err) {
         // A failed poll (EMFILE, procfs gone) must not kill the helper from a timer: say so and retry.
         this.send({
@@ -421,7 +422,7 @@ export class DiscoveryStream {
       this.sent = this.poller.model();
       this.sentStale = false;
     }
-    if (opts.holders === true) this.holdersAt = Date.now();
+    if (opts.holders !== undefined) this.holdersAt = Date.now();
     return this.emit(this.poller.poll(opts));
   }
 
