@@ -55,8 +55,8 @@ export interface PollOptions {
   pendingRound?: number;
   /**
    * Look for namespaces held by a bind mount or an open fd (nsHolders.ts): 'all' reads every process's
-   * fds (hundreds of ms at 10,000 processes), 'share' a rotating share of them (at least 1,000, every one
-   * within 8 passes) and every mount table. The first poll reads all; after it the stream asks on its slow pass.
+   * fds (hundreds of ms at 10,000 processes), 'share' a rotating share of them (at least 500, every one
+   * within 16 passes: 8 minutes at 30 s) and every mount table. The first poll reads all; after it the stream asks on its slow pass.
    */
   holders?: 'all' | 'share';
 }

@@ -8,7 +8,7 @@
 // moves pid_for_children, rechecked for an eighth of the processes per pass), and lost events (ENOBUFS) trigger a full resynchronisation at once.
 // Namespaces held only by a bind mount or an open fd (nsHolders.ts) are looked for on that reconcile pass
 // (when polling, on the first poll after each `reconcileMs`): every mount table, and the fds of a rotating
-// share of the processes (all of them on a host of up to 1,000, else each within 8 passes); on a resync and
+// share of the processes (all of them on a host of up to 500, else each within 16 passes); on a resync and
 // a snapshot request every process's fds. A holder process's exit releases its fds at once.
 // Elsewhere (inside a container, without CAP_NET_ADMIN, unprivileged, or `events: false`) it polls every
 // `intervalMs` as before. Which one is live, and why, is in the subscribe response and `liveSource` events.
