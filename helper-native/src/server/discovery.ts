@@ -8,8 +8,9 @@
 // moves pid_for_children, rechecked for an eighth of the processes per pass), and lost events (ENOBUFS) trigger a full resynchronisation at once.
 // Namespaces held only by a bind mount or an open fd (nsHolders.ts) are looked for on that reconcile pass
 // (when polling, on the first poll after each `reconcileMs`): every mount table, and the fds of a rotating
-// share of the processes (all of them on a host of up to 500, else each within 16 passes); on a resync and
-// a snapshot request every process's fds. A holder process's exit releases its fds at once.
+// share of the processes (all of them on a host of up to 500, else each within 16 passes; new ones first),
+// and on a snapshot request the same. Lost events lose no holder (none comes from an event): a resync
+// does no holder pass. A holder process's exit releases its fds at once.
 // Elsewhere (inside a container, without CAP_NET_ADMIN, unprivileged, or `events: false`) it polls every
 // `intervalMs` as before. Which one is live, and why, is in the subscribe response and `liveSource` events.
 //
@@ -114,9 +115,10 @@ export class DiscoveryStream {
 
   snapshot(): Snapshot {
     if (this.poller === null) return this.labeller.label(takeSnapshot(this.procRoot), true).snapshot;
-    // A snapshot request is authoritative: pending events first, then a poll (holders included).
+    // A snapshot request is authoritative: pending events first, then a poll (with the holder pass's
+    // share: a reveal right after a create asks for one, and every fd at 10,000 processes is ~400 ms).
     this.flush();
-    return this.tick({ holders: 'all' });
+    return this.tick({ holders: 'share' });
   }
 
   /** First call: a full `snapshot` event, then `diff` events. Later calls only change the interval and source. */
@@ -322,7 +324,7 @@ export class DiscoveryStream {
         this.dirtyRead.clear();
         this.dirtyExited.clear();
         this.dirtyForked.clear();
-        this.sendEventDiff(this.poller.pollDiff({ full: true, holders: 'all' }));
+        this.sendEventDiff(this.poller.pollDiff({ full: true }));
         const cost = performance.now() - started;
         this.nextResyncAt = started + cost * (GAP_FACTOR + 1);
         this.log('info', `resynchronised from /proc in ${Math.round(cost)} ms`);
