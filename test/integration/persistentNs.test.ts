@@ -228,3 +228,21 @@ test('the stream: a held namespace appears within the reconcile pass, and goes o
   const key = nsKey({ dev: ns?.dev ?? 0, inode: fdNs });
   assert.equal(h.model()?.namespaces.some((n) => nsKey(n) === key), false);
 });
+
+test('polling (no kernel events): a held namespace appears within reconcileMs of polls and goes after umount', async (t) => {
+  requireBuilt();
+  const dir = scratch(t);
+  const h = await startWatchedHelper();
+  t.after(() => h.close());
+  const RECONCILE_MS = 1000;
+  const r = await h.client.request('subscribe', { intervalMs: 200, events: false, reconcileMs: RECONCILE_MS });
+  assert.equal(r.source?.kind, 'polling');
+  await h.until(() => true, 'the first snapshot');
+  const file = dir.file('polled');
+  const inode = bindMountedNs(file);
+  const appeared = await h.until((s) => s.namespaces.some((n) => n.inode === inode && n.heldBy?.[0]?.kind === 'mount'), `pid:[${inode}] held`, 4 * RECONCILE_MS);
+  spawnSync('umount', [file]);
+  const gone = await h.until((s) => !s.namespaces.some((n) => n.inode === inode), `pid:[${inode}] gone after umount`, 4 * RECONCILE_MS);
+  t.diagnostic(`polling: appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount`);
+  assert.deepEqual(h.problems, []);
+});

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { heldByText, holderText, isHeldEmpty, persistentText } from '../../shared/core/holders';
+import { checkNamespace } from '../../shared/core/traceShape';
 
 test('holderText names a mount, a mount in another mount namespace and an fd', () => {
   assert.equal(holderText({ kind: 'mount', path: '/run/x' }), 'held by mount /run/x');
@@ -35,4 +36,12 @@ test('heldByText says copies of one bind mount in several mount namespaces once,
     ],
   } as const;
   assert.equal(heldByText({ heldBy: [...ns.heldBy] }, 5), 'held by mount /run/x (in 3 mount namespaces), held by mount /run/xy (mount ns 4026532200)');
+});
+
+test('a trace checks heldBy where the replay renders it: a holder of the wrong shape names its field', () => {
+  const ns = { inode: 5, dev: 4, parent: null, level: 0, init: null, pids: [] };
+  checkNamespace({ ...ns, heldBy: [{ kind: 'mount', path: '/run/x', mountNs: 7 }, { kind: 'fd', pid: 3, fd: 4 }] }, 'ns');
+  assert.throws(() => checkNamespace({ ...ns, heldBy: [{ kind: 'fd', pid: 3 }] }, 'ns'), /ns\.heldBy\[0\]\.fd: expected a non-negative integer/);
+  assert.throws(() => checkNamespace({ ...ns, heldBy: [{ kind: 'bind' }] }, 'ns'), /ns\.heldBy\[0\]\.kind: expected "mount" or "fd"/);
+  assert.throws(() => checkNamespace({ ...ns, heldBy: { kind: 'fd' } }, 'ns'), /ns\.heldBy: expected an array/);
 });

@@ -97,8 +97,8 @@ function order(a: NsHolder, b: NsHolder): number {
 
 /**
  * Every process's fds are read at least once in this many passes (the stream's reconcile passes). At
- * 10,000 processes a share is ~650 processes, ~25 ms of CPU (~0.8 ms/s at one pass per 30 s) beside the
- * event stream's quiet budget of 3 ms/s; all of them every pass would be ~400 ms (13 ms/s).
+ * 10,000 processes a share is ~680 processes, measured at 40 ms (at most ~1.3 ms/s at one pass per 30 s)
+ * beside the event stream's quiet budget of 3 ms/s; all of them every pass is 260–420 ms of CPU (9–14 ms/s).
  */
 export const FD_ROUND = 16;
 /** …and at least this many processes' fds per pass: a host this size is read whole on every pass. */
