@@ -33,7 +33,9 @@ export function heldByText(ns: Pick<NamespaceInfo, 'heldBy'>, max = 2): string |
     if (h.kind === 'mount') byPath.set(h.path, entry);
   }
   const said = entries.map(({ holder, copies }) =>
-    copies > 1 && holder.kind === 'mount' ? `${holderText({ kind: 'mount', path: holder.path })} (in ${copies} mount namespaces)` : holderText(holder),
+    copies > 1 && holder.kind === 'mount'
+      ? `${holderText({ kind: 'mount', path: holder.path })} (in ${copies} mount namespaces)`
+      : holderText(holder),
   );
   const named = said.slice(0, max).join(', ');
   return said.length > max ? `${named} and ${said.length - max} more` : named;

@@ -223,10 +223,15 @@ test('the stream: a held namespace appears within the reconcile pass, and goes o
   const since = performance.now();
   await holderGroup.stop();
   const released = await h.until(lacks(fdNs), `pid:[${fdNs}] gone with its holder, before any reconcile pass`, 20_000, since);
-  t.diagnostic(`appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount, ${Math.round(released)} ms after the holder exited`);
+  t.diagnostic(
+    `appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount, ${Math.round(released)} ms after the holder exited`,
+  );
   assert.deepEqual(h.problems, [], 'every diff applied to the model it was meant for, and every model was whole');
   const key = nsKey({ dev: ns?.dev ?? 0, inode: fdNs });
-  assert.equal(h.model()?.namespaces.some((n) => nsKey(n) === key), false);
+  assert.equal(
+    h.model()?.namespaces.some((n) => nsKey(n) === key),
+    false,
+  );
 });
 
 test('polling (no kernel events): a held namespace appears within reconcileMs of polls and goes after umount', async (t) => {
@@ -240,7 +245,11 @@ test('polling (no kernel events): a held namespace appears within reconcileMs of
   await h.until(() => true, 'the first snapshot');
   const file = dir.file('polled');
   const inode = bindMountedNs(file);
-  const appeared = await h.until((s) => s.namespaces.some((n) => n.inode === inode && n.heldBy?.[0]?.kind === 'mount'), `pid:[${inode}] held`, 4 * RECONCILE_MS);
+  const appeared = await h.until(
+    (s) => s.namespaces.some((n) => n.inode === inode && n.heldBy?.[0]?.kind === 'mount'),
+    `pid:[${inode}] held`,
+    4 * RECONCILE_MS,
+  );
   spawnSync('umount', [file]);
   const gone = await h.until((s) => !s.namespaces.some((n) => n.inode === inode), `pid:[${inode}] gone after umount`, 4 * RECONCILE_MS);
   t.diagnostic(`polling: appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount`);

@@ -17,7 +17,10 @@ test('persistentText says "no processes" only when there are none, and names at 
   assert.equal(persistentText({ pids: [7], heldBy: [fd] }), 'held open by PID 1234 (fd 5)');
   assert.equal(persistentText({ pids: [] }), null);
   assert.equal(persistentText({ pids: [], heldBy: [] }), null);
-  assert.equal(heldByText({ heldBy: [mount, fd, { kind: 'fd', pid: 9, fd: 3 }] }), 'held by mount /run/x, held open by PID 1234 (fd 5) and 1 more');
+  assert.equal(
+    heldByText({ heldBy: [mount, fd, { kind: 'fd', pid: 9, fd: 3 }] }),
+    'held by mount /run/x, held open by PID 1234 (fd 5) and 1 more',
+  );
   assert.equal(isHeldEmpty({ pids: [], heldBy: [fd] }), true);
   assert.equal(isHeldEmpty({ pids: [1], heldBy: [fd] }), false);
 });
@@ -35,13 +38,28 @@ test('heldByText says copies of one bind mount in several mount namespaces once,
       { kind: 'mount', path: '/run/x', mountNs: 4026532300 },
     ],
   } as const;
-  assert.equal(heldByText({ heldBy: [...ns.heldBy] }, 5), 'held by mount /run/x (in 3 mount namespaces), held by mount /run/xy (mount ns 4026532200)');
+  assert.equal(
+    heldByText({ heldBy: [...ns.heldBy] }, 5),
+    'held by mount /run/x (in 3 mount namespaces), held by mount /run/xy (mount ns 4026532200)',
+  );
 });
 
 test('a trace checks heldBy where the replay renders it: a holder of the wrong shape names its field', () => {
   const ns = { inode: 5, dev: 4, parent: null, level: 0, init: null, pids: [] };
-  checkNamespace({ ...ns, heldBy: [{ kind: 'mount', path: '/run/x', mountNs: 7 }, { kind: 'fd', pid: 3, fd: 4 }] }, 'ns');
-  assert.throws(() => checkNamespace({ ...ns, heldBy: [{ kind: 'fd', pid: 3 }] }, 'ns'), /ns\.heldBy\[0\]\.fd: expected a non-negative integer/);
+  checkNamespace(
+    {
+      ...ns,
+      heldBy: [
+        { kind: 'mount', path: '/run/x', mountNs: 7 },
+        { kind: 'fd', pid: 3, fd: 4 },
+      ],
+    },
+    'ns',
+  );
+  assert.throws(
+    () => checkNamespace({ ...ns, heldBy: [{ kind: 'fd', pid: 3 }] }, 'ns'),
+    /ns\.heldBy\[0\]\.fd: expected a non-negative integer/,
+  );
   assert.throws(() => checkNamespace({ ...ns, heldBy: [{ kind: 'bind' }] }, 'ns'), /ns\.heldBy\[0\]\.kind: expected "mount" or "fd"/);
   assert.throws(() => checkNamespace({ ...ns, heldBy: { kind: 'fd' } }, 'ns'), /ns\.heldBy: expected an array/);
 });

@@ -32,7 +32,15 @@ test('LiveModel with holders: diffs equal buildModel over 10,000 random process 
   const holders = new Map<string, NsHolder[]>();
   let clock = 1;
   const build = (): Snapshot =>
-    buildModel({ self: { dev: DEV, inode: SELF }, processes: [...procs.values()], graph, holders, unreadable: 0, scannedAsUid: 0, takenAt: 0 });
+    buildModel({
+      self: { dev: DEV, inode: SELF },
+      processes: [...procs.values()],
+      graph,
+      holders,
+      unreadable: 0,
+      scannedAsUid: 0,
+      takenAt: 0,
+    });
   const live = new LiveModel();
   let client = build();
   live.reset(client);
@@ -48,7 +56,17 @@ test('LiveModel with holders: diffs equal buildModel over 10,000 random process 
     const ns = inodes[Math.floor(rand() * inodes.length)];
     if (r < 0.3 || pids.length < 5) {
       const pid = 2 + Math.floor(rand() * 200);
-      const next: ProcessInfo = { pid, ppid: 1, comm: 'sh', uid: 0, ns, nsDev: DEV, nspid: [pid, ...Array(level(ns)).fill(3)], startTime: clock++, state: 'S' };
+      const next: ProcessInfo = {
+        pid,
+        ppid: 1,
+        comm: 'sh',
+        uid: 0,
+        ns,
+        nsDev: DEV,
+        nspid: [pid, ...Array(level(ns)).fill(3)],
+        startTime: clock++,
+        state: 'S',
+      };
       live.record(pid, procs.get(pid), next);
       procs.set(pid, next);
     } else if (r < 0.5) {
@@ -56,11 +74,16 @@ test('LiveModel with holders: diffs equal buildModel over 10,000 random process 
       const pid = pick();
       live.record(pid, procs.get(pid), undefined);
       procs.delete(pid);
-      for (const [k, list] of [...holders]) setHolder(k, list.filter((h) => h.kind !== 'fd' || h.pid !== pid));
+      for (const [k, list] of [...holders])
+        setHolder(
+          k,
+          list.filter((h) => h.kind !== 'fd' || h.pid !== pid),
+        );
       live.setHolders(holders);
     } else if (r < 0.65) {
       // a holder pass found a new bind mount or open fd
-      const h: NsHolder = rand() < 0.5 ? { kind: 'mount', path: `/run/ns${step}` } : { kind: 'fd', pid: pick(), fd: 3 + Math.floor(rand() * 5) };
+      const h: NsHolder =
+        rand() < 0.5 ? { kind: 'mount', path: `/run/ns${step}` } : { kind: 'fd', pid: pick(), fd: 3 + Math.floor(rand() * 5) };
       setHolder(key(ns), [...(holders.get(key(ns)) ?? []), h]);
       live.setHolders(new Map(holders));
     } else if (r < 0.8) {

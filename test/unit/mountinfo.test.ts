@@ -32,7 +32,13 @@ test('parseMountinfo reads every well-formed line and skips the rest', () => {
 });
 
 test('parseMountinfoLine refuses lines that are not mountinfo', () => {
-  for (const line of ['', 'garbage line', '1 2 3 4 5 6 - x y', 'a b 0:4 / /x rw - nsfs nsfs rw', '1 2 0:4 / /x rw nsfs nsfs rw more fields']) {
+  for (const line of [
+    '',
+    'garbage line',
+    '1 2 3 4 5 6 - x y',
+    'a b 0:4 / /x rw - nsfs nsfs rw',
+    '1 2 0:4 / /x rw nsfs nsfs rw more fields',
+  ]) {
     assert.equal(parseMountinfoLine(line), null, line);
   }
 });

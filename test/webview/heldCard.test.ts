@@ -35,7 +35,10 @@ describe('held namespaces in the graph', () => {
       assert.equal(await card.evaluate((e) => e.classList.contains('hidden-ns')), false, 'not drawn as a plain hidden one');
       assert.match((await card.getAttribute('aria-label')) ?? '', /no processes · held by mount \/run\/x/);
       await g.send({ type: 'diff', diff: { ...emptyDiff(), removedNamespaces: [{ dev: NS_DEV, inode: HELD }] } });
-      await g.page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0, `.card[data-key="${nsKey({ dev: NS_DEV, inode: HELD })}"]:not(.exit)`);
+      await g.page.waitForFunction(
+        (sel) => document.querySelectorAll(sel).length === 0,
+        `.card[data-key="${nsKey({ dev: NS_DEV, inode: HELD })}"]:not(.exit)`,
+      );
       assert.deepEqual(g.problems, [], 'no console errors, page errors or CSP violations');
     } finally {
       await g.page.close();

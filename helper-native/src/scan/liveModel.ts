@@ -276,7 +276,9 @@ export class LiveModel {
     return (
       k === this.selfKey ||
       (this.members.get(k)?.size ?? 0) > 0 ||
-      this.holders.has(k) || (this.pendingRefs.get(k) ?? 0) > 0 || (this.children.get(k) ?? 0) > 0
+      this.holders.has(k) ||
+      (this.pendingRefs.get(k) ?? 0) > 0 ||
+      (this.children.get(k) ?? 0) > 0
     );
   }
 

@@ -90,7 +90,8 @@ interface Found {
 }
 
 function order(a: NsHolder, b: NsHolder): number {
-  if (a.kind === 'mount' && b.kind === 'mount') return (a.mountNs ?? 0) - (b.mountNs ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  if (a.kind === 'mount' && b.kind === 'mount')
+    return (a.mountNs ?? 0) - (b.mountNs ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   if (a.kind === 'fd' && b.kind === 'fd') return a.pid - b.pid || a.fd - b.fd;
   return a.kind === 'mount' ? -1 : 1;
 }

@@ -537,7 +537,15 @@ function scanPids(procRoot: string, pids: Iterable<number>, holders = false): Sn
     else if (r.kind === 'denied') unreadable++;
   }
   const skip = procRoot === '/proc' ? process.pid : -1;
-  const held = holders ? findHolders(procRoot, processes.map((p) => p.pid), self.value.dev, graph, skip).holders : undefined;
+  const held = holders
+    ? findHolders(
+        procRoot,
+        processes.map((p) => p.pid),
+        self.value.dev,
+        graph,
+        skip,
+      ).holders
+    : undefined;
   return buildModel({
     self: self.value,
     processes,
