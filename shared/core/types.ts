@@ -50,7 +50,20 @@ export interface NamespaceInfo {
   userNs?: number | null;
   /** uid that created the owning user namespace (NS_GET_OWNER_UID), when it could be read. */
   ownerUid?: number | null;
+  /**
+   * What keeps the namespace alive besides its processes: nsfs bind mounts and open descriptors (as
+   * `lsns --persistent` shows), found by the helper's slower pass (cold scan, reconcile). Absent when none
+   * was found; with no `pids`, these are all that hold it.
+   */
+  heldBy?: NsHolder[];
 }
+
+/**
+ * One reference that keeps a namespace alive. `mount`: an nsfs bind mount at `path` (as that mount
+ * namespace sees it; `mountNs` is its inode when it is not the helper's own). `fd`: descriptor `fd` of the
+ * process with caller-level PID `pid`.
+ */
+export type NsHolder = { kind: 'mount'; path: string; mountNs?: number } | { kind: 'fd'; pid: number; fd: number };
 
 export interface SnapshotSelf {
   nsInode: number;
