@@ -1,15 +1,34 @@
-// Suite "soak" (issue 14; not in the default run: `--suite soak`): memory over time under churn. A root
-// helper subscribes with kernel events (reconcile every 30 s) while bench/soakload.c forks about 200
-// short-lived processes a second (each execs /bin/true) and creates a new PID namespace every second (its
-// PID 1 forks two children and exits after 300 ms). The helper's RSS is sampled every minute; the budget is
-// under 5 MiB of growth after minute 5. Its CPU and the host's fork rate are shown with it.
+// Suite "soak" (issue 14; not in the default run: `--suite soak`): memory over time under churn, on the
+// product as `npm start` serves it (code-server as root, the extension installed, VSCODE_CLI=1), with the
+// tree and the graph open as a person would leave them. bench/soakload.c forks about 200 short-lived
+// processes a second (each execs /bin/true) and creates a new PID namespace every second (its PID 1 forks two
+// children and exits after 300 ms). Each minute: the extension host's RSS, the RSS of the helper it started
+// (following with kernel events), and the renderer's JS heap (the webview shares the workbench's renderer);
+// then the extension host's and the helper's live heap after a full collection (liveHeap.ts), which is what
+// tells a leak from garbage not yet collected, and the host's process count (every process the helper sees
+// costs memory: on a shared machine other work moves RSS too). The budget is under 5 MiB of growth after
+// minute 5 for the extension host and for the helper.
 // BENCH_SOAK_MINUTES (default 30) sets the duration; BENCH_SOAK_FORKS / BENCH_SOAK_NAMESPACES the rates.
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { Frame, Page } from 'playwright-core';
+import {
+  activityItem,
+  launchBrowser,
+  makeTempDir,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  runCommand,
+  screenshot,
+  startCodeServer,
+  webviewFrame,
+} from '../test/support';
+import { descendants } from '../test/support/processTree';
+import { liveHeapMiB } from './liveHeap';
 import { compile } from './load';
 import { envInt } from './measure';
-import { rssMiB } from './procStats';
-import { startHelper } from './scale';
+import { cmdline, rssMiB } from './procStats';
 import type { BenchContext, Row, Suite } from './types';
 
 const MINUTES = envInt('BENCH_SOAK_MINUTES', 30);
@@ -17,6 +36,7 @@ const FORKS = envInt('BENCH_SOAK_FORKS', 200);
 const NAMESPACES = envInt('BENCH_SOAK_NAMESPACES', 1);
 /** Growth is measured from this minute on (the first minutes fill caches and the heap). */
 const SETTLED_MINUTE = 5;
+const GROWTH_BUDGET_MIB = 5;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -26,60 +46,114 @@ function cpuTicks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
+function hostProcesses(): number {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
+}
+
 function hostForks(): number {
   return Number(/^processes (\d+)/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+}
+
+/** The window's extension host under the server, and the helper it started; throws until both exist. */
+function productProcesses(serverPid: number): { host: number; helper: number } {
+  const host = descendants(serverPid).find((p) => /--type=extensionHost/.test(cmdline(p)));
+  if (host === undefined) throw new Error('no extension host under code-server');
+  const helper = descendants(host).find((p) => /pidns\.js helper/.test(cmdline(p)));
+  if (helper === undefined) throw new Error('the extension started no helper');
+  return { host, helper };
+}
+
+async function jsHeapMiB(f: Frame | Page): Promise<number> {
+  return f.evaluate(() => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize / 2 ** 20);
+}
+
+/** One series of samples, a figure a minute from minute 0. */
+function growthRows(what: string, s: number[], budget?: number): Row[] {
+  const settled = Math.min(SETTLED_MINUTE, MINUTES);
+  return [
+    { name: `${what} at minute ${settled}`, value: s[settled], unit: 'MiB' },
+    { name: `${what} at minute ${MINUTES}`, value: s[MINUTES], unit: 'MiB' },
+    { name: `${what} peak after minute ${settled}`, value: Math.max(...s.slice(settled)), unit: 'MiB' },
+    { name: `${what} growth after minute ${settled}`, value: s[MINUTES] - s[settled], unit: 'MiB', budget },
+  ];
 }
 
 export const soakSuite: Suite = {
   name: 'soak',
   async run(ctx: BenchContext): Promise<Row[]> {
     const { binary: bin, dir } = compile('soakload');
+    const workspace = makeTempDir('pidns-bench-soak-');
+    const server = await startCodeServer({ workspace, extensionDevelopmentPath: repoRoot(), env: { VSCODE_CLI: '1' } });
+    const browser = await launchBrowser();
     try {
-      const { client, pid } = await startHelper();
-      client.onStderr((line) => {
-        if (/warn|error|live source/.test(line)) ctx.log(`soak: helper: ${line}`);
-      });
-      let diffs = 0;
-      client.onEvent((e) => {
-        if (e.type === 'event' && e.event === 'diff') diffs++;
-      });
+      const page = await openWorkbench(browser, server);
+      await activityItem(page, 'PID Namespaces').click();
+      await page.locator('.pane .monaco-list-row', { hasText: 'pid:[' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+      await runCommand(page, 'PID Namespaces: Show Namespace Graph');
+      const graph = await webviewFrame(page);
+      await graph.locator('.card').first().waitFor({ state: 'visible', timeout: 60_000 });
+      const { host, helper } = productProcesses(server.pid);
+      const source = await page
+        .locator('.statusbar-item', { hasText: /kernel events|polling/ })
+        .first()
+        .innerText({ timeout: 30_000 });
+      if (!/kernel events/.test(source)) throw new Error(`soak needs kernel events; the status bar says "${source}"`);
+      ctx.log(`soak: ${MINUTES} min, ${FORKS} forks/s and ${NAMESPACES} namespace(s)/s; extension host ${host}, helper ${helper}`);
+
       const load = spawn(bin, [String(FORKS), String(NAMESPACES)], { stdio: ['pipe', 'pipe', 'inherit'] });
       const loadGone = new Promise((r) => load.once('close', r));
       try {
-        const sub = await client.request('subscribe', { intervalMs: 1000, reconcileMs: 30_000 });
-        if (sub.source?.kind !== 'kernel-events') throw new Error(`soak needs kernel events: ${sub.source?.why ?? 'old helper'}`);
-        ctx.log(`soak: ${MINUTES} min, ${FORKS} forks/s and ${NAMESPACES} namespace(s)/s; helper RSS every minute`);
-        const rss: number[] = [rssMiB(pid)];
-        const t0 = cpuTicks(pid);
+        const hostRss = [rssMiB(host)];
+        const helperRss = [rssMiB(helper)];
+        const heap = [await jsHeapMiB(graph)];
+        const hostLive = [liveHeapMiB(host)];
+        const helperLive = [liveHeapMiB(helper)];
+        const procs = [hostProcesses()];
+        const t0 = { host: cpuTicks(host), helper: cpuTicks(helper) };
         const f0 = hostForks();
         const w0 = performance.now();
         for (let m = 1; m <= MINUTES; m++) {
           await sleep(60_000);
           if (load.exitCode !== null) throw new Error(`soakload exited (${load.exitCode})`);
-          rss.push(rssMiB(pid));
-          ctx.log(`soak: minute ${m}: helper RSS ${rss[m].toFixed(1)} MiB, ${diffs} diffs so far`);
+          hostRss.push(rssMiB(host));
+          helperRss.push(rssMiB(helper));
+          heap.push(await jsHeapMiB(graph));
+          hostLive.push(liveHeapMiB(host));
+          helperLive.push(liveHeapMiB(helper));
+          procs.push(hostProcesses());
+          ctx.log(
+            `soak: minute ${m}: RSS extension host ${hostRss[m].toFixed(1)} MiB, helper ${helperRss[m].toFixed(1)} MiB; ` +
+              `live heap ${hostLive[m].toFixed(1)} and ${helperLive[m].toFixed(1)} MiB; renderer heap ${heap[m].toFixed(1)} MiB; ${procs[m]} processes`,
+          );
         }
         const wall = (performance.now() - w0) / 1000;
-        const settled = Math.min(SETTLED_MINUTE, MINUTES);
-        const after = rss.slice(settled);
-        const rows: Row[] = [
-          { name: `helper RSS at minute ${settled}`, value: rss[settled], unit: 'MiB' },
-          { name: `helper RSS at minute ${MINUTES}`, value: rss[MINUTES], unit: 'MiB' },
-          { name: `helper RSS peak after minute ${settled}`, value: Math.max(...after), unit: 'MiB' },
-          { name: `helper RSS growth after minute ${settled}`, value: rss[MINUTES] - rss[settled], unit: 'MiB', budget: 5 },
-          { name: 'helper CPU (average)', value: ((cpuTicks(pid) - t0) * 10) / wall, unit: 'ms/s' },
+        await screenshot(page, 'soak-end');
+        ctx.log(`soak: extension host RSS by minute: ${hostRss.map((r) => r.toFixed(1)).join(' ')}`);
+        ctx.log(`soak: helper RSS by minute: ${helperRss.map((r) => r.toFixed(1)).join(' ')}`);
+        ctx.log(`soak: renderer JS heap by minute: ${heap.map((r) => r.toFixed(1)).join(' ')}`);
+        ctx.log(`soak: extension host live heap by minute: ${hostLive.map((r) => r.toFixed(1)).join(' ')}`);
+        ctx.log(`soak: helper live heap by minute: ${helperLive.map((r) => r.toFixed(1)).join(' ')}`);
+        ctx.log(`soak: host processes by minute: ${procs.join(' ')}`);
+        return [
+          ...growthRows('extension host RSS', hostRss, GROWTH_BUDGET_MIB),
+          ...growthRows('helper RSS', helperRss, GROWTH_BUDGET_MIB),
+          ...growthRows('extension host live heap', hostLive, GROWTH_BUDGET_MIB),
+          ...growthRows('helper live heap', helperLive, GROWTH_BUDGET_MIB),
+          ...growthRows('renderer JS heap', heap),
+          { name: 'host processes at the start and the end', value: procs[0], unit: `→ ${procs[MINUTES]}` },
+          { name: 'extension host CPU (average)', value: ((cpuTicks(host) - t0.host) * 10) / wall, unit: 'ms/s' },
+          { name: 'helper CPU (average)', value: ((cpuTicks(helper) - t0.helper) * 10) / wall, unit: 'ms/s' },
           { name: 'host forks/s meanwhile', value: (hostForks() - f0) / wall, unit: '/s' },
-          { name: 'diff events/s', value: diffs / wall, unit: '/s' },
         ];
-        ctx.log(`soak: helper RSS by minute: ${rss.map((r) => r.toFixed(1)).join(' ')}`);
-        return rows;
       } finally {
         load.stdin?.end();
         await Promise.race([loadGone, sleep(5000)]);
         if (load.exitCode === null) load.kill('SIGKILL');
-        await client.dispose();
       }
     } finally {
+      await browser.close();
+      await server.stop();
+      removeDir(workspace);
       rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -6,6 +6,7 @@
 
 import { select } from 'd3-selection';
 import { containersText } from '../shared/core/treeText';
+import { persistentText } from '../shared/core/holders';
 import type { ProcessInfo } from '../shared/core/types';
 import { type GraphConfig } from '../shared/webviewProtocol';
 import type { GraphModel } from './model';
@@ -135,16 +136,23 @@ export function updateCard(card: HTMLElement, model: GraphModel, key: string, ro
   const count = model.memberCount(key);
   const init = model.initComm(ns);
   const containers = model.containersByNs.get(key);
-  const metaText = `${containers === undefined ? '' : `${containersText(containers)} · `}level ${ns.level} · init ${init ?? (ns.init === null ? 'none' : String(ns.init))} · ${count} process${count === 1 ? '' : 'es'}`;
+  // Empty and held by a bind mount or an open fd: "no processes · held by mount /run/x" (holders.ts) instead of init and count.
+  const held = persistentText(ns);
+  const heldEmpty = held !== null && count === 0;
+  const facts = heldEmpty
+    ? held
+    : `init ${init ?? (ns.init === null ? 'none' : String(ns.init))} · ${count} process${count === 1 ? '' : 'es'}${held === null ? '' : ` · ${held}`}`;
+  const metaText = `${containers === undefined ? '' : `${containersText(containers)} · `}level ${ns.level} · ${facts}`;
   setText(card.querySelector('.title'), nsTitle(ns));
   setText(card.querySelector('.meta'), metaText);
-  card.classList.toggle('hidden-ns', ns.hidden === true);
+  card.classList.toggle('hidden-ns', ns.hidden === true && !heldEmpty);
+  card.classList.toggle('held-ns', heldEmpty);
   card.classList.toggle('collapsed', rows.collapsed);
   card.classList.toggle('self', key === model.selfKey);
   card.dataset.count = String(count);
   card.style.setProperty('--cols', String(ns.level + 1));
   card.setAttribute('aria-level', String(ns.level + 1));
-  card.setAttribute('aria-label', `PID namespace ${nsTitle(ns)}, ${metaText}${ns.hidden ? ', no member processes' : ''}`);
+  card.setAttribute('aria-label', `PID namespace ${nsTitle(ns)}, ${metaText}${ns.hidden && !heldEmpty ? ', no member processes' : ''}`);
   syncToggle(card, model, key, rows, rows.collapsed);
   if (rows.collapsed) ensureFilter(card);
   setText(card.querySelector('.count'), rows.rows > 0 ? `${rows.rows} of ${count} shown` : `${count} hidden`);

@@ -4,6 +4,7 @@ import { containerLabel, podLabel } from '../../shared/core/containers';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import { INFERRED_NOTE, nsName } from '../../shared/core/nsName';
+import { persistentText } from '../../shared/core/holders';
 
 /** Escape what Markdown would interpret in a command name (comm is user-controlled: `*`, `|`, `<` …). */
 export function escapeMd(text: string): string {
@@ -67,7 +68,9 @@ export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
   for (const c of view.containersOf(ns))
     rows.unshift(['Container', `${containerText(c)}${c.image === undefined ? '' : ` · image ${escapeMd(c.image)}`}`]);
   if (ns.inferred) rows.push(['Inferred', INFERRED_NOTE.replace(/^inferred: /, '')]);
-  if (ns.hidden) rows.push(['Hidden', 'no member process (kept alive by a child namespace or an open reference)']);
+  const held = persistentText(ns, 5);
+  if (held !== null) rows.push(['Kept alive', escapeMd(held)]);
+  else if (ns.hidden) rows.push(['Hidden', 'no member process (kept alive by a child namespace or an open reference)']);
   const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
   return [`**PID namespace ${nsName(ns.inode)}**`, '', table].join('\n');
 }

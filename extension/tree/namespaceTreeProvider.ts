@@ -251,7 +251,11 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       if (!ns) return undefined;
       const text = namespaceText(view, ns, this.createdHere().has(ns.inode));
       // The root starts open: that is what the user came to see.
-      return { text, icon: text.contextValue === 'namespace-hidden' ? 'eye-closed' : 'symbol-namespace', expanded: ns.level === 0 };
+      return {
+        text,
+        icon: text.contextValue === 'namespace-hidden' ? 'eye-closed' : text.contextValue === 'namespace-held' ? 'pin' : 'symbol-namespace',
+        expanded: ns.level === 0,
+      };
     }
     if (node.kind === 'process') {
       const p = this.liveProcess(view, node);

@@ -9,6 +9,7 @@
 // namespace's own list and repaint everything below it. Long lists are paged ("Show more…").
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import { containersText } from '../../shared/core/treeText';
+import { persistentText } from '../../shared/core/holders';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import { nsKey } from '../../shared/core/identity';
 import { nsName } from '../../shared/core/nsName';
@@ -135,11 +136,14 @@ export function namespaceLabel(ns: NamespaceInfo): string {
 export function namespaceText(view: ModelIndex, ns: NamespaceInfo, createdHere: boolean): NodeText {
   const count = view.processes(ns).length;
   const parts = [`level ${ns.level}`];
-  if (ns.hidden || count === 0) parts.push('hidden (no processes)');
-  else parts.push(view.initComm(ns) ?? 'no init');
+  // Held by a bind mount or an open fd: "no processes · held by mount /run/x" (holders.ts has the words).
+  const held = persistentText(ns);
+  if (ns.hidden || count === 0) parts.push(held ?? 'hidden (no processes)');
+  else parts.push(view.initComm(ns) ?? 'no init', ...(held === null ? [] : [held]));
   const containers = view.containersOf(ns);
   if (containers.length > 0) parts.unshift(containersText(containers));
-  const contextValue = ns.hidden || count === 0 ? 'namespace-hidden' : createdHere ? 'namespace-created' : 'namespace';
+  const empty = ns.hidden || count === 0;
+  const contextValue = empty ? (held !== null ? 'namespace-held' : 'namespace-hidden') : createdHere ? 'namespace-created' : 'namespace';
   return { label: namespaceLabel(ns), description: parts.join(' · '), contextValue, expandable: count > 0 || view.children(ns).length > 0 };
 }
 

@@ -1,7 +1,7 @@
 // Records → Snapshot. The scanner hands over what it read (processes, and for every namespace it met the
 // parent the kernel reported); this module derives levels, inits, member lists and hidden namespaces and
 // puts everything in the canonical order that diff.ts relies on.
-import type { NamespaceInfo, NsId, ProcessInfo, Snapshot } from './types';
+import type { NamespaceInfo, NsHolder, NsId, ProcessInfo, Snapshot } from './types';
 import { nsKey } from './identity';
 
 /** One namespace as the kernel describes it (NS_GET_PARENT / NS_GET_USERNS / NS_GET_OWNER_UID). */
@@ -19,6 +19,8 @@ export interface ModelInput {
   processes: ProcessInfo[];
   /** Every namespace the scanner resolved, keyed by nsKey(). Extra (unreferenced) entries are ignored. */
   graph: ReadonlyMap<string, NsNode>;
+  /** Namespaces held by a bind mount or an open fd (keyed by nsKey, each in `graph`): in the model even with no process. */
+  holders?: ReadonlyMap<string, readonly NsHolder[]>;
   unreadable: number;
   scannedAsUid: number;
   takenAt: number;
@@ -42,7 +44,7 @@ export function compareProcesses(a: ProcessInfo, b: ProcessInfo): number {
   return a.pid - b.pid;
 }
 
-/** Namespaces referenced by the processes (own and pending) plus all their ancestors, in graph order. */
+/** Namespaces referenced by the processes (own and pending) or held by a mount or fd, plus all their ancestors, in graph order. */
 function referencedNamespaces(input: ModelInput): Map<string, NsNode> {
   const out = new Map<string, NsNode>();
   const visit = (id: NsId): void => {
@@ -64,6 +66,10 @@ function referencedNamespaces(input: ModelInput): Map<string, NsNode> {
     if (p.pendingNs !== undefined) distinct.set(numKey(p.nsDev, p.pendingNs), { dev: p.nsDev, inode: p.pendingNs });
   }
   for (const id of distinct.values()) visit(id);
+  for (const [key, list] of input.holders ?? []) {
+    const node = input.graph.get(key);
+    if (node !== undefined && list.length > 0) visit(node);
+  }
   return out;
 }
 
@@ -124,6 +130,8 @@ export function buildModel(input: ModelInput): Snapshot {
     if (node.userNs !== undefined) ns.userNs = node.userNs;
     if (node.ownerUid !== undefined) ns.ownerUid = node.ownerUid;
     if (node.inferred) ns.inferred = true;
+    const held = input.holders?.get(key);
+    if (held !== undefined && held.length > 0) ns.heldBy = [...held];
     namespaces.push(ns);
   }
   namespaces.sort(compareNamespaces);

@@ -108,6 +108,19 @@ export function checkNamespace(v: unknown, path: string): asserts v is Namespace
   optional(o, 'userNs', path, countOrNull);
   optional(o, 'ownerUid', path, countOrNull);
   optional(o, 'inferred', path, isTrue);
+  optional(o, 'heldBy', path, (v, p) => array(v, p, checkHolder));
+}
+
+/** The replay renders a holder's words (holders.ts): each field it reads must be of its type. */
+function checkHolder(v: unknown, path: string): void {
+  const o = object(v, path);
+  if (o.kind === 'mount') {
+    string(o.path, `${path}.path`);
+    optional(o, 'mountNs', path, count);
+  } else if (o.kind === 'fd') {
+    count(o.pid, `${path}.pid`);
+    count(o.fd, `${path}.fd`);
+  } else throw new ShapeError(`${path}.kind`, '"mount" or "fd"', o.kind);
 }
 
 /** A flag that is present only when set (`inferred`). */

@@ -3,6 +3,7 @@
 // first, then its child namespaces. ANSI colour only when asked (the CLI asks when stdout is a tty).
 import { shortId } from './containerOf';
 import { containerKey, containerLabel, podLabel } from './containers';
+import { persistentText } from './holders';
 import { ModelIndex } from './modelIndex';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from './types';
 import { inferredSummary, nsName } from './nsName';
@@ -78,7 +79,10 @@ function nsHeader(ns: NamespaceInfo, snapshot: Snapshot, compact: boolean): Segm
   const facts = compact
     ? [`L${ns.level}`, ns.init === null ? '-' : `init ${ns.init}`]
     : [`level ${ns.level}`, ns.init === null ? 'no init' : `init ${ns.init}`];
-  if (ns.hidden) facts.push('hidden');
+  // A namespace held by a bind mount or an open fd says so ("no processes · held by mount /run/x") instead of "hidden".
+  const held = persistentText(ns);
+  if (held !== null) facts.push(held);
+  else if (ns.hidden) facts.push('hidden');
   if (self) facts.push('self');
   const segments: Segment[] = [
     [nsName(ns.inode), ns.hidden ? 'hidden' : 'ns'],

@@ -57,7 +57,20 @@ export interface NamespaceInfo {
    * (shared/core/inferNs.ts), and `inode` is a synthetic id above 2^32 (identity.ts inferredNsInode), never a real inode.
    */
   inferred?: true;
+  /**
+   * What keeps the namespace alive besides its processes: nsfs bind mounts and open descriptors (as
+   * `lsns --persistent` shows), found by the helper's slower pass (cold scan, reconcile). Absent when none
+   * was found; with no `pids`, these are all that hold it.
+   */
+  heldBy?: NsHolder[];
 }
+
+/**
+ * One reference that keeps a namespace alive. `mount`: an nsfs bind mount at `path` (as that mount
+ * namespace sees it; `mountNs` is its inode when it is not the helper's own). `fd`: descriptor `fd` of the
+ * process with caller-level PID `pid`.
+ */
+export type NsHolder = { kind: 'mount'; path: string; mountNs?: number } | { kind: 'fd'; pid: number; fd: number };
 
 export interface SnapshotSelf {
   nsInode: number;

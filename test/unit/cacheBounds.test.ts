@@ -246,7 +246,7 @@ test(`caches in the helper, the extension host and the webview stay bounded over
             );
         }
       };
-      within('LiveModel', live.sizes(), { members: N, pendingRefs: N, inits: N, children: N, namespaces: N, before: 0 });
+      within('LiveModel', live.sizes(), { members: N, pendingRefs: N, inits: N, children: N, namespaces: N, before: 0, holders: N });
       within('StreamLabeller', labeller.sizes(), {
         cgroups: P,
         found: P,

@@ -452,3 +452,26 @@ test('change tracking forgets what is gone: its size is bounded by the live elem
   }
   assert.ok(seen.size <= 4, `tracked ${seen.size}`);
 });
+
+test('tree row and tooltip of a namespace held by a mount or an fd say so, with the shared words', () => {
+  const base = chainSnapshot();
+  const snap: Snapshot = {
+    ...base,
+    namespaces: [
+      ...base.namespaces,
+      ns(600, 100, 1, null, [], { hidden: true, heldBy: [{ kind: 'mount', path: '/run/x' }] }),
+      ns(700, 200, 2, null, [], { hidden: true, heldBy: [{ kind: 'fd', pid: 1234, fd: 5 }] }),
+    ],
+  };
+  const v = new ModelIndex(snap);
+  const mounted = namespaceText(v, v.namespace(`${DEV}:600`)!, false);
+  assert.equal(mounted.description, 'level 1 · no processes · held by mount /run/x');
+  assert.equal(mounted.contextValue, 'namespace-held');
+  const open = namespaceText(v, v.namespace(`${DEV}:700`)!, false);
+  assert.equal(open.description, 'level 2 · no processes · held open by PID 1234 (fd 5)');
+  const tip = namespaceTooltip(v, v.namespace(`${DEV}:700`)!);
+  assert.match(tip, /\| Kept alive \| no processes · held open by PID 1234 \\\(fd 5\\\) \|/);
+  assert.doesNotMatch(tip, /Hidden/, 'not the generic "hidden" row: it says what holds it');
+  const hidden = namespaceText(v, v.namespace(`${DEV}:500`)!, false);
+  assert.equal(hidden.contextValue, 'namespace-hidden', 'a namespace held by nothing known stays hidden');
+});

@@ -5,10 +5,12 @@
 // the model when it is the caller's own, has members, is someone's pending pid_for_children, or is an
 // ancestor of one that is; its level is its parent's + 1 (0 at the top); its init is the member whose
 // innermost NSpid is 1; its pids ascend; `hidden` when it has no members; `inferred` as its graph node says.
+// A namespace held by a bind mount or an open fd (setHolders, from the poller's slower pass) is in the
+// model too, with its `heldBy`.
 import type { NsNode } from '../../../shared/core/buildModel';
 import { nsKey } from '../../../shared/core/identity';
 import { emptyDiff, sameValue } from '../../../shared/core/diff';
-import type { NamespaceInfo, NsId, ProcessInfo, ProcessKey, Snapshot, SnapshotDiff } from '../../../shared/core/types';
+import type { NamespaceInfo, NsHolder, NsId, ProcessInfo, ProcessKey, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 
 const ownKey = (p: ProcessInfo): string => nsKey({ dev: p.nsDev, inode: p.ns });
 const pendingKey = (p: ProcessInfo): string | null => (p.pendingNs === undefined ? null : nsKey({ dev: p.nsDev, inode: p.pendingNs }));
@@ -19,6 +21,9 @@ export class LiveModel {
   private readonly inits = new Map<string, number>();
   private readonly children = new Map<string, number>();
   private readonly namespaces = new Map<string, NamespaceInfo>();
+  private readonly holders = new Map<string, readonly NsHolder[]>();
+  /** Namespaces whose holders changed since the last diff. */
+  private readonly holdersTouched = new Set<string>();
   private selfKey = '';
   /** Process entries as the client last saw them, for the changes since (first value wins). */
   private readonly before = new Map<number, ProcessInfo | undefined>();
@@ -32,6 +37,7 @@ export class LiveModel {
       children: this.children.size,
       namespaces: this.namespaces.size,
       before: this.before.size,
+      holders: this.holders.size,
     };
   }
 
@@ -43,10 +49,13 @@ export class LiveModel {
     this.children.clear();
     this.namespaces.clear();
     this.before.clear();
+    this.holders.clear();
+    this.holdersTouched.clear();
     this.selfKey = nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode });
     for (const p of snapshot.processes) this.index(p, +1);
     for (const n of snapshot.namespaces) {
       this.namespaces.set(nsKey(n), n);
+      if (n.heldBy !== undefined && n.heldBy.length > 0) this.holders.set(nsKey(n), n.heldBy);
       if (n.parent !== null) this.bump(this.children, nsKey({ dev: n.dev, inode: n.parent }), +1);
     }
   }
@@ -65,7 +74,26 @@ export class LiveModel {
    */
   *heldKeys(released: ReadonlyMap<string, number> | null = null): Iterable<string> {
     yield* this.members.keys();
+    yield* this.holders.keys();
     for (const [k, n] of this.pendingRefs) if (n - (released?.get(k) ?? 0) > 0) yield k;
+  }
+
+  /** The holders found now (nsKey → list): the namespaces whose holders changed are redone on the next diff. */
+  setHolders(next: ReadonlyMap<string, readonly NsHolder[]>): void {
+    for (const k of [...this.holders.keys()]) {
+      if (next.has(k)) continue;
+      this.holders.delete(k);
+      this.holdersTouched.add(k);
+    }
+    for (const [k, list] of next) {
+      if (list.length === 0) {
+        if (this.holders.delete(k)) this.holdersTouched.add(k);
+        continue;
+      }
+      if (sameValue(this.holders.get(k), list)) continue;
+      this.holders.set(k, list);
+      this.holdersTouched.add(k);
+    }
   }
 
   /** Record that `pid`'s entry goes from `old` to `next` (either undefined: added / removed). */
@@ -103,6 +131,8 @@ export class LiveModel {
       } else if (old !== now && !sameValue(old, now)) diff.changedProcesses.push(now);
     }
     this.before.clear();
+    for (const k of this.holdersTouched) touched.add(k);
+    this.holdersTouched.clear();
     this.updateNamespaces(touched, graph, diff);
     const empty =
       diff.addedProcesses.length +
@@ -242,12 +272,18 @@ export class LiveModel {
     if (base.userNs !== undefined) out.userNs = base.userNs;
     if (base.ownerUid !== undefined) out.ownerUid = base.ownerUid;
     if (base.inferred) out.inferred = true;
+    const held = this.holders.get(k);
+    if (held !== undefined) out.heldBy = [...held];
     return out;
   }
 
   private held(k: string): boolean {
     return (
-      k === this.selfKey || (this.members.get(k)?.size ?? 0) > 0 || (this.pendingRefs.get(k) ?? 0) > 0 || (this.children.get(k) ?? 0) > 0
+      k === this.selfKey ||
+      (this.members.get(k)?.size ?? 0) > 0 ||
+      this.holders.has(k) ||
+      (this.pendingRefs.get(k) ?? 0) > 0 ||
+      (this.children.get(k) ?? 0) > 0
     );
   }
 

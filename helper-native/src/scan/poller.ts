@@ -15,10 +15,11 @@ import { nsKey } from '../../../shared/core/identity';
 import { sameValue } from '../../../shared/core/diff';
 import { buildModel } from '../../../shared/core/buildModel';
 import { placeAt, placeProcesses, type UnplacedProcess } from '../../../shared/core/inferNs';
-import type { ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
+import type { NsHolder, ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
 import { LiveModel } from './liveModel';
 import { NsGraph } from './nsGraph';
+import { findHolders, HolderScanner } from './nsHolders';
 import { listPids, readNsInode, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
 
@@ -53,6 +54,21 @@ export interface PollOptions {
    * processes all of them cost ~100 ms of readlinks, which every 30 s alone would exceed the quiet budget.
    */
   pendingRound?: number;
+  /**
+   * Look for namespaces held by a bind mount or an open fd (nsHolders.ts): 'all' reads every process's
+   * fds (hundreds of ms at 10,000 processes), 'share' a rotating share of them (at least 500, every one
+   * within 16 passes: 8 minutes at 30 s) and every mount table. The first poll reads all; after it the stream asks on its slow pass.
+   */
+  holders?: 'all' | 'share';
+}
+
+/** What the last holder pass read and what it cost (the README's figures). */
+export interface HolderStats {
+  ms: number;
+  processes: number;
+  fds: number;
+  mountTables: number;
+  held: number;
 }
 
 export interface PollResult {
@@ -105,6 +121,12 @@ export class Poller {
   /** A dropped process was the last to hold its namespace (or pending one): the graph must forget dead ones. */
   private emptied = false;
   private readonly self: { dev: number; inode: number };
+  /** Namespaces held by a bind mount or an open fd, from the last holder pass less the fds of processes gone since. */
+  private holders = new Map<string, NsHolder[]>();
+  /** Which held namespaces each fd holder process holds: its exit releases them without waiting for a pass. */
+  private fdPids = new Map<number, string[]>();
+  private holderPass: HolderStats | null = null;
+  private readonly holderScanner: HolderScanner;
 
   constructor(opts: PollerOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
@@ -114,6 +136,7 @@ export class Poller {
     const self = statIdentity(`${this.procRoot}/self/ns/pid`);
     if (!self.ok) throw new Error(`cannot read ${this.procRoot}/self/ns/pid (${self.why})`);
     this.self = self.value;
+    this.holderScanner = new HolderScanner(this.procRoot, this.self.dev, this.procRoot === '/proc' ? process.pid : -1);
   }
 
   poll(opts: PollOptions = {}): PollResult {
@@ -194,6 +217,7 @@ export class Poller {
     }
     changed = this.place() || changed;
     if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
+    if (opts.holders !== undefined || this.last === null) changed = this.scanHolders(opts.holders !== 'share') || changed;
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
@@ -259,6 +283,47 @@ export class Poller {
     if (this.last === null) return this.poll().snapshot;
     if (this.stale) this.last = this.build();
     return this.last;
+  }
+
+  /** The last holder pass's cost, or null before the first. */
+  get holderStats(): HolderStats | null {
+    return this.holderPass;
+  }
+
+  /** Find the mounts and fds that hold namespaces now; true when that changed what the model shows. */
+  private scanHolders(all: boolean): boolean {
+    const started = performance.now();
+    const r = this.holderScanner.scan([...this.procs.keys()], this.graph, all);
+    this.holderPass = {
+      ms: performance.now() - started,
+      processes: this.procs.size,
+      fds: r.fds,
+      mountTables: r.mountTables,
+      held: r.holders.size,
+    };
+    const same = r.holders.size === this.holders.size && [...r.holders].every(([k, list]) => sameValue(this.holders.get(k), list));
+    this.holders = r.holders;
+    this.fdPids = r.fdPids;
+    if (same) return false;
+    this.live.setHolders(this.holders);
+    // A namespace no longer held may be dead, its inode free for the next one: forget its graph entry.
+    this.graph.retainKeys(this.heldNamespaces());
+    return true;
+  }
+
+  /** A process that held namespaces open is gone: its fds no longer hold them (new arrays: the live model compares). */
+  private releaseFds(pid: number): void {
+    this.holderScanner.forget(pid);
+    const keys = this.fdPids.get(pid);
+    if (keys === undefined) return;
+    this.fdPids.delete(pid);
+    for (const k of keys) {
+      const rest = (this.holders.get(k) ?? []).filter((h) => h.kind !== 'fd' || h.pid !== pid);
+      if (rest.length > 0) this.holders.set(k, rest);
+      else this.holders.delete(k);
+    }
+    this.live.setHolders(this.holders);
+    this.emptied = true;
   }
 
   /** Zombies awaiting their reap (no event tells when): the stream rechecks while there are any. */
@@ -473,6 +538,7 @@ export class Poller {
     if (this.deep.size > 0) this.touchPlacement(old);
     this.live.record(pid, old, undefined);
     this.unlinkKid(old);
+    this.releaseFds(pid);
     this.emptied ||= !this.live.holds(old);
     return this.procs.delete(pid);
   }
@@ -524,6 +590,7 @@ export class Poller {
       self: this.self,
       processes: [...this.procs.values()],
       graph: this.graph.nodes,
+      holders: this.holders,
       unreadable: this.denied.size,
       scannedAsUid: process.geteuid?.() ?? -1,
       takenAt: Date.now(),
@@ -540,7 +607,7 @@ export class Poller {
  * Poller's bookkeeping for later polls (pidfds, young/unwatched sets, refresh cursor).
  */
 export function takeSnapshot(procRoot = '/proc'): Snapshot {
-  return scanPids(procRoot, listPids(procRoot));
+  return scanPids(procRoot, listPids(procRoot), true);
 }
 
 /**
@@ -552,7 +619,8 @@ export function takeHeadSnapshot(procRoot = '/proc'): Snapshot {
   return scanPids(procRoot, procRoot === '/proc' ? [1, process.pid] : [1]);
 }
 
-function scanPids(procRoot: string, pids: Iterable<number>): Snapshot {
+/** `holders`: also find the namespaces held by mounts and fds (a full scan; the head skips it). */
+function scanPids(procRoot: string, pids: Iterable<number>, holders = false): Snapshot {
   const self = statIdentity(`${procRoot}/self/ns/pid`);
   if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
   const graph = new NsGraph();
@@ -567,10 +635,21 @@ function scanPids(procRoot: string, pids: Iterable<number>): Snapshot {
   }
   const placement = placeProcesses(self.value, processes, unplaced, graph.nodes);
   for (const [key, node] of placement.namespaces) graph.nodes.set(key, node);
+  const skip = procRoot === '/proc' ? process.pid : -1;
+  const held = holders
+    ? findHolders(
+        procRoot,
+        processes.map((p) => p.pid),
+        self.value.dev,
+        graph,
+        skip,
+      ).holders
+    : undefined;
   return buildModel({
     self: self.value,
     processes: [...processes, ...placement.processes],
     graph: graph.nodes,
+    holders: held,
     unreadable,
     scannedAsUid: process.geteuid?.() ?? -1,
     takenAt: Date.now(),

@@ -6,6 +6,11 @@
 // fork, exec, comm, uid/gid and exit names the one process to read, and the Poller reads only that; a
 // reconcile poll every `reconcileMs` (30 s) catches what has no event (a state letter; a setns that only
 // moves pid_for_children, rechecked for an eighth of the processes per pass), and lost events (ENOBUFS) trigger a full resynchronisation at once.
+// Namespaces held only by a bind mount or an open fd (nsHolders.ts) are looked for on that reconcile pass
+// (when polling, on the first poll after each `reconcileMs`): every mount table, and the fds of a rotating
+// share of the processes (all of them on a host of up to 500, else each within 16 passes; new ones first),
+// and on a snapshot request the same. Lost events lose no holder (none comes from an event): a resync
+// does no holder pass. A holder process's exit releases its fds at once.
 // Elsewhere (inside a container, without CAP_NET_ADMIN, unprivileged, or `events: false`) it polls every
 // `intervalMs` as before. Which one is live, and why, is in the subscribe response and `liveSource` events.
 //
@@ -72,6 +77,8 @@ export class DiscoveryStream {
   private nextResyncAt = 0;
   private lostReport: NodeJS.Timeout | null = null;
   private zombieStep = 0;
+  /** When the last holder pass ran (polling mode runs one every reconcileMs). */
+  private holdersAt = 0;
 
   constructor(
     private readonly send: (event: HelperEvent) => void,
@@ -108,9 +115,10 @@ export class DiscoveryStream {
 
   snapshot(): Snapshot {
     if (this.poller === null) return this.labeller.label(takeSnapshot(this.procRoot), true).snapshot;
-    // A snapshot request is authoritative: pending events first, then a poll.
+    // A snapshot request is authoritative: pending events first, then a poll (with the holder pass's
+    // share: a reveal right after a create asks for one, and every fd at 10,000 processes is ~400 ms).
     this.flush();
-    return this.tick();
+    return this.tick({ holders: 'share' });
   }
 
   /** First call: a full `snapshot` event, then `diff` events. Later calls only change the interval and source. */
@@ -131,6 +139,7 @@ export class DiscoveryStream {
       if (opts.head === true)
         this.send({ type: 'event', event: 'snapshot', seq: ++this.seq, snapshot: takeHeadSnapshot(this.procRoot), partial: true });
       const snapshot = this.labelled((this.poller as Poller).poll().snapshot, true).snapshot;
+      this.holdersAt = Date.now();
       this.sent = snapshot;
       this.firstEvent = { type: 'event', event: 'snapshot', seq: ++this.seq, snapshot };
       // After the subscribe response (written when the handler's promise settles): the client learns the
@@ -386,8 +395,9 @@ export class DiscoveryStream {
       try {
         // The reconcile pass also rereads pid_for_children (a setns moves it without an event), a share
         // each time: every process's within PENDING_ROUND passes (4 minutes at the default 30 s).
-        if (this.connector !== null && this.poller !== null) this.sendEventDiff(this.poller.pollDiff({ pendingRound: PENDING_ROUND }));
-        else this.tick();
+        if (this.connector !== null && this.poller !== null)
+          this.sendEventDiff(this.poller.pollDiff({ pendingRound: PENDING_ROUND, holders: 'share' }));
+        else this.tick(started - this.holdersAt >= this.reconcileMs ? { holders: 'share' } : {});
       } catch (err) {
         // A failed poll (EMFILE, procfs gone) must not kill the helper from a timer: say so and retry.
         this.send({
@@ -414,6 +424,7 @@ export class DiscoveryStream {
       this.sent = this.poller.model();
       this.sentStale = false;
     }
+    if (opts.holders !== undefined) this.holdersAt = Date.now();
     return this.emit(this.poller.poll(opts));
   }
 

@@ -1,7 +1,7 @@
 // nsfs ioctls through koffi (ioctl_ns(2)): the kernel's own answer to "who is this PID namespace's
 // parent, which user namespace owns it, which uid created that". Opening, fstat and closing use Node's fs
 // (plain fds work there), so only the ioctls and pidfd/poll need foreign calls.
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { lastErrno, libc } from './libc';
 
 export const NS_GET_USERNS = 0xb701;
@@ -35,9 +35,13 @@ export function fdIdentity(fd: number): NsStat {
   return { dev: st.dev, inode: st.ino };
 }
 
-/** Open an nsfs file read-only. Throws Node's error (code ENOENT / EACCES / ESRCH) as is. */
+/**
+ * Open an nsfs file read-only. Throws Node's error (code ENOENT / EACCES / ESRCH) as is. Non-blocking and
+ * no controlling tty: a bind-mount path in another mount namespace can be swapped for a FIFO or a device
+ * between mountinfo and open; the caller checks the opened identity anyway.
+ */
 export function openNs(path: string): number {
-  return openSync(path, 'r');
+  return openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
 }
 
 export function closeFd(fd: number): void {

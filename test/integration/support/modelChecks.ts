@@ -23,8 +23,8 @@ export function diffProblems(model: Snapshot, diff: SnapshotDiff): string[] {
 
 /**
  * Structure of a model: unique keys; each process's namespace exists and lists it; every namespace has
- * members or is hidden, and a hidden one is the caller's own, an ancestor of one with members, or a
- * process's pending pid_for_children (something holds it); parent links and levels agree.
+ * members or is hidden, and a hidden one is the caller's own, an ancestor of one with members, a
+ * process's pending pid_for_children or held by a mount or fd (something holds it); parent links and levels agree.
  */
 export function modelProblems(s: Snapshot): string[] {
   const out: string[] = [];
@@ -51,7 +51,8 @@ export function modelProblems(s: Snapshot): string[] {
     if (n.pids.length === 0) {
       const self = n.inode === s.self.nsInode && n.dev === s.self.nsDev;
       if (!n.hidden) out.push(`namespace ${n.inode} has no members and is not hidden`);
-      else if (!self && !withMembersAbove.has(key) && !pending.has(key)) out.push(`hidden namespace ${n.inode} holds nothing alive`);
+      else if (!self && !withMembersAbove.has(key) && !pending.has(key) && (n.heldBy?.length ?? 0) === 0)
+        out.push(`hidden namespace ${n.inode} holds nothing alive`);
     }
     const parent = n.parent === null ? undefined : byKey.get(nsKey({ dev: n.dev, inode: n.parent }));
     if (n.parent !== null && !parent) out.push(`namespace ${n.inode} has unknown parent ${n.parent}`);
