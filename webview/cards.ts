@@ -12,6 +12,7 @@ import { type GraphConfig } from '../shared/webviewProtocol';
 import type { GraphModel } from './model';
 import type { CardShape } from './geometry';
 import { processKey } from '../shared/core/identity';
+import { nsName } from '../shared/core/nsName';
 
 /** The user's choices about cards, persisted with setState. */
 export interface CardUi {
@@ -46,7 +47,7 @@ function ownPid(p: ProcessInfo): number {
 }
 
 export function nsTitle(ns: { inode: number }): string {
-  return `pid:[${ns.inode}]`;
+  return nsName(ns.inode);
 }
 
 export function processLabel(p: ProcessInfo): string {

@@ -4,6 +4,7 @@ import { containersText } from '../../shared/core/treeText';
 import { containerLabel } from '../../shared/core/containers';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import { nsName } from '../../shared/core/nsName';
 
 export interface PickText {
   label: string;
@@ -14,7 +15,7 @@ export function namespacePickText(view: ModelIndex, ns: NamespaceInfo): PickText
   const containers = view.containersOf(ns);
   const parts = [`level ${ns.level}`, view.initComm(ns) ?? 'no init', `${view.processes(ns).length} processes`];
   if (containers.length > 0) parts.unshift(containersText(containers));
-  return { label: `${'  '.repeat(ns.level)}pid:[${ns.inode}]`, description: parts.join(' · ') };
+  return { label: `${'  '.repeat(ns.level)}${nsName(ns.inode)}`, description: parts.join(' · ') };
 }
 
 export function processPickText(view: ModelIndex, p: ProcessInfo): PickText {

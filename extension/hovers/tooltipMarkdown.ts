@@ -3,6 +3,7 @@
 import { containerLabel, podLabel } from '../../shared/core/containers';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { ModelIndex } from '../../shared/core/modelIndex';
+import { INFERRED_NOTE, nsName } from '../../shared/core/nsName';
 import { persistentText } from '../../shared/core/holders';
 
 /** Escape what Markdown would interpret in a command name (comm is user-controlled: `*`, `|`, `<` …). */
@@ -23,7 +24,7 @@ const STATE_NAMES: Record<string, string> = {
 
 /** Table of level | namespace | PID, outermost first: the same process as each level's /proc sees it. */
 export function levelTable(view: ModelIndex, p: ProcessInfo): string {
-  const rows = view.levels(p).map((l) => `| ${l.level} | ${l.nsInode === null ? '?' : `pid:[${l.nsInode}]`} | ${l.pid} |`);
+  const rows = view.levels(p).map((l) => `| ${l.level} | ${l.nsInode === null ? '?' : nsName(l.nsInode)} | ${l.pid} |`);
   return ['| Level | Namespace | PID |', '|---:|---|---:|', ...rows].join('\n');
 }
 
@@ -58,7 +59,7 @@ export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
   const init = ns.init === null ? 'none' : `${escapeMd(view.initComm(ns) ?? '?')} (host PID ${ns.init})`;
   const rows: Array<[string, string]> = [
     ['Level', String(ns.level)],
-    ['Parent', ns.parent === null ? 'none visible' : `pid:[${ns.parent}]`],
+    ['Parent', ns.parent === null ? 'none visible' : nsName(ns.parent)],
     ['Owner uid', ns.ownerUid == null ? 'unknown' : String(ns.ownerUid)],
     ['Init (PID 1)', init],
     ['Processes', `${procs} here, ${below} including nested namespaces`],
@@ -66,11 +67,12 @@ export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
   ];
   for (const c of view.containersOf(ns))
     rows.unshift(['Container', `${containerText(c)}${c.image === undefined ? '' : ` · image ${escapeMd(c.image)}`}`]);
+  if (ns.inferred) rows.push(['Inferred', INFERRED_NOTE.replace(/^inferred: /, '')]);
   const held = persistentText(ns, 5);
   if (held !== null) rows.push(['Kept alive', escapeMd(held)]);
   else if (ns.hidden) rows.push(['Hidden', 'no member process (kept alive by a child namespace or an open reference)']);
   const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
-  return [`**PID namespace pid:[${ns.inode}]**`, '', table].join('\n');
+  return [`**PID namespace ${nsName(ns.inode)}**`, '', table].join('\n');
 }
 
 /** The row of a parent PID missing from the snapshot: why its children are listed under it. */

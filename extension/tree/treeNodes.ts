@@ -12,6 +12,7 @@ import { containersText } from '../../shared/core/treeText';
 import { persistentText } from '../../shared/core/holders';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import { nsKey } from '../../shared/core/identity';
+import { nsName } from '../../shared/core/nsName';
 
 /** Processes shown per "page" under one namespace or process before a "Show more…" item. */
 export const PAGE_SIZE = 200;
@@ -125,7 +126,7 @@ export class NodeCache {
 }
 
 export function namespaceLabel(ns: NamespaceInfo): string {
-  return `pid:[${ns.inode}]`;
+  return nsName(ns.inode);
 }
 
 /**

@@ -10,6 +10,8 @@ export interface NsNode extends NsId {
   parent: NsId | null;
   userNs?: number | null;
   ownerUid?: number | null;
+  /** Not read from the kernel: inferred from NSpid and the process tree (inferNs.ts). */
+  inferred?: true;
 }
 
 export interface ModelInput {
@@ -25,8 +27,9 @@ export interface ModelInput {
 }
 
 /** Same identity as nsKey as a number (inodes are 32-bit; nsfs device numbers are small), for hot loops. */
-function numKey(dev: number, inode: number): number {
-  return dev * 4294967296 + inode;
+function numKey(dev: number, inode: number): number | string {
+  // An inferred namespace's synthetic id is above 2^32 (identity.ts): the arithmetic form would collide.
+  return inode < 4294967296 ? dev * 4294967296 + inode : nsKey({ dev, inode });
 }
 
 /**
@@ -57,7 +60,7 @@ function referencedNamespaces(input: ModelInput): Map<string, NsNode> {
   };
   visit(input.self);
   // Thousands of processes share a few hundred namespaces: dedupe by a numeric key before the string-keyed walk.
-  const distinct = new Map<number, NsId>();
+  const distinct = new Map<number | string, NsId>();
   for (const p of input.processes) {
     distinct.set(numKey(p.nsDev, p.ns), { dev: p.nsDev, inode: p.ns });
     if (p.pendingNs !== undefined) distinct.set(numKey(p.nsDev, p.pendingNs), { dev: p.nsDev, inode: p.pendingNs });
@@ -100,8 +103,8 @@ function levelsOf(nodes: Map<string, NsNode>): Map<string, number> {
 export function buildModel(input: ModelInput): Snapshot {
   const nodes = referencedNamespaces(input);
   const levels = levelsOf(nodes);
-  const members = new Map<number, number[]>();
-  const inits = new Map<number, number>();
+  const members = new Map<number | string, number[]>();
+  const inits = new Map<number | string, number>();
   const processes = [...input.processes].sort(compareProcesses);
   for (const p of processes) {
     const key = numKey(p.nsDev, p.ns);
@@ -126,6 +129,7 @@ export function buildModel(input: ModelInput): Snapshot {
     if (pids.length === 0) ns.hidden = true;
     if (node.userNs !== undefined) ns.userNs = node.userNs;
     if (node.ownerUid !== undefined) ns.ownerUid = node.ownerUid;
+    if (node.inferred) ns.inferred = true;
     const held = input.holders?.get(key);
     if (held !== undefined && held.length > 0) ns.heldBy = [...held];
     namespaces.push(ns);

@@ -5,6 +5,7 @@ import { shortId } from './containerOf';
 import { ModelIndex } from './modelIndex';
 import { findByPidIn, pidInNamespace } from './translate';
 import type { ContainerInfo, PodInfo, ProcessInfo, Snapshot } from './types';
+import { nsName } from './nsName';
 
 export interface PidLevel {
   level: number;
@@ -69,8 +70,8 @@ export function pidReport(snapshot: Snapshot, pid: number, nsInode: number): Pid
 export function pidHeadline(r: PidReport): string {
   const own = r.levels[r.levels.length - 1];
   const host = r.levels[0];
-  const where = r.container !== undefined ? `${containerLabel(r.container)} (${r.container.engine})` : `pid:[${own.ns}]`;
-  return own.level === host.level ? `PID ${host.pid} on the host (pid:[${host.ns}])` : `PID ${own.pid} in ${where} · host ${host.pid}`;
+  const where = r.container !== undefined ? `${containerLabel(r.container)} (${r.container.engine})` : nsName(own.ns);
+  return own.level === host.level ? `PID ${host.pid} on the host (${nsName(host.ns)})` : `PID ${own.pid} in ${where} · host ${host.pid}`;
 }
 
 export function renderPidReport(r: PidReport): string {
@@ -84,7 +85,7 @@ export function renderPidReport(r: PidReport): string {
   lines.push('level  namespace          pid');
   for (const l of r.levels)
     lines.push(
-      `${String(l.level).padEnd(5)}  ${`pid:[${l.ns}]`.padEnd(17)}  ${String(l.pid).padEnd(7)}${l.containers.length > 0 ? `  ${l.containers.join(', ')}` : ''}`,
+      `${String(l.level).padEnd(5)}  ${nsName(l.ns).padEnd(17)}  ${String(l.pid).padEnd(7)}${l.containers.length > 0 ? `  ${l.containers.join(', ')}` : ''}`,
     );
   return lines.join('\n') + '\n';
 }

@@ -14,6 +14,8 @@ export interface StatusFields {
   uid: number;
   /** Outermost first; `[pid]` when the kernel predates `NSpid:` (before 4.1), which also means no nesting can be seen. */
   nspid: number[];
+  /** Set when the status had no `NSpid:` line (kernel before 4.1): `nspid` is then `[pid]` and says nothing about depth. */
+  noNSpid?: true;
 }
 
 /** The fields of /proc/PID/stat the model needs. */
@@ -93,7 +95,9 @@ export function parseStatus(text: string): StatusFields | null {
     if (parsed === null || parsed[0] !== pid) return null;
     nspid = parsed;
   }
-  return { name: unescapeName(nameRaw), state, pid, ppid, uid, nspid };
+  const fields: StatusFields = { name: unescapeName(nameRaw), state, pid, ppid, uid, nspid };
+  if (nspidRaw === undefined) fields.noNSpid = true;
+  return fields;
 }
 
 const isBlank = (code: number): boolean => code === 32 || code === 9;

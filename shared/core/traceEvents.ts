@@ -5,6 +5,7 @@
 // a process that lived between two scans of a polling recorder is not in it at all.
 import { nsKey, processKey } from './identity';
 import type { Trace } from './trace';
+import { nsName } from './nsName';
 
 export type TraceEventKind = 'started' | 'exec' | 'exited' | 'nsCreated' | 'nsGone';
 
@@ -72,13 +73,13 @@ export class TraceEventReader {
         nsEvents.push({
           t,
           kind: 'nsCreated',
-          text: `pid:[${n.inode}] created (level ${n.level}${n.init === null ? '' : `, init ${n.init}`})`,
+          text: `${nsName(n.inode)} created (level ${n.level}${n.init === null ? '' : `, init ${n.init}`})`,
         });
       }
       for (const n of diff.removedNamespaces) {
         const l = level.get(nsKey(n));
         level.delete(nsKey(n));
-        nsEvents.push({ t, kind: 'nsGone', text: `pid:[${n.inode}] gone${l === undefined ? '' : ` (level ${l})`}` });
+        nsEvents.push({ t, kind: 'nsGone', text: `${nsName(n.inode)} gone${l === undefined ? '' : ` (level ${l})`}` });
       }
       for (const k of diff.removedProcesses) {
         const key = processKey(k);
@@ -87,7 +88,7 @@ export class TraceEventReader {
       }
       for (const p of diff.addedProcesses) {
         comm.set(processKey(p), p.comm);
-        const inner = p.nspid.length > 1 ? ` (${p.nspid[p.nspid.length - 1]} in pid:[${p.ns}])` : '';
+        const inner = p.nspid.length > 1 ? ` (${p.nspid[p.nspid.length - 1]} in ${nsName(p.ns)})` : '';
         addProc({ t, kind: 'started', text: `${p.comm} ${p.pid}${inner} started` });
       }
       for (const p of diff.changedProcesses) {

@@ -93,6 +93,7 @@ export function checkProcess(v: unknown, path: string): asserts v is ProcessInfo
   countArray(o.nspid, `${path}.nspid`);
   optional(o, 'pendingNs', path, count);
   optional(o, 'container', path, checkContainerRef);
+  optional(o, 'inferred', path, isTrue);
 }
 
 export function checkNamespace(v: unknown, path: string): asserts v is NamespaceInfo {
@@ -106,6 +107,7 @@ export function checkNamespace(v: unknown, path: string): asserts v is Namespace
   });
   optional(o, 'userNs', path, countOrNull);
   optional(o, 'ownerUid', path, countOrNull);
+  optional(o, 'inferred', path, isTrue);
   optional(o, 'heldBy', path, (v, p) => array(v, p, checkHolder));
 }
 
@@ -119,6 +121,11 @@ function checkHolder(v: unknown, path: string): void {
     count(o.pid, `${path}.pid`);
     count(o.fd, `${path}.fd`);
   } else throw new ShapeError(`${path}.kind`, '"mount" or "fd"', o.kind);
+}
+
+/** A flag that is present only when set (`inferred`). */
+function isTrue(v: unknown, path: string): void {
+  if (v !== true) throw new ShapeError(path, 'true', v);
 }
 
 function checkProcessKey(v: unknown, path: string): asserts v is ProcessKey {

@@ -6,6 +6,7 @@ import { containerKey, containerLabel, podLabel } from './containers';
 import { persistentText } from './holders';
 import { ModelIndex } from './modelIndex';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot } from './types';
+import { inferredSummary, nsName } from './nsName';
 
 export interface TreeOptions {
   width?: number;
@@ -84,7 +85,7 @@ function nsHeader(ns: NamespaceInfo, snapshot: Snapshot, compact: boolean): Segm
   else if (ns.hidden) facts.push('hidden');
   if (self) facts.push('self');
   const segments: Segment[] = [
-    [`pid:[${ns.inode}]`, ns.hidden ? 'hidden' : 'ns'],
+    [nsName(ns.inode), ns.hidden ? 'hidden' : 'ns'],
     [compact ? ` ${facts.join(' ')}` : `  ${facts.join(' · ')}`, 'dim'],
   ];
   const containers = (snapshot.containers ?? []).filter((c) => c.pidNs === ns.inode);
@@ -150,6 +151,10 @@ export function renderTree(snapshot: Snapshot, options: TreeOptions = {}): strin
     lines.push(
       render([[`${snapshot.unreadable} ${snapshot.unreadable === 1 ? 'process' : 'processes'} ${why}`, 'dim']], opts.width, opts.color),
     );
+  }
+  const inferred = snapshot.namespaces.filter((n) => n.inferred && !n.hidden).length;
+  if (inferred > 0) {
+    lines.push(render([[inferredSummary(inferred), 'dim']], opts.width, opts.color));
   }
   if (index.root) renderNamespace(index, index.root, '', 0, true, true, opts, lines);
   return lines.join('\n') + '\n';

@@ -31,6 +31,8 @@ export interface ProcessInfo {
   pendingNs?: number;
   /** The container the process runs in (from its cgroup), when it is in one. */
   container?: ContainerRef;
+  /** The namespace link could not be read (another user's process, unprivileged): `ns` is an inferred namespace (see NamespaceInfo.inferred). */
+  inferred?: true;
 }
 
 export interface NamespaceInfo {
@@ -50,6 +52,11 @@ export interface NamespaceInfo {
   userNs?: number | null;
   /** uid that created the owning user namespace (NS_GET_OWNER_UID), when it could be read. */
   ownerUid?: number | null;
+  /**
+   * No member's namespace link could be read: the namespace was inferred from NSpid and the process tree
+   * (shared/core/inferNs.ts), and `inode` is a synthetic id above 2^32 (identity.ts inferredNsInode), never a real inode.
+   */
+  inferred?: true;
   /**
    * What keeps the namespace alive besides its processes: nsfs bind mounts and open descriptors (as
    * `lsns --persistent` shows), found by the helper's slower pass (cold scan, reconcile). Absent when none
@@ -74,7 +81,7 @@ export interface Snapshot {
   self: SnapshotSelf;
   namespaces: NamespaceInfo[];
   processes: ProcessInfo[];
-  /** How many /proc entries existed whose namespace could not be read (EACCES: other users' processes when unprivileged, kernel threads). */
+  /** How many /proc entries could not be read at all (not even status: hidepid, or a kernel without NSpid); those whose namespace link alone was denied are in `processes`, placed by inference. */
   unreadable: number;
   /** Effective uid the scan ran as. */
   scannedAsUid: number;

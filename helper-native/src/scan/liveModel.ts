@@ -4,8 +4,9 @@
 // It follows buildModel's rules exactly (the tests compare the stream with cold scans): a namespace is in
 // the model when it is the caller's own, has members, is someone's pending pid_for_children, or is an
 // ancestor of one that is; its level is its parent's + 1 (0 at the top); its init is the member whose
-// innermost NSpid is 1; its pids ascend; `hidden` when it has no members. A namespace held by a bind mount
-// or an open fd (setHolders, from the poller's slower pass) is in the model too, with its `heldBy`.
+// innermost NSpid is 1; its pids ascend; `hidden` when it has no members; `inferred` as its graph node says.
+// A namespace held by a bind mount or an open fd (setHolders, from the poller's slower pass) is in the
+// model too, with its `heldBy`.
 import type { NsNode } from '../../../shared/core/buildModel';
 import { nsKey } from '../../../shared/core/identity';
 import { emptyDiff, sameValue } from '../../../shared/core/diff';
@@ -209,6 +210,7 @@ export class LiveModel {
       };
       if (node?.userNs !== undefined) base.userNs = node.userNs;
       if (node?.ownerUid !== undefined) base.ownerUid = node.ownerUid;
+      if (node?.inferred) base.inferred = true;
       const info = this.info(key, base);
       this.namespaces.set(key, info);
       if (parentKey !== null && parent) this.bump(this.children, parentKey, +1);
@@ -235,8 +237,10 @@ export class LiveModel {
     const base: NamespaceInfo = { ...ns };
     delete base.userNs;
     delete base.ownerUid;
+    delete base.inferred;
     if (node.userNs !== undefined) base.userNs = node.userNs;
     if (node.ownerUid !== undefined) base.ownerUid = node.ownerUid;
+    if (node.inferred) base.inferred = true;
     const graphParent = node.parent ? nsKey(node.parent) : null;
     const modelParent = ns.parent !== null ? nsKey({ dev: ns.dev, inode: ns.parent }) : null;
     if (graphParent === modelParent) {
@@ -267,6 +271,7 @@ export class LiveModel {
     if (pids.length === 0) out.hidden = true;
     if (base.userNs !== undefined) out.userNs = base.userNs;
     if (base.ownerUid !== undefined) out.ownerUid = base.ownerUid;
+    if (base.inferred) out.inferred = true;
     const held = this.holders.get(k);
     if (held !== undefined) out.heldBy = [...held];
     return out;

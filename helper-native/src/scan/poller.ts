@@ -14,12 +14,13 @@
 import { nsKey } from '../../../shared/core/identity';
 import { sameValue } from '../../../shared/core/diff';
 import { buildModel } from '../../../shared/core/buildModel';
+import { placeAt, placeProcesses, type UnplacedProcess } from '../../../shared/core/inferNs';
 import type { NsHolder, ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 import { ExitWatch } from './exitWatch';
 import { LiveModel } from './liveModel';
 import { NsGraph } from './nsGraph';
 import { findHolders, HolderScanner } from './nsHolders';
-import { listPids, statIdentity } from './procFiles';
+import { listPids, readNsInode, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
 
 const YOUNG_MS = 2000;
@@ -83,8 +84,21 @@ export class Poller {
   private readonly refreshPerPoll: number;
   private readonly refreshRoundPolls: number;
   private readonly procs = new Map<number, ProcessInfo>();
-  /** PIDs whose namespace the caller may not read; counted, not listed. */
+  /** PIDs of which nothing could be read (not even status: hidepid, no NSpid); counted, not listed. */
   private readonly denied = new Set<number>();
+  /**
+   * PIDs whose namespace link is denied but status is not (other users' processes when unprivileged):
+   * tracked like the others, their namespace placed by inferNs.ts over the whole process table, so the
+   * stream places them exactly as a cold scan would. Those read but not placed yet wait in `toPlace`.
+   */
+  private readonly unplaced = new Set<number>();
+  /** The unplaced below the caller's namespace (NSpid longer than 1): the only ones a placement pass moves. */
+  private readonly deep = new Set<number>();
+  private readonly toPlace = new Map<number, UnplacedProcess>();
+  /** The inferred namespaces placeProcesses last gave, as put into the graph (keys). */
+  private inferredKeys = new Set<string>();
+  /** A change that can move a placement (an unplaced process or a child of one came, went or re-parented). */
+  private placeDirty = false;
   /** PIDs to verify by start time on every poll: zombies, and everything when pidfds are unavailable. */
   private readonly unwatched = new Set<number>();
   /**
@@ -189,6 +203,7 @@ export class Poller {
     for (const pid of listed) if (!this.procs.has(pid) && !this.denied.has(pid)) toRead.push(pid);
     const fresh = this.readNew(toRead);
     if (fresh.length > 0 || this.denied.size !== (this.last?.unreadable ?? -1)) changed = true;
+    changed = this.place() || changed;
 
     // 4. Cheap rereads where fields can have moved.
     changed = this.refresh(parentsGone, fresh) || changed;
@@ -200,6 +215,7 @@ export class Poller {
         changed = this.recheckPending(keys[(this.pendingCursor + i) % keys.length]) || changed;
       this.pendingCursor = (this.pendingCursor + share) % keys.length;
     }
+    changed = this.place() || changed;
     if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
     if (opts.holders !== undefined || this.last === null) changed = this.scanHolders(opts.holders !== 'share') || changed;
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
@@ -255,6 +271,7 @@ export class Poller {
         if (!this.unwatched.has(kid)) changed = this.reverify(kid) === 'changed' || changed;
     }
     for (const pid of t.forked) changed = this.recheckPending(pid) || changed;
+    changed = this.place() || changed;
     // The diff from what changed, not from a rebuilt snapshot: O(changes), not O(processes).
     const diff = this.live.takeDiff(this.procs, this.graph.nodes, this.denied.size);
     if (diff !== null || changed) this.stale = true;
@@ -360,7 +377,11 @@ export class Poller {
     this.unwatched.delete(pid);
     this.exitedPids.delete(pid);
     parentsGone.add(pid);
-    return this.delProc(pid) || this.denied.delete(pid);
+    this.unplaced.delete(pid);
+    this.toPlace.delete(pid);
+    const deep = this.deep.delete(pid);
+    if (deep) this.placeDirty = true;
+    return this.delProc(pid) || this.denied.delete(pid) || deep;
   }
 
   private readNew(pids: number[]): number[] {
@@ -373,9 +394,19 @@ export class Poller {
         this.denied.add(pid);
         continue;
       }
-      this.setProc(pid, r.info);
-      if (!watched || r.info.state === 'Z') this.unwatched.add(pid);
-      if (r.info.state === 'Z') this.exitedPids.add(pid);
+      if (r.kind === 'unplaced') {
+        this.unplaced.add(pid);
+        if (r.proc.nspid.length === 1) this.setProc(pid, placeAt(r.proc, this.self, false));
+        else {
+          // Into the process table with its namespace when place() runs, before anything is built or diffed.
+          this.deep.add(pid);
+          this.toPlace.set(pid, r.proc);
+          this.placeDirty = true;
+        }
+      } else this.setProc(pid, r.info);
+      const state = r.kind === 'ok' ? r.info.state : r.proc.state;
+      if (!watched || state === 'Z') this.unwatched.add(pid);
+      if (state === 'Z') this.exitedPids.add(pid);
       fresh.push(pid);
     }
     return fresh;
@@ -389,14 +420,34 @@ export class Poller {
     const old = this.procs.get(pid);
     if (old === undefined) return false;
     const r = readProcess(this.procRoot, pid, this.self.dev, this.graph);
-    if (r.kind !== 'ok' || r.info.startTime !== old.startTime) {
+    const read = r.kind === 'ok' ? r.info : r.kind === 'unplaced' ? r.proc : null;
+    if (read === null || read.startTime !== old.startTime) {
       this.drop(pid, parentsGone);
       if (r.kind !== 'gone') this.readNew([pid]);
       return true;
     }
-    if (sameValue(r.info, old)) return false;
-    this.setProc(pid, r.info);
-    if (r.info.state === 'Z' && !this.exitedPids.has(pid)) {
+    let next: ProcessInfo;
+    if (r.kind === 'ok') {
+      // Its link became readable (e.g. it changed uid to the caller's): one entry, now placed by the kernel.
+      this.unplaced.delete(pid);
+      if (this.deep.delete(pid)) this.placeDirty = true;
+      next = r.info;
+    } else if (read.nspid.length === 1) {
+      this.unplaced.add(pid);
+      next = placeAt(read, this.self, false);
+    } else {
+      // Denied now (or still): keep the placement, take the fields; place() moves it if it must.
+      this.unplaced.add(pid);
+      if (!this.deep.has(pid)) {
+        this.deep.add(pid);
+        this.placeDirty = true;
+      }
+      next = { ...old, ppid: read.ppid, comm: read.comm, uid: read.uid, state: read.state };
+      delete next.pendingNs;
+    }
+    if (sameValue(next, old)) return false;
+    this.setProc(pid, next);
+    if (next.state === 'Z' && !this.exitedPids.has(pid)) {
       this.watch?.unwatch(pid);
       this.unwatched.add(pid);
       this.exitedPids.add(pid);
@@ -431,7 +482,13 @@ export class Poller {
     }
     this.cursor = keys.length === 0 ? 0 : (this.cursor + slice) % keys.length;
     let changed = false;
-    for (const pid of targets) if (!this.unwatched.has(pid)) changed = this.reverify(pid) === 'changed' || changed;
+    for (const pid of targets) {
+      if (this.unwatched.has(pid)) continue;
+      // An unplaced process whose link became readable (it changed uid to the caller's, or exec'd as it):
+      // read it whole, as a cold scan would, so it is placed by the kernel. One failing readlink otherwise.
+      if (this.unplaced.has(pid) && readNsInode(`${this.procRoot}/${pid}/ns/pid`).ok) changed = this.reread(pid, parentsGone) || changed;
+      else changed = this.reverify(pid) === 'changed' || changed;
+    }
     for (const pid of parents) changed = this.recheckPending(pid) || changed;
     return changed;
   }
@@ -464,6 +521,7 @@ export class Poller {
   /** Every change to the process table goes through these two, so the live model can follow it. */
   private setProc(pid: number, info: ProcessInfo): void {
     const old = this.procs.get(pid);
+    if (this.deep.size > 0 && (old === undefined || old.ppid !== info.ppid)) this.touchPlacement(old ?? info);
     this.live.record(pid, old, info);
     if (old?.ppid !== info.ppid) {
       if (old !== undefined) this.unlinkKid(old);
@@ -477,11 +535,48 @@ export class Poller {
   private delProc(pid: number): boolean {
     const old = this.procs.get(pid);
     if (old === undefined) return false;
+    if (this.deep.size > 0) this.touchPlacement(old);
     this.live.record(pid, old, undefined);
     this.unlinkKid(old);
     this.releaseFds(pid);
     this.emptied ||= !this.live.holds(old);
     return this.procs.delete(pid);
+  }
+
+  /** A process that came, went or changed parent: a placement can move if it or its parent is a deep unplaced one. */
+  private touchPlacement(p: ProcessInfo): void {
+    if (this.deep.has(p.pid) || this.deep.has(p.ppid)) this.placeDirty = true;
+  }
+
+  /**
+   * Place the unplaced processes (inferNs.ts) over the current process table, as scanPids does for a cold
+   * scan, and put the inferred namespaces into the graph in place of the last ones. O(processes), so only
+   * when a change could move a placement. True when an entry changed.
+   */
+  private place(): boolean {
+    if (!this.placeDirty) return false;
+    this.placeDirty = false;
+    const placed: ProcessInfo[] = [];
+    const unplaced: UnplacedProcess[] = [];
+    for (const [pid, p] of this.procs) if (!this.deep.has(pid)) placed.push(p);
+    for (const pid of this.deep) {
+      const p = this.procs.get(pid) ?? this.toPlace.get(pid);
+      if (p !== undefined) unplaced.push(p);
+    }
+    this.toPlace.clear();
+    const result = placeProcesses(this.self, placed, unplaced, this.graph.nodes);
+    for (const key of this.inferredKeys) if (!result.namespaces.has(key)) this.graph.nodes.delete(key);
+    for (const [key, node] of result.namespaces) this.graph.nodes.set(key, node);
+    this.inferredKeys = new Set(result.namespaces.keys());
+    let changed = false;
+    for (const info of result.processes) {
+      const old = this.procs.get(info.pid);
+      if (old !== undefined && sameValue(old, info)) continue;
+      this.setProc(info.pid, info);
+      changed = true;
+    }
+    this.placeDirty = false;
+    return changed;
   }
 
   private unlinkKid(p: ProcessInfo): void {
@@ -530,12 +625,16 @@ function scanPids(procRoot: string, pids: Iterable<number>, holders = false): Sn
   if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
   const graph = new NsGraph();
   const processes: ProcessInfo[] = [];
+  const unplaced: UnplacedProcess[] = [];
   let unreadable = 0;
   for (const pid of pids) {
     const r = readProcess(procRoot, pid, self.value.dev, graph);
     if (r.kind === 'ok') processes.push(r.info);
+    else if (r.kind === 'unplaced') unplaced.push(r.proc);
     else if (r.kind === 'denied') unreadable++;
   }
+  const placement = placeProcesses(self.value, processes, unplaced, graph.nodes);
+  for (const [key, node] of placement.namespaces) graph.nodes.set(key, node);
   const skip = procRoot === '/proc' ? process.pid : -1;
   const held = holders
     ? findHolders(
@@ -548,7 +647,7 @@ function scanPids(procRoot: string, pids: Iterable<number>, holders = false): Sn
     : undefined;
   return buildModel({
     self: self.value,
-    processes,
+    processes: [...processes, ...placement.processes],
     graph: graph.nodes,
     holders: held,
     unreadable,
