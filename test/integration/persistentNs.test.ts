@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupMembers } from '../../bench/load';
-import { nsKey } from '../../shared/core/identity';
 import type { NamespaceInfo, Snapshot } from '../../shared/core/types';
 import { requireBuilt, runPidns, snapshotJson, startGroup, waitFor, type Group } from './support/discovery';
 import { startWatchedHelper } from './support/events';
@@ -62,6 +61,10 @@ function byInode(s: Snapshot, inode: number): NamespaceInfo | undefined {
   return s.namespaces.find((n) => n.inode === inode);
 }
 
+function heldByMount(n: NamespaceInfo, path: string): boolean {
+  return (n.heldBy ?? []).some((h) => h.kind === 'mount' && h.path === path);
+}
+
 function selfNs(): number {
   return nsInode('/proc/self/ns/pid') as number;
 }
@@ -106,8 +109,9 @@ test('a bind-mounted PID namespace with no process: snapshot and tree show it, h
   assert.deepEqual(fdHolders, [], "nobody reads no other user's descriptors");
 
   spawnSync('umount', [file]);
+  // The freed inode can be given at once to a namespace someone else creates: look for ours, held by our mount.
   assert.equal(
-    snapshotJson().namespaces.some((n) => n.inode === inode),
+    snapshotJson().namespaces.some((n) => n.inode === inode && heldByMount(n, file)),
     false,
     'after umount nothing holds it: gone from the next snapshot',
   );
@@ -193,7 +197,11 @@ test('the stream: a held namespace appears within the reconcile pass, and goes o
   assert.equal(r.source?.kind, 'kernel-events', `the stream is live from kernel events (${r.source?.why})`);
   await h.until(() => true, 'the first snapshot');
   const has = (inode: number) => (s: Snapshot) => s.namespaces.some((n) => n.inode === inode && n.heldBy !== undefined);
-  const lacks = (inode: number) => (s: Snapshot) => !s.namespaces.some((n) => n.inode === inode);
+  // Gone means no namespace with the inode held by that holder: a freed inode can be reused at once by a namespace
+  // that another session creates on this machine.
+  const lacksMount = (inode: number, path: string) => (s: Snapshot) => !s.namespaces.some((n) => n.inode === inode && heldByMount(n, path));
+  const lacksFd = (inode: number, pid: number) => (s: Snapshot) =>
+    !s.namespaces.some((n) => n.inode === inode && (n.heldBy ?? []).some((h) => h.kind === 'fd' && h.pid === pid));
 
   // A mount: found by the next reconcile pass; after umount, gone by the one after.
   const file = dir.file('stream');
@@ -202,7 +210,7 @@ test('the stream: a held namespace appears within the reconcile pass, and goes o
   const ns = h.model()?.namespaces.find((n) => n.inode === inode);
   assert.deepEqual(ns?.heldBy, [{ kind: 'mount', path: file }]);
   spawnSync('umount', [file]);
-  const gone = await h.until(lacks(inode), `pid:[${inode}] gone after umount`, 4 * RECONCILE_MS);
+  const gone = await h.until(lacksMount(inode, file), `pid:[${inode}] gone after umount`, 4 * RECONCILE_MS);
 
   // An fd: found by a reconcile pass; the holder's exit (a kernel event) releases it at once.
   const group = startGroup(['unshare', '--pid', '--fork', '--kill-child', 'sleep', '1000']);
@@ -222,16 +230,13 @@ test('the stream: a held namespace appears within the reconcile pass, and goes o
   assert.equal(slow.source?.reconcileMs, 60_000);
   const since = performance.now();
   await holderGroup.stop();
-  const released = await h.until(lacks(fdNs), `pid:[${fdNs}] gone with its holder, before any reconcile pass`, 20_000, since);
+  const holderPid = holderGroup.pgid;
+  const released = await h.until(lacksFd(fdNs, holderPid), `pid:[${fdNs}] gone with its holder, before any reconcile pass`, 20_000, since);
   t.diagnostic(
     `appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount, ${Math.round(released)} ms after the holder exited`,
   );
   assert.deepEqual(h.problems, [], 'every diff applied to the model it was meant for, and every model was whole');
-  const key = nsKey({ dev: ns?.dev ?? 0, inode: fdNs });
-  assert.equal(
-    h.model()?.namespaces.some((n) => nsKey(n) === key),
-    false,
-  );
+  assert.ok(h.model() && lacksFd(fdNs, holderPid)(h.model()!), 'the model holds no namespace for the exited holder');
 });
 
 test('polling (no kernel events): a held namespace appears within reconcileMs of polls and goes after umount', async (t) => {
@@ -251,7 +256,11 @@ test('polling (no kernel events): a held namespace appears within reconcileMs of
     4 * RECONCILE_MS,
   );
   spawnSync('umount', [file]);
-  const gone = await h.until((s) => !s.namespaces.some((n) => n.inode === inode), `pid:[${inode}] gone after umount`, 4 * RECONCILE_MS);
+  const gone = await h.until(
+    (s) => !s.namespaces.some((n) => n.inode === inode && heldByMount(n, file)),
+    `pid:[${inode}] gone after umount`,
+    4 * RECONCILE_MS,
+  );
   t.diagnostic(`polling: appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount`);
   assert.deepEqual(h.problems, []);
 });
