@@ -160,7 +160,7 @@ export function namespaceLabel(ns: NamespaceInfo): string {
 }
 
 /**
- * The row of a namespace. No process count here: the host's count changes on nearly every poll, and a changed
+ * The row of a namespace: `pid:[inode]`, then the containers whose namespace it is. No process count here: the host's count changes on nearly every poll, and a changed
  * row is re-rendered with everything below it. The count is in the tooltip, computed when it is shown.
  */
 export function namespaceText(view: ModelIndex, ns: NamespaceInfo, createdHere: boolean, lists: TreeLists = view): NodeText {
@@ -168,11 +168,12 @@ export function namespaceText(view: ModelIndex, ns: NamespaceInfo, createdHere: 
   const parts = [`level ${ns.level}`];
   if (ns.hidden || count === 0) parts.push('hidden (no processes)');
   else parts.push(view.initComm(ns) ?? 'no init');
+  // The containers' names go in the label: VS Code's type-to-find in a tree matches labels only.
   const containers = view.containersOf(ns);
-  if (containers.length > 0) parts.unshift(containersText(containers));
+  const label = containers.length > 0 ? `${namespaceLabel(ns)} ${containersText(containers)}` : namespaceLabel(ns);
   const contextValue = ns.hidden || count === 0 ? 'namespace-hidden' : createdHere ? 'namespace-created' : 'namespace';
   const expandable = lists.topProcesses(ns).length > 0 || lists.unseenParents(ns).length > 0 || lists.children(ns).length > 0;
-  return { label: namespaceLabel(ns), description: parts.join(' · '), contextValue, expandable };
+  return { label, description: parts.join(' · '), contextValue, expandable };
 }
 
 export function processText(view: ModelIndex, p: ProcessInfo, children: ProcessInfo[] = view.childProcesses(p)): NodeText {
