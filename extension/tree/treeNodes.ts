@@ -202,7 +202,7 @@ export function containerText(view: ModelIndex, c: ContainerInfo, expandable: bo
 }
 
 export function outsideText(expandable: boolean): NodeText {
-  return { label: 'No container', description: 'processes in no container, by namespace', contextValue: 'outside', expandable };
+  return { label: 'No container', description: 'by namespace', contextValue: 'outside', expandable };
 }
 
 export function unseenText(node: UnseenNode): NodeText {

@@ -27,6 +27,12 @@ export function treeDescription(groupBy: GroupBy, filter: string): string {
   return parts.join(' · ');
 }
 
+/** The line above the rows while a filter is set. */
+export function filterMessage(filter: string, empty: boolean): string | undefined {
+  if (filter === '') return undefined;
+  return empty ? `Nothing matches the filter “${filter}” (namespace, container, pod or command).` : `Filtered: only what matches “${filter}”.`;
+}
+
 export function registerTreeViewMode(
   state: vscode.Memento,
   tree: NamespaceTreeProvider,
@@ -38,10 +44,10 @@ export function registerTreeViewMode(
     treeView.description = treeDescription(tree.groupBy, tree.filter) || undefined;
     updateMessage();
   };
-  // Said in the view when a filter leaves nothing; checked as snapshots arrive (cheap: the shape is cached).
+  // The filter is also said above the rows: with one view in its container VS Code shows no description.
+  // Whether anything matches is looked at again as snapshots arrive (cheap: the shape is cached per snapshot).
   const updateMessage = (): void => {
-    const empty = tree.filter !== '' && tree.currentShape()?.empty === true;
-    const message = empty ? `Nothing matches “${tree.filter}” (a namespace, container, pod or command).` : undefined;
+    const message = filterMessage(tree.filter, tree.currentShape()?.empty === true);
     if (treeView.message !== message) treeView.message = message;
   };
   const setGroupBy = async (groupBy: GroupBy): Promise<GroupBy> => {
