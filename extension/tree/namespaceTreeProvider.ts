@@ -236,8 +236,18 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     this.flush(true);
   }
 
+  /**
+   * The node to reveal for a namespace: its own row, or, grouped by container when it holds only containers'
+   * processes, the row of the container it belongs to. A namespace the filter hides clears the filter.
+   */
   namespaceNode(ns: NamespaceInfo): TreeNode {
-    return this.cache.namespace(ns);
+    const view = this.currentView();
+    if (this.currentShape()?.hasNamespace(ns) === false && this.filterText !== '') this.setFilter('');
+    const shape = this.currentShape();
+    if (!view || !shape || shape.hasNamespace(ns)) return this.cache.namespace(ns);
+    const member = view.processes(ns).find((p) => view.containerOf(p) !== undefined);
+    const c = member ? view.containerOf(member) : view.containersOf(ns)[0];
+    return c && shape.hasContainer(c) ? this.cache.container(c) : this.cache.namespace(ns);
   }
 
   /**

@@ -173,6 +173,11 @@ export class TreeShape {
     return this.keptLists === undefined || this.keptLists.hasNamespace(root) ? root : undefined;
   }
 
+  /** Is the namespace listed in the namespace tree (everything, or the processes in no container)? */
+  hasNamespace(ns: NamespaceInfo): boolean {
+    return this.keptLists === undefined || this.keptLists.hasNamespace(ns);
+  }
+
   /** Grouped by container: the containers listed, by label. */
   containers(): ContainerInfo[] {
     return this.trees.map((t) => t.container);

@@ -20,6 +20,7 @@ import {
   type TreeNode,
 } from '../../extension/tree/treeNodes';
 import { TreeShape } from '../../extension/tree/treeShape';
+import { namespaceFromNode } from '../../extension/commands/commandContext';
 
 const DEV = 4;
 const WEB: ContainerInfo = { engine: 'docker', id: 'a'.repeat(64), name: 'web', image: 'busybox', pidNs: 200, initPid: 60 };
@@ -272,4 +273,12 @@ test('grouped by container, a fork inside one container refreshes that parent ro
   }
   const v1 = new ModelIndex(snapshot([proc(65, 40, 200, [65, 6], 'worker', SIDE)]));
   assert.deepEqual(seen2.changes(1000, current(v1, new TreeShape(v1, 'container')), policy).fire, [C(SIDE)]);
+});
+
+test("a container's row gives its PID namespace to the namespace commands (Open Terminal, Show in Graph)", () => {
+  const view = new ModelIndex(snapshot());
+  const cache = new NodeCache();
+  assert.equal(namespaceFromNode(view, cache.container(SIDE))?.inode, 200);
+  assert.equal(namespaceFromNode(view, cache.container(API))?.inode, 400);
+  assert.equal(namespaceFromNode(view, cache.outside()), undefined);
 });
