@@ -21,6 +21,7 @@ import { explainPrivilege, readPrivilegeMode, showAdvice, watchPrivilegeMode } f
 import { EXPLAIN_COMMAND, StatusBar } from './statusBar';
 import { INSTALL_COMMAND, confirmUntrustedHelper, installSystemHelper } from './systemHelperInstall';
 import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
+import { registerTreeViewMode, savedGroupBy } from './tree/treeViewMode';
 import { ModelIndex } from '../shared/core/modelIndex';
 import type { TreeNode } from './tree/treeNodes';
 import { registerTraceFeatures, type TraceApi } from './trace/registerTrace';
@@ -64,8 +65,9 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     (e) => showAdvice(adviceForFailure(e, process.platform, hasPidNs), log, session),
   );
   active = { store, session };
-  const tree = store.add(new NamespaceTreeProvider(session, () => session.createdInodes()));
+  const tree = store.add(new NamespaceTreeProvider(session, () => session.createdInodes(), savedGroupBy(context.workspaceState)));
   const treeView = store.add(vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true }));
+  for (const d of registerTreeViewMode(context.workspaceState, tree, treeView)) store.add(d);
   // Poll only while the sidebar is on screen.
   session.setViewVisible(TREE_VIEW_ID, treeView.visible);
   store.add(treeView.onDidChangeVisibility((e) => session.setViewVisible(TREE_VIEW_ID, e.visible)));

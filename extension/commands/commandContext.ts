@@ -3,6 +3,7 @@
 // what a caller holds (a tree node from a context menu, a graph's NsRef/ProcRef) into the namespace or process
 // of the current snapshot, which is what the core command functions take.
 import type * as vscode from 'vscode';
+import { containerKey } from '../../shared/core/containers';
 import { nsKey } from '../../shared/core/identity';
 import type { NamespaceInfo, ProcessInfo } from '../../shared/core/types';
 import type { NsRef, ProcRef } from '../../shared/webviewProtocol';
@@ -23,10 +24,14 @@ export interface CommandContext {
   showGraphPanel(preserveFocus: boolean): OpenGraphView;
 }
 
-/** A namespace from a context-menu node, or undefined (the command then asks). */
+/** A namespace from a context-menu node (a container's row: its PID namespace), or undefined (the command then asks). */
 export function namespaceFromNode(view: ModelIndex, node: unknown): NamespaceInfo | undefined {
   const n = node as Partial<TreeNode> | undefined;
   if (n?.kind === 'namespace' && typeof n.key === 'string') return view.namespace(n.key);
+  if (n?.kind === 'container' && typeof n.key === 'string') {
+    const c = view.snapshot.containers?.find((x) => containerKey(x) === n.key);
+    return c ? view.namespaceWithInode(c.pidNs) : undefined;
+  }
   return undefined;
 }
 

@@ -75,6 +75,28 @@ export function namespaceTooltip(view: ModelIndex, ns: NamespaceInfo): string {
   return [`**PID namespace ${nsName(ns.inode)}**`, '', table].join('\n');
 }
 
+/** A container's row (grouped by container): what the engine said, where its PID namespace is, its first process. */
+export function containerTooltip(view: ModelIndex, c: ContainerInfo): string {
+  const ns = view.namespaceWithInode(c.pidNs);
+  const members = view.snapshot.processes.filter(
+    (p) => p.container !== undefined && p.container.engine === c.engine && p.container.id === c.id,
+  ).length;
+  const first = c.initPid === undefined ? undefined : view.process(c.initPid);
+  const rows: Array<[string, string]> = [
+    ['Engine', c.engine],
+    ['Id', escapeMd(c.id)],
+  ];
+  if (c.image !== undefined) rows.push(['Image', escapeMd(c.image)]);
+  if (c.pod !== undefined) rows.push(['Pod', escapeMd(podLabel(c.pod))]);
+  rows.push(['PID namespace', `pid:[${c.pidNs}]${ns ? `, level ${ns.level}` : ''}`]);
+  const sharing = ns ? view.containersOf(ns).filter((o) => o.engine !== c.engine || o.id !== c.id) : [];
+  if (sharing.length > 0) rows.push(['Shared with', sharing.map((o) => containerText(o)).join(', ')]);
+  if (first) rows.push(['First process', `${escapeMd(first.comm)}, PID ${view.ownPid(first)} inside, host ${first.pid}`]);
+  rows.push(['Processes', String(members)]);
+  const table = ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+  return [`**Container ${containerText(c)}**`, '', table].join('\n');
+}
+
 /** The row of a parent PID missing from the snapshot: why its children are listed under it. */
 export function unseenTooltip(pid: number): string {
   return [

@@ -1,32 +1,40 @@
 // The sidebar tree: root = the namespace the helper sees (level 0), children = child namespaces as the kernel
-// nests them, then the process tree inside each namespace (paged). Data comes from a SnapshotSource.
+// nests them, then the process tree inside each namespace (paged). Or, grouped by container, one row per
+// container with its own processes and a row for the rest by namespace; and a text filter over either
+// (treeShape.ts says what is listed where). Data comes from a SnapshotSource.
 //
 // Calm under churn: VS Code re-renders a refreshed element's row and its whole expanded subtree, which closes
 // any tooltip there (treeChanges.ts says what was measured). So the view is refreshed only where a row or a list
 // of children changed, at most a few times a second, never above a tooltip that is being read, and tooltips are
 // computed when VS Code shows them (resolveTreeItem) instead of on every change.
 import * as vscode from 'vscode';
-import type { ProcessInfo, NamespaceInfo } from '../../shared/core/types';
-import { namespaceTooltip, processTooltip, unseenTooltip } from '../hovers/tooltipMarkdown';
+import type { ContainerEngine, ContainerInfo, ProcessInfo, NamespaceInfo } from '../../shared/core/types';
+import { containerKey } from '../../shared/core/containers';
+import { containerTooltip, namespaceTooltip, processTooltip, unseenTooltip } from '../hovers/tooltipMarkdown';
 import type { SnapshotSource } from '../snapshotSource';
 import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
 import { ModelIndex } from '../../shared/core/modelIndex';
 import {
   NodeCache,
   PAGE_SIZE,
+  containerChildren,
+  containerText,
   limitToShow,
   moreText,
   namespaceChildren,
   namespaceText,
+  outsideText,
+  placeNode,
   processChildren,
   processText,
-  treePath,
+  shapePath,
   unseenChildList,
   unseenChildren,
   unseenText,
   type NodeText,
   type TreeNode,
 } from './treeNodes';
+import { TreeShape, type GroupBy } from './treeShape';
 
 export const SHOW_MORE_COMMAND = 'pidnsExplorer.tree.showMore';
 /** A lone change reaches the tree this soon (a burst arriving together is applied once)… */
@@ -57,6 +65,12 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   private readonly pageLimits = new Map<string, number>();
   private readonly seen = new SeenTree();
   private view: ModelIndex | undefined;
+  private shape: TreeShape | undefined;
+  private grouping: GroupBy;
+  private filterText = '';
+  private readonly shapeChanged = new vscode.EventEmitter<void>();
+  /** The grouping or the filter changed (the view's title and context keys follow it). */
+  readonly onDidChangeShape = this.shapeChanged.event;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
@@ -72,7 +86,9 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     private readonly source: SnapshotSource,
     /** Inodes of namespaces this window created (they get the "destroy" context menu). */
     private readonly createdHere: () => ReadonlySet<number>,
+    groupBy: GroupBy = 'namespace',
   ) {
+    this.grouping = groupBy;
     this.subscription = source.onDidChange(() => this.schedule());
     this.viewProvider = {
       onDidChangeTreeData: this.changed.event,
@@ -115,6 +131,41 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     return this.view;
   }
 
+  /** What is listed where, for the current snapshot, grouping and filter (rebuilt when one of them changes). */
+  currentShape(): TreeShape | undefined {
+    const view = this.currentView();
+    if (!view) return undefined;
+    if (this.shape?.view !== view || this.shape.groupBy !== this.grouping || this.shape.filter !== this.filterText.trim().toLowerCase())
+      this.shape = new TreeShape(view, this.grouping, this.filterText);
+    return this.shape;
+  }
+
+  get groupBy(): GroupBy {
+    return this.grouping;
+  }
+
+  /** The filter as typed ('' = none). */
+  get filter(): string {
+    return this.filterText;
+  }
+
+  /** Group by namespace or by container: every row changes place, so the whole tree is repainted. */
+  setGroupBy(groupBy: GroupBy): void {
+    if (groupBy === this.grouping) return;
+    this.grouping = groupBy;
+    this.refreshNow();
+    this.shapeChanged.fire();
+  }
+
+  /** Keep only what matches `text` ('' clears). */
+  setFilter(text: string): void {
+    const next = text.trim();
+    if (next === this.filterText) return;
+    this.filterText = next;
+    this.refreshNow();
+    this.shapeChanged.fire();
+  }
+
   /** Repaint the whole tree at once (the Refresh command; after a create, before revealing the new chain). */
   refreshNow(): void {
     this.seen.fired([ROOT_ID], () => undefined);
@@ -132,32 +183,41 @@ export class NamespaceTreeProvider implements vscode.Disposable {
 
   getChildren(node?: TreeNode): TreeNode[] {
     const view = this.currentView();
-    if (!view?.root) return [];
-    if (!node) return [this.cache.namespace(view.root)];
+    const shape = this.currentShape();
+    if (!view?.root || !shape) return [];
+    const root = shape.rootNamespace();
+    if (!node) {
+      if (shape.groupBy === 'namespace') return root ? [this.cache.namespace(root)] : [];
+      const out: TreeNode[] = shape.containers().map((c) => this.cache.container(c));
+      return root ? out.concat(this.cache.outside()) : out;
+    }
+    if (node.kind === 'outside') return root && shape.groupBy === 'container' ? [this.cache.namespace(root)] : [];
+    if (node.kind === 'container') {
+      const c = this.liveContainer(view, node.key);
+      return c && shape.hasContainer(c) ? containerChildren(view, this.cache, shape, c, this.pageLimit(node.id)) : [];
+    }
     if (node.kind === 'namespace') {
       const ns = view.namespace(node.key);
-      return ns ? namespaceChildren(view, this.cache, ns, this.pageLimit(node.id)) : [];
+      return ns ? namespaceChildren(view, this.cache, ns, this.pageLimit(node.id), shape.lists) : [];
     }
     if (node.kind === 'process') {
       const p = this.liveProcess(view, node);
-      return p ? processChildren(view, this.cache, p, this.pageLimit(node.id)) : [];
+      return p ? processChildren(view, this.cache, p, this.pageLimit(node.id), shape.childProcesses(p)) : [];
     }
-    if (node.kind === 'unseen') return unseenChildren(view, this.cache, node, this.pageLimit(node.id));
+    if (node.kind === 'unseen') return unseenChildren(view, this.cache, node, this.pageLimit(node.id), shape.lists);
     return [];
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
     const view = this.currentView();
-    if (!view) return undefined;
+    const shape = this.currentShape();
+    if (!view || !shape) return undefined;
     if (node.kind === 'more') return this.cache.get(node.parentId);
+    if (node.kind === 'container' || node.kind === 'outside') return undefined;
     if (node.kind === 'process') {
       const p = this.liveProcess(view, node);
-      const parent = p ? view.parentProcess(p) : undefined;
-      if (parent) return this.cache.process(parent);
-      const unseen = p ? view.unseenParentOf(p) : undefined;
-      if (unseen !== undefined) return this.cache.unseen(node.nsKey, unseen);
-      const ns = view.namespace(node.nsKey);
-      return ns ? this.cache.namespace(ns) : undefined;
+      const place = p ? shape.place(p) : undefined;
+      return place ? placeNode(this.cache, place) : undefined;
     }
     if (node.kind === 'unseen') {
       const ns = view.namespace(node.nsKey);
@@ -165,7 +225,8 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     }
     const ns = view.namespace(node.key);
     const parent = ns ? view.parentOf(ns) : undefined;
-    return parent ? this.cache.namespace(parent) : undefined;
+    if (parent) return this.cache.namespace(parent);
+    return shape.groupBy === 'container' ? this.cache.outside() : undefined;
   }
 
   /** "Show more…": the next page of that list. */
@@ -175,8 +236,18 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     this.flush(true);
   }
 
+  /**
+   * The node to reveal for a namespace: its own row, or, grouped by container when it holds only containers'
+   * processes, the row of the container it belongs to. A namespace the filter hides clears the filter.
+   */
   namespaceNode(ns: NamespaceInfo): TreeNode {
-    return this.cache.namespace(ns);
+    const view = this.currentView();
+    if (this.currentShape()?.hasNamespace(ns) === false && this.filterText !== '') this.setFilter('');
+    const shape = this.currentShape();
+    if (!view || !shape || shape.hasNamespace(ns)) return this.cache.namespace(ns);
+    const member = view.processes(ns).find((p) => view.containerOf(p) !== undefined);
+    const c = member ? view.containerOf(member) : view.containersOf(ns)[0];
+    return c && shape.hasContainer(c) ? this.cache.container(c) : this.cache.namespace(ns);
   }
 
   /**
@@ -186,7 +257,11 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   processNode(p: ProcessInfo): TreeNode | undefined {
     const view = this.currentView();
     if (!view?.namespaceOf(p)) return undefined;
-    for (const { parentId, index } of treePath(view, this.cache, p)) {
+    // A process the filter hides cannot be revealed: the filter goes (the view's title says so).
+    if (this.currentShape()?.shows(p) === false) this.setFilter('');
+    const shape = this.currentShape();
+    if (!shape) return undefined;
+    for (const { parentId, index } of shapePath(this.cache, shape, p)) {
       const current = this.pageLimit(parentId);
       if (index >= 0) this.pageLimits.set(parentId, limitToShow(index, current));
     }
@@ -204,6 +279,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     clearTimeout(this.retryTimer);
     this.subscription.dispose();
     this.changed.dispose();
+    this.shapeChanged.dispose();
   }
 
   /** Coalesce: a lone change is applied after FIRST_FLUSH_MS, a stream at most every MIN_FLUSH_INTERVAL_MS. */
@@ -246,10 +322,25 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   }
 
   private row(view: ModelIndex, node: TreeNode): Row | undefined {
+    const shape = this.currentShape();
+    if (!shape) return undefined;
+    if (node.kind === 'container') {
+      const c = this.liveContainer(view, node.key);
+      if (!c || !shape.hasContainer(c)) return undefined;
+      return {
+        text: containerText(view, c, shape.containerTops(c).length > 0),
+        icon: ENGINE_ICONS[c.engine] ?? 'package',
+        expanded: false,
+      };
+    }
+    if (node.kind === 'outside') {
+      if (shape.groupBy !== 'container' || !shape.rootNamespace()) return undefined;
+      return { text: outsideText(true), icon: 'server', expanded: false };
+    }
     if (node.kind === 'namespace') {
       const ns = view.namespace(node.key);
       if (!ns) return undefined;
-      const text = namespaceText(view, ns, this.createdHere().has(ns.inode));
+      const text = namespaceText(view, ns, this.createdHere().has(ns.inode), shape.lists);
       // The root starts open: that is what the user came to see.
       return {
         text,
@@ -260,7 +351,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     if (node.kind === 'process') {
       const p = this.liveProcess(view, node);
       if (!p) return undefined;
-      const text = processText(view, p);
+      const text = processText(view, p, shape.childProcesses(p));
       return {
         text,
         icon: text.contextValue === 'process-init' ? 'star-full' : p.state === 'Z' ? 'debug-disconnect' : 'circle-small',
@@ -268,7 +359,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       };
     }
     if (node.kind === 'unseen') {
-      if (unseenChildList(view, node).length === 0) return undefined;
+      if (unseenChildList(view, node, shape.lists).length === 0) return undefined;
       return { text: unseenText(node), icon: 'lock', expanded: false };
     }
     return { text: moreText(node), icon: 'ellipsis', expanded: false };
@@ -284,6 +375,10 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       return p ? processTooltip(view, p) : undefined;
     }
     if (node.kind === 'unseen') return unseenTooltip(node.pid);
+    if (node.kind === 'container') {
+      const c = this.liveContainer(view, node.key);
+      return c ? containerTooltip(view, c) : undefined;
+    }
     return undefined;
   }
 
@@ -309,10 +404,24 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     return p && p.startTime === node.startTime ? p : undefined;
   }
 
+  private liveContainer(view: ModelIndex, key: string): ContainerInfo | undefined {
+    return view.snapshot.containers?.find((c) => containerKey(c) === key);
+  }
+
   private pageLimit(parentId: string): number {
     return this.pageLimits.get(parentId) ?? PAGE_SIZE;
   }
 }
+
+/** Codicons have no engine logos: a glyph per kind of engine, the engine's name is in the row's description. */
+const ENGINE_ICONS: Partial<Record<ContainerEngine, string>> = {
+  docker: 'package',
+  podman: 'package',
+  containerd: 'server-process',
+  'cri-o': 'server-process',
+  lxc: 'vm',
+  nspawn: 'vm',
+};
 
 function clockTime(ms: number): string {
   return new Date(ms).toTimeString().slice(0, 8);

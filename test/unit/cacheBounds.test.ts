@@ -167,6 +167,7 @@ test(`caches in the helper, the extension host and the webview stay bounded over
           const kids = unseenChildren(view, nodes, node, 200).map((n) => n.id);
           return kids.length > 0 ? { item: '', children: kids, tooltip: () => '' } : undefined;
         }
+        if (node.kind !== 'more') return undefined;
         return view.namespace(node.nsKey) ? { item: String(node.total), children: [], tooltip: () => '' } : undefined;
       };
     const vscode = (view: ModelIndex): void => {

@@ -140,7 +140,9 @@ test('VS Code: process hover "PID 7 in side (docker) · host 12", namespace hove
   const tip = namespaceTooltip(view, shared);
   assert.match(tip, /\| Container \| web \(docker\) · image busybox:1 \|/);
   assert.match(tip, /\| Container \| side \(docker\) \|/);
-  assert.match(namespaceText(view, shared, false).description, /^side, web \(docker\) · level 1/);
+  // In the label, where VS Code's type-to-find looks.
+  assert.equal(namespaceText(view, shared, false).label, `pid:[${SHARED}] side, web (docker)`);
+  assert.match(namespaceText(view, shared, false).description, /^level 1 · /);
 });
 
 test('webview: card meta names the containers, and a diff that only renames them touches that card', () => {

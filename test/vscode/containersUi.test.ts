@@ -74,7 +74,7 @@ test('UI: a named docker container shows by name in the tree and the graph; its 
     const text = (await nsRow.innerText()).replace(/\s+/g, ' ');
     return text.includes(NAME) ? text : undefined;
   });
-  assert.match(nsText, new RegExp(`pid:\\[${nsStat.ino}\\] ?${NAME} \\(docker\\) · level 1 · sh`));
+  assert.match(nsText, new RegExp(`pid:\\[${nsStat.ino}\\] ${NAME} \\(docker\\) ?level 1 · sh`));
   assert.match((await procRow.innerText()).replace(/\s+/g, ' '), new RegExp(`\\bsleep ${nspid[1]} ?host ${child}\\b`));
   await page.mouse.move(REST.x, REST.y);
   await page.keyboard.press('Escape');
