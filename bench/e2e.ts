@@ -246,6 +246,13 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
       ).jsonValue()) as number;
       const cards = drawn - enter;
       ctx.log(`e2e: cards drawn ${cards.toFixed(0)} ms after Enter`);
+      // Where it went: the webview's own marks (webview/main.ts), on the same clock as Enter.
+      const marks = await f.evaluate(() => (window as unknown as { __pidnsGraph?: Record<string, number> }).__pidnsGraph ?? {});
+      ctx.log(
+        `e2e: graph marks after Enter: ${Object.entries({ ...marks, drawn })
+          .map(([k, v]) => `${k} ${(v - enter).toFixed(0)}`)
+          .join(', ')}; host: ${timeline(server.userDataDir, enter)}`,
+      );
       await sleep(1500); // enter animations, on a loaded machine
       const view = await defaultView(f);
       await screenshot(page, `e2e-graph-${Math.round(load.processes / 1000)}k`);

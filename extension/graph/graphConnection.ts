@@ -203,7 +203,12 @@ export class GraphConnection implements vscode.Disposable {
     if (snapshot) {
       const created = this.created(snapshot);
       this.sentCreated = JSON.stringify(created);
+      const t0 = performance.now();
       this.post({ type: 'snapshot', snapshot, created });
+      this.actions.log?.(
+        'info',
+        `graph: ready → snapshot posted (${snapshot.namespaces.length} namespaces, ${snapshot.processes.length} processes) in ${(performance.now() - t0).toFixed(1)} ms`,
+      );
       this.hasModel = true;
       this.flushHighlight();
       this.flushReveal();
