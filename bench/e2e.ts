@@ -190,6 +190,8 @@ interface Figures {
   firstRowAtLoad?: number;
   loadToRow?: number;
   cards: number;
+  /** Show Graph → the first process row drawn. */
+  rows: number;
   view: DefaultView;
   hostRssTree: number;
   hostRssGraph: number;
@@ -246,10 +248,22 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
       ).jsonValue()) as number;
       const cards = drawn - enter;
       ctx.log(`e2e: cards drawn ${cards.toFixed(0)} ms after Enter`);
+      // The rows of the cards drawn expanded follow the webview's `draw` (the host sends what is drawn).
+      const rowsAt = (await (
+        await f.waitForFunction(
+          () => document.querySelector('.card .row') !== null && performance.timeOrigin + performance.now(),
+          undefined,
+          {
+            polling: 'raf',
+            timeout: 60_000,
+          },
+        )
+      ).jsonValue()) as number;
+      const rows = rowsAt - enter;
       // Where it went: the webview's own marks (webview/main.ts), on the same clock as Enter.
       const marks = await f.evaluate(() => (window as unknown as { __pidnsGraph?: Record<string, number> }).__pidnsGraph ?? {});
       ctx.log(
-        `e2e: graph marks after Enter: ${Object.entries({ ...marks, drawn })
+        `e2e: graph marks after Enter: ${Object.entries({ ...marks, drawn, rowsAt })
           .map(([k, v]) => `${k} ${(v - enter).toFixed(0)}`)
           .join(', ')}; host: ${timeline(server.userDataDir, enter)}`,
       );
@@ -298,6 +312,7 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
         firstRowAtLoad,
         loadToRow,
         cards,
+        rows,
         view,
         hostRssTree,
         hostRssGraph,
@@ -329,6 +344,7 @@ export const e2eSuite: Suite = {
       { name: `${at}: at load, view → first row`, value: big.firstRowAtLoad ?? Number.NaN, unit: 'ms', budget: FIRST_ROW_BUDGET_MS },
       { name: `${at}: at load, navigation → first row`, value: big.loadToRow ?? Number.NaN, unit: 'ms' },
       { name: `${at}: Show Graph → cards drawn`, value: big.cards, unit: 'ms', budget: CARDS_BUDGET_MS },
+      { name: `${at}: Show Graph → rows drawn`, value: big.rows, unit: 'ms' },
       { name: `${at}: legible namespace labels`, value: big.view.legible, unit: `of ${big.view.labels}`, atLeast: MIN_LEGIBLE_LABELS },
       {
         name: `${at}: group counts not legible`,
@@ -343,6 +359,7 @@ export const e2eSuite: Suite = {
         budget: FIRST_ROW_BUDGET_MS,
       },
       { name: `${k(small.processes)} procs: Show Graph → cards drawn`, value: small.cards, unit: 'ms', budget: CARDS_BUDGET_MS },
+      { name: `${k(small.processes)} procs: Show Graph → rows drawn`, value: small.rows, unit: 'ms' },
       { name: `${k(small.processes)} procs: ext host RSS, tree`, value: small.hostRssTree, unit: 'MiB' },
       { name: `${k(small.processes)} procs: ext host RSS, +graph`, value: small.hostRssGraph, unit: 'MiB' },
       { name: `${k(small.processes)} procs: renderer JS heap, tree`, value: small.pageHeap, unit: 'MiB' },

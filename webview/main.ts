@@ -57,7 +57,7 @@ function start(): void {
       prev: byId('search-prev'),
       next: byId('search-next'),
     },
-    { model: view.model, show: (hit) => view.showHit(hit), leave: () => view.focusGraph() },
+    { model: view.model, show: (hit) => view.showHit(hit), leave: () => view.focusGraph(), find: (q) => view.find(q, true) },
   );
   view.onModelChange = () => search.refresh();
   window.addEventListener('message', (ev: MessageEvent) => {
@@ -85,12 +85,19 @@ function dispatch(view: GraphView, m: HostToWebview, post: (m: WebviewToHost) =>
       return;
     case 'snapshot':
       mark('snapshotIn');
-      view.setSnapshot(m.snapshot, m.created);
+      view.setSnapshot(m.snapshot, m.created, m.held, m.counts);
       mark('snapshotDone');
       requestAnimationFrame(() => mark('snapshotFrame'));
       return;
     case 'diff':
-      return view.applyDiff(m.diff, m.created);
+      return view.applyDiff(m.diff, m.created, m.counts);
+    case 'rows':
+      mark('rowsIn');
+      view.addProcesses(m.held, m.processes);
+      requestAnimationFrame(() => mark('rowsFrame'));
+      return;
+    case 'found':
+      return view.addProcesses([], m.processes);
     case 'reveal':
       return view.reveal(m.target);
     case 'status':

@@ -1,0 +1,192 @@
+// What one graph webview is sent (issue 13, "send what is drawn"): every namespace with its member count,
+// each namespace's PID 1, and the processes of the namespaces whose rows it draws, which it names with
+// `draw`. The host keeps the one full model (shared/core/modelIndex.ts); this remembers what the webview
+// holds, so that a diff carries only changes to those processes, namespace changes and new counts, and a
+// search (`find`) is answered from the full model. No VS Code here, so it is tested in plain Node.
+//
+// A namespace once held stays held for the life of the webview instance (until the next snapshot): rows
+// the user collapses again cost their diffs, and nothing has to be taken back from the webview.
+
+import { applyDiff } from '../../shared/core/diff';
+import { nsKey, processKey } from '../../shared/core/identity';
+import { modelIndexOf } from '../../shared/core/modelIndex';
+import { parseQuery, processMatches } from '../../shared/core/processQuery';
+import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../../shared/core/types';
+import {
+  MAX_FOUND,
+  type DiffMessage,
+  type FoundMessage,
+  type HostToWebview,
+  type WebviewToHost,
+  type NsCounts,
+  type ProcRef,
+  type RowsMessage,
+  type SnapshotMessage,
+} from '../../shared/webviewProtocol';
+
+const nsOf = (p: ProcessInfo): string => nsKey({ dev: p.nsDev, inode: p.ns });
+
+export class DrawnFeed {
+  /** Namespaces whose processes the webview holds, all of them. */
+  private readonly held = new Set<string>();
+  /** Processes the webview holds, by processKey: their changes and exits are sent. */
+  private readonly sent = new Set<string>();
+  /** Member counts as last sent. */
+  private readonly counts = new Map<string, number>();
+
+  /** A new webview instance (after hide/show): it holds nothing yet. */
+  reset(): void {
+    this.held.clear();
+    this.sent.clear();
+    this.counts.clear();
+  }
+
+  /** The whole model as the webview is to hold it: namespaces, counts, inits, and the held namespaces' processes. */
+  snapshot(s: Snapshot): SnapshotMessage {
+    const index = modelIndexOf(s);
+    this.sent.clear();
+    this.counts.clear();
+    const processes: ProcessInfo[] = [];
+    const send = (p: ProcessInfo | undefined): void => {
+      if (p && !this.sent.has(processKey(p))) {
+        this.sent.add(processKey(p));
+        processes.push(p);
+      }
+    };
+    const live = new Set<string>();
+    for (const ns of s.namespaces) {
+      const key = nsKey(ns);
+      live.add(key);
+      const members = index.processes(ns);
+      this.counts.set(key, members.length);
+      if (this.held.has(key)) members.forEach(send);
+      else send(this.initOf(ns, index.process(ns.init ?? -1)));
+    }
+    for (const key of this.held) if (!live.has(key)) this.held.delete(key);
+    return { type: 'snapshot', snapshot: { ...s, processes }, held: [...this.held], counts: [...this.counts] };
+  }
+
+  /** `d` took the model to `s`: the part of it the webview holds, with the counts that changed. */
+  diff(s: Snapshot, d: SnapshotDiff): DiffMessage {
+    const index = modelIndexOf(s);
+    for (const ref of d.removedNamespaces) {
+      this.held.delete(nsKey(ref));
+      this.counts.delete(nsKey(ref));
+    }
+    const removedProcesses = d.removedProcesses.filter((r) => this.sent.delete(processKey(r)));
+    const changedProcesses = d.changedProcesses.filter((p) => this.sent.has(processKey(p)));
+    const addedProcesses: ProcessInfo[] = [];
+    const add = (p: ProcessInfo | undefined): void => {
+      if (p && !this.sent.has(processKey(p))) {
+        this.sent.add(processKey(p));
+        addedProcesses.push(p);
+      }
+    };
+    for (const p of d.addedProcesses) if (this.held.has(nsOf(p))) add(p);
+    // A namespace's PID 1 names and orders its card: a new namespace's, or a new one after the old died.
+    for (const ns of [...d.addedNamespaces, ...d.changedNamespaces]) add(this.initOf(ns, index.process(ns.init ?? -1)));
+    const counts: NsCounts = [];
+    for (const ns of s.namespaces) {
+      const key = nsKey(ns);
+      const n = index.processes(ns).length;
+      if (this.counts.get(key) !== n) counts.push([key, n]);
+      this.counts.set(key, n);
+    }
+    return {
+      type: 'diff',
+      diff: { ...d, addedProcesses, removedProcesses, changedProcesses },
+      ...(counts.length > 0 ? { counts } : {}),
+    };
+  }
+
+  /** The webview draws the rows of `namespaces`: the processes of those it does not hold yet. */
+  rows(s: Snapshot, namespaces: readonly string[]): RowsMessage | undefined {
+    const index = modelIndexOf(s);
+    const held: string[] = [];
+    const processes: ProcessInfo[] = [];
+    for (const key of namespaces) {
+      const ns = index.namespace(key);
+      if (!ns || this.held.has(key)) continue;
+      this.held.add(key);
+      held.push(key);
+      for (const p of index.processes(ns)) {
+        this.sent.add(processKey(p));
+        processes.push(p);
+      }
+    }
+    return held.length > 0 ? { type: 'rows', held, processes } : undefined;
+  }
+
+  /** Processes the host is about to point at (a reveal, a lesson's highlight) that the webview does not hold. */
+  extras(s: Snapshot, refs: readonly ProcRef[]): RowsMessage | undefined {
+    const index = modelIndexOf(s);
+    const processes: ProcessInfo[] = [];
+    for (const ref of refs) {
+      const p = index.process(ref.pid);
+      if (!p || p.startTime !== ref.startTime || this.sent.has(processKey(p))) continue;
+      this.sent.add(processKey(p));
+      processes.push(p);
+    }
+    return processes.length > 0 ? { type: 'rows', held: [], processes } : undefined;
+  }
+
+  /** The processes that `query` names (webview/search.ts's rule) and the webview does not hold yet. */
+  find(s: Snapshot, id: number, query: string): FoundMessage {
+    const q = parseQuery(query);
+    const processes: ProcessInfo[] = [];
+    if (q) {
+      let n = 0;
+      for (const p of s.processes) {
+        if (!processMatches(p, q)) continue;
+        if (++n > MAX_FOUND) break;
+        if (this.sent.has(processKey(p))) continue;
+        this.sent.add(processKey(p));
+        processes.push(p);
+      }
+    }
+    return { type: 'found', id, query, processes };
+  }
+
+  /** The namespace's PID 1 if it is a member (the init PID of a hidden namespace names no process of it). */
+  private initOf(ns: NamespaceInfo, p: ProcessInfo | undefined): ProcessInfo | undefined {
+    return p && nsOf(p) === nsKey(ns) ? p : undefined;
+  }
+}
+
+/**
+ * A DrawnFeed in front of a source that speaks in whole-model snapshot and diff messages (the trace editor's
+ * player): it passes every message on, cut to what the webview draws, and answers the webview's `draw` and
+ * `find` from the state it keeps.
+ */
+export class DrawnRelay {
+  private readonly feed = new DrawnFeed();
+  private state: Snapshot | undefined;
+
+  constructor(private readonly post: (m: HostToWebview) => void) {}
+
+  /** `state`: the model after `m`, when the sender has it (else a diff is applied here to the last one). */
+  send(m: HostToWebview, state?: Snapshot): void {
+    if (m.type === 'snapshot') {
+      this.feed.reset();
+      this.state = m.snapshot;
+      this.post({ ...this.feed.snapshot(m.snapshot), ...(m.created ? { created: m.created } : {}) });
+    } else if (m.type === 'diff' && this.state) {
+      this.state = state ?? applyDiff(this.state, m.diff);
+      this.post({ ...this.feed.diff(this.state, m.diff), ...(m.created ? { created: m.created } : {}) });
+    } else this.post(m);
+  }
+
+  /** A request of the webview's that the relay answers: true if `m` was one. */
+  answer(m: WebviewToHost): boolean {
+    if (m.type === 'draw') {
+      const rows = this.state && this.feed.rows(this.state, m.namespaces);
+      if (rows) this.post(rows);
+      return true;
+    }
+    if (m.type === 'find') {
+      if (this.state) this.post(this.feed.find(this.state, m.id, m.query));
+      return true;
+    }
+    return false;
+  }
+}
