@@ -176,8 +176,13 @@ export class GraphView {
     this.fitPending = !this.loaded && !this.hadTransform;
     this.render(true, new Set(this.model.namespaces.keys()));
     this.loaded = true;
-    // A replaced model forgot what the searches brought: ask again.
-    if (this.model.held !== null) for (const q of [this.query, ...this.groupUi.filters.values()]) this.find(q);
+    // A replaced model forgot what the searches brought: ask again; and for the selected process (restored
+    // after hide/show), which pins its card, by its PID.
+    if (this.model.held !== null) {
+      for (const q of [this.query, ...this.groupUi.filters.values()]) this.find(q);
+      const s = this.selected;
+      if (s?.kind === 'process' && !this.model.processes.has(processKey(s.proc))) this.find(String(s.proc.pid));
+    }
     this.onModelChange?.();
   }
 
@@ -194,10 +199,13 @@ export class GraphView {
   /** Processes the host sent: the rows asked for with `draw`, search hits, a reveal's or a lesson's. */
   addProcesses(held: string[], processes: ProcessInfo[]): void {
     if (!this.loaded) return;
+    const s = this.selected;
+    const selectedCame = s?.kind === 'process' && processes.some((p) => p.pid === s.proc.pid && p.startTime === s.proc.startTime);
     const change = this.model.addRows(held, processes);
-    // A group's search looks at its members' commands: the hits it asked for may bring members out.
-    const groupSearch = [...this.groupUi.filters.values()].some((f) => f.trim() !== '');
-    this.render(groupSearch, groupSearch ? new Set(this.model.namespaces.keys()) : change.touched);
+    // A group's search looks at its members' commands: the hits it asked for may bring members out; the
+    // selected process pins its namespace's card.
+    const structure = selectedCame || [...this.groupUi.filters.values()].some((f) => f.trim() !== '');
+    this.render(structure, structure ? new Set(this.model.namespaces.keys()) : change.touched);
     this.onModelChange?.();
   }
 
