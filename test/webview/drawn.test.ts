@@ -66,9 +66,9 @@ describe('the graph sent what it draws', () => {
       assert.ok(rows > 0, 'rows drawn once sent');
       assert.ok(
         await g.page.locator(`.card[data-key="${key(HOST_NS)}"]`).evaluate((e) => e.classList.contains('collapsed')),
+        'the host card is collapsed by its count',
       );
       assert.ok(sent < snap.processes.length / 4, `${sent} of ${snap.processes.length} processes sent for the default view`);
-      // The host's count stands for the rows not sent: the group card and the host's collapsed card say it.
 
       // A process in a namespace inside a closed group, by host PID: asked of the host, shown with its row.
       const drawn = new Set(await g.page.locator('.card').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset.key)));
