@@ -215,13 +215,17 @@ export class GraphView {
     if (this.model.held !== null && query.trim() !== '') this.post({ type: 'find', id: ++this.findId, query });
   }
 
-  /** Tell the host which namespaces' rows are drawn, when that changed: it sends the ones not held yet. */
+  /**
+   * Tell the host which namespaces' rows are drawn (cards drawn in full, expanded or searched, on or near the
+   * screen: the rows drawDueRows would build), when that changed: it sends the ones not held yet.
+   */
   private askRows(): void {
-    if (this.model.held === null) return;
+    if (this.model.held === null || this.far) return;
     const want: string[] = [];
     for (const key of this.display.shown) {
       const r = this.rows.get(key);
-      if (r && !this.compact.has(key) && (!r.collapsed || (this.ui.filters.get(key) ?? '').trim() !== '')) want.push(key);
+      const drawn = r && !this.compact.has(key) && (!r.collapsed || (this.ui.filters.get(key) ?? '').trim() !== '');
+      if (drawn && this.nearView(key)) want.push(key);
     }
     const joined = want.join();
     if (joined === this.askedRows) return;
