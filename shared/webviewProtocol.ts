@@ -55,7 +55,8 @@ export type NsCounts = [key: string, members: number][];
 export interface SnapshotMessage {
   type: 'snapshot';
   /**
-   * Every namespace and container; of the processes, only those of the `held` namespaces, the PID 1 of every
+   * Every namespace (with `held`: its `pids` left empty, `counts` stand for them) and container; of the
+   * processes, only those of the `held` namespaces, the PID 1 of every
    * namespace, and any the webview was sent by `rows` or `found` before. All of them when `held` is absent.
    */
   snapshot: Snapshot;

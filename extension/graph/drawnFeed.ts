@@ -25,6 +25,8 @@ import {
 } from '../../shared/webviewProtocol';
 
 const nsOf = (p: ProcessInfo): string => nsKey({ dev: p.nsDev, inode: p.ns });
+/** A namespace without its member PIDs (the webview never reads them; `counts` stand for their number): most of its size. */
+const bare = (ns: NamespaceInfo): NamespaceInfo => ({ ...ns, pids: [] });
 
 export class DrawnFeed {
   /** Namespaces whose processes the webview holds, all of them. */
@@ -63,7 +65,12 @@ export class DrawnFeed {
       else send(this.initOf(ns, index.process(ns.init ?? -1)));
     }
     for (const key of this.held) if (!live.has(key)) this.held.delete(key);
-    return { type: 'snapshot', snapshot: { ...s, processes }, held: [...this.held], counts: [...this.counts] };
+    return {
+      type: 'snapshot',
+      snapshot: { ...s, namespaces: s.namespaces.map(bare), processes },
+      held: [...this.held],
+      counts: [...this.counts],
+    };
   }
 
   /** `d` took the model to `s`: the part of it the webview holds, with the counts that changed. */
@@ -94,7 +101,14 @@ export class DrawnFeed {
     }
     return {
       type: 'diff',
-      diff: { ...d, addedProcesses, removedProcesses, changedProcesses },
+      diff: {
+        ...d,
+        addedNamespaces: d.addedNamespaces.map(bare),
+        changedNamespaces: d.changedNamespaces.map(bare),
+        addedProcesses,
+        removedProcesses,
+        changedProcesses,
+      },
       ...(counts.length > 0 ? { counts } : {}),
     };
   }
