@@ -7,9 +7,9 @@
 // A namespace once held stays held for the life of the webview instance (until the next snapshot): rows
 // the user collapses again cost their diffs, and nothing has to be taken back from the webview.
 
-import { applyDiff } from '../../shared/core/diff';
+import { applyDiff, sameValue } from '../../shared/core/diff';
 import { nsKey, processKey } from '../../shared/core/identity';
-import { modelIndexOf } from '../../shared/core/modelIndex';
+import { modelIndexOf, type ModelIndex } from '../../shared/core/modelIndex';
 import { parseQuery, processMatches } from '../../shared/core/processQuery';
 import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../../shared/core/types';
 import {
@@ -28,6 +28,42 @@ const nsOf = (p: ProcessInfo): string => nsKey({ dev: p.nsDev, inode: p.ns });
 /** A namespace without its member PIDs (the webview never reads them; `counts` stand for their number): most of its size. */
 const bare = (ns: NamespaceInfo): NamespaceInfo => ({ ...ns, pids: [] });
 
+/** What the feed asks of an index over one snapshot: ModelIndex answers it, and so does MembersIndex. */
+export type FeedIndex = Pick<ModelIndex, 'namespace' | 'processes' | 'process'>;
+
+/**
+ * The members of each namespace and the processes by PID, in one pass: for a sender that no view has indexed
+ * (the trace editor's player, at each seek), where a whole ModelIndex (process trees, sorting) would cost more
+ * than the feed saves.
+ */
+export class MembersIndex implements FeedIndex {
+  private readonly byKey = new Map<string, NamespaceInfo>();
+  private readonly members = new Map<string, ProcessInfo[]>();
+  private readonly byPid = new Map<number, ProcessInfo>();
+
+  constructor(s: Snapshot) {
+    for (const ns of s.namespaces) this.byKey.set(nsKey(ns), ns);
+    for (const p of s.processes) {
+      this.byPid.set(p.pid, p);
+      const list = this.members.get(nsOf(p));
+      if (list) list.push(p);
+      else this.members.set(nsOf(p), [p]);
+    }
+  }
+
+  namespace(key: string): NamespaceInfo | undefined {
+    return this.byKey.get(key);
+  }
+
+  processes(ns: NamespaceInfo): ProcessInfo[] {
+    return this.members.get(nsKey(ns)) ?? [];
+  }
+
+  process(pid: number): ProcessInfo | undefined {
+    return this.byPid.get(pid);
+  }
+}
+
 export class DrawnFeed {
   /** Namespaces whose processes the webview holds, all of them. */
   private readonly held = new Set<string>();
@@ -35,19 +71,26 @@ export class DrawnFeed {
   private readonly sent = new Set<string>();
   /** Member counts as last sent. */
   private readonly counts = new Map<string, number>();
+  /** Namespaces as last sent (bare): a change of member PIDs alone is said by the counts, not sent again. */
+  private readonly sentNs = new Map<string, NamespaceInfo>();
+
+  /** `indexOf`: the index of a snapshot; by default the one shared with the tree (modelIndexOf). */
+  constructor(private readonly indexOf: (s: Snapshot) => FeedIndex = modelIndexOf) {}
 
   /** A new webview instance (after hide/show): it holds nothing yet. */
   reset(): void {
     this.held.clear();
     this.sent.clear();
     this.counts.clear();
+    this.sentNs.clear();
   }
 
   /** The whole model as the webview is to hold it: namespaces, counts, inits, and the held namespaces' processes. */
   snapshot(s: Snapshot): SnapshotMessage {
-    const index = modelIndexOf(s);
+    const index = this.indexOf(s);
     this.sent.clear();
     this.counts.clear();
+    this.sentNs.clear();
     const processes: ProcessInfo[] = [];
     const send = (p: ProcessInfo | undefined): void => {
       if (p && !this.sent.has(processKey(p))) {
@@ -59,6 +102,7 @@ export class DrawnFeed {
     for (const ns of s.namespaces) {
       const key = nsKey(ns);
       live.add(key);
+      this.sentNs.set(key, bare(ns));
       const members = index.processes(ns);
       this.counts.set(key, members.length);
       if (this.held.has(key)) members.forEach(send);
@@ -67,7 +111,7 @@ export class DrawnFeed {
     for (const key of this.held) if (!live.has(key)) this.held.delete(key);
     return {
       type: 'snapshot',
-      snapshot: { ...s, namespaces: s.namespaces.map(bare), processes },
+      snapshot: { ...s, namespaces: [...this.sentNs.values()], processes },
       held: [...this.held],
       counts: [...this.counts],
     };
@@ -75,10 +119,19 @@ export class DrawnFeed {
 
   /** `d` took the model to `s`: the part of it the webview holds, with the counts that changed. */
   diff(s: Snapshot, d: SnapshotDiff): DiffMessage {
-    const index = modelIndexOf(s);
+    const index = this.indexOf(s);
     for (const ref of d.removedNamespaces) {
       this.held.delete(nsKey(ref));
       this.counts.delete(nsKey(ref));
+      this.sentNs.delete(nsKey(ref));
+    }
+    const addedNamespaces = d.addedNamespaces.map(bare);
+    for (const ns of addedNamespaces) this.sentNs.set(nsKey(ns), ns);
+    const changedNamespaces: NamespaceInfo[] = [];
+    for (const ns of d.changedNamespaces.map(bare)) {
+      if (sameValue(this.sentNs.get(nsKey(ns)), ns)) continue;
+      this.sentNs.set(nsKey(ns), ns);
+      changedNamespaces.push(ns);
     }
     const removedProcesses = d.removedProcesses.filter((r) => this.sent.delete(processKey(r)));
     const changedProcesses = d.changedProcesses.filter((p) => this.sent.has(processKey(p)));
@@ -103,8 +156,8 @@ export class DrawnFeed {
       type: 'diff',
       diff: {
         ...d,
-        addedNamespaces: d.addedNamespaces.map(bare),
-        changedNamespaces: d.changedNamespaces.map(bare),
+        addedNamespaces,
+        changedNamespaces,
         addedProcesses,
         removedProcesses,
         changedProcesses,
@@ -115,7 +168,7 @@ export class DrawnFeed {
 
   /** The webview draws the rows of `namespaces`: the processes of those it does not hold yet. */
   rows(s: Snapshot, namespaces: readonly string[]): RowsMessage | undefined {
-    const index = modelIndexOf(s);
+    const index = this.indexOf(s);
     const held: string[] = [];
     const processes: ProcessInfo[] = [];
     for (const key of namespaces) {
@@ -133,7 +186,7 @@ export class DrawnFeed {
 
   /** Processes the host is about to point at (a reveal, a lesson's highlight) that the webview does not hold. */
   extras(s: Snapshot, refs: readonly ProcRef[]): RowsMessage | undefined {
-    const index = modelIndexOf(s);
+    const index = this.indexOf(s);
     const processes: ProcessInfo[] = [];
     for (const ref of refs) {
       const p = index.process(ref.pid);
@@ -173,7 +226,7 @@ export class DrawnFeed {
  * `find` from the state it keeps.
  */
 export class DrawnRelay {
-  private readonly feed = new DrawnFeed();
+  private readonly feed = new DrawnFeed((s) => new MembersIndex(s));
   private state: Snapshot | undefined;
 
   constructor(private readonly post: (m: HostToWebview) => void) {}
