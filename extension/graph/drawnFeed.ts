@@ -8,7 +8,7 @@
 // the user collapses again cost their diffs, and nothing has to be taken back from the webview.
 
 import { applyDiff, sameValue } from '../../shared/core/diff';
-import { nsKey, processKey } from '../../shared/core/identity';
+import { nsKey } from '../../shared/core/identity';
 import { modelIndexOf, type ModelIndex } from '../../shared/core/modelIndex';
 import { parseQuery, processMatches } from '../../shared/core/processQuery';
 import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../../shared/core/types';
@@ -38,16 +38,17 @@ export type FeedIndex = Pick<ModelIndex, 'namespace' | 'processes' | 'process'>;
  */
 export class MembersIndex implements FeedIndex {
   private readonly byKey = new Map<string, NamespaceInfo>();
-  private readonly members = new Map<string, ProcessInfo[]>();
+  /** By inode: one snapshot's PID namespaces are all on the one nsfs device (and no key strings to build). */
+  private readonly members = new Map<number, ProcessInfo[]>();
   private readonly byPid = new Map<number, ProcessInfo>();
 
   constructor(s: Snapshot) {
     for (const ns of s.namespaces) this.byKey.set(nsKey(ns), ns);
     for (const p of s.processes) {
       this.byPid.set(p.pid, p);
-      const list = this.members.get(nsOf(p));
+      const list = this.members.get(p.ns);
       if (list) list.push(p);
-      else this.members.set(nsOf(p), [p]);
+      else this.members.set(p.ns, [p]);
     }
   }
 
@@ -56,7 +57,7 @@ export class MembersIndex implements FeedIndex {
   }
 
   processes(ns: NamespaceInfo): ProcessInfo[] {
-    return this.members.get(nsKey(ns)) ?? [];
+    return this.members.get(ns.inode) ?? [];
   }
 
   process(pid: number): ProcessInfo | undefined {
@@ -67,8 +68,11 @@ export class MembersIndex implements FeedIndex {
 export class DrawnFeed {
   /** Namespaces whose processes the webview holds, all of them. */
   private readonly held = new Set<string>();
-  /** Processes the webview holds, by processKey: their changes and exits are sent. */
-  private readonly sent = new Set<string>();
+  /**
+   * Processes the webview holds, PID → start time: their changes and exits are sent. Two live processes never
+   * share a PID, and numbers spare building a key string for each of the thousands a far seek removes.
+   */
+  private readonly sent = new Map<number, number>();
   /** Member counts as last sent. */
   private readonly counts = new Map<string, number>();
   /** Namespaces as last sent (bare): a change of member PIDs alone is said by the counts, not sent again. */
@@ -93,8 +97,8 @@ export class DrawnFeed {
     this.sentNs.clear();
     const processes: ProcessInfo[] = [];
     const send = (p: ProcessInfo | undefined): void => {
-      if (p && !this.sent.has(processKey(p))) {
-        this.sent.add(processKey(p));
+      if (p && !this.holds(p)) {
+        this.sent.set(p.pid, p.startTime);
         processes.push(p);
       }
     };
@@ -133,12 +137,12 @@ export class DrawnFeed {
       this.sentNs.set(nsKey(ns), ns);
       changedNamespaces.push(ns);
     }
-    const removedProcesses = d.removedProcesses.filter((r) => this.sent.delete(processKey(r)));
-    const changedProcesses = d.changedProcesses.filter((p) => this.sent.has(processKey(p)));
+    const removedProcesses = d.removedProcesses.filter((r) => this.holds(r) && this.sent.delete(r.pid));
+    const changedProcesses = d.changedProcesses.filter((p) => this.holds(p));
     const addedProcesses: ProcessInfo[] = [];
     const add = (p: ProcessInfo | undefined): void => {
-      if (p && !this.sent.has(processKey(p))) {
-        this.sent.add(processKey(p));
+      if (p && !this.holds(p)) {
+        this.sent.set(p.pid, p.startTime);
         addedProcesses.push(p);
       }
     };
@@ -177,7 +181,7 @@ export class DrawnFeed {
       this.held.add(key);
       held.push(key);
       for (const p of index.processes(ns)) {
-        this.sent.add(processKey(p));
+        this.sent.set(p.pid, p.startTime);
         processes.push(p);
       }
     }
@@ -190,8 +194,8 @@ export class DrawnFeed {
     const processes: ProcessInfo[] = [];
     for (const ref of refs) {
       const p = index.process(ref.pid);
-      if (!p || p.startTime !== ref.startTime || this.sent.has(processKey(p))) continue;
-      this.sent.add(processKey(p));
+      if (!p || p.startTime !== ref.startTime || this.holds(p)) continue;
+      this.sent.set(p.pid, p.startTime);
       processes.push(p);
     }
     return processes.length > 0 ? { type: 'rows', held: [], processes } : undefined;
@@ -206,12 +210,16 @@ export class DrawnFeed {
       for (const p of s.processes) {
         if (!processMatches(p, q)) continue;
         if (++n > MAX_FOUND) break;
-        if (this.sent.has(processKey(p))) continue;
-        this.sent.add(processKey(p));
+        if (this.holds(p)) continue;
+        this.sent.set(p.pid, p.startTime);
         processes.push(p);
       }
     }
     return { type: 'found', id, query, processes };
+  }
+
+  private holds(p: ProcRef): boolean {
+    return this.sent.get(p.pid) === p.startTime;
   }
 
   /** The namespace's PID 1 if it is a member (the init PID of a hidden namespace names no process of it). */
