@@ -73,6 +73,8 @@ export class DrawnFeed {
    * share a PID, and numbers spare building a key string for each of the thousands a far seek removes.
    */
   private readonly sent = new Map<number, number>();
+  /** The whole model's processes by PID, kept by the diffs: a diff costs what it holds, not a pass over the model. */
+  private readonly all = new Map<number, ProcessInfo>();
   /** Member counts as last sent. */
   private readonly counts = new Map<string, number>();
   /** Namespaces as last sent (bare): a change of member PIDs alone is said by the counts, not sent again. */
@@ -87,6 +89,7 @@ export class DrawnFeed {
     this.sent.clear();
     this.counts.clear();
     this.sentNs.clear();
+    this.all.clear();
   }
 
   /** The whole model as the webview is to hold it: namespaces, counts, inits, and the held namespaces' processes. */
@@ -95,6 +98,8 @@ export class DrawnFeed {
     this.sent.clear();
     this.counts.clear();
     this.sentNs.clear();
+    this.all.clear();
+    for (const p of s.processes) this.all.set(p.pid, p);
     const processes: ProcessInfo[] = [];
     const send = (p: ProcessInfo | undefined): void => {
       if (p && !this.holds(p)) {
@@ -121,21 +126,37 @@ export class DrawnFeed {
     };
   }
 
-  /** `d` took the model to `s`: the part of it the webview holds, with the counts that changed. */
-  diff(s: Snapshot, d: SnapshotDiff): DiffMessage {
-    const index = this.indexOf(s);
+  /** The part of the model's next diff that the webview holds, with the counts that changed. */
+  diff(d: SnapshotDiff): DiffMessage {
     for (const ref of d.removedNamespaces) {
       this.held.delete(nsKey(ref));
       this.counts.delete(nsKey(ref));
       this.sentNs.delete(nsKey(ref));
     }
     const addedNamespaces = d.addedNamespaces.map(bare);
-    for (const ns of addedNamespaces) this.sentNs.set(nsKey(ns), ns);
+    for (const ns of addedNamespaces) {
+      this.sentNs.set(nsKey(ns), ns);
+      this.counts.set(nsKey(ns), 0);
+    }
     const changedNamespaces: NamespaceInfo[] = [];
     for (const ns of d.changedNamespaces.map(bare)) {
       if (sameValue(this.sentNs.get(nsKey(ns)), ns)) continue;
       this.sentNs.set(nsKey(ns), ns);
       changedNamespaces.push(ns);
+    }
+    // Counts by what moved (a reused PID is removed, old start time, before it is added).
+    const delta = new Map<string, number>(addedNamespaces.map((ns) => [nsKey(ns), 0]));
+    const bump = (p: ProcessInfo, n: number): void => void delta.set(nsOf(p), (delta.get(nsOf(p)) ?? 0) + n);
+    for (const r of d.removedProcesses) {
+      const p = this.all.get(r.pid);
+      if (p?.startTime !== r.startTime) continue;
+      this.all.delete(r.pid);
+      bump(p, -1);
+    }
+    for (const p of d.changedProcesses) this.all.set(p.pid, p);
+    for (const p of d.addedProcesses) {
+      this.all.set(p.pid, p);
+      bump(p, 1);
     }
     const removedProcesses = d.removedProcesses.filter((r) => this.holds(r) && this.sent.delete(r.pid));
     const changedProcesses = d.changedProcesses.filter((p) => this.holds(p));
@@ -148,13 +169,13 @@ export class DrawnFeed {
     };
     for (const p of d.addedProcesses) if (this.held.has(nsOf(p))) add(p);
     // A namespace's PID 1 names and orders its card: a new namespace's, or a new one after the old died.
-    for (const ns of [...d.addedNamespaces, ...d.changedNamespaces]) add(this.initOf(ns, index.process(ns.init ?? -1)));
+    for (const ns of [...addedNamespaces, ...changedNamespaces]) add(this.initOf(ns, this.all.get(ns.init ?? -1)));
     const counts: NsCounts = [];
-    for (const ns of s.namespaces) {
-      const key = nsKey(ns);
-      const n = index.processes(ns).length;
-      if (this.counts.get(key) !== n) counts.push([key, n]);
-      this.counts.set(key, n);
+    for (const [key, n] of delta) {
+      if (!this.sentNs.has(key)) continue;
+      const now = (this.counts.get(key) ?? 0) + n;
+      this.counts.set(key, now);
+      if (n !== 0 || addedNamespaces.some((ns) => nsKey(ns) === key)) counts.push([key, now]);
     }
     return {
       type: 'diff',
@@ -247,7 +268,7 @@ export class DrawnRelay {
       this.post({ ...this.feed.snapshot(m.snapshot), ...(m.created ? { created: m.created } : {}) });
     } else if (m.type === 'diff' && this.state) {
       this.state = state ?? applyDiff(this.state, m.diff);
-      this.post({ ...this.feed.diff(this.state, m.diff), ...(m.created ? { created: m.created } : {}) });
+      this.post({ ...this.feed.diff(m.diff), ...(m.created ? { created: m.created } : {}) });
     } else this.post(m);
   }
 
