@@ -190,6 +190,11 @@ interface Figures {
   firstRowAtLoad?: number;
   loadToRow?: number;
   cards: number;
+  /** Show Graph → the first process row drawn. */
+  rows: number;
+  /** The same two by the webview's own marks: the frame after the snapshot was drawn, and after the rows came. */
+  cardsMark: number;
+  rowsMark: number;
   view: DefaultView;
   hostRssTree: number;
   hostRssGraph: number;
@@ -246,6 +251,28 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
       ).jsonValue()) as number;
       const cards = drawn - enter;
       ctx.log(`e2e: cards drawn ${cards.toFixed(0)} ms after Enter`);
+      // The rows of the cards drawn expanded follow the webview's `draw` (the host sends what is drawn).
+      const rowsAt = (await (
+        await f.waitForFunction(
+          () => document.querySelector('.card .row') !== null && performance.timeOrigin + performance.now(),
+          undefined,
+          {
+            polling: 'raf',
+            timeout: 60_000,
+          },
+        )
+      ).jsonValue()) as number;
+      const rows = rowsAt - enter;
+      // Where it went: the webview's own marks (webview/main.ts), on the same clock as Enter.
+      const marks = await f.evaluate(() => (window as unknown as { __pidnsGraph?: Record<string, number> }).__pidnsGraph ?? {});
+      // The page's own frame marks: Playwright's polling of the inner frame lags by up to a second under load.
+      const cardsMark = (marks.snapshotFrame ?? Number.NaN) - enter;
+      const rowsMark = (marks.rowsFrame ?? marks.snapshotFrame ?? Number.NaN) - enter;
+      ctx.log(
+        `e2e: graph marks after Enter: ${Object.entries({ ...marks, drawn, rowsAt })
+          .map(([k, v]) => `${k} ${(v - enter).toFixed(0)}`)
+          .join(', ')}; host: ${timeline(server.userDataDir, enter)}`,
+      );
       await sleep(1500); // enter animations, on a loaded machine
       const view = await defaultView(f);
       await screenshot(page, `e2e-graph-${Math.round(load.processes / 1000)}k`);
@@ -291,6 +318,9 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
         firstRowAtLoad,
         loadToRow,
         cards,
+        rows,
+        cardsMark,
+        rowsMark,
         view,
         hostRssTree,
         hostRssGraph,
@@ -322,6 +352,9 @@ export const e2eSuite: Suite = {
       { name: `${at}: at load, view → first row`, value: big.firstRowAtLoad ?? Number.NaN, unit: 'ms', budget: FIRST_ROW_BUDGET_MS },
       { name: `${at}: at load, navigation → first row`, value: big.loadToRow ?? Number.NaN, unit: 'ms' },
       { name: `${at}: Show Graph → cards drawn`, value: big.cards, unit: 'ms', budget: CARDS_BUDGET_MS },
+      { name: `${at}: Show Graph → rows drawn`, value: big.rows, unit: 'ms' },
+      { name: `${at}: Show Graph → cards' frame (page mark)`, value: big.cardsMark, unit: 'ms' },
+      { name: `${at}: Show Graph → rows' frame (page mark)`, value: big.rowsMark, unit: 'ms' },
       { name: `${at}: legible namespace labels`, value: big.view.legible, unit: `of ${big.view.labels}`, atLeast: MIN_LEGIBLE_LABELS },
       {
         name: `${at}: group counts not legible`,
@@ -336,6 +369,8 @@ export const e2eSuite: Suite = {
         budget: FIRST_ROW_BUDGET_MS,
       },
       { name: `${k(small.processes)} procs: Show Graph → cards drawn`, value: small.cards, unit: 'ms', budget: CARDS_BUDGET_MS },
+      { name: `${k(small.processes)} procs: Show Graph → rows drawn`, value: small.rows, unit: 'ms' },
+      { name: `${k(small.processes)} procs: Show Graph → cards' frame (page mark)`, value: small.cardsMark, unit: 'ms' },
       { name: `${k(small.processes)} procs: ext host RSS, tree`, value: small.hostRssTree, unit: 'MiB' },
       { name: `${k(small.processes)} procs: ext host RSS, +graph`, value: small.hostRssGraph, unit: 'MiB' },
       { name: `${k(small.processes)} procs: renderer JS heap, tree`, value: small.pageHeap, unit: 'MiB' },

@@ -3,7 +3,8 @@
 // webview tests' builder and written by the real TraceEncoder (keyframe every 60 s or 300 diffs), read by
 // the real parser. The host side is the real TracePlayer (stateAt from the nearest keyframe, then the
 // difference to what the webview shows); the webview is the real bundle in Debian's Chromium. A row is
-// one seek to a random moment: host ms (stateAt + diff), webview ms (handling the diff until the next
+// one seek to a random moment: host ms (stateAt + diff, cut to what the webview draws by the editor's
+// DrawnRelay), webview ms (handling the diff until the next
 // frame is painted), and both; then 20 steps to the next change.
 // Standalone after `npm run build`: node out/bench/replaySeek.js [MINUTES] [SEEKS] [--host] (default 60, 40);
 // --host: the host side alone, no browser (wall and process CPU per seek; CPU counts V8's helper threads too).
@@ -13,6 +14,7 @@ import { parseTrace, TraceEncoder } from '../shared/core/trace';
 import type { NamespaceInfo, ProcessInfo, SnapshotDiff } from '../shared/core/types';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../shared/webviewProtocol';
 import { TracePlayer } from '../extension/trace/tracePlayer';
+import { DrawnRelay } from '../extension/graph/drawnFeed';
 import { generatedTree, HOST_NS, rng } from '../test/webview/support/fixtures';
 import { openGraph, startEnv } from '../test/webview/support/harness';
 
@@ -77,7 +79,8 @@ function generate(seconds: number): string {
 /** The host side alone: the same seeded moments, then 20 steps to the next change. */
 function hostOnly(trace: ReturnType<typeof parseTrace>, seeks: number): void {
   const out: HostToWebview[] = [];
-  const player = new TracePlayer(trace, (m) => out.push(m));
+  const relay = new DrawnRelay((m) => out.push(m));
+  const player = new TracePlayer(trace, (m, s) => relay.send(m, s));
   player.ready();
   const rand = rng(9);
   const wall: number[] = [];
@@ -123,11 +126,22 @@ async function main(): Promise<void> {
   try {
     const g = await openGraph(env, 'dark');
     const out: HostToWebview[] = [];
-    const player = new TracePlayer(trace, (m) => out.push(m));
+    const relay = new DrawnRelay((m) => out.push(m));
+    const player = new TracePlayer(trace, (m, s) => relay.send(m, s));
+    let answered = 0;
+    // The webview's `draw` and `find`, answered as the trace editor does.
+    const answer = async (): Promise<void> => {
+      for (const m of (await g.posted()).slice(answered)) {
+        answered++;
+        relay.answer(m);
+      }
+      for (const m of out.splice(0)) await g.sendUntilPainted(m);
+    };
     const r0 = performance.now();
     await g.send({ type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG });
     player.ready();
     for (const m of out.splice(0)) await g.sendUntilPainted(m);
+    await answer();
     console.log(`ready: timeline and first state drawn in ${(performance.now() - r0).toFixed(0)} ms`);
     const rand = rng(9);
     const host: number[] = [];
@@ -149,6 +163,7 @@ async function main(): Promise<void> {
           inPage += await g.sendUntilPainted(m);
         } else inPage += await g.send(m);
       }
+      await answer();
       host.push(h);
       page.push(inPage);
       total.push(h + inPage);

@@ -2,14 +2,18 @@
 // Both sides import it, so a renamed field breaks the build on both sides at once.
 //
 // Flow: the webview posts `ready` once its script runs (also after every hide/show, because VS Code
-// throws the DOM away); the host answers with `config` and a full `snapshot`, then sends a `diff`
-// for each change. Everything the webview wants done (reveal, terminal, signals) goes back as a
+// throws the DOM away); the host answers with `config` and a `snapshot`, then sends a `diff` for each
+// change. The webview is sent what it draws (issue 13): a live snapshot carries every namespace with its
+// member count, the PID 1 of each, and the processes of the namespaces it `holds`; the webview says with
+// `draw` which namespaces' rows it draws, and the host answers with their `rows`. Diffs carry changes to
+// held processes, namespace changes and new counts only. Search asks the host (`find` / `found`): the host
+// keeps the one full model. A snapshot without `held` (a trace's replay) is the whole model. Everything the webview wants done (reveal, terminal, signals) goes back as a
 // request that the HOST carries out: the webview itself has no privileges and no Node APIs.
 
-import type { Snapshot, SnapshotDiff } from './core/types';
+import type { ProcessInfo, Snapshot, SnapshotDiff } from './core/types';
 
 /** Bumped on an incompatible change; the webview shows an error instead of misreading messages. */
-export const WEBVIEW_PROTOCOL_VERSION = 1;
+export const WEBVIEW_PROTOCOL_VERSION = 2;
 
 /** Stable key of a namespace across one lifetime: nsfs device and inode. */
 export interface NsRef {
@@ -44,10 +48,22 @@ export interface ConfigMessage {
   config: GraphConfig;
 }
 
+/** Member counts by namespace key (shared/core/identity.ts nsKey), for namespaces whose rows the webview may not hold. */
+export type NsCounts = [key: string, members: number][];
+
 /** Full replacement of the model (first snapshot, helper restart, or after the view was hidden). */
 export interface SnapshotMessage {
   type: 'snapshot';
+  /**
+   * Every namespace (with `held`: its `pids` left empty, `counts` stand for them) and container; of the
+   * processes, only those of the `held` namespaces, the PID 1 of every
+   * namespace, and any the webview was sent by `rows` or `found` before. All of them when `held` is absent.
+   */
   snapshot: Snapshot;
+  /** Keys of the namespaces whose processes are all in `snapshot`; absent: all are. */
+  held?: string[];
+  /** Member count of every namespace (with `held`). */
+  counts?: NsCounts;
   /** Namespaces this window created ("Create Nested PID Namespaces"): never grouped away, marked on their cards. */
   created?: NsRef[];
 }
@@ -55,9 +71,28 @@ export interface SnapshotMessage {
 /** Incremental update on top of the last snapshot/diff the webview received. */
 export interface DiffMessage {
   type: 'diff';
+  /** Process changes only for the processes the webview holds (or now holds: new ones of held namespaces, new inits). */
   diff: SnapshotDiff;
+  /** New member counts of the namespaces whose count changed (after a snapshot with `held`). */
+  counts?: NsCounts;
   /** When present, replaces the set of namespaces created here (see SnapshotMessage). */
   created?: NsRef[];
+}
+
+/** The answer to `draw` (and processes the host wants shown: a reveal's, a lesson's): more processes to hold. */
+export interface RowsMessage {
+  type: 'rows';
+  /** Namespaces whose processes are now all held: their members are replaced by the ones sent here. */
+  held: string[];
+  processes: ProcessInfo[];
+}
+
+/** The answer to `find`: the processes that match, which the webview holds from now on (and gets the changes of). */
+export interface FoundMessage {
+  type: 'found';
+  id: number;
+  query: string;
+  processes: ProcessInfo[];
 }
 
 /** Select a node and centre it ("Show in Graph" from the tree's context menu or an editor hover). */
@@ -132,7 +167,16 @@ export interface ReplayAtMessage {
 }
 
 export type HostToWebview =
-  ConfigMessage | SnapshotMessage | DiffMessage | RevealMessage | StatusMessage | HighlightMessage | ReplayMessage | ReplayAtMessage;
+  | ConfigMessage
+  | SnapshotMessage
+  | DiffMessage
+  | RowsMessage
+  | FoundMessage
+  | RevealMessage
+  | StatusMessage
+  | HighlightMessage
+  | ReplayMessage
+  | ReplayAtMessage;
 
 // ---------------------------------------------------------------- webview → host
 
@@ -142,6 +186,25 @@ export interface ReadyMessage {
   type: 'ready';
   protocol: number;
 }
+
+/** The namespaces whose process rows the webview draws (replaces the last such list); the host answers with `rows`. */
+export interface DrawMessage {
+  type: 'draw';
+  namespaces: string[];
+}
+
+/**
+ * Search (the toolbar's or a group card's) over processes the webview may not hold: the host answers `found` with
+ * the processes that match (webview/search.ts's rule, shared/core/processQuery.ts), at most MAX_FOUND.
+ */
+export interface FindMessage {
+  type: 'find';
+  id: number;
+  query: string;
+}
+
+/** More matches than the toolbar's search lists (its MAX_HITS) are not sent: it says "5000+" either way. */
+export const MAX_FOUND = 5001;
 
 /** Click on a card or a process row: the host reveals the same item in the tree sidebar. */
 export interface RevealInTreeMessage {
@@ -181,12 +244,22 @@ export type ReplayControlMessage =
   | { type: 'replayControl'; action: 'speed'; speed: number };
 
 export type WebviewToHost =
-  ReadyMessage | RevealInTreeMessage | OpenTerminalMessage | KillInitMessage | SendSignalMessage | LogMessage | ReplayControlMessage;
+  | ReadyMessage
+  | DrawMessage
+  | FindMessage
+  | RevealInTreeMessage
+  | OpenTerminalMessage
+  | KillInitMessage
+  | SendSignalMessage
+  | LogMessage
+  | ReplayControlMessage;
 
 // Every message type, once per direction. A Record over the union's `type` makes a type added to the union
 // and missing here (or a stale one left here) a compile error, so the guards below cannot fall behind.
 const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost['type'], true> = {
   ready: true,
+  draw: true,
+  find: true,
   revealInTree: true,
   openTerminal: true,
   killInit: true,
@@ -199,6 +272,8 @@ const HOST_TO_WEBVIEW_TYPES: Record<HostToWebview['type'], true> = {
   config: true,
   snapshot: true,
   diff: true,
+  rows: true,
+  found: true,
   reveal: true,
   status: true,
   highlight: true,

@@ -29,8 +29,14 @@ export interface CardRows extends CardShape {
 /** What a card draws, from the model and the user's choices. */
 export function cardRows(model: GraphModel, key: string, ui: CardUi, config: GraphConfig): CardRows {
   const ns = model.namespaces.get(key);
+  const count = model.memberCount(key);
+  const collapsed = !(ui.expanded.get(key) ?? count <= config.collapseAbove);
+  // Rows the host has not sent yet (they follow the webview's `draw`): the card keeps their place meanwhile.
+  if (!model.holds(key)) {
+    const rows = collapsed ? 0 : Math.min(count, config.maxRowsPerCard);
+    return { level: ns?.level ?? 0, collapsed, rows, hiddenRows: count - rows, list: [] };
+  }
   const members = [...(model.members.get(key)?.values() ?? [])];
-  const collapsed = !(ui.expanded.get(key) ?? members.length <= config.collapseAbove);
   const filter = (ui.filters.get(key) ?? '').trim().toLowerCase();
   let list = collapsed ? (filter ? members.filter((p) => matches(p, filter)) : []) : members;
   list.sort((a, b) => ownPid(a) - ownPid(b));

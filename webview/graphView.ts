@@ -5,10 +5,11 @@
 import { select } from 'd3-selection';
 import { linkVertical } from 'd3-shape';
 import { zoom, zoomIdentity, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
-import type { Snapshot, SnapshotDiff } from '../shared/core/types';
+import type { ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
 import {
   DEFAULT_GRAPH_CONFIG,
   type GraphConfig,
+  type NsCounts,
   type GraphTarget,
   type Highlight,
   type NsRef,
@@ -91,6 +92,11 @@ export class GraphView {
   private readonly staleRows = new Set<string>();
   /** Viewport size, kept by a ResizeObserver: reading clientWidth mid-render would force a layout of every card. */
   private size = { w: 800, h: 600 };
+  /** The namespaces whose rows the host was last asked for (`draw`), joined: asked again only when it changes. */
+  private askedRows = '';
+  /** The toolbar's query, asked of the host again when the model is replaced. */
+  private query = '';
+  private findId = 0;
   /** Called after the model changed (snapshot or diff), so the toolbar's search can count again. */
   onModelChange: (() => void) | undefined;
 
@@ -161,24 +167,70 @@ export class GraphView {
     if (this.loaded) this.render(true, new Set(this.model.namespaces.keys()));
   }
 
-  setSnapshot(snapshot: Snapshot, created?: NsRef[]): void {
-    this.model.load(snapshot);
+  /** `held` and `counts` absent: the whole model (see GraphModel.load). */
+  setSnapshot(snapshot: Snapshot, created?: NsRef[], held?: string[], counts?: NsCounts): void {
+    this.model.load(snapshot, held, counts);
+    this.askedRows = '';
     this.model.setCreated(created);
     this.setBanner(null, 'info');
     this.fitPending = !this.loaded && !this.hadTransform;
     this.render(true, new Set(this.model.namespaces.keys()));
     this.loaded = true;
+    // A replaced model forgot what the searches brought: ask again; and for the selected process (restored
+    // after hide/show), which pins its card, by its PID.
+    if (this.model.held !== null) {
+      for (const q of [this.query, ...this.groupUi.filters.values()]) this.find(q);
+      const s = this.selected;
+      if (s?.kind === 'process' && !this.model.processes.has(processKey(s.proc))) this.find(String(s.proc.pid));
+    }
     this.onModelChange?.();
   }
 
-  applyDiff(diff: SnapshotDiff, created?: NsRef[]): void {
+  applyDiff(diff: SnapshotDiff, created?: NsRef[], counts?: NsCounts): void {
     if (!this.loaded) return;
     const before = [...this.model.created].join();
     this.model.setCreated(created);
-    const change = this.model.apply(diff);
+    const change = this.model.apply(diff, counts);
     const structure = change.structureChanged || [...this.model.created].join() !== before;
     this.render(structure, structure ? new Set(this.model.namespaces.keys()) : change.touched);
     this.onModelChange?.();
+  }
+
+  /** Processes the host sent: the rows asked for with `draw`, search hits, a reveal's or a lesson's. */
+  addProcesses(held: string[], processes: ProcessInfo[]): void {
+    if (!this.loaded) return;
+    const s = this.selected;
+    const selectedCame = s?.kind === 'process' && processes.some((p) => p.pid === s.proc.pid && p.startTime === s.proc.startTime);
+    const change = this.model.addRows(held, processes);
+    // A group's search looks at its members' commands: the hits it asked for may bring members out; the
+    // selected process pins its namespace's card.
+    const structure = selectedCame || [...this.groupUi.filters.values()].some((f) => f.trim() !== '');
+    this.render(structure, structure ? new Set(this.model.namespaces.keys()) : change.touched);
+    this.onModelChange?.();
+  }
+
+  /** The toolbar's search: processes the webview does not hold are asked of the host (its `found` adds them). */
+  find(query: string, toolbar = false): void {
+    if (toolbar) this.query = query;
+    if (this.model.held !== null && query.trim() !== '') this.post({ type: 'find', id: ++this.findId, query });
+  }
+
+  /**
+   * Tell the host which namespaces' rows are drawn (cards drawn in full, expanded or searched, on or near the
+   * screen: the rows drawDueRows would build), when that changed: it sends the ones not held yet.
+   */
+  private askRows(): void {
+    if (this.model.held === null || this.far) return;
+    const want: string[] = [];
+    for (const key of this.display.shown) {
+      const r = this.rows.get(key);
+      const drawn = r && !this.compact.has(key) && (!r.collapsed || (this.ui.filters.get(key) ?? '').trim() !== '');
+      if (drawn && this.nearView(key)) want.push(key);
+    }
+    const joined = want.join();
+    if (joined === this.askedRows) return;
+    this.askedRows = joined;
+    if (want.some((k) => !this.model.holds(k))) this.post({ type: 'draw', namespaces: want });
   }
 
   setBanner(message: string | null, severity: string): void {
@@ -323,6 +375,7 @@ export class GraphView {
     this.highlighter.apply();
     this.rendering = false;
     this.drawDueRows();
+    this.askRows();
   }
 
   /** Rows are built only for cards on or near the screen; draw those that panning or zooming brought near. */
@@ -679,6 +732,7 @@ export class GraphView {
     if (!key || !field.classList.contains('filter')) return;
     if (isGroupKey(key)) {
       this.groupUi.filters.set(key, field.value ?? '');
+      this.find(field.value ?? '');
       this.render(true, new Set(this.model.namespaces.keys()));
       this.saveSoon();
       return;

@@ -1,9 +1,13 @@
 // The webview's own index over the namespace model: who is in which namespace, each namespace's
-// parent and children, and how the model changes with a diff. Kept incrementally so that a diff of a
+// parent and children, and how the model changes with a diff. It holds every namespace but, from the
+// live graph, only the processes of the namespaces it draws rows for (`held`), each namespace's PID 1
+// and the ones a search or reveal brought: the other namespaces' sizes come as counts
+// (shared/webviewProtocol.ts). A trace's replay sends the whole model (held null: all are held). Kept incrementally so that a diff of a
 // few processes costs a few map operations, not a rebuild (the graph's one-frame budget).
 // No DOM here, so it is tested in plain Node.
 
 import type { ContainerInfo, NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../shared/core/types';
+import type { NsCounts } from '../shared/webviewProtocol';
 import { nsKey, processKey } from '../shared/core/identity';
 import { compareSiblings } from '../shared/core/modelIndex';
 
@@ -25,6 +29,10 @@ export class GraphModel {
   readonly byPid = new Map<number, ProcessInfo>();
   roots: string[] = [];
   selfKey = '';
+  /** Namespaces whose member processes are all here; null: every namespace's are (a full model). */
+  held: Set<string> | null = null;
+  /** Member counts from the host, for the namespaces not held. */
+  private readonly counts = new Map<string, number>();
   /** Keys of the namespaces this window created, as the host reports them. */
   readonly created = new Set<string>();
 
@@ -36,11 +44,15 @@ export class GraphModel {
   /** Containers by the key of their PID namespace (several can share one). */
   readonly containersByNs = new Map<string, ContainerInfo[]>();
 
-  load(snapshot: Snapshot): void {
+  /** `held` and `counts` absent: the snapshot is the whole model. */
+  load(snapshot: Snapshot, held?: readonly string[], counts?: NsCounts): void {
     this.namespaces.clear();
     this.processes.clear();
     this.members.clear();
     this.byPid.clear();
+    this.counts.clear();
+    this.held = held ? new Set(held) : null;
+    for (const [key, n] of counts ?? []) this.counts.set(key, n);
     this.selfKey = nsKey({ dev: snapshot.self.nsDev, inode: snapshot.self.nsInode });
     for (const ns of snapshot.namespaces) this.namespaces.set(nsKeyOf(ns), ns);
     for (const p of snapshot.processes) this.addProcess(p);
@@ -63,14 +75,44 @@ export class GraphModel {
     return changed;
   }
 
-  apply(diff: SnapshotDiff): ModelChange {
+  /** Whether every member of the namespace is here (else only some: its init, search hits). */
+  holds(key: string): boolean {
+    return this.held === null || this.held.has(key);
+  }
+
+  /** Processes sent on request: `held` namespaces' members are replaced by them; others just join. */
+  addRows(held: readonly string[], processes: readonly ProcessInfo[]): ModelChange {
     const touched = new Set<string>();
+    for (const key of held) {
+      this.held?.add(key);
+      for (const p of [...(this.members.get(key)?.values() ?? [])]) this.removeProcess(p);
+      touched.add(key);
+    }
+    for (const p of processes) {
+      const old = this.processes.get(processKey(p));
+      if (old) this.removeProcess(old);
+      touched.add(this.addProcess(p));
+    }
+    for (const key of touched) if (!this.namespaces.has(key)) touched.delete(key);
+    return { structureChanged: false, touched };
+  }
+
+  apply(diff: SnapshotDiff, counts?: NsCounts): ModelChange {
+    const touched = new Set<string>();
+    for (const [key, n] of counts ?? []) {
+      this.counts.set(key, n);
+      touched.add(key);
+    }
     let structureChanged = diff.addedNamespaces.length > 0 || diff.removedNamespaces.length > 0;
     for (const ref of diff.removedProcesses) {
       const p = this.processes.get(processKey(ref));
       if (p) touched.add(this.removeProcess(p));
     }
-    for (const ref of diff.removedNamespaces) this.namespaces.delete(nsKey(ref));
+    for (const ref of diff.removedNamespaces) {
+      this.namespaces.delete(nsKey(ref));
+      this.held?.delete(nsKey(ref));
+      this.counts.delete(nsKey(ref));
+    }
     for (const ns of diff.addedNamespaces) this.namespaces.set(nsKeyOf(ns), ns);
     for (const ns of diff.changedNamespaces) {
       const key = nsKeyOf(ns);
@@ -115,7 +157,7 @@ export class GraphModel {
   }
 
   memberCount(key: string): number {
-    return this.members.get(key)?.size ?? 0;
+    return this.holds(key) ? (this.members.get(key)?.size ?? 0) : (this.counts.get(key) ?? this.members.get(key)?.size ?? 0);
   }
 
   /** How many processes a /proc mounted in this namespace would list. */

@@ -8,6 +8,9 @@
 import type { ContainerInfo, ProcessInfo } from '../shared/core/types';
 import { processKey } from '../shared/core/identity';
 import type { GraphModel } from './model';
+import { parseQuery, processMatches, type Query } from '../shared/core/processQuery';
+
+export { parseQuery, type Query };
 
 export type SearchHit =
   | { kind: 'namespace'; id: string; ns: string }
@@ -18,28 +21,6 @@ export type SearchHit =
 export const MAX_HITS = 5000;
 /** A bare number this long or longer also finds inodes that contain it (inodes have 10 digits, PIDs rarely 7). */
 const INODE_PART_MIN = 4;
-
-export interface Query {
-  /** Lower-case text to find in names, ids and images; '' when the query is a `pid:[…]` form. */
-  text: string;
-  /** The query is all digits (or `pid:[digits]`): the number. */
-  number: number | null;
-  /** Only namespaces (the query was written `pid:[…]`). */
-  nsOnly: boolean;
-}
-
-/** Parse what the user typed; null for a query that finds nothing (empty or blank). */
-export function parseQuery(raw: string): Query | null {
-  const q = raw.trim().toLowerCase();
-  if (q === '') return null;
-  // `pid:[4026532184]` as the tree, the cards and lsns write it; the closing bracket is optional while typing.
-  const ns = /^(?:pid:)?\[(\d+)\]?$|^pid:\[?(\d*)\]?$/.exec(q);
-  if (ns) {
-    const digits = ns[1] ?? ns[2] ?? '';
-    return digits === '' ? null : { text: digits, number: Number(digits), nsOnly: true };
-  }
-  return { text: q, number: /^\d+$/.test(q) ? Number(q) : null, nsOnly: false };
-}
 
 function inodeMatches(inode: number, q: Query): boolean {
   if (q.number === null) return false;
@@ -56,12 +37,6 @@ function containerMatches(c: ContainerInfo, q: Query): boolean {
     (c.image?.toLowerCase().includes(t) ?? false) ||
     (c.pod !== undefined && `${c.pod.namespace}/${c.pod.name}`.toLowerCase().includes(t))
   );
-}
-
-function processMatches(p: ProcessInfo, q: Query): boolean {
-  if (q.nsOnly) return false;
-  if (q.number !== null) return p.pid === q.number || p.nspid.includes(q.number);
-  return p.comm.toLowerCase().includes(q.text);
 }
 
 function ownPid(p: ProcessInfo): number {

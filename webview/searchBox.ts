@@ -12,6 +12,8 @@ export interface SearchHost {
   show(hit: SearchHit): void;
   /** Escape: the keyboard goes back to the graph. */
   leave(): void;
+  /** The query changed: processes the webview does not hold are asked of the host (the model grows, refresh follows). */
+  find?(query: string): void;
 }
 
 export interface SearchDom {
@@ -31,6 +33,8 @@ export class SearchBox {
   private index = -1;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Typed a query that found nothing among the processes held: the host's answer may bring hits. */
+  private awaitingHits = false;
 
   constructor(
     private readonly dom: SearchDom,
@@ -78,6 +82,10 @@ export class SearchBox {
     this.result = searchGraph(this.host.model, this.query());
     this.index = indexOfId(this.result, current);
     this.paint();
+    // The hits the host sent for a query that found nothing here yet: jump to the first as typing would have.
+    if (this.awaitingHits && this.result.hits.length > 0 && this.index < 0 && this.timer === undefined)
+      this.timer = setTimeout(() => this.go(0), TYPE_PAUSE_MS);
+    this.awaitingHits = false;
   }
 
   private query(): string {
@@ -87,8 +95,10 @@ export class SearchBox {
   private onInput(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.host.find?.(this.query());
     this.result = searchGraph(this.host.model, this.query());
     this.index = -1;
+    this.awaitingHits = this.result.hits.length === 0 && this.host.find !== undefined;
     this.paint();
     if (this.result.hits.length > 0) this.timer = setTimeout(() => this.go(0), TYPE_PAUSE_MS);
   }

@@ -1,7 +1,8 @@
 // Binds one graph webview (in an editor panel or in the panel area) to the snapshot source and the
 // extension's actions. The webview's DOM is thrown away whenever it is hidden, so the connection
-// forgets that it was ready on hide and sends a full snapshot on the next `ready`; diffs are only
-// sent on top of a snapshot that webview instance has seen. A reveal ("Show in Graph") waits the same
+// forgets that it was ready on hide and sends a snapshot on the next `ready`; diffs are only
+// sent on top of a snapshot that webview instance has seen. What it is sent is what it draws (drawnFeed.ts):
+// namespaces and counts first, the rows of the cards it draws when it asks for them. A reveal ("Show in Graph") waits the same
 // way: the latest one is held until the webview is ready and has a snapshot to find the target in.
 
 import * as vscode from 'vscode';
@@ -16,9 +17,11 @@ import {
   type Highlight,
   type HostToWebview,
   type NsRef,
+  type ProcRef,
   type WebviewToHost,
 } from '../../shared/webviewProtocol';
 import { graphHtml } from './graphHtml';
+import { DrawnFeed } from './drawnFeed';
 import type { GraphActions } from './graphActions';
 
 /** A lesson step's highlight and when it lapses (ms since the epoch; Infinity: until cleared). */
@@ -56,6 +59,8 @@ export class GraphConnection implements vscode.Disposable {
   private lastHighlighted: Highlight | null = null;
   /** The created-here set last sent, so that a diff carries it only when it changed. */
   private sentCreated = '';
+  /** What this webview instance holds of the model. */
+  private readonly feed = new DrawnFeed();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -104,7 +109,17 @@ export class GraphConnection implements vscode.Disposable {
    */
   highlight(h: Highlight | null): void {
     this.highlighted = holdHighlight(h);
-    if (this.ready && this.hasModel) this.postHighlight(h);
+    if (this.ready && this.hasModel) {
+      if (h) this.postExtras([...h.processes, ...(h.arrow ? [h.arrow.from, h.arrow.to] : [])]);
+      this.postHighlight(h);
+    }
+  }
+
+  /** Processes about to be pointed at that the webview may not hold (in a card whose rows it does not draw). */
+  private postExtras(refs: ProcRef[]): void {
+    const s = this.source.current();
+    const m = s && refs.length > 0 ? this.feed.extras(s, refs) : undefined;
+    if (m) this.post(m);
   }
 
   get lastHighlight(): Highlight | null {
@@ -122,6 +137,7 @@ export class GraphConnection implements vscode.Disposable {
 
   private flushHighlight(): void {
     const h = stillHeld(this.highlighted);
+    if (h) this.postExtras([...h.processes, ...(h.arrow ? [h.arrow.from, h.arrow.to] : [])]);
     if (h) this.postHighlight(h);
     else this.highlighted = undefined;
   }
@@ -141,6 +157,7 @@ export class GraphConnection implements vscode.Disposable {
     const pending = this.pendingReveal;
     if (!pending || !this.ready || !this.hasModel) return;
     this.pendingReveal = undefined;
+    if (pending.target.kind === 'process') this.postExtras([pending.target.proc]);
     void this.webview.postMessage({ type: 'reveal', target: pending.target } satisfies HostToWebview).then(
       (delivered) => {
         if (delivered) this.lastRevealed = pending.target;
@@ -162,8 +179,8 @@ export class GraphConnection implements vscode.Disposable {
     this.sentCreated = key;
     this.post(
       change.diff && this.hasModel
-        ? { type: 'diff', diff: change.diff, ...(changed ? { created } : {}) }
-        : { type: 'snapshot', snapshot: change.snapshot, created },
+        ? { ...this.feed.diff(change.diff), ...(changed ? { created } : {}) }
+        : { ...this.feed.snapshot(change.snapshot), created },
     );
     if (!this.hasModel) {
       this.hasModel = true;
@@ -181,6 +198,17 @@ export class GraphConnection implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         return this.onReady();
+      case 'draw': {
+        const s = this.source.current();
+        const rows = s && this.hasModel ? this.feed.rows(s, m.namespaces) : undefined;
+        if (rows) this.post(rows);
+        return;
+      }
+      case 'find': {
+        const s = this.source.current();
+        if (s && this.hasModel) this.post(this.feed.find(s, m.id, m.query));
+        return;
+      }
       case 'revealInTree':
         return this.actions.revealInTree(m.target);
       case 'openTerminal':
@@ -198,12 +226,19 @@ export class GraphConnection implements vscode.Disposable {
 
   private onReady(): void {
     this.ready = true;
+    this.feed.reset();
     this.post({ type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: readConfig() });
     const snapshot = this.source.current();
     if (snapshot) {
       const created = this.created(snapshot);
       this.sentCreated = JSON.stringify(created);
-      this.post({ type: 'snapshot', snapshot, created });
+      const t0 = performance.now();
+      const m = this.feed.snapshot(snapshot);
+      this.post({ ...m, created });
+      this.actions.log?.(
+        'info',
+        `graph: ready → snapshot posted (${snapshot.namespaces.length} namespaces, ${m.snapshot.processes.length} of ${snapshot.processes.length} processes) in ${(performance.now() - t0).toFixed(1)} ms`,
+      );
       this.hasModel = true;
       this.flushHighlight();
       this.flushReveal();

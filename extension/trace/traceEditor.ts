@@ -10,6 +10,8 @@ import { isWebviewToHost, WEBVIEW_PROTOCOL_VERSION, DEFAULT_GRAPH_CONFIG, type H
 import { parseTraceBytesInSlices } from '../../helper-native/src/record/traceFile';
 import { graphHtml } from '../graph/graphHtml';
 import { TracePlayer } from './tracePlayer';
+import { DrawnRelay } from '../graph/drawnFeed';
+import type { Snapshot } from '../../shared/core/types';
 
 export const TRACE_EDITOR_VIEW_TYPE = 'pidnsExplorer.trace';
 
@@ -99,9 +101,11 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'graph.css')).toString(),
     });
-    const post = (m: HostToWebview): void => {
+    // What the webview draws, not the whole model at each moment (issue 13): a far seek changes most processes.
+    const relay = new DrawnRelay((m) => void webview.postMessage(m));
+    const post = (m: HostToWebview, shown?: Snapshot): void => {
       if (m.type === 'status') state.banner = m.message;
-      void webview.postMessage(m);
+      relay.send(m, shown);
     };
     const state: TraceEditorState = {
       document,
@@ -115,6 +119,7 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
       webview.onDidReceiveMessage((m: unknown) => {
         if (!isWebviewToHost(m)) return;
         try {
+          if (relay.answer(m)) return;
           switch (m.type) {
             case 'ready':
               post({ type: 'config', protocol: WEBVIEW_PROTOCOL_VERSION, config: DEFAULT_GRAPH_CONFIG });

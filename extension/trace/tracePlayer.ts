@@ -43,7 +43,8 @@ export class TracePlayer {
 
   constructor(
     private readonly trace: Trace,
-    private readonly post: (m: HostToWebview) => void,
+    /** `state`: the whole model once the message is applied, when the player has it at hand (drawnFeed.ts's DrawnRelay). */
+    private readonly post: (m: HostToWebview, state?: Snapshot) => void,
     private readonly clock: PlayerClock = REAL_CLOCK,
     /** The trace's events when the caller has read them already (in slices: see traceEditor.ts). */
     private readonly events?: TraceEvents,
@@ -65,7 +66,7 @@ export class TracePlayer {
     this.info ??= this.makeInfo();
     this.post(this.info);
     this.shown = stateAt(this.trace, this.position);
-    this.post({ type: 'snapshot', snapshot: this.shown });
+    this.post({ type: 'snapshot', snapshot: this.shown }, this.shown);
     this.postPosition();
   }
 
@@ -141,14 +142,15 @@ export class TracePlayer {
     if (this.shown !== null) {
       const step = this.forwardDiffs(this.position, t);
       if (step !== null) {
-        for (const diff of step) this.post({ type: 'diff', diff });
         // The same state as applying `step` to what is shown; stateAt keeps its working state, so
         // this applies only `step` (or starts from the keyframe that `step` crossed).
-        this.shown = stateAt(this.trace, t);
+        const after = stateAt(this.trace, t);
+        step.forEach((diff, i) => this.post({ type: 'diff', diff }, i === step.length - 1 ? after : undefined));
+        this.shown = after;
       } else {
         const next = stateAt(this.trace, t);
         const diff = diffSnapshots(this.shown, next);
-        if (!isEmptyDiff(diff)) this.post({ type: 'diff', diff });
+        if (!isEmptyDiff(diff)) this.post({ type: 'diff', diff }, next);
         this.shown = next;
       }
     }

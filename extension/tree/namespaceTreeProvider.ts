@@ -13,7 +13,7 @@ import { containerKey } from '../../shared/core/containers';
 import { containerTooltip, namespaceTooltip, processTooltip, unseenTooltip } from '../hovers/tooltipMarkdown';
 import type { SnapshotSource } from '../snapshotSource';
 import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
-import { ModelIndex } from '../../shared/core/modelIndex';
+import { modelIndexOf, type ModelIndex } from '../../shared/core/modelIndex';
 import {
   NodeCache,
   PAGE_SIZE,
@@ -124,7 +124,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     const snap = this.source.current();
     if (!snap) return undefined;
     if (this.view?.snapshot !== snap) {
-      this.view = new ModelIndex(snap);
+      this.view = modelIndexOf(snap);
       this.cache.prune(this.view);
       for (const id of this.pageLimits.keys()) if (!this.cache.get(id)) this.pageLimits.delete(id);
     }

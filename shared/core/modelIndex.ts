@@ -230,3 +230,12 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   if (list) list.push(value);
   else map.set(key, [value]);
 }
+
+const indexes = new WeakMap<Snapshot, ModelIndex>();
+
+/** The index of a snapshot, built once however many views ask for it (the graph's feed, the tree, hovers). */
+export function modelIndexOf(snapshot: Snapshot): ModelIndex {
+  let index = indexes.get(snapshot);
+  if (!index) indexes.set(snapshot, (index = new ModelIndex(snapshot)));
+  return index;
+}
