@@ -102,7 +102,9 @@ function assertRunsAsUser(pid: number, user: SecUser, what: string): void {
 }
 
 function assertCleanStart(pid: number, user: SecUser, what: string): void {
-  assert.deepEqual(readdirSync(`/proc/${pid}/fd`).sort(), ['0', '1', '2'], `${what}: no fd of the helper's above 2`);
+  const fds = readdirSync(`/proc/${pid}/fd`).sort();
+  const targets = fds.map((fd) => `${fd} → ${readlinkSync(`/proc/${pid}/fd/${fd}`)}`).join(', ');
+  assert.deepEqual(fds, ['0', '1', '2'], `${what}: no fd of the helper's above 2 (${targets})`);
   assert.equal(readlinkSync(`/proc/${pid}/cwd`), user.home, `${what}: starts in the user's home`);
   // sh (the test's leaf) exports PWD itself, from the cwd we gave it
   const env = readFileSync(`/proc/${pid}/environ`, 'utf8')
@@ -153,9 +155,13 @@ for (const caps of ['with CAP_SYS_ADMIN', 'without CAP_SYS_ADMIN'] as const) {
         t.after(() => h.ask(JSON.stringify({ id: 99, op: 'destroy', chainId: chain.chainId })).catch(() => undefined));
         assert.equal(chain.engine, engine);
         // The kernel names the process `sleep` a moment before it sets up the new environment: wait for both.
+        // Then wait until sleep sleeps: starting, the dynamic loader and setlocale open (and close) files of their
+        // own, which the fd check below would otherwise catch (it did, once in a CI run: fd 3).
         const execd = (): boolean =>
-          statusField(chain.leaf, 'Name') === 'sleep' && readFileSync(`/proc/${chain.leaf}/environ`, 'utf8') !== '';
-        await waitFor('the leaf to exec sleep', execd, 5000);
+          statusField(chain.leaf, 'Name') === 'sleep' &&
+          readFileSync(`/proc/${chain.leaf}/environ`, 'utf8') !== '' &&
+          readFileSync(`/proc/${chain.leaf}/wchan`, 'utf8') === 'hrtimer_nanosleep';
+        await waitFor('the leaf to exec sleep and sleep', execd, 5000);
         assert.equal(existsSync(target), false, 'the command could not write a root-owned place');
         assertRunsAsUser(chain.leaf, user, 'the leaf');
         assertCleanStart(chain.leaf, user, 'the leaf');
