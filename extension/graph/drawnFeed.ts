@@ -280,7 +280,11 @@ export class DrawnRelay {
       this.post({ ...this.feed.snapshot(m.snapshot), ...(m.created ? { created: m.created } : {}) });
     } else if (m.type === 'diff' && this.state) {
       this.state = state ?? applyDiff(this.state, m.diff);
-      this.post({ ...this.feed.diff(m.diff, this.state), ...(m.created ? { created: m.created } : {}) });
+      this.post({
+        ...this.feed.diff(m.diff, this.state),
+        ...(m.created ? { created: m.created } : {}),
+        ...(m.jump ? { jump: m.jump } : {}),
+      });
     } else this.post(m);
   }
 
