@@ -110,7 +110,11 @@ function hostOnly(trace: ReturnType<typeof parseTrace>, seeks: number): void {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2).filter((a, i, all) => a !== '--host' && a !== '--profile' && all[i - 1] !== '--profile' && a !== '--trace' && all[i - 1] !== '--trace');
+  const args = process.argv
+    .slice(2)
+    .filter(
+      (a, i, all) => a !== '--host' && a !== '--profile' && all[i - 1] !== '--profile' && a !== '--trace' && all[i - 1] !== '--trace',
+    );
   const minutes = Number(args[0] ?? 60);
   const seeks = Number(args[1] ?? 40);
   const g0 = performance.now();
