@@ -17,7 +17,7 @@ import {
 } from '../shared/webviewProtocol';
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
-import { cardHeight, cardWidth, ROW_H, rowTop } from './geometry';
+import { cardHeight, cardWidth, ROW_H, rowTop, TITLE_MID } from './geometry';
 import type { SearchHit } from './search';
 import { Minimap } from './minimap';
 import { displayTree, GROUP_ABOVE, isGroupKey, type DisplayTree, type GroupUi } from './groups';
@@ -257,15 +257,33 @@ export class GraphView {
     if (key && this.layout.places.has(key) && !this.isInView(key)) this.centerOn(key);
   }
 
-  /** Where a process's row is (or would be) drawn, from the layout alone: its middle, at its card's right edge. */
+  /**
+   * Where a process's row is (or would be) drawn, from the layout alone: its middle, at its card's right edge.
+   * A card that shows no such row (collapsed, compact, past the row limit) answers with its own anchor, and a
+   * namespace inside a closed group with the group card's, so that a lesson's arrow still joins the two
+   * namespaces. Undefined only for a process the webview does not hold (its namespace is not known here).
+   */
   private rowAnchor(procKey: string): RowAnchor | undefined {
     const p = this.model.processes.get(procKey);
-    const key = p && nsKey({ dev: p.nsDev, inode: p.ns });
-    const place = key && this.layout.places.get(key);
-    const rows = key && !this.compact.has(key) ? this.rows.get(key) : undefined;
+    if (!p) return undefined;
+    const key = nsKey({ dev: p.nsDev, inode: p.ns });
+    const place = this.layout.places.get(key);
+    const rows = !this.compact.has(key) ? this.rows.get(key) : undefined;
     const i = rows ? rows.list.findIndex((q) => processKey(q) === procKey) : -1;
-    if (!place || !rows || i < 0) return undefined;
-    return { x: place.x + place.w, y: place.y + rowTop(rows, i) + ROW_H / 2 };
+    if (place && rows && i >= 0) return { x: place.x + place.w, y: place.y + rowTop(rows, i) + ROW_H / 2 };
+    return this.cardAnchor(key);
+  }
+
+  /** The right edge, at the title's height, of the card that stands for `key`: its own, or its group's. */
+  private cardAnchor(key: string): RowAnchor | undefined {
+    let card: string | undefined = key;
+    if (!this.display.shown.has(key)) {
+      // In a closed group: a member, or below one (GroupInfo.nested).
+      const chain = new Set(this.model.chain(key));
+      card = [...this.display.groups.values()].find((g) => g.members.some((m) => chain.has(m)))?.key;
+    }
+    const place = card && this.layout.places.get(card);
+    return place ? { x: place.x + place.w, y: place.y + TITLE_MID } : undefined;
   }
 
   reveal(target: GraphTarget): void {
