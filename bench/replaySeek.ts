@@ -6,8 +6,10 @@
 // one seek to a random moment: host ms (stateAt + diff, cut to what the webview draws by the editor's
 // DrawnRelay), webview ms (handling the diff until the next
 // frame is painted), and both; then 20 steps to the next change.
-// Standalone after `npm run build`: node out/bench/replaySeek.js [MINUTES] [SEEKS] [--host] (default 60, 40);
-// --host: the host side alone, no browser (wall and process CPU per seek; CPU counts V8's helper threads too).
+// Standalone after `npm run build`: node out/bench/replaySeek.js [MINUTES] [SEEKS] [--host] [--profile FILE] [--trace FILE] (default 60, 40);
+// --host: the host side alone, no browser (wall and process CPU per seek; CPU counts V8's helper threads too);
+// --profile: the page's CPU profile over the seeks; --trace: its timeline (style, layout, paint), Chrome's trace events.
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseTrace, TraceEncoder } from '../shared/core/trace';
@@ -108,7 +110,11 @@ function hostOnly(trace: ReturnType<typeof parseTrace>, seeks: number): void {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2).filter((a) => a !== '--host');
+  const args = process.argv
+    .slice(2)
+    .filter(
+      (a, i, all) => a !== '--host' && a !== '--profile' && all[i - 1] !== '--profile' && a !== '--trace' && all[i - 1] !== '--trace',
+    );
   const minutes = Number(args[0] ?? 60);
   const seeks = Number(args[1] ?? 40);
   const g0 = performance.now();
@@ -143,6 +149,21 @@ async function main(): Promise<void> {
     for (const m of out.splice(0)) await g.sendUntilPainted(m);
     await answer();
     console.log(`ready: timeline and first state drawn in ${(performance.now() - r0).toFixed(0)} ms`);
+    // --profile FILE: a CPU profile of the page over the seeks (Chrome DevTools' .cpuprofile).
+    const profileAt = process.argv.indexOf('--profile');
+    const cdp = profileAt > 0 ? await g.page.context().newCDPSession(g.page) : undefined;
+    const traceAt = process.argv.indexOf('--trace');
+    const tcdp = traceAt > 0 ? await g.page.context().newCDPSession(g.page) : undefined;
+    const events: unknown[] = [];
+    if (tcdp) {
+      tcdp.on('Tracing.dataCollected', (e: { value: unknown[] }) => events.push(...e.value));
+      await tcdp.send('Tracing.start', { categories: 'devtools.timeline,blink', transferMode: 'ReportEvents' } as never);
+    }
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const rand = rng(9);
     const host: number[] = [];
     const page: number[] = [];
@@ -168,6 +189,16 @@ async function main(): Promise<void> {
       page.push(inPage);
       total.push(h + inPage);
       wall.push(h + (performance.now() - w0));
+    }
+    if (tcdp) {
+      const done = new Promise((r) => tcdp.once('Tracing.tracingComplete', r));
+      await tcdp.send('Tracing.end');
+      await done;
+      writeFileSync(process.argv[traceAt + 1], JSON.stringify(events));
+    }
+    if (cdp) {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(process.argv[profileAt + 1], JSON.stringify(profile));
     }
     console.log(`seek, ${seeks} random moments (a diff of median ${quantile(sizes, 0.5)} process changes):`);
     console.log(`  host (stateAt + difference):      ${fmt(host)}`);

@@ -77,6 +77,11 @@ export interface DiffMessage {
   counts?: NsCounts;
   /** When present, replaces the set of namespaces created here (see SnapshotMessage). */
   created?: NsRef[];
+  /**
+   * A jump rather than a change as it happened (a replay's seek: the difference between two moments): drawn
+   * at once, without the glides that let the eye follow a live change.
+   */
+  jump?: true;
 }
 
 /** The answer to `draw` (and processes the host wants shown: a reveal's, a lesson's): more processes to hold. */

@@ -38,6 +38,9 @@ export function cardHeight(shape: CardShape): number {
   return h;
 }
 
+/** The middle of a card's title line (graph.css .card-head: 5 px of padding, then a 20 px line). */
+export const TITLE_MID = 5 + 20 / 2;
+
 /** Top of the `index`th drawn row inside its card: where the view scrolls to show one process. */
 export function rowTop(shape: CardShape, index: number): number {
   return HEAD_H + (shape.collapsed ? SEARCH_H : 0) + COLHEAD_H + index * ROW_H;

@@ -17,7 +17,7 @@ import {
 } from '../shared/webviewProtocol';
 import { GraphModel } from './model';
 import { TreeLayout } from './layout';
-import { cardHeight, cardWidth, ROW_H, rowTop } from './geometry';
+import { cardHeight, cardWidth, ROW_H, rowTop, TITLE_MID } from './geometry';
 import type { SearchHit } from './search';
 import { Minimap } from './minimap';
 import { displayTree, GROUP_ABOVE, isGroupKey, type DisplayTree, type GroupUi } from './groups';
@@ -85,6 +85,11 @@ export class GraphView {
   private readonly highlighter: Highlighter;
   private loaded = false;
   private rendering = false;
+  /**
+   * A jump is being drawn (a replay's seek): no glides until its frame is painted. Moving some 160 cards
+   * with transitions gave each its own compositor layer and doubled the time until a far seek was painted.
+   */
+  private jumps = 0;
   private fitPending = false;
   /** Zoomed out below FAR_SCALE: rows are neither drawn nor laid out. */
   private far = false;
@@ -163,7 +168,7 @@ export class GraphView {
 
   setConfig(config: GraphConfig): void {
     this.config = config;
-    this.dom.world.classList.toggle('no-anim', !config.animate);
+    this.dom.world.classList.toggle('no-anim', !this.animates());
     if (this.loaded) this.render(true, new Set(this.model.namespaces.keys()));
   }
 
@@ -186,8 +191,10 @@ export class GraphView {
     this.onModelChange?.();
   }
 
-  applyDiff(diff: SnapshotDiff, created?: NsRef[], counts?: NsCounts): void {
+  /** `jump`: drawn at once, without glides (DiffMessage.jump). */
+  applyDiff(diff: SnapshotDiff, created?: NsRef[], counts?: NsCounts, jump = false): void {
     if (!this.loaded) return;
+    if (jump) this.holdStill();
     const before = [...this.model.created].join();
     this.model.setCreated(created);
     const change = this.model.apply(diff, counts);
@@ -250,15 +257,33 @@ export class GraphView {
     if (key && this.layout.places.has(key) && !this.isInView(key)) this.centerOn(key);
   }
 
-  /** Where a process's row is (or would be) drawn, from the layout alone: its middle, at its card's right edge. */
+  /**
+   * Where a process's row is (or would be) drawn, from the layout alone: its middle, at its card's right edge.
+   * A card that shows no such row (collapsed, compact, past the row limit) answers with its own anchor, and a
+   * namespace inside a closed group with the group card's, so that a lesson's arrow still joins the two
+   * namespaces. Undefined only for a process the webview does not hold (its namespace is not known here).
+   */
   private rowAnchor(procKey: string): RowAnchor | undefined {
     const p = this.model.processes.get(procKey);
-    const key = p && nsKey({ dev: p.nsDev, inode: p.ns });
-    const place = key && this.layout.places.get(key);
-    const rows = key && !this.compact.has(key) ? this.rows.get(key) : undefined;
+    if (!p) return undefined;
+    const key = nsKey({ dev: p.nsDev, inode: p.ns });
+    const place = this.layout.places.get(key);
+    const rows = !this.compact.has(key) ? this.rows.get(key) : undefined;
     const i = rows ? rows.list.findIndex((q) => processKey(q) === procKey) : -1;
-    if (!place || !rows || i < 0) return undefined;
-    return { x: place.x + place.w, y: place.y + rowTop(rows, i) + ROW_H / 2 };
+    if (place && rows && i >= 0) return { x: place.x + place.w, y: place.y + rowTop(rows, i) + ROW_H / 2 };
+    return this.cardAnchor(key);
+  }
+
+  /** The right edge, at the title's height, of the card that stands for `key`: its own, or its group's. */
+  private cardAnchor(key: string): RowAnchor | undefined {
+    let card: string | undefined = key;
+    if (!this.display.shown.has(key)) {
+      // In a closed group: a member, or below one (GroupInfo.nested).
+      const chain = new Set(this.model.chain(key));
+      card = [...this.display.groups.values()].find((g) => g.members.some((m) => chain.has(m)))?.key;
+    }
+    const place = card && this.layout.places.get(card);
+    return place ? { x: place.x + place.w, y: place.y + TITLE_MID } : undefined;
   }
 
   reveal(target: GraphTarget): void {
@@ -331,6 +356,26 @@ export class GraphView {
     const k = Math.min(1.25, (vw - 2 * margin) / (b.x1 - b.x0), (vh - 2 * margin) / (b.y1 - b.y0));
     const t = zoomIdentity.translate((vw - k * (b.x1 + b.x0)) / 2, margin - k * b.y0).scale(k);
     select(this.dom.viewport).call(this.zoom.transform, t);
+  }
+
+  /** Cards and rows glide, fade in and out: the config's choice, except while a jump is drawn. */
+  private animates(): boolean {
+    return this.config.animate && this.jumps === 0;
+  }
+
+  /**
+   * No transitions until the next frame is painted: the class goes off two frames on (a rAF callback runs
+   * before its frame's style is computed, so one frame on would start the transitions in the same frame).
+   */
+  private holdStill(): void {
+    this.jumps++;
+    this.dom.world.classList.add('no-anim');
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        this.jumps--;
+        this.dom.world.classList.toggle('no-anim', !this.animates());
+      }),
+    );
   }
 
   /** Redraw: lay out the tree again only when `structure`, otherwise just the touched cards. */
@@ -433,9 +478,11 @@ export class GraphView {
     // The cards glide to their new places (graph.css); the world glides back by the same amount with
     // the same timing, so the anchor card stands still on screen the whole time.
     const world = this.dom.world;
-    world.classList.add('settling');
-    clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => world.classList.remove('settling'), 300);
+    if (this.animates()) {
+      world.classList.add('settling');
+      clearTimeout(this.settleTimer);
+      this.settleTimer = setTimeout(() => world.classList.remove('settling'), 300);
+    }
     this.zoom.translateBy(select(this.dom.viewport), anchor.x - p.x, anchor.y - p.y);
   }
 
@@ -473,7 +520,7 @@ export class GraphView {
       return updateCard(card, this.model, key, rows, false, false);
     }
     const draw = !this.far && this.nearView(key);
-    updateCard(card, this.model, key, rows, this.config.animate && this.loaded, draw);
+    updateCard(card, this.model, key, rows, this.animates() && this.loaded, draw);
     if (draw) this.staleRows.delete(key);
     else this.staleRows.add(key);
     this.restoreFilter(card, key);
@@ -492,13 +539,13 @@ export class GraphView {
       this.cards.delete(key);
       this.rows.delete(key);
       this.staleRows.delete(key);
-      if (this.config.animate) fadeOut([card]);
+      if (this.animates()) fadeOut([card]);
       else card.remove();
     }
     for (const key of [...this.display.shown, ...this.display.groups.keys()]) {
       if (this.cards.has(key)) continue;
       const card = isGroupKey(key) ? createGroupCard(key) : createCard(key);
-      if (this.loaded && this.config.animate) card.classList.add('enter');
+      if (this.loaded && this.animates()) card.classList.add('enter');
       this.cards.set(key, card);
       this.dom.world.append(card);
     }

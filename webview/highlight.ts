@@ -8,7 +8,7 @@ import { nsKey, processKey } from '../shared/core/identity';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** Where a process row is in world coordinates: its vertical middle and its card's right edge. */
+/** Where a process row is in world coordinates: its vertical middle and its card's right edge (or its card's title's). */
 export interface RowAnchor {
   x: number;
   y: number;
@@ -43,7 +43,10 @@ export class Highlighter {
 
   constructor(
     private readonly dom: HighlightDom,
-    /** Where a process's row is drawn, or would be (undefined: its card shows no such row). */
+    /**
+     * Where a process's row is drawn, or would be; where its card is (or its group's) when the card shows no
+     * such row; undefined when the process is not known to the webview.
+     */
     private readonly rowAnchor: (procKey: string) => RowAnchor | undefined,
   ) {
     this.caption = document.createElement('div');

@@ -90,7 +90,7 @@ function dispatch(view: GraphView, m: HostToWebview, post: (m: WebviewToHost) =>
       requestAnimationFrame(() => mark('snapshotFrame'));
       return;
     case 'diff':
-      return view.applyDiff(m.diff, m.created, m.counts);
+      return view.applyDiff(m.diff, m.created, m.counts, m.jump === true);
     case 'rows':
       mark('rowsIn');
       view.addProcesses(m.held, m.processes);

@@ -73,8 +73,11 @@ export class DrawnFeed {
    * share a PID, and numbers spare building a key string for each of the thousands a far seek removes.
    */
   private readonly sent = new Map<number, number>();
-  /** The whole model's processes by PID, kept by the diffs: a diff costs what it holds, not a pass over the model. */
-  private readonly all = new Map<number, ProcessInfo>();
+  /**
+   * The inodes of the held namespaces (and perhaps of some held before): tested before a process's namespace
+   * key is built, so that the thousands of processes a far seek adds cost no key string unless held.
+   */
+  private readonly heldInodes = new Set<number>();
   /** Member counts as last sent. */
   private readonly counts = new Map<string, number>();
   /** Namespaces as last sent (bare): a change of member PIDs alone is said by the counts, not sent again. */
@@ -89,7 +92,7 @@ export class DrawnFeed {
     this.sent.clear();
     this.counts.clear();
     this.sentNs.clear();
-    this.all.clear();
+    this.heldInodes.clear();
   }
 
   /** The whole model as the webview is to hold it: namespaces, counts, inits, and the held namespaces' processes. */
@@ -98,8 +101,6 @@ export class DrawnFeed {
     this.sent.clear();
     this.counts.clear();
     this.sentNs.clear();
-    this.all.clear();
-    for (const p of s.processes) this.all.set(p.pid, p);
     const processes: ProcessInfo[] = [];
     const send = (p: ProcessInfo | undefined): void => {
       if (p && !this.holds(p)) {
@@ -126,37 +127,44 @@ export class DrawnFeed {
     };
   }
 
-  /** The part of the model's next diff that the webview holds, with the counts that changed. */
-  diff(d: SnapshotDiff): DiffMessage {
+  /**
+   * The part of the model's next diff that the webview holds, with the counts that changed. `after`: the model
+   * once `d` is applied, where a namespace's new PID 1 is looked up when the diff does not add it.
+   *
+   * A namespace's `pids` are its members (buildModel), and a namespace whose members changed is in the diff
+   * with its new list: its count is that list's length. So a far seek (thousands of processes replaced) costs
+   * a pass over the changed namespaces and the lookups of what the webview holds, not a pass per process.
+   */
+  diff(d: SnapshotDiff, after: Snapshot): DiffMessage {
+    const counts: NsCounts = [];
     for (const ref of d.removedNamespaces) {
       this.held.delete(nsKey(ref));
       this.counts.delete(nsKey(ref));
       this.sentNs.delete(nsKey(ref));
     }
-    const addedNamespaces = d.addedNamespaces.map(bare);
-    for (const ns of addedNamespaces) {
-      this.sentNs.set(nsKey(ns), ns);
-      this.counts.set(nsKey(ns), 0);
+    const count = (key: string, n: number, always: boolean): void => {
+      if (!always && this.counts.get(key) === n) return;
+      this.counts.set(key, n);
+      counts.push([key, n]);
+    };
+    const addedNamespaces: NamespaceInfo[] = [];
+    for (const ns of d.addedNamespaces) {
+      const key = nsKey(ns);
+      addedNamespaces.push(bare(ns));
+      this.sentNs.set(key, addedNamespaces[addedNamespaces.length - 1]);
+      count(key, ns.pids.length, true);
     }
     const changedNamespaces: NamespaceInfo[] = [];
-    for (const ns of d.changedNamespaces.map(bare)) {
-      if (sameValue(this.sentNs.get(nsKey(ns)), ns)) continue;
-      this.sentNs.set(nsKey(ns), ns);
-      changedNamespaces.push(ns);
-    }
-    // Counts by what moved (a reused PID is removed, old start time, before it is added).
-    const delta = new Map<string, number>(addedNamespaces.map((ns) => [nsKey(ns), 0]));
-    const bump = (p: ProcessInfo, n: number): void => void delta.set(nsOf(p), (delta.get(nsOf(p)) ?? 0) + n);
-    for (const r of d.removedProcesses) {
-      const p = this.all.get(r.pid);
-      if (p?.startTime !== r.startTime) continue;
-      this.all.delete(r.pid);
-      bump(p, -1);
-    }
-    for (const p of d.changedProcesses) this.all.set(p.pid, p);
-    for (const p of d.addedProcesses) {
-      this.all.set(p.pid, p);
-      bump(p, 1);
+    const newInits = addedNamespaces.filter((ns) => ns.init !== null);
+    for (const ns of d.changedNamespaces) {
+      const key = nsKey(ns);
+      count(key, ns.pids.length, false);
+      const was = this.sentNs.get(key);
+      const now = bare(ns);
+      if (sameValue(was, now)) continue;
+      this.sentNs.set(key, now);
+      changedNamespaces.push(now);
+      if (now.init !== null && now.init !== was?.init) newInits.push(now);
     }
     const removedProcesses = d.removedProcesses.filter((r) => this.holds(r) && this.sent.delete(r.pid));
     const changedProcesses = d.changedProcesses.filter((p) => this.holds(p));
@@ -167,15 +175,18 @@ export class DrawnFeed {
         addedProcesses.push(p);
       }
     };
-    for (const p of d.addedProcesses) if (this.held.has(nsOf(p))) add(p);
-    // A namespace's PID 1 names and orders its card: a new namespace's, or a new one after the old died.
-    for (const ns of [...addedNamespaces, ...changedNamespaces]) add(this.initOf(ns, this.all.get(ns.init ?? -1)));
-    const counts: NsCounts = [];
-    for (const [key, n] of delta) {
-      if (!this.sentNs.has(key)) continue;
-      const now = (this.counts.get(key) ?? 0) + n;
-      this.counts.set(key, now);
-      if (n !== 0 || addedNamespaces.some((ns) => nsKey(ns) === key)) counts.push([key, now]);
+    for (const p of d.addedProcesses) if (this.heldInodes.has(p.ns) && this.held.has(nsOf(p))) add(p);
+    // A namespace's PID 1 names and orders its card: a new namespace's, or a new one after the old died. It is
+    // nearly always a process the diff adds; else (a process that was there and not yet its PID 1) the model's.
+    if (newInits.length > 0) {
+      const wanted = new Set(newInits.map((ns) => ns.init));
+      const found = new Map<number, ProcessInfo>();
+      for (const p of [...d.addedProcesses, ...d.changedProcesses]) if (wanted.has(p.pid)) found.set(p.pid, p);
+      let index: FeedIndex | undefined;
+      for (const ns of newInits) {
+        const pid = ns.init ?? -1;
+        add(this.initOf(ns, found.get(pid) ?? (index ??= this.indexOf(after)).process(pid)));
+      }
     }
     return {
       type: 'diff',
@@ -200,6 +211,7 @@ export class DrawnFeed {
       const ns = index.namespace(key);
       if (!ns || this.held.has(key)) continue;
       this.held.add(key);
+      this.heldInodes.add(ns.inode);
       held.push(key);
       for (const p of index.processes(ns)) {
         this.sent.set(p.pid, p.startTime);
@@ -268,7 +280,11 @@ export class DrawnRelay {
       this.post({ ...this.feed.snapshot(m.snapshot), ...(m.created ? { created: m.created } : {}) });
     } else if (m.type === 'diff' && this.state) {
       this.state = state ?? applyDiff(this.state, m.diff);
-      this.post({ ...this.feed.diff(m.diff), ...(m.created ? { created: m.created } : {}) });
+      this.post({
+        ...this.feed.diff(m.diff, this.state),
+        ...(m.created ? { created: m.created } : {}),
+        ...(m.jump ? { jump: m.jump } : {}),
+      });
     } else this.post(m);
   }
 

@@ -179,7 +179,7 @@ export class GraphConnection implements vscode.Disposable {
     this.sentCreated = key;
     this.post(
       change.diff && this.hasModel
-        ? { ...this.feed.diff(change.diff), ...(changed ? { created } : {}) }
+        ? { ...this.feed.diff(change.diff, change.snapshot), ...(changed ? { created } : {}) }
         : { ...this.feed.snapshot(change.snapshot), created },
     );
     if (!this.hasModel) {

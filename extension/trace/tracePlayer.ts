@@ -150,7 +150,7 @@ export class TracePlayer {
       } else {
         const next = stateAt(this.trace, t);
         const diff = diffSnapshots(this.shown, next);
-        if (!isEmptyDiff(diff)) this.post({ type: 'diff', diff }, next);
+        if (!isEmptyDiff(diff)) this.post({ type: 'diff', diff, jump: true }, next);
         this.shown = next;
       }
     }

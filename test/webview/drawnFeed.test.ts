@@ -70,7 +70,7 @@ for (const [name, indexOf] of indexes)
         }
         processDiff(tree, 20, step);
         const next = b.snapshot();
-        const d = feed.diff(diffSnapshots(snap, next));
+        const d = feed.diff(diffSnapshots(snap, next), next);
         snap = next;
         partial.apply(d.diff, d.counts);
         full.load(snap);

@@ -197,6 +197,35 @@ describe('namespace graph webview', () => {
     }
   });
 
+  test("a jump (a replay's seek) is drawn at once; a live change glides, before and after it", async () => {
+    const { g, seed } = await seeded();
+    try {
+      const b = seed.builder;
+      // New rows in level 1: its card grows and the cards below it move.
+      const grow = (jump: boolean) =>
+        g.sendUntilPainted({
+          type: 'diff',
+          diff: { ...emptyDiff(), addedProcesses: [b.addProcess(seed.levels[0], 'sh'), b.addProcess(seed.levels[0], 'sh')] },
+          ...(jump ? { jump: true as const } : {}),
+        });
+      const running = () => g.page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length);
+      const leafAt = () => card(g, seed.levels[4]).evaluate((e) => (e as HTMLElement).style.transform);
+      await grow(false);
+      assert.ok((await running()) > 0, 'a live change: the cards glide and the rows fade in');
+      await g.page.waitForTimeout(400);
+      await grow(true);
+      assert.equal(await running(), 0, 'a jump: nothing glides or fades');
+      const placed = await leafAt();
+      await g.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      assert.equal(await g.page.locator('#world.no-anim').count(), 0, 'glides are back two frames on');
+      await grow(false);
+      assert.ok((await running()) > 0, 'the next live change glides again');
+      assert.notEqual(await leafAt(), placed, 'and the cards below moved');
+    } finally {
+      await done(g);
+    }
+  });
+
   test('zoom, expanded cards, search and selection survive hide/show', async () => {
     const { g, seed } = await seeded();
     try {

@@ -143,6 +143,85 @@ describe('lesson highlight in the graph webview', () => {
     }
   });
 
+  test('an arrow whose row is not drawn joins the cards: a collapsed card at its title, a closed group at its own', async () => {
+    const g = await openGraph(env(), 'dark');
+    try {
+      const seed = seedChain(3, 5);
+      const b = seed.builder;
+      const init1 = b.processes.find((p) => p.ns === seed.levels[0])!;
+      // Level 2 collapsed (more members than collapseAbove), its orphan's row not drawn.
+      const init2 = b.processes.find((p) => p.ns === seed.levels[1])!;
+      const orphan = b.addProcess(seed.levels[1], 'pidns-orphan', init2.pid);
+      for (let i = 0; i < 5; i++) b.addProcess(seed.levels[1], `w${i}`, init2.pid);
+      // Under level 1, 16 containers' namespaces with the same init: the 6 smallest go into one group card.
+      const kids = Array.from({ length: 16 }, (_, i) => {
+        const ns = b.addNs(null, seed.levels[0]);
+        const init = b.addProcess(ns.inode, 'conmon', init1.pid);
+        if (i < 10) b.addProcess(ns.inode, 'app', init.pid);
+        return { ns, init };
+      });
+      await g.send({ ...config, config: { ...DEFAULT_GRAPH_CONFIG, collapseAbove: 4, animate: false } });
+      await g.send({ type: 'snapshot', snapshot: b.snapshot() });
+      const arrowTo = async (from: ProcessInfo, to: ProcessInfo) => {
+        await g.send({
+          type: 'highlight',
+          highlight: { caption: 'adopted', namespaces: [], processes: [], arrow: { from: ref(from), to: ref(to) } },
+        });
+        return g.page.evaluate(
+          ([toKey, fromNs]) => {
+            const svg = document.getElementById('lesson-arrow') as unknown as SVGSVGElement;
+            const path = svg.querySelector(':scope > path') as SVGPathElement;
+            if (svg.hasAttribute('hidden') || !path.getAttribute('d')) return null;
+            const m = path.getScreenCTM()!;
+            const start = path.getPointAtLength(0).matrixTransform(m);
+            const end = path.getPointAtLength(path.getTotalLength()).matrixTransform(m);
+            const rowEl = document.querySelector(`.row[data-key="${toKey}"]`)!;
+            const row = rowEl.getBoundingClientRect();
+            // The card that stands for the orphan's namespace: its own, else the closed group holding it.
+            const cardEl =
+              document.querySelector(`.card[data-key="${fromNs}"]`) ??
+              [...document.querySelectorAll<HTMLElement>('.card.group')].find((c) => c.dataset.key?.includes('=conmon'))!;
+            const card = cardEl.getBoundingClientRect();
+            const title = cardEl.querySelector('.title')!.getBoundingClientRect();
+            return {
+              start: { x: start.x, y: start.y },
+              end: { x: end.x, y: end.y },
+              card: { x: card.right, y: title.top + title.height / 2, group: cardEl.classList.contains('group') },
+              to: { x: rowEl.closest('.card')!.getBoundingClientRect().right, y: row.top + row.height / 2 },
+            };
+          },
+          [processKey(to), nsKey({ dev: NS_DEV, inode: from.ns })],
+        );
+      };
+      const near = (a: { x: number; y: number }, b2: { x: number; y: number }, what: string): void =>
+        assert.ok(Math.abs(a.x - b2.x) < 2 && Math.abs(a.y - b2.y) < 2, `${what}: ${JSON.stringify(a)} at ${JSON.stringify(b2)}`);
+
+      assert.equal(await g.page.locator(`.row[data-key="${processKey(orphan)}"]`).count(), 0, "the orphan's row is not drawn");
+      const collapsed = await arrowTo(orphan, init1);
+      assert.ok(collapsed, 'the arrow is drawn from a collapsed card');
+      assert.equal(collapsed.card.group, false);
+      near(collapsed.start, collapsed.card, "the arrow leaves the collapsed card's right edge at its title");
+      near(collapsed.end, collapsed.to, "it ends at the init's row");
+
+      const grouped = kids[15].init;
+      assert.equal(await g.page.locator(`.card[data-key="${key(kids[15].ns.inode)}"]`).count(), 0, 'the namespace is in a closed group');
+      const fromGroup = await arrowTo(grouped, init1);
+      assert.ok(fromGroup, 'the arrow is drawn from a closed group');
+      assert.equal(fromGroup.card.group, true);
+      near(fromGroup.start, fromGroup.card, "the arrow leaves the group card's right edge at its title");
+      near(fromGroup.end, fromGroup.to, "it ends at the init's row");
+
+      // A process the webview does not know: no arrow rather than a wrong one.
+      await g.send({
+        type: 'highlight',
+        highlight: { caption: 'x', namespaces: [], processes: [], arrow: { from: { pid: 99999, startTime: 1 }, to: ref(init1) } },
+      });
+      assert.equal(await g.page.locator('#lesson-arrow').getAttribute('hidden'), '');
+    } finally {
+      await done(g);
+    }
+  });
+
   test('lapses by itself after untilMs', async () => {
     const g = await openGraph(env(), 'light');
     try {

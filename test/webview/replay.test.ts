@@ -23,6 +23,8 @@ interface Replay {
   g: GraphPage;
   trace: Trace;
   player: TracePlayer;
+  /** Every message the player posted, in order. */
+  sent: HostToWebview[];
   /** Forwards what the page posted to the player and waits until the page has handled every answer. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -32,7 +34,11 @@ async function openReplay(): Promise<Replay> {
   const trace = parseTrace(readFileSync(FIXTURE, 'utf8'));
   const g = await openGraph(env(), 'dark');
   const sending: Promise<unknown>[] = [];
-  const post = (m: HostToWebview): void => void sending.push(g.send(m));
+  const sent: HostToWebview[] = [];
+  const post = (m: HostToWebview): void => {
+    sent.push(m);
+    sending.push(g.send(m));
+  };
   const player = new TracePlayer(trace, post);
   let seen = 0;
   const settle = async (): Promise<void> => {
@@ -58,6 +64,7 @@ async function openReplay(): Promise<Replay> {
     g,
     trace,
     player,
+    sent,
     settle,
     close: async () => {
       clearInterval(pump);
@@ -118,6 +125,8 @@ describe('trace replay webview', () => {
       // Next change: 1 s, the chain is gone; its events are the current ones.
       await g.page.click('#replay-next');
       await assertAt(r, 1000);
+      const lastDiff = () => r.sent.filter((m) => m.type === 'diff').at(-1);
+      assert.equal(lastDiff()?.jump, undefined, 'a recorded change is not a jump: the graph glides');
       const current = await g.page.locator('#replay-events button[aria-current="true"] .t').allTextContents();
       assert.ok(current.length > 0 && current.every((t) => t === '1.0 s'), `current events at 1.0 s, got ${current.join(', ')}`);
       mkdirSync(SHOTS, { recursive: true });
@@ -130,6 +139,7 @@ describe('trace replay webview', () => {
       // Previous change goes back to 1 s (a backward seek: from the keyframe, as a difference).
       await g.page.click('#replay-prev');
       await assertAt(r, 1000);
+      assert.equal(lastDiff()?.jump, true, 'a difference is a jump: drawn at once');
       await g.page.click('#replay-prev');
       await assertAt(r, 0);
 
