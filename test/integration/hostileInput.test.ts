@@ -11,6 +11,7 @@ import type { ChainExitedEvent, ErrorCode, HelperResponse } from '../../shared/h
 import { RawHelper } from './support/rawHelper';
 import { pidnsBundle } from './support/nativeTools';
 import { startTimeAt } from '../../helper-native/src/demo/procView';
+import { waitFor } from '../support/poll';
 
 const NOBODY = 65534;
 const ROOT_ENV = { ...process.env, PKEXEC_UID: String(NOBODY) };
@@ -215,6 +216,10 @@ test(
     const chain = created.result;
     t.after(() => h.ask(JSON.stringify({ id: 99, op: 'destroy', chainId: chain.chainId })).catch(() => undefined));
     assert.equal(chain.uid, NOBODY);
+    // The create answers once the leaf is forked, which may be a moment before it execs: until then its
+    // cmdline is the native init's (a clean-clone run read it there once).
+    // (The comm changes before the new cmdline is readable, so wait for the cmdline itself.)
+    await waitFor('the leaf to exec tail', () => cmdline(chain.leaf)[0] === 'tail', 5000, 20);
     assert.deepEqual(cmdline(chain.leaf), argv, 'the leaf got exactly the argv sent');
     assert.deepEqual(uidsOf(chain.leaf), [NOBODY, NOBODY, NOBODY, NOBODY], 'the leaf runs as the user (real, effective, saved, fs)');
 
