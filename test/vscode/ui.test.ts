@@ -12,6 +12,7 @@ import {
   allowAnyPkexecFor,
   installPolkitRule,
   installSystemHelper,
+  noRuleGrants,
   startSystemServices,
   withoutSystemHelper,
 } from './support/polkitTestRule';
@@ -192,6 +193,7 @@ test('UI: without a polkit rule or agent, a non-root window says what happened, 
   // With the system helper installed there is nothing to confirm: pkexec is tried on it and cannot ask.
   t.after(installSystemHelper(repoRoot()));
   // pkexec only: no rule is installed and a headless session has no polkit agent, so pkexec cannot ask.
+  await noRuleGrants(USER);
   const { page } = await openSession(t, {
     workspacePrefix: 'pidns-ui-',
     user: USER,

@@ -2,10 +2,11 @@
 // what an administrator's rule does on a real machine, installed for the duration of a test and removed
 // after (also when the test fails). Rules take effect within ~40 ms of being written (notes/privilege.md).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const RULES_DIR = '/etc/polkit-1/rules.d';
+const HELPER = '/usr/local/lib/pidns-explorer/pidns-helper';
 
 /**
  * Installs the rule; returns its remover. Only the root-owned installed helper is allowed (installSystemHelper
@@ -15,6 +16,7 @@ const RULES_DIR = '/etc/polkit-1/rules.d';
  * for the password a person types at pkexec's prompt in that terminal.
  */
 export function installPolkitRule(user: string): () => void {
+  removeStaleTestRules();
   mkdirSync(RULES_DIR, { recursive: true });
   const file = join(RULES_DIR, `40-pidns-explorer-test-${process.pid}.rules`);
   const rule = `// Written by pidns-explorer's VS Code tests (pid ${process.pid}); removed when they end.
@@ -28,6 +30,46 @@ polkit.addRule(function (action, subject) {
 `;
   writeFileSync(file, rule, { mode: 0o644 });
   return () => rmSync(file, { force: true });
+}
+
+/**
+ * Removes the rules of test runs that are gone: a run killed outright (SIGKILL, a machine stopped mid-run) never
+ * ran its removers, and its rule would keep granting pkexec to the test user in every later run.
+ */
+export function removeStaleTestRules(): void {
+  if (!existsSync(RULES_DIR)) return;
+  for (const name of readdirSync(RULES_DIR)) {
+    const owner = /^40-pidns-explorer-test-(?:any-)?(\d+)\.rules$/.exec(name)?.[1];
+    if (owner !== undefined && !existsSync(`/proc/${owner}`)) rmSync(join(RULES_DIR, name), { force: true });
+  }
+}
+
+/**
+ * For a test that needs pkexec to be unable to ask: no rule of ours may grant `user` the installed helper. Stale
+ * rules are removed; a live run's rule fails the test with its name (two runs at once cannot both be right).
+ * Resolves once polkitd no longer says yes for it (pkcheck, polled), so a removal not yet loaded cannot pass for it.
+ */
+export async function noRuleGrants(user: string): Promise<void> {
+  removeStaleTestRules();
+  const live = existsSync(RULES_DIR) ? readdirSync(RULES_DIR).filter((n) => n.startsWith('40-pidns-explorer-test-')) : [];
+  if (live.length > 0) throw new Error(`another test run's polkit rule is in ${RULES_DIR}: ${live.join(', ')}`);
+  const id = (flag: string): number => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
+  const subject = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' });
+  try {
+    const end = Date.now() + 20_000;
+    for (;;) {
+      const r = spawnSync(
+        'pkcheck',
+        ['--action-id', 'org.freedesktop.policykit.exec', '--process', String(subject.pid), '--detail', 'command_line', HELPER],
+        { stdio: 'pipe', timeout: 10_000 },
+      );
+      if (r.status !== 0) return;
+      if (Date.now() > end) throw new Error(`polkitd still lets ${user} run ${HELPER} 20 s after our rules were removed`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  } finally {
+    subject.kill('SIGKILL');
+  }
 }
 
 /** The system bus (and polkit behind it) must answer, or pkexec cannot work at all. */
@@ -71,6 +113,7 @@ export function withoutSystemHelper(repo: string): () => void {
  * of the user), so the test cannot pass only because the rule was not loaded yet.
  */
 export async function allowAnyPkexecFor(user: string): Promise<() => void> {
+  removeStaleTestRules();
   mkdirSync(RULES_DIR, { recursive: true });
   const file = join(RULES_DIR, `40-pidns-explorer-test-any-${process.pid}.rules`);
   const remove = (): void => rmSync(file, { force: true });
