@@ -126,7 +126,11 @@ export interface Highlight {
   processes: ProcRef[];
   /** An arrow from one process row to another: the orphan to the init that adopted it. */
   arrow?: { from: ProcRef; to: ProcRef };
-  /** The webview clears it by itself after this many ms (should the host never send the null). */
+  /**
+   * The outlines and the arrow go by themselves after this many ms (should the host never send the null). The
+   * caption stays until the host clears it or the person dismisses it: a graph that opens late (a slow machine, a
+   * panel shown again) still says what the step did.
+   */
   untilMs?: number;
 }
 
@@ -236,6 +240,11 @@ export interface SendSignalMessage {
   signal?: string;
 }
 
+/** The person closed the lesson's caption: the host forgets the highlight, so no view shows it again. */
+export interface DismissHighlightMessage {
+  type: 'dismissHighlight';
+}
+
 export interface LogMessage {
   type: 'log';
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -257,6 +266,7 @@ export type WebviewToHost =
   | KillInitMessage
   | SendSignalMessage
   | LogMessage
+  | DismissHighlightMessage
   | ReplayControlMessage;
 
 // Every message type, once per direction. A Record over the union's `type` makes a type added to the union
@@ -270,6 +280,7 @@ const WEBVIEW_TO_HOST_TYPES: Record<WebviewToHost['type'], true> = {
   killInit: true,
   sendSignal: true,
   log: true,
+  dismissHighlight: true,
   replayControl: true,
 };
 

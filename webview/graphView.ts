@@ -116,7 +116,11 @@ export class GraphView {
     saved.openGroups?.forEach((k) => this.groupUi.open.add(k));
     saved.groupFilters?.forEach(([k, v]) => this.groupUi.filters.set(k, v));
     this.selected = saved.selected;
-    this.highlighter = new Highlighter({ world: dom.world, viewport: dom.viewport }, (k) => this.rowAnchor(k));
+    this.highlighter = new Highlighter(
+      { world: dom.world, viewport: dom.viewport },
+      (k) => this.rowAnchor(k),
+      () => this.post({ type: 'dismissHighlight' }),
+    );
     this.hover = new Hover({ model: this.model, world: dom.world, tooltip: dom.tooltip, card: (k) => this.cards.get(k) });
     this.zoom = zoom<HTMLElement, unknown>()
       .scaleExtent([0.02, 4])

@@ -1,6 +1,7 @@
 // A guided experiment's pointer into the graph (the `highlight` message): the named cards and rows
 // outlined, an arrow from one row to another (the orphan to the init that adopted it) and a caption
-// over the graph. The view calls apply() after every render, so a card or row that is redrawn, or
+// over the graph, which stays after the outlines lapse until the host clears it or the person closes it.
+// The view calls apply() after every render, so a card or row that is redrawn, or
 // that only appears with a later diff, gets its outline too; the highlight itself is kept by key.
 
 import type { Highlight } from '../shared/webviewProtocol';
@@ -36,6 +37,7 @@ export class Highlighter {
   private processes = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly caption: HTMLElement;
+  private readonly captionText: HTMLElement;
   private readonly arrow: SVGSVGElement;
   private readonly arrowPathEl: SVGPathElement;
   /** Something is outlined in the DOM now (so a render with no highlight need not look). */
@@ -48,11 +50,23 @@ export class Highlighter {
      * such row; undefined when the process is not known to the webview.
      */
     private readonly rowAnchor: (procKey: string) => RowAnchor | undefined,
+    /** The person closed the caption (the host then forgets the highlight). */
+    private readonly onDismiss: () => void,
   ) {
     this.caption = document.createElement('div');
     this.caption.id = 'lesson-caption';
     this.caption.setAttribute('role', 'status');
     this.caption.hidden = true;
+    this.captionText = document.createElement('span');
+    const close = document.createElement('button');
+    close.className = 'dismiss';
+    close.title = 'Dismiss';
+    close.setAttribute('aria-label', 'Dismiss the caption');
+    close.addEventListener('click', () => {
+      this.set(null);
+      this.onDismiss();
+    });
+    this.caption.append(this.captionText, close);
     dom.viewport.append(this.caption);
     this.arrow = document.createElementNS(SVG, 'svg');
     this.arrow.id = 'lesson-arrow';
@@ -93,9 +107,15 @@ export class Highlighter {
     this.namespaces = new Set(h?.namespaces.map(nsKey) ?? []);
     this.processes = new Set(h?.processes.map(processKey) ?? []);
     this.caption.hidden = !h;
-    this.caption.textContent = h?.caption ?? '';
-    if (h?.untilMs !== undefined) this.timer = setTimeout(() => this.set(null), Math.max(0, h.untilMs));
+    this.captionText.textContent = h?.caption ?? '';
+    if (h?.untilMs !== undefined) this.timer = setTimeout(() => this.lapse(), Math.max(0, h.untilMs));
     this.apply();
+  }
+
+  /** The outlines' time is over: they and the arrow go; the caption stays until cleared or dismissed. */
+  private lapse(): void {
+    if (!this.current) return;
+    this.set({ caption: this.current.caption, namespaces: [], processes: [] });
   }
 
   /** Outline what is named, on the cards and rows drawn now; called after every render. */

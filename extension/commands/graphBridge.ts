@@ -43,6 +43,7 @@ export function graphActions(ctx: CommandContext): GraphActions {
       else gone(`process ${ref.pid}`);
     },
     createdInodes: () => ctx.session.createdInodes(),
+    dismissHighlight: () => ctx.graphs.highlight(null),
     log: (level, message) => ctx.log[level](`[graph] ${message}`),
   };
 }

@@ -16,6 +16,8 @@ export interface GraphActions {
   sendSignal(proc: ProcRef, signal?: string): void | Thenable<void>;
   /** Inodes of the namespaces this window created: the graph never groups them away and marks them. */
   createdInodes?(): Set<number>;
+  /** The person closed a lesson's caption: clear the highlight in every view. */
+  dismissHighlight?(): void;
   /** Log lines and errors from the webview, for the extension's output channel. */
   log?(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }

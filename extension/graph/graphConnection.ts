@@ -34,11 +34,16 @@ export function holdHighlight(h: Highlight | null): HeldHighlight | undefined {
   return h ? { highlight: h, until: h.untilMs === undefined ? Infinity : Date.now() + h.untilMs } : undefined;
 }
 
-/** The held highlight with only the time it has left, for a view that gets it late; undefined once it lapsed. */
+/**
+ * The held highlight for a view that gets it late: with only the time its outlines have left, or once they
+ * lapsed its caption alone (which stays until cleared or dismissed); undefined when nothing is held.
+ */
 export function stillHeld(held: HeldHighlight | undefined): Highlight | undefined {
-  const left = held ? held.until - Date.now() : 0;
-  if (!held || left <= 0) return undefined;
-  return left === Infinity ? held.highlight : { ...held.highlight, untilMs: left };
+  if (!held) return undefined;
+  const left = held.until - Date.now();
+  if (left === Infinity) return held.highlight;
+  if (left > 0) return { ...held.highlight, untilMs: left };
+  return { caption: held.highlight.caption, namespaces: [], processes: [] };
 }
 
 interface PendingReveal {
@@ -137,9 +142,9 @@ export class GraphConnection implements vscode.Disposable {
 
   private flushHighlight(): void {
     const h = stillHeld(this.highlighted);
-    if (h) this.postExtras([...h.processes, ...(h.arrow ? [h.arrow.from, h.arrow.to] : [])]);
-    if (h) this.postHighlight(h);
-    else this.highlighted = undefined;
+    if (!h) return;
+    this.postExtras([...h.processes, ...(h.arrow ? [h.arrow.from, h.arrow.to] : [])]);
+    this.postHighlight(h);
   }
 
   get revealed(): GraphTarget | undefined {
@@ -219,6 +224,8 @@ export class GraphConnection implements vscode.Disposable {
         return this.actions.sendSignal(m.proc, m.signal);
       case 'log':
         return this.actions.log?.(m.level, `graph webview: ${m.message}`);
+      case 'dismissHighlight':
+        return this.actions.dismissHighlight?.();
       case 'replayControl':
         return; // only the trace editor's graph has a timeline (extension/trace/traceEditor.ts)
     }

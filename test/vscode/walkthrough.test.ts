@@ -86,7 +86,7 @@ test("walkthrough: opens from the palette, a step's button runs its lesson with 
   await screenshot(page, 'walkthrough-1-middle-step');
   const clickedAt = Date.now();
   await button.click();
-  // While the step runs, the graph shows its caption (it holds 6 s past the kill, so polling cannot miss it).
+  // The graph shows the step's caption (its outlines lapse 6 s past the kill; the caption stays until closed).
   const caption = lesson.steps[1].highlight!;
   await graphCaption(page, caption, 30_000);
   await screenshot(page, 'walkthrough-1b-middle-highlight');

@@ -1,7 +1,8 @@
 // A guided experiment's highlight in the graph bundle (Chromium): the `highlight` message outlines the named
 // cards and rows in the theme's warning colour, draws the re-parenting arrow from the orphan's row to its new
 // parent's, shows the caption; it holds through diffs that redraw or lay out the cards, reaches a row that
-// only arrives later, and goes on null and after untilMs. Every test also fails on console or CSP errors.
+// only arrives later, and goes on null; after untilMs the outlines go and the caption stays until the person
+// closes it (which tells the host). Every test also fails on console or CSP errors.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -222,7 +223,7 @@ describe('lesson highlight in the graph webview', () => {
     }
   });
 
-  test('lapses by itself after untilMs', async () => {
+  test('after untilMs the outlines go and the caption stays; closing it hides it and tells the host', async () => {
     const g = await openGraph(env(), 'light');
     try {
       const seed = seedChain(3, 5);
@@ -234,7 +235,14 @@ describe('lesson highlight in the graph webview', () => {
       await g.page.waitForTimeout(200);
       assert.equal(await g.page.locator('#lesson-caption').isVisible(), true, 'still shown before its time');
       await g.page.waitForFunction(() => document.querySelectorAll('.lit').length === 0, undefined, { timeout: 2000 });
-      assert.equal(await g.page.locator('#lesson-caption').isVisible(), false);
+      const caption = g.page.locator('#lesson-caption');
+      assert.equal(await caption.isVisible(), true, 'the caption outlives its outlines');
+      assert.equal(await caption.innerText(), 'levels 2 and 3 die');
+      const close = caption.getByRole('button', { name: 'Dismiss the caption' });
+      await close.click();
+      assert.equal(await caption.isVisible(), false, 'closed by the person');
+      const sent = (await g.posted()).filter((m) => m.type === 'dismissHighlight');
+      assert.equal(sent.length, 1, 'the host is told, so that no view shows it again');
     } finally {
       await done(g);
     }
