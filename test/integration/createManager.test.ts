@@ -155,10 +155,14 @@ test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor S
   const orphanRef = procRef(orphan.pid);
   await signalProcess(m, { pid: orphan.pid, signal: 'SIGTERM', from: 'inside' }, 0);
   await waitFor('the orphan killed by SIGTERM from inside, and reaped', () => isGone(orphanRef), 5000);
+  // And on a PID 1 itself: SIGTERM, which pidns-init handles, sent from inside the same way, ends level 4's init.
+  await signalProcess(m, { pid: info.levels[3].init, signal: 'SIGTERM', from: 'inside' }, 0);
+  await waitFor("level 4's init ended by the SIGTERM it handles", () => isGone(below[2]), 5000);
+  assert.ok(!isGone(below[1]), 'level 3 stays');
   await signalProcess(m, { pid: target.init, signal: 'KILL' }, 0);
   await waitFor('levels 2..4 gone', () => below.every(isGone));
-  await waitFor('levelsGone event', () => gone.length > 0);
-  assert.deepEqual(gone, [2]);
+  await waitFor('levelsGone event for level 2', () => gone.includes(2));
+  assert.deepEqual(gone, [4, 2]);
   assert.deepEqual(
     m.list()[0].levels.map((l) => l.level),
     [1],

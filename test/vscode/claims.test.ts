@@ -83,7 +83,7 @@ test(
     startSystemServices(repoRoot());
     // pkexec runs the root-owned installed helper of this build (the polkit rule admits nothing else).
     t.after(installSystemHelper(repoRoot()));
-    t.after(installPolkitRule(USER));
+    t.after(await installPolkitRule(USER));
     t.after(killLeftovers);
     const owner = lookupUser(USER);
     const { server, page } = await openSession(t, { workspacePrefix: 'pidns-claims-', user: USER, settings: SETTINGS });

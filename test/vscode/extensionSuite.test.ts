@@ -47,7 +47,7 @@ test('extension suite in code-server as a non-root user, climbing to root throug
   startSystemServices(repoRoot());
   // pkexec runs the root-owned installed helper (the extension would ask before elevating its own files).
   t.after(installSystemHelper(repoRoot()));
-  const remove = installPolkitRule(USER);
+  const remove = await installPolkitRule(USER);
   t.after(remove);
   t.after(addTemporaryGroup(USER));
   const killer = await startHelperKiller(lookupUser(USER).uid);

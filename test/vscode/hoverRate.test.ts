@@ -377,7 +377,7 @@ describe('hover rate while the host churns', { concurrency: 2 }, () => {
     startSystemServices(repoRoot());
     // pkexec runs the root-owned installed helper of this build (the polkit rule admits nothing else).
     t.after(installSystemHelper(repoRoot()));
-    t.after(installPolkitRule(USER));
+    t.after(await installPolkitRule(USER));
     try {
       await scenario(t, USER, 'pkexec', false, () => trialsDone('pkexec'));
     } finally {

@@ -179,7 +179,7 @@ test("UI: create 5 nested namespaces from the palette, read the leaf's PIDs from
   startSystemServices(repoRoot());
   // pkexec runs the root-owned installed helper (the extension would ask before elevating its own files).
   t.after(installSystemHelper(repoRoot()));
-  const remove = installPolkitRule(USER);
+  const remove = await installPolkitRule(USER);
   t.after(remove);
   await scenario(t, USER, 'pkexec');
 });

@@ -1,6 +1,7 @@
 // A polkit rule that lets one test user run the pidns helper as root through pkexec without a password:
 // what an administrator's rule does on a real machine, installed for the duration of a test and removed
-// after (also when the test fails). Rules take effect within ~40 ms of being written (notes/privilege.md).
+// after (also when the test fails). Rules take effect within ~40 ms of being written (notes/privilege.md); each
+// function here returns only once pkcheck gives the new answer.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ const HELPER = '/usr/local/lib/pidns-explorer/pidns-helper';
  * terminal's `pkexec /usr/bin/nsenter …` ("Open Terminal in Namespace" in a non-root window), which stands in
  * for the password a person types at pkexec's prompt in that terminal.
  */
-export function installPolkitRule(user: string): () => void {
+export async function installPolkitRule(user: string): Promise<() => void> {
   removeStaleTestRules();
   mkdirSync(RULES_DIR, { recursive: true });
   const file = join(RULES_DIR, `40-pidns-explorer-test-${process.pid}.rules`);
@@ -29,7 +30,39 @@ polkit.addRule(function (action, subject) {
 });
 `;
   writeFileSync(file, rule, { mode: 0o644 });
-  return () => rmSync(file, { force: true });
+  const remove = (): void => rmSync(file, { force: true });
+  try {
+    await untilPolkitSays(user, HELPER, true, `${file} applied`);
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return remove;
+}
+
+/**
+ * Polls pkcheck for a fresh process of `user` asking to run `commandLine` (undefined: any program) through pkexec,
+ * until polkitd's answer is `yes` or not; rules are reloaded asynchronously, so a test must not go on before.
+ */
+async function untilPolkitSays(user: string, commandLine: string | undefined, yes: boolean, what: string): Promise<void> {
+  const id = (flag: string): number => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
+  // A node timer, not sleep(1): something on this machine kills stray sleeps.
+  const subject = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' });
+  const detail = commandLine === undefined ? [] : ['--detail', 'command_line', commandLine];
+  try {
+    const end = Date.now() + 20_000;
+    for (;;) {
+      const r = spawnSync('pkcheck', ['--action-id', 'org.freedesktop.policykit.exec', '--process', String(subject.pid), ...detail], {
+        stdio: 'pipe',
+        timeout: 10_000,
+      });
+      if ((r.status === 0) === yes) return;
+      if (Date.now() > end) throw new Error(`polkitd: not ${what} within 20 s (pkcheck exit ${r.status})`);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+  } finally {
+    subject.kill('SIGKILL');
+  }
 }
 
 /**
@@ -53,23 +86,7 @@ export async function noRuleGrants(user: string): Promise<void> {
   removeStaleTestRules();
   const live = existsSync(RULES_DIR) ? readdirSync(RULES_DIR).filter((n) => n.startsWith('40-pidns-explorer-test-')) : [];
   if (live.length > 0) throw new Error(`another test run's polkit rule is in ${RULES_DIR}: ${live.join(', ')}`);
-  const id = (flag: string): number => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
-  const subject = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' });
-  try {
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const r = spawnSync(
-        'pkcheck',
-        ['--action-id', 'org.freedesktop.policykit.exec', '--process', String(subject.pid), '--detail', 'command_line', HELPER],
-        { stdio: 'pipe', timeout: 10_000 },
-      );
-      if (r.status !== 0) return;
-      if (Date.now() > end) throw new Error(`polkitd still lets ${user} run ${HELPER} 20 s after our rules were removed`);
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  } finally {
-    subject.kill('SIGKILL');
-  }
+  await untilPolkitSays(user, HELPER, false, `refusing ${user} ${HELPER} after our rules were removed`);
 }
 
 /** The system bus (and polkit behind it) must answer, or pkexec cannot work at all. */
@@ -122,23 +139,11 @@ export async function allowAnyPkexecFor(user: string): Promise<() => void> {
     `polkit.addRule(function (action, subject) {\n  if (action.id === "org.freedesktop.policykit.exec" && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;\n});\n`,
     { mode: 0o644 },
   );
-  const id = (flag: string): number => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim());
-  const subject = spawn('sleep', ['60'], { uid: id('-u'), gid: id('-g'), stdio: 'ignore' });
   try {
-    const end = Date.now() + 20_000;
-    for (;;) {
-      const r = spawnSync('pkcheck', ['--action-id', 'org.freedesktop.policykit.exec', '--process', String(subject.pid)], {
-        stdio: 'pipe',
-        timeout: 10_000,
-      });
-      if (r.status === 0) return remove;
-      if (Date.now() > end) throw new Error(`polkitd did not apply ${file} within 20 s (pkcheck exit ${r.status})`);
-      await new Promise((res) => setTimeout(res, 20));
-    }
+    await untilPolkitSays(user, undefined, true, `${file} applied`);
   } catch (err) {
     remove();
     throw err;
-  } finally {
-    subject.kill('SIGKILL');
   }
+  return remove;
 }
