@@ -5,7 +5,12 @@ import { inferredFounderPid, isInferredInode } from './identity';
 
 /** `pid:[4026532184]`, or `pid:[inferred from 27416]` for an inferred namespace. */
 export function nsName(inode: number): string {
-  return isInferredInode(inode) ? `pid:[inferred from ${inferredFounderPid(inode)}]` : `pid:[${inode}]`;
+  return isInferredInode(inode) ? inferredNsName(inferredFounderPid(inode)) : `pid:[${inode}]`;
+}
+
+/** The name of a namespace inferred from the process with host PID `founder`. */
+export function inferredNsName(founder: number): string {
+  return `pid:[inferred from ${founder}]`;
 }
 
 /** What "inferred" means, for tooltips and help. */

@@ -13,6 +13,7 @@ import { nsName } from '../../shared/core/nsName';
 import { parseStatus } from '../../shared/core/procStatus';
 import { renderTree } from '../../shared/core/treeText';
 import { pidReport, renderPidReport } from '../../shared/core/pidReport';
+import { parsePidQuery, resolvePidQuery } from '../../shared/core/pidQuery';
 import { levelTable, namespaceTooltip } from '../../extension/hovers/tooltipMarkdown';
 import { namespaceText } from '../../extension/tree/treeNodes';
 import { nsTitle } from '../../webview/cards';
@@ -121,6 +122,17 @@ test('a two-level root chain infers two nested namespaces, each with its init', 
   assert.deepEqual([outer.level, outer.parent, outer.init, outer.pids], [1, SELF.inode, 601, [601, 603, 604]]);
   assert.deepEqual([inner.level, inner.parent, inner.init, inner.inferred], [2, outer.inode, 602, true]);
   assert.equal(s.namespaces.length, 3);
+  // "Go to PID…" takes the names the views write: a PID in each inferred namespace, by the name shown for it.
+  const at = (text: string): number | string => {
+    const r = resolvePidQuery(s, text);
+    return typeof r === 'string' ? r : r.process.pid;
+  };
+  assert.equal(nsName(outer.inode), 'pid:[inferred from 601]');
+  assert.deepEqual(parsePidQuery('3 in pid:[inferred from 601]'), { pid: 3, inferredFrom: 601 });
+  assert.equal(at('3 in pid:[inferred from 601]'), 603);
+  assert.equal(at(`1 in ${nsName(inner.inode)}`), 602);
+  assert.equal(at('2 in pid:[Inferred from 601]'), 602, "level 1's 2 is the inner init");
+  assert.equal(at('1 in pid:[inferred from 9999]'), 'no PID namespace pid:[inferred from 9999]');
 });
 
 test('a readable relative in the same group gives the real namespace: child or parent', () => {
