@@ -20,7 +20,7 @@ import {
   type ProcRef,
   type WebviewToHost,
 } from '../../shared/webviewProtocol';
-import { graphHtml } from './graphHtml';
+import { setGraphPage } from './graphPage';
 import { DrawnFeed } from './drawnFeed';
 import type { GraphActions } from './graphActions';
 
@@ -75,15 +75,7 @@ export class GraphConnection implements vscode.Disposable {
     private readonly source: SnapshotSource,
     private readonly actions: GraphActions,
   ) {
-    webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-    };
-    webview.html = graphHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'graph.css')).toString(),
-    });
+    setGraphPage(webview, extensionUri);
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)),
       source.onDidChange((c) => this.onChange(c)),

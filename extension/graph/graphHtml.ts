@@ -1,6 +1,11 @@
 // The graph webview's HTML. Pure (no vscode import) so that the webview tests serve exactly this page,
 // with exactly this Content Security Policy, to Chromium.
 //
+// The bundle and the stylesheet are written into the page, not linked: a webview's linked resources come
+// through VS Code's service worker, which now and then is not ready for a new webview (in code-server 3 graphs
+// in 18 on this VM; the same in the issue trackers of code-server and of other extensions), and the graph then
+// stayed an empty page. Inline, the page needs nothing from the service worker (0 in 20 since).
+//
 // CSP: nothing by default; scripts only with this page's nonce; styles only from the extension
 // (cspSource) or with the nonce. Lit (inside @vscode-elements) styles its shadow roots through
 // constructable stylesheets, which CSP does not govern, so no 'unsafe-inline' is needed.
@@ -10,11 +15,27 @@ import { randomBytes } from 'node:crypto';
 export interface GraphHtmlParts {
   /** webview.cspSource */
   cspSource: string;
-  /** asWebviewUri of dist/webview.js */
-  scriptUri: string;
-  /** asWebviewUri of media/graph.css */
-  styleUri: string;
+  /** The text of dist/webview.js */
+  script: string;
+  /** The text of media/graph.css */
+  style: string;
+  /** asWebviewUri of dist/webview.js.map, for the webview's developer tools (loaded only when they are open) */
+  sourceMapUri?: string;
   nonce?: string;
+}
+
+/**
+ * Text that cannot end the element it is written into: `</script` or `</style` in a string or comment of the
+ * bundle would close the element early. `<\/` means the same inside a JS string, regex or comment and in CSS.
+ */
+function inElement(text: string, tag: 'script' | 'style'): string {
+  return text.replace(new RegExp(`</${tag}`, 'gi'), `<\\/${tag}`);
+}
+
+/** The bundle with its source map named by a URL the webview can load (the relative one would not resolve). */
+function withSourceMap(script: string, mapUri: string | undefined): string {
+  const bare = script.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n');
+  return mapUri ? `${bare}//# sourceMappingURL=${mapUri}\n` : bare;
 }
 
 export function makeNonce(): string {
@@ -39,7 +60,9 @@ export function graphHtml(parts: GraphHtmlParts): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${graphCsp(parts.cspSource, nonce)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" nonce="${nonce}" href="${parts.styleUri}">
+<style nonce="${nonce}">
+${inElement(parts.style, 'style')}
+</style>
 <title>PID Namespace Graph</title>
 </head>
 <body>
@@ -63,7 +86,9 @@ export function graphHtml(parts: GraphHtmlParts): string {
 </div>
 <div id="tooltip" role="tooltip" hidden></div>
 <div id="details" aria-live="polite"></div>
-<script nonce="${nonce}" src="${parts.scriptUri}"></script>
+<script nonce="${nonce}">
+${inElement(withSourceMap(parts.script, parts.sourceMapUri), 'script')}
+</script>
 </body>
 </html>`;
 }

@@ -8,7 +8,7 @@ import { TraceError, type Trace } from '../../shared/core/trace';
 import { TraceEventReader, type TraceEvents } from '../../shared/core/traceEvents';
 import { isWebviewToHost, WEBVIEW_PROTOCOL_VERSION, DEFAULT_GRAPH_CONFIG, type HostToWebview } from '../../shared/webviewProtocol';
 import { parseTraceBytesInSlices } from '../../helper-native/src/record/traceFile';
-import { graphHtml } from '../graph/graphHtml';
+import { setGraphPage } from '../graph/graphPage';
 import { TracePlayer } from './tracePlayer';
 import { DrawnRelay } from '../graph/drawnFeed';
 import type { Snapshot } from '../../shared/core/types';
@@ -92,15 +92,7 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
 
   resolveCustomEditor(document: TraceDocument, panel: vscode.WebviewPanel): void {
     const webview = panel.webview;
-    webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    };
-    webview.html = graphHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'graph.css')).toString(),
-    });
+    setGraphPage(webview, this.extensionUri);
     // What the webview draws, not the whole model at each moment (issue 13): a far seek changes most processes.
     const relay = new DrawnRelay((m) => void webview.postMessage(m));
     const post = (m: HostToWebview, shown?: Snapshot): void => {

@@ -31,7 +31,7 @@ function chainsUnder(server: number): { anchor: number; inits: number[] }[] {
  * Wait until some webview frame (the graph the lesson opens in the panel; the walkthrough's own markdown is a
  * webview too, and a webview's frames come and go) shows `text` in the graph's caption.
  */
-async function graphCaption(page: Page, text: string, timeoutMs: number): Promise<void> {
+async function graphCaption(page: Page, text: string, timeoutMs: number, consoleLines: string[]): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     for (const f of page.frames()) {
@@ -41,7 +41,26 @@ async function graphCaption(page: Page, text: string, timeoutMs: number): Promis
         .catch(() => false);
       if (shown) return;
     }
-    if (Date.now() > end) throw new Error(`no graph showed the caption "${text}" within ${timeoutMs} ms`);
+    if (Date.now() > end) {
+      // What each frame holds, so that a failure says whether the graph was there and what it showed.
+      const seen = await Promise.all(
+        page.frames().map(async (f) => {
+          const c = await f
+            .evaluate(() => {
+              const el = document.getElementById('lesson-caption');
+              const marks = (window as unknown as { __pidnsGraph?: Record<string, number> }).__pidnsGraph;
+              const script = marks ? `script ran, marks ${Object.keys(marks).join(',')}` : 'script not run';
+              if (el) return `caption ${el.hidden ? 'hidden' : 'shown'}: "${el.textContent}"; ${script}`;
+              return document.getElementById('world') ? `graph, no caption; ${script}; ${document.readyState}` : 'other';
+            })
+            .catch((e: Error) => `unreadable (${e.message.split('\n')[0]})`);
+          return `${f.url().slice(0, 80)}: ${c}`;
+        }),
+      );
+      throw new Error(
+        `no graph showed the caption "${text}" within ${timeoutMs} ms; frames:\n${seen.join('\n')}\nconsole:\n${consoleLines.join('\n')}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -56,6 +75,12 @@ test("walkthrough: opens from the palette, a step's button runs its lesson with 
       assert.deepEqual(left, [], 'no process of the lesson remains after the server stopped');
     },
   });
+  const consoleLines: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning')
+      consoleLines.push(`${m.type()} ${m.location().url.slice(-60)}: ${m.text().slice(0, 300)}`);
+  });
+  page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
   // The activity-bar entry appears once the extension is registered; only then does the palette list its commands.
   await activityItem(page, 'PID Namespaces').waitFor({ state: 'visible', timeout: 60_000 });
 
@@ -88,7 +113,7 @@ test("walkthrough: opens from the palette, a step's button runs its lesson with 
   await button.click();
   // The graph shows the step's caption (its outlines lapse 6 s past the kill; the caption stays until closed).
   const caption = lesson.steps[1].highlight!;
-  await graphCaption(page, caption, 30_000);
+  await graphCaption(page, caption, 30_000, consoleLines);
   await screenshot(page, 'walkthrough-1b-middle-highlight');
   await page
     .locator('button.getting-started-step[data-step-id$="#middle"][aria-checked="true"]')

@@ -26,7 +26,6 @@ const ROOT = findRoot();
 const FILES: Record<string, [string, string]> = {
   '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
   '/dist/webview.js.map': ['dist/webview.js.map', 'application/json'],
-  '/media/graph.css': ['media/graph.css', 'text/css'],
 };
 
 export interface GraphEnv {
@@ -88,7 +87,12 @@ function originOf(server: Server): string {
 function serve(url: string, origin: string, res: import('node:http').ServerResponse): void {
   const path = url.split('?')[0];
   if (path === '/' || path === '/index.html') {
-    const html = graphHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/graph.css` });
+    const html = graphHtml({
+      cspSource: origin,
+      script: readFileSync(join(ROOT, 'dist', 'webview.js'), 'utf8'),
+      style: readFileSync(join(ROOT, 'media', 'graph.css'), 'utf8'),
+      sourceMapUri: `${origin}/dist/webview.js.map`,
+    });
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
     return;
   }
