@@ -17,9 +17,6 @@ const HELPER = '/usr/local/lib/pidns-explorer/pidns-helper';
  * for the password a person types at pkexec's prompt in that terminal.
  */
 export async function installPolkitRule(user: string): Promise<() => void> {
-  removeStaleTestRules();
-  mkdirSync(RULES_DIR, { recursive: true });
-  const file = join(RULES_DIR, `40-pidns-explorer-test-${process.pid}.rules`);
   const rule = `// Written by pidns-explorer's VS Code tests (pid ${process.pid}); removed when they end.
 polkit.addRule(function (action, subject) {
   if (subject.user !== ${JSON.stringify(user)}) return polkit.Result.NOT_HANDLED;
@@ -29,10 +26,21 @@ polkit.addRule(function (action, subject) {
   return polkit.Result.NOT_HANDLED;
 });
 `;
+  return writeRule(`40-pidns-explorer-test-${process.pid}.rules`, rule, user, HELPER);
+}
+
+/**
+ * Writes a rule of this run (stale ones of killed runs removed first) and returns its remover once polkitd grants
+ * `user` `commandLine` (undefined: any program) by it.
+ */
+async function writeRule(name: string, rule: string, user: string, commandLine: string | undefined): Promise<() => void> {
+  removeStaleTestRules();
+  mkdirSync(RULES_DIR, { recursive: true });
+  const file = join(RULES_DIR, name);
   writeFileSync(file, rule, { mode: 0o644 });
   const remove = (): void => rmSync(file, { force: true });
   try {
-    await untilPolkitSays(user, HELPER, true, `${file} applied`);
+    await untilPolkitSays(user, commandLine, true, `${file} applied`);
   } catch (err) {
     remove();
     throw err;
@@ -130,20 +138,10 @@ export function withoutSystemHelper(repo: string): () => void {
  * of the user), so the test cannot pass only because the rule was not loaded yet.
  */
 export async function allowAnyPkexecFor(user: string): Promise<() => void> {
-  removeStaleTestRules();
-  mkdirSync(RULES_DIR, { recursive: true });
-  const file = join(RULES_DIR, `40-pidns-explorer-test-any-${process.pid}.rules`);
-  const remove = (): void => rmSync(file, { force: true });
-  writeFileSync(
-    file,
+  return writeRule(
+    `40-pidns-explorer-test-any-${process.pid}.rules`,
     `polkit.addRule(function (action, subject) {\n  if (action.id === "org.freedesktop.policykit.exec" && subject.user === ${JSON.stringify(user)}) return polkit.Result.YES;\n});\n`,
-    { mode: 0o644 },
+    user,
+    undefined,
   );
-  try {
-    await untilPolkitSays(user, undefined, true, `${file} applied`);
-  } catch (err) {
-    remove();
-    throw err;
-  }
-  return remove;
 }
