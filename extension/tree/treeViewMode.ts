@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { NamespaceTreeProvider } from './namespaceTreeProvider';
 import type { TreeNode } from './treeNodes';
 import type { GroupBy } from './treeShape';
+import { traceTreeMessage, type FollowedSource } from '../trace/followedSource';
 
 export const GROUP_BY_CONTAINER = 'pidnsExplorer.groupByContainer';
 export const GROUP_BY_NAMESPACE = 'pidnsExplorer.groupByNamespace';
@@ -15,6 +16,8 @@ const GROUP_BY_KEY = 'pidnsExplorer.groupBy';
 const FILTERED_KEY = 'pidnsExplorer.filtered';
 /** workspaceState key of the grouping. */
 const STATE_KEY = 'pidnsExplorer.tree.groupBy';
+/** A playing trace moves every 100 ms: the message's moment is rewritten at most this often. */
+const TRACE_MESSAGE_INTERVAL_MS = 250;
 
 export function savedGroupBy(state: vscode.Memento): GroupBy {
   return state.get<string>(STATE_KEY) === 'container' ? 'container' : 'namespace';
@@ -39,6 +42,8 @@ export function registerTreeViewMode(
   state: vscode.Memento,
   tree: NamespaceTreeProvider,
   treeView: vscode.TreeView<TreeNode>,
+  /** While the tree shows a trace, the message says which and when first (trace/followedSource.ts). */
+  followed?: FollowedSource,
 ): vscode.Disposable[] {
   const show = (): void => {
     void vscode.commands.executeCommand('setContext', GROUP_BY_KEY, tree.groupBy);
@@ -49,9 +54,26 @@ export function registerTreeViewMode(
   // The filter is also said above the rows: with one view in its container VS Code shows no description.
   // Whether anything matches is looked at again as snapshots arrive (cheap: the shape is cached per snapshot).
   const updateMessage = (): void => {
-    const message = filterMessage(tree.filter, tree.currentShape()?.empty === true);
+    const moment = followed?.followed;
+    const lines = [moment && traceTreeMessage(moment), filterMessage(tree.filter, tree.currentShape()?.empty === true)];
+    const message = lines.filter((l) => l !== undefined).join(' ') || undefined;
     if (treeView.message !== message) treeView.message = message;
   };
+  let lastMoment = 0;
+  let momentTimer: NodeJS.Timeout | undefined;
+  const momentMessage = (): void => {
+    momentTimer = undefined;
+    lastMoment = Date.now();
+    updateMessage();
+  };
+  const onMoment = (shown: unknown, was: boolean): void => {
+    if (!shown || !was) {
+      // A trace just shown, or live again: at once.
+      clearTimeout(momentTimer);
+      momentMessage();
+    } else momentTimer ??= setTimeout(momentMessage, Math.max(0, lastMoment + TRACE_MESSAGE_INTERVAL_MS - Date.now()));
+  };
+  let wasFollowing = false;
   const setGroupBy = async (groupBy: GroupBy): Promise<GroupBy> => {
     tree.setGroupBy(groupBy);
     await state.update(STATE_KEY, groupBy);
@@ -59,6 +81,15 @@ export function registerTreeViewMode(
   };
   show();
   return [
+    ...(followed
+      ? [
+          followed.onDidChangeMoment((m) => {
+            onMoment(m, wasFollowing);
+            wasFollowing = m !== undefined;
+          }),
+          { dispose: () => clearTimeout(momentTimer) },
+        ]
+      : []),
     tree.onDidChangeShape(show),
     (tree.viewProvider.onDidChangeTreeData as vscode.Event<unknown>)(updateMessage),
     vscode.commands.registerCommand(GROUP_BY_CONTAINER, () => setGroupBy('container')),
