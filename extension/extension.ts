@@ -22,7 +22,7 @@ import { EXPLAIN_COMMAND, StatusBar } from './statusBar';
 import { INSTALL_COMMAND, confirmUntrustedHelper, installSystemHelper } from './systemHelperInstall';
 import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
 import { registerTreeViewMode, savedGroupBy } from './tree/treeViewMode';
-import { ModelIndex } from '../shared/core/modelIndex';
+import { modelIndexOf, type ModelIndex } from '../shared/core/modelIndex';
 import type { TreeNode } from './tree/treeNodes';
 import { registerTraceFeatures, type TraceApi } from './trace/registerTrace';
 import { FollowedSource } from './trace/followedSource';
@@ -163,7 +163,8 @@ async function freshView(s: HelperSession, tree: NamespaceTreeProvider): Promise
   const snap = await s.fresh(HOVER_MAX_AGE_MS).catch(() => undefined);
   if (!snap) return undefined;
   const view = tree.currentView();
-  return view?.snapshot === snap ? view : new ModelIndex(snap);
+  // Once per snapshot, also while the tree shows a trace (its view is then of another snapshot).
+  return view?.snapshot === snap ? view : modelIndexOf(snap);
 }
 
 function onStreamSettingsChange(e: vscode.ConfigurationChangeEvent, s: HelperSession, log: vscode.LogOutputChannel): void {

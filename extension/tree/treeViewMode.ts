@@ -54,26 +54,28 @@ export function registerTreeViewMode(
   // The filter is also said above the rows: with one view in its container VS Code shows no description.
   // Whether anything matches is looked at again as snapshots arrive (cheap: the shape is cached per snapshot).
   const updateMessage = (): void => {
-    const moment = followed?.followed;
-    const lines = [moment && traceTreeMessage(moment), filterMessage(tree.filter, tree.currentShape()?.empty === true)];
+    const lines = [traceLine, filterMessage(tree.filter, tree.currentShape()?.empty === true)];
     const message = lines.filter((l) => l !== undefined).join(' ') || undefined;
     if (treeView.message !== message) treeView.message = message;
   };
-  let lastMoment = 0;
-  let momentTimer: NodeJS.Timeout | undefined;
-  const momentMessage = (): void => {
-    momentTimer = undefined;
-    lastMoment = Date.now();
+  // The trace's moment, rewritten at most every TRACE_MESSAGE_INTERVAL_MS while it plays; at once when the
+  // tree starts or stops showing a trace.
+  let traceLine: string | undefined;
+  let lastTraceLine = 0;
+  let traceTimer: NodeJS.Timeout | undefined;
+  const updateTraceLine = (): void => {
+    traceTimer = undefined;
+    lastTraceLine = Date.now();
+    const moment = followed?.followed;
+    traceLine = moment && traceTreeMessage(moment);
     updateMessage();
   };
-  const onMoment = (shown: unknown, was: boolean): void => {
-    if (!shown || !was) {
-      // A trace just shown, or live again: at once.
-      clearTimeout(momentTimer);
-      momentMessage();
-    } else momentTimer ??= setTimeout(momentMessage, Math.max(0, lastMoment + TRACE_MESSAGE_INTERVAL_MS - Date.now()));
+  const onMoment = (): void => {
+    if (followed?.followed === undefined || traceLine === undefined) {
+      clearTimeout(traceTimer);
+      updateTraceLine();
+    } else traceTimer ??= setTimeout(updateTraceLine, Math.max(0, lastTraceLine + TRACE_MESSAGE_INTERVAL_MS - Date.now()));
   };
-  let wasFollowing = false;
   const setGroupBy = async (groupBy: GroupBy): Promise<GroupBy> => {
     tree.setGroupBy(groupBy);
     await state.update(STATE_KEY, groupBy);
@@ -81,15 +83,7 @@ export function registerTreeViewMode(
   };
   show();
   return [
-    ...(followed
-      ? [
-          followed.onDidChangeMoment((m) => {
-            onMoment(m, wasFollowing);
-            wasFollowing = m !== undefined;
-          }),
-          { dispose: () => clearTimeout(momentTimer) },
-        ]
-      : []),
+    ...(followed ? [followed.onDidChangeMoment(onMoment), { dispose: () => clearTimeout(traceTimer) }] : []),
     tree.onDidChangeShape(show),
     (tree.viewProvider.onDidChangeTreeData as vscode.Event<unknown>)(updateMessage),
     vscode.commands.registerCommand(GROUP_BY_CONTAINER, () => setGroupBy('container')),
