@@ -129,9 +129,18 @@ suite('Recording and the trace editor', () => {
     await eventually('the tree to show the live model', () => (api.followed.followed === undefined ? true : undefined), 10_000);
     const file = join(dir, 'suite.trace.jsonl.gz');
     const trace = parseTrace(gunzipSync(readFileSync(file)).toString('utf8'));
-    const t = [0, ...trace.entries.map((e) => e.t)].find((at) => stateAt(trace, at).processes.some((p) => p.pid === sleeperPid));
-    assert.ok(t !== undefined, 'a moment when the sleeper ran');
+    const t = [0, ...trace.entries.map((e) => e.t)].find((at) =>
+      stateAt(trace, at).processes.some((p) => p.pid === sleeperPid && p.comm === 'sleep'),
+    );
+    assert.ok(t !== undefined, 'a moment when the sleeper ran (after its exec: before it, it is a fork of node)');
     const then = stateAt(trace, t);
+
+    // Switching repaints the tree once (a refresh of its root), each way; the rest are the calm, per-row refreshes.
+    const rootRefreshes: string[] = [];
+    const sub = api.tree.viewProvider.onDidChangeTreeData!((e) => {
+      if (e === undefined) rootRefreshes.push(api.followed.followed ? 'trace' : 'live');
+    });
+    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1000));
 
     const editor = await openInEditor(file);
     assert.ok(editor.player);
@@ -144,6 +153,8 @@ suite('Recording and the trace editor', () => {
       String(api.treeView.message ?? '').startsWith(`Trace suite.trace.jsonl.gz at ${position} `) ? true : undefined,
     );
     assert.match(String(api.treeView.message), /not the live machine/);
+    await settle();
+    assert.deepEqual(rootRefreshes, ['trace'], 'one repaint to show the trace, then only rows');
     assert.match(api.statusBar.text, /tree: trace/, 'the status bar does not claim the tree is live');
     // Its row is listed, and its tooltip is "as of" the trace's moment.
     const sleeperNode = api.tree.processNode(sleeper);
@@ -190,6 +201,9 @@ suite('Recording and the trace editor', () => {
     writeFileSync(note, 'another editor\n');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(note)));
     await eventually('the tree to be live again', () => (api.followed.followed === undefined ? true : undefined));
+    await settle();
+    sub.dispose();
+    assert.deepEqual(rootRefreshes, ['trace', 'live'], 'one repaint back to live');
     assert.equal(api.tree.currentView()?.snapshot, api.session.current(), 'the tree shows the live model');
     assert.equal(api.tree.currentView()?.process(sleeperPid)?.startTime === sleeper.startTime, false, 'the sleeper is not in it');
     assert.doesNotMatch(String(api.treeView.message ?? ''), /Trace/, 'the message is cleared');
