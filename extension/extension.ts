@@ -22,9 +22,11 @@ import { EXPLAIN_COMMAND, StatusBar } from './statusBar';
 import { INSTALL_COMMAND, confirmUntrustedHelper, installSystemHelper } from './systemHelperInstall';
 import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
 import { registerTreeViewMode, savedGroupBy } from './tree/treeViewMode';
-import { ModelIndex } from '../shared/core/modelIndex';
+import { modelIndexOf, type ModelIndex } from '../shared/core/modelIndex';
 import type { TreeNode } from './tree/treeNodes';
 import { registerTraceFeatures, type TraceApi } from './trace/registerTrace';
+import { FollowedSource } from './trace/followedSource';
+import { followTraceInTree } from './trace/followTrace';
 
 export const TREE_VIEW_ID = 'pidnsExplorer.tree';
 /** How old a snapshot an editor hover accepts when polling is off. */
@@ -39,6 +41,8 @@ export interface PidnsExplorerApi {
   tree: NamespaceTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   statusBar: StatusBar;
+  /** The tree's source: the live model, or the active trace editor's moment. */
+  followed: FollowedSource;
   graphs: GraphRegistry;
   trace: TraceApi;
 }
@@ -65,16 +69,26 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     (e) => showAdvice(adviceForFailure(e, process.platform, hasPidNs), log, session),
   );
   active = { store, session };
-  const tree = store.add(new NamespaceTreeProvider(session, () => session.createdInodes(), savedGroupBy(context.workspaceState)));
+  // The tree shows the live model, or the trace whose editor is active (followTrace.ts switches it).
+  const followed = store.add(new FollowedSource(session));
+  const tree = store.add(new NamespaceTreeProvider(followed, () => session.createdInodes(), savedGroupBy(context.workspaceState)));
   const treeView = store.add(vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true }));
-  for (const d of registerTreeViewMode(context.workspaceState, tree, treeView)) store.add(d);
+  for (const d of registerTreeViewMode(context.workspaceState, tree, treeView, followed)) store.add(d);
   // Poll only while the sidebar is on screen.
-  session.setViewVisible(TREE_VIEW_ID, treeView.visible);
-  store.add(treeView.onDidChangeVisibility((e) => session.setViewVisible(TREE_VIEW_ID, e.visible)));
+  followed.setViewVisible(TREE_VIEW_ID, treeView.visible);
+  store.add(treeView.onDidChangeVisibility((e) => followed.setViewVisible(TREE_VIEW_ID, e.visible)));
   const graphs = store.add(new GraphRegistry());
-  const ctx: CommandContext = { session, tree, treeView, log, graphs, showGraphPanel: (keepFocus) => showGraphPanel(graphHost, keepFocus) };
+  const ctx: CommandContext = {
+    session,
+    tree,
+    followed,
+    treeView,
+    log,
+    graphs,
+    showGraphPanel: (keepFocus) => showGraphPanel(graphHost, keepFocus),
+  };
   const graphHost: GraphHost = { extensionUri: context.extensionUri, source: session, actions: graphActions(ctx), registry: graphs };
-  const statusBar = store.add(new StatusBar(session));
+  const statusBar = store.add(new StatusBar(session, () => followed.followed));
 
   for (const d of registerCommands(ctx)) store.add(d);
   for (const d of registerLessonCommands(ctx)) store.add(d);
@@ -101,11 +115,12 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
     ),
   );
   const trace = registerTraceFeatures(context, session, log, store);
+  store.add(followTraceInTree(trace.editors, followed, () => statusBar.update()));
   store.add(watchPrivilegeMode(session, log));
   store.add(vscode.workspace.onDidChangeConfiguration((e) => onStreamSettingsChange(e, session, log)));
   if (process.platform === 'linux' && hasPidNs) void session.ensureStarted().catch(() => undefined);
   else showAdvice(adviceForFailure(new Error('unsupported platform'), process.platform, hasPidNs), log, session);
-  return { session, tree, treeView, statusBar, graphs, trace };
+  return { session, tree, treeView, statusBar, followed, graphs, trace };
 }
 
 export async function deactivate(): Promise<void> {
@@ -148,7 +163,8 @@ async function freshView(s: HelperSession, tree: NamespaceTreeProvider): Promise
   const snap = await s.fresh(HOVER_MAX_AGE_MS).catch(() => undefined);
   if (!snap) return undefined;
   const view = tree.currentView();
-  return view?.snapshot === snap ? view : new ModelIndex(snap);
+  // Once per snapshot, also while the tree shows a trace (its view is then of another snapshot).
+  return view?.snapshot === snap ? view : modelIndexOf(snap);
 }
 
 function onStreamSettingsChange(e: vscode.ConfigurationChangeEvent, s: HelperSession, log: vscode.LogOutputChannel): void {

@@ -7,6 +7,8 @@ export interface SnapshotChange {
   snapshot: Snapshot;
   /** Absent for a full replacement (first snapshot, helper restart). */
   diff?: SnapshotDiff;
+  /** The source switched between the live model and a trace's (trace/followedSource.ts): a whole other model. */
+  switched?: boolean;
 }
 
 export interface SnapshotSource {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { describeSource, type HelperSession } from './helperSession';
 import { explainMode } from './privilegeAdvice';
+import type { TraceMoment } from './trace/followedSource';
 
 export const EXPLAIN_COMMAND = 'pidnsExplorer.explainPrivilege';
 
@@ -11,7 +12,11 @@ export class StatusBar implements vscode.Disposable {
   private readonly sub: vscode.Disposable;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly session: HelperSession) {
+  constructor(
+    private readonly session: HelperSession,
+    /** The trace moment the tree shows instead of the live model, if any. */
+    private readonly treeShows: () => TraceMoment | undefined = () => undefined,
+  ) {
     this.item.name = 'PID Namespaces';
     this.item.command = EXPLAIN_COMMAND;
     // Diffs can come every 100 ms: repaint at most a few times a second.
@@ -56,8 +61,14 @@ export class StatusBar implements vscode.Disposable {
       : source
         ? ` Updates: ${describeSource(source, this.session.intervalMs)}, because ${source.why}${source.reconcileMs ? `; a full rescan every ${source.reconcileMs / 1000} s catches what has no event` : ''}${source.overflows > 0 ? `; the kernel dropped events ${source.overflows} time(s), each followed by a rescan` : ''}.`
         : ' Updates: polling (this helper predates kernel events).';
-    this.item.text = `${icon} ${count ?? '–'} PID ns · ${mode}${live}`;
-    this.item.tooltip = `PID Namespaces: ${count ?? 'no'} namespaces visible. ${explainMode(mode, this.session.hello?.actingForUid)}${why} Click to explain or switch.`;
+    // The helper stays live while the tree shows a trace: the item says which the tree shows, not "live" alone.
+    const trace = this.treeShows();
+    const tree = trace ? ' · tree: trace' : '';
+    const treeWhy = trace
+      ? ` The tree shows the trace ${trace.file} while its editor is active, not the live machine (its message says which moment).`
+      : '';
+    this.item.text = `${icon} ${count ?? '–'} PID ns · ${mode}${live}${tree}`;
+    this.item.tooltip = `PID Namespaces: ${count ?? 'no'} namespaces visible. ${explainMode(mode, this.session.hello?.actingForUid)}${why}${treeWhy} Click to explain or switch.`;
     this.item.backgroundColor = mode === 'stopped' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 

@@ -12,10 +12,13 @@ import type { HelperSession } from '../helperSession';
 import type { NamespaceTreeProvider } from '../tree/namespaceTreeProvider';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { TreeNode } from '../tree/treeNodes';
+import type { FollowedSource } from '../trace/followedSource';
 
 export interface CommandContext {
   session: HelperSession;
   tree: NamespaceTreeProvider;
+  /** The tree's source: the live model, or a trace while its editor is active (commands refuse its rows then). */
+  followed: FollowedSource;
   treeView: vscode.TreeView<TreeNode>;
   log: vscode.LogOutputChannel;
   /** Every open graph view (editor panel, panel-area view). */

@@ -5,8 +5,10 @@ import * as vscode from 'vscode';
 import type { ChainInfo } from '../../shared/helperProtocol';
 import type { CommandContext } from './commandContext';
 import { parseNsKey } from '../../shared/core/identity';
+import { refusedOnTrace } from './traceGuard';
 
 export async function destroyCreated(ctx: CommandContext, arg?: unknown): Promise<string[]> {
+  if (arg !== undefined && refusedOnTrace(ctx, 'Destroy Namespaces Created Here')) return [];
   const { chains } = await ctx.session.request('chains', {});
   const node = arg as { kind?: string; key?: string } | undefined;
   const target = node?.kind === 'namespace' ? chainsOwning(chains, node.key ?? '') : chains;

@@ -7,12 +7,15 @@ import { namespaceFromRef, processFromRef } from './commandContext';
 import { openTerminal } from './openTerminal';
 import { revealNamespaceInTree, revealProcessInTree } from './revealInTree';
 import { askAndSendSignal, killInit } from './signalCommands';
+import { liveView, refusedOnTrace } from './traceGuard';
 
 export function graphActions(ctx: CommandContext): GraphActions {
   const gone = (what: string): void => ctx.log.info(`[graph] ${what} is no longer in the snapshot`);
   return {
     revealInTree: async (target) => {
-      const view = ctx.tree.currentView();
+      // The graph's refs are of the live model; the tree may be showing a trace.
+      if (refusedOnTrace(ctx, 'Reveal in Tree')) return;
+      const view = liveView(ctx);
       if (!view) return;
       if (target.kind === 'process') {
         const p = processFromRef(view, target.proc);
@@ -25,19 +28,19 @@ export function graphActions(ctx: CommandContext): GraphActions {
       }
     },
     openTerminal: (ref) => {
-      const view = ctx.tree.currentView();
+      const view = liveView(ctx);
       const ns = view && namespaceFromRef(view, ref);
       if (ns) openTerminal(ctx, ns);
       else gone(`pid:[${ref.inode}]`);
     },
     killInit: async (ref) => {
-      const view = ctx.tree.currentView();
+      const view = liveView(ctx);
       const ns = view && namespaceFromRef(view, ref);
       if (ns) await killInit(ctx, ns, { confirm: true });
       else gone(`pid:[${ref.inode}]`);
     },
     sendSignal: async (ref, signal) => {
-      const view = ctx.tree.currentView();
+      const view = liveView(ctx);
       const p = view && processFromRef(view, ref);
       if (p) await askAndSendSignal(ctx, p, signal);
       else gone(`process ${ref.pid}`);

@@ -5,11 +5,13 @@ import type { NamespaceInfo } from '../../shared/core/types';
 import type { CommandContext } from './commandContext';
 import { namespaceFromNode } from './commandContext';
 import { pickNamespace } from './pickers';
+import { liveView, refusedOnTrace } from './traceGuard';
 import { terminalCommand, type TerminalPrivilege } from './terminalArgv';
 
 /** Command adapter. Args: a namespace node, or nothing (asks). */
 export async function openTerminalCommand(ctx: CommandContext, node?: unknown): Promise<vscode.Terminal | undefined> {
-  const view = ctx.tree.currentView();
+  if (node !== undefined && refusedOnTrace(ctx, 'Open Terminal in Namespace')) return undefined;
+  const view = liveView(ctx);
   if (!view) return undefined;
   const ns = namespaceFromNode(view, node) ?? (await pickNamespace(view, 'Open a terminal in which namespace?', (n) => n.init !== null));
   return ns ? openTerminal(ctx, ns) : undefined;

@@ -6,6 +6,7 @@ import type { GraphTarget } from '../../shared/webviewProtocol';
 import type { CommandContext } from './commandContext';
 import { namespaceFromNode, processFromNode, processFromRef } from './commandContext';
 import { pickNamespace } from './pickers';
+import { liveView, refusedOnTrace } from './traceGuard';
 
 /** True once the webview has been handed the reveal; false when a newer reveal or closing the view came first. */
 export async function revealInGraph(ctx: CommandContext, target: GraphTarget): Promise<boolean> {
@@ -20,7 +21,9 @@ export async function revealInGraph(ctx: CommandContext, target: GraphTarget): P
  * nothing (asks for a namespace).
  */
 export async function showInGraph(ctx: CommandContext, arg?: unknown, startTime?: unknown): Promise<boolean> {
-  const view = typeof arg === 'number' ? await ctx.session.fresh(2000).then(() => ctx.tree.currentView()) : ctx.tree.currentView();
+  // The graph shows the live model: a row of a trace (the tree while its editor is active) is not in it.
+  if (arg !== undefined && typeof arg !== 'number' && refusedOnTrace(ctx, 'Show in Graph')) return false;
+  const view = typeof arg === 'number' ? await ctx.session.fresh(2000).then(() => liveView(ctx)) : liveView(ctx);
   if (!view) return false;
   if (typeof arg === 'number') {
     const p = typeof startTime === 'number' ? processFromRef(view, { pid: arg, startTime }) : view.process(arg);

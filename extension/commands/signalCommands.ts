@@ -8,6 +8,7 @@ import type { ModelIndex } from '../../shared/core/modelIndex';
 import type { CommandContext } from './commandContext';
 import { namespaceFromNode, processFromNode } from './commandContext';
 import { pickNamespace, pickProcess } from './pickers';
+import { liveView, refusedOnTrace } from './traceGuard';
 import { askSignal, confirmModal } from './signalDialogs';
 import { isSignalChoice, KILL_INIT_CHOICE, killInitConfirmation, type SignalChoice, type SignalTarget } from './signalPolicy';
 
@@ -15,7 +16,7 @@ export type { SignalChoice } from './signalPolicy';
 
 /** Kill the namespace's PID 1 (the kernel then kills everything in it and below), after the modal unless told not to. */
 export async function killInit(ctx: CommandContext, ns: NamespaceInfo, opts: { confirm: boolean }): Promise<boolean> {
-  const view = ctx.tree.currentView();
+  const view = liveView(ctx);
   if (!view) return false;
   const init = ns.init === null ? undefined : view.process(ns.init);
   if (!init || ns.level === 0) {
@@ -36,7 +37,7 @@ export async function killInit(ctx: CommandContext, ns: NamespaceInfo, opts: { c
 
 /** Ask which signal (unless `preset` names one), from where and whether to go ahead, then send it. */
 export async function askAndSendSignal(ctx: CommandContext, p: ProcessInfo, preset?: string): Promise<boolean> {
-  const view = ctx.tree.currentView();
+  const view = liveView(ctx);
   if (!view) return false;
   const choice = await askSignal(signalTarget(view, p), preset);
   return choice ? sendSignal(ctx, p, choice) : false;
@@ -66,7 +67,8 @@ export function signalTarget(view: ModelIndex, p: ProcessInfo): SignalTarget {
 
 /** Args: a namespace node (or nothing: asks); `{ ...node, force: true }` skips the modal (tests). */
 export async function killInitCommand(ctx: CommandContext, node?: unknown): Promise<boolean> {
-  const view = ctx.tree.currentView();
+  if (node !== undefined && refusedOnTrace(ctx, 'Kill Init')) return false;
+  const view = liveView(ctx);
   if (!view) return false;
   const ns =
     namespaceFromNode(view, node) ??
@@ -78,7 +80,8 @@ export async function killInitCommand(ctx: CommandContext, node?: unknown): Prom
 
 /** Args: a process node (or nothing: asks), and optionally a SignalChoice, sent as is (a context menu passes the selection there instead). */
 export async function sendSignalCommand(ctx: CommandContext, node?: unknown, given?: unknown): Promise<boolean> {
-  const view = ctx.tree.currentView();
+  if (node !== undefined && refusedOnTrace(ctx, 'Send Signal')) return false;
+  const view = liveView(ctx);
   if (!view) return false;
   const p = processFromNode(view, node) ?? (await pickProcess(view, 'Send a signal to which process?'));
   if (!p) return false;

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Snapshot } from '../../shared/core/types';
 import type { CommandContext } from './commandContext';
+import { formatTracePosition } from '../trace/followedSource';
 
 export async function refresh(ctx: CommandContext): Promise<Snapshot | undefined> {
   try {
@@ -18,12 +19,15 @@ export async function refresh(ctx: CommandContext): Promise<Snapshot | undefined
 
 /** Copies the same JSON as `pidns snapshot --json`; returns it too (for tests and other extensions). */
 export async function copySnapshot(ctx: CommandContext): Promise<string | undefined> {
-  const snap = await ctx.session.fresh(1000);
+  // While the tree shows a trace, what it shows: the trace's state at the editor's moment.
+  const trace = ctx.followed.followed;
+  const snap = trace?.snapshot ?? (await ctx.session.fresh(1000));
   if (!snap) return undefined;
   const json = JSON.stringify(snap, null, 2);
   await vscode.env.clipboard.writeText(json);
+  const of = trace ? ` (the trace ${trace.file} at ${formatTracePosition(trace.t)})` : '';
   void vscode.window.showInformationMessage(
-    `Copied a snapshot of ${snap.namespaces.length} PID namespaces and ${snap.processes.length} processes as JSON.`,
+    `Copied a snapshot of ${snap.namespaces.length} PID namespaces and ${snap.processes.length} processes${of} as JSON.`,
   );
   return json;
 }

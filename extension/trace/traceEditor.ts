@@ -38,6 +38,11 @@ export interface TraceEditorState {
   player: TracePlayer | null;
   /** The banner last sent (the error, for a file that cannot be replayed). */
   banner: string | null;
+  /** The state the graph shows and the moment it is of (ms from the trace's start); null before the first. */
+  shown: Snapshot | null;
+  t: number;
+  /** Its editor is the active editor (the tree follows it then: followTrace.ts). */
+  active: boolean;
 }
 
 /** Reads a trace through the workspace file system (local, Remote-SSH, code-server alike). */
@@ -67,6 +72,9 @@ async function eventsInSlices(trace: Trace, sliceMs = 10): Promise<TraceEvents> 
 export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<TraceDocument> {
   /** Open editors, newest last. */
   readonly editors: TraceEditorState[] = [];
+  private readonly changed = new vscode.EventEmitter<TraceEditorState>();
+  /** An editor became active or inactive, moved to another moment, or closed. */
+  readonly onDidChangeEditor = this.changed.event;
 
   static register(
     context: vscode.ExtensionContext,
@@ -78,7 +86,7 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
       webviewOptions: { retainContextWhenHidden: false },
       supportsMultipleEditorsPerDocument: true,
     });
-    return { provider, disposable };
+    return { provider, disposable: vscode.Disposable.from(disposable, provider.changed) };
   }
 
   private constructor(
@@ -98,12 +106,20 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
     const post = (m: HostToWebview, shown?: Snapshot): void => {
       if (m.type === 'status') state.banner = m.message;
       relay.send(m, shown);
+      if (shown) state.shown = shown;
+      if (m.type === 'replayAt') {
+        state.t = m.t;
+        this.changed.fire(state);
+      }
     };
     const state: TraceEditorState = {
       document,
       ready: false,
       player: document.trace ? new TracePlayer(document.trace, post, undefined, document.events ?? undefined) : null,
       banner: null,
+      shown: null,
+      t: 0,
+      active: panel.active,
     };
     if (document.error) this.log.warn(`trace ${document.uri.fsPath}: ${document.error}`);
     this.editors.push(state);
@@ -135,6 +151,10 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
       }),
       panel.onDidChangeViewState(() => {
         if (!panel.visible) state.player?.hidden();
+        if (state.active !== panel.active) {
+          state.active = panel.active;
+          this.changed.fire(state);
+        }
       }),
     ];
     panel.onDidDispose(() => {
@@ -142,6 +162,8 @@ export class TraceEditorProvider implements vscode.CustomReadonlyEditorProvider<
       state.player?.dispose();
       const i = this.editors.indexOf(state);
       if (i >= 0) this.editors.splice(i, 1);
+      state.active = false;
+      this.changed.fire(state);
     });
   }
 }

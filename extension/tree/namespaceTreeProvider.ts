@@ -89,7 +89,8 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     groupBy: GroupBy = 'namespace',
   ) {
     this.grouping = groupBy;
-    this.subscription = source.onDidChange(() => this.schedule());
+    // Between the live model and a trace: repaint once, tooltips included (theirs say "as of" the other model).
+    this.subscription = source.onDidChange((c) => (c.switched ? this.refreshNow() : this.schedule()));
     this.viewProvider = {
       onDidChangeTreeData: this.changed.event,
       getTreeItem: (node) => {

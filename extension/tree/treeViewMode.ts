@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { NamespaceTreeProvider } from './namespaceTreeProvider';
 import type { TreeNode } from './treeNodes';
 import type { GroupBy } from './treeShape';
+import { traceTreeMessage, type FollowedSource } from '../trace/followedSource';
 
 export const GROUP_BY_CONTAINER = 'pidnsExplorer.groupByContainer';
 export const GROUP_BY_NAMESPACE = 'pidnsExplorer.groupByNamespace';
@@ -15,6 +16,8 @@ const GROUP_BY_KEY = 'pidnsExplorer.groupBy';
 const FILTERED_KEY = 'pidnsExplorer.filtered';
 /** workspaceState key of the grouping. */
 const STATE_KEY = 'pidnsExplorer.tree.groupBy';
+/** A playing trace moves every 100 ms: the message's moment is rewritten at most this often. */
+const TRACE_MESSAGE_INTERVAL_MS = 250;
 
 export function savedGroupBy(state: vscode.Memento): GroupBy {
   return state.get<string>(STATE_KEY) === 'container' ? 'container' : 'namespace';
@@ -39,6 +42,8 @@ export function registerTreeViewMode(
   state: vscode.Memento,
   tree: NamespaceTreeProvider,
   treeView: vscode.TreeView<TreeNode>,
+  /** While the tree shows a trace, the message says which and when first (trace/followedSource.ts). */
+  followed?: FollowedSource,
 ): vscode.Disposable[] {
   const show = (): void => {
     void vscode.commands.executeCommand('setContext', GROUP_BY_KEY, tree.groupBy);
@@ -49,8 +54,27 @@ export function registerTreeViewMode(
   // The filter is also said above the rows: with one view in its container VS Code shows no description.
   // Whether anything matches is looked at again as snapshots arrive (cheap: the shape is cached per snapshot).
   const updateMessage = (): void => {
-    const message = filterMessage(tree.filter, tree.currentShape()?.empty === true);
+    const lines = [traceLine, filterMessage(tree.filter, tree.currentShape()?.empty === true)];
+    const message = lines.filter((l) => l !== undefined).join(' ') || undefined;
     if (treeView.message !== message) treeView.message = message;
+  };
+  // The trace's moment, rewritten at most every TRACE_MESSAGE_INTERVAL_MS while it plays; at once when the
+  // tree starts or stops showing a trace.
+  let traceLine: string | undefined;
+  let lastTraceLine = 0;
+  let traceTimer: NodeJS.Timeout | undefined;
+  const updateTraceLine = (): void => {
+    traceTimer = undefined;
+    lastTraceLine = Date.now();
+    const moment = followed?.followed;
+    traceLine = moment && traceTreeMessage(moment);
+    updateMessage();
+  };
+  const onMoment = (): void => {
+    if (followed?.followed === undefined || traceLine === undefined) {
+      clearTimeout(traceTimer);
+      updateTraceLine();
+    } else traceTimer ??= setTimeout(updateTraceLine, Math.max(0, lastTraceLine + TRACE_MESSAGE_INTERVAL_MS - Date.now()));
   };
   const setGroupBy = async (groupBy: GroupBy): Promise<GroupBy> => {
     tree.setGroupBy(groupBy);
@@ -59,6 +83,7 @@ export function registerTreeViewMode(
   };
   show();
   return [
+    ...(followed ? [followed.onDidChangeMoment(onMoment), { dispose: () => clearTimeout(traceTimer) }] : []),
     tree.onDidChangeShape(show),
     (tree.viewProvider.onDidChangeTreeData as vscode.Event<unknown>)(updateMessage),
     vscode.commands.registerCommand(GROUP_BY_CONTAINER, () => setGroupBy('container')),

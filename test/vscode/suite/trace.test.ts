@@ -1,7 +1,8 @@
 // The recorder and the trace editor inside a real extension host: "Start Recording" / "Stop Recording"
 // write a trace (through the same writer as `pidns record`) that holds a process this test started and
 // ended, the trace editor opens it and its webview loads and says ready; a truncated, a corrupted and a
-// future-version file open in the editor with the reader's message, and the editor keeps working.
+// future-version file open in the editor with the reader's message, and the editor keeps working. While a trace
+// editor is the active editor, the tree shows the trace at its moment and refuses live actions on its rows.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { PidnsExplorerApi } from '../../../extension/extension';
 import type { StoppedRecording } from '../../../extension/trace/recording';
 import type { TraceEditorState } from '../../../extension/trace/traceEditor';
 import { parseTrace, stateAt } from '../../../shared/core/trace';
+import { formatTracePosition } from '../../../extension/trace/followedSource';
 import { waitFor, type Probe } from '../../support/poll';
 
 const EXTENSION_ID = 'pidns-explorer.pidns-explorer';
@@ -27,6 +29,8 @@ function eventually<T>(what: string, probe: Probe<T>, timeoutMs = EDITOR_WAIT_MS
 suite('Recording and the trace editor', () => {
   let api: PidnsExplorerApi;
   let dir = '';
+  /** The process the recording test started and ended (0 until it ran). */
+  let sleeperPid = 0;
 
   suiteSetup(async () => {
     const ext = vscode.extensions.getExtension<PidnsExplorerApi>(EXTENSION_ID);
@@ -61,6 +65,7 @@ suite('Recording and the trace editor', () => {
     await eventually('the first snapshot', () => api.session.current(), 10_000);
     const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
     const pid = sleeper.pid!;
+    sleeperPid = pid;
     await eventually('the sleeper in the model', () => api.session.current()?.processes.find((p) => p.pid === pid), 10_000);
     sleeper.kill('SIGKILL');
     await eventually(
@@ -116,5 +121,99 @@ suite('Recording and the trace editor', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const again = await openInEditor(good);
     assert.ok(again.player);
+  });
+
+  test('while a trace editor is active the tree shows its moment, says so, and refuses live actions on its rows; live again after', async () => {
+    assert.ok(sleeperPid > 0, 'the recording test ran first (it records the trace used here)');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await eventually('the tree to show the live model', () => (api.followed.followed === undefined ? true : undefined), 10_000);
+    const file = join(dir, 'suite.trace.jsonl.gz');
+    const trace = parseTrace(gunzipSync(readFileSync(file)).toString('utf8'));
+    const t = [0, ...trace.entries.map((e) => e.t)].find((at) =>
+      stateAt(trace, at).processes.some((p) => p.pid === sleeperPid && p.comm === 'sleep'),
+    );
+    assert.ok(t !== undefined, 'a moment when the sleeper ran (after its exec: before it, it is a fork of node)');
+    const then = stateAt(trace, t);
+
+    // Switching repaints the tree once (a refresh of its root), each way; the rest are the calm, per-row refreshes.
+    const rootRefreshes: string[] = [];
+    const sub = api.tree.viewProvider.onDidChangeTreeData!((e) => {
+      if (e === undefined) rootRefreshes.push(api.followed.followed ? 'trace' : 'live');
+    });
+    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1000));
+
+    const editor = await openInEditor(file);
+    assert.ok(editor.player);
+    editor.player.control({ type: 'replayControl', action: 'seek', t });
+    const sleeper = await eventually('the tree to show the sleeper at that moment', () => api.tree.currentView()?.process(sleeperPid));
+    assert.equal(sleeper.comm, 'sleep');
+    assert.ok(!api.session.current()?.processes.some((p) => p.pid === sleeperPid && p.startTime === sleeper.startTime), 'it is not live');
+    const position = formatTracePosition(t);
+    await eventually(`the tree's message to name the trace at ${position}`, () =>
+      String(api.treeView.message ?? '').startsWith(`Trace suite.trace.jsonl.gz at ${position} `) ? true : undefined,
+    );
+    assert.match(String(api.treeView.message), /not the live machine/);
+    await settle();
+    assert.deepEqual(rootRefreshes, ['trace'], 'one repaint to show the trace, then only rows');
+    assert.match(api.statusBar.text, /tree: trace/, 'the status bar does not claim the tree is live');
+    // Its row is listed, and its tooltip is "as of" the trace's moment.
+    const sleeperNode = api.tree.processNode(sleeper);
+    assert.ok(sleeperNode, 'the sleeper has a row');
+    const resolved = await api.tree.viewProvider.resolveTreeItem!(
+      api.tree.viewProvider.getTreeItem(sleeperNode) as vscode.TreeItem,
+      sleeperNode,
+      new vscode.CancellationTokenSource().token,
+    );
+    const asOf = new Date(then.takenAt).toTimeString().slice(0, 8);
+    assert.match(
+      (resolved?.tooltip as vscode.MarkdownString | undefined)?.value ?? '',
+      new RegExp(`as of ${asOf}`),
+      'the tooltip is as of the trace',
+    );
+
+    // Rows of the past: a process that ran then and runs now (this extension host; SIGCONT would be harmless) and
+    // the root namespace. Each live-acting command refuses them.
+    const hostThen = api.tree.currentView()?.process(process.pid);
+    assert.ok(hostThen, 'the extension host is in the trace');
+    const hostNode = api.tree.processNode(hostThen);
+    assert.ok(hostNode);
+    const rootNs = api.tree.currentView()?.root;
+    assert.ok(rootNs);
+    const rootNode = api.tree.namespaceNode(rootNs);
+    const terminals = vscode.window.terminals.length;
+    assert.equal(
+      await vscode.commands.executeCommand('pidnsExplorer.sendSignal', hostNode, { signal: 'SIGCONT' }),
+      false,
+      'Send Signal refuses',
+    );
+    assert.equal(await vscode.commands.executeCommand('pidnsExplorer.openTerminal', rootNode), undefined, 'Open Terminal refuses');
+    assert.equal(vscode.window.terminals.length, terminals, 'no terminal opened');
+    assert.equal(await vscode.commands.executeCommand('pidnsExplorer.showInGraph', hostNode), false, 'Show in Graph refuses');
+    assert.equal(await vscode.commands.executeCommand('pidnsExplorer.killInit', { ...rootNode, force: true }), false, 'Kill Init refuses');
+    assert.deepEqual(
+      await vscode.commands.executeCommand('pidnsExplorer.destroyCreated', { ...rootNode, force: true }),
+      [],
+      'Destroy refuses',
+    );
+
+    // Another editor becomes the active one: the tree is live again, its message gone.
+    const note = join(dir, 'note.txt');
+    writeFileSync(note, 'another editor\n');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(note)));
+    await eventually('the tree to be live again', () => (api.followed.followed === undefined ? true : undefined));
+    await settle();
+    sub.dispose();
+    assert.deepEqual(rootRefreshes, ['trace', 'live'], 'one repaint back to live');
+    assert.equal(api.tree.currentView()?.snapshot, api.session.current(), 'the tree shows the live model');
+    assert.equal(api.tree.currentView()?.process(sleeperPid)?.startTime === sleeper.startTime, false, 'the sleeper is not in it');
+    assert.doesNotMatch(String(api.treeView.message ?? ''), /Trace/, 'the message is cleared');
+    await eventually('the status bar to stop saying trace', () => (/tree: trace/.test(api.statusBar.text) ? undefined : true), 5000);
+    // The same command on the same process, live: it goes through now (SIGCONT to a running process does nothing).
+    const hostNow = api.tree.currentView()?.process(process.pid);
+    assert.ok(hostNow);
+    assert.equal(
+      await vscode.commands.executeCommand('pidnsExplorer.sendSignal', api.tree.processNode(hostNow), { signal: 'SIGCONT' }),
+      true,
+    );
   });
 });
