@@ -6,7 +6,7 @@
 // No DOM here, so it is tested in plain Node.
 
 import type { ContainerInfo, ProcessInfo } from '../shared/core/types';
-import { processKey } from '../shared/core/identity';
+import { inferredFounderPid, isInferredInode, processKey } from '../shared/core/identity';
 import type { GraphModel } from './model';
 import { parseQuery, processMatches, type Query } from '../shared/core/processQuery';
 
@@ -23,6 +23,7 @@ export const MAX_HITS = 5000;
 const INODE_PART_MIN = 4;
 
 function inodeMatches(inode: number, q: Query): boolean {
+  if (q.inferredFrom !== undefined) return isInferredInode(inode) && inferredFounderPid(inode) === q.inferredFrom;
   if (q.number === null) return false;
   const s = String(inode);
   return q.nsOnly || q.text.length >= INODE_PART_MIN ? s.includes(q.text) : s === q.text;

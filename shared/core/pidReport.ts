@@ -44,7 +44,7 @@ export function pidReport(snapshot: Snapshot, pid: number, nsInode: number): Pid
   const index = new ModelIndex(snapshot);
   if (index.namespaceWithInode(nsInode) === undefined) return `no PID namespace ${nsInode}`;
   const proc = findByPidIn(index, nsInode, pid);
-  if (proc === undefined) return `no process ${pid} in pid:[${nsInode}]`;
+  if (proc === undefined) return `no process ${pid} in ${nsName(nsInode)}`;
   const containers = snapshot.containers ?? [];
   const levels: PidLevel[] = [];
   const own = index.namespaceOf(proc);

@@ -11,6 +11,8 @@ export interface Query {
   number: number | null;
   /** Only namespaces (the query was written `pid:[…]`). */
   nsOnly: boolean;
+  /** `pid:[inferred from 27416]` (nsName.ts): the namespace inferred from that host PID. */
+  inferredFrom?: number;
 }
 
 /** Parse what the user typed; null for a query that finds nothing (empty or blank). */
@@ -18,6 +20,9 @@ export function parseQuery(raw: string): Query | null {
   const q = raw.trim().toLowerCase();
   if (q === '') return null;
   // `pid:[4026532184]` as the tree, the cards and lsns write it; the closing bracket is optional while typing.
+  // `pid:[inferred from 27416]`, as the views name a namespace inferred without its link.
+  const inferred = /^(?:pid:)?\[?inferred from ([1-9]\d*)\]?$/.exec(q);
+  if (inferred) return { text: inferred[1], number: null, nsOnly: true, inferredFrom: Number(inferred[1]) };
   const ns = /^(?:pid:)?\[(\d+)\]?$|^pid:\[?(\d*)\]?$/.exec(q);
   if (ns) {
     const digits = ns[1] ?? ns[2] ?? '';

@@ -1,8 +1,10 @@
-// The views' text filter: what a typed text matches. A namespace by `pid:[inode]` or a container in it; a
+// The views' text filter: what a typed text matches. A namespace by its name as the views write it
+// (`pid:[inode]`, or `pid:[inferred from 27416]`: nsName.ts) or a container in it; a
 // container by name, id, image, engine or pod (`namespace/name`); a process by its command or its container.
 // Case-insensitive substring, the way VS Code's own find matches. Pure.
 import { containerLabel, podLabel } from './containers';
 import type { ModelIndex } from './modelIndex';
+import { nsName } from './nsName';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo } from './types';
 
 /** The text as matched: trimmed, lower case; '' means no filter. */
@@ -16,7 +18,7 @@ export function containerMatches(c: ContainerInfo, needle: string): boolean {
 }
 
 export function namespaceMatches(view: ModelIndex, ns: NamespaceInfo, needle: string): boolean {
-  return `pid:[${ns.inode}]`.includes(needle) || view.containersOf(ns).some((c) => containerMatches(c, needle));
+  return nsName(ns.inode).includes(needle) || view.containersOf(ns).some((c) => containerMatches(c, needle));
 }
 
 export function processMatches(view: ModelIndex, p: ProcessInfo, needle: string): boolean {

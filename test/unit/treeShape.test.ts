@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ModelIndex } from '../../shared/core/modelIndex';
+import { inferredNsInode } from '../../shared/core/identity';
 import { containerMatches, namespaceMatches, processMatches } from '../../shared/core/treeFilter';
 import type { ContainerInfo, ContainerRef, NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/types';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
@@ -237,6 +238,11 @@ test('the matchers: case-insensitive substrings of name, id, image, engine, pod,
   assert.ok(!containerMatches(SIDE, 'web'));
   assert.ok(namespaceMatches(view, view.namespaceWithInode(200)!, 'side'), 'a namespace matches by any container in it');
   assert.ok(namespaceMatches(view, view.namespaceWithInode(300)!, '[300'));
+  // An inferred namespace by the name the views write, not by its synthetic id.
+  const inferred = ns(inferredNsInode({ pid: 27416, startTime: 5 }, 1), 100, 1, 27416, [27416]);
+  assert.ok(namespaceMatches(view, inferred, 'pid:[inferred from 27416]'));
+  assert.ok(namespaceMatches(view, inferred, 'inferred from 274'));
+  assert.ok(!namespaceMatches(view, inferred, String(inferred.inode)), 'its synthetic id is not a name');
   assert.ok(processMatches(view, view.process(62)!, 'side'));
   assert.ok(processMatches(view, view.process(62)!, 'ngin'));
   assert.ok(!processMatches(view, view.process(51)!, 'web'));

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { GraphModel } from '../../webview/model';
 import { countText, indexOfId, MAX_HITS, parseQuery, searchGraph } from '../../webview/search';
 import type { ContainerInfo } from '../../shared/core/types';
-import { HOST_NS, NS_DEV, seedChain, siblings } from './support/fixtures';
-import { nsKey, processKey } from '../../shared/core/identity';
+import { HOST_NS, NS_DEV, seedChain, siblings, SnapshotBuilder } from './support/fixtures';
+import { inferredNsInode, nsKey, processKey } from '../../shared/core/identity';
 
 const key = (inode: number): string => nsKey({ dev: NS_DEV, inode });
 
@@ -41,6 +41,24 @@ test('a namespace by its inode, written either way; a partial inode of 4+ digits
   assert.equal(searchGraph(m, '40265').hits.filter((h) => h.kind === 'namespace').length, 302);
   // Three digits are a PID, not a piece of an inode.
   assert.equal(searchGraph(m, String(target.inode).slice(-3)).hits.filter((h) => h.kind === 'namespace').length, 0);
+});
+
+test('a namespace inferred without its link, by the name the views write: pid:[inferred from N]', () => {
+  const b = new SnapshotBuilder();
+  // As inferNs.ts names them: founded by host PID 27416 (level 1), and a real sibling.
+  const inferred = b.addNs(inferredNsInode({ pid: 27416, startTime: 5 }, 1), HOST_NS);
+  b.addProcess(inferred.inode, 'sleep');
+  const real = b.addNs(null, HOST_NS);
+  b.addProcess(real.inode, 'sh');
+  const m = load(b.snapshot());
+  assert.deepEqual(parseQuery('pid:[inferred from 27416]'), { text: '27416', number: null, nsOnly: true, inferredFrom: 27416 });
+  for (const q of ['pid:[inferred from 27416]', 'Inferred from 27416', 'pid:[inferred from 27416'])
+    assert.deepEqual(
+      searchGraph(m, q).hits.map((h) => [h.kind, h.ns]),
+      [['namespace', key(inferred.inode)]],
+      q,
+    );
+  assert.equal(searchGraph(m, 'pid:[inferred from 2741]').hits.length, 0, 'the founder PID whole, not a part of it');
 });
 
 test('a process by comm or by its PID at any level; hits in tree order, processes by own PID', () => {
