@@ -18,6 +18,7 @@ import {
   withTestUser,
   type TestUser,
 } from './support/chains';
+import { asUser as asUserArgv } from './support/asUser';
 
 interface Helper {
   request(body: Record<string, unknown>): Promise<Extract<HelperMessage, { type: 'response' }>>;
@@ -29,7 +30,7 @@ interface Helper {
 
 function startHelper(t: TestContext, asUser?: TestUser): Helper {
   const argv = [process.execPath, pidnsBundle(), 'helper'];
-  const [cmd, ...args] = asUser ? ['setpriv', `--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', ...argv] : argv;
+  const [cmd, ...args] = asUser ? asUserArgv(asUser, argv) : argv;
   const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, cwd: '/' });
   t.after(() => {
     try {

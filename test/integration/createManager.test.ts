@@ -22,6 +22,7 @@ import {
   waitFor,
   withTestUser,
 } from './support/chains';
+import { asUser } from './support/asUser';
 
 function manager(t: TestContext, initPath?: string | null): ChainManager {
   const m = new ChainManager({ initPath });
@@ -175,7 +176,8 @@ test('signal permissions: only what we created or what the acting user owns; a s
   const m = manager(t);
   const info = await m.create({ depth: 1 }, user.uid);
   const rootSleep = spawn('sleep', ['30'], { stdio: 'ignore' });
-  const userSleep = spawn('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', 'sleep', '30'], { stdio: 'ignore' });
+  const [setpriv, ...sleepAsUser] = asUser(user, ['sleep', '30']);
+  const userSleep = spawn(setpriv, sleepAsUser, { stdio: 'ignore' });
   t.after(() => {
     rootSleep.kill('SIGKILL');
     userSleep.kill('SIGKILL');

@@ -20,6 +20,7 @@ import type { NamespaceInfo, ProcessInfo, Snapshot } from '../../shared/core/typ
 import { PIDNS_JS, requireBuilt, runPidns, snapshotJson, startGroup, waitFor, type Group, type RunAs } from './support/discovery';
 import { diffProblems, modelProblems } from './support/modelChecks';
 import { RawHelper } from './support/rawHelper';
+import { asUser } from './support/asUser';
 
 function nspidOf(pid: number): number[] {
   try {
@@ -181,16 +182,7 @@ for (const events of [false, true]) {
   test(`unprivileged stream (${events ? 'kernel events' : 'polling'}): inferred processes and namespaces come, turn real and go as a cold scan sees them`, async (t) => {
     requireBuilt();
     const user = testUser(t);
-    const helper = new RawHelper(process.env, [
-      'setpriv',
-      `--reuid=${user.uid}`,
-      `--regid=${user.gid}`,
-      '--clear-groups',
-      '--',
-      process.execPath,
-      PIDNS_JS,
-      'helper',
-    ]);
+    const helper = new RawHelper(process.env, asUser(user, [process.execPath, PIDNS_JS, 'helper']));
     user.closers.push(() => helper.close());
     const hello = await helper.next((m): m is HelloEvent => m.type === 'event' && m.event === 'hello');
     // The events case must run on events: a helper that fell back to polling would pass it as the polling case.

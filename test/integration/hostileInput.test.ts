@@ -12,6 +12,7 @@ import { RawHelper } from './support/rawHelper';
 import { pidnsBundle } from './support/nativeTools';
 import { startTimeAt } from '../../helper-native/src/demo/procView';
 import { waitFor } from '../support/poll';
+import { asUser } from './support/asUser';
 
 const NOBODY = 65534;
 const ROOT_ENV = { ...process.env, PKEXEC_UID: String(NOBODY) };
@@ -269,15 +270,10 @@ test(
 );
 
 test('PKEXEC_UID is trusted only by a root helper: a non-root helper with PKEXEC_UID=0 acts for itself', { timeout: 30_000 }, async (t) => {
-  const h = new RawHelper({ ...process.env, PKEXEC_UID: '0', SUDO_UID: '0' }, [
-    'setpriv',
-    `--reuid=${NOBODY}`,
-    `--regid=${NOBODY}`,
-    '--clear-groups',
-    process.execPath,
-    pidnsBundle(),
-    'helper',
-  ]);
+  const h = new RawHelper(
+    { ...process.env, PKEXEC_UID: '0', SUDO_UID: '0' },
+    asUser({ uid: NOBODY, gid: NOBODY }, [process.execPath, pidnsBundle(), 'helper']),
+  );
   t.after(() => h.close());
   const hello = await h.hello();
   assert.equal(hello.uid, NOBODY);

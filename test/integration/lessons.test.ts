@@ -23,6 +23,7 @@ import {
   type ChainTrace,
   type ProcRef,
 } from './support/chains';
+import { asUser } from './support/asUser';
 
 interface LessonOutcome {
   results: FactResult[];
@@ -166,22 +167,8 @@ test('pidns demo as a non-root user: every lesson holds (chains inside a user na
   delete env.SUDO_UID;
   delete env.PKEXEC_UID;
   for (const l of LESSONS) {
-    const r = spawnSync(
-      'setpriv',
-      [
-        `--reuid=${user.uid}`,
-        `--regid=${user.gid}`,
-        '--clear-groups',
-        '--',
-        process.execPath,
-        pidnsBundle(),
-        'demo',
-        l.name,
-        '--pause',
-        '0',
-      ],
-      { encoding: 'utf8', env, cwd: '/', timeout: 60_000 },
-    );
+    const [cmd, ...args] = asUser(user, [process.execPath, pidnsBundle(), 'demo', l.name, '--pause', '0']);
+    const r = spawnSync(cmd, args, { encoding: 'utf8', env, cwd: '/', timeout: 60_000 });
     assert.equal(r.status, 0, `${l.name} as uid ${user.uid}:\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, new RegExp(`All ${factsOf(l).length} claims held`));
   }

@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { exists, procRef, startTimeAt, type ProcRef } from '../../../helper-native/src/demo/procView';
 import { pidnsBundle } from './nativeTools';
+import { asUser as asUserArgv } from './asUser';
 
 export interface ReadyLine {
   event: 'ready';
@@ -40,12 +41,8 @@ export function runCreate(t: TestContext, args: string[], asUser?: { uid: number
   delete base.SUDO_UID;
   delete base.PKEXEC_UID;
   const opts = { detached: true, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], env: { ...base, ...env } };
-  const child = asUser
-    ? spawn('setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', process.execPath, ...argv], {
-        ...opts,
-        cwd: '/',
-      })
-    : spawn(process.execPath, argv, opts);
+  const [cmd, ...rest] = asUser ? asUserArgv(asUser, [process.execPath, ...argv]) : [process.execPath, ...argv];
+  const child = spawn(cmd, rest, asUser ? { ...opts, cwd: '/' } : opts);
   t.after(() => killGroup(child));
   const events: Record<string, unknown>[] = [];
   let stderr = '';

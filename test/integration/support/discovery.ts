@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupMembers, repoRoot } from '../../../bench/load';
 import type { Snapshot } from '../../../shared/core/types';
+import { asUser } from './asUser';
 
 export const PIDNS_JS = join(repoRoot(), 'dist', 'pidns.js');
 
@@ -21,7 +22,7 @@ export interface RunAs {
 /** `node dist/pidns.js ARGS`, optionally as another user (setpriv, no supplementary groups). */
 export function runPidns(args: string[], as?: RunAs): SpawnSyncReturns<string> {
   const argv = [process.execPath, PIDNS_JS, ...args];
-  const full = as ? ['setpriv', `--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', '--', ...argv] : argv;
+  const full = as ? asUser(as, argv) : argv;
   return spawnSync(full[0], full.slice(1), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 });
 }
 
