@@ -110,7 +110,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     return privilegeOf(this.helloEvent);
   }
 
-  /** True while the helper streams diffs (some view is visible). */
+  /** True while the helper streams diffs (some view is visible, or a new helper's first model is on its way). */
   get polling(): boolean {
     return this.subscribed;
   }
