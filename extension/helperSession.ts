@@ -66,6 +66,8 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private partial = false;
   private lastSeq = -1;
   private subscribed = false;
+  /** Subscribed for the first model (views visible or not) and its full snapshot not yet in: see afterStart. */
+  private firstPending = false;
   private readonly visibleViews = new Set<string>();
   private liveSource: LiveSource | undefined;
   private readonly chainMap = new Map<string, ChainInfo>();
@@ -108,7 +110,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     return privilegeOf(this.helloEvent);
   }
 
-  /** True while the helper streams diffs (some view is visible). */
+  /** True while the helper streams diffs (some view is visible, or a new helper's first model is on its way). */
   get polling(): boolean {
     return this.subscribed;
   }
@@ -275,16 +277,29 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
       // A helper without chain support still shows the model; only create/destroy are missing.
       this.log.warn(`helper cannot list chains: ${(e as Error).message}`);
     }
-    this.subscribed = false;
-    await this.syncPolling();
-    if (!this.subscribed) this.replace(await client.request('snapshot', {}));
+    // The first model always comes through the stream, head first, whether a view is visible yet or not. At
+    // window load VS Code reports the tree visible only after activation, often after the helper's hello; a
+    // plain snapshot asked for meanwhile would hold the subscribe, and so the tree's first row, behind its
+    // whole scan (2-6 s at 10,000 processes as the window loads). Once it is in, syncPolling unsubscribes
+    // if no view is visible.
+    this.subscribed = true;
+    this.firstPending = true;
+    this.lastSeq = -1;
+    this.log.debug('first model: subscribing to the live stream');
+    try {
+      await this.subscribe(client);
+    } catch (e) {
+      this.firstPending = false;
+      this.subscribed = false;
+      throw e;
+    }
   }
 
   private async syncPolling(): Promise<void> {
     const client = this.client;
     if (!client || client.hasExited) return;
     const want = this.visibleViews.size > 0;
-    if (want === this.subscribed) return;
+    if (want === this.subscribed || this.firstPending) return;
     this.subscribed = want;
     if (want) {
       this.log.debug('a view is visible: subscribing to the live stream');
@@ -306,6 +321,10 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
           );
         this.lastSeq = event.seq;
         this.replace(event.snapshot, event.partial === true);
+        if (this.firstPending && event.partial !== true) {
+          this.firstPending = false;
+          void this.syncPolling().catch((e: Error) => this.log.warn(`polling change failed: ${e.message}`));
+        }
         break;
       case 'diff':
         this.onDiff(event.seq, event.diff);
@@ -377,6 +396,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     this.helloEvent = undefined;
     this.liveSource = undefined;
     this.subscribed = false;
+    this.firstPending = false;
     this.lastSeq = -1;
     this.chainMap.clear();
     this.stateEmitter.fire();

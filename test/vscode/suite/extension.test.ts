@@ -474,6 +474,30 @@ suite('PID Namespace Explorer in a real extension host', () => {
     }
   });
 
+  test('a helper started while no view is visible streams its first model, then stops: a view shown meanwhile never waits behind a plain scan', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await eventually('no view visible, so no stream', () => (!api.treeView.visible && !api.session.polling ? true : undefined));
+    const firstModels: string[] = [];
+    const sub = api.session.onHelperEvent((e) => {
+      if (e.event === 'snapshot') firstModels.push(e.partial === true ? 'head' : 'full');
+    });
+    try {
+      const old = api.session.hello?.pid;
+      await api.session.restart();
+      assert.notEqual(api.session.hello?.pid, old, 'a new helper');
+      // At window load VS Code reports the tree visible only after activation: had the session asked for a
+      // plain snapshot, a subscribe for the view would wait in the helper behind that whole scan.
+      await eventually('the first model through the stream', () => (firstModels.includes('full') ? true : undefined), CONTROL_WAIT_MS);
+      assert.deepEqual(firstModels, ['full'], 'one full snapshot event (the head is only for a session with no model yet)');
+      await eventually('the stream to stop: no view is visible', () => (!api.session.polling ? true : undefined));
+      assert.ok((api.session.current()?.processes.length ?? 0) > 1, 'the model stays for hovers and commands');
+    } finally {
+      sub.dispose();
+      await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
+    }
+    await eventually('polling again with the tree shown', () => (api.treeView.visible && api.session.polling) || undefined);
+  });
+
   test('the status bar says where updates come from: live (kernel events) where the helper gets them, else polling', async () => {
     await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
     await eventually('polling with the view visible', () => (api.treeView.visible && api.session.polling) || undefined);
