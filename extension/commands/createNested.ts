@@ -6,6 +6,7 @@ import type { ChainInfo } from '../../shared/helperProtocol';
 import type { CommandContext } from './commandContext';
 import { roomBelowSelf, splitCommandLine, validateDepth } from './commandLine';
 import { revealChain } from './revealInTree';
+import { nsName } from '../../shared/core/nsName';
 
 export interface CreateAnswers {
   depth: number;
@@ -19,7 +20,7 @@ export async function createNested(ctx: CommandContext, given?: unknown): Promis
   const chain = await createWithProgress(ctx, answers);
   ctx.session.addChain(chain);
   ctx.log.info(
-    `created chain ${chain.chainId}: ${chain.levels.map((l) => `pid:[${l.ns}] init ${l.init}`).join(' > ')}, leaf ${chain.leaf} (${chain.engine})`,
+    `created chain ${chain.chainId}: ${chain.levels.map((l) => `${nsName(l.ns)} init ${l.init}`).join(' > ')}, leaf ${chain.leaf} (${chain.engine})`,
   );
   await revealChain(ctx, chain);
   void vscode.window.showInformationMessage(

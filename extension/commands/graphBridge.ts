@@ -8,6 +8,7 @@ import { openTerminal } from './openTerminal';
 import { revealNamespaceInTree, revealProcessInTree } from './revealInTree';
 import { askAndSendSignal, killInit } from './signalCommands';
 import { liveView, refusedOnTrace } from './traceGuard';
+import { nsName } from '../../shared/core/nsName';
 
 export function graphActions(ctx: CommandContext): GraphActions {
   const gone = (what: string): void => ctx.log.info(`[graph] ${what} is no longer in the snapshot`);
@@ -24,20 +25,20 @@ export function graphActions(ctx: CommandContext): GraphActions {
       } else {
         const ns = namespaceFromRef(view, target.ns);
         if (ns) await revealNamespaceInTree(ctx, ns);
-        else gone(`pid:[${target.ns.inode}]`);
+        else gone(`${nsName(target.ns.inode)}`);
       }
     },
     openTerminal: (ref) => {
       const view = liveView(ctx);
       const ns = view && namespaceFromRef(view, ref);
       if (ns) openTerminal(ctx, ns);
-      else gone(`pid:[${ref.inode}]`);
+      else gone(`${nsName(ref.inode)}`);
     },
     killInit: async (ref) => {
       const view = liveView(ctx);
       const ns = view && namespaceFromRef(view, ref);
       if (ns) await killInit(ctx, ns, { confirm: true });
-      else gone(`pid:[${ref.inode}]`);
+      else gone(`${nsName(ref.inode)}`);
     },
     sendSignal: async (ref, signal) => {
       const view = liveView(ctx);

@@ -7,6 +7,7 @@ import { namespaceFromNode } from './commandContext';
 import { pickNamespace } from './pickers';
 import { liveView, refusedOnTrace } from './traceGuard';
 import { terminalCommand, type TerminalPrivilege } from './terminalArgv';
+import { nsName } from '../../shared/core/nsName';
 
 /** Command adapter. Args: a namespace node, or nothing (asks). */
 export async function openTerminalCommand(ctx: CommandContext, node?: unknown): Promise<vscode.Terminal | undefined> {
@@ -19,16 +20,16 @@ export async function openTerminalCommand(ctx: CommandContext, node?: unknown): 
 
 export function openTerminal(ctx: CommandContext, ns: NamespaceInfo): vscode.Terminal | undefined {
   if (ns.init === null) {
-    void vscode.window.showWarningMessage(`pid:[${ns.inode}] has no init process to enter through.`);
+    void vscode.window.showWarningMessage(`${nsName(ns.inode)} has no init process to enter through.`);
     return undefined;
   }
   const info = os.userInfo();
   const user = { uid: info.uid, gid: info.gid, name: info.username, home: info.homedir, shell: info.shell ?? '/bin/bash' };
   const how: TerminalPrivilege = info.uid === 0 ? 'root' : terminalPrivilege(ctx.session.privilege);
   const cmd = terminalCommand(ns.init, user, how);
-  ctx.log.info(`terminal in pid:[${ns.inode}] (level ${ns.level}) via ${how}: ${cmd.shellPath} ${cmd.shellArgs.join(' ')}`);
+  ctx.log.info(`terminal in ${nsName(ns.inode)} (level ${ns.level}) via ${how}: ${cmd.shellPath} ${cmd.shellArgs.join(' ')}`);
   const terminal = vscode.window.createTerminal({
-    name: `pid:[${ns.inode}] L${ns.level}`,
+    name: `${nsName(ns.inode)} L${ns.level}`,
     shellPath: cmd.shellPath,
     shellArgs: cmd.shellArgs,
     iconPath: new vscode.ThemeIcon('symbol-namespace'),

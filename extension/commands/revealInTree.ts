@@ -6,13 +6,14 @@ import type { ChainInfo } from '../../shared/helperProtocol';
 import type { TreeNode } from '../tree/treeNodes';
 import type { CommandContext } from './commandContext';
 import { pickProcess } from './pickers';
+import { nsName } from '../../shared/core/nsName';
 
 export async function revealChain(ctx: CommandContext, chain: ChainInfo): Promise<void> {
   const snap = await ctx.session.refresh();
   const leafNs = chain.levels[chain.levels.length - 1]?.ns;
   const ns = snap.namespaces.find((n) => n.inode === leafNs);
   if (!ns) {
-    ctx.log.warn(`new chain's leaf namespace pid:[${leafNs}] is not in the snapshot yet`);
+    ctx.log.warn(`new chain's leaf namespace ${nsName(leafNs)} is not in the snapshot yet`);
     return;
   }
   ctx.tree.refreshNow();

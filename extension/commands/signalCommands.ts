@@ -11,6 +11,7 @@ import { pickNamespace, pickProcess } from './pickers';
 import { liveView, refusedOnTrace } from './traceGuard';
 import { askSignal, confirmModal } from './signalDialogs';
 import { isSignalChoice, KILL_INIT_CHOICE, killInitConfirmation, type SignalChoice, type SignalTarget } from './signalPolicy';
+import { nsName } from '../../shared/core/nsName';
 
 export type { SignalChoice } from './signalPolicy';
 
@@ -20,7 +21,7 @@ export async function killInit(ctx: CommandContext, ns: NamespaceInfo, opts: { c
   if (!view) return false;
   const init = ns.init === null ? undefined : view.process(ns.init);
   if (!init || ns.level === 0) {
-    void vscode.window.showWarningMessage(`pid:[${ns.inode}] has no init this extension may kill.`);
+    void vscode.window.showWarningMessage(`${nsName(ns.inode)} has no init this extension may kill.`);
     return false;
   }
   const below = view.subtree(ns);

@@ -1,6 +1,7 @@
 // What the tree and the graph ask before a signal leaves: the one list of signals offered, which of them
 // need a modal confirmation and in what words, when "from inside its own namespace" is offered, and the
 // kill-init question. Pure (no vscode), so it is unit tested; signalDialogs.ts shows these questions.
+import { nsName } from '../../shared/core/nsName';
 
 /** Where the helper sends from: its own (an ancestor) namespace, or inside the target's namespace. */
 export type SignalOrigin = 'ancestor' | 'inside';
@@ -81,7 +82,7 @@ export function originItems(): PickItem<SignalOrigin>[] {
 }
 
 export function originPickTitle(t: SignalTarget): string {
-  return `${t.comm} is PID 1 of pid:[${t.ns?.inode ?? '?'}]: send from where?`;
+  return `${t.comm} is PID 1 of ${t.ns ? nsName(t.ns.inode) : 'pid:[?]'}: send from where?`;
 }
 
 /** A modal question: the message, an optional detail line, and the one button that goes ahead. */
@@ -111,7 +112,7 @@ export interface KillInitTarget {
 
 export function killInitConfirmation(t: KillInitTarget): Confirmation {
   return {
-    message: `Kill ${t.initComm} (host PID ${t.initPid}), PID 1 of pid:[${t.nsInode}]?`,
+    message: `Kill ${t.initComm} (host PID ${t.initPid}), PID 1 of ${nsName(t.nsInode)}?`,
     detail: `When a namespace's init dies the kernel kills every process in it: ${t.processes} processes, including ${t.nestedNamespaces} nested namespaces.`,
     button: 'Kill Init',
   };

@@ -48,7 +48,7 @@ export function processTooltip(view: ModelIndex, p: ProcessInfo): string {
     '',
     `PPID ${p.ppid === 0 ? '0 (parent outside this view)' : p.ppid} · uid ${p.uid} · state ${state}`,
   ];
-  if (p.pendingNs !== undefined) lines.push('', `Its next child goes to pid:[${p.pendingNs}] (pid_for_children)`);
+  if (p.pendingNs !== undefined) lines.push('', `Its next child goes to ${nsName(p.pendingNs)} (pid_for_children)`);
   return lines.join('\n');
 }
 
@@ -88,7 +88,7 @@ export function containerTooltip(view: ModelIndex, c: ContainerInfo): string {
   ];
   if (c.image !== undefined) rows.push(['Image', escapeMd(c.image)]);
   if (c.pod !== undefined) rows.push(['Pod', escapeMd(podLabel(c.pod))]);
-  rows.push(['PID namespace', `pid:[${c.pidNs}]${ns ? `, level ${ns.level}` : ''}`]);
+  rows.push(['PID namespace', `${nsName(c.pidNs)}${ns ? `, level ${ns.level}` : ''}`]);
   const sharing = ns ? view.containersOf(ns).filter((o) => o.engine !== c.engine || o.id !== c.id) : [];
   if (sharing.length > 0) rows.push(['Shared with', sharing.map((o) => containerText(o)).join(', ')]);
   if (first) rows.push(['First process', `${escapeMd(first.comm)}, PID ${view.ownPid(first)} inside, host ${first.pid}`]);

@@ -202,7 +202,7 @@ export function containerText(view: ModelIndex, c: ContainerInfo, expandable: bo
   const parts: string[] = [c.engine];
   if (c.pod !== undefined) parts.push(`pod ${podLabel(c.pod)}`);
   if (c.name !== undefined) parts.push(shortId(c.id));
-  parts.push(`pid:[${c.pidNs}]${ns ? ` level ${ns.level}` : ''}`);
+  parts.push(`${nsName(c.pidNs)}${ns ? ` level ${ns.level}` : ''}`);
   return { label: containerLabel(c), description: parts.join(' · '), contextValue: 'container', expandable };
 }
 

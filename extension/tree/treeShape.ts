@@ -10,6 +10,7 @@ import { nsKey } from '../../shared/core/identity';
 import type { ModelIndex } from '../../shared/core/modelIndex';
 import { containerMatches, namespaceMatches, normalizeFilter, processMatches } from '../../shared/core/treeFilter';
 import type { ContainerInfo, NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import { nsName } from '../../shared/core/nsName';
 
 export type GroupBy = 'namespace' | 'container';
 
@@ -271,7 +272,7 @@ export class TreeShape {
     );
     for (const c of containers) {
       const procs = (members.get(containerKey(c)) ?? []).sort((a, b) => a.pid - b.pid);
-      const whole = needle === '' || containerMatches(c, needle) || `pid:[${c.pidNs}]`.includes(needle);
+      const whole = needle === '' || containerMatches(c, needle) || nsName(c.pidNs).includes(needle);
       const kept = new Set<number>();
       const inside = new Set(procs.map((p) => p.pid));
       for (const p of procs) {

@@ -108,7 +108,7 @@ function processLine(p: ProcessInfo, prefix: string, width: number, container?: 
     [cut < 0 ? pids : pids.slice(cut + 3), 'own'],
   ];
   // unshare(CLONE_NEWPID) or setns done: its next child lands in another namespace.
-  if (p.pendingNs !== undefined) segments.push([`  children→pid:[${p.pendingNs}]`, 'dim']);
+  if (p.pendingNs !== undefined) segments.push([`  children→${nsName(p.pendingNs)}`, 'dim']);
   if (container !== undefined) segments.push([`  in ${printable(containerLabel(container))}`, 'dim']);
   return segments;
 }

@@ -2,6 +2,7 @@
 // offered, which are confirmed in a modal and in what words, when "from inside" is offered, and Kill Init's question.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inferredNsInode } from '../../shared/core/identity';
 import {
   isSignalChoice,
   KILL_INIT_CHOICE,
@@ -55,6 +56,10 @@ test("Kill Init asks with the init's name and what dies with it, and sends SIGKI
   assert.match(q.detail ?? '', /12 processes, including 3 nested namespaces/);
   assert.equal(q.button, 'Kill Init');
   assert.deepEqual(KILL_INIT_CHOICE, { signal: 'SIGKILL', from: 'ancestor' });
+  // An inferred namespace (links not readable) is named as every view names it, never by its synthetic id.
+  const inferred = inferredNsInode({ pid: 27416, startTime: 5000 }, 1);
+  const qi = killInitConfirmation({ nsInode: inferred, initComm: 'sh', initPid: 27416, processes: 2, nestedNamespaces: 0 });
+  assert.equal(qi.message, 'Kill sh (host PID 27416), PID 1 of pid:[inferred from 27416]?');
 });
 
 test('a SignalChoice from a caller is a signal name and, optionally, a known origin', () => {

@@ -9,6 +9,7 @@ import { cloexecInheritedFds } from '../sys/pidfd';
 import { ownNestingLevel } from '../create/runtime';
 import { libc } from '../sys/libc';
 import { UsageError, wantsHelp } from './usage';
+import { nsName } from '../../../shared/core/nsName';
 
 export const CREATE_HELP = `Usage: pidns create --depth N [--no-mount-proc] [--json] [-- COMMAND [ARGS...]]
 
@@ -66,7 +67,7 @@ function readyText(info: ChainInfo): string {
   const lines = [
     `Created ${info.depth} nested PID namespace${info.depth > 1 ? 's' : ''} (${info.engine} engine, ${info.mountProc ? 'private /proc per level' : 'shared /proc'}):`,
   ];
-  for (const l of info.levels) lines.push(`  level ${String(l.level).padStart(2)}  pid:[${l.ns}]  init ${l.init}`);
+  for (const l of info.levels) lines.push(`  level ${String(l.level).padStart(2)}  ${nsName(l.ns)}  init ${l.init}`);
   lines.push(`  leaf: PID ${info.leaf} (PID 1 of level ${info.depth}), uid ${info.uid}`);
   const mid = info.levels[Math.floor((info.levels.length - 1) / 2)];
   lines.push(

@@ -8,6 +8,7 @@ import { factLine, factsOf, judge, showObserved, type FactResult, type Lesson, t
 import { ChainManager } from '../create/chainManager';
 import { actingUid } from '../identity/actingUser';
 import { exists, nspidOf, procRef, waitUntil, type ProcRef } from './procView';
+import { nsName } from '../../../shared/core/nsName';
 
 export interface RunOptions {
   /** Where each printed line goes (without its newline). */
@@ -71,7 +72,7 @@ export class LessonRun {
     const info = await this.manager.create({ depth, mountProc: true }, this.uid);
     this.opts.onChain?.(info);
     this.say(`  built ${depth} level${depth > 1 ? 's' : ''} (${info.engine} engine, chain ${info.chainId}):`);
-    for (const l of info.levels) this.say(`    level ${l.level}  pid:[${l.ns}]  init host PID ${l.init}`);
+    for (const l of info.levels) this.say(`    level ${l.level}  ${nsName(l.ns)}  init host PID ${l.init}`);
     return info;
   }
 
