@@ -92,7 +92,10 @@ export function getUnix(socketPath: string, path: string, timeoutMs: number, max
         finish(err as Error);
       }
     });
-    socket.on('close', () => finish(new EngineError('connection closed')));
+    // After a reply (the usual case) close finds the request done: no error built (an Error's stack costs).
+    socket.on('close', () => {
+      if (!done) finish(new EngineError('connection closed'));
+    });
     socket.on('error', (err) => finish(err));
     // The deadline is checked after the loop's next I/O pass: when a synchronous scan held the thread past
     // it, a reply that arrived meanwhile is read first instead of being thrown away unread.
