@@ -28,41 +28,52 @@ export function readCgroupContainers(
   snapshot: Snapshot,
   cache?: Map<string, CgroupContainer | null>,
 ): Map<number, CgroupContainer> {
-  const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
+  const self = snapshot.self.nsInode;
+  // Only processes outside the caller's namespace are ever decided or walked through: index those alone
+  // (a third of a small host's processes; the ones a parent lookup can stop at are told apart by absence).
+  const byPid = new Map<number, ProcessInfo>();
+  for (const p of snapshot.processes) if (p.ns !== self) byPid.set(p.pid, p);
   const memo = new Map<number, CgroupContainer | null>();
-  const used = new Set<string>();
+  const used = cache === undefined ? undefined : new Set<string>();
   const read = (p: ProcessInfo): CgroupContainer | null => {
+    if (cache === undefined || used === undefined) return readOne(procRoot, p.pid);
     const key = `${p.pid}@${p.startTime}`;
     used.add(key);
-    const known = cache?.get(key);
+    const known = cache.get(key);
     if (known !== undefined) return known;
-    const text = readProcText(`${procRoot}/${p.pid}/cgroup`);
-    const c = text.ok ? containerOf(text.value) : null;
-    cache?.set(key, c);
+    const c = readOne(procRoot, p.pid);
+    cache.set(key, c);
     return c;
   };
-  const self = snapshot.self.nsInode;
-  for (const p of snapshot.processes) {
-    if (p.ns === self || memo.has(p.pid)) continue;
+  const path: ProcessInfo[] = [];
+  for (const p of byPid.values()) {
+    if (memo.has(p.pid)) continue;
     // Walk up to the first ancestor that is decided, in the caller's namespace or not listed; then decide
     // downwards, each process from its parent where the rules above allow, else by reading it.
-    const path: ProcessInfo[] = [p];
-    for (;;) {
-      const parent = byPid.get(path[path.length - 1].ppid);
-      if (parent === undefined || parent.ns === self || memo.has(parent.pid) || parent === path[path.length - 1]) break;
+    path.length = 0;
+    path.push(p);
+    for (let q = p; ; ) {
+      const parent = byPid.get(q.ppid);
+      if (parent === undefined || memo.has(parent.pid) || parent === q) break;
       if (path.length > byPid.size) break; // a ppid cycle cannot happen in /proc, but a racy scan must not loop
       path.push(parent);
+      q = parent;
     }
     for (let i = path.length - 1; i >= 0; i--) {
       const q = path[i];
       const parent = byPid.get(q.ppid);
-      const fromParent = parent === undefined || parent.ns === self ? undefined : memo.get(parent.pid);
+      const fromParent = parent === undefined ? undefined : memo.get(parent.pid);
       const inherited = fromParent === undefined ? undefined : fromParent !== null || parent?.ns === q.ns ? fromParent : undefined;
       memo.set(q.pid, inherited !== undefined ? inherited : read(q));
     }
   }
-  if (cache !== undefined) for (const key of cache.keys()) if (!used.has(key)) cache.delete(key);
+  if (cache !== undefined && used !== undefined) for (const key of cache.keys()) if (!used.has(key)) cache.delete(key);
   const found = new Map<number, CgroupContainer>();
   for (const [pid, c] of memo) if (c !== null) found.set(pid, c);
   return found;
+}
+
+function readOne(procRoot: string, pid: number): CgroupContainer | null {
+  const text = readProcText(`${procRoot}/${pid}/cgroup`);
+  return text.ok ? containerOf(text.value) : null;
 }
