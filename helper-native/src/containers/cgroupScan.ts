@@ -14,7 +14,17 @@
 //    So a sandbox inside a pod or docker-in-docker costs no read. A parent in no container passes
 //    nothing on: an engine may run inside a plain namespace and move its containers' inits out.
 // A cold scan reads four files per process; a fifth for each would cost about 20%.
-import { containerOf, type CgroupContainer } from '../../../shared/core/containerOf';
+//
+// And each read is made cheap where it can be: on a cgroup v1 (or hybrid) host /proc/PID/cgroup prints
+// every hierarchy's path (ten here) and costs about twice /proc/PID/cpuset, which prints one, the cpuset
+// hierarchy's. Every engine that runs containers in cgroups (runc, crun, LXC) puts them in each v1
+// hierarchy at the path the other lines show, and on v2 the cpuset path is the process's cgroup or an
+// ancestor where cpuset is enabled: so a container named by the cpuset path is the one the whole file
+// names (outermost along the path, containerOf). When cpuset names none (a process in no container,
+// nspawn which leaves cpuset alone, v2 without cpuset enabled for the container, no cpuset at all) the
+// whole cgroup file decides, as before. Where most cpuset reads name nothing (a host with many namespaces
+// outside containers, most v2 hosts) the try is a waste: CpusetFirst stops trying for the rest of the scan.
+import { containerOf, containerOfPath, type CgroupContainer } from '../../../shared/core/containerOf';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
 import { readProcText } from '../scan/procFiles';
 
@@ -35,13 +45,14 @@ export function readCgroupContainers(
   for (const p of snapshot.processes) if (p.ns !== self) byPid.set(p.pid, p);
   const memo = new Map<number, CgroupContainer | null>();
   const used = cache === undefined ? undefined : new Set<string>();
+  const reader = new CgroupReader(procRoot);
   const read = (p: ProcessInfo): CgroupContainer | null => {
-    if (cache === undefined || used === undefined) return readOne(procRoot, p.pid);
+    if (cache === undefined || used === undefined) return reader.read(p.pid);
     const key = `${p.pid}@${p.startTime}`;
     used.add(key);
     const known = cache.get(key);
     if (known !== undefined) return known;
-    const c = readOne(procRoot, p.pid);
+    const c = reader.read(p.pid);
     cache.set(key, c);
     return c;
   };
@@ -73,7 +84,29 @@ export function readCgroupContainers(
   return found;
 }
 
-function readOne(procRoot: string, pid: number): CgroupContainer | null {
-  const text = readProcText(`${procRoot}/${pid}/cgroup`);
-  return text.ok ? containerOf(text.value) : null;
+/** How many more cpuset misses than hits end the cpuset tries (a few, so that a host's first reads decide nothing). */
+export const CPUSET_MISS_MARGIN = 4;
+
+/** One process's container: its cpuset path when that names one, else its whole cgroup file (see the top). */
+export class CgroupReader {
+  /** Reads the cpuset path answered, and did not. */
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly procRoot: string) {}
+
+  read(pid: number): CgroupContainer | null {
+    // Sticky: once off, neither count moves again.
+    if (this.misses <= this.hits + CPUSET_MISS_MARGIN) {
+      const cpuset = readProcText(`${this.procRoot}/${pid}/cpuset`);
+      const c = cpuset.ok ? containerOfPath(cpuset.value.trim()) : null;
+      if (c !== null) {
+        this.hits++;
+        return c;
+      }
+      this.misses++;
+    }
+    const text = readProcText(`${this.procRoot}/${pid}/cgroup`);
+    return text.ok ? containerOf(text.value) : null;
+  }
 }
