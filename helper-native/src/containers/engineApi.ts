@@ -98,8 +98,17 @@ export function getUnix(socketPath: string, path: string, timeoutMs: number, max
     });
     socket.on('error', (err) => finish(err));
     // The deadline is checked after the loop's next I/O pass: when a synchronous scan held the thread past
-    // it, a reply that arrived meanwhile is read first instead of being thrown away unread.
-    const timer = setTimeout(() => setImmediate(() => finish(new EngineError(`no answer within ${timeoutMs} ms`))), timeoutMs);
+    // it, a reply that arrived meanwhile is read first instead of being thrown away unread. A reply ended by
+    // close takes a few passes to read (64 KiB a read, then its end): while each pass still brings bytes,
+    // a few more are allowed; an engine dripping bytes forever brings none in a pass that short.
+    const expire = (passes: number): void => {
+      const before = size;
+      setImmediate(() => {
+        if (size > before && passes > 0) expire(passes - 1);
+        else finish(new EngineError(`no answer within ${timeoutMs} ms`));
+      });
+    };
+    const timer = setTimeout(() => expire(8), timeoutMs);
     timer.unref();
   });
 }
