@@ -70,7 +70,7 @@ export function containerOf(cgroupText: string): CgroupContainer | null {
 
 /** containerOfPath of the v2 (`v2`) or v1 lines' paths in order, the first match; a path equal to `seen.last` is skipped. */
 function pathsOfKind(text: string, v2: boolean, seen: { last: string }): CgroupContainer | null {
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let eol = text.indexOf('\n', at);
     if (eol < 0) eol = text.length;
     const line = at;

@@ -115,7 +115,10 @@ test('cgroups: with cpuset files as a v1 host has them, the same reads and the s
     }
     const cache = new Map<string, CgroupContainer | null>();
     const found = readCgroupContainers(root, snapshot, cache);
-    assert.deepEqual([...cache.keys()].map((k) => Number(k.split('@')[0])).sort((x, y) => x - y), [11, 12, 40, 42, 44]);
+    assert.deepEqual(
+      [...cache.keys()].map((k) => Number(k.split('@')[0])).sort((x, y) => x - y),
+      [11, 12, 40, 42, 44],
+    );
     assert.deepEqual(
       [11, 12, 13, 32, 33, 44, 45].map((pid) => found.get(pid)?.id),
       [A, B, A, A, A, C, C],

@@ -63,7 +63,7 @@ export function readCgroupContainers(
     // downwards, each process from its parent where the rules above allow, else by reading it.
     path.length = 0;
     path.push(p);
-    for (let q = p; ; ) {
+    for (let q = p; ;) {
       const parent = byPid.get(q.ppid);
       if (parent === undefined || memo.has(parent.pid) || parent === q) break;
       if (path.length > byPid.size) break; // a ppid cycle cannot happen in /proc, but a racy scan must not loop
