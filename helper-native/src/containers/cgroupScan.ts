@@ -23,7 +23,7 @@
 // names (outermost along the path, containerOf). When cpuset names none (a process in no container,
 // nspawn which leaves cpuset alone, v2 without cpuset enabled for the container, no cpuset at all) the
 // whole cgroup file decides, as before. Where most cpuset reads name nothing (a host with many namespaces
-// outside containers, most v2 hosts) the try is a waste: CpusetFirst stops trying for the rest of the scan.
+// outside containers, most v2 hosts) the try is a waste: CgroupReader stops trying for the rest of the scan.
 import { containerOf, containerOfPath, type CgroupContainer } from '../../../shared/core/containerOf';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
 import { readProcText } from '../scan/procFiles';
