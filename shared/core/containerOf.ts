@@ -58,9 +58,31 @@ export function cgroupPaths(text: string): string[] {
   return [...v2, ...v1];
 }
 
-/** The container a cgroup file names, or null (host process, engine helper, or not a known form). */
+/**
+ * The container a cgroup file names, or null (host process, engine helper, or not a known form). The same
+ * answer as trying cgroupPaths' paths in order, without building the list and parsing a path again when
+ * it repeats the one before (on a v1 host the ten hierarchies usually name one path: one parse, not ten).
+ */
 export function containerOf(cgroupText: string): CgroupContainer | null {
-  for (const path of cgroupPaths(cgroupText)) {
+  const seen = { last: '' };
+  return pathsOfKind(cgroupText, true, seen) ?? pathsOfKind(cgroupText, false, seen);
+}
+
+/** containerOfPath of the v2 (`v2`) or v1 lines' paths in order, the first match; a path equal to `seen.last` is skipped. */
+function pathsOfKind(text: string, v2: boolean, seen: { last: string }): CgroupContainer | null {
+  for (let at = 0; at < text.length;) {
+    let eol = text.indexOf('\n', at);
+    if (eol < 0) eol = text.length;
+    const line = at;
+    at = eol + 1;
+    // `hierarchy-id:controller-list:path`, as in cgroupPaths.
+    const a = text.indexOf(':', line);
+    const b = a < 0 || a >= eol ? -1 : text.indexOf(':', a + 1);
+    if (b < 0 || b >= eol) continue;
+    if ((a === line + 1 && text.charCodeAt(line) === 0x30 && b === a + 1) !== v2) continue;
+    const path = text.slice(b + 1, eol).trim();
+    if (!path.startsWith('/') || path === seen.last) continue;
+    seen.last = path;
     const found = containerOfPath(path);
     if (found !== null) return found;
   }

@@ -67,24 +67,34 @@ export function containerList(
 ): ContainerInfo[] {
   const containers: ContainerInfo[] = [];
   for (const { ref, procs } of groups) {
-    // The outermost processes (fewest NSpid entries) are in the container's own namespace.
-    const depth = Math.min(...procs.map((p) => p.nspid.length));
-    const outer = procs.filter((p) => p.nspid.length === depth);
-    const inside = new Set(procs.map((p) => p.pid));
-    // Its first process: parent outside the container (the engine's shim), lowest PID in its namespace.
-    const roots = outer.filter((p) => !inside.has(p.ppid));
-    const first = (roots.length > 0 ? roots : outer).reduce((a, b) => (a.nspid[a.nspid.length - 1] <= b.nspid[b.nspid.length - 1] ? a : b));
+    // The outermost processes (fewest NSpid entries) are in the container's own namespace. Its first
+    // process: parent outside the container (the engine's shim), lowest PID in its namespace; failing
+    // that (a racy scan lost the root), the outermost process with the lowest PID in its namespace.
+    // One pass each (a labelled snapshot does this for every container).
+    let depth = Infinity;
+    for (const p of procs) if (p.nspid.length < depth) depth = p.nspid.length;
+    let inside: Set<number> | undefined;
+    if (procs.length > 1) inside = new Set(procs.map((p) => p.pid));
+    let first: ProcessInfo | undefined;
+    let firstIsRoot = false;
+    for (const p of procs) {
+      if (p.nspid.length !== depth) continue;
+      const root = inside === undefined || !inside.has(p.ppid);
+      if (first === undefined || (root && !firstIsRoot) || (root === firstIsRoot && p.nspid[depth - 1] < first.nspid[depth - 1])) {
+        first = p;
+        firstIsRoot = root;
+      }
+    }
+    if (first === undefined) continue; // a group has at least one process
     const m = meta(ref);
     // Keys in the contract's order, so the JSON reads as documented.
-    containers.push({
-      engine: ref.engine,
-      id: ref.id,
-      ...(m?.name !== undefined ? { name: m.name } : {}),
-      ...(m?.image !== undefined ? { image: m.image } : {}),
-      ...(m?.pod !== undefined ? { pod: { name: m.pod.name, namespace: m.pod.namespace } } : {}),
-      pidNs: first.ns,
-      initPid: first.pid,
-    });
+    const info = { engine: ref.engine, id: ref.id } as ContainerInfo; // pidNs set below, after the optional keys
+    if (m?.name !== undefined) info.name = m.name;
+    if (m?.image !== undefined) info.image = m.image;
+    if (m?.pod !== undefined) info.pod = { name: m.pod.name, namespace: m.pod.namespace };
+    info.pidNs = first.ns;
+    info.initPid = first.pid;
+    containers.push(info);
   }
   containers.sort((a, b) => (a.engine < b.engine ? -1 : a.engine > b.engine ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return containers;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCgroupContainers } from '../../helper-native/src/containers/cgroupScan';
+import { CgroupReader, CPUSET_MISS_MARGIN, readCgroupContainers } from '../../helper-native/src/containers/cgroupScan';
 import type { CgroupContainer } from '../../shared/core/containerOf';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 
@@ -40,6 +40,21 @@ const processes = [
   proc(44, 43, INNER), // its container
   proc(45, 44, INNER),
 ];
+/** The path each fixture's cgroup file names (what a v1 host's /proc/PID/cpuset shows too). */
+const paths: Record<number, string> = {
+  10: '/system.slice/containerd.service',
+  11: `/docker/${A}`,
+  12: `/docker/${B}`,
+  13: `/docker/${A}`,
+  32: `/docker/${A}/sub`,
+  33: `/docker/${A}/sub`,
+  40: '/user.slice',
+  41: '/user.slice',
+  42: '/user.slice',
+  43: '/user.slice',
+  44: `/docker/${C}`,
+  45: `/docker/${C}`,
+};
 const cgroups: Record<number, string> = {
   10: v1('/system.slice/containerd.service'),
   11: v1(`/docker/${A}`),
@@ -85,6 +100,62 @@ test('cgroups: one read per process entering a namespace from outside a containe
     // A second pass with the cache reads nothing new and says the same.
     const again = readCgroupContainers(root, snapshot, cache);
     assert.deepEqual([...again].sort(), [...found].sort());
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('cgroups: with cpuset files as a v1 host has them, the same reads and the same answers', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pidns-cgroupscan-'));
+  try {
+    for (const [pid, text] of Object.entries(cgroups)) {
+      mkdirSync(join(root, pid));
+      writeFileSync(join(root, pid, 'cgroup'), text);
+      writeFileSync(join(root, pid, 'cpuset'), `${paths[Number(pid)]}\n`);
+    }
+    const cache = new Map<string, CgroupContainer | null>();
+    const found = readCgroupContainers(root, snapshot, cache);
+    assert.deepEqual(
+      [...cache.keys()].map((k) => Number(k.split('@')[0])).sort((x, y) => x - y),
+      [11, 12, 40, 42, 44],
+    );
+    assert.deepEqual(
+      [11, 12, 13, 32, 33, 44, 45].map((pid) => found.get(pid)?.id),
+      [A, B, A, A, A, C, C],
+    );
+    for (const pid of [10, 40, 41, 42, 43]) assert.equal(found.has(pid), false, `${pid} is in no container`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('cgroup reader: cpuset when it names a container, the whole file when not, and no cpuset tries once they mostly miss', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pidns-cgroupreader-'));
+  const write = (pid: number, files: { cpuset?: string; cgroup?: string }): void => {
+    mkdirSync(join(root, String(pid)));
+    if (files.cpuset !== undefined) writeFileSync(join(root, String(pid), 'cpuset'), files.cpuset);
+    if (files.cgroup !== undefined) writeFileSync(join(root, String(pid), 'cgroup'), files.cgroup);
+  };
+  try {
+    // No cgroup file: only cpuset can have named it.
+    write(1, { cpuset: `/docker/${A}\n` });
+    // cpuset names nothing (nspawn leaves it alone; v2 without cpuset enabled): the whole file decides.
+    write(2, { cpuset: '/\n', cgroup: v1(`/system.slice/docker-${B}.scope`) });
+    // No cpuset file at all (a kernel without cpusets).
+    write(3, { cgroup: v1(`/docker/${C}`) });
+    write(4, { cpuset: '/\n', cgroup: v1('/user.slice') });
+    const reader = new CgroupReader(root);
+    assert.equal(reader.read(1)?.id, A);
+    assert.equal(reader.read(2)?.id, B);
+    assert.equal(reader.read(3)?.id, C);
+    assert.equal(reader.read(4), null);
+    assert.equal(reader.read(99), null, 'a gone process');
+    assert.deepEqual([reader.hits, reader.misses], [1, 4]);
+    // Misses past the margin: cpuset is no longer read, so a process only cpuset names is not found.
+    for (let i = 0; i < CPUSET_MISS_MARGIN; i++) assert.equal(reader.read(4), null);
+    assert.equal(reader.read(1), null, 'cpuset not tried any more');
+    assert.deepEqual([reader.hits, reader.misses], [1, 1 + CPUSET_MISS_MARGIN + 1]);
+    assert.equal(reader.read(2)?.id, B, 'the whole file still decides');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

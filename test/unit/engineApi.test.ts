@@ -59,6 +59,40 @@ test('a good engine: names, image, pod', async () => {
   assert.deepEqual(list.get('x'), {});
 });
 
+test('the request is HTTP/1.0; a reply ends at its Content-Length even if the engine keeps the connection', async () => {
+  let request = '';
+  const path = await serve('keep.sock', (s) =>
+    s.once('data', (d: Buffer) => {
+      request = d.toString('latin1');
+      // Content-Length given, connection left open: the body is complete all the same.
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(GOOD)}\r\n\r\n${GOOD}`);
+    }),
+  );
+  const r = await elapsed(listContainers(path, 2000));
+  assert.equal(r.value?.get(ID)?.name, 'web');
+  assert.ok(r.ms < 1000, `${r.ms} ms`);
+  assert.match(request, /^GET \/containers\/json\?all=1 HTTP\/1\.0\r\nHost: localhost\r\n/);
+});
+
+test('a chunked reply is decoded; a cut or malformed one, a non-200 and a reply without a header end are errors', async () => {
+  const body = Buffer.from(GOOD);
+  const chunked = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${(10).toString(16)}\r\n${body.subarray(0, 10).toString()}\r\n${(body.length - 10).toString(16)};x=y\r\n${body.subarray(10).toString()}\r\n0\r\n\r\n`;
+  const good = await serve('chunked.sock', (s) => s.once('data', () => s.end(chunked)));
+  assert.equal((await listContainers(good, 1000)).get(ID)?.name, 'web');
+  const cut = await serve('cut.sock', (s) => s.once('data', () => s.end(chunked.slice(0, chunked.length - 20))));
+  await assert.rejects(getUnix(cut, '/containers/json', 1000), /reply cut short|bad chunked/);
+  const badSize = await serve('badsize.sock', (s) =>
+    s.once('data', () => s.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n[]\r\n0\r\n\r\n')),
+  );
+  await assert.rejects(getUnix(badSize, '/containers/json', 1000), /bad chunked reply/);
+  const short = await serve('short.sock', (s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[]')));
+  await assert.rejects(getUnix(short, '/containers/json', 1000), /reply cut short/);
+  const notFound = await serve('404.sock', (s) => s.once('data', () => s.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')));
+  await assert.rejects(getUnix(notFound, '/containers/json', 1000), /HTTP 404/);
+  const noEnd = await serve('noend.sock', (s) => s.once('data', () => s.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n')));
+  await assert.rejects(getUnix(noEnd, '/containers/json', 1000), /bad HTTP reply/);
+});
+
 test('accepts and never answers: an error at the timeout, not later', async () => {
   const path = await serve('silent.sock', () => undefined);
   const r = await elapsed(getUnix(path, '/containers/json', 300));
@@ -190,4 +224,25 @@ test('stream labeller: a poll that saw no change still relabels once a lookup la
     ['web'],
   );
   assert.equal(labeller.label({ ...snap, takenAt: 4 }, false).relabelled, false, 'then quiet again');
+});
+
+test('a large reply without Content-Length, ended by close, that arrived while the thread was blocked is still read', async () => {
+  // Docker's answer to an HTTP/1.0 request: no length, the body ends when the engine closes. More than one
+  // socket read (64 KiB) of it, and its end, sit unread while a scan holds the thread past the deadline.
+  const many = JSON.stringify(
+    Array.from({ length: 400 }, (_, i) => ({ Id: i === 0 ? ID : `${i}`.padStart(64, '0'), Names: [`/c${i}`], Image: 'x'.repeat(200) })),
+  );
+  assert.ok(many.length > 100_000);
+  let sent: () => void = () => undefined;
+  const replied = new Promise<void>((resolve) => (sent = resolve));
+  const path = await serve('big10.sock', (s) =>
+    s.once('data', () => s.end(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${many}`, () => sent())),
+  );
+  const p = listContainers(path, 500);
+  await replied;
+  const t = Date.now();
+  while (Date.now() - t < 800) {
+    // busy: the event loop cannot run
+  }
+  assert.equal((await p).get(ID)?.name, 'c0');
 });
