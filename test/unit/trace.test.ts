@@ -156,6 +156,26 @@ test('a keyframe shares the objects of the processes and namespaces its diffs le
   assert.deepEqual(stateAt(edited, k.t), record.snapshot);
 });
 
+test('a keyframe that lists a process twice (not what a recorder writes) still seeks to what applyDiffs gives', () => {
+  const { text } = liveStream(20, 1000, 5);
+  const lines = text.split('\n');
+  const record = JSON.parse(lines[1]) as { t: number; snapshot: Snapshot };
+  const twice = record.snapshot.processes[2];
+  record.snapshot.processes.splice(3, 0, { ...twice, comm: 'second' });
+  lines[1] = JSON.stringify(record);
+  const trace = parseTrace(lines.join('\n'));
+  const span = trace.entries.slice(1, trace.keyframes[1].entry).flatMap((e) => ('diff' in e ? [{ t: e.t, diff: e.diff }] : []));
+  assert.ok(span.length >= 3);
+  for (const { t } of span) {
+    const want = applyDiffs(
+      record.snapshot,
+      span.filter((d) => d.t <= t).map((d) => d.diff),
+    );
+    assert.deepEqual(stateAt(trace, t), want, `t ${t}`);
+    assert.equal(want.processes.filter((p) => p.pid === twice.pid).length <= 1, true);
+  }
+});
+
 test('diffSnapshots gives the same diff for canonical lists (merged by pid) as for the same lists in another order', () => {
   const r = rng(13);
   let prev = snap(base, T0);
