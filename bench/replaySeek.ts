@@ -6,7 +6,9 @@
 // one seek to a random moment: host ms (stateAt + diff, cut to what the webview draws by the editor's
 // DrawnRelay), webview ms (handling the diff until the next
 // frame is painted), and both; then 20 steps to the next change.
-// Standalone after `npm run build`: node out/bench/replaySeek.js [MINUTES] [SEEKS] [--host] [--profile FILE] [--trace FILE] (default 60, 40);
+// Standalone after `npm run build`: node out/bench/replaySeek.js [MINUTES] [SEEKS] [--host] [--rows] [--profile FILE] [--trace FILE] (default 60, 40);
+// --rows: one line per seek (moment, whether it left the last seek's keyframe span, process changes sent, host ms,
+// the diff until painted, the position message), to see which seeks are the slow ones;
 // --host: the host side alone, no browser (wall and process CPU per seek; CPU counts V8's helper threads too);
 // --profile: the page's CPU profile over the seeks; --trace: its timeline (style, layout, paint), Chrome's trace events.
 import { writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { parseTrace, TraceEncoder } from '../shared/core/trace';
 import type { NamespaceInfo, ProcessInfo, SnapshotDiff } from '../shared/core/types';
 import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../shared/webviewProtocol';
 import { TracePlayer } from '../extension/trace/tracePlayer';
+import { countAtOrBefore } from '../shared/core/timeOrder';
 import { DrawnRelay } from '../extension/graph/drawnFeed';
 import { generatedTree, HOST_NS, rng } from '../test/webview/support/fixtures';
 import { openGraph, startEnv } from '../test/webview/support/harness';
@@ -113,7 +116,8 @@ async function main(): Promise<void> {
   const args = process.argv
     .slice(2)
     .filter(
-      (a, i, all) => a !== '--host' && a !== '--profile' && all[i - 1] !== '--profile' && a !== '--trace' && all[i - 1] !== '--trace',
+      (a, i, all) =>
+        a !== '--host' && a !== '--rows' && a !== '--profile' && all[i - 1] !== '--profile' && a !== '--trace' && all[i - 1] !== '--trace',
     );
   const minutes = Number(args[0] ?? 60);
   const seeks = Number(args[1] ?? 40);
@@ -170,6 +174,9 @@ async function main(): Promise<void> {
     const total: number[] = [];
     const wall: number[] = [];
     const sizes: number[] = [];
+    const rows = process.argv.includes('--rows');
+    let span = -1;
+    if (rows) console.log('  seek to      span  sent   host  diff→paint  position  (ms)');
     for (let i = 0; i < seeks; i++) {
       const t = Math.floor(rand() * trace.endT);
       const h0 = performance.now();
@@ -178,11 +185,22 @@ async function main(): Promise<void> {
       const msgs = out.splice(0);
       const w0 = performance.now();
       let inPage = 0;
+      let painted = 0;
+      let sent = 0;
       for (const m of msgs) {
         if (m.type === 'diff') {
-          sizes.push(m.diff.addedProcesses.length + m.diff.removedProcesses.length + m.diff.changedProcesses.length);
-          inPage += await g.sendUntilPainted(m);
+          sent = m.diff.addedProcesses.length + m.diff.removedProcesses.length + m.diff.changedProcesses.length;
+          sizes.push(sent);
+          painted = await g.sendUntilPainted(m);
+          inPage += painted;
         } else inPage += await g.send(m);
+      }
+      if (rows) {
+        const k = countAtOrBefore(trace.keyframes, t) - 1;
+        const row = [`${(t / 1000).toFixed(1)} s`.padStart(10), k === span ? '  same' : '   new', String(sent).padStart(5)];
+        row.push(...[h, painted, inPage - painted].map((x, j) => x.toFixed(1).padStart([6, 11, 9][j])));
+        console.log(`  ${row.join(' ')}`);
+        span = k;
       }
       await answer();
       host.push(h);

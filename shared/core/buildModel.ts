@@ -27,7 +27,7 @@ export interface ModelInput {
 }
 
 /** Same identity as nsKey as a number (inodes are 32-bit; nsfs device numbers are small), for hot loops. */
-function numKey(dev: number, inode: number): number | string {
+export function numKey(dev: number, inode: number): number | string {
   // An inferred namespace's synthetic id is above 2^32 (identity.ts): the arithmetic form would collide.
   return inode < 4294967296 ? dev * 4294967296 + inode : nsKey({ dev, inode });
 }

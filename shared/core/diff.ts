@@ -17,15 +17,20 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
+  // Plain loops with an identity test first: a trace's reader compares every process and namespace (PID lists
+  // of thousands) of each keyframe with its live state.
   if (Array.isArray(a)) {
     const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => sameValue(v, bb[i]));
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== bb[i] && !sameValue(a[i], bb[i])) return false;
+    return true;
   }
   const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
+  if (ka.length !== Object.keys(b).length) return false;
+  const oa = a as Record<string, unknown>;
   const ob = b as Record<string, unknown>;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(ob, k) && sameValue((a as Record<string, unknown>)[k], ob[k]));
+  for (const k of ka) if (!Object.prototype.hasOwnProperty.call(ob, k) || (oa[k] !== ob[k] && !sameValue(oa[k], ob[k]))) return false;
+  return true;
 }
 
 interface KeyedDelta<T> {

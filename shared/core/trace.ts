@@ -10,11 +10,12 @@
 // The reader refuses, naming the line: a missing or foreign header, a newer version, bad JSON, wrong
 // types, a diff before any keyframe, time going backwards, anything after the end, and a last line
 // without its newline (the file was cut while being written or copied).
-import { compareNamespaces, compareProcesses } from './buildModel';
+import { compareNamespaces, compareProcesses, numKey } from './buildModel';
 import { nsKey, processKey } from './identity';
+import { sameValue } from './diff';
 import { countAtOrBefore } from './timeOrder';
 import { checkDiff, checkSnapshot, count, isObject, object, ShapeError, string } from './traceShape';
-import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from './types';
+import type { NamespaceInfo, NsId, ProcessInfo, Snapshot, SnapshotDiff } from './types';
 
 export const TRACE_FORMAT = 'pidns-trace';
 export const TRACE_VERSION = 1;
@@ -166,8 +167,13 @@ interface Keyframe {
   t: number;
   /** Index in Trace.entries. */
   entry: number;
-  /** The state, parsed once when the file is read (it is parsed to be validated anyway): about 2 MB of
-   * objects at 10,000 processes against 1.3 MB as text, and a seek never parses it again. */
+  /**
+   * The state, parsed once when the file is read (it is parsed to be validated anyway), so a seek never
+   * parses it again. A process or namespace equal to the one the diffs before it led to is that same object
+   * (TraceReader interns them): the keyframe itself is then two arrays of references, about 90 KB at
+   * 10,000 processes instead of 2 MB of objects, and diffSnapshots between two states finds what did not
+   * change by identity.
+   */
   snapshot: Snapshot;
 }
 
@@ -234,6 +240,12 @@ export class TraceReader {
   private readonly keyframes: Keyframe[] = [];
   private end: Trace['end'] = null;
   private lastT = 0;
+  /**
+   * The state after the last record read (keyframe, then its diffs), by PID and by inode: what keyframes are
+   * interned against. Only a candidate for sharing (equality is checked), so numbers do as keys.
+   */
+  private readonly liveProcesses = new Map<number, ProcessInfo>();
+  private readonly liveNamespaces = new Map<number, NamespaceInfo>();
 
   /** Lines read so far. */
   get lines(): number {
@@ -270,12 +282,13 @@ export class TraceReader {
       if (kind === 'snapshot') {
         if (this.keyframes.length === 0 && t !== 0) throw new TraceError(n, `the first keyframe must be at t 0, not ${t}`);
         checkSnapshot(record.snapshot, 'snapshot');
-        this.keyframes.push({ t, entry: this.entries.length, snapshot: record.snapshot as Snapshot });
+        this.keyframes.push({ t, entry: this.entries.length, snapshot: this.intern(record.snapshot) });
         this.entries.push({ t, keyframe: this.keyframes.length - 1 });
       } else if (kind === 'diff') {
         if (this.keyframes.length === 0) throw new TraceError(n, 'a diff before any keyframe');
         checkDiff(record.diff, 'diff');
         this.entries.push({ t, diff: record.diff });
+        this.follow(record.diff);
       } else {
         const e = object(record.end, 'end');
         this.end = { t, reason: string(e.reason, 'end.reason') };
@@ -284,6 +297,23 @@ export class TraceReader {
       if (err instanceof ShapeError) throw new TraceError(n, err.message);
       throw err;
     }
+  }
+
+  /** The keyframe with each process and namespace that equals the live state's replaced by it; it becomes the live state. */
+  private intern(s: Snapshot): Snapshot {
+    const processes = internList(s.processes, this.liveProcesses, (p) => p.pid);
+    const namespaces = internList(s.namespaces, this.liveNamespaces, (n) => n.inode);
+    return { ...s, namespaces, processes };
+  }
+
+  /** A diff read: applied to the live state. */
+  private follow(d: SnapshotDiff): void {
+    for (const k of d.removedProcesses) if (this.liveProcesses.get(k.pid)?.startTime === k.startTime) this.liveProcesses.delete(k.pid);
+    for (const p of d.addedProcesses) this.liveProcesses.set(p.pid, p);
+    for (const p of d.changedProcesses) this.liveProcesses.set(p.pid, p);
+    for (const k of d.removedNamespaces) if (this.liveNamespaces.get(k.inode)?.dev === k.dev) this.liveNamespaces.delete(k.inode);
+    for (const n of d.addedNamespaces) this.liveNamespaces.set(n.inode, n);
+    for (const n of d.changedNamespaces) this.liveNamespaces.set(n.inode, n);
   }
 
   /** The trace read, after the last line. Throws TraceError when it holds no header or no keyframe. */
@@ -302,18 +332,46 @@ export class TraceReader {
   }
 }
 
-// Seeking. From the keyframe, the diffs are applied to one mutable working state (a map per kind) rather
-// than to a copy per diff, and that working state stays with the trace: playing, stepping and the
-// back-and-forth of a scrubbed slider land in the same keyframe's span again and again, and a later seek
-// forward within the span applies only the diffs after it.
+/**
+ * `list` with each item that equals (sameValue) the live one of its key replaced by that one; `live` becomes
+ * the list's items by key. Equal values only: a keyframe that disagrees with its diffs keeps its own objects.
+ */
+function internList<T>(list: readonly T[], live: Map<number, T>, keyOf: (t: T) => number): T[] {
+  const out = list.map((item) => {
+    const key = keyOf(item);
+    const was = live.get(key);
+    if (was !== undefined && sameValue(was, item)) return was;
+    live.set(key, item);
+    return item;
+  });
+  // Every key of the list is in `live` now; more keys than items: some are no longer live. (A list that names
+  // a key twice can leave a stale one behind, which only ever costs sharing: equality is checked.)
+  if (live.size !== out.length) {
+    live.clear();
+    for (const item of out) live.set(keyOf(item), item);
+  }
+  return out;
+}
 
-/** The state after `entry`, from `keyframe`, as maps that diffs are applied to in place. */
+// Seeking. From the keyframe, the diffs are applied to one mutable working state rather than to a copy per
+// diff, and that working state stays with the trace: playing, stepping and the back-and-forth of a scrubbed
+// slider land in the same keyframe's span again and again, and a later seek forward within the span applies
+// only the diffs after it. The working state holds only what the diffs changed (the last change of each key)
+// on top of the keyframe, so a seek into another span builds no map of the keyframe's 10,000 processes: the
+// state is the keyframe's untouched items (a process found by PID first, without a key string) and the
+// changes, sorted; the keyframe's items are sorted already and stay one run.
+
+/** The state after `entry`: `keyframe`'s snapshot and the changes since, as maps that diffs are applied to in place. */
 interface WorkingState {
   keyframe: number;
   entry: number;
   base: Snapshot;
-  processes: Map<string, ProcessInfo>;
-  namespaces: Map<string, NamespaceInfo>;
+  /** Each process key a diff since the keyframe named: its process then, or null when it was removed. */
+  processes: Map<string, ProcessInfo | null>;
+  /** The PIDs of those keys: a keyframe process with another PID is unchanged. */
+  pids: Set<number>;
+  /** The same for namespaces, by nsMapKey (a diff changes some 150 of them: no key strings). */
+  namespaces: Map<number | string, NamespaceInfo | null>;
   containers: Snapshot['containers'];
   unreadable: number;
   takenAt: number;
@@ -329,8 +387,9 @@ function startAt(trace: Trace, keyframe: number): WorkingState {
     keyframe,
     entry: trace.keyframes[keyframe].entry,
     base,
-    processes: new Map(base.processes.map((p) => [processKey(p), p])),
-    namespaces: new Map(base.namespaces.map((n) => [nsKey(n), n])),
+    processes: new Map(),
+    pids: new Set(),
+    namespaces: new Map(),
     containers: base.containers,
     unreadable: base.unreadable,
     takenAt: base.takenAt,
@@ -344,12 +403,18 @@ function applyInPlace(trace: Trace, w: WorkingState, last: number): void {
     const e = trace.entries[i];
     if (!('diff' in e)) throw new Error(`entry ${i} is a keyframe inside a keyframe's span`);
     const d = e.diff;
-    for (const k of d.removedProcesses) w.processes.delete(processKey(k));
-    for (const p of d.addedProcesses) w.processes.set(processKey(p), p);
-    for (const p of d.changedProcesses) w.processes.set(processKey(p), p);
-    for (const k of d.removedNamespaces) w.namespaces.delete(nsKey(k));
-    for (const n of d.addedNamespaces) w.namespaces.set(nsKey(n), n);
-    for (const n of d.changedNamespaces) w.namespaces.set(nsKey(n), n);
+    for (const k of d.removedProcesses) {
+      w.processes.set(processKey(k), null);
+      w.pids.add(k.pid);
+    }
+    for (const list of [d.addedProcesses, d.changedProcesses])
+      for (const p of list) {
+        w.processes.set(processKey(p), p);
+        w.pids.add(p.pid);
+      }
+    for (const k of d.removedNamespaces) w.namespaces.set(nsMapKey(k), null);
+    for (const n of d.addedNamespaces) w.namespaces.set(nsMapKey(n), n);
+    for (const n of d.changedNamespaces) w.namespaces.set(nsMapKey(n), n);
     if (d.containers !== undefined) w.containers = d.containers;
     w.unreadable = d.unreadable;
     w.takenAt = d.takenAt;
@@ -358,12 +423,43 @@ function applyInPlace(trace: Trace, w: WorkingState, last: number): void {
   w.entry = last;
 }
 
+/** numKey where it is exact (a device number below 2^21; nsfs's is small), else nsKey: one key per namespace either way. */
+function nsMapKey(id: NsId): number | string {
+  return id.dev < 2097152 ? numKey(id.dev, id.inode) : nsKey(id);
+}
+
+/**
+ * The keyframe's items that no change names, then the changes' items, in canonical order; null when two
+ * items compare equal (a keyframe with a key twice, or a PID live twice: not what a recorder writes), where
+ * only the order of applyDiffs' map says which comes first.
+ */
+function merged<T>(
+  base: readonly T[],
+  changes: Map<unknown, T | null>,
+  unchanged: (t: T) => boolean,
+  compare: (a: T, b: T) => number,
+): T[] | null {
+  const out: T[] = [];
+  for (const item of base) if (unchanged(item)) out.push(item);
+  for (const item of changes.values()) if (item !== null) out.push(item);
+  out.sort(compare);
+  for (let i = 1; i < out.length; i++) if (compare(out[i - 1], out[i]) === 0) return null;
+  return out;
+}
+
 /** What applyDiffs(keyframe, the diffs applied) returns: the keyframe itself when there are none. */
-function snapshotOf(w: WorkingState): Snapshot {
-  w.snapshot ??= {
+function snapshotOf(trace: Trace, w: WorkingState): Snapshot {
+  if (w.snapshot !== null) return w.snapshot;
+  const processes = merged(w.base.processes, w.processes, (p) => !w.pids.has(p.pid) || !w.processes.has(processKey(p)), compareProcesses);
+  const namespaces = merged(w.base.namespaces, w.namespaces, (n) => !w.namespaces.has(nsMapKey(n)), compareNamespaces);
+  if (processes === null || namespaces === null) {
+    const diffs = trace.entries.slice(trace.keyframes[w.keyframe].entry + 1, w.entry + 1).flatMap((e) => ('diff' in e ? [e.diff] : []));
+    return (w.snapshot = applyDiffs(w.base, diffs));
+  }
+  w.snapshot = {
     self: w.base.self,
-    namespaces: [...w.namespaces.values()].sort(compareNamespaces),
-    processes: [...w.processes.values()].sort(compareProcesses),
+    namespaces,
+    processes,
     unreadable: w.unreadable,
     scannedAsUid: w.base.scannedAsUid,
     takenAt: w.takenAt,
@@ -386,7 +482,7 @@ export function stateAt(trace: Trace, t: number): Snapshot {
   let w = working.get(trace);
   if (w === undefined || w.keyframe !== lo || w.entry > last) working.set(trace, (w = startAt(trace, lo)));
   if (w.entry < last) applyInPlace(trace, w, last);
-  return snapshotOf(w);
+  return snapshotOf(trace, w);
 }
 
 /** The times of the diffs, in order: the moments the state changed. */

@@ -121,6 +121,61 @@ test('stateAt in any order of times (back, far, small steps forward) equals the 
   assert.ok(trace.keyframes.length > 30, `${trace.keyframes.length} keyframes`);
 });
 
+test('a keyframe shares the objects of the processes and namespaces its diffs led to; one that differs keeps its own', () => {
+  const { text } = liveStream(60, 1000, 3);
+  const trace = parseTrace(text);
+  assert.ok(trace.keyframes.length >= 5);
+  trace.keyframes.slice(1).forEach((k, i) => {
+    // The state its diffs led to: the keyframe before, and the diffs since.
+    const prev = trace.keyframes[i];
+    const diffs = trace.entries.slice(prev.entry + 1, k.entry).flatMap((e) => ('diff' in e ? [e.diff] : []));
+    assert.equal(diffs.length, k.entry - prev.entry - 1);
+    const before = applyDiffs(prev.snapshot, diffs);
+    const byPid = new Map(before.processes.map((p) => [p.pid, p]));
+    const byNs = new Map(before.namespaces.map((n) => [n.inode, n]));
+    assert.ok(
+      k.snapshot.processes.every((p) => byPid.get(p.pid) === p),
+      `keyframe at ${k.t}: every process is the live state's object`,
+    );
+    assert.ok(
+      k.snapshot.namespaces.every((n) => byNs.get(n.inode) === n),
+      `keyframe at ${k.t}: every namespace is the live state's object`,
+    );
+  });
+  // A keyframe that disagrees with its diffs (edited by hand) keeps its own value for what differs.
+  const lines = text.split('\n');
+  const at = lines.findIndex((l, i) => i > 1 && l.includes('"snapshot"'));
+  const record = JSON.parse(lines[at]) as { t: number; snapshot: Snapshot };
+  const changed = record.snapshot.processes[3];
+  changed.comm = 'edited';
+  lines[at] = JSON.stringify(record);
+  const edited = parseTrace(lines.join('\n'));
+  const k = edited.keyframes[1];
+  assert.equal(k.snapshot.processes[3].comm, 'edited');
+  assert.deepEqual(k.snapshot, record.snapshot);
+  assert.deepEqual(stateAt(edited, k.t), record.snapshot);
+});
+
+test('a keyframe that lists a process twice (not what a recorder writes) still seeks to what applyDiffs gives', () => {
+  const { text } = liveStream(20, 1000, 5);
+  const lines = text.split('\n');
+  const record = JSON.parse(lines[1]) as { t: number; snapshot: Snapshot };
+  const twice = record.snapshot.processes[2];
+  record.snapshot.processes.splice(3, 0, { ...twice, comm: 'second' });
+  lines[1] = JSON.stringify(record);
+  const trace = parseTrace(lines.join('\n'));
+  const span = trace.entries.slice(1, trace.keyframes[1].entry).flatMap((e) => ('diff' in e ? [{ t: e.t, diff: e.diff }] : []));
+  assert.ok(span.length >= 3);
+  for (const { t } of span) {
+    const want = applyDiffs(
+      record.snapshot,
+      span.filter((d) => d.t <= t).map((d) => d.diff),
+    );
+    assert.deepEqual(stateAt(trace, t), want, `t ${t}`);
+    assert.equal(want.processes.filter((p) => p.pid === twice.pid).length <= 1, true);
+  }
+});
+
 test('diffSnapshots gives the same diff for canonical lists (merged by pid) as for the same lists in another order', () => {
   const r = rng(13);
   let prev = snap(base, T0);
