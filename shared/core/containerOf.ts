@@ -43,50 +43,53 @@ const NOT_A_NAMESPACE =
 
 /** The cgroup paths of the text, the v2 (`0::`) one first: on hybrid hosts it is the one engines manage with systemd. */
 export function cgroupPaths(text: string): string[] {
-  const v2: string[] = [];
-  const v1: string[] = [];
-  for (const line of text.split('\n')) {
-    // `hierarchy-id:controller-list:path`; the path itself may contain ':' (rare, but legal).
-    const a = line.indexOf(':');
-    const b = a < 0 ? -1 : line.indexOf(':', a + 1);
-    if (b < 0) continue;
-    const path = line.slice(b + 1).trim();
-    if (!path.startsWith('/')) continue;
-    if (line.slice(0, a) === '0' && b === a + 1) v2.push(path);
-    else v1.push(path);
-  }
-  return [...v2, ...v1];
+  const paths: string[] = [];
+  const add = (path: string): boolean => {
+    paths.push(path);
+    return false;
+  };
+  eachPath(text, true, add);
+  eachPath(text, false, add);
+  return paths;
 }
 
 /**
- * The container a cgroup file names, or null (host process, engine helper, or not a known form). The same
- * answer as trying cgroupPaths' paths in order, without building the list and parsing a path again when
- * it repeats the one before (on a v1 host the ten hierarchies usually name one path: one parse, not ten).
+ * The container a cgroup file names, or null (host process, engine helper, or not a known form): the first of
+ * cgroupPaths' paths that names one, without building the list, and a path that repeats the one before is
+ * not parsed again (on a v1 host the ten hierarchies usually name one path: one parse, not ten).
  */
 export function containerOf(cgroupText: string): CgroupContainer | null {
-  const seen = { last: '' };
-  return pathsOfKind(cgroupText, true, seen) ?? pathsOfKind(cgroupText, false, seen);
+  let last = '';
+  let found: CgroupContainer | null = null;
+  const visit = (path: string): boolean => {
+    if (path === last) return false;
+    last = path;
+    found = containerOfPath(path);
+    return found !== null;
+  };
+  if (!eachPath(cgroupText, true, visit)) eachPath(cgroupText, false, visit);
+  return found;
 }
 
-/** containerOfPath of the v2 (`v2`) or v1 lines' paths in order, the first match; a path equal to `seen.last` is skipped. */
-function pathsOfKind(text: string, v2: boolean, seen: { last: string }): CgroupContainer | null {
+/**
+ * Calls `visit` with the path of each v2 (`v2`) or each v1 line, in order, until it returns true; returns
+ * whether it did. A line is `hierarchy-id:controller-list:path`, the v2 one `0::path`; the path itself may
+ * contain ':' (rare, but legal), and a line whose path is not absolute is skipped.
+ */
+function eachPath(text: string, v2: boolean, visit: (path: string) => boolean): boolean {
   for (let at = 0; at < text.length;) {
     let eol = text.indexOf('\n', at);
     if (eol < 0) eol = text.length;
     const line = at;
     at = eol + 1;
-    // `hierarchy-id:controller-list:path`, as in cgroupPaths.
     const a = text.indexOf(':', line);
     const b = a < 0 || a >= eol ? -1 : text.indexOf(':', a + 1);
     if (b < 0 || b >= eol) continue;
     if ((a === line + 1 && text.charCodeAt(line) === 0x30 && b === a + 1) !== v2) continue;
     const path = text.slice(b + 1, eol).trim();
-    if (!path.startsWith('/') || path === seen.last) continue;
-    seen.last = path;
-    const found = containerOfPath(path);
-    if (found !== null) return found;
+    if (path.startsWith('/') && visit(path)) return true;
   }
-  return null;
+  return false;
 }
 
 /** `machine-foo\x2dbar.scope` → `foo-bar`: systemd escapes unit names this way. */
