@@ -28,8 +28,9 @@ export interface ModelInput {
 
 /** Same identity as nsKey as a number (inodes are 32-bit; nsfs device numbers are small), for hot loops. */
 export function numKey(dev: number, inode: number): number | string {
-  // An inferred namespace's synthetic id is above 2^32 (identity.ts): the arithmetic form would collide.
-  return inode < 4294967296 ? dev * 4294967296 + inode : nsKey({ dev, inode });
+  // An inferred namespace's synthetic id is above 2^32 (identity.ts), and a device number from 2^21 up would
+  // pass 2^53: the arithmetic form would collide or round, so those take nsKey's string.
+  return inode < 4294967296 && dev < 2097152 ? dev * 4294967296 + inode : nsKey({ dev, inode });
 }
 
 /**

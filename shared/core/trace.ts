@@ -423,9 +423,9 @@ function applyInPlace(trace: Trace, w: WorkingState, last: number): void {
   w.entry = last;
 }
 
-/** numKey where it is exact (a device number below 2^21; nsfs's is small), else nsKey: one key per namespace either way. */
+/** One key per namespace (numKey: a number where that is exact). */
 function nsMapKey(id: NsId): number | string {
-  return id.dev < 2097152 ? numKey(id.dev, id.inode) : nsKey(id);
+  return numKey(id.dev, id.inode);
 }
 
 /**
