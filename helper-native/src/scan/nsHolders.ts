@@ -10,12 +10,12 @@
 // fds each pass), never on an event's flush.
 // Namespaces not already in the graph are opened through the reference and walked up with NS_GET_PARENT.
 // Unprivileged, another user's fds, mountinfo and mount paths are EACCES: skipped, never fatal.
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { nsfsMounts } from '../../../shared/core/mountinfo';
 import { nsKey } from '../../../shared/core/identity';
-import { parseNsLink } from '../../../shared/core/procStatus';
 import type { NsHolder } from '../../../shared/core/types';
 import type { NsGraph } from './nsGraph';
+import { nsLinksIn, readNsInode } from './procFiles';
 
 export interface HolderScan {
   /** nsKey → what holds it, in a stable order (own mount namespace's mounts, other mounts, then fds by pid). */
@@ -28,12 +28,26 @@ export interface HolderScan {
   mountTables: number;
 }
 
-function readlinkOrNull(path: string): string | null {
+/**
+ * The namespace inode a link names (`mnt:[…]`), or null: gone, unreadable (another user's), or any other
+ * failure (this pass only adds to what the process scan found: never fatal).
+ */
+function nsLinkOrNull(path: string, type: string): number | null {
   try {
-    return readlinkSync(path);
+    const r = readNsInode(path, type);
+    return r.ok ? r.value : null;
   } catch {
-    // ENOENT/ESRCH (gone), EACCES (another user's, unprivileged): nothing to see here.
     return null;
+  }
+}
+
+/** The nsfs links among a process's fds, by nsLinksIn; a failure reads as none (never fatal, as above). */
+function fdLinks(dir: string, each: (name: string, inode: number) => void): number {
+  try {
+    const r = nsLinksIn(dir, 'pid', each);
+    return r.ok ? r.value : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -42,14 +56,6 @@ function readOrNull(path: string): string | null {
     return readFileSync(path, 'utf8');
   } catch {
     return null;
-  }
-}
-
-function listOrEmpty(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
   }
 }
 
@@ -148,27 +154,22 @@ export class HolderScanner {
     for (const pid of todo) {
       if (pid === this.skipPid) continue;
       this.read.add(pid);
-      const mnt = parseNsLink(readlinkOrNull(`${root}/${pid}/ns/mnt`) ?? '', 'mnt');
+      const mnt = nsLinkOrNull(`${root}/${pid}/ns/mnt`, 'mnt');
       if (mnt !== null) this.mntOf.set(pid, mnt);
       else this.mntOf.delete(pid);
       const dir = `${root}/${pid}/fd`;
       const mine: Found[] = [];
-      for (const name of listOrEmpty(dir)) {
-        fds++;
-        const link = readlinkOrNull(`${dir}/${name}`);
-        // Cheap test before the parse: nearly every fd is a file, pipe or socket.
-        if (link === null || link.charCodeAt(0) !== 112 /* p */) continue;
-        const inode = parseNsLink(link);
+      fds += fdLinks(dir, (name, inode) => {
         const fd = Number(name);
-        if (inode !== null && Number.isSafeInteger(fd)) mine.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${dir}/${name}` });
-      }
+        if (Number.isSafeInteger(fd)) mine.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${dir}/${name}` });
+      });
       if (mine.length > 0) this.fdHolds.set(pid, mine);
       else this.fdHolds.delete(pid);
     }
 
     const found: Found[] = [];
     let mountTables = 0;
-    const selfMnt = parseNsLink(readlinkOrNull(`${root}/self/ns/mnt`) ?? '', 'mnt');
+    const selfMnt = nsLinkOrNull(`${root}/self/ns/mnt`, 'mnt');
     const own = readOrNull(`${root}/self/mountinfo`);
     if (own !== null) {
       mountTables++;

@@ -6,7 +6,7 @@ import type { UnplacedProcess } from '../../../shared/core/inferNs';
 import { parseStat, parseStatus, toProcessInfo, type StatFields } from '../../../shared/core/procStatus';
 import type { ProcessInfo } from '../../../shared/core/types';
 import type { NsGraph } from './nsGraph';
-import { readNsInode, readProcText, type ReadResult } from './procFiles';
+import { ProcDir, readNsInode, readProcText, type ReadResult } from './procFiles';
 
 export type ProcessRead =
   { kind: 'ok'; info: ProcessInfo } | { kind: 'unplaced'; proc: UnplacedProcess } | { kind: 'gone' } | { kind: 'denied' };
@@ -33,18 +33,28 @@ export type RawRead =
   | { pid: number; kind: 'unplaced'; stat: string; status: string }
   | { pid: number; kind: 'gone' | 'denied' };
 
-/** The four reads for one process (ns link, stat, status up to NSpid, pid_for_children link). */
+/**
+ * The four reads for one process (ns link, stat, status up to NSpid, pid_for_children link), relative to its
+ * /proc/PID opened once: one walk of /proc/PID instead of four, and no read from a newcomer that took the PID.
+ */
 export function readRaw(procRoot: string, pid: number): RawRead {
-  const ns = readNsInode(`${procRoot}/${pid}/ns/pid`);
-  if (!ns.ok && ns.why === 'gone') return { pid, kind: 'gone' };
-  const stat = readProcText(`${procRoot}/${pid}/stat`);
-  if (!stat.ok) return { pid, kind: stat.why };
-  const status = readProcText(`${procRoot}/${pid}/status`, 'NSpid:');
-  if (!status.ok) return { pid, kind: status.why };
-  if (!ns.ok) return { pid, kind: 'unplaced', stat: stat.value, status: status.value };
-  // ENOENT here is normal: after unshare(CLONE_NEWPID) the link is unreadable until the first child exists.
-  const pending = readNsInode(`${procRoot}/${pid}/ns/pid_for_children`);
-  return { pid, kind: 'ok', ns: ns.value, stat: stat.value, status: status.value, pendingNs: pending.ok ? pending.value : null };
+  const opened = ProcDir.open(`${procRoot}/${pid}`);
+  if (!opened.ok) return { pid, kind: opened.why };
+  const dir = opened.value;
+  try {
+    const ns = dir.nsInode('ns/pid');
+    if (!ns.ok && ns.why === 'gone') return { pid, kind: 'gone' };
+    const stat = dir.text('stat');
+    if (!stat.ok) return { pid, kind: stat.why };
+    const status = dir.text('status', 'NSpid:');
+    if (!status.ok) return { pid, kind: status.why };
+    if (!ns.ok) return { pid, kind: 'unplaced', stat: stat.value, status: status.value };
+    // ENOENT here is normal: after unshare(CLONE_NEWPID) the link is unreadable until the first child exists.
+    const pending = dir.nsInode('ns/pid_for_children');
+    return { pid, kind: 'ok', ns: ns.value, stat: stat.value, status: status.value, pendingNs: pending.ok ? pending.value : null };
+  } finally {
+    dir.close();
+  }
 }
 
 /** Parse a raw read and make sure its namespaces are in the graph. `nsDev`: the nsfs device (one per system). */
