@@ -97,6 +97,29 @@ test('nsLinksIn lists the fds that hold a PID namespace, with its inode, among f
   );
 });
 
+test('nsLinksIn reads a directory longer than one getdents buffer (2,000 fds)', async (t) => {
+  const c = spawn(
+    'bash',
+    ['-c', 'for i in $(seq 2000); do exec {x}</etc/hostname; done; exec {y}</proc/self/ns/pid; echo $y; exec sleep 600'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  t.after(() => {
+    c.kill('SIGKILL');
+  });
+  const last = await new Promise<string>((resolve, reject) => {
+    c.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    c.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+  });
+  const found: string[] = [];
+  const r = nsLinksIn(`/proc/${c.pid}/fd`, 'pid', (name) => found.push(name));
+  assert.ok(r.ok);
+  assert.equal(r.value, readdirSync(`/proc/${c.pid}/fd`).length);
+  assert.ok(r.value > 2000);
+  assert.deepEqual(found, [last]);
+});
+
 test("another user's fds and namespace links are denied to an unprivileged reader, as Node's fs says", async (t) => {
   // Root reads everything; the check runs the reads in a child as nobody against a root-owned process.
   const c = await child(t, ['/proc/self/ns/pid']);

@@ -15,7 +15,7 @@ import { nsfsMounts } from '../../../shared/core/mountinfo';
 import { nsKey } from '../../../shared/core/identity';
 import type { NsHolder } from '../../../shared/core/types';
 import type { NsGraph } from './nsGraph';
-import { nsLinksIn, readNsInode } from './procFiles';
+import { ProcDir, readNsInode } from './procFiles';
 
 export interface HolderScan {
   /** nsKey → what holds it, in a stable order (own mount namespace's mounts, other mounts, then fds by pid). */
@@ -41,13 +41,23 @@ function nsLinkOrNull(path: string, type: string): number | null {
   }
 }
 
-/** The nsfs links among a process's fds, by nsLinksIn; a failure reads as none (never fatal, as above). */
-function fdLinks(dir: string, each: (name: string, inode: number) => void): number {
+/**
+ * A process's mount namespace and the nsfs links among its fds, read through its /proc/PID opened once (one
+ * walk of /proc/PID, not one per read); a failure reads as nothing (never fatal, as above).
+ */
+function readProcessRefs(procRoot: string, pid: number, each: (name: string, inode: number) => void): { mnt: number | null; fds: number } {
+  let dir: ProcDir | undefined;
   try {
-    const r = nsLinksIn(dir, 'pid', each);
-    return r.ok ? r.value : 0;
+    const opened = ProcDir.open(`${procRoot}/${pid}`);
+    if (!opened.ok) return { mnt: null, fds: 0 };
+    dir = opened.value;
+    const mnt = dir.nsInode('ns/mnt', 'mnt');
+    const listed = dir.nsLinks('fd', 'pid', each);
+    return { mnt: mnt.ok ? mnt.value : null, fds: listed.ok ? listed.value : 0 };
   } catch {
-    return 0;
+    return { mnt: null, fds: 0 };
+  } finally {
+    dir?.close();
   }
 }
 
@@ -154,15 +164,15 @@ export class HolderScanner {
     for (const pid of todo) {
       if (pid === this.skipPid) continue;
       this.read.add(pid);
-      const mnt = nsLinkOrNull(`${root}/${pid}/ns/mnt`, 'mnt');
-      if (mnt !== null) this.mntOf.set(pid, mnt);
-      else this.mntOf.delete(pid);
       const dir = `${root}/${pid}/fd`;
       const mine: Found[] = [];
-      fds += fdLinks(dir, (name, inode) => {
+      const refs = readProcessRefs(root, pid, (name, inode) => {
         const fd = Number(name);
         if (Number.isSafeInteger(fd)) mine.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${dir}/${name}` });
       });
+      fds += refs.fds;
+      if (refs.mnt !== null) this.mntOf.set(pid, refs.mnt);
+      else this.mntOf.delete(pid);
       if (mine.length > 0) this.fdHolds.set(pid, mine);
       else this.fdHolds.delete(pid);
     }

@@ -54,6 +54,8 @@ function classifyNode(err: unknown): ReadResult<never> {
 let buf = Buffer.alloc(16 * 1024);
 const linkBuf = Buffer.alloc(4096);
 const dentBuf = Buffer.alloc(32 * 1024);
+/** More than one record can take (a 255-byte name and its header, rounded up). */
+const DIRENT_ROOM = 512;
 
 /** The text of a file relative to `dirfd` (AT_FDCWD: a path); `untilLine` as in readProcText. */
 function readTextAt(dirfd: number, path: string, untilLine: string | undefined): ReadResult<string> {
@@ -154,6 +156,11 @@ export class ProcDir {
     return nsInodeAt(this.fd, name, type);
   }
 
+  /** nsLinksIn for a directory of this process (`fd`). */
+  nsLinks(name: string, type: string, each: (name: string, inode: number) => void): ReadResult<number> {
+    return nsLinksAt(this.fd, name, type, each);
+  }
+
   close(): void {
     closeFd(this.fd);
   }
@@ -170,7 +177,11 @@ export class ProcDir {
  * entries read, or the failure (gone, denied).
  */
 export function nsLinksIn(dir: string, type: string, each: (name: string, inode: number) => void): ReadResult<number> {
-  const fd = openDirAt(AT_FDCWD, dir);
+  return nsLinksAt(AT_FDCWD, dir, type, each);
+}
+
+function nsLinksAt(dirfd: number, dir: string, type: string, each: (name: string, inode: number) => void): ReadResult<number> {
+  const fd = openDirAt(dirfd, dir);
   if (fd < 0) return classify(fd, 'open', dir);
   let entries = 0;
   try {
@@ -191,6 +202,9 @@ export function nsLinksIn(dir: string, type: string, each: (name: string, inode:
         const inode = nsInodeOf(len, type);
         if (inode !== null) each(dentBuf.toString('latin1', at, dentBuf.indexOf(0, at)), inode);
       }
+      // procfs lists a directory until the buffer is full: one with room for more entries was the end, and
+      // the getdents that would return 0 is skipped (one syscall less per process).
+      if (n < dentBuf.length - DIRENT_ROOM) return { ok: true, value: entries };
     }
   } finally {
     closeFd(fd);
