@@ -604,10 +604,11 @@ export class Poller {
 
 /**
  * One cold scan: what `pidns snapshot` prints. A straight pass (list, read, parse, build) without the
- * Poller's bookkeeping for later polls (pidfds, young/unwatched sets, refresh cursor).
+ * Poller's bookkeeping for later polls (pidfds, young/unwatched sets, refresh cursor). `holders: false`
+ * leaves out the persistent-namespace pass (the bench's row for what `lsns -t pid` reads).
  */
-export function takeSnapshot(procRoot = '/proc'): Snapshot {
-  return scanPids(procRoot, listPids(procRoot), true);
+export function takeSnapshot(procRoot = '/proc', opts: { holders?: boolean } = {}): Snapshot {
+  return scanPids(procRoot, listPids(procRoot), opts.holders ?? true);
 }
 
 /**
