@@ -5,13 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Poller } from '../../helper-native/src/scan/poller';
 import type { ProcessInfo } from '../../shared/core/types';
 import { startGroup, waitFor, type Group } from './support/discovery';
+import { groupMembers } from '../../bench/load';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,4 +112,25 @@ test('poller: a settled process that is stopped shows state T within refreshRoun
   while (polls < 6 && find(poller, (p) => p.pid === g.pgid)?.state !== 'T') polls++;
   assert.ok(polls < 6, `still not stopped after ${polls} polls`);
   process.kill(g.pgid, 'SIGCONT');
+});
+
+test('poller: a host with more processes than the fd limit is scanned whole, past the pidfds it can hold', async (t) => {
+  // 400 sleepers, and the poller in a child limited to 256 open files: pidfds stop short of the limit, the
+  // scan still opens /proc files, and every process is listed (watched or not). Before the reserve, the
+  // pidfds took every fd and the next read of /proc failed the scan with EMFILE.
+  const g = startGroup(['sh', '-c', 'for i in $(seq 400); do sleep 1000 & done; wait']);
+  t.after(() => g.stop());
+  await waitFor(() => groupMembers(g.pgid).length >= 401, 10_000, '400 sleepers');
+  const script = `
+    const { Poller } = require(${JSON.stringify(require.resolve('../../helper-native/src/scan/poller'))});
+    const p = new Poller();
+    const first = p.poll().snapshot.processes.length;
+    const again = p.poll().snapshot.processes.length;
+    p.close();
+    console.log(JSON.stringify({ first, again }));`;
+  const out = execFileSync('prlimit', ['--nofile=256:256', process.execPath, '-e', script], { encoding: 'utf8' });
+  const r = JSON.parse(out) as { first: number; again: number };
+  const visible = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
+  assert.ok(r.first >= 401 && r.first >= visible - 50, `scanned ${r.first} of about ${visible} processes`);
+  assert.ok(Math.abs(r.again - r.first) < 50, `a second poll lists them too (${r.again})`);
 });

@@ -2,7 +2,7 @@
 // readable when its process terminates and never refers to another process, so a PID reused by a new
 // process cannot be mistaken for the old one. One poll(2) over all of them answers "who exited since last
 // time" in a single syscall, which is what keeps a steady-state poll cheap.
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { libc, lastErrno } from '../sys/libc';
 
 const SYS_PIDFD_OPEN = process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'riscv64' ? 434 : -1;
@@ -13,16 +13,40 @@ const ENOSYS = 38;
 const syscall = libc.func('long syscall(long number, ...)');
 const poll = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 
+/** The soft limit on open files (Node raises it to the hard limit at start), from /proc/self/limits. */
+export function openFileLimit(): number {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (line) return line[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(line[1]);
+  } catch {
+    // No /proc/self/limits: fall back to the usual default.
+  }
+  return 1024;
+}
+
 export class ExitWatch {
   private readonly fds = new Map<number, number>(); // pid -> pidfd
   /** False once the kernel said it has no pidfd_open (ENOSYS) or the arch number is unknown. */
   supported = SYS_PIDFD_OPEN > 0;
   private pollBuf = Buffer.alloc(0);
 
+  /**
+   * At most this many pidfds: the rest of the fd table is kept for the scan itself (a /proc/PID and a file
+   * in it at a time, namespace files, sockets). Without the reserve a host with more processes than the
+   * limit took every fd for pidfds and the next read of /proc failed with EMFILE, failing the whole scan.
+   * Processes beyond it are watched by start time instead (the poller's unwatched set).
+   */
+  readonly capacity: number;
+
+  constructor(fdLimit = openFileLimit()) {
+    this.capacity = Math.max(0, fdLimit - Math.min(1024, Math.floor(fdLimit / 4)));
+  }
+
   /** Start watching `pid`. Returns false if it could not (vanished, no pidfd support, fd limit). */
   watch(pid: number): boolean {
     if (!this.supported) return false;
     this.unwatch(pid);
+    if (this.fds.size >= this.capacity) return false;
     const fd = Number(syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0));
     if (fd < 0) {
       if (lastErrno() === ENOSYS) this.supported = false;
