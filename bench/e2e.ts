@@ -11,7 +11,7 @@
 //   "Show Namespace Graph" → cards drawn      palette Enter → the first .card in the webview
 //   default graph view                        legible namespace titles (≥ 10 px on screen), group counts
 //   memory                                    extension host RSS (/proc), the webview's JS heap
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import {
@@ -99,9 +99,14 @@ function installProbe(): void {
       t.pane ??= now();
       const rows = [...p.querySelectorAll('.monaco-list-row')].filter((r) => r.textContent?.includes('pid:[')).length;
       if (t.row === undefined && rows > 0) t.row = now();
+      if (t.anyRow === undefined && p.querySelectorAll('.monaco-list-row').length > 0) t.anyRow = now();
+      const wv = p.querySelector('.welcome-view');
+      if (t.welcome === undefined && wv && wv.getBoundingClientRect().height > 0) t.welcome = now();
+      const pb = p.querySelector('.monaco-progress-container.active');
+      if (t.progress === undefined && pb) t.progress = now();
       // The root's child namespaces are listed: the full snapshot (not only its head) is in.
       if (t.children === undefined && rows > 2) t.children = now();
-    } else t.pane = t.row = t.children = undefined;
+    } else t.pane = t.row = t.children = t.anyRow = t.welcome = t.progress = undefined;
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -305,6 +310,7 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
         firstRowAtLoad = r - (t2.pane ?? Number.NaN);
         loadToRow = r - (t2.nav ?? Number.NaN);
         ctx.log(`e2e: extension log since the pane appeared: ${timeline(server.userDataDir, t2.pane ?? 0)}`);
+        ctx.log(`e2e: at-load page marks (epoch ms): ${JSON.stringify(t2)}`);
         ctx.log(
           `e2e: at load, first row ${firstRowAtLoad.toFixed(0)} ms after the pane appeared, ${loadToRow.toFixed(0)} ms after navigation`,
         );
@@ -328,6 +334,8 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
         pageHeap,
       };
     } finally {
+      const keep = process.env.BENCH_E2E_KEEP_LOGS;
+      if (keep && full) cpSync(join(server.userDataDir, 'logs'), keep, { recursive: true });
       await browser.close();
       await server.stop();
     }

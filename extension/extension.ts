@@ -1,34 +1,33 @@
 // Entry point: wires the helper session, the tree, the hovers, the commands and the status bar. Nothing
 // here knows whether it runs in desktop VS Code, over Remote-SSH or in code-server: it runs where the
 // workspace is ("extensionKind": ["workspace"]) and starts the helper on that machine.
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { HelperClient } from '../helper-native/src/launch/helperClient';
-import { launchHelper } from '../helper-native/src/launch/launchHelper';
 import type { CommandContext } from './commands/commandContext';
 import { graphActions } from './commands/graphBridge';
 import { registerCommands } from './commands/registerCommands';
 import { registerGraphPanelSerializer, registerGraphView, showGraphPanel, type GraphHost } from './graph/graphPanel';
 import { GraphRegistry } from './graph/graphRegistry';
 import { registerLessonCommands } from './lessons/lessonCommands';
-import { DEFAULT_RECONCILE_MS } from '../shared/helperProtocol';
-import { HelperSession, type LaunchedHelper, type StreamSettings } from './helperSession';
+import type { HelperSession } from './helperSession';
 import { PidHoverProvider } from './hovers/pidHoverProvider';
-import { DisposableStore } from './dispose';
-import { adviceForFailure, adviceForLaunch } from './privilegeAdvice';
-import { explainPrivilege, readPrivilegeMode, showAdvice, watchPrivilegeMode } from './privilegeMode';
+import type { DisposableStore } from './dispose';
+import { adviceForFailure } from './privilegeAdvice';
+import { explainPrivilege, showAdvice, watchPrivilegeMode } from './privilegeMode';
 import { EXPLAIN_COMMAND, StatusBar } from './statusBar';
-import { INSTALL_COMMAND, confirmUntrustedHelper, installSystemHelper } from './systemHelperInstall';
-import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
+import { INSTALL_COMMAND, installSystemHelper } from './systemHelperInstall';
+import type { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
 import { registerTreeViewMode, savedGroupBy } from './tree/treeViewMode';
 import { modelIndexOf, type ModelIndex } from '../shared/core/modelIndex';
 import type { TreeNode } from './tree/treeNodes';
 import { registerTraceFeatures, type TraceApi } from './trace/registerTrace';
-import { FollowedSource } from './trace/followedSource';
+import type { FollowedSource } from './trace/followedSource';
+import { startEarly, takeEarlyStart } from './startEarly';
 import { followTraceInTree } from './trace/followTrace';
 
-export const TREE_VIEW_ID = 'pidnsExplorer.tree';
+export { TREE_VIEW_ID } from './startEarly';
+// VS Code loads this module to activate the extension, then prepares its context before calling activate():
+// the helper and the tree view start now (startEarly.ts says why).
+startEarly();
 /** How old a snapshot an editor hover accepts when polling is off. */
 const HOVER_MAX_AGE_MS = 2000;
 
@@ -48,35 +47,12 @@ export interface PidnsExplorerApi {
 }
 
 export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
-  const store = new DisposableStore();
-  const log = store.add(vscode.window.createOutputChannel('PID Namespaces', { log: true }));
-  log.info(
-    `activating on ${process.platform}, extension host pid ${process.pid}, uid ${process.getuid?.() ?? '?'}, ${Math.round(process.uptime() * 1000)} ms after the extension host started`,
-  );
-  const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('pidnsExplorer');
-  const hasPidNs = existsSync('/proc/self/ns/pid');
-
-  const streamSettings = (): StreamSettings => ({
-    intervalMs: config().get<number>('pollIntervalMs', 1000),
-    events: config().get<boolean>('kernelEvents', true),
-    reconcileMs: config().get<number>('reconcileIntervalMs', DEFAULT_RECONCILE_MS),
-  });
-  // The launcher and the failure callback only run after the constructor returns, so `session` is set by then.
-  const session: HelperSession = new HelperSession(
-    makeLauncher(context, log, () => session),
-    log,
-    streamSettings,
-    (e) => showAdvice(adviceForFailure(e, process.platform, hasPidNs), log, session),
-  );
+  const { store, log, session, followed, tree, treeView, supported, hasPidNs, startedAt } = takeEarlyStart();
+  // With timestamps, this says how long VS Code took to prepare the context (the e2e bench prints it).
+  log.info(`activate: called ${Math.round(performance.now() - startedAt)} ms after the module was loaded`);
   active = { store, session };
-  // The tree shows the live model, or the trace whose editor is active (followTrace.ts switches it).
-  const followed = store.add(new FollowedSource(session));
-  const tree = store.add(new NamespaceTreeProvider(followed, () => session.createdInodes(), savedGroupBy(context.workspaceState)));
-  const treeView = store.add(vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true }));
+  tree.setGroupBy(savedGroupBy(context.workspaceState));
   for (const d of registerTreeViewMode(context.workspaceState, tree, treeView, followed)) store.add(d);
-  // Poll only while the sidebar is on screen.
-  followed.setViewVisible(TREE_VIEW_ID, treeView.visible);
-  store.add(treeView.onDidChangeVisibility((e) => followed.setViewVisible(TREE_VIEW_ID, e.visible)));
   const graphs = store.add(new GraphRegistry());
   const ctx: CommandContext = {
     session,
@@ -118,8 +94,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   store.add(followTraceInTree(trace.editors, followed, () => statusBar.update()));
   store.add(watchPrivilegeMode(session, log));
   store.add(vscode.workspace.onDidChangeConfiguration((e) => onStreamSettingsChange(e, session, log)));
-  if (process.platform === 'linux' && hasPidNs) void session.ensureStarted().catch(() => undefined);
-  else showAdvice(adviceForFailure(new Error('unsupported platform'), process.platform, hasPidNs), log, session);
+  if (!supported) showAdvice(adviceForFailure(new Error('unsupported platform'), process.platform, hasPidNs), log, session);
   return { session, tree, treeView, statusBar, followed, graphs, trace };
 }
 
@@ -130,33 +105,6 @@ export async function deactivate(): Promise<void> {
   done.store.dispose();
   // The helper tears down the chains this window created when it gets `shutdown`/EOF; VS Code awaits this.
   await done.session.dispose();
-}
-
-function makeLauncher(
-  context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  session: () => HelperSession,
-): () => Promise<LaunchedHelper> {
-  return async () => {
-    const launched = await launchHelper({
-      mode: readPrivilegeMode(),
-      pidnsJs: path.join(context.extensionPath, 'dist', 'pidns.js'),
-      askPassword: async () =>
-        vscode.window.showInputBox({
-          title: 'PID Namespaces: sudo password',
-          prompt: `sudo needs your password to run the PID namespace helper as root (user ${process.env.USER ?? ''})`,
-          password: true,
-          ignoreFocusOut: true,
-        }),
-      log: (line) => log.info(line),
-      // Without a safe installed helper, elevating means running files this user and every other
-      // extension can write as root: only after the user said so in a modal dialog.
-      confirmUntrustedHelper: (info) => confirmUntrustedHelper(context.extensionPath, info, log),
-    });
-    const advice = adviceForLaunch(launched.mode, launched.attempts);
-    if (advice) showAdvice(advice, log, session());
-    return { client: new HelperClient(launched), hello: launched.hello };
-  };
 }
 
 async function freshView(s: HelperSession, tree: NamespaceTreeProvider): Promise<ModelIndex | undefined> {

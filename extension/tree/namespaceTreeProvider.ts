@@ -14,6 +14,7 @@ import { containerTooltip, namespaceTooltip, processTooltip, unseenTooltip } fro
 import type { SnapshotSource } from '../snapshotSource';
 import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
 import { modelIndexOf, type ModelIndex } from '../../shared/core/modelIndex';
+import { nsKey } from '../../shared/core/identity';
 import {
   NodeCache,
   PAGE_SIZE,
@@ -22,6 +23,7 @@ import {
   limitToShow,
   moreText,
   namespaceChildren,
+  namespaceLabel,
   namespaceText,
   outsideText,
   placeNode,
@@ -35,6 +37,7 @@ import {
   type TreeNode,
 } from './treeNodes';
 import { TreeShape, type GroupBy } from './treeShape';
+import type { OwnNamespace } from './ownNamespace';
 
 export const SHOW_MORE_COMMAND = 'pidnsExplorer.tree.showMore';
 /** A lone change reaches the tree this soon (a burst arriving together is applied once)… */
@@ -75,6 +78,8 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   private retryTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
   private readonly subscription: vscode.Disposable;
+  /** The root row shown before the first snapshot (setProvisionalRoot). */
+  private provisional: OwnNamespace | undefined;
 
   /**
    * What VS Code's tree view is given. It records what VS Code was shown (so later changes refresh only what
@@ -95,7 +100,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
       onDidChangeTreeData: this.changed.event,
       getTreeItem: (node) => {
         const view = this.currentView();
-        const row = view ? this.row(view, node) : undefined;
+        const row = view ? this.row(view, node) : this.provisionalRow(node);
         if (row) this.seen.recordItem(node.id, rowKey(row));
         return this.toItem(node, row);
       },
@@ -176,7 +181,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   /** The full item, tooltip included (commands and tests; VS Code gets its rows through viewProvider). */
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const view = this.currentView();
-    const item = this.toItem(node, view ? this.row(view, node) : undefined);
+    const item = this.toItem(node, view ? this.row(view, node) : this.provisionalRow(node));
     const tooltip = view ? this.tooltip(view, node) : undefined;
     if (tooltip !== undefined) item.tooltip = new vscode.MarkdownString(tooltip);
     return item;
@@ -185,7 +190,11 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   getChildren(node?: TreeNode): TreeNode[] {
     const view = this.currentView();
     const shape = this.currentShape();
-    if (!view?.root || !shape) return [];
+    if (!view) {
+      const own = this.provisionalShown() ? this.provisional : undefined;
+      return node === undefined && own ? [this.cache.namespace(own)] : [];
+    }
+    if (!view.root || !shape) return [];
     const root = shape.rootNamespace();
     if (!node) {
       if (shape.groupBy === 'namespace') return root ? [this.cache.namespace(root)] : [];
@@ -228,6 +237,30 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     const parent = ns ? view.parentOf(ns) : undefined;
     if (parent) return this.cache.namespace(parent);
     return shape.groupBy === 'container' ? this.cache.outside() : undefined;
+  }
+
+  /**
+   * Before the first snapshot, show this namespace as the root row, marked as loading (undefined: none). It must
+   * be the one the model's root will be: its row then keeps its id, so it is updated in place and stays open.
+   * Grouped by container or filtered, the first rows are others: nothing is shown before the model then.
+   */
+  setProvisionalRoot(own: OwnNamespace | undefined): void {
+    const before = this.provisionalShown();
+    this.provisional = own;
+    if (this.provisionalShown() !== before && !this.source.current()) this.refreshNow();
+  }
+
+  private provisionalShown(): boolean {
+    return this.provisional !== undefined && this.grouping === 'namespace' && this.filterText === '';
+  }
+
+  /** The provisional root's row (only while there is no snapshot). */
+  private provisionalRow(node: TreeNode): Row | undefined {
+    const own = this.provisional;
+    if (!own || !this.provisionalShown() || node.kind !== 'namespace' || node.key !== nsKey(own)) return undefined;
+    const parts = ['level 0', ...(own.initComm === undefined ? [] : [own.initComm]), 'loading…'];
+    const text: NodeText = { label: namespaceLabel(own), description: parts.join(' · '), contextValue: 'namespace-loading', expandable: true };
+    return { text, icon: 'symbol-namespace', expanded: true };
   }
 
   /** "Show more…": the next page of that list. */

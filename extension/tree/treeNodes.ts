@@ -7,7 +7,7 @@
 // could not be read hang under a row for that parent, not at the top of their namespace: where PID 1 is
 // unreadable (a sandbox's init, another user's when unprivileged) every orphan would otherwise change the
 // namespace's own list and repaint everything below it. Long lists are paged ("Show more…").
-import type { ContainerInfo, NamespaceInfo, ProcessInfo } from '../../shared/core/types';
+import type { ContainerInfo, NamespaceInfo, NsId, ProcessInfo } from '../../shared/core/types';
 import { containersText } from '../../shared/core/treeText';
 import { persistentText } from '../../shared/core/holders';
 import type { ModelIndex } from '../../shared/core/modelIndex';
@@ -86,7 +86,7 @@ export interface NodeText {
 export class NodeCache {
   private readonly nodes = new Map<string, TreeNode>();
 
-  namespace(ns: NamespaceInfo): NamespaceNode {
+  namespace(ns: NsId): NamespaceNode {
     const key = nsKey(ns);
     return this.intern({ kind: 'namespace', id: `ns:${key}`, key });
   }
@@ -157,7 +157,7 @@ export class NodeCache {
   }
 }
 
-export function namespaceLabel(ns: NamespaceInfo): string {
+export function namespaceLabel(ns: NsId): string {
   return nsName(ns.inode);
 }
 

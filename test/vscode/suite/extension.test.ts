@@ -10,6 +10,11 @@ import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PidnsExplorerApi } from '../../../extension/extension';
+import { HelperClient } from '../../../helper-native/src/launch/helperClient';
+import { launchHelper } from '../../../helper-native/src/launch/launchHelper';
+import { HelperSession, type Launcher } from '../../../extension/helperSession';
+import { showOwnNamespaceUntilModel } from '../../../extension/startEarly';
+import { NamespaceTreeProvider } from '../../../extension/tree/namespaceTreeProvider';
 import type { PidReport } from '../../../shared/core/pidReport';
 import type { ChainInfo } from '../../../shared/helperProtocol';
 import { nspidOf } from '../../support/kernelTruth';
@@ -184,6 +189,75 @@ suite('PID Namespace Explorer in a real extension host', () => {
     // Our own extension host is one of the root's processes, with the same PID the kernel gives it.
     const view = api.tree.currentView();
     assert.equal(view?.process(process.pid)?.pid, process.pid);
+  });
+
+  test("before the helper's first model the tree shows the real root row, loading; the model's row replaces it in place, and a failed start removes it", async () => {
+    // A second session and tree, wired as the extension wires its own (startEarly.ts), whose helper (unprivileged:
+    // it too names its own namespace as the root) is held back until the early row was looked at as VS Code would.
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const pidnsJs = join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'dist', 'pidns.js');
+    const launcher: Launcher = async () => {
+      await held;
+      const launched = await launchHelper({ mode: 'none', pidnsJs });
+      return { client: new HelperClient(launched), hello: launched.hello };
+    };
+    const log = vscode.window.createOutputChannel('PID Namespaces (test)', { log: true });
+    const settings = (): { intervalMs: number; events: boolean; reconcileMs: number } => ({ intervalMs: 1000, events: true, reconcileMs: 30_000 });
+    const session = new HelperSession(launcher, log, settings, () => undefined);
+    const tree = new NamespaceTreeProvider(session, () => new Set());
+    const wiring = showOwnNamespaceUntilModel(tree, session);
+    const fired: unknown[] = [];
+    const sub = tree.viewProvider.onDidChangeTreeData?.((e) => fired.push(e));
+    try {
+      void session.ensureStarted().catch(() => undefined);
+      const own = statSync('/proc/self/ns/pid');
+      const roots = (await tree.viewProvider.getChildren()) ?? [];
+      assert.equal(roots.length, 1, 'one root row before any model');
+      const early = await tree.viewProvider.getTreeItem(roots[0]);
+      assert.equal(early.id, `ns:${own.dev}:${own.ino}`, "the row's id is this extension host's PID namespace, by nsfs device and inode");
+      assert.equal(early.label, readlinkSync('/proc/self/ns/pid'), 'labelled as the kernel names it');
+      assert.match(String(early.description), /^level 0 · .*loading…$/);
+      assert.equal(early.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+      assert.equal(early.id, api.tree.getTreeItem(api.tree.getChildren()[0]).id, "the extension's model has the same root");
+      assert.equal(session.current(), undefined, 'no model yet: the row came from this process alone');
+
+      release();
+      await eventually("the helper's first model", () => session.current());
+      await eventually('the root row refreshed', () => (fired.length > 0 ? true : undefined));
+      assert.deepEqual(fired, [[roots[0]]], 'only that row is refreshed (the same element): the tree is not rebuilt');
+      const real = await tree.viewProvider.getTreeItem(roots[0]);
+      assert.equal(real.id, early.id);
+      assert.match(String(real.description), /^level 0 · /);
+      assert.doesNotMatch(String(real.description), /loading/);
+      assert.equal(real.contextValue, 'namespace');
+    } finally {
+      release();
+      sub?.dispose();
+      wiring.dispose();
+      tree.dispose();
+      await session.dispose();
+    }
+
+    // A helper that cannot start: no row that will never load (the view's welcome text says what to do).
+    const failing = new HelperSession(
+      async () => Promise.reject(new Error('no helper in this test')),
+      log,
+      settings,
+      () => undefined,
+    );
+    const tree2 = new NamespaceTreeProvider(failing, () => new Set());
+    const wiring2 = showOwnNamespaceUntilModel(tree2, failing);
+    try {
+      assert.equal(tree2.getChildren().length, 1, 'the row while the helper starts');
+      await failing.ensureStarted().catch(() => undefined);
+      assert.deepEqual(tree2.getChildren(), [], 'no row once the start failed');
+    } finally {
+      wiring2.dispose();
+      tree2.dispose();
+      await failing.dispose();
+      log.dispose();
+    }
   });
 
   test('create through the command: the tree nests the chain exactly as the kernel does', async () => {
