@@ -259,7 +259,12 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     const own = this.provisional;
     if (!own || !this.provisionalShown() || node.kind !== 'namespace' || node.key !== nsKey(own)) return undefined;
     const parts = ['level 0', ...(own.initComm === undefined ? [] : [own.initComm]), 'loading…'];
-    const text: NodeText = { label: namespaceLabel(own), description: parts.join(' · '), contextValue: 'namespace-loading', expandable: true };
+    const text: NodeText = {
+      label: namespaceLabel(own),
+      description: parts.join(' · '),
+      contextValue: 'namespace-loading',
+      expandable: true,
+    };
     return { text, icon: 'symbol-namespace', expanded: true };
   }
 

@@ -1,9 +1,9 @@
 // The PID namespace this extension host is in, read without the helper: the tree's first row can be drawn
 // before the helper said hello. The helper is started from this process (directly, by pkexec or by sudo, none
 // of which enter another PID namespace) and names its own namespace, the model's root, by the same stat of
-// /proc/self/ns/pid (helper-native/src/scan/poller.ts), so the key is the one the model will use.
-import { readlinkSync } from 'node:fs';
-import { readProcText, statIdentity } from '../../helper-native/src/scan/procFiles';
+// /proc/self/ns/pid (helper-native/src/scan/poller.ts), so the key is the one the model will use. Node's fs
+// only: the helper's scan reads go through koffi, which the extension host does not load.
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { NsId } from '../../shared/core/types';
 
 export interface OwnNamespace extends NsId {
@@ -12,9 +12,13 @@ export interface OwnNamespace extends NsId {
 }
 
 export function ownPidNamespace(procRoot = '/proc'): OwnNamespace | undefined {
-  const self = statIdentity(`${procRoot}/self/ns/pid`);
-  if (!self.ok) return undefined;
-  return { ...self.value, initComm: ownProc(procRoot) ? readComm(`${procRoot}/1/comm`) : undefined };
+  let st;
+  try {
+    st = statSync(`${procRoot}/self/ns/pid`);
+  } catch {
+    return undefined;
+  }
+  return { dev: st.dev, inode: st.ino, initComm: ownProc(procRoot) ? readComm(`${procRoot}/1/comm`) : undefined };
 }
 
 /** /proc/1 is this namespace's init only where /proc was mounted for this namespace: its `self` is our PID. */
@@ -27,6 +31,9 @@ function ownProc(procRoot: string): boolean {
 }
 
 function readComm(path: string): string | undefined {
-  const r = readProcText(path);
-  return r.ok ? r.value.trim() || undefined : undefined;
+  try {
+    return readFileSync(path, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -203,7 +203,11 @@ suite('PID Namespace Explorer in a real extension host', () => {
       return { client: new HelperClient(launched), hello: launched.hello };
     };
     const log = vscode.window.createOutputChannel('PID Namespaces (test)', { log: true });
-    const settings = (): { intervalMs: number; events: boolean; reconcileMs: number } => ({ intervalMs: 1000, events: true, reconcileMs: 30_000 });
+    const settings = (): { intervalMs: number; events: boolean; reconcileMs: number } => ({
+      intervalMs: 1000,
+      events: true,
+      reconcileMs: 30_000,
+    });
     const session = new HelperSession(launcher, log, settings, () => undefined);
     const tree = new NamespaceTreeProvider(session, () => new Set());
     const wiring = showOwnNamespaceUntilModel(tree, session);
