@@ -112,18 +112,20 @@ export class ContainerResolver {
    */
   async resolve(refs: Iterable<CgroupContainer>): Promise<boolean> {
     const now = Date.now();
-    const byEngine = new Map<ContainerEngine, CgroupContainer[]>();
+    // Engine → id → the first ref seen with it (the refs repeat once per process of a container).
+    const byEngine = new Map<ContainerEngine, Map<string, CgroupContainer>>();
     for (const ref of refs) {
+      let ids = byEngine.get(ref.engine);
+      if (ids?.has(ref.id) === true) continue;
       const e = this.cache.get(containerKey(ref));
       if (e !== undefined && (e.known || now - e.at < this.opts.retryMs)) continue;
-      const list = byEngine.get(ref.engine) ?? [];
-      if (!list.some((r) => r.id === ref.id)) list.push(ref);
-      byEngine.set(ref.engine, list);
+      if (ids === undefined) byEngine.set(ref.engine, (ids = new Map()));
+      ids.set(ref.id, ref);
     }
     if (byEngine.size === 0) return false;
     const before = this.knownCount();
     const jobs: Promise<void>[] = [];
-    for (const [engine, list] of byEngine) jobs.push(this.once(engine, () => this.lookup(engine, list)));
+    for (const [engine, ids] of byEngine) jobs.push(this.once(engine, () => this.lookup(engine, [...ids.values()])));
     await Promise.all(jobs);
     return this.knownCount() !== before;
   }
