@@ -18,6 +18,18 @@ const KEEP_BUFFER = 256 * 1024;
 /** Longest header accepted. */
 const MAX_HEADER = 64 * 1024;
 
+/** A request under way: `reply` settles with the body or an EngineError. */
+export interface PendingGet {
+  readonly reply: Promise<string>;
+  /**
+   * Read what has arrived, now, on the caller's turn: when the answer is complete `reply` settles at once,
+   * so a caller that sent ahead of a synchronous scan gets it without giving the event loop a turn (where
+   * whatever the runtime has queued, a due garbage collection for one, would run inside its snapshot).
+   * Otherwise the usual waiting goes on.
+   */
+  takeNow(): void;
+}
+
 /**
  * GET `path` on the unix socket; the body as text, or EngineError (timeout, refused, not 200, too big, bad
  * HTTP). HTTP/1.0 on a bare socket rather than node:http: the engines (Go's net/http) then reply with the
@@ -27,21 +39,28 @@ const MAX_HEADER = 64 * 1024;
  * Content-Length ends there; a chunked one (an HTTP/1.1 server that ignores the version) is decoded.
  */
 export function getUnix(socketPath: string, path: string, timeoutMs: number, maxBytes = MAX_REPLY_BYTES): Promise<string> {
+  return startGet(socketPath, path, timeoutMs, maxBytes).reply;
+}
+
+/** getUnix, with a handle to read the reply early (PendingGet.takeNow). */
+export function startGet(socketPath: string, path: string, timeoutMs: number, maxBytes = MAX_REPLY_BYTES): PendingGet {
   const deadline = performance.now() + timeoutMs;
+  const failed = (err: unknown): PendingGet => ({ reply: Promise.reject(new EngineError((err as Error).message)), takeNow: () => undefined });
   let fd: number;
   try {
     fd = connectUnix(socketPath);
   } catch (err) {
-    return Promise.reject(new EngineError((err as Error).message));
+    return failed(err);
   }
   try {
     // Not shut down for writing: a half-closed request may be taken by the engine as the client going away.
     sendAll(fd, Buffer.from(`GET ${path} HTTP/1.0\r\nHost: localhost\r\nAccept: application/json\r\n\r\n`, 'latin1'));
   } catch (err) {
     closeSocket(fd);
-    return Promise.reject(new EngineError((err as Error).message));
+    return failed(err);
   }
-  return new Promise((resolve, reject) => {
+  let takeNow = (): void => undefined;
+  const reply = new Promise<string>((resolve, reject) => {
     let buf = spare ?? Buffer.allocUnsafe(FIRST_BUFFER);
     spare = null;
     let size = 0;
@@ -115,18 +134,22 @@ export function getUnix(socketPath: string, path: string, timeoutMs: number, max
     // it, a reply that arrived meanwhile is read first instead of being thrown away unread. Past it, a
     // reply still coming (a few more loop passes, each bringing bytes) is allowed to finish; an engine
     // dripping bytes forever brings none in a pass that short.
-    const step = (graceLeft: number): void => {
+    /** Reads what is there; true once finished (the body, or an error). */
+    const attempt = (): boolean => {
       let body: string | null;
       try {
         body = take();
       } catch (err) {
         finish(err as Error);
-        return;
+        return true;
       }
-      if (body !== null) {
-        finish(null, body);
-        return;
-      }
+      if (body === null) return false;
+      finish(null, body);
+      return true;
+    };
+    const step = (graceLeft: number): void => {
+      // Finished meanwhile (takeNow): the fd is closed, maybe reused; not touched again.
+      if (done || attempt()) return;
       const left = deadline - performance.now();
       if (left <= 0) {
         if (grew && graceLeft > 0) setImmediate(() => step(graceLeft - 1));
@@ -135,10 +158,14 @@ export function getUnix(socketPath: string, path: string, timeoutMs: number, max
       }
       whenReadable(fd, left, (err) => (err !== null ? finish(err) : step(graceLeft)));
     };
+    takeNow = () => {
+      if (!done) attempt();
+    };
     // The first look at the socket waits for the loop's next turn: a caller that sends ahead of a
     // synchronous scan (the CLI's prefetch) finds the reply there, read without a pool thread's wait.
     setImmediate(() => step(8));
   });
+  return { reply, takeNow: () => takeNow() };
 }
 
 /** A chunked body (`SIZE-hex[;ext]\r\nDATA\r\n` … `0\r\n\r\n`) from `at` → its text; EngineError if malformed. */
@@ -192,6 +219,14 @@ export function parseContainerList(body: string): Map<string, ContainerMeta> {
   return out;
 }
 
+const LIST_PATH = '/containers/json?all=1';
+
 export async function listContainers(socketPath: string, timeoutMs: number): Promise<Map<string, ContainerMeta>> {
-  return parseContainerList(await getUnix(socketPath, '/containers/json?all=1', timeoutMs));
+  return parseContainerList(await getUnix(socketPath, LIST_PATH, timeoutMs));
+}
+
+/** listContainers started now, with the reply's early read (PendingGet.takeNow). */
+export function startListContainers(socketPath: string, timeoutMs: number): { list: Promise<Map<string, ContainerMeta>>; takeNow(): void } {
+  const get = startGet(socketPath, LIST_PATH, timeoutMs);
+  return { list: get.reply.then(parseContainerList), takeNow: get.takeNow };
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { CgroupContainer } from '../../../shared/core/containerOf';
 import { containerKey, type ContainerMeta } from '../../../shared/core/containers';
 import type { ContainerEngine, ContainerRef } from '../../../shared/core/types';
-import { listContainers } from './engineApi';
+import { listContainers, startListContainers } from './engineApi';
 import { readBundleMeta, readStorageNames } from './ociBundle';
 
 export interface ResolverOptions {
@@ -65,7 +65,7 @@ export class ContainerResolver {
   }
 
   /** Engine API list calls started ahead of need (see prefetch), taken by the next lookup of that engine. */
-  private readonly prefetched = new Map<'docker' | 'podman', Promise<Map<string, ContainerMeta>>>();
+  private readonly prefetched = new Map<'docker' | 'podman', ReturnType<typeof startListContainers>>();
 
   /**
    * Start the Docker (and Podman, if its socket exists) list call now, before the scan that will need
@@ -78,9 +78,9 @@ export class ContainerResolver {
       ['podman', this.opts.podmanSocket],
     ] as const) {
       if (this.prefetched.has(engine) || !existsSync(socket)) continue;
-      const p = listContainers(socket, this.opts.timeoutMs);
-      p.catch(() => undefined); // observed later by fromApi; never an unhandled rejection
-      this.prefetched.set(engine, p);
+      const early = startListContainers(socket, this.opts.timeoutMs);
+      early.list.catch(() => undefined); // observed later by fromApi; never an unhandled rejection
+      this.prefetched.set(engine, early);
     }
   }
 
@@ -177,7 +177,9 @@ export class ContainerResolver {
       try {
         const early = this.prefetched.get(engine);
         this.prefetched.delete(engine);
-        listed = await (early ?? listContainers(socket, this.opts.timeoutMs));
+        // An answer already there is taken on this turn (see PendingGet.takeNow).
+        early?.takeNow();
+        listed = await (early?.list ?? listContainers(socket, this.opts.timeoutMs));
         if (failedAt !== undefined) this.opts.log(`containers: ${endpoint} answers again`);
         this.failed.delete(endpoint);
       } catch (err) {
