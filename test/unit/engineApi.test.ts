@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getUnix, listContainers } from '../../helper-native/src/containers/engineApi';
+import { getUnix, listContainers, startGet } from '../../helper-native/src/containers/engineApi';
 import { ContainerResolver } from '../../helper-native/src/containers/resolver';
 import { StreamLabeller } from '../../helper-native/src/containers/streamLabeller';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 const dir = mkdtempSync(join(tmpdir(), 'pidns-engine-'));
 const servers: Server[] = [];
@@ -245,4 +247,31 @@ test('a large reply without Content-Length, ended by close, that arrived while t
     // busy: the event loop cannot run
   }
   assert.equal((await p).get(ID)?.name, 'c0');
+});
+
+test('takeNow: an answer already there settles the reply on the same turn, with no turn of the event loop', async () => {
+  // The engine in another process, so that it answers while this thread is held (a scan after prefetch).
+  const path = join(dir, 'child.sock');
+  const server = `require('net').createServer((s) => s.once('data', () => s.end(${JSON.stringify(reply(GOOD))}))).listen(${JSON.stringify(path)}, () => console.log('ready'))`;
+  const child = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await once(child.stdout, 'data');
+    const get = startGet(path, '/containers/json', 5000);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    let body: string | undefined;
+    void get.reply.then((b) => (body = b));
+    for (const t0 = Date.now(); body === undefined && Date.now() - t0 < 4000; ) {
+      const t = Date.now();
+      while (Date.now() - t < 20) {
+        // busy: the event loop cannot run
+      }
+      get.takeNow();
+      for (let i = 0; i < 3; i++) await Promise.resolve(); // microtasks only
+    }
+    assert.equal(body, GOOD);
+    assert.equal(turned, false, 'settled before the loop turned');
+  } finally {
+    child.kill();
+  }
 });

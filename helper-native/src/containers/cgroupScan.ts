@@ -26,7 +26,7 @@
 // outside containers, most v2 hosts) the try is a waste: CgroupReader stops trying for the rest of the scan.
 import { containerOf, containerOfPath, type CgroupContainer } from '../../../shared/core/containerOf';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
-import { readProcText } from '../scan/procFiles';
+import { readSmallFile } from '../sys/smallFile';
 
 /**
  * pid → container for the snapshot's containerised processes. `cache` (pid@startTime → what the read
@@ -98,15 +98,21 @@ export class CgroupReader {
   read(pid: number): CgroupContainer | null {
     // Sticky: once off, neither count moves again.
     if (this.misses <= this.hits + CPUSET_MISS_MARGIN) {
-      const cpuset = readProcText(`${this.procRoot}/${pid}/cpuset`);
-      const c = cpuset.ok ? containerOfPath(cpuset.value.trim()) : null;
+      const cpuset = readSmallFile(`${this.procRoot}/${pid}/cpuset`);
+      // `/` (the root cpuset: a process in no container, most often) is told by its bytes, without a string.
+      const c = cpuset === null || isRoot(cpuset[0], cpuset[1]) ? null : containerOfPath(cpuset[0].toString('utf8', 0, cpuset[1]).trim());
       if (c !== null) {
         this.hits++;
         return c;
       }
       this.misses++;
     }
-    const text = readProcText(`${this.procRoot}/${pid}/cgroup`);
-    return text.ok ? containerOf(text.value) : null;
+    const text = readSmallFile(`${this.procRoot}/${pid}/cgroup`);
+    return text === null ? null : containerOf(text[0].toString('utf8', 0, text[1]));
   }
+}
+
+/** The file is `/` and a newline. */
+function isRoot(buf: Buffer, len: number): boolean {
+  return buf[0] === 0x2f && (len === 1 || (len === 2 && buf[1] === 0x0a));
 }

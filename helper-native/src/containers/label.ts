@@ -34,9 +34,7 @@ export async function labelSnapshot(snapshot: Snapshot, resolver: ContainerResol
  * while they answer, then the wait for what is still missing, bounded by `waitMs` after the scan.
  */
 export async function takeLabelledSnapshot(resolver: ContainerResolver, procRoot = '/proc', waitMs = CLI_WAIT_MS): Promise<Snapshot> {
+  // The requests are connected and written before prefetch returns (engineApi): the scan can start at once.
   resolver.prefetch();
-  // Let the event loop connect and write the requests before the synchronous scan holds the thread.
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
   return labelSnapshot(takeSnapshot(procRoot), resolver, procRoot, waitMs);
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { CgroupContainer } from '../../../shared/core/containerOf';
 import { containerKey, type ContainerMeta } from '../../../shared/core/containers';
 import type { ContainerEngine, ContainerRef } from '../../../shared/core/types';
-import { listContainers } from './engineApi';
+import { listContainers, startListContainers } from './engineApi';
 import { readBundleMeta, readStorageNames } from './ociBundle';
 
 export interface ResolverOptions {
@@ -65,7 +65,7 @@ export class ContainerResolver {
   }
 
   /** Engine API list calls started ahead of need (see prefetch), taken by the next lookup of that engine. */
-  private readonly prefetched = new Map<'docker' | 'podman', Promise<Map<string, ContainerMeta>>>();
+  private readonly prefetched = new Map<'docker' | 'podman', ReturnType<typeof startListContainers>>();
 
   /**
    * Start the Docker (and Podman, if its socket exists) list call now, before the scan that will need
@@ -78,9 +78,9 @@ export class ContainerResolver {
       ['podman', this.opts.podmanSocket],
     ] as const) {
       if (this.prefetched.has(engine) || !existsSync(socket)) continue;
-      const p = listContainers(socket, this.opts.timeoutMs);
-      p.catch(() => undefined); // observed later by fromApi; never an unhandled rejection
-      this.prefetched.set(engine, p);
+      const early = startListContainers(socket, this.opts.timeoutMs);
+      early.list.catch(() => undefined); // observed later by fromApi; never an unhandled rejection
+      this.prefetched.set(engine, early);
     }
   }
 
@@ -112,18 +112,20 @@ export class ContainerResolver {
    */
   async resolve(refs: Iterable<CgroupContainer>): Promise<boolean> {
     const now = Date.now();
-    const byEngine = new Map<ContainerEngine, CgroupContainer[]>();
+    // Engine → id → the first ref seen with it (the refs repeat once per process of a container).
+    const byEngine = new Map<ContainerEngine, Map<string, CgroupContainer>>();
     for (const ref of refs) {
+      let ids = byEngine.get(ref.engine);
+      if (ids?.has(ref.id) === true) continue;
       const e = this.cache.get(containerKey(ref));
       if (e !== undefined && (e.known || now - e.at < this.opts.retryMs)) continue;
-      const list = byEngine.get(ref.engine) ?? [];
-      if (!list.some((r) => r.id === ref.id)) list.push(ref);
-      byEngine.set(ref.engine, list);
+      if (ids === undefined) byEngine.set(ref.engine, (ids = new Map()));
+      ids.set(ref.id, ref);
     }
     if (byEngine.size === 0) return false;
     const before = this.knownCount();
     const jobs: Promise<void>[] = [];
-    for (const [engine, list] of byEngine) jobs.push(this.once(engine, () => this.lookup(engine, list)));
+    for (const [engine, ids] of byEngine) jobs.push(this.once(engine, () => this.lookup(engine, [...ids.values()])));
     await Promise.all(jobs);
     return this.knownCount() !== before;
   }
@@ -175,7 +177,9 @@ export class ContainerResolver {
       try {
         const early = this.prefetched.get(engine);
         this.prefetched.delete(engine);
-        listed = await (early ?? listContainers(socket, this.opts.timeoutMs));
+        // An answer already there is taken on this turn (see PendingGet.takeNow).
+        early?.takeNow();
+        listed = await (early?.list ?? listContainers(socket, this.opts.timeoutMs));
         if (failedAt !== undefined) this.opts.log(`containers: ${endpoint} answers again`);
         this.failed.delete(endpoint);
       } catch (err) {
