@@ -26,7 +26,7 @@
 // outside containers, most v2 hosts) the try is a waste: CgroupReader stops trying for the rest of the scan.
 import { containerOf, containerOfPath, type CgroupContainer } from '../../../shared/core/containerOf';
 import type { ProcessInfo, Snapshot } from '../../../shared/core/types';
-import { readSmallFile } from '../sys/smallFile';
+import { readProcBytes, readProcText } from '../scan/procFiles';
 
 /**
  * pid → container for the snapshot's containerised processes. `cache` (pid@startTime → what the read
@@ -98,17 +98,19 @@ export class CgroupReader {
   read(pid: number): CgroupContainer | null {
     // Sticky: once off, neither count moves again.
     if (this.misses <= this.hits + CPUSET_MISS_MARGIN) {
-      const cpuset = readSmallFile(`${this.procRoot}/${pid}/cpuset`);
       // `/` (the root cpuset: a process in no container, most often) is told by its bytes, without a string.
-      const c = cpuset === null || isRoot(cpuset[0], cpuset[1]) ? null : containerOfPath(cpuset[0].toString('utf8', 0, cpuset[1]).trim());
+      const cpuset = readProcBytes(`${this.procRoot}/${pid}/cpuset`, (b, len) =>
+        isRoot(b, len) ? null : containerOfPath(b.toString('utf8', 0, len).trim()),
+      );
+      const c = cpuset.ok ? cpuset.value : null;
       if (c !== null) {
         this.hits++;
         return c;
       }
       this.misses++;
     }
-    const text = readSmallFile(`${this.procRoot}/${pid}/cgroup`);
-    return text === null ? null : containerOf(text[0].toString('utf8', 0, text[1]));
+    const text = readProcText(`${this.procRoot}/${pid}/cgroup`);
+    return text.ok ? containerOf(text.value) : null;
   }
 }
 

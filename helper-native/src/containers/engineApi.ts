@@ -45,7 +45,10 @@ export function getUnix(socketPath: string, path: string, timeoutMs: number, max
 /** getUnix, with a handle to read the reply early (PendingGet.takeNow). */
 export function startGet(socketPath: string, path: string, timeoutMs: number, maxBytes = MAX_REPLY_BYTES): PendingGet {
   const deadline = performance.now() + timeoutMs;
-  const failed = (err: unknown): PendingGet => ({ reply: Promise.reject(new EngineError((err as Error).message)), takeNow: () => undefined });
+  const failed = (err: unknown): PendingGet => ({
+    reply: Promise.reject(new EngineError((err as Error).message)),
+    takeNow: () => undefined,
+  });
   let fd: number;
   try {
     fd = connectUnix(socketPath);

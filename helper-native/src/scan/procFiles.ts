@@ -57,8 +57,12 @@ const dentBuf = Buffer.alloc(32 * 1024);
 /** More than one record can take (a 255-byte name and its header, rounded up). */
 const DIRENT_ROOM = 512;
 
-/** The text of a file relative to `dirfd` (AT_FDCWD: a path); `untilLine` as in readProcText. */
-function readTextAt(dirfd: number, path: string, untilLine: string | undefined): ReadResult<string> {
+/**
+ * The bytes of a file relative to `dirfd` (AT_FDCWD: a path) in the shared buffer, valid until the next read:
+ * its length. procfs generates these files whole on the first read: a short read is the end, so the usual
+ * extra read that returns 0 is skipped (one syscall less per file, thousands per scan).
+ */
+function readBytesAt(dirfd: number, path: string): ReadResult<number> {
   const fd = openAt(dirfd, path);
   if (fd < 0) return classify(fd, 'open', path);
   try {
@@ -67,24 +71,30 @@ function readTextAt(dirfd: number, path: string, untilLine: string | undefined):
       if (len === buf.length) buf = Buffer.concat([buf, Buffer.alloc(buf.length)]);
       const room = buf.length - len;
       const n = readInto(fd, buf, len);
+      if (n === -ERRNO.EINTR) continue;
       if (n < 0) return classify(n, 'read', path);
       len += n;
-      // procfs generates these files whole on the first read: a short read is the end, so the usual
-      // extra read that returns 0 is skipped (one syscall less per file, thousands per scan).
       if (n < room) break;
     }
     // A process that exits mid-read yields an empty file (or ESRCH): treat as gone.
-    if (len === 0) return GONE;
-    let end = len;
-    if (untilLine !== undefined) {
-      const at = buf.indexOf('\n' + untilLine, 0);
-      const nl = at < 0 || at >= len ? -1 : buf.indexOf(10, at + 1);
-      if (nl >= 0 && nl < len) end = nl + 1;
-    }
-    return { ok: true, value: buf.toString('utf8', 0, end) };
+    return len === 0 ? GONE : { ok: true, value: len };
   } finally {
     closeFd(fd);
   }
+}
+
+/** The text of a file relative to `dirfd`; `untilLine` as in readProcText. */
+function readTextAt(dirfd: number, path: string, untilLine: string | undefined): ReadResult<string> {
+  const r = readBytesAt(dirfd, path);
+  if (!r.ok) return r;
+  const len = r.value;
+  let end = len;
+  if (untilLine !== undefined) {
+    const at = buf.indexOf('\n' + untilLine, 0);
+    const nl = at < 0 || at >= len ? -1 : buf.indexOf(10, at + 1);
+    if (nl >= 0 && nl < len) end = nl + 1;
+  }
+  return { ok: true, value: buf.toString('utf8', 0, end) };
 }
 
 /**
@@ -122,6 +132,15 @@ function nsInodeAt(dirfd: number, path: string, type: string): ReadResult<number
  */
 export function readProcText(path: string, untilLine?: string): ReadResult<string> {
   return readTextAt(AT_FDCWD, path, untilLine);
+}
+
+/**
+ * A small /proc file's bytes for a caller that can often decide from them without a string (a cpuset of `/`):
+ * `test` gets the shared buffer and the length (valid during the call only) and returns what it makes of them.
+ */
+export function readProcBytes<T>(path: string, test: (bytes: Buffer, len: number) => T): ReadResult<T> {
+  const r = readBytesAt(AT_FDCWD, path);
+  return r.ok ? { ok: true, value: test(buf, r.value) } : r;
 }
 
 /**

@@ -17,6 +17,7 @@ export const ERRNO = {
   EACCES: constants.errno.EACCES,
   ENOTDIR: constants.errno.ENOTDIR,
   ENOSYS: constants.errno.ENOSYS,
+  EINTR: constants.errno.EINTR,
 } as const;
 
 export const AT_FDCWD = -100;
