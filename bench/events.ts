@@ -218,6 +218,12 @@ async function measureAt(
       ];
       if (quiet) {
         await probe.close();
+        // Quiet is after the samples' aftermath: the first reconcile pass after them rereads what they
+        // changed (holders of the new processes, pending links) and a collection of their garbage comes
+        // due; in runs without the settle those landed in the minute's first windows (65–106 ms against
+        // ~50 ms for a pass with nothing to catch up on). One reconcile period covers it.
+        ctx.log(`events: ${label}: settling for one reconcile period (${RECONCILE_MS / 1000} s) after the samples`);
+        await sleep(RECONCILE_MS + 2000);
         ctx.log(`events: ${label}: quiet helper CPU over ${QUIET_SECONDS} s (reconcile every ${RECONCILE_MS / 1000} s)`);
         const t0 = cpuTicks(pid);
         const f0 = hostForks();
