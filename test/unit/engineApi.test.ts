@@ -261,7 +261,7 @@ test('takeNow: an answer already there settles the reply on the same turn, with 
     setImmediate(() => (turned = true));
     let body: string | undefined;
     void get.reply.then((b) => (body = b));
-    for (const t0 = Date.now(); body === undefined && Date.now() - t0 < 4000; ) {
+    for (const t0 = Date.now(); body === undefined && Date.now() - t0 < 4000;) {
       const t = Date.now();
       while (Date.now() - t < 20) {
         // busy: the event loop cannot run
