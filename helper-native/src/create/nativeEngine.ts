@@ -1,11 +1,11 @@
 // The fast engine: dist/native/pidns-init builds the whole chain itself and reports each level on fd 3
 // (see the header of helper-native/init/pidns-init.c for the line format). We only spawn it once.
 import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { limitFromEnospc, parseInitReport, statusText, type InitReport } from '../../../shared/core/chainReport';
 import { HelperError } from '../helperError';
+import { errnoName } from '../sys/libc';
 import { runAsArgs } from '../identity/runAs';
 import { BoundedLineSplitter } from '../server/lineInput';
 import type { ChainSpec, EngineListener, RunningChain } from './engine';
@@ -40,9 +40,9 @@ export function boundedLines(stream: Readable, line: (text: string) => void): vo
 }
 
 /** "ENOENT (errno 2)" from the number, for messages a user can look up. */
-export function errnoName(errno: number): string {
-  const name = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0];
-  return name ? `${name} (errno ${errno})` : `errno ${errno}`;
+export function errnoText(errno: number): string {
+  const name = errnoName(errno);
+  return name.startsWith('E') ? `${name} (errno ${errno})` : name;
 }
 
 export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick<ChainSpec, 'depth' | 'userns' | 'runAs'>): HelperError {
@@ -58,7 +58,7 @@ export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick
   if (spec.runAs && /^(set|getresuid|credentials|getrlimit|PR_SET_NO_NEW_PRIVS|close_range|chdir|write the user namespace)/.test(r.what)) {
     return new HelperError(
       'not-permitted',
-      `${where} failed: ${errnoName(r.errno)}: could not switch to uid ${spec.runAs.uid}, so the command was not run (never as root instead)`,
+      `${where} failed: ${errnoText(r.errno)}: could not switch to uid ${spec.runAs.uid}, so the command was not run (never as root instead)`,
     );
   }
   if (r.errno === EPERM || r.errno === EACCES) {
@@ -70,9 +70,9 @@ export function buildError(r: Extract<InitReport, { kind: 'error' }>, spec: Pick
   if (r.what === 'find the command' || r.what === 'exec')
     return new HelperError(
       'failed',
-      `${where} failed: ${errnoName(r.errno)}: the command was not found or is not executable for uid ${spec.runAs?.uid ?? 'of the caller'}`,
+      `${where} failed: ${errnoText(r.errno)}: the command was not found or is not executable for uid ${spec.runAs?.uid ?? 'of the caller'}`,
     );
-  return new HelperError('failed', `${where} failed: ${errnoName(r.errno)}`);
+  return new HelperError('failed', `${where} failed: ${errnoText(r.errno)}`);
 }
 
 export function startNativeChain(initPath: string, spec: ChainSpec, listener: EngineListener): RunningChain {

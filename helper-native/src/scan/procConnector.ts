@@ -13,7 +13,7 @@
 // CPU and 40 µs wall, against 0.6 ms from fork() to the kernel's event (events.md). A timer polling the
 // fd would trade that for latency or for CPU; this has neither.
 import { closeSync, readlinkSync, writeSync } from 'node:fs';
-import { lastErrno, libc } from '../sys/libc';
+import { errnoName, lastErrno, libc } from '../sys/libc';
 import { mcastRequest, parseProcEvent, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN, type ProcEvent } from './procEvents';
 
 const AF_NETLINK = 16;
@@ -93,7 +93,7 @@ export function connectorPrecheck(): string | null {
 }
 
 function errnoText(errno: number): string {
-  return errno === EPERM ? 'EPERM: subscribing needs CAP_NET_ADMIN' : `errno ${errno}`;
+  return errno === EPERM ? 'EPERM: subscribing needs CAP_NET_ADMIN' : errnoName(errno);
 }
 
 /** Open, bind and subscribe; resolves only once the kernel acknowledged (or refused) the subscription. */

@@ -8,7 +8,6 @@ import {
   DIRENT_RECLEN,
   ERRNO,
   closeFd,
-  errnoName,
   getdents,
   openAt,
   openDirAt,
@@ -16,6 +15,7 @@ import {
   readlinkAt,
   readlinkAtName,
 } from '../sys/procIo';
+import { errnoName } from '../sys/libc';
 
 export type ReadResult<T> = { ok: true; value: T } | { ok: false; why: 'gone' | 'denied' };
 

@@ -96,9 +96,3 @@ export function getdents(fd: number, buf: Buffer): number {
 }
 export const DIRENT_RECLEN = 16;
 export const DIRENT_NAME = 19;
-
-/** Node's name for an errno (EMFILE, EIO, …), for errors that are not a process being gone or denied. */
-export function errnoName(errno: number): string {
-  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
-  return `errno ${errno}`;
-}

@@ -2,8 +2,7 @@
 // one short request and its reply, a handful of direct calls cost several times less CPU than a node:net
 // socket (its stream, handle and event machinery) measured here. Waiting for bytes runs poll on a libuv
 // pool thread (koffi's async call), so the event loop stays free.
-import { constants } from 'node:os';
-import { lastErrno, libc } from './libc';
+import { errnoName, lastErrno, libc } from './libc';
 
 const AF_UNIX = 1;
 const SOCK_STREAM = 1;
@@ -23,13 +22,6 @@ const sendFn = libc.func('long send(int fd, const void *buf, unsigned long len, 
 const readFn = libc.func('long read(int fd, _Out_ void *buf, unsigned long count)');
 const closeFn = libc.func('int close(int fd)');
 const pollFn = libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
-
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
-/** An errno as Node names it (`ENOENT`), so messages read like node:net's. */
-export function errnoName(errno: number): string {
-  return errnoNames.get(errno) ?? `errno ${errno}`;
-}
 
 export class SocketError extends Error {
   constructor(
