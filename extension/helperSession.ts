@@ -129,6 +129,11 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     return this.lastError;
   }
 
+  /** A helper is being started: launched (maybe elevated, pkexec or sudo asking), its hello not in yet. */
+  get isStarting(): boolean {
+    return this.starting !== undefined;
+  }
+
   /** Set from the helper's death (or failed start) until a new helper said hello or restarting gave up. */
   get restarting(): PendingRestart | undefined {
     return this.pending;
@@ -155,7 +160,9 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
     if (!this.starting) {
       this.starting = this.start().finally(() => {
         this.starting = undefined;
+        if (!this.disposed) this.stateEmitter.fire();
       });
+      this.stateEmitter.fire();
     }
     return this.starting;
   }

@@ -51,6 +51,15 @@ export class StatusBar implements vscode.Disposable {
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
       return;
     }
+    if (mode === 'stopped' && this.session.isStarting) {
+      // Before the first hello (and while pkexec or sudo asks for a password) the helper is starting, not
+      // stopped: no warning colour on every window start.
+      this.item.text = `$(sync~spin) ${count ?? '–'} PID ns · starting`;
+      this.item.tooltip =
+        'PID Namespaces: starting the helper that reads /proc (as the privilege setting says: root, pkexec, sudo or unprivileged). Click to explain or switch.';
+      this.item.backgroundColor = undefined;
+      return;
+    }
     const icon = mode === 'stopped' ? '$(warning)' : mode === 'unprivileged' ? '$(person)' : '$(shield)';
     // While a view is visible: how the model stays current, and why (events, or why not).
     const streaming = this.session.polling && mode !== 'stopped';

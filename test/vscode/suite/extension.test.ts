@@ -14,6 +14,7 @@ import { HelperClient } from '../../../helper-native/src/launch/helperClient';
 import { launchHelper } from '../../../helper-native/src/launch/launchHelper';
 import { HelperSession, type Launcher } from '../../../extension/helperSession';
 import { showOwnNamespaceUntilModel } from '../../../extension/startEarly';
+import { StatusBar } from '../../../extension/statusBar';
 import { NamespaceTreeProvider } from '../../../extension/tree/namespaceTreeProvider';
 import type { PidReport } from '../../../shared/core/pidReport';
 import type { ChainInfo } from '../../../shared/helperProtocol';
@@ -211,6 +212,7 @@ suite('PID Namespace Explorer in a real extension host', () => {
     const session = new HelperSession(launcher, log, settings, () => undefined);
     const tree = new NamespaceTreeProvider(session, () => new Set());
     const wiring = showOwnNamespaceUntilModel(tree, session);
+    const status = new StatusBar(session);
     const fired: unknown[] = [];
     const sub = tree.viewProvider.onDidChangeTreeData?.((e) => fired.push(e));
     try {
@@ -225,6 +227,8 @@ suite('PID Namespace Explorer in a real extension host', () => {
       assert.equal(early.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
       assert.equal(early.id, api.tree.getTreeItem(api.tree.getChildren()[0]).id, "the extension's model has the same root");
       assert.equal(session.current(), undefined, 'no model yet: the row came from this process alone');
+      // The status bar says so too: starting, not a warning that the helper is stopped.
+      await eventually('the status bar to say starting', () => (status.text.endsWith('· starting') ? true : undefined));
 
       release();
       await eventually("the helper's first model", () => session.current());
@@ -235,8 +239,12 @@ suite('PID Namespace Explorer in a real extension host', () => {
       assert.match(String(real.description), /^level 0 · /);
       assert.doesNotMatch(String(real.description), /loading/);
       assert.equal(real.contextValue, 'namespace');
+      await eventually('the status bar to name the mode the helper reported', () =>
+        / · (root|pkexec|sudo|unprivileged)( · |$)/.test(status.text) ? true : undefined,
+      );
     } finally {
       release();
+      status.dispose();
       sub?.dispose();
       wiring.dispose();
       tree.dispose();
