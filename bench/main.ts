@@ -13,6 +13,7 @@ import { soakSuite } from './soak';
 import { stormSuite } from './storm';
 import { webviewSuite } from './webview';
 import type { BenchContext, Row, Suite } from './types';
+import { enableHolderThread, isHolderWorker } from '../helper-native/src/scan/holderThread';
 
 const SUITES: Suite[] = [
   snapshotSuite,
@@ -103,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
+// This bundle is also the holder pass's worker (helper-native/src/scan/holderThread.ts): there it only serves.
+if (require.main === module && !isHolderWorker()) {
+  enableHolderThread();
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

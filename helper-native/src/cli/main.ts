@@ -10,6 +10,7 @@ import { runRecordCommand } from './recordCommand';
 import { runReplayCommand } from './replayCommand';
 import { runSnapshotCommand, runTreeCommand } from './snapshotCommand';
 import { UsageError, type Command } from './usage';
+import { enableHolderThread, isHolderWorker } from '../scan/holderThread';
 
 // The dispatch table: `pidns <name>` runs `run(argv)`, which handles its own --help; the summaries make the
 // main help.
@@ -52,7 +53,11 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-runCli();
+// This file is also the holder pass's worker (scan/holderThread.ts): there it only serves.
+if (!isHolderWorker()) {
+  enableHolderThread();
+  runCli();
+}
 
 function runCli(): void {
   main(process.argv.slice(2)).then(

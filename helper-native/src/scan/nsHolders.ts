@@ -26,6 +26,8 @@ export interface HolderScan {
   fds: number;
   /** Mount tables read. */
   mountTables: number;
+  /** Processes whose refs came read already (`pre`). */
+  readBeside: number;
 }
 
 /**
@@ -45,20 +47,50 @@ function nsLinkOrNull(path: string, type: string): number | null {
  * A process's mount namespace and the nsfs links among its fds, read through its /proc/PID opened once (one
  * walk of /proc/PID, not one per read); a failure reads as nothing (never fatal, as above).
  */
-function readProcessRefs(procRoot: string, pid: number, each: (name: string, inode: number) => void): { mnt: number | null; fds: number } {
+function readProcessRefs(procRoot: string, pid: number, each: (fd: number, inode: number) => void): { mnt: number | null; fds: number } {
   let dir: ProcDir | undefined;
   try {
     const opened = ProcDir.open(`${procRoot}/${pid}`);
     if (!opened.ok) return { mnt: null, fds: 0 };
     dir = opened.value;
     const mnt = dir.nsInode('ns/mnt', 'mnt');
-    const listed = dir.nsLinks('fd', 'pid', each);
+    const listed = dir.nsLinks('fd', 'pid', (name, inode) => {
+      const fd = Number(name);
+      if (Number.isSafeInteger(fd)) each(fd, inode);
+    });
     return { mnt: mnt.ok ? mnt.value : null, fds: listed.ok ? listed.value : 0 };
   } catch {
     return { mnt: null, fds: 0 };
   } finally {
     dir?.close();
   }
+}
+
+/**
+ * What the per-process half of a holder pass read (the costly half: a readdir and a readlink per fd), as
+ * plain numbers so that another thread can read it (holderThread.ts) and pass it over.
+ */
+export interface ProcRefs {
+  /** The processes read; `mnt[i]` is `pids[i]`'s mount namespace inode, 0 when it could not be read. */
+  pids: number[];
+  mnt: number[];
+  /** The nsfs descriptors found, flat: pid, fd, namespace inode, pid, fd, inode, … */
+  fdRefs: number[];
+  /** Descriptors read. */
+  fds: number;
+}
+
+/** Reads `pids`' mount namespaces and nsfs descriptors (`skipPid`'s not: the helper's own). */
+export function readRefs(procRoot: string, pids: Iterable<number>, skipPid: number): ProcRefs {
+  const out: ProcRefs = { pids: [], mnt: [], fdRefs: [], fds: 0 };
+  for (const pid of pids) {
+    if (pid === skipPid) continue;
+    const r = readProcessRefs(procRoot, pid, (fd, inode) => out.fdRefs.push(pid, fd, inode));
+    out.pids.push(pid);
+    out.mnt.push(r.mnt ?? 0);
+    out.fds += r.fds;
+  }
+  return out;
 }
 
 function readOrNull(path: string): string | null {
@@ -152,8 +184,11 @@ export class HolderScanner {
     this.read.delete(pid);
   }
 
-  /** `pids`: the readable processes (caller-level); `all`: read every process's fds (a cold scan, a snapshot request). */
-  scan(pids: readonly number[], graph: NsGraph, all: boolean): HolderScan {
+  /**
+   * `pids`: the readable processes (caller-level); `all`: read every process's fds (a cold scan, a snapshot
+   * request); `pre`: what readRefs already read for this pass (on another thread).
+   */
+  scan(pids: readonly number[], graph: NsGraph, all: boolean, pre?: ProcRefs): HolderScan {
     const root = this.procRoot;
     let fds = 0;
     const share = all ? pids.length : Math.min(pids.length, Math.max(FD_FLOOR, Math.ceil(pids.length / FD_ROUND)));
@@ -161,17 +196,37 @@ export class HolderScanner {
     for (const pid of pids) if (!this.read.has(pid)) todo.add(pid);
     for (let i = 0; todo.size < share && i < pids.length; i++) todo.add(pids[(this.cursor + i) % pids.length]);
     this.cursor = pids.length === 0 ? 0 : (this.cursor + share) % pids.length;
+    // What another thread already read (a full pass's refs, read beside the process pass) is taken as read
+    // now; the rest (processes that came since) is read here.
+    const readBefore = new Map<number, number>();
+    if (pre !== undefined) for (let i = 0; i < pre.pids.length; i++) if (todo.has(pre.pids[i])) readBefore.set(pre.pids[i], i);
+    const preFds = new Map<number, Found[]>();
+    if (pre !== undefined)
+      for (let i = 0; i < pre.fdRefs.length; i += 3) {
+        const [pid, fd, inode] = [pre.fdRefs[i], pre.fdRefs[i + 1], pre.fdRefs[i + 2]];
+        if (!readBefore.has(pid)) continue;
+        let list = preFds.get(pid);
+        if (list === undefined) preFds.set(pid, (list = []));
+        list.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${root}/${pid}/fd/${fd}` });
+      }
+    if (pre !== undefined) fds += pre.fds;
     for (const pid of todo) {
       if (pid === this.skipPid) continue;
       this.read.add(pid);
-      const dir = `${root}/${pid}/fd`;
-      const mine: Found[] = [];
-      const refs = readProcessRefs(root, pid, (name, inode) => {
-        const fd = Number(name);
-        if (Number.isSafeInteger(fd)) mine.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${dir}/${name}` });
-      });
-      fds += refs.fds;
-      if (refs.mnt !== null) this.mntOf.set(pid, refs.mnt);
+      let mine: Found[] = [];
+      let mnt: number | null;
+      const at = readBefore.get(pid);
+      if (at !== undefined && pre !== undefined) {
+        mnt = pre.mnt[at] === 0 ? null : pre.mnt[at];
+        mine = preFds.get(pid) ?? [];
+      } else {
+        const refs = readProcessRefs(root, pid, (fd, inode) =>
+          mine.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${root}/${pid}/fd/${fd}` }),
+        );
+        fds += refs.fds;
+        mnt = refs.mnt;
+      }
+      if (mnt !== null) this.mntOf.set(pid, mnt);
       else this.mntOf.delete(pid);
       if (mine.length > 0) this.fdHolds.set(pid, mine);
       else this.fdHolds.delete(pid);
@@ -196,13 +251,20 @@ export class HolderScanner {
         found.push({ holder: { kind: 'mount', path: m.path, mountNs: mnt }, inode: m.inode, openPath: `${root}/${pid}/root${m.path}` });
     }
     for (const list of this.fdHolds.values()) found.push(...list);
-    return { ...collect(found, graph, this.nsDev), fds, mountTables };
+    return { ...collect(found, graph, this.nsDev), fds, mountTables, readBeside: readBefore.size };
   }
 }
 
-/** One cold pass (every process's fds): what `pidns snapshot` shows. */
-export function findHolders(procRoot: string, pids: readonly number[], nsDev: number, graph: NsGraph, skipPid: number): HolderScan {
-  return new HolderScanner(procRoot, nsDev, skipPid).scan(pids, graph, true);
+/** One cold pass (every process's fds): what `pidns snapshot` shows; `pre` as for HolderScanner.scan. */
+export function findHolders(
+  procRoot: string,
+  pids: readonly number[],
+  nsDev: number,
+  graph: NsGraph,
+  skipPid: number,
+  pre?: ProcRefs,
+): HolderScan {
+  return new HolderScanner(procRoot, nsDev, skipPid).scan(pids, graph, true, pre);
 }
 
 function collect(found: Found[], graph: NsGraph, nsDev: number): Pick<HolderScan, 'holders' | 'fdPids'> {

@@ -19,7 +19,8 @@ import type { NsHolder, ProcessInfo, Snapshot, SnapshotDiff } from '../../../sha
 import { ExitWatch } from './exitWatch';
 import { LiveModel } from './liveModel';
 import { NsGraph } from './nsGraph';
-import { findHolders, HolderScanner } from './nsHolders';
+import { beginHolderRefs, type PendingRefs } from './holderThread';
+import { findHolders, HolderScanner, type ProcRefs } from './nsHolders';
 import { listPids, readNsInode, statIdentity } from './procFiles';
 import { readPendingNs, readProcess, readStat } from './readProcess';
 
@@ -69,6 +70,8 @@ export interface HolderStats {
   fds: number;
   mountTables: number;
   held: number;
+  /** Processes whose fds another thread read beside the process pass (holderThread.ts); 0 when read here. */
+  readBeside: number;
 }
 
 export interface PollResult {
@@ -127,6 +130,8 @@ export class Poller {
   private fdPids = new Map<number, string[]>();
   private holderPass: HolderStats | null = null;
   private readonly holderScanner: HolderScanner;
+  /** The helper itself, whose own opens of namespace files are not holders (-1 for another /proc). */
+  private readonly skipPid: number;
 
   constructor(opts: PollerOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
@@ -136,7 +141,8 @@ export class Poller {
     const self = statIdentity(`${this.procRoot}/self/ns/pid`);
     if (!self.ok) throw new Error(`cannot read ${this.procRoot}/self/ns/pid (${self.why})`);
     this.self = self.value;
-    this.holderScanner = new HolderScanner(this.procRoot, this.self.dev, this.procRoot === '/proc' ? process.pid : -1);
+    this.skipPid = this.procRoot === '/proc' ? process.pid : -1;
+    this.holderScanner = new HolderScanner(this.procRoot, this.self.dev, this.skipPid);
   }
 
   poll(opts: PollOptions = {}): PollResult {
@@ -168,6 +174,10 @@ export class Poller {
   private scan(opts: PollOptions): boolean {
     let changed = false;
     const listed = new Set(listPids(this.procRoot));
+    const holders = opts.holders !== undefined || this.last === null;
+    const allHolders = holders && opts.holders !== 'share';
+    // A full holder pass reads every process's fds: on another thread, beside this pass, where that pays.
+    const pending = allHolders ? beginHolderRefs(this.procRoot, this.skipPid, listed.size) : null;
     const parentsGone = new Set<number>();
     const toRead: number[] = [];
 
@@ -217,7 +227,7 @@ export class Poller {
     }
     changed = this.place() || changed;
     if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
-    if (opts.holders !== undefined || this.last === null) changed = this.scanHolders(opts.holders !== 'share') || changed;
+    if (holders) changed = this.scanHolders(allHolders, pending?.join() ?? undefined) || changed;
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
@@ -291,15 +301,16 @@ export class Poller {
   }
 
   /** Find the mounts and fds that hold namespaces now; true when that changed what the model shows. */
-  private scanHolders(all: boolean): boolean {
+  private scanHolders(all: boolean, pre?: ProcRefs): boolean {
     const started = performance.now();
-    const r = this.holderScanner.scan([...this.procs.keys()], this.graph, all);
+    const r = this.holderScanner.scan([...this.procs.keys()], this.graph, all, pre);
     this.holderPass = {
       ms: performance.now() - started,
       processes: this.procs.size,
       fds: r.fds,
       mountTables: r.mountTables,
       held: r.holders.size,
+      readBeside: r.readBeside,
     };
     const same = r.holders.size === this.holders.size && [...r.holders].every(([k, list]) => sameValue(this.holders.get(k), list));
     this.holders = r.holders;
@@ -608,7 +619,10 @@ export class Poller {
  * leaves out the persistent-namespace pass (the bench's row for what `lsns -t pid` reads).
  */
 export function takeSnapshot(procRoot = '/proc', opts: { holders?: boolean } = {}): Snapshot {
-  return scanPids(procRoot, listPids(procRoot), opts.holders ?? true);
+  const pids = listPids(procRoot);
+  const holders = opts.holders ?? true;
+  const pending = holders ? beginHolderRefs(procRoot, procRoot === '/proc' ? process.pid : -1, pids.length) : null;
+  return scanPids(procRoot, pids, holders, pending);
 }
 
 /**
@@ -620,8 +634,8 @@ export function takeHeadSnapshot(procRoot = '/proc'): Snapshot {
   return scanPids(procRoot, procRoot === '/proc' ? [1, process.pid] : [1]);
 }
 
-/** `holders`: also find the namespaces held by mounts and fds (a full scan; the head skips it). */
-function scanPids(procRoot: string, pids: Iterable<number>, holders = false): Snapshot {
+/** `holders`: also find the namespaces held by mounts and fds (a full scan; the head skips it), `pending`'s refs read beside. */
+function scanPids(procRoot: string, pids: Iterable<number>, holders = false, pending: PendingRefs | null = null): Snapshot {
   const self = statIdentity(`${procRoot}/self/ns/pid`);
   if (!self.ok) throw new Error(`cannot read ${procRoot}/self/ns/pid (${self.why})`);
   const graph = new NsGraph();
@@ -644,6 +658,7 @@ function scanPids(procRoot: string, pids: Iterable<number>, holders = false): Sn
         self.value.dev,
         graph,
         skip,
+        pending?.join() ?? undefined,
       ).holders
     : undefined;
   return buildModel({

@@ -1,0 +1,221 @@
+// The per-process half of a full holder pass (nsHolders.ts: every process's fds and mount namespace) on a
+// second thread, beside the process pass. A cold snapshot is both passes over every /proc/PID, one after the
+// other; the holder half is about 40% of it (57 of 135 ms at 3,400 processes here) and `lsns -t pid`, the
+// anchor, makes only the process half. The two need nothing from each other until the end, so a full pass
+// runs them at once on two cores: the snapshot waits for the longer of the two, not their sum.
+//
+// The worker is the module's own file (in a bundle, the bundle: dist/pidns.js), run again with a role in its
+// workerData; no other file is loaded, so a root helper runs nothing the installed-path check has not seen.
+// The entry that enables it (enableHolderThread) must not start its main program on a worker thread.
+// The API stays synchronous (Poller.poll, takeSnapshot): the caller blocks in Atomics.wait for the worker's
+// answer and takes it with receiveMessageOnPort. Whatever goes wrong (the worker not started yet, failed,
+// slow) the caller reads the refs itself, so the result never depends on the thread.
+import { MessageChannel, type MessagePort, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { readRefs, type ProcRefs } from './nsHolders';
+import { listPids } from './procFiles';
+
+const ROLE = 'pidns-holder-refs';
+/**
+ * Below this many processes the holder half is under ~25 ms, and a thread's start (~30 ms, koffi loaded
+ * again) and hand-off do not pay for themselves.
+ */
+export const PARALLEL_MIN_PROCESSES = 1500;
+/** An idle worker ends after this long: it costs a V8 isolate's memory while it lives. */
+const IDLE_MS = 30_000;
+/** A worker that has not answered after this long is given up (and ended); the caller reads the refs itself. */
+const JOIN_TIMEOUT_MS = 5_000;
+
+interface Job {
+  id: number;
+  procRoot: string;
+  skipPid: number;
+}
+type Answer = { id: number; refs: ProcRefs } | { id: number; error: string };
+
+/**
+ * Shared with the worker: [0] 1 once it listens for jobs; [1] the id of the last job it answered; [2] jobs up
+ * to this id were given up (the caller read them itself): the worker skips them.
+ */
+const READY = 0;
+const ANSWERED = 1;
+const GIVEN_UP = 2;
+
+class HolderThread {
+  private readonly state = new Int32Array(new SharedArrayBuffer(12));
+  private readonly worker: Worker;
+  private readonly answers: MessagePort;
+  private nextId = 1;
+  private idle: NodeJS.Timeout | undefined;
+  dead = false;
+  /** True once the worker serves, false if it failed or ended first. */
+  readonly ready: Promise<boolean>;
+
+  constructor(
+    file: string,
+    private readonly joinTimeoutMs: number,
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    this.answers = port1;
+    this.answers.unref(); // read with receiveMessageOnPort only: it must not keep a CLI's process alive
+    this.worker = new Worker(file, { workerData: { role: ROLE, state: this.state, port: port2 }, transferList: [port2] });
+    this.worker.unref();
+    this.ready = new Promise((resolve) => {
+      this.worker.once('message', () => resolve(true));
+      this.worker.once('error', () => resolve(false));
+      this.worker.once('exit', () => resolve(false));
+    });
+    this.worker.on('error', () => this.end());
+    this.worker.on('exit', () => this.end());
+    this.idleFromNow();
+  }
+
+  private idleFromNow(): void {
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.end(), IDLE_MS);
+    this.idle.unref();
+  }
+
+  begin(procRoot: string, skipPid: number): number {
+    clearTimeout(this.idle);
+    const id = this.nextId++;
+    this.worker.postMessage({ id, procRoot, skipPid } satisfies Job);
+    return id;
+  }
+
+  /** The job's refs, or null when the worker is not serving yet, failed, or took too long. */
+  join(id: number): ProcRefs | null {
+    try {
+      // Not listening yet (still starting): waiting could take its whole start; the caller reads instead,
+      // and the worker skips the job when it gets to it.
+      if (Atomics.load(this.state, READY) !== 1) {
+        Atomics.store(this.state, GIVEN_UP, id);
+        return null;
+      }
+      const deadline = performance.now() + this.joinTimeoutMs;
+      for (let seen = Atomics.load(this.state, ANSWERED); seen < id; seen = Atomics.load(this.state, ANSWERED)) {
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          this.end();
+          return null;
+        }
+        Atomics.wait(this.state, ANSWERED, seen, left);
+      }
+      // Answers of jobs given up on (not ready when joined) come first: skip them.
+      for (let m = receiveMessageOnPort(this.answers); m !== undefined; m = receiveMessageOnPort(this.answers)) {
+        const a = m.message as Answer;
+        if (a.id === id) return 'refs' in a ? a.refs : null;
+      }
+      return null;
+    } finally {
+      this.idleFromNow();
+    }
+  }
+
+  end(): void {
+    if (this.dead) return;
+    this.dead = true;
+    clearTimeout(this.idle);
+    this.answers.close();
+    void this.worker.terminate();
+  }
+}
+
+export interface HolderThreadOptions {
+  /** The script the worker runs: this module's own file by default (see the top). */
+  file?: string;
+  /** Passes over fewer processes read their refs themselves (PARALLEL_MIN_PROCESSES by default). */
+  minProcesses?: number;
+  /** How long a pass waits for a serving worker's answer before it reads the refs itself. */
+  joinTimeoutMs?: number;
+}
+
+let enabled: Required<HolderThreadOptions> | undefined;
+let thread: HolderThread | undefined;
+
+/**
+ * Lets full passes use a worker thread (off unless called: only an entry that keeps its main program off
+ * worker threads may, see the top). A worker already running is ended: the next pass starts one as told.
+ */
+export function enableHolderThread(opts: HolderThreadOptions = {}): void {
+  enabled = {
+    file: opts.file ?? __filename,
+    minProcesses: opts.minProcesses ?? PARALLEL_MIN_PROCESSES,
+    joinTimeoutMs: opts.joinTimeoutMs ?? JOIN_TIMEOUT_MS,
+  };
+  if (thread !== undefined) {
+    thread.end();
+    thread = undefined;
+  }
+}
+
+/** Back to reading in the caller's thread (tests); ends the worker. */
+export function disableHolderThread(): void {
+  enabled = undefined;
+  thread?.end();
+  thread = undefined;
+}
+
+/** A job begun beside a pass; `join` gives its refs or null (read them yourself). */
+export interface PendingRefs {
+  join(): ProcRefs | null;
+}
+
+/**
+ * Starts the worker if enabled and not running, so that the next full pass finds it serving; resolves true
+ * once it serves, false when it is not enabled or failed to start.
+ */
+export function warmHolderThread(): Promise<boolean> {
+  return running()?.ready ?? Promise.resolve(false);
+}
+
+/** The worker, started if enabled and not running; undefined when disabled or it cannot be made. */
+function running(): HolderThread | undefined {
+  if (enabled === undefined) return undefined;
+  try {
+    if (thread === undefined || thread.dead) thread = new HolderThread(enabled.file, enabled.joinTimeoutMs);
+    return thread;
+  } catch {
+    thread = undefined;
+    return undefined;
+  }
+}
+
+/**
+ * Starts reading every process's refs on the worker when it is enabled and the pass is big enough
+ * (`processes`); null when the caller should read them itself.
+ */
+export function beginHolderRefs(procRoot: string, skipPid: number, processes: number): PendingRefs | null {
+  if (enabled === undefined || processes < enabled.minProcesses) return null;
+  const t = running();
+  if (t === undefined) return null;
+  const id = t.begin(procRoot, skipPid);
+  return { join: () => t.join(id) };
+}
+
+/** The worker's side: answer each job with readRefs over a fresh listing of /proc. */
+function serve(state: Int32Array, port: MessagePort): void {
+  parentPort?.on('message', (job: Job) => {
+    let answer: Answer;
+    if (job.id <= Atomics.load(state, GIVEN_UP)) return;
+    try {
+      answer = { id: job.id, refs: readRefs(job.procRoot, listPids(job.procRoot), job.skipPid) };
+    } catch (err) {
+      answer = { id: job.id, error: err instanceof Error ? err.message : String(err) };
+    }
+    port.postMessage(answer);
+    Atomics.store(state, ANSWERED, job.id);
+    Atomics.notify(state, ANSWERED);
+  });
+  Atomics.store(state, READY, 1);
+  parentPort?.postMessage('ready');
+}
+
+/** On a worker started by HolderThread: serve (a bundle's other modules only define things on load). */
+export function isHolderWorker(): boolean {
+  return !isMainThread && (workerData as { role?: unknown } | null)?.role === ROLE;
+}
+
+if (isHolderWorker()) {
+  const data = workerData as { state: Int32Array; port: MessagePort };
+  serve(data.state, data.port);
+}
