@@ -7,7 +7,7 @@ import { ChainManager } from '../create/chainManager';
 import { actingUid } from '../identity/actingUser';
 import { cloexecInheritedFds } from '../sys/pidfd';
 import { ownNestingLevel } from '../create/runtime';
-import { libc } from '../sys/libc';
+import { prctl } from '../sys/calls';
 import { UsageError, wantsHelp } from './usage';
 import { nsName } from '../../../shared/core/nsName';
 
@@ -80,7 +80,6 @@ function readyText(info: ChainInfo): string {
 /** Ask for SIGTERM when our parent dies, so a vanished parent (shell, extension host) means teardown. */
 function followParent(): void {
   const initialParent = process.ppid;
-  const prctl = libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)');
   prctl(1 /* PR_SET_PDEATHSIG */, 15, 0, 0, 0);
   if (process.ppid !== initialParent) process.kill(process.pid, 'SIGTERM'); // it died before prctl
 }

@@ -4,7 +4,7 @@
 // every claim held, 1 when one did not.
 import { lessonByName, lessonListText } from '../../../shared/core/lessons';
 import { startLesson } from '../demo/runLesson';
-import { libc } from '../sys/libc';
+import { prctl } from '../sys/calls';
 import { UsageError, wantsHelp } from './usage';
 
 const DEFAULT_PAUSE_MS = 700;
@@ -50,7 +50,6 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, stop);
   });
   // A vanished parent (closed terminal) means the same as Ctrl-C; the chains also have PR_SET_PDEATHSIG.
-  const prctl = libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)');
   prctl(1 /* PR_SET_PDEATHSIG */, 15, 0, 0, 0);
   const finished = started.done.then((outcome) => (outcome.every((r) => r.ok) ? 0 : 1));
   const code = await Promise.race([finished, interrupted]);

@@ -3,15 +3,12 @@
 // process cannot be mistaken for the old one. One poll(2) over all of them answers "who exited since last
 // time" in a single syscall, which is what keeps a steady-state poll cheap.
 import { closeSync, readFileSync } from 'node:fs';
-import { libc, lastErrno } from '../sys/libc';
+import { poll } from '../sys/calls';
+import { pidfdOpenOrErrno } from '../sys/pidfd';
 
-const SYS_PIDFD_OPEN = process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'riscv64' ? 434 : -1;
 const POLLIN = 0x001;
 const POLLFD_BYTES = 8; // struct pollfd { int fd; short events; short revents; }
 const ENOSYS = 38;
-
-const syscall = libc.func('long syscall(long number, ...)');
-const poll = libc.func('int poll(void *fds, unsigned long nfds, int timeout)');
 
 /** The soft limit on open files (Node raises it to the hard limit at start), from /proc/self/limits. */
 export function openFileLimit(): number {
@@ -26,8 +23,8 @@ export function openFileLimit(): number {
 
 export class ExitWatch {
   private readonly fds = new Map<number, number>(); // pid -> pidfd
-  /** False once the kernel said it has no pidfd_open (ENOSYS) or the arch number is unknown. */
-  supported = SYS_PIDFD_OPEN > 0;
+  /** False once the kernel said it has no pidfd_open (ENOSYS). */
+  supported = true;
   private pollBuf = Buffer.alloc(0);
 
   /**
@@ -47,9 +44,9 @@ export class ExitWatch {
     if (!this.supported) return false;
     this.unwatch(pid);
     if (this.fds.size >= this.capacity) return false;
-    const fd = Number(syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0));
+    const fd = pidfdOpenOrErrno(pid);
     if (fd < 0) {
-      if (lastErrno() === ENOSYS) this.supported = false;
+      if (fd === -ENOSYS) this.supported = false;
       return false;
     }
     this.fds.set(pid, fd);
@@ -82,7 +79,7 @@ export class ExitWatch {
       pids.push(pid);
       i++;
     }
-    const ready = poll(buf, n, 0) as number;
+    const ready = poll(buf, n, 0);
     if (ready <= 0) return [];
     const out: number[] = [];
     for (let j = 0; j < n; j++) if (buf.readInt16LE(j * POLLFD_BYTES + 6) !== 0) out.push(pids[j]);

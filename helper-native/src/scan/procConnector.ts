@@ -13,6 +13,7 @@
 // CPU and 40 µs wall, against 0.6 ms from fork() to the kernel's event (events.md). A timer polling the
 // fd would trade that for latency or for CPU; this has neither.
 import { closeSync, readlinkSync, writeSync } from 'node:fs';
+import { poll, send, socket } from '../sys/calls';
 import { errnoName, lastErrno, libc } from '../sys/libc';
 import { mcastRequest, parseProcEvent, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN, type ProcEvent } from './procEvents';
 
@@ -48,13 +49,10 @@ const DRAIN_MAX = 4096;
 /** One proc event is 40–100 bytes; a bigger buffer costs nothing and survives a future larger union. */
 const RECV_BYTES = 1024;
 
-const socket = libc.func('int socket(int domain, int type, int protocol)');
 const bind = libc.func('int bind(int fd, void *addr, uint32_t len)');
-const send = libc.func('long send(int fd, void *buf, unsigned long len, int flags)');
 const recv = libc.func('long recv(int fd, _Out_ void *buf, unsigned long len, int flags)');
 const setsockopt = libc.func('int setsockopt(int fd, int level, int name, void *val, uint32_t len)');
 const getsockopt = libc.func('int getsockopt(int fd, int level, int name, _Out_ void *val, _Inout_ uint32_t *len)');
-const poll = libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
 const eventfd = libc.func('int eventfd(unsigned int initval, int flags)');
 
 export interface ConnectorHandlers {
@@ -100,7 +98,7 @@ function errnoText(errno: number): string {
 export function openProcConnector(handlers: ConnectorHandlers, opts: OpenOptions = {}): OpenResult {
   const pre = connectorPrecheck();
   if (pre !== null) return { ok: false, why: pre };
-  const fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR) as number;
+  const fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
   if (fd < 0)
     return {
       ok: false,

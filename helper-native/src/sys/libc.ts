@@ -1,5 +1,6 @@
 // The one koffi handle on the C library. Every syscall binding module declares its functions on it,
-// so libc is loaded once per process however many modules need it.
+// so libc is loaded once per process however many modules need it; a call several modules make is
+// declared once, in calls.ts.
 import { constants } from 'node:os';
 import koffi from 'koffi';
 

@@ -2,15 +2,14 @@
 // signal sent through it can never hit a process that later reused the PID, and it becomes readable when
 // that process exits, which is how a teardown is verified without guessing from /proc.
 import { closeSync } from 'node:fs';
-import { lastErrno, libc } from './libc';
+import { poll, syscall } from './calls';
+import { lastErrno } from './libc';
 
-// x86-64 and the generic table (arm64, riscv64) share these numbers.
+// Since Linux 5.1 a new syscall (424 on) has one number on every architecture but alpha, ia64 and mips
+// (which offset their tables), so these hold for x86-64 and arm64 alike.
 const SYS_PIDFD_OPEN = 434;
 const SYS_PIDFD_SEND_SIGNAL = 424;
 const POLLIN = 0x001;
-
-const syscall = libc.func('long syscall(long number, ...)');
-const poll = libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
 
 export class PidfdError extends Error {
   constructor(
@@ -22,10 +21,19 @@ export class PidfdError extends Error {
   }
 }
 
+/**
+ * pidfd_open(2) without an Error for the expected failures: a new pidfd, or -errno (-ESRCH when there is no
+ * such process, -ENOSYS on a kernel before 5.3). For callers that open one per process by the thousand.
+ */
+export function pidfdOpenOrErrno(pid: number): number {
+  const fd = Number(syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0));
+  return fd < 0 ? -lastErrno() : fd;
+}
+
 /** A new pidfd for `pid` (close it with closePidfd). Throws PidfdError (ESRCH 3 when there is no such process). */
 export function pidfdOpen(pid: number): number {
-  const fd = Number(syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0));
-  if (fd < 0) throw new PidfdError(lastErrno(), 'pidfd_open');
+  const fd = pidfdOpenOrErrno(pid);
+  if (fd < 0) throw new PidfdError(-fd, 'pidfd_open');
   return fd;
 }
 
@@ -45,7 +53,7 @@ function pollBuf(fd: number): Buffer {
 /** True once the process behind `fd` has terminated (zombie or reaped). Never blocks. */
 export function pidfdExited(fd: number): boolean {
   const buf = pollBuf(fd);
-  return (poll(buf, 1, 0) as number) > 0 && buf.readInt16LE(6) !== 0;
+  return poll(buf, 1, 0) > 0 && buf.readInt16LE(6) !== 0;
 }
 
 /**

@@ -2,6 +2,7 @@
 // one short request and its reply, a handful of direct calls cost several times less CPU than a node:net
 // socket (its stream, handle and event machinery) measured here. Waiting for bytes runs poll on a libuv
 // pool thread (koffi's async call), so the event loop stays free.
+import { close, poll, read, send, socket } from './calls';
 import { errnoName, lastErrno, libc } from './libc';
 
 const AF_UNIX = 1;
@@ -16,12 +17,7 @@ const EINTR = 4;
 /** sizeof(struct sockaddr_un): a 2-byte family and 108 bytes of path. */
 const SUN_PATH_MAX = 108;
 
-const socketFn = libc.func('int socket(int domain, int type, int protocol)');
 const connectFn = libc.func('int connect(int fd, const void *addr, uint32_t len)');
-const sendFn = libc.func('long send(int fd, const void *buf, unsigned long len, int flags)');
-const readFn = libc.func('long read(int fd, _Out_ void *buf, unsigned long count)');
-const closeFn = libc.func('int close(int fd)');
-const pollFn = libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)');
 
 export class SocketError extends Error {
   constructor(
@@ -41,12 +37,12 @@ export function connectUnix(path: string): number {
   const addr = Buffer.alloc(2 + SUN_PATH_MAX);
   addr.writeUInt16LE(AF_UNIX, 0);
   name.copy(addr, 2);
-  const fd = socketFn(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) as number;
+  const fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw new SocketError(lastErrno(), 'socket');
   // A unix socket connects at once or fails (a full backlog is EAGAIN, never EINPROGRESS).
   if ((connectFn(fd, addr, 2 + name.length + 1) as number) < 0) {
     const errno = lastErrno();
-    closeFn(fd);
+    close(fd);
     throw new SocketError(errno, 'connect', path);
   }
   return fd;
@@ -56,7 +52,7 @@ export function connectUnix(path: string): number {
 export function sendAll(fd: number, data: Buffer): void {
   let at = 0;
   while (at < data.length) {
-    const n = Number(sendFn(fd, at === 0 ? data : data.subarray(at), data.length - at, MSG_NOSIGNAL));
+    const n = Number(send(fd, at === 0 ? data : data.subarray(at), data.length - at, MSG_NOSIGNAL));
     if (n < 0) {
       const errno = lastErrno();
       if (errno === EINTR) continue;
@@ -70,7 +66,7 @@ export function sendAll(fd: number, data: Buffer): void {
 /** Bytes read into `buf` at `at` (at most `max`); 0 at the end of the stream, -1 when none are there yet. Throws SocketError. */
 export function readSome(fd: number, buf: Buffer, at: number, max: number): number {
   for (;;) {
-    const n = Number(readFn(fd, at === 0 ? buf : buf.subarray(at), max));
+    const n = Number(read(fd, at === 0 ? buf : buf.subarray(at), max));
     if (n >= 0) return n;
     const errno = lastErrno();
     if (errno === EAGAIN) return -1;
@@ -79,7 +75,7 @@ export function readSome(fd: number, buf: Buffer, at: number, max: number): numb
 }
 
 export function closeSocket(fd: number): void {
-  closeFn(fd);
+  close(fd);
 }
 
 /**
@@ -90,7 +86,7 @@ export function whenReadable(fd: number, timeoutMs: number, done: (err: Error | 
   const pfd = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
   pfd.writeInt32LE(fd, 0);
   pfd.writeInt16LE(POLLIN, 4);
-  pollFn.async(pfd, 1, Math.max(0, Math.ceil(timeoutMs)), (err: unknown) => {
+  poll.async(pfd, 1, Math.max(0, Math.ceil(timeoutMs)), (err: unknown) => {
     // pfd is used here so that it lives until the pool thread's poll returned (a collected buffer there
     // crashed the process).
     if (pfd.length !== 8) return;
