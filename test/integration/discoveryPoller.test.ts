@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Poller } from '../../helper-native/src/scan/poller';
+import { ExitWatch } from '../../helper-native/src/scan/exitWatch';
 import type { ProcessInfo } from '../../shared/core/types';
 import { startGroup, waitFor, type Group } from './support/discovery';
 import { groupMembers } from '../../bench/load';
@@ -133,4 +134,19 @@ test('poller: a host with more processes than the fd limit is scanned whole, pas
   const visible = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
   assert.ok(r.first >= 401 && r.first >= visible - 50, `scanned ${r.first} of about ${visible} processes`);
   assert.ok(Math.abs(r.again - r.first) < 50, `a second poll lists them too (${r.again})`);
+});
+
+test('ExitWatch: a watched process is reported once it exits, not before; a PID that is gone cannot be watched', async (t) => {
+  const group = startGroup(['sleep', '1000']);
+  t.after(() => group.stop());
+  const watch = new ExitWatch();
+  t.after(() => watch.close());
+  assert.equal(watch.supported, true, 'this kernel has pidfd_open');
+  assert.equal(watch.watch(group.pgid), true, 'a live process is watched');
+  assert.deepEqual(watch.exited(), [], 'nothing exited yet');
+  process.kill(group.pgid, 'SIGKILL');
+  await waitFor(() => (watch.exited().includes(group.pgid) ? true : undefined), 5_000, 'the exit to be reported');
+  await group.stop();
+  // A PID no process has (past pid_max).
+  assert.equal(watch.watch(2 ** 22 + 1), false, 'a PID that is not there is not watched');
 });
