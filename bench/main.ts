@@ -13,7 +13,8 @@ import { soakSuite } from './soak';
 import { stormSuite } from './storm';
 import { webviewSuite } from './webview';
 import type { BenchContext, Row, Suite } from './types';
-import { enableHolderThread, isHolderWorker } from '../helper-native/src/scan/holderThread';
+import { enableHolderThread } from '../helper-native/src/scan/holderThread';
+import { PRODUCT_BUNDLE } from './measure';
 
 const SUITES: Suite[] = [
   snapshotSuite,
@@ -104,9 +105,10 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-// This bundle is also the holder pass's worker (helper-native/src/scan/holderThread.ts): there it only serves.
-if (require.main === module && !isHolderWorker()) {
-  enableHolderThread();
+// The holder pass's worker (helper-native/src/scan/holderThread.ts) is the product's bundle, as in `pidns`
+// and the helper, not this one: a worker loads its whole file, and this one also carries playwright's client.
+if (require.main === module) {
+  enableHolderThread({ file: PRODUCT_BUNDLE });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

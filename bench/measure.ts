@@ -1,4 +1,8 @@
 // Small measuring helpers shared by the bench suites.
+import { join } from 'node:path';
+
+/** The product's bundle beside dist/bench.js: what the holder pass's worker runs in `pidns` and the helper. */
+export const PRODUCT_BUNDLE = join(__dirname, 'pidns.js');
 
 /** A positive integer from the environment (to scale a suite down or up), else the fallback. */
 export function envInt(name: string, fallback: number): number {

@@ -126,10 +126,10 @@ test('a worker that fails to start, never serves or never answers: the pass read
     'throws as it loads': script('throws.js', "throw new Error('broken worker');\n"),
     'is not there': join(dir, 'missing.js'),
     'never serves': script('silent.js', 'setInterval(() => {}, 1000);\n'),
-    // Says it serves (the shared flag) and never answers a job.
-    'serves and never answers': script(
+    // Says it serves, takes each job (holderThread's claim slot, [1]) and never answers.
+    'takes a job and never answers': script(
       'mute.js',
-      "const { workerData, parentPort } = require('node:worker_threads');\nAtomics.store(workerData.state, 0, 1);\nparentPort.postMessage('ready');\nparentPort.on('message', () => {});\n",
+      "const { workerData, parentPort } = require('node:worker_threads');\nparentPort.postMessage('ready');\nparentPort.on('message', (job) => Atomics.store(workerData.state, 1, job.id));\n",
     ),
   };
   for (const [what, file] of Object.entries(workers)) {
@@ -137,7 +137,7 @@ test('a worker that fails to start, never serves or never answers: the pass read
     const ready = await Promise.race([warmHolderThread(), new Promise<string>((r) => setTimeout(() => r('pending'), 1000))]);
     assert.equal(
       ready,
-      what === 'serves and never answers' ? true : what === 'never serves' ? 'pending' : false,
+      what === 'takes a job and never answers' ? true : what === 'never serves' ? 'pending' : false,
       `a worker that ${what}: started`,
     );
     const poller = new Poller();
@@ -148,6 +148,8 @@ test('a worker that fails to start, never serves or never answers: the pass read
       assertHeld(s, held, `a worker that ${what}`);
       assert.equal(poller.holderStats?.readBeside, 0, `a worker that ${what}: the refs were read in the caller`);
       assert.ok(ms < 300 + 2_000, `a worker that ${what}: the pass took ${ms.toFixed(0)} ms (join timeout 300 ms)`);
+      // The job went to it (it takes each at once, during the process pass): the pass waited out the timeout.
+      if (what === 'takes a job and never answers') assert.ok(ms >= 300, `the pass waited for the join timeout (${ms.toFixed(0)} ms)`);
     } finally {
       poller.close();
     }

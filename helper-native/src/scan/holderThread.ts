@@ -32,16 +32,24 @@ interface Job {
 }
 type Answer = { id: number; refs: ProcRefs } | { id: number; error: string };
 
+/** Shared with the worker: [0] the id of the last job it answered; [1] the last job claimed, +id by the worker, -id by the caller (claim). */
+const ANSWERED = 0;
+const CLAIMED = 1;
+
 /**
- * Shared with the worker: [0] 1 once it listens for jobs; [1] the id of the last job it answered; [2] jobs up
- * to this id were given up (the caller read them itself): the worker skips them.
+ * Job `id` for the worker (`who` 1) or the caller (-1): true for the first to ask, false once either has it.
+ * Job ids only grow, so a claim of a later job also settles every earlier one (a stale job is skipped).
  */
-const READY = 0;
-const ANSWERED = 1;
-const GIVEN_UP = 2;
+function claim(state: Int32Array, id: number, who: 1 | -1): boolean {
+  for (;;) {
+    const cur = Atomics.load(state, CLAIMED);
+    if (Math.abs(cur) >= id) return false;
+    if (Atomics.compareExchange(state, CLAIMED, cur, who * id) === cur) return true;
+  }
+}
 
 class HolderThread {
-  private readonly state = new Int32Array(new SharedArrayBuffer(12));
+  private readonly state = new Int32Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
   private readonly answers: MessagePort;
   private nextId = 1;
@@ -85,12 +93,10 @@ class HolderThread {
   /** The job's refs, or null when the worker is not serving yet, failed, or took too long. */
   join(id: number): ProcRefs | null {
     try {
-      // Not listening yet (still starting): waiting could take its whole start; the caller reads instead,
-      // and the worker skips the job when it gets to it.
-      if (Atomics.load(this.state, READY) !== 1) {
-        Atomics.store(this.state, GIVEN_UP, id);
-        return null;
-      }
+      // Not begun yet (the worker still starting, most often): waiting would add its start and the whole job
+      // to the pass; the caller takes the job and reads, and the worker skips it. Begun, the wait is at most
+      // the job, about what the caller's own read would cost.
+      if (claim(this.state, id, -1)) return null;
       const deadline = performance.now() + this.joinTimeoutMs;
       for (let seen = Atomics.load(this.state, ANSWERED); seen < id; seen = Atomics.load(this.state, ANSWERED)) {
         const left = deadline - performance.now();
@@ -196,7 +202,7 @@ export function beginHolderRefs(procRoot: string, skipPid: number, processes: nu
 function serve(state: Int32Array, port: MessagePort): void {
   parentPort?.on('message', (job: Job) => {
     let answer: Answer;
-    if (job.id <= Atomics.load(state, GIVEN_UP)) return;
+    if (!claim(state, job.id, 1)) return;
     try {
       answer = { id: job.id, refs: readRefs(job.procRoot, listPids(job.procRoot), job.skipPid) };
     } catch (err) {
@@ -206,7 +212,6 @@ function serve(state: Int32Array, port: MessagePort): void {
     Atomics.store(state, ANSWERED, job.id);
     Atomics.notify(state, ANSWERED);
   });
-  Atomics.store(state, READY, 1);
   parentPort?.postMessage('ready');
 }
 
