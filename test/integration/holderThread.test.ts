@@ -98,18 +98,14 @@ test('read beside on a worker: the same held namespaces as read in the caller, i
   t.after(() => poller.close());
   assertHeld(poller.poll().snapshot, held, "a poller's first pass");
   const stats = poller.holderStats;
-  assert.ok(stats !== null && stats.readBeside > 0, `the first pass took the worker's refs (${JSON.stringify(stats)})`);
-  assert.ok(
-    stats.readBeside >= stats.processes - 5,
-    `about every process's refs came from the worker (${stats.readBeside} of ${stats.processes})`,
-  );
+  assert.ok(stats !== null && stats.readByWorker > 0, `the first pass took the worker's refs (${JSON.stringify(stats)})`);
 
   // A pass over fewer processes than the threshold reads in the caller.
   enableHolderThread({ minProcesses: 1_000_000 });
   const small = new Poller();
   t.after(() => small.close());
   assertHeld(small.poll().snapshot, held, 'below the threshold');
-  assert.equal(small.holderStats?.readBeside, 0, 'below the threshold nothing is read beside');
+  assert.equal(small.holderStats?.readByWorker, 0, 'below the threshold nothing is read beside');
 });
 
 test('a worker that fails to start, never serves or never answers: the pass reads in the caller, within the join timeout', async (t) => {
@@ -126,10 +122,11 @@ test('a worker that fails to start, never serves or never answers: the pass read
     'throws as it loads': script('throws.js', "throw new Error('broken worker');\n"),
     'is not there': join(dir, 'missing.js'),
     'never serves': script('silent.js', 'setInterval(() => {}, 1000);\n'),
-    // Says it serves, takes each job (holderThread's claim slot, [1]) and never answers.
+    // Says it serves, takes each job (holderThread's claim slot, [1]) and all of its PIDs (the job's cursor),
+    // and never answers: the pass reads them all itself after the join timeout.
     'takes a job and never answers': script(
       'mute.js',
-      "const { workerData, parentPort } = require('node:worker_threads');\nparentPort.postMessage('ready');\nparentPort.on('message', (job) => Atomics.store(workerData.state, 1, job.id));\n",
+      "const { workerData, parentPort } = require('node:worker_threads');\nparentPort.postMessage('ready');\nparentPort.on('message', (job) => { Atomics.store(workerData.state, 1, job.id); Atomics.add(job.work, 0, job.work.length); });\n",
     ),
   };
   for (const [what, file] of Object.entries(workers)) {
@@ -146,7 +143,7 @@ test('a worker that fails to start, never serves or never answers: the pass read
       const s = poller.poll().snapshot;
       const ms = performance.now() - began;
       assertHeld(s, held, `a worker that ${what}`);
-      assert.equal(poller.holderStats?.readBeside, 0, `a worker that ${what}: the refs were read in the caller`);
+      assert.equal(poller.holderStats?.readByWorker, 0, `a worker that ${what}: the refs were read in the caller`);
       assert.ok(ms < 300 + 2_000, `a worker that ${what}: the pass took ${ms.toFixed(0)} ms (join timeout 300 ms)`);
       // The job went to it (it takes each at once, during the process pass): the pass waited out the timeout.
       if (what === 'takes a job and never answers') assert.ok(ms >= 300, `the pass waited for the join timeout (${ms.toFixed(0)} ms)`);
@@ -175,7 +172,7 @@ test('the CLI bundle run as the worker serves and runs no command', (t) => {
   t.diagnostic(`stdout ${r.stdout} stderr ${r.stderr}`);
   assert.equal(r.status, 0, `exit status (stderr: ${r.stderr})`);
   assert.equal(r.stderr, '', 'nothing on stderr: the bundle ran no command on the worker');
-  const { ok, stats } = JSON.parse(r.stdout) as { ok: boolean; stats: { readBeside: number; processes: number } };
+  const { ok, stats } = JSON.parse(r.stdout) as { ok: boolean; stats: { readByWorker: number; processes: number } };
   assert.equal(ok, true, 'dist/pidns.js serves as the worker');
-  assert.ok(stats.readBeside > 0, `the pass took the worker's refs (${stats.readBeside} of ${stats.processes})`);
+  assert.ok(stats.readByWorker > 0, `the pass took the worker's refs (${stats.readByWorker} of ${stats.processes})`);
 });

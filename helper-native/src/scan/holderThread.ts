@@ -1,18 +1,21 @@
-// The per-process half of a full holder pass (nsHolders.ts: every process's fds and mount namespace) on a
-// second thread, beside the process pass. A cold snapshot is both passes over every /proc/PID, one after the
-// other; the holder half is about 40% of it (57 of 135 ms at 3,400 processes here) and `lsns -t pid`, the
-// anchor, makes only the process half. The two need nothing from each other until the end, so a full pass
-// runs them at once on two cores: the snapshot waits for the longer of the two, not their sum.
+// The per-process half of a full holder pass (nsHolders.ts: every process's fds and mount namespace) shared
+// with a second thread, beside the process pass. A cold snapshot is both passes over every /proc/PID, one
+// after the other; the holder half is about 40% of it (57 of 135 ms at 3,400 processes here) and `lsns -t
+// pid`, the anchor, makes only the process half. The two need nothing from each other until the end, so a
+// full pass starts the worker on the holder half and then makes the process pass; when that is done the
+// caller takes what is left of the holder half too, in chunks (an atomic cursor over the job's PIDs): the
+// pass ends when both threads are out of chunks. With the second core free that is the longer of the two
+// halves; with the worker slow (still starting, or its core busy with other work) the caller reads what it
+// has not reached, so the pass is never much slower than in one thread.
 //
 // The worker is the module's own file (in a bundle, the bundle: dist/pidns.js), run again with a role in its
 // workerData; no other file is loaded, so a root helper runs nothing the installed-path check has not seen.
 // The entry that enables it (enableHolderThread) must not start its main program on a worker thread.
 // The API stays synchronous (Poller.poll, takeSnapshot): the caller blocks in Atomics.wait for the worker's
-// answer and takes it with receiveMessageOnPort. Whatever goes wrong (the worker not started yet, failed,
-// slow) the caller reads the refs itself, so the result never depends on the thread.
+// last chunk and takes its answer with receiveMessageOnPort. Whatever goes wrong (the worker failed or hung)
+// the caller reads what it lacks itself, so the result never depends on the thread.
 import { MessageChannel, type MessagePort, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { readRefs, type ProcRefs } from './nsHolders';
-import { listPids } from './procFiles';
 
 const ROLE = 'pidns-holder-refs';
 /**
@@ -25,10 +28,36 @@ const IDLE_MS = 30_000;
 /** A worker that has not answered after this long is given up (and ended); the caller reads the refs itself. */
 const JOIN_TIMEOUT_MS = 5_000;
 
+/** PIDs a thread takes from the cursor at a time: ~0.5 ms of reads, so the last chunk keeps no one waiting. */
+const CHUNK = 32;
+
 interface Job {
   id: number;
   procRoot: string;
   skipPid: number;
+  /** Shared: [0] the cursor (next index to take), [1…] the PIDs. */
+  work: Int32Array;
+}
+
+/** Reads chunks of the job's PIDs until the cursor passes the end; the refs into `out`. */
+function takeChunks(job: Job, out: ProcRefs): void {
+  const n = job.work.length - 1;
+  for (;;) {
+    const at = Atomics.add(job.work, 0, CHUNK);
+    if (at >= n) return;
+    addRefs(out, readRefs(job.procRoot, job.work.subarray(1 + at, 1 + Math.min(n, at + CHUNK)), job.skipPid));
+  }
+}
+
+function addRefs(to: ProcRefs, from: ProcRefs): void {
+  for (const pid of from.pids) to.pids.push(pid);
+  for (const m of from.mnt) to.mnt.push(m);
+  for (const x of from.fdRefs) to.fdRefs.push(x);
+  to.fds += from.fds;
+}
+
+function noRefs(): ProcRefs {
+  return { pids: [], mnt: [], fdRefs: [], fds: 0 };
 }
 type Answer = { id: number; refs: ProcRefs } | { id: number; error: string };
 
@@ -83,35 +112,45 @@ class HolderThread {
     this.idle.unref();
   }
 
-  begin(procRoot: string, skipPid: number): number {
+  begin(procRoot: string, skipPid: number, pids: readonly number[]): Job {
     clearTimeout(this.idle);
-    const id = this.nextId++;
-    this.worker.postMessage({ id, procRoot, skipPid } satisfies Job);
-    return id;
+    const work = new Int32Array(new SharedArrayBuffer(4 * (pids.length + 1)));
+    work.set(pids, 1);
+    const job: Job = { id: this.nextId++, procRoot, skipPid, work };
+    this.worker.postMessage(job);
+    return job;
   }
 
-  /** The job's refs, or null when the worker is not serving yet, failed, or took too long. */
-  join(id: number): ProcRefs | null {
+  /**
+   * The job's refs: the caller reads the chunks the worker has not taken, then adds the worker's. What is
+   * missing when the worker failed or hung (the chunks it took) the holder pass reads itself.
+   */
+  join(job: Job): ProcRefs {
     try {
-      // Not begun yet (the worker still starting, most often): waiting would add its start and the whole job
-      // to the pass; the caller takes the job and reads, and the worker skips it. Begun, the wait is at most
-      // the job, about what the caller's own read would cost.
-      if (claim(this.state, id, -1)) return null;
+      const own = noRefs();
+      takeChunks(job, own);
+      // The worker never began it (still starting, most often): it skips the job when it gets to it.
+      if (claim(this.state, job.id, -1)) return own;
+      // It began: it is reading its last chunk, or done.
       const deadline = performance.now() + this.joinTimeoutMs;
-      for (let seen = Atomics.load(this.state, ANSWERED); seen < id; seen = Atomics.load(this.state, ANSWERED)) {
+      for (let seen = Atomics.load(this.state, ANSWERED); seen < job.id; seen = Atomics.load(this.state, ANSWERED)) {
         const left = deadline - performance.now();
         if (left <= 0) {
           this.end();
-          return null;
+          return own;
         }
         Atomics.wait(this.state, ANSWERED, seen, left);
       }
-      // Answers of jobs given up on (not ready when joined) come first: skip them.
       for (let m = receiveMessageOnPort(this.answers); m !== undefined; m = receiveMessageOnPort(this.answers)) {
         const a = m.message as Answer;
-        if (a.id === id) return 'refs' in a ? a.refs : null;
+        if (a.id !== job.id) continue; // a job it skipped or that was given up on
+        if ('refs' in a) {
+          addRefs(own, a.refs);
+          own.byWorker = a.refs.pids.length;
+        }
+        break;
       }
-      return null;
+      return own;
     } finally {
       this.idleFromNow();
     }
@@ -163,7 +202,8 @@ export function disableHolderThread(): void {
 
 /** A job begun beside a pass; `join` gives its refs or null (read them yourself). */
 export interface PendingRefs {
-  join(): ProcRefs | null;
+  /** Blocks until every PID's refs are read (by either thread, or missing where the worker failed). */
+  join(): ProcRefs;
 }
 
 /**
@@ -187,24 +227,26 @@ function running(): HolderThread | undefined {
 }
 
 /**
- * Starts reading every process's refs on the worker when it is enabled and the pass is big enough
- * (`processes`); null when the caller should read them itself.
+ * Starts reading `pids`' refs on the worker when it is enabled and the pass is big enough; null when the
+ * caller should read them itself.
  */
-export function beginHolderRefs(procRoot: string, skipPid: number, processes: number): PendingRefs | null {
-  if (enabled === undefined || processes < enabled.minProcesses) return null;
+export function beginHolderRefs(procRoot: string, skipPid: number, pids: readonly number[]): PendingRefs | null {
+  if (enabled === undefined || pids.length < enabled.minProcesses) return null;
   const t = running();
   if (t === undefined) return null;
-  const id = t.begin(procRoot, skipPid);
-  return { join: () => t.join(id) };
+  const job = t.begin(procRoot, skipPid, pids);
+  return { join: () => t.join(job) };
 }
 
-/** The worker's side: answer each job with readRefs over a fresh listing of /proc. */
+/** The worker's side: take chunks of each job it gets to first, and answer with what it read. */
 function serve(state: Int32Array, port: MessagePort): void {
   parentPort?.on('message', (job: Job) => {
     let answer: Answer;
     if (!claim(state, job.id, 1)) return;
     try {
-      answer = { id: job.id, refs: readRefs(job.procRoot, listPids(job.procRoot), job.skipPid) };
+      const refs = noRefs();
+      takeChunks(job, refs);
+      answer = { id: job.id, refs };
     } catch (err) {
       answer = { id: job.id, error: err instanceof Error ? err.message : String(err) };
     }

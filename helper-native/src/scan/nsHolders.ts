@@ -26,8 +26,8 @@ export interface HolderScan {
   fds: number;
   /** Mount tables read. */
   mountTables: number;
-  /** Processes whose refs came read already (`pre`). */
-  readBeside: number;
+  /** Processes whose refs the holder thread's worker read (`pre.byWorker`). */
+  readByWorker: number;
 }
 
 /**
@@ -78,6 +78,8 @@ export interface ProcRefs {
   fdRefs: number[];
   /** Descriptors read. */
   fds: number;
+  /** Of `pids`, how many another thread read (holderThread.ts), for the cost figures. */
+  byWorker?: number;
 }
 
 /** Reads `pids`' mount namespaces and nsfs descriptors (`skipPid`'s not: the helper's own). */
@@ -251,7 +253,7 @@ export class HolderScanner {
         found.push({ holder: { kind: 'mount', path: m.path, mountNs: mnt }, inode: m.inode, openPath: `${root}/${pid}/root${m.path}` });
     }
     for (const list of this.fdHolds.values()) found.push(...list);
-    return { ...collect(found, graph, this.nsDev), fds, mountTables, readBeside: readBefore.size };
+    return { ...collect(found, graph, this.nsDev), fds, mountTables, readByWorker: pre?.byWorker ?? 0 };
   }
 }
 

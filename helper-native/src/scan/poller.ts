@@ -70,8 +70,8 @@ export interface HolderStats {
   fds: number;
   mountTables: number;
   held: number;
-  /** Processes whose fds another thread read beside the process pass (holderThread.ts); 0 when read here. */
-  readBeside: number;
+  /** Processes whose fds the holder thread's worker read beside the process pass (holderThread.ts). */
+  readByWorker: number;
 }
 
 export interface PollResult {
@@ -177,7 +177,7 @@ export class Poller {
     const holders = opts.holders !== undefined || this.last === null;
     const allHolders = holders && opts.holders !== 'share';
     // A full holder pass reads every process's fds: on another thread, beside this pass, where that pays.
-    const pending = allHolders ? beginHolderRefs(this.procRoot, this.skipPid, listed.size) : null;
+    const pending = allHolders ? beginHolderRefs(this.procRoot, this.skipPid, [...listed]) : null;
     const parentsGone = new Set<number>();
     const toRead: number[] = [];
 
@@ -227,7 +227,7 @@ export class Poller {
     }
     changed = this.place() || changed;
     if (opts.full && parentsGone.size > 0) this.graph.retainKeys(this.heldNamespaces());
-    if (holders) changed = this.scanHolders(allHolders, pending?.join() ?? undefined) || changed;
+    if (holders) changed = this.scanHolders(allHolders, pending?.join()) || changed;
     // After the cold pass everything is "fresh"; only later arrivals are young enough to exec soon.
     const now = Date.now();
     for (const [pid, seen] of this.young) if (now - seen > YOUNG_MS || !this.procs.has(pid)) this.young.delete(pid);
@@ -310,7 +310,7 @@ export class Poller {
       fds: r.fds,
       mountTables: r.mountTables,
       held: r.holders.size,
-      readBeside: r.readBeside,
+      readByWorker: r.readByWorker,
     };
     const same = r.holders.size === this.holders.size && [...r.holders].every(([k, list]) => sameValue(this.holders.get(k), list));
     this.holders = r.holders;
@@ -621,7 +621,7 @@ export class Poller {
 export function takeSnapshot(procRoot = '/proc', opts: { holders?: boolean } = {}): Snapshot {
   const pids = listPids(procRoot);
   const holders = opts.holders ?? true;
-  const pending = holders ? beginHolderRefs(procRoot, procRoot === '/proc' ? process.pid : -1, pids.length) : null;
+  const pending = holders ? beginHolderRefs(procRoot, procRoot === '/proc' ? process.pid : -1, pids) : null;
   return scanPids(procRoot, pids, holders, pending);
 }
 
@@ -658,7 +658,7 @@ function scanPids(procRoot: string, pids: Iterable<number>, holders = false, pen
         self.value.dev,
         graph,
         skip,
-        pending?.join() ?? undefined,
+        pending?.join(),
       ).holders
     : undefined;
   return buildModel({
