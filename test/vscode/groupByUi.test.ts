@@ -4,11 +4,14 @@
 // the kernel; typing in the tree moves to a container by its name; "Filter…" keeps one container and a line
 // above the rows says so, "Clear Filter" brings the rest back; "Go to PID… 7 in web" reveals the process under
 // its container; "Group by Namespace" goes back, where VS Code's find finds the namespace by its container's
-// name; grouped by container again, the grouping survives a reload of the window. Our own dockerd and busybox
+// name; grouped by container again (kept in the user settings, not the workspace's), the grouping survives a
+// reload of the window, and from the reload on the tree never shows its rows grouped by namespace nor the title
+// bar "Group by Container" (every state the page showed is recorded). Our own dockerd and busybox
 // image (bench/containerEngines.ts); every container, image and daemon is removed, also when the test fails.
 // Screenshots: /tmp/groupby-*.png and test-results/screenshots/groupby-*.png.
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { Engines, sh } from '../../bench/containerEngines';
@@ -282,12 +285,16 @@ test('UI: group by container, filter by its name, clear, Go to PID under the con
   await shot(page, 'by-namespace-find');
   await page.keyboard.press('Escape');
 
-  // The grouping is kept per workspace: grouped by container again, a reload comes back so (the rows, the button).
+  // The grouping is the setting pidnsExplorer.tree.groupBy: grouped by container again, it is in the user
+  // settings (no workspace settings written), and a reload comes back so (the rows, the button).
+  const userSettings = (): Record<string, unknown> => JSON.parse(readFileSync(join(server.userDataDir, 'User', 'settings.json'), 'utf8'));
+  assert.equal(userSettings()['pidnsExplorer.tree.groupBy'], undefined, 'grouped by namespace, the default: no entry');
   await (await titleButton(page, 'Group by Container')).click();
   await waitForRow(again, 'No container');
-  // VS Code writes workspaceState to storage a moment later, not at once: a reload right after the switch came
-  // back with the grouping before it (4 of 4 runs); 5 s later it kept it (2 of 2).
-  await page.waitForTimeout(5000);
+  // The title bar's button reads the setting: once it turned, the setting is written.
+  await titleButton(page, 'Group by Namespace');
+  assert.equal(userSettings()['pidnsExplorer.tree.groupBy'], 'container');
+  assert.equal(existsSync(join(server.workspace, '.vscode')), false, 'nothing written into the workspace');
   await page.addInitScript(recordTreeStates);
   await page.reload();
   await activityItem(page, 'PID Namespaces').waitFor({ state: 'visible', timeout: 60_000 });
