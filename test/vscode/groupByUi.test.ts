@@ -318,8 +318,8 @@ test('UI: group by container, filter by its name, clear, Go to PID under the con
   // provisional root row included, which grouped by container would move under "No container"), and its title
   // bar never offered "Group by Container": no jump when the saved grouping is applied. With the grouping in
   // workspaceState, read in activate, the button was wrong for the first 1.5-2 s in every run here; the rows
-  // were not, in 9 reloads: code-server 4.100.3 asked for them only as activate returned (its main thread takes
-  // the view's provider with the answers activation waits for), which another VS Code need not do.
+  // were not, in 9 reloads: code-server 4.100.3 took the view's provider (and asked for rows) only 2-80 ms
+  // before or after activate ran, its busy window answering both together; another VS Code need not.
   const states = await page.evaluate(() => (window as unknown as { __treeStates: TreeState[] }).__treeStates);
   const byNamespace = states.filter((s) => s.rows.some((r) => r.startsWith('1|pid:[')));
   const wrongButton = states.filter((s) => s.buttons.some((b) => b.startsWith('Group by Container')));
