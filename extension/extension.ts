@@ -16,7 +16,7 @@ import { explainPrivilege, showAdvice, watchPrivilegeMode } from './privilegeMod
 import { EXPLAIN_COMMAND, StatusBar } from './statusBar';
 import { INSTALL_COMMAND, installSystemHelper } from './systemHelperInstall';
 import type { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
-import { registerTreeViewMode, savedGroupBy } from './tree/treeViewMode';
+import { registerTreeViewMode } from './tree/treeViewMode';
 import { modelIndexOf, type ModelIndex } from '../shared/core/modelIndex';
 import type { TreeNode } from './tree/treeNodes';
 import { registerTraceFeatures, type TraceApi } from './trace/registerTrace';
@@ -51,8 +51,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   // With timestamps, this says how long VS Code took to prepare the context (the e2e bench prints it).
   log.info(`activate: called ${Math.round(performance.now() - startedAt)} ms after the module was loaded`);
   active = { store, session };
-  tree.setGroupBy(savedGroupBy(context.workspaceState));
-  for (const d of registerTreeViewMode(context.workspaceState, tree, treeView, followed)) store.add(d);
+  for (const d of registerTreeViewMode(tree, treeView, followed)) store.add(d);
   const graphs = store.add(new GraphRegistry());
   const ctx: CommandContext = {
     session,

@@ -16,6 +16,7 @@ import { readPrivilegeMode, showAdvice } from './privilegeMode';
 import { confirmUntrustedHelper } from './systemHelperInstall';
 import { ownPidNamespace } from './tree/ownNamespace';
 import { NamespaceTreeProvider } from './tree/namespaceTreeProvider';
+import { configuredGroupBy } from './tree/treeViewMode';
 import type { TreeNode } from './tree/treeNodes';
 import { FollowedSource } from './trace/followedSource';
 
@@ -80,7 +81,8 @@ function start(): EarlyStart {
   if (supported) void session.ensureStarted().catch(() => undefined);
   // The tree shows the live model, or the trace whose editor is active (trace/followTrace.ts switches it).
   const followed = store.add(new FollowedSource(session));
-  const tree = store.add(new NamespaceTreeProvider(followed, () => session.createdInodes()));
+  // In the saved grouping from its first row (treeViewMode.ts says why it is a setting).
+  const tree = store.add(new NamespaceTreeProvider(followed, () => session.createdInodes(), configuredGroupBy()));
   if (supported) store.add(showOwnNamespaceUntilModel(tree, session));
   const treeView = store.add(vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true }));
   // Poll only while the sidebar is on screen.

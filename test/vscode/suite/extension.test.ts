@@ -682,6 +682,32 @@ suite('PID Namespace Explorer in a real extension host', () => {
     }
   });
 
+  test('the grouping is the setting pidnsExplorer.tree.groupBy: the tree follows it live, and the buttons write it where the user keeps it', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('pidnsExplorer');
+    const where = () => cfg().inspect<string>('tree.groupBy');
+    const { Global, Workspace } = vscode.ConfigurationTarget;
+    try {
+      assert.equal(api.tree.groupBy, 'namespace');
+      // Changed in the Settings editor (or by another window of this user): the tree regroups.
+      await cfg().update('tree.groupBy', 'container', Global);
+      await eventually('the tree to group by container', () => api.tree.groupBy === 'container' || undefined);
+      // Back by the button: the user settings' entry goes (the default is written as none).
+      assert.equal(await vscode.commands.executeCommand('pidnsExplorer.groupByNamespace'), 'namespace');
+      assert.equal(api.tree.groupBy, 'namespace');
+      assert.equal(where()?.globalValue, undefined);
+      // Kept in the workspace's settings where the user put it there: the button writes it there, not in theirs.
+      await cfg().update('tree.groupBy', 'namespace', Workspace);
+      assert.equal(await vscode.commands.executeCommand('pidnsExplorer.groupByContainer'), 'container');
+      assert.equal(api.tree.groupBy, 'container');
+      assert.equal(where()?.workspaceValue, 'container');
+      assert.equal(where()?.globalValue, undefined);
+    } finally {
+      await cfg().update('tree.groupBy', undefined, Workspace);
+      await cfg().update('tree.groupBy', undefined, Global);
+    }
+    await eventually('the tree to group by namespace again', () => api.tree.groupBy === 'namespace' || undefined);
+  });
+
   test('copy snapshot puts the model on the clipboard as JSON', async () => {
     const json = await vscode.commands.executeCommand<string>('pidnsExplorer.copySnapshot');
     const parsed = JSON.parse(json) as { namespaces: unknown[]; processes: unknown[] };
