@@ -2,6 +2,7 @@
 // then answers each request line with exactly one response; bad input of any kind (not JSON, not an
 // object, unknown op, wrong field types, over-long line, binary) gets an error reply and the helper keeps
 // serving. EOF or `shutdown` runs the shutdown hooks and ends the server.
+import { warmHolderThreadFor } from '../scan/holderThread';
 import { MAX_REQUEST_BYTES, type ErrorCode, type HelperMessage, type HelperOp, type HelperRequest } from '../../../shared/helperProtocol';
 import { HelperError } from '../helperError';
 import { DiscoveryStream } from './discovery';
@@ -105,6 +106,8 @@ function serve(opts: ServerOptions, who: HelperIdentity): Promise<number> {
     // the shutdown hooks (chain teardown) still run.
     opts.input.on('close', () => void finish());
     write(helloEvent(who));
+    // A client subscribes next, and its first snapshot is a full pass: have the holder thread serving by then.
+    warmHolderThreadFor(opts.procRoot ?? '/proc');
   });
 }
 
