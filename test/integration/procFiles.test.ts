@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync, readdirSync } from 'node:fs';
-import { nsLinksIn, ProcDir, readNsInode, readProcText } from '../../helper-native/src/scan/procFiles';
+import { listPids, nsLinksIn, ProcDir, readNsInode, readProcText } from '../../helper-native/src/scan/procFiles';
 
 function inodeOf(link: string): number {
   return Number(/\[(\d+)\]$/.exec(readlinkSync(link))?.[1]);
@@ -141,4 +141,33 @@ test("another user's fds and namespace links are denied to an unprivileged reade
   assert.equal(r.node, 'EACCES');
   assert.deepEqual(r.fds, { ok: false, why: 'denied' });
   assert.deepEqual(r.ns, { ok: false, why: 'denied' });
+});
+
+test('listPids lists the PIDs readdir lists, past one getdents buffer of /proc, and throws for a directory that is not there', async (t) => {
+  // 1,500 more processes: /proc's listing then takes more than one 32 KiB getdents buffer.
+  const many = spawn('bash', ['-c', 'for i in $(seq 1500); do sleep 600 & done; echo ready; wait'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  t.after(() => {
+    if (many.pid !== undefined) process.kill(-many.pid, 'SIGKILL');
+  });
+  await new Promise<void>((resolve) => many.stdout?.once('data', () => resolve()));
+  const before = new Set(
+    readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number),
+  );
+  const listed = listPids('/proc');
+  const after = new Set(
+    readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .map(Number),
+  );
+  assert.ok(listed.length > 1500, `${listed.length} PIDs listed`);
+  assert.equal(new Set(listed).size, listed.length, 'no PID twice');
+  // Others on the machine fork and exit meanwhile: every PID in both readdirs is listed, and every PID listed is in one of them.
+  for (const pid of before) if (after.has(pid)) assert.ok(listed.includes(pid), `PID ${pid} listed`);
+  for (const pid of listed) assert.ok(before.has(pid) || after.has(pid), `PID ${pid} is a process`);
+  assert.throws(() => listPids('/nonexistent-proc'), /open \/nonexistent-proc: ENOENT/);
 });

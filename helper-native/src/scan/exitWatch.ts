@@ -26,6 +26,9 @@ export class ExitWatch {
   /** False once the kernel said it has no pidfd_open (ENOSYS). */
   supported = true;
   private pollBuf = Buffer.alloc(0);
+  /** The pid of each pollfd in pollBuf, in order; pollDirty once the watched set changed since. */
+  private pollPids: number[] = [];
+  private pollDirty = true;
 
   /**
    * At most this many pidfds: the rest of the fd table is kept for the scan itself (a /proc/PID and a file
@@ -50,6 +53,7 @@ export class ExitWatch {
       return false;
     }
     this.fds.set(pid, fd);
+    this.pollDirty = true;
     return true;
   }
 
@@ -61,6 +65,7 @@ export class ExitWatch {
     const fd = this.fds.get(pid);
     if (fd === undefined) return;
     this.fds.delete(pid);
+    this.pollDirty = true;
     closeSync(fd);
   }
 
@@ -68,22 +73,31 @@ export class ExitWatch {
   exited(): number[] {
     const n = this.fds.size;
     if (n === 0) return [];
+    // The pollfd array is kept between calls and rebuilt only when the set changed: a quiet reconcile at
+    // 10,000 processes otherwise wrote 30,000 fields before one poll. The kernel rewrites every revents.
+    if (this.pollPids.length !== n || this.pollDirty) this.fillPollBuf();
+    const buf = this.pollBuf;
+    const ready = poll(buf, n, 0);
+    if (ready <= 0) return [];
+    const out: number[] = [];
+    for (let j = 0; j < n && out.length < ready; j++) if (buf.readInt16LE(j * POLLFD_BYTES + 6) !== 0) out.push(this.pollPids[j]);
+    return out;
+  }
+
+  private fillPollBuf(): void {
+    const n = this.fds.size;
     if (this.pollBuf.length < n * POLLFD_BYTES) this.pollBuf = Buffer.alloc(n * POLLFD_BYTES * 2);
     const buf = this.pollBuf;
-    const pids: number[] = [];
+    this.pollPids = [];
     let i = 0;
     for (const [pid, fd] of this.fds) {
       buf.writeInt32LE(fd, i * POLLFD_BYTES);
       buf.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
       buf.writeInt16LE(0, i * POLLFD_BYTES + 6);
-      pids.push(pid);
+      this.pollPids.push(pid);
       i++;
     }
-    const ready = poll(buf, n, 0);
-    if (ready <= 0) return [];
-    const out: number[] = [];
-    for (let j = 0; j < n; j++) if (buf.readInt16LE(j * POLLFD_BYTES + 6) !== 0) out.push(pids[j]);
-    return out;
+    this.pollDirty = false;
   }
 
   close(): void {

@@ -254,8 +254,36 @@ export function statIdentity(path: string): ReadResult<{ dev: number; inode: num
   }
 }
 
-/** Numeric entries of the procfs directory, i.e. the PIDs (thread-group leaders) it shows. */
+/**
+ * Numeric entries of the procfs directory, i.e. the PIDs (thread-group leaders) it shows. Listed with
+ * getdents and parsed from the bytes: readdirSync made a string for each of 10,000 entries on every poll
+ * (the largest single cost of a quiet reconcile pass in a profile at 10,900 processes). Throws on failure.
+ */
 export function listPids(procRoot: string): number[] {
+  const fd = openDirAt(AT_FDCWD, procRoot);
+  if (fd < 0) throw new ProcReadError(-fd, 'open', procRoot);
+  const pids: number[] = [];
+  try {
+    for (;;) {
+      const n = getdents(fd, dentBuf);
+      if (n === -ERRNO.ENOSYS) return listPidsByName(procRoot);
+      if (n < 0) throw new ProcReadError(-n, 'getdents', procRoot);
+      if (n === 0) return pids;
+      for (let off = 0; off < n; off += dentBuf.readUInt16LE(off + DIRENT_RECLEN)) {
+        let at = off + DIRENT_NAME;
+        let c = dentBuf[at];
+        if (c < 48 || c > 57) continue;
+        let pid = 0;
+        for (; c !== 0; c = dentBuf[++at]) pid = pid * 10 + (c - 48);
+        pids.push(pid);
+      }
+    }
+  } finally {
+    closeFd(fd);
+  }
+}
+
+function listPidsByName(procRoot: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync(procRoot)) {
     const c = name.charCodeAt(0);
