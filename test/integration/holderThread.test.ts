@@ -6,28 +6,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NsHolder, Snapshot } from '../../shared/core/types';
 import { disableHolderThread, enableHolderThread, warmHolderThread } from '../../helper-native/src/scan/holderThread';
 import { Poller, takeSnapshot } from '../../helper-native/src/scan/poller';
 import { repoRoot } from '../../bench/load';
 import { PIDNS_JS, requireBuilt, startGroup, waitFor } from './support/discovery';
-
-function nsInode(link: string): number | null {
-  try {
-    const m = /^\w+:\[(\d+)\]$/.exec(readlinkSync(link));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-function isMounted(path: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .some((l) => l.split(' ')[4] === path);
-}
+import { isMounted, linkInode } from './support/persistent';
 
 interface Held {
   mounted: { inode: number; file: string };
@@ -50,10 +36,10 @@ async function heldNamespaces(t: TestContext): Promise<Held> {
 
   const group = startGroup(['unshare', '--pid', '--fork', '--kill-child', 'sleep', '1000']);
   t.after(() => group.stop());
-  const self = nsInode('/proc/self/ns/pid');
+  const self = linkInode('/proc/self/ns/pid');
   const inode = await waitFor(
     () => {
-      const ns = nsInode(`/proc/${group.pgid}/ns/pid_for_children`);
+      const ns = linkInode(`/proc/${group.pgid}/ns/pid_for_children`);
       return ns !== null && ns !== self ? ns : undefined;
     },
     10_000,
@@ -61,7 +47,7 @@ async function heldNamespaces(t: TestContext): Promise<Held> {
   );
   const holder = startGroup(['sh', '-c', `exec 5</proc/${group.pgid}/ns/pid_for_children; exec sleep 1000`]);
   t.after(() => holder.stop());
-  await waitFor(() => nsInode(`/proc/${holder.pgid}/fd/5`) === inode, 10_000, 'the holder to open the namespace as fd 5');
+  await waitFor(() => linkInode(`/proc/${holder.pgid}/fd/5`) === inode, 10_000, 'the holder to open the namespace as fd 5');
   await group.stop();
   return { mounted, opened: { inode, pid: holder.pgid } };
 }

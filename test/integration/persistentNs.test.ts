@@ -6,27 +6,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupMembers } from '../../bench/load';
 import type { NamespaceInfo, Snapshot } from '../../shared/core/types';
 import { requireBuilt, runPidns, snapshotJson, startGroup, waitFor, type Group } from './support/discovery';
 import { startWatchedHelper } from './support/events';
-
-function nsInode(link: string): number | null {
-  try {
-    const m = /^\w+:\[(\d+)\]$/.exec(readlinkSync(link));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-function isMounted(path: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .some((l) => l.split(' ')[4] === path);
-}
+import { isMounted, linkInode } from './support/persistent';
 
 /** A scratch directory under /run (tmpfs) for mount targets, removed with its mounts in t.after. */
 function scratch(t: TestContext): { file(name: string): string } {
@@ -66,14 +52,14 @@ function heldByMount(n: NamespaceInfo, path: string): boolean {
 }
 
 function selfNs(): number {
-  return nsInode('/proc/self/ns/pid') as number;
+  return linkInode('/proc/self/ns/pid') as number;
 }
 
 /** The new namespace of an `unshare --pid --fork` process: its pid_for_children once it differs from ours (before the unshare call it is ours). */
 function unsharedNs(pid: number): Promise<number> {
   return waitFor(
     () => {
-      const ns = nsInode(`/proc/${pid}/ns/pid_for_children`);
+      const ns = linkInode(`/proc/${pid}/ns/pid_for_children`);
       return ns !== null && ns !== selfNs() ? ns : undefined;
     },
     10_000,
@@ -139,8 +125,8 @@ test('a nested bind-mounted namespace in another mount namespace: parent, level 
     10_000,
     'the sleep inside P',
   );
-  const outer = nsInode(`/proc/${sleeper}/ns/pid`) as number;
-  const mountNs = nsInode(`/proc/${sleeper}/ns/mnt`) as number;
+  const outer = linkInode(`/proc/${sleeper}/ns/pid`) as number;
+  const mountNs = linkInode(`/proc/${sleeper}/ns/mnt`) as number;
   const mounted = readFileSync(`/proc/${sleeper}/mountinfo`, 'utf8')
     .split('\n')
     .find((l) => l.split(' ')[4] === file);
@@ -174,7 +160,7 @@ test('a namespace held by an open fd of a process outside it, after its processe
   const holderGroup = startGroup(['sh', '-c', `exec 5</proc/${unshare}/ns/pid_for_children; exec sleep 1000`]);
   t.after(() => holderGroup.stop());
   const holder = holderGroup.pgid;
-  await waitFor(() => nsInode(`/proc/${holder}/fd/5`) === inode, 10_000, 'the holder to open the namespace as fd 5');
+  await waitFor(() => linkInode(`/proc/${holder}/fd/5`) === inode, 10_000, 'the holder to open the namespace as fd 5');
   await group.stop();
 
   const s = snapshotJson();
@@ -218,7 +204,7 @@ test('the stream: a held namespace appears within the reconcile pass, and goes o
   const fdNs = await unsharedNs(group.pgid);
   const holderGroup = startGroup(['sh', '-c', `exec 5</proc/${group.pgid}/ns/pid_for_children; exec sleep 1000`]);
   t.after(() => holderGroup.stop());
-  await waitFor(() => nsInode(`/proc/${holderGroup.pgid}/fd/5`) === fdNs, 10_000, 'the holder to open fd 5');
+  await waitFor(() => linkInode(`/proc/${holderGroup.pgid}/fd/5`) === fdNs, 10_000, 'the holder to open fd 5');
   await group.stop();
   await h.until(
     (s) => s.namespaces.some((n) => n.inode === fdNs && n.pids.length === 0 && n.heldBy?.[0]?.kind === 'fd'),
