@@ -20,8 +20,8 @@ import { listPids } from './procFiles';
 
 const ROLE = 'pidns-holder-refs';
 /**
- * Below this many processes the holder half is under ~25 ms, and a thread's start (~30 ms, koffi loaded
- * again) and hand-off do not pay for themselves.
+ * Below this many processes the holder half is under ~25 ms, and a thread's start (~50 ms to load
+ * dist/pidns.js and koffi again) and hand-off do not pay for themselves.
  */
 export const PARALLEL_MIN_PROCESSES = 1500;
 /** An idle worker ends after this long: it costs a V8 isolate's memory while it lives. */
@@ -60,6 +60,7 @@ function addRefs(to: ProcRefs, from: ProcRefs): void {
 function noRefs(): ProcRefs {
   return { pids: [], mnt: [], fdRefs: [], fds: 0 };
 }
+
 type Answer = { id: number; refs: ProcRefs } | { id: number; error: string };
 
 /** Shared with the worker: [0] the id of the last job it answered; [1] the last job claimed, +id by the worker, -id by the caller (claim). */
