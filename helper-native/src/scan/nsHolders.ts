@@ -139,6 +139,23 @@ interface Found {
   openPath: string;
 }
 
+/** An nsfs descriptor as a reference: `root`/PID/fd/N opens it. */
+function fdFound(root: string, pid: number, fd: number, inode: number): Found {
+  return { holder: { kind: 'fd', pid, fd }, inode, openPath: `${root}/${pid}/fd/${fd}` };
+}
+
+/** `refs` as each process's mount namespace and references, for the processes of `wanted` it covers. */
+function refsByPid(root: string, refs: ProcRefs, wanted: ReadonlySet<number>): Map<number, { mnt: number | null; found: Found[] }> {
+  const out = new Map<number, { mnt: number | null; found: Found[] }>();
+  for (let i = 0; i < refs.pids.length; i++)
+    if (wanted.has(refs.pids[i])) out.set(refs.pids[i], { mnt: refs.mnt[i] === 0 ? null : refs.mnt[i], found: [] });
+  for (let i = 0; i < refs.fdRefs.length; i += 3) {
+    const pid = refs.fdRefs[i];
+    out.get(pid)?.found.push(fdFound(root, pid, refs.fdRefs[i + 1], refs.fdRefs[i + 2]));
+  }
+  return out;
+}
+
 function order(a: NsHolder, b: NsHolder): number {
   if (a.kind === 'mount' && b.kind === 'mount')
     return (a.mountNs ?? 0) - (b.mountNs ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -192,45 +209,28 @@ export class HolderScanner {
    */
   scan(pids: readonly number[], graph: NsGraph, all: boolean, pre?: ProcRefs): HolderScan {
     const root = this.procRoot;
-    let fds = 0;
+    let fds = pre?.fds ?? 0;
     const share = all ? pids.length : Math.min(pids.length, Math.max(FD_FLOOR, Math.ceil(pids.length / FD_ROUND)));
     const todo = new Set<number>();
     for (const pid of pids) if (!this.read.has(pid)) todo.add(pid);
     for (let i = 0; todo.size < share && i < pids.length; i++) todo.add(pids[(this.cursor + i) % pids.length]);
     this.cursor = pids.length === 0 ? 0 : (this.cursor + share) % pids.length;
     // What another thread already read (a full pass's refs, read beside the process pass) is taken as read
-    // now; the rest (processes that came since) is read here.
-    const readBefore = new Map<number, number>();
-    if (pre !== undefined) for (let i = 0; i < pre.pids.length; i++) if (todo.has(pre.pids[i])) readBefore.set(pre.pids[i], i);
-    const preFds = new Map<number, Found[]>();
-    if (pre !== undefined)
-      for (let i = 0; i < pre.fdRefs.length; i += 3) {
-        const [pid, fd, inode] = [pre.fdRefs[i], pre.fdRefs[i + 1], pre.fdRefs[i + 2]];
-        if (!readBefore.has(pid)) continue;
-        let list = preFds.get(pid);
-        if (list === undefined) preFds.set(pid, (list = []));
-        list.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${root}/${pid}/fd/${fd}` });
-      }
-    if (pre !== undefined) fds += pre.fds;
+    // now; the rest (processes that came since, or that a failed worker took) is read here.
+    const given = pre === undefined ? undefined : refsByPid(root, pre, todo);
     for (const pid of todo) {
       if (pid === this.skipPid) continue;
       this.read.add(pid);
-      let mine: Found[] = [];
-      let mnt: number | null;
-      const at = readBefore.get(pid);
-      if (at !== undefined && pre !== undefined) {
-        mnt = pre.mnt[at] === 0 ? null : pre.mnt[at];
-        mine = preFds.get(pid) ?? [];
-      } else {
-        const refs = readProcessRefs(root, pid, (fd, inode) =>
-          mine.push({ holder: { kind: 'fd', pid, fd }, inode, openPath: `${root}/${pid}/fd/${fd}` }),
-        );
-        fds += refs.fds;
-        mnt = refs.mnt;
+      let refs = given?.get(pid);
+      if (refs === undefined) {
+        const mine: Found[] = [];
+        const r = readProcessRefs(root, pid, (fd, inode) => mine.push(fdFound(root, pid, fd, inode)));
+        fds += r.fds;
+        refs = { mnt: r.mnt, found: mine };
       }
-      if (mnt !== null) this.mntOf.set(pid, mnt);
+      if (refs.mnt !== null) this.mntOf.set(pid, refs.mnt);
       else this.mntOf.delete(pid);
-      if (mine.length > 0) this.fdHolds.set(pid, mine);
+      if (refs.found.length > 0) this.fdHolds.set(pid, refs.found);
       else this.fdHolds.delete(pid);
     }
 

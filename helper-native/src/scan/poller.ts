@@ -141,7 +141,7 @@ export class Poller {
     const self = statIdentity(`${this.procRoot}/self/ns/pid`);
     if (!self.ok) throw new Error(`cannot read ${this.procRoot}/self/ns/pid (${self.why})`);
     this.self = self.value;
-    this.skipPid = this.procRoot === '/proc' ? process.pid : -1;
+    this.skipPid = ownPidIn(this.procRoot);
     this.holderScanner = new HolderScanner(this.procRoot, this.self.dev, this.skipPid);
   }
 
@@ -173,11 +173,12 @@ export class Poller {
   /** One pass over /proc (see the file comment); true when a process, namespace or the unreadable count changed. */
   private scan(opts: PollOptions): boolean {
     let changed = false;
-    const listed = new Set(listPids(this.procRoot));
+    const pids = listPids(this.procRoot);
+    const listed = new Set(pids);
     const holders = opts.holders !== undefined || this.last === null;
     const allHolders = holders && opts.holders !== 'share';
     // A full holder pass reads every process's fds: on another thread, beside this pass, where that pays.
-    const pending = allHolders ? beginHolderRefs(this.procRoot, this.skipPid, [...listed]) : null;
+    const pending = allHolders ? beginHolderRefs(this.procRoot, this.skipPid, pids) : null;
     const parentsGone = new Set<number>();
     const toRead: number[] = [];
 
@@ -614,6 +615,14 @@ export class Poller {
 }
 
 /**
+ * This process's PID as `procRoot` numbers it: its own opens of namespace files are not holders. -1 for a
+ * /proc other than the kernel's own (a test's fake root, another namespace's mount), where it has none.
+ */
+function ownPidIn(procRoot: string): number {
+  return procRoot === '/proc' ? process.pid : -1;
+}
+
+/**
  * One cold scan: what `pidns snapshot` prints. A straight pass (list, read, parse, build) without the
  * Poller's bookkeeping for later polls (pidfds, young/unwatched sets, refresh cursor). `holders: false`
  * leaves out the persistent-namespace pass (the bench's row for what `lsns -t pid` reads).
@@ -621,7 +630,7 @@ export class Poller {
 export function takeSnapshot(procRoot = '/proc', opts: { holders?: boolean } = {}): Snapshot {
   const pids = listPids(procRoot);
   const holders = opts.holders ?? true;
-  const pending = holders ? beginHolderRefs(procRoot, procRoot === '/proc' ? process.pid : -1, pids) : null;
+  const pending = holders ? beginHolderRefs(procRoot, ownPidIn(procRoot), pids) : null;
   return scanPids(procRoot, pids, holders, pending);
 }
 
@@ -650,14 +659,13 @@ function scanPids(procRoot: string, pids: Iterable<number>, holders = false, pen
   }
   const placement = placeProcesses(self.value, processes, unplaced, graph.nodes);
   for (const [key, node] of placement.namespaces) graph.nodes.set(key, node);
-  const skip = procRoot === '/proc' ? process.pid : -1;
   const held = holders
     ? findHolders(
         procRoot,
         processes.map((p) => p.pid),
         self.value.dev,
         graph,
-        skip,
+        ownPidIn(procRoot),
         pending?.join(),
       ).holders
     : undefined;
