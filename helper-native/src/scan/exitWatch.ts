@@ -3,11 +3,9 @@
 // process cannot be mistaken for the old one. One poll(2) over all of them answers "who exited since last
 // time" in a single syscall, which is what keeps a steady-state poll cheap.
 import { closeSync, readFileSync } from 'node:fs';
-import { poll } from '../sys/calls';
+import { poll, pollfdReady, POLLFD_BYTES, setPollfd } from '../sys/calls';
 import { pidfdOpenOrErrno } from '../sys/pidfd';
 
-const POLLIN = 0x001;
-const POLLFD_BYTES = 8; // struct pollfd { int fd; short events; short revents; }
 const ENOSYS = 38;
 
 /** The soft limit on open files (Node raises it to the hard limit at start), from /proc/self/limits. */
@@ -75,12 +73,12 @@ export class ExitWatch {
     if (n === 0) return [];
     // The pollfd array is kept between calls and rebuilt only when the set changed: a quiet reconcile at
     // 10,000 processes otherwise wrote 30,000 fields before one poll. The kernel rewrites every revents.
-    if (this.pollPids.length !== n || this.pollDirty) this.fillPollBuf();
+    if (this.pollDirty) this.fillPollBuf();
     const buf = this.pollBuf;
     const ready = poll(buf, n, 0);
     if (ready <= 0) return [];
     const out: number[] = [];
-    for (let j = 0; j < n && out.length < ready; j++) if (buf.readInt16LE(j * POLLFD_BYTES + 6) !== 0) out.push(this.pollPids[j]);
+    for (let j = 0; j < n && out.length < ready; j++) if (pollfdReady(buf, j)) out.push(this.pollPids[j]);
     return out;
   }
 
@@ -91,9 +89,7 @@ export class ExitWatch {
     this.pollPids = [];
     let i = 0;
     for (const [pid, fd] of this.fds) {
-      buf.writeInt32LE(fd, i * POLLFD_BYTES);
-      buf.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
-      buf.writeInt16LE(0, i * POLLFD_BYTES + 6);
+      setPollfd(buf, i, fd);
       this.pollPids.push(pid);
       i++;
     }

@@ -13,7 +13,7 @@
 // CPU and 40 µs wall, against 0.6 ms from fork() to the kernel's event (events.md). A timer polling the
 // fd would trade that for latency or for CPU; this has neither.
 import { closeSync, readlinkSync, writeSync } from 'node:fs';
-import { poll, send, socket } from '../sys/calls';
+import { poll, POLLFD_BYTES, send, setPollfd, socket } from '../sys/calls';
 import { errnoName, lastErrno, libc } from '../sys/libc';
 import { mcastRequest, parseProcEvent, PROC_CN_MCAST_IGNORE, PROC_CN_MCAST_LISTEN, type ProcEvent } from './procEvents';
 
@@ -26,7 +26,6 @@ const SO_RCVBUF = 8;
 const SO_RCVTIMEO = 20;
 const SO_RCVBUFFORCE = 33;
 const MSG_DONTWAIT = 0x40;
-const POLLIN = 0x001;
 const EAGAIN = 11;
 const EINTR = 4;
 const ENOBUFS = 105;
@@ -175,7 +174,7 @@ export class ProcConnector {
   private waiting = false;
   private readonly buf = Buffer.alloc(RECV_BYTES);
   /** struct pollfd[2]: the socket, then the eventfd close() writes to. */
-  private readonly pollBuf = Buffer.alloc(16);
+  private readonly pollBuf = Buffer.alloc(2 * POLLFD_BYTES);
   /** How many times the kernel reported lost events (ENOBUFS) on this socket. */
   overflows = 0;
   /** Events handed to the receiver since open. */
@@ -185,10 +184,7 @@ export class ProcConnector {
     private readonly fd: number,
     private readonly wake: number,
     private readonly handlers: ConnectorHandlers,
-  ) {
-    this.pollBuf.writeInt32LE(fd, 0);
-    this.pollBuf.writeInt32LE(wake, 8);
-  }
+  ) {}
 
   /** Effective receive buffer in bytes (the kernel doubles what was asked for). */
   receiveBuffer(): number {
@@ -223,10 +219,8 @@ export class ProcConnector {
   private arm(): void {
     if (this.closed) return;
     this.waiting = true;
-    this.pollBuf.writeInt16LE(POLLIN, 4);
-    this.pollBuf.writeInt16LE(0, 6);
-    this.pollBuf.writeInt16LE(POLLIN, 12);
-    this.pollBuf.writeInt16LE(0, 14);
+    setPollfd(this.pollBuf, 0, this.fd);
+    setPollfd(this.pollBuf, 1, this.wake);
     poll.async(this.pollBuf, 2, -1, (err: unknown, r: number) => {
       this.waiting = false;
       if (this.closed) {

@@ -1,6 +1,6 @@
-// The libc calls that several modules make (read, close, poll, socket, send, syscall, prctl), declared here
-// once each so that every caller shares one koffi binding with one prototype. Calls only one module makes
-// stay declared in that module. Each binding is koffi's own function, typed: no wrapper between the caller
+// The libc calls that several modules make (read, close, poll and its struct pollfd, socket, send, syscall,
+// prctl), declared here once each so that every caller shares one koffi binding with one prototype. Calls
+// only one module makes stay declared in that module. Each binding is koffi's own function, typed: no wrapper between the caller
 // and the call (procIo reads through `read` by the thousand per scan). Pointer arguments are Buffers, which
 // koffi passes as a pointer to their bytes; `long` results are a number, or a bigint beyond 2^53.
 import type { KoffiFunc } from 'koffi';
@@ -20,6 +20,23 @@ export const close: KoffiFunc<(fd: number) => number> = libc.func('int close(int
 export const poll: KoffiFunc<(fds: Buffer, nfds: number, timeoutMs: number) => number> = libc.func(
   'int poll(_Inout_ void *fds, unsigned long nfds, int timeout)',
 );
+
+/** poll(2)'s "readable" event (a pidfd: its process terminated). */
+const POLLIN = 0x001;
+/** sizeof(struct pollfd { int fd; short events; short revents; }): an entry of poll's array. */
+export const POLLFD_BYTES = 8;
+
+/** Sets entry `i` of a pollfd array to wait for `fd` to be readable, its revents cleared. */
+export function setPollfd(fds: Buffer, i: number, fd: number): void {
+  fds.writeInt32LE(fd, i * POLLFD_BYTES);
+  fds.writeInt16LE(POLLIN, i * POLLFD_BYTES + 4);
+  fds.writeInt16LE(0, i * POLLFD_BYTES + 6);
+}
+
+/** After poll: whether the kernel reported anything on entry `i` (readable, hung up or in error). */
+export function pollfdReady(fds: Buffer, i: number): boolean {
+  return fds.readInt16LE(i * POLLFD_BYTES + 6) !== 0;
+}
 
 export const socket: KoffiFunc<(domain: number, type: number, protocol: number) => number> = libc.func(
   'int socket(int domain, int type, int protocol)',

@@ -2,14 +2,13 @@
 // signal sent through it can never hit a process that later reused the PID, and it becomes readable when
 // that process exits, which is how a teardown is verified without guessing from /proc.
 import { closeSync } from 'node:fs';
-import { poll, syscall } from './calls';
+import { poll, pollfdReady, POLLFD_BYTES, setPollfd, syscall } from './calls';
 import { lastErrno } from './libc';
 
 // Since Linux 5.1 a new syscall (424 on) has one number on every architecture but alpha, ia64 and mips
 // (which offset their tables), so these hold for x86-64 and arm64 alike.
 const SYS_PIDFD_OPEN = 434;
 const SYS_PIDFD_SEND_SIGNAL = 424;
-const POLLIN = 0x001;
 
 export class PidfdError extends Error {
   constructor(
@@ -44,16 +43,15 @@ export function pidfdSendSignal(fd: number, signal: number): void {
 }
 
 function pollBuf(fd: number): Buffer {
-  const buf = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
-  buf.writeInt32LE(fd, 0);
-  buf.writeInt16LE(POLLIN, 4);
+  const buf = Buffer.alloc(POLLFD_BYTES);
+  setPollfd(buf, 0, fd);
   return buf;
 }
 
 /** True once the process behind `fd` has terminated (zombie or reaped). Never blocks. */
 export function pidfdExited(fd: number): boolean {
   const buf = pollBuf(fd);
-  return poll(buf, 1, 0) > 0 && buf.readInt16LE(6) !== 0;
+  return poll(buf, 1, 0) > 0 && pollfdReady(buf, 0);
 }
 
 /**
@@ -65,7 +63,7 @@ export function pidfdWaitExit(fd: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     poll.async(buf, 1, Math.max(0, Math.floor(timeoutMs)), (err: unknown, r: number) => {
       if (err) reject(err instanceof Error ? err : new Error(String(err)));
-      else resolve(r > 0 && buf.readInt16LE(6) !== 0);
+      else resolve(r > 0 && pollfdReady(buf, 0));
     });
   });
 }

@@ -2,7 +2,7 @@
 // one short request and its reply, a handful of direct calls cost several times less CPU than a node:net
 // socket (its stream, handle and event machinery) measured here. Waiting for bytes runs poll on a libuv
 // pool thread (koffi's async call), so the event loop stays free.
-import { close, poll, read, send, socket } from './calls';
+import { close, poll, POLLFD_BYTES, read, send, setPollfd, socket } from './calls';
 import { errnoName, lastErrno, libc } from './libc';
 
 const AF_UNIX = 1;
@@ -11,7 +11,6 @@ const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 /** send(2) flag: a peer that closed gives EPIPE, never SIGPIPE. */
 const MSG_NOSIGNAL = 0x4000;
-const POLLIN = 0x001;
 const EAGAIN = 11;
 const EINTR = 4;
 /** sizeof(struct sockaddr_un): a 2-byte family and 108 bytes of path. */
@@ -83,13 +82,12 @@ export function closeSocket(fd: number): void {
  * wait itself failed. The wait blocks a pool thread, never the event loop; `timeoutMs` bounds it.
  */
 export function whenReadable(fd: number, timeoutMs: number, done: (err: Error | null) => void): void {
-  const pfd = Buffer.alloc(8); // struct pollfd { int fd; short events; short revents; }
-  pfd.writeInt32LE(fd, 0);
-  pfd.writeInt16LE(POLLIN, 4);
+  const pfd = Buffer.alloc(POLLFD_BYTES);
+  setPollfd(pfd, 0, fd);
   poll.async(pfd, 1, Math.max(0, Math.ceil(timeoutMs)), (err: unknown) => {
     // pfd is used here so that it lives until the pool thread's poll returned (a collected buffer there
     // crashed the process).
-    if (pfd.length !== 8) return;
+    if (pfd.length !== POLLFD_BYTES) return;
     done(err === null || err === undefined ? null : err instanceof Error ? err : new Error(String(err)));
   });
 }
