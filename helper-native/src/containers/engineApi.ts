@@ -224,8 +224,8 @@ export function parseContainerList(body: string): Map<string, ContainerMeta> {
 
 const LIST_PATH = '/containers/json?all=1';
 
-export async function listContainers(socketPath: string, timeoutMs: number): Promise<Map<string, ContainerMeta>> {
-  return parseContainerList(await getUnix(socketPath, LIST_PATH, timeoutMs));
+export function listContainers(socketPath: string, timeoutMs: number): Promise<Map<string, ContainerMeta>> {
+  return startListContainers(socketPath, timeoutMs).list;
 }
 
 /** listContainers started now, with the reply's early read (PendingGet.takeNow). */
