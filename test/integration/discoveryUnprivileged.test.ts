@@ -21,6 +21,7 @@ import { PIDNS_JS, requireBuilt, runPidns, snapshotJson, startGroup, waitFor, ty
 import { diffProblems, modelProblems } from './support/modelChecks';
 import { RawHelper } from './support/rawHelper';
 import { asUser } from './support/asUser';
+import { connectorBindAs } from './support/events';
 
 function nspidOf(pid: number): number[] {
   try {
@@ -185,10 +186,23 @@ for (const events of [false, true]) {
     const helper = new RawHelper(process.env, asUser(user, [process.execPath, PIDNS_JS, 'helper']));
     user.closers.push(() => helper.close());
     const hello = await helper.next((m): m is HelloEvent => m.type === 'event' && m.event === 'hello');
-    // The events case must run on events: a helper that fell back to polling would pass it as the polling case.
-    if (events) assert.equal(hello.kernelEvents?.available, true, `kernel events for an unprivileged helper: ${hello.kernelEvents?.why}`);
+    // Where the kernel lets the user subscribe, the events case must run on events (a helper that fell back
+    // to polling would pass it as the polling case); where it refuses, the helper must say so and poll.
+    const kernel = events ? connectorBindAs(asUser(user, [])) : 'not asked';
+    if (events && kernel === 'ok')
+      assert.equal(hello.kernelEvents?.available, true, `kernel events for an unprivileged helper: ${hello.kernelEvents?.why}`);
+    if (events && kernel !== 'ok') {
+      assert.equal(
+        hello.kernelEvents?.available,
+        false,
+        `the kernel refused the user (${kernel}), the helper said ${hello.kernelEvents?.why}`,
+      );
+      assert.match(hello.kernelEvents?.why ?? '', new RegExp(kernel));
+    }
     const sub = await helper.ask(JSON.stringify({ id: 1, op: 'subscribe', intervalMs: 200, events, reconcileMs: 60_000 }));
     assert.ok(sub.type === 'response' && sub.ok, JSON.stringify(sub));
+    if (events && sub.ok && sub.op === 'subscribe')
+      assert.equal(sub.result.source?.kind, kernel === 'ok' ? 'kernel-events' : 'polling', JSON.stringify(sub.result.source));
     const stream = new Stream(helper);
     await stream.until('the first snapshot', () => true);
 

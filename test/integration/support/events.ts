@@ -1,5 +1,6 @@
 // Shared by the kernel-event tests: a `pidns helper` on the host whose stream is applied diff by diff and
 // checked as it goes, with waits on "the model now shows X" that time how long the stream took.
+import { execFileSync } from 'node:child_process';
 import { HelperClient } from '../../../helper-native/src/launch/helperClient';
 import { spawnHelper } from '../../../helper-native/src/launch/spawnHelper';
 import { applyDiff } from '../../../shared/core/diff';
@@ -79,4 +80,24 @@ export async function startWatchedHelper(
       if (!client.hasExited) await client.dispose();
     },
   };
+}
+
+/**
+ * Whether the kernel lets this argv prefix's user join the proc connector's group, asked without our code: a
+ * Python one-liner binds a NETLINK_CONNECTOR socket to CN_IDX_PROC. Kernels differ here: with 6.6's
+ * "Allow non-root users access" any user may; other builds (one 6.18.44 VM here) refuse with EPERM unless
+ * the caller holds CAP_NET_ADMIN. Returns 'ok' or the errno's name.
+ */
+export function connectorBindAs(argvPrefix: string[]): string {
+  const script = [
+    'import errno, socket',
+    's = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 11)',
+    'try:',
+    '    s.bind((0, 1)); print("ok")',
+    'except OSError as e:',
+    '    print(errno.errorcode.get(e.errno, str(e.errno)))',
+  ].join('\n');
+  // /usr/bin/python3 (scripts/ensure-deps.sh installs it): a PATH python may live where the user cannot read.
+  const argv = [...argvPrefix, '/usr/bin/python3', '-c', script];
+  return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' }).trim();
 }
