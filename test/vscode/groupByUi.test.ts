@@ -8,7 +8,7 @@
 // reload of the window, and from the reload on the tree never shows its rows grouped by namespace nor the title
 // bar "Group by Container" (every state the page showed is recorded). Our own dockerd and busybox
 // image (bench/containerEngines.ts); every container, image and daemon is removed, also when the test fails.
-// Screenshots: /tmp/groupby-*.png and test-results/screenshots/groupby-*.png.
+// Screenshots: test-results/screenshots/groupby-*.png.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,7 +102,6 @@ async function widenSidebar(page: Page): Promise<void> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `/tmp/groupby-${name}.png` });
   await screenshot(page, `groupby-${name}`);
 }
 
