@@ -266,6 +266,11 @@ function unpinnedObserver(arena: StormArena): Observer {
  * must have the arena as parent and level arena+1: nothing of the chain's structure may survive.
  * Returns how often a sibling got the inode of the chain's inner namespace (reuse with another parent).
  */
+/** The kernel frees a dead namespace's inode number after an RCU grace period, not at once: wait it out. */
+function inodeGrace(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 150));
+}
+
 async function destroyAndRecreate(
   arena: StormArena,
   obs: Observer,
@@ -289,8 +294,7 @@ async function destroyAndRecreate(
 
     await killTree(chain);
     await until(() => arenaPids(arena, 'sleep').length === 0, 5000, 'the chain to die');
-    // The kernel frees a dead namespace's inode number after an RCU grace period, not at once.
-    await new Promise((r) => setTimeout(r, 150));
+    await inodeGrace();
     const siblings = [0, 1].map(() => arena.spawnInside(['unshare', '-pf', '--kill-child', 'sleep', '1000']));
     spawned.push(...siblings);
     await until(() => arenaPids(arena, 'sleep').length === 2, 5000, 'the siblings to start');
@@ -312,7 +316,7 @@ async function destroyAndRecreate(
     // Their numbers too, before the next chain: else it takes two higher ones while the siblings' are still
     // held back, and the next siblings take the siblings' lower numbers again, never the inner one (a clean
     // clone failed 12 rounds of 12 so: chain 4026532179/4026532180, then siblings 4026532175 4026532178).
-    await new Promise((r) => setTimeout(r, 150));
+    await inodeGrace();
   }
   return { reusedInner, log };
 }
