@@ -30,6 +30,11 @@ const SETTLE_MS = 500;
 /** README: restarts with a growing backoff (1 s, 2 s, …, 6 tries); extension/helperSession.ts caps one wait at 30 s. */
 const MAX_RESTARTS = 6;
 const BACKOFF_CAP_MS = 30_000;
+/**
+ * The whole schedule (61 s of waiting) is walked where the helper runs directly; through pkexec its first three
+ * steps, each a real restart through pkexec and polkitd: the schedule itself does not depend on the privilege.
+ */
+const RESTARTS_WALKED = process.env.PIDNS_EXPECT_PRIVILEGE === 'pkexec' ? 3 : MAX_RESTARTS;
 /** After its backoff, starting a helper (node, and pkexec with polkitd in the non-root run) took 0.3-1 s here; room for a loaded 2-core VM. */
 const LAUNCH_ROOM_MS = 5000;
 /**
@@ -740,15 +745,19 @@ suite('PID Namespace Explorer in a real extension host', () => {
   });
 
   // Last in the suite: they use up the session's restarts (6 failures in a row), so later crashes would not recover.
-  test('SIGKILL the helper: the status bar says so and why, restarts come after 1 s, 2 s, 4 s, … and stop after 6 tries; Refresh starts it again', async function () {
-    this.timeout(240_000); // the backoff alone is 1 + 2 + 4 + 8 + 16 + 30 s
+  const walked =
+    RESTARTS_WALKED === MAX_RESTARTS
+      ? 'restarts come after 1 s, 2 s, 4 s, … and stop after 6 tries; Refresh starts it again'
+      : `restarts come after 1 s, 2 s, 4 s (the first ${RESTARTS_WALKED} of the schedule; the root run walks it all)`;
+  test(`SIGKILL the helper: the status bar says so and why, ${walked}`, async function () {
+    this.timeout(240_000); // the whole backoff is 1 + 2 + 4 + 8 + 16 + 30 s
     await vscode.commands.executeCommand('pidnsExplorer.tree.focus');
     await eventually('polling with the tree visible', () => (api.treeView.visible && api.session.polling) || undefined);
     let helper = api.session.hello?.pid;
     assert.ok(helper, 'the helper said hello');
     const mode = api.session.privilege;
     const took: number[] = [];
-    for (let attempt = 1; attempt <= MAX_RESTARTS; attempt++) {
+    for (let attempt = 1; attempt <= RESTARTS_WALKED; attempt++) {
       const expected = Math.min(BACKOFF_CAP_MS, 1000 * 2 ** (attempt - 1));
       const old = assertIsOurHelper(helper);
       await killHelper(old);
@@ -788,19 +797,21 @@ suite('PID Namespace Explorer in a real extension host', () => {
     }
     console.log(`      kill → new helper: ${took.join(', ')} ms`);
 
-    // The seventh death in a row: no more restarts, and the status bar says the helper is stopped.
-    const last = assertIsOurHelper(helper);
-    await killHelper(last);
-    await eventually('the status bar to say stopped', () => (api.statusBar.text.endsWith('· stopped') ? true : undefined));
-    assert.equal(api.session.restarting, undefined, 'no restart scheduled after the sixth');
-    await sleep(2000);
-    assert.equal(api.session.hello, undefined, 'no helper started by itself');
-    assert.deepEqual(descendants(process.pid).filter(isHelper), [], 'no helper process');
+    if (RESTARTS_WALKED === MAX_RESTARTS) {
+      // The seventh death in a row: no more restarts, and the status bar says the helper is stopped.
+      const last = assertIsOurHelper(helper);
+      await killHelper(last);
+      await eventually('the status bar to say stopped', () => (api.statusBar.text.endsWith('· stopped') ? true : undefined));
+      assert.equal(api.session.restarting, undefined, 'no restart scheduled after the sixth');
+      await sleep(2000);
+      assert.equal(api.session.hello, undefined, 'no helper started by itself');
+      assert.deepEqual(descendants(process.pid).filter(isHelper), [], 'no helper process');
 
-    // The user's way out: Refresh (or the status bar's Restart Helper) starts a new one.
-    await vscode.commands.executeCommand('pidnsExplorer.refresh');
-    await eventually('a helper again after Refresh', () => (api.session.hello && api.session.polling ? true : undefined));
-    assert.equal(api.session.privilege, mode);
+      // The user's way out: Refresh (or the status bar's Restart Helper) starts a new one.
+      await vscode.commands.executeCommand('pidnsExplorer.refresh');
+      await eventually('a helper again after Refresh', () => (api.session.hello && api.session.polling ? true : undefined));
+      assert.equal(api.session.privilege, mode);
+    }
   });
 
   test('live after restarts: a new process reaches the tree within the poll interval + 100 ms, and leaves it', async () => {
