@@ -58,7 +58,7 @@ test('extension suite in code-server as a non-root user, climbing to root throug
     user: USER,
     env: { PIDNS_EXPECT_PRIVILEGE: 'pkexec', PIDNS_TEST_KILL_URL: killer.url, ...GREP },
     settings: { 'pidnsExplorer.privilegeMode': 'pkexec' },
-    timeoutMs: 420_000, // the helper-restart test alone waits 61 s of backoff
+    timeoutMs: 420_000, // every helper start goes through pkexec and polkitd
   });
   t.diagnostic(summary(log));
   assert.equal(exitCode, 0, log);
