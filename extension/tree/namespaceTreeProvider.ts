@@ -44,7 +44,7 @@ export const SHOW_MORE_COMMAND = 'pidnsExplorer.tree.showMore';
 const FIRST_FLUSH_MS = 50;
 /** …and a stream of changes is applied at most this often. */
 const MIN_FLUSH_INTERVAL_MS = 300;
-const POLICY: ChangePolicy = {
+const POLICY: Omit<ChangePolicy, 'spaced'> = {
   // A person reads a tooltip for seconds; VS Code does not tell us when it closes. Nor when a row is hovered
   // again: it asks for a row's tooltip once per rendering of the row (VS Code 1.100 caches the resolved item), so
   // a hold runs from the first hover after a refresh.
@@ -53,7 +53,14 @@ const POLICY: ChangePolicy = {
   // so a tooltip whose values moved on (the host's process count moves all the time) is renewed only this
   // rarely. It says "as of" when its values were read.
   tooltipMaxAgeMs: 300_000,
+  // A refresh re-renders every row below the element, and a row re-rendered while the pointer waits out the
+  // hover delay (0.5 s) never shows its tooltip: on a host where PID namespaces come and go every second, the top
+  // namespace's list changed at nearly every flush and no tooltip below it opened (0 of 20 tries, measured). So
+  // the refreshes of the root, namespace and container rows that have rows below them are spaced 5 s apart (a
+  // lone change at once); process rows, whose lists change with forks, are refreshed at once (SPACED_KINDS).
+  spacingMs: 5_000,
 };
+const SPACED_KINDS: ReadonlySet<TreeNode['kind']> = new Set(['namespace', 'container', 'outside']);
 
 interface Row {
   text: NodeText;
@@ -78,6 +85,16 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   private retryTimer: NodeJS.Timeout | undefined;
   private lastFlush = 0;
   private readonly subscription: vscode.Disposable;
+  private readonly policy: ChangePolicy = {
+    ...POLICY,
+    spaced: (id) => {
+      if (id === ROOT_ID) return true;
+      const node = this.cache.get(id);
+      return node !== undefined && SPACED_KINDS.has(node.kind);
+    },
+  };
+  /** A whole new model came (not a diff): the next flush is not spaced. */
+  private replaced = false;
   /** The root row shown before the first snapshot (setProvisionalRoot). */
   private provisional: OwnNamespace | undefined;
 
@@ -95,7 +112,11 @@ export class NamespaceTreeProvider implements vscode.Disposable {
   ) {
     this.grouping = groupBy;
     // Between the live model and a trace: repaint once, tooltips included (theirs say "as of" the other model).
-    this.subscription = source.onDidChange((c) => (c.switched ? this.refreshNow() : this.schedule()));
+    this.subscription = source.onDidChange((c) => {
+      if (c.switched) return this.refreshNow();
+      if (!c.diff) this.replaced = true;
+      this.schedule();
+    });
     this.viewProvider = {
       onDidChangeTreeData: this.changed.event,
       getTreeItem: (node) => {
@@ -337,7 +358,8 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     const view = this.currentView();
     if (!view) return;
     const current = (id: string): CurrentElement | undefined => this.current(view, id);
-    const { fire, retryAt } = this.seen.changes(now, current, POLICY, ignoreHolds);
+    const { fire, retryAt } = this.seen.changes(now, current, this.policy, { ignoreHolds, ignoreSpacing: this.replaced });
+    this.replaced = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = retryAt === undefined ? undefined : setTimeout(() => this.schedule(), Math.max(0, retryAt - now));
     if (fire.length === 0) return;

@@ -5,7 +5,10 @@
 // re-renders its row and every row below it (the whole expanded subtree is fetched again), even when nothing
 // changed; re-rendering a row disposes its hover, so an open tooltip closes and one waiting out the hover delay
 // never opens. Refreshing a sibling leaves a row alone. Hence: refresh only elements whose own row or whose list
-// of children changed, and never the element whose tooltip was just shown or any of its ancestors.
+// of children changed, and never the element whose tooltip was just shown or any of its ancestors. And since a
+// row re-rendered while the pointer waits out the hover delay never gets its tooltip, the refreshes of
+// namespace-level elements with rows shown below them (their lists change with every namespace that comes or
+// goes on the host) are spaced: a lone change at once, a stream of them once per interval.
 
 /** The tree's invisible root (what getChildren() without an element returns). */
 export const ROOT_ID = '';
@@ -34,6 +37,17 @@ export interface ChangePolicy {
   holdMs: number;
   /** A shown tooltip that went stale is refreshed (when not held) once it is this old. */
   tooltipMaxAgeMs: number;
+  /** Elements whose refreshes are spaced when VS Code shows rows below them... */
+  spaced: (id: string) => boolean;
+  /** ...at most one such refresh in this long (ms). */
+  spacingMs: number;
+}
+
+export interface ChangeOptions {
+  /** Apply what tooltips hold back (a reveal the user asked for). */
+  ignoreHolds?: boolean;
+  /** Do not space (a whole new model: the first, or after a restart). Implied by ignoreHolds. */
+  ignoreSpacing?: boolean;
 }
 
 export interface Changes {
@@ -45,6 +59,8 @@ export interface Changes {
 
 export class SeenTree {
   private readonly seen = new Map<string, SeenElement>();
+  /** When changes() last returned a spaced refresh. */
+  private lastSpaced: number | undefined;
 
   /** VS Code rendered this element's row (getTreeItem). */
   recordItem(id: string, item: string): void {
@@ -83,7 +99,8 @@ export class SeenTree {
    * Compare what VS Code saw with the model. Elements that are gone are forgotten (their parent's list changed,
    * so the parent is refreshed). Returns what to refresh; the caller must call fired() with it.
    */
-  changes(now: number, current: (id: string) => CurrentElement | undefined, policy: ChangePolicy, ignoreHolds = false): Changes {
+  changes(now: number, current: (id: string) => CurrentElement | undefined, policy: ChangePolicy, options: ChangeOptions = {}): Changes {
+    const ignoreHolds = options.ignoreHolds ?? false;
     const dirty: string[] = [];
     const cur = new Map<string, CurrentElement>();
     let retryAt: number | undefined;
@@ -106,11 +123,20 @@ export class SeenTree {
       }
       if (changed) dirty.push(id);
     }
-    if (dirty.includes(ROOT_ID)) return { fire: [ROOT_ID], retryAt: undefined };
+    const spacedUntil =
+      ignoreHolds || options.ignoreSpacing || this.lastSpaced === undefined ? undefined : this.lastSpaced + policy.spacingMs;
+    // Too soon for another spaced refresh: look again when it is allowed.
+    const tooSoon = (id: string): boolean => spacedUntil !== undefined && now < spacedUntil && this.isSpaced(id, policy);
+    if (dirty.includes(ROOT_ID)) {
+      if (!tooSoon(ROOT_ID)) return { fire: this.noteSpaced([ROOT_ID], now, policy), retryAt: undefined };
+      later(spacedUntil as number);
+    }
     const held = ignoreHolds ? new Set<string>() : this.held(now, policy.holdMs, (id) => cur.has(id));
     const fire: string[] = [];
     for (const id of dirty) {
+      if (id === ROOT_ID) continue;
       if (held.has(id)) later(this.holdEnd(id, now, policy.holdMs));
+      else if (tooSoon(id)) later(spacedUntil as number);
       else fire.push(id);
     }
     // A refresh covers the subtree: keep only the topmost of the elements to refresh.
@@ -119,7 +145,18 @@ export class SeenTree {
       for (let a = this.seen.get(id)?.parent; a !== undefined; a = this.seen.get(a)?.parent) if (set.has(a)) return false;
       return true;
     });
-    return { fire: topmost, retryAt };
+    return { fire: this.noteSpaced(topmost, now, policy), retryAt };
+  }
+
+  /** A refresh of this element would re-render rows below it, and is one to space. */
+  private isSpaced(id: string, policy: ChangePolicy): boolean {
+    return policy.spaced(id) && (this.seen.get(id)?.children?.length ?? 0) > 0;
+  }
+
+  /** These are refreshed now: a spaced one starts the interval before the next. */
+  private noteSpaced(fire: string[], now: number, policy: ChangePolicy): string[] {
+    if (fire.some((id) => this.isSpaced(id, policy))) this.lastSpaced = now;
+    return fire;
   }
 
   /**

@@ -174,7 +174,12 @@ test(`caches in the helper, the extension host and the webview stay bounded over
       now += 100;
       nodes.prune(view);
       const cur = current(view);
-      const { fire } = seen.changes(now, cur, { holdMs: 2000, tooltipMaxAgeMs: 5000 });
+      const { fire } = seen.changes(now, cur, {
+        holdMs: 2000,
+        tooltipMaxAgeMs: 5000,
+        spaced: (id) => id === ROOT_ID || id.startsWith('ns:'),
+        spacingMs: 5000,
+      });
       seen.fired(fire, cur);
       const rootChildren = cur(ROOT_ID)?.children ?? [];
       seen.recordChildren(ROOT_ID, rootChildren);

@@ -7,7 +7,7 @@ import { roomBelowSelf, splitCommandLine, validateDepth } from '../../extension/
 import { terminalCommand } from '../../extension/commands/terminalArgv';
 import { escapeMd, levelTable, namespaceTooltip, pidHoverMarkdown, processTooltip } from '../../extension/hovers/tooltipMarkdown';
 import { adviceForFailure, adviceForLaunch } from '../../extension/privilegeAdvice';
-import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
+import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from '../../extension/tree/treeChanges';
 import { namespacePickText, processPickText } from '../../extension/commands/pickText';
 import { ModelIndex } from '../../shared/core/modelIndex';
 import {
@@ -364,7 +364,8 @@ function show(seen: SeenTree, m: (id: string) => CurrentElement | undefined, exp
   }
 }
 
-const POLICY = { holdMs: 10_000, tooltipMaxAgeMs: 30_000 };
+// No refresh is spaced here; spacing has a test of its own.
+const POLICY: ChangePolicy = { holdMs: 10_000, tooltipMaxAgeMs: 30_000, spaced: () => false, spacingMs: 5000 };
 
 test('change tracking: only the element whose row or children changed is refreshed, never its unchanged siblings', () => {
   const seen = new SeenTree();
@@ -418,7 +419,7 @@ test('change tracking: a tooltip being read holds its row and its ancestors, not
   const seen2 = new SeenTree();
   show(seen2, model(base), ['ns', 'a', 'b']);
   seen2.recordResolved('a1', 'tip a1', 1000);
-  assert.deepEqual(seen2.changes(2000, model(changed), POLICY, true).fire, ['ns']);
+  assert.deepEqual(seen2.changes(2000, model(changed), POLICY, { ignoreHolds: true }).fire, ['ns']);
 });
 
 test('change tracking: a shown tooltip that went stale is refreshed when old enough and not held; a gone element is not held', () => {
@@ -440,6 +441,65 @@ test('change tracking: a shown tooltip that went stale is refreshed when old eno
   // A held process that exits does not hold its parent.
   seen.recordResolved('a', 'state S', 40_000);
   assert.deepEqual(seen.changes(41_000, model({ [ROOT_ID]: { children: ['ns'] }, ns: { children: [] } }), POLICY).fire, ['ns']);
+});
+
+test('change tracking: namespace-level refreshes with rows below them are spaced; a lone one, processes and reveals are not', () => {
+  // Namespaces are n…/top/x…, containers c…; the rest are processes.
+  const policy: ChangePolicy = { ...POLICY, spaced: (id) => id === ROOT_ID || /^(top|n|x|c)/.test(id) };
+  const seen = new SeenTree();
+  // The top namespace: a child namespace with a process tree below it, and two processes of its own.
+  const base = {
+    [ROOT_ID]: { children: ['top'] },
+    top: { children: ['n1', 'p1', 'p2'] },
+    n1: { children: ['q1'] },
+    q1: { children: ['q2'] },
+    q2: {},
+    p1: {},
+    p2: {},
+  };
+  show(seen, model(base), ['top', 'n1', 'q1']);
+  const withN = (n: number) => ({
+    ...base,
+    top: { children: ['n1', ...Array.from({ length: n }, (_, i) => `x${i}`), 'p1', 'p2'] },
+    ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, {}])),
+  });
+  // A lone new namespace: at once.
+  const first = seen.changes(1000, model(withN(1)), policy);
+  assert.deepEqual(first, { fire: ['top'], retryAt: undefined });
+  seen.fired(first.fire, model(withN(1)));
+  show(seen, model(withN(1)), ['top', 'n1', 'q1']);
+  // 300 ms later another namespace, a fork under q1 and an exec in x0 (a namespace with no rows below it): the
+  // top waits until 5 s after its last refresh; the process and the collapsed namespace do not.
+  const churn = { ...withN(2), q1: { children: ['q2', 'q3'] }, q3: {}, x0: { item: 'x0 renamed' } };
+  const second = seen.changes(1300, model(churn), policy);
+  assert.deepEqual([...second.fire].sort(), ['q1', 'x0']);
+  assert.equal(second.retryAt, 6000);
+  seen.fired(second.fire, model(churn));
+  // VS Code fetches again what was refreshed (q1's list), nothing else.
+  seen.recordChildren('q1', ['q2', 'q3']);
+  assert.deepEqual(seen.changes(4000, model(churn), policy).fire, [], 'still too soon');
+  assert.deepEqual(seen.changes(6000, model(churn), policy).fire, ['top'], 'the interval is over');
+  // A reveal the user asked for (ignoring holds) and a whole new model are not spaced.
+  const seen2 = new SeenTree();
+  show(seen2, model(withN(1)), ['top', 'n1', 'q1']);
+  seen2.fired(seen2.changes(0, model(withN(2)), policy).fire, model(withN(2)));
+  show(seen2, model(withN(2)), ['top', 'n1', 'q1']);
+  assert.deepEqual(seen2.changes(100, model(withN(3)), policy).fire, [], 'too soon');
+  assert.deepEqual(seen2.changes(100, model(withN(3)), policy, { ignoreHolds: true }).fire, ['top']);
+  assert.deepEqual(seen2.changes(100, model(withN(3)), policy, { ignoreSpacing: true }).fire, ['top']);
+  // The tree's root as well (grouped by container, the containers are its children).
+  const seen3 = new SeenTree();
+  const flat = (n: number) =>
+    model({
+      [ROOT_ID]: { children: Array.from({ length: n }, (_, i) => `c${i}`) },
+      ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`c${i}`, {}])),
+    });
+  show(seen3, flat(5), []);
+  assert.deepEqual(seen3.changes(0, flat(6), policy).fire, [ROOT_ID]);
+  seen3.fired([ROOT_ID], flat(6));
+  show(seen3, flat(6), []);
+  assert.deepEqual(seen3.changes(200, flat(7), policy), { fire: [], retryAt: 5000 });
+  assert.deepEqual(seen3.changes(5000, flat(7), policy).fire, [ROOT_ID]);
 });
 
 test('change tracking forgets what is gone: its size is bounded by the live elements VS Code was shown', () => {

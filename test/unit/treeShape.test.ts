@@ -280,7 +280,7 @@ test('grouped by container, a fork inside one container refreshes that parent ro
     return cur;
   };
   show(new ModelIndex(snapshot()));
-  const policy = { holdMs: 10_000, tooltipMaxAgeMs: 300_000 };
+  const policy = { holdMs: 10_000, tooltipMaxAgeMs: 300_000, spaced: () => false, spacingMs: 5_000 };
   // sleep 61 forks a child: sleep's row turns expandable (its own item changed) and lists it; nothing else moves.
   const next = new ModelIndex(snapshot([proc(64, 61, 200, [64, 5], 'sh', WEB)]));
   const cur = current(next, new TreeShape(next, 'container'));
