@@ -179,8 +179,8 @@ function rateLine(tag: string, r: Rate): string {
 }
 
 /**
- * Counts PID namespaces appearing and disappearing on the machine (other work creating namespaces repaints the
- * whole tree: a new child of the host's namespace changes the top of the tree), so a rate can be read in context.
+ * Counts PID namespaces appearing and disappearing on the machine (a new child of the host's namespace changes
+ * the top of the tree, which repaints the whole tree, at most every 5 s), so a rate can be read in context.
  */
 function watchNamespaces(t: TestContext): () => number {
   const list = (): Set<string> => {
