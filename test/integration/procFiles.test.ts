@@ -26,7 +26,20 @@ async function child(t: TestContext, opens: string[] = [], env?: NodeJS.ProcessE
     c.stdout?.once('data', () => resolve());
     c.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
   });
+  await asleep(c.pid as number);
   return c;
+}
+
+/**
+ * Until the child runs `sleep` and sleeps in it: between bash's `echo ready` and that, exec and the dynamic loader
+ * open and close files of their own (one read of its fds counted 8, the next 9).
+ */
+async function asleep(pid: number): Promise<void> {
+  for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.includes(' (sleep) S ')) return;
+  }
+  throw new Error(`child ${pid} never slept in sleep`);
 }
 
 test('texts and namespace links read as Node reads them; gone for a PID that is not there', () => {
