@@ -121,7 +121,8 @@ test('a nested bind-mounted namespace in another mount namespace: parent, level 
   ]);
   t.after(() => group.stop());
   const sleeper = await waitFor(
-    () => groupMembers(group.pgid).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep'),
+    // A member may exit between the listing and the read (the inner `unshare … true` does): not the sleep.
+    () => groupMembers(group.pgid).find((pid) => commOf(pid) === 'sleep'),
     10_000,
     'the sleep inside P',
   );
@@ -250,3 +251,12 @@ test('polling (no kernel events): a held namespace appears within reconcileMs of
   t.diagnostic(`polling: appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount`);
   assert.deepEqual(h.problems, []);
 });
+
+/** A process's comm, or undefined once it has exited. */
+function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
