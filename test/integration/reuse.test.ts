@@ -259,6 +259,11 @@ function unpinnedObserver(arena: StormArena): Observer {
   return obs;
 }
 
+/** The kernel frees a dead namespace's inode number after an RCU grace period, not at once: wait it out. */
+function inodeGrace(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 150));
+}
+
 /**
  * Rounds of: a 2-level chain inside the arena, seen by the observer; then, before the next poll, the chain
  * dies and two sibling namespaces are born directly under the arena. Their inodes may be the chain's (the
@@ -266,11 +271,6 @@ function unpinnedObserver(arena: StormArena): Observer {
  * must have the arena as parent and level arena+1: nothing of the chain's structure may survive.
  * Returns how often a sibling got the inode of the chain's inner namespace (reuse with another parent).
  */
-/** The kernel frees a dead namespace's inode number after an RCU grace period, not at once: wait it out. */
-function inodeGrace(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 150));
-}
-
 async function destroyAndRecreate(
   arena: StormArena,
   obs: Observer,
