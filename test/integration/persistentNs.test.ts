@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { groupMembers } from '../../bench/load';
 import type { NamespaceInfo, Snapshot } from '../../shared/core/types';
 import { requireBuilt, runPidns, snapshotJson, startGroup, waitFor, type Group } from './support/discovery';
+import { commOf } from '../support/kernelTruth';
 import { startWatchedHelper } from './support/events';
 import { isMounted, linkInode } from './support/persistent';
 
@@ -251,12 +252,3 @@ test('polling (no kernel events): a held namespace appears within reconcileMs of
   t.diagnostic(`polling: appeared ${Math.round(appeared)} ms after the mount, gone ${Math.round(gone)} ms after umount`);
   assert.deepEqual(h.problems, []);
 });
-
-/** A process's comm, or undefined once it has exited. */
-function commOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}

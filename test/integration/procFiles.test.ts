@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync, readdirSync } from 'node:fs';
 import { listPids, nsLinksIn, ProcDir, readNsInode, readProcText } from '../../helper-native/src/scan/procFiles';
+import { waitFor } from './support/discovery';
 
 function inodeOf(link: string): number {
   return Number(/\[(\d+)\]$/.exec(readlinkSync(link))?.[1]);
@@ -35,11 +36,7 @@ async function child(t: TestContext, opens: string[] = [], env?: NodeJS.ProcessE
  * open and close files of their own (one read of its fds counted 8, the next 9).
  */
 async function asleep(pid: number): Promise<void> {
-  for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.includes(' (sleep) S ')) return;
-  }
-  throw new Error(`child ${pid} never slept in sleep`);
+  await waitFor(() => readFileSync(`/proc/${pid}/stat`, 'utf8').includes(' (sleep) S '), 5000, `child ${pid} asleep in sleep`);
 }
 
 test('texts and namespace links read as Node reads them; gone for a PID that is not there', () => {

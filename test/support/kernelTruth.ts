@@ -11,3 +11,12 @@ export function nspidOf(pid: number): number[] | undefined {
     return undefined;
   }
 }
+
+/** A process's comm (its command name), or undefined once it is gone. */
+export function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -5,26 +5,18 @@
 // checks itself (its completion event fired). Stopping the server leaves none of the chain behind.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { LESSONS } from '../../shared/core/lessons';
 import { activityItem, openSession, runCommand, screenshot } from '../support';
+import { commOf } from '../support/kernelTruth';
 import { descendants } from '../support/processTree';
-
-function comm(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 /** The chain anchors (pidns-chain) the server's helper started, and the inits below each. */
 function chainsUnder(server: number): { anchor: number; inits: number[] }[] {
   return descendants(server)
-    .filter((p) => comm(p) === 'pidns-chain')
-    .map((anchor) => ({ anchor, inits: descendants(anchor).filter((p) => /^pidns-(init|sleep)$/.test(comm(p) ?? '')) }));
+    .filter((p) => commOf(p) === 'pidns-chain')
+    .map((anchor) => ({ anchor, inits: descendants(anchor).filter((p) => /^pidns-(init|sleep)$/.test(commOf(p) ?? '')) }));
 }
 
 /**
@@ -71,7 +63,7 @@ test("walkthrough: opens from the palette, a step's button runs its lesson with 
     workspacePrefix: 'pidns-walkthrough-',
     afterStop: () => {
       // The helper's shutdown tears its chains down, and stop() kills the server's tree: nothing may remain.
-      const left = [...seen].filter((p) => comm(p) !== undefined && /^pidns-/.test(comm(p) ?? ''));
+      const left = [...seen].filter((p) => commOf(p) !== undefined && /^pidns-/.test(commOf(p) ?? ''));
       assert.deepEqual(left, [], 'no process of the lesson remains after the server stopped');
     },
   });
