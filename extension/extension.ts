@@ -23,6 +23,7 @@ import { registerTraceFeatures, type TraceApi } from './trace/registerTrace';
 import type { FollowedSource } from './trace/followedSource';
 import { startEarly, takeEarlyStart } from './startEarly';
 import { followTraceInTree } from './trace/followTrace';
+import { PRESENCE_AWAY_AFTER_MS, PRESENCE_INTERVAL_MS, WindowPresence } from './windowPresence';
 
 export { TREE_VIEW_ID } from './startEarly';
 // VS Code loads this module to activate the extension, then prepares its context before calling activate():
@@ -64,6 +65,15 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   };
   const graphHost: GraphHost = { extensionUri: context.extensionUri, source: session, actions: graphActions(ctx), registry: graphs };
   const statusBar = store.add(new StatusBar(session, () => followed.followed));
+  // The extension host outlives a closed, reloaded or sleeping window: the stream runs only while it answers.
+  store.add(
+    new WindowPresence({
+      ask: () => vscode.commands.executeCommand('setContext', 'pidnsExplorer.windowAnswers', true),
+      onChange: (present) => session.setWindowPresent(present),
+      intervalMs: PRESENCE_INTERVAL_MS,
+      awayAfterMs: PRESENCE_AWAY_AFTER_MS,
+    }),
+  );
 
   for (const d of registerCommands(ctx)) store.add(d);
   for (const d of registerLessonCommands(ctx)) store.add(d);

@@ -1,7 +1,7 @@
 // Owns the helper child for the window: starts it through the privilege ladder, restarts it with backoff
 // when it dies, keeps the live Snapshot by applying the helper's diffs, and implements SnapshotSource for
 // the views. Polling (subscribe) runs only while at least one view is visible, like vscode-containers'
-// RefreshManager: a hidden sidebar costs nothing.
+// RefreshManager: a hidden sidebar costs nothing; nor does a window that no longer answers (windowPresence.ts).
 import * as vscode from 'vscode';
 import type { HelperClient, HelperExit, RequestOptions, RequestParams } from '../helper-native/src/launch/helperClient';
 import { applyDiff } from '../shared/core/diff';
@@ -69,6 +69,8 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   /** Subscribed for the first model (views visible or not) and its full snapshot not yet in: see afterStart. */
   private firstPending = false;
   private readonly visibleViews = new Set<string>();
+  /** The window answers (windowPresence.ts): views it showed count as visible only while it does. */
+  private windowPresent = true;
   private liveSource: LiveSource | undefined;
   private readonly chainMap = new Map<string, ChainInfo>();
   private starting: Promise<HelperClient> | undefined;
@@ -151,6 +153,18 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   setViewVisible(viewId: string, visible: boolean): void {
     if (visible) this.visibleViews.add(viewId);
     else this.visibleViews.delete(viewId);
+    void this.syncPolling().catch((e: Error) => this.log.warn(`polling change failed: ${e.message}`));
+  }
+
+  /** The window went away (closed, asleep, disconnected) or answers again: the stream pauses or resumes. */
+  setWindowPresent(present: boolean): void {
+    if (present === this.windowPresent) return;
+    this.windowPresent = present;
+    this.log.info(
+      present
+        ? 'the window answers again: the live stream resumes (if a view is visible)'
+        : 'the window has not answered for a while (closed, asleep or disconnected): the live stream is paused until it answers',
+    );
     void this.syncPolling().catch((e: Error) => this.log.warn(`polling change failed: ${e.message}`));
   }
 
@@ -305,7 +319,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
   private async syncPolling(): Promise<void> {
     const client = this.client;
     if (!client || client.hasExited) return;
-    const want = this.visibleViews.size > 0;
+    const want = this.windowPresent && this.visibleViews.size > 0;
     if (want === this.subscribed || this.firstPending) return;
     this.subscribed = want;
     if (want) {
@@ -313,7 +327,7 @@ export class HelperSession implements SnapshotSource, vscode.Disposable {
       this.lastSeq = -1;
       await this.subscribe(client);
     } else {
-      this.log.debug('no view visible: polling stopped');
+      this.log.debug(this.windowPresent ? 'no view visible: polling stopped' : 'the window is away: polling stopped');
       await client.request('unsubscribe', {});
     }
   }

@@ -1,0 +1,146 @@
+// A window that goes away stops costing: in code-server (and over Remote-SSH) the extension host outlives a
+// window that left without saying goodbye (the browser killed or closed, the network or the laptop gone; a tab
+// closed or reloaded ends it at once), for 3 hours or until another window connects and 5 minutes more, and it
+// went on streaming for nobody. As a person meets it, on the product as `npm start` serves it (installed, as
+// root) with about 20 forks a second on the host: the tree is live and the helper works on the host's events;
+// the page's script is stopped (the debugger's pause: a window that answers nothing, as a hung or sleeping one)
+// and within PRESENCE_AWAY_AFTER_MS plus a question's interval the extension's log says the stream is paused
+// and the helper stops working; a PID namespace started meanwhile is in the tree soon after the page runs again
+// (the log says the stream resumed); then the browser is closed, and the helper of the extension host it leaves
+// behind goes quiet. Helper CPU is read from /proc (schedstat, all threads) over 3 s windows.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { PRESENCE_AWAY_AFTER_MS, PRESENCE_INTERVAL_MS } from '../../extension/windowPresence';
+import {
+  killTree,
+  launchBrowser,
+  makeTempDir,
+  openNamespacesView,
+  openWorkbench,
+  removeDir,
+  repoRoot,
+  startCodeServer,
+  waitFor,
+  waitForRow,
+  waitForStatus,
+} from '../support';
+import { descendants } from '../support/processTree';
+
+const PAUSED = 'the live stream is paused until it answers';
+const RESUMED = 'the window answers again';
+/** Long enough to see the verdict: the question in flight when the page froze, then awayAfterMs, plus slack. */
+const VERDICT_MS = PRESENCE_INTERVAL_MS + PRESENCE_AWAY_AFTER_MS + 10_000;
+
+/** The "PID Namespaces" output channel's log files under a code-server's user-data dir, concatenated. */
+function extensionLog(userDataDir: string): string {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name === 'PID Namespaces.log') files.push(p);
+    }
+  };
+  walk(join(userDataDir, 'logs'));
+  return files.map((f) => readFileSync(f, 'utf8')).join('\n');
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
+
+/** CPU time of all the process's threads so far, in ms (schedstat: nanoseconds, not 10 ms ticks). */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return ns / 1e6;
+}
+
+/** The helper's CPU over `ms`, in ms per second. */
+async function helperCpu(pid: number, ms = 3000): Promise<number> {
+  const before = cpuMs(pid);
+  await new Promise((r) => setTimeout(r, ms));
+  return ((cpuMs(pid) - before) * 1000) / ms;
+}
+
+/** The helper under the server's (only) extension host. */
+function helperOf(serverPid: number): number {
+  const helpers = descendants(serverPid).filter((p) => {
+    try {
+      return /pidns\.js helper/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    } catch {
+      return false;
+    }
+  });
+  assert.equal(helpers.length, 1, `one helper under code-server, found ${helpers.join(', ')}`);
+  return helpers[0];
+}
+
+/** About 20 forks a second on the host (five `sleep 0.2` at a time), until the test ends. */
+function startForkLoad(t: TestContext): void {
+  const loop = spawn('bash', ['-c', 'while :; do for k in 1 2 3 4 5; do sleep 0.2 & done; wait; done'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  t.after(() => killTree(loop.pid as number, 500));
+}
+
+test('a window that stops answering pauses the live stream, and its answer resumes it', { timeout: 240_000 }, async (t) => {
+  const workspace = makeTempDir('pidns-away-');
+  t.after(() => removeDir(workspace));
+  // Installed, as `npm start` runs it: a development window's extension host ends with its page.
+  const server = await startCodeServer({ workspace, extensionDevelopmentPath: repoRoot(), env: { VSCODE_CLI: '1' } });
+  t.after(() => server.stop());
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await openWorkbench(browser, server);
+  const tree = await openNamespacesView(page);
+  await waitForRow(tree, /pid:\[\d+\]/);
+  await waitForStatus(page, 'live (kernel events)');
+  const helper = helperOf(server.pid);
+  startForkLoad(t);
+  const live = await helperCpu(helper);
+  t.diagnostic(`helper CPU with the window there: ${live.toFixed(1)} ms/s`);
+  assert.equal(count(extensionLog(server.userDataDir), PAUSED), 0, 'not paused while the window answers');
+
+  // Stopped in the debugger, the page runs no script: it answers nothing, as a hung or sleeping window. (Chromium's
+  // "frozen" page lifecycle state still answered, in 5 ms.)
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Debugger.enable');
+  await cdp.send('Debugger.pause');
+  const stoppedAt = Date.now();
+  await waitFor('the log to say the stream paused', () => count(extensionLog(server.userDataDir), PAUSED) === 1, VERDICT_MS);
+  t.diagnostic(`paused ${Date.now() - stoppedAt} ms after the page stopped (the log is written in batches)`);
+  const away = await helperCpu(helper);
+  t.diagnostic(`helper CPU with the window away: ${away.toFixed(1)} ms/s`);
+  assert.ok(away <= 1 && away < live / 4, `paused helper: ${away.toFixed(1)} ms/s (live: ${live.toFixed(1)} ms/s)`);
+
+  // A namespace that starts while the window is away is in the tree soon after it answers again.
+  const ns = spawn('unshare', ['--pid', '--fork', 'sleep', '600'], { stdio: 'ignore', detached: true });
+  t.after(() => killTree(ns.pid as number, 500));
+  await waitFor('the new namespace', () => descendants(ns.pid as number).length >= 2, 10_000);
+  const inode = /\[(\d+)\]/.exec(readlinkSync(`/proc/${descendants(ns.pid as number)[1]}/ns/pid`))?.[1];
+  await new Promise((r) => setTimeout(r, 2000));
+  await cdp.send('Debugger.resume');
+  await waitFor('the log to say the stream resumed', () => count(extensionLog(server.userDataDir), RESUMED) === 1, VERDICT_MS);
+  await waitForRow(tree, `pid:[${inode}]`, 15_000);
+
+  // The browser closed: the extension host stays (code-server waits for a reconnection), its helper goes quiet.
+  await browser.close();
+  const closedAt = Date.now();
+  await waitFor('the log to say the stream paused again', () => count(extensionLog(server.userDataDir), PAUSED) === 2, VERDICT_MS);
+  t.diagnostic(`paused ${Date.now() - closedAt} ms after the browser closed`);
+  assert.equal(helperOf(server.pid), helper, 'the extension host and its helper are still there');
+  const closed = await helperCpu(helper);
+  t.diagnostic(`helper CPU after the browser closed: ${closed.toFixed(1)} ms/s`);
+  assert.ok(closed <= 1 && closed < live / 4, `helper of a closed browser: ${closed.toFixed(1)} ms/s (live: ${live.toFixed(1)} ms/s)`);
+});
