@@ -11,11 +11,12 @@
 //   "Show Namespace Graph" → cards drawn      palette Enter → the first .card in the webview
 //   default graph view                        legible namespace titles (≥ 10 px on screen), group counts
 //   memory                                    extension host RSS (/proc), the webview's JS heap
-import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import {
   activityItem,
+  extensionLogFiles,
   launchBrowser,
   makeTempDir,
   openWorkbench,
@@ -56,21 +57,10 @@ function helpersUnder(pid: number): number[] {
   return descendants(pid).filter((p) => /pidns\.js helper/.test(cmdline(p)));
 }
 
-/** The extension's log files (the "PID Namespaces" output channel) under a user-data dir. */
-function extensionLogs(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...extensionLogs(p));
-    else if (/PID Namespaces\.log$/.test(name)) out.push(p);
-  }
-  return out;
-}
-
 /** Where the wait went: the extension's log lines written after `since` (epoch ms; VS Code stamps them when it writes a batch, so the timings are in the text). */
 function timeline(userDataDir: string, since: number): string {
   const lines: string[] = [];
-  for (const file of extensionLogs(join(userDataDir, 'logs')))
+  for (const file of extensionLogFiles(userDataDir))
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) \[\w+\] (.*)$/.exec(line);
       const at = m ? new Date(`${m[1]}T${m[2]}`).getTime() : Number.NaN;

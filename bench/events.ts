@@ -5,7 +5,7 @@
 // shows it, as parsed by this process. Samples are spaced out (50–150 ms apart), so each is a lone event.
 // At 10,000 processes the quiet helper's CPU is averaged over a minute, reconcile passes included.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { SnapshotDiff } from '../shared/core/types';
 import type { HelperEvent } from '../shared/helperProtocol';
 import type { HelperClient } from '../helper-native/src/launch/helperClient';
@@ -14,6 +14,7 @@ import { compile } from './load';
 import { envInt, median } from './measure';
 import { scaleShape, startHelper } from './scale';
 import { startSleepers } from './sleepersLoad';
+import { cpuNs } from './procStats';
 import type { BenchContext, Row, Suite } from './types';
 
 const SAMPLES = envInt('BENCH_EVENT_SAMPLES', 40);
@@ -147,19 +148,6 @@ async function latencies(client: HelperClient, probe: Probe): Promise<{ fork: nu
 /** Forks since boot on the whole host (/proc/stat "processes"). */
 function hostForks(): number {
   return Number(/^processes (\d+)/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-}
-
-/** CPU time of every thread of `pid` in ns (schedstat: ns resolution, where stat's ticks are 10 ms). */
-function cpuNs(pid: number): number {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that ended between the listing and the read
-    }
-  }
-  return total;
 }
 
 /** Least-squares line y = a + b·x. */

@@ -3,7 +3,7 @@
 // that stop() deletes; its whole process tree (extension hosts and pty hosts outlive browser
 // sessions) is killed on stop(), and on process exit if a test forgot or crashed.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { codeServerBinary } from './paths';
 import { chownTree, freePort, killTree, killTreeNow, lookupUser, makeTempDir, removeDir, type UserInfo } from './processTree';
@@ -263,4 +263,19 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     stop,
     logs: () => output,
   };
+}
+
+/** The extension's log files (its "PID Namespaces" output channel, one per extension host) under a user-data dir. */
+export function extensionLogFiles(userDataDir: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name === 'PID Namespaces.log') out.push(p);
+    }
+  };
+  walk(join(userDataDir, 'logs'));
+  return out;
 }

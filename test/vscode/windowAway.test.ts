@@ -10,11 +10,12 @@
 // behind goes quiet. Helper CPU is read from /proc (schedstat, all threads) over 3 s windows.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
+import { cmdline, cpuNs } from '../../bench/procStats';
 import { PRESENCE_AWAY_AFTER_MS, PRESENCE_INTERVAL_MS } from '../../extension/windowPresence';
 import {
+  extensionLogFiles,
   killTree,
   launchBrowser,
   makeTempDir,
@@ -34,53 +35,27 @@ const RESUMED = 'the window answers again';
 /** Long enough to see the verdict: the question in flight when the page froze, then awayAfterMs, plus slack. */
 const VERDICT_MS = PRESENCE_INTERVAL_MS + PRESENCE_AWAY_AFTER_MS + 10_000;
 
-/** The "PID Namespaces" output channel's log files under a code-server's user-data dir, concatenated. */
+/** The "PID Namespaces" output channel's log files, concatenated. */
 function extensionLog(userDataDir: string): string {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name === 'PID Namespaces.log') files.push(p);
-    }
-  };
-  walk(join(userDataDir, 'logs'));
-  return files.map((f) => readFileSync(f, 'utf8')).join('\n');
+  return extensionLogFiles(userDataDir)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
 }
 
 function count(text: string, needle: string): number {
   return text.split(needle).length - 1;
 }
 
-/** CPU time of all the process's threads so far, in ms (schedstat: nanoseconds, not 10 ms ticks). */
-function cpuMs(pid: number): number {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return ns / 1e6;
-}
-
 /** The helper's CPU over `ms`, in ms per second. */
 async function helperCpu(pid: number, ms = 3000): Promise<number> {
-  const before = cpuMs(pid);
+  const before = cpuNs(pid);
   await new Promise((r) => setTimeout(r, ms));
-  return ((cpuMs(pid) - before) * 1000) / ms;
+  return (cpuNs(pid) - before) / 1e3 / ms;
 }
 
 /** The helper under the server's (only) extension host. */
 function helperOf(serverPid: number): number {
-  const helpers = descendants(serverPid).filter((p) => {
-    try {
-      return /pidns\.js helper/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    } catch {
-      return false;
-    }
-  });
+  const helpers = descendants(serverPid).filter((p) => /pidns\.js helper/.test(cmdline(p)));
   assert.equal(helpers.length, 1, `one helper under code-server, found ${helpers.join(', ')}`);
   return helpers[0];
 }
