@@ -65,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): PidnsExplorerApi {
   };
   const graphHost: GraphHost = { extensionUri: context.extensionUri, source: session, actions: graphActions(ctx), registry: graphs };
   const statusBar = store.add(new StatusBar(session, () => followed.followed));
-  // The extension host outlives a closed, reloaded or sleeping window: the stream runs only while it answers.
+  // The extension host outlives a window that left without a goodbye: the stream runs only while it answers.
   store.add(
     new WindowPresence({
       ask: () => vscode.commands.executeCommand('setContext', 'pidnsExplorer.windowAnswers', true),

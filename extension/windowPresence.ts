@@ -1,12 +1,13 @@
-// Is the window still there? In code-server and over Remote-SSH the extension host outlives its window: a closed
-// tab, a reload (which starts a new extension host) or a laptop asleep leaves it running, 5 minutes to 3 hours
-// (VS Code's reconnection grace), and VS Code tells extensions nothing. The views it had open still count as
-// visible, so the helper kept streaming for nobody: six windows opened one after another left six helpers, each
-// taking the others' extension hosts' forks as events (8 ms/s each on a quiet VM, measured). So the window is
-// asked a question that only it answers (a `setContext` round trip) every few seconds; while one stays
-// unanswered too long, the window counts as away, and the live stream pauses until the answer comes. A window
-// that is only busy answers late and resumes at once: it could not have drawn the updates meanwhile anyway.
-// Pure (no vscode: the question is passed in), unit tested with mocked timers.
+// Is the window still there? In code-server and over Remote-SSH the extension host outlives a window that left
+// without a goodbye (the browser closed or killed, the network or the laptop gone; a tab closed or reloaded ends
+// it at once): 3 hours, or 5 minutes once another window connects (VS Code's reconnection grace), and VS Code
+// tells extensions nothing. The views it had open still count as visible, so the helper kept streaming for
+// nobody: six browsers closed one after another here left six helpers, each taking the others' extension hosts'
+// forks as events (8 ms/s each on a quiet VM, measured). So the window is asked a question that only it answers
+// (a `setContext` round trip) every few seconds; while one stays unanswered too long, the window counts as away,
+// and the live stream pauses until the answer comes. A window that is only busy answers late and resumes at
+// once: it could not have drawn the updates meanwhile anyway. Pure (no vscode: the question is passed in), unit
+// tested with mocked timers.
 
 export interface PresenceOptions {
   /** Ask the window; settles when the window answers (or refuses: an answer too). */
