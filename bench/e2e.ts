@@ -287,7 +287,8 @@ async function scenario(ctx: BenchContext, shape: ReturnType<typeof bigShape>, f
         await runCommand(page, 'View: Close All Editors');
         await sleep(1000);
         await page.reload();
-        // The old window's extension host outlives its page in code-server; end it (and so its helper).
+        // A reload ends the old window's extension host (gone by the time reload() returned, in this stop's runs);
+        // one still shutting down is ended here, with its helper, so that it cannot compete with the new window.
         for (const p of [host, ...helpersUnder(host)]) {
           try {
             process.kill(p, 'SIGKILL');
