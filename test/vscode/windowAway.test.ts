@@ -6,8 +6,9 @@
 // the page's script is stopped (the debugger's pause: a window that answers nothing, as a hung or sleeping one)
 // and within PRESENCE_AWAY_AFTER_MS plus a question's interval the extension's log says the stream is paused
 // and the helper stops working; a PID namespace started meanwhile is in the tree soon after the page runs again
-// (the log says the stream resumed); then the browser is closed, and the helper of the extension host it leaves
-// behind goes quiet. Helper CPU is read from /proc (schedstat, all threads) over 3 s windows.
+// (the log says the stream resumed). Closing the browser from Playwright left the extension host running in
+// some runs and ended it in another, so that is not what this test does. Helper CPU is read from /proc
+// (schedstat, all threads) over 3 s windows.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -115,15 +116,4 @@ test('a window that stops answering pauses the live stream, and its answer resum
   await cdp.send('Debugger.resume');
   await waitFor('the log to say the stream resumed', () => count(extensionLog(server.userDataDir), RESUMED) === 1, VERDICT_MS);
   await waitForRow(tree, `pid:[${inode}]`, 15_000);
-
-  // The browser closed: the extension host stays (code-server waits for a reconnection), its helper goes quiet.
-  await browser.close();
-  const closedAt = Date.now();
-  await waitFor('the log to say the stream paused again', () => count(extensionLog(server.userDataDir), PAUSED) === 2, VERDICT_MS);
-  t.diagnostic(`paused ${Date.now() - closedAt} ms after the browser closed`);
-  assert.equal(helperOf(server.pid), helper, 'the extension host and its helper are still there');
-  await new Promise((r) => setTimeout(r, AFTER_UNSUBSCRIBE_MS));
-  const closed = await helperCpu(helper);
-  t.diagnostic(`helper CPU after the browser closed: ${closed.toFixed(1)} ms/s`);
-  assert.ok(closed <= 1 && closed < live / 4, `helper of a closed browser: ${closed.toFixed(1)} ms/s (live: ${live.toFixed(1)} ms/s)`);
 });
