@@ -16,7 +16,9 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import {
   activityItem,
+  extensionHosts,
   extensionLogFiles,
+  helpersUnder,
   launchBrowser,
   makeTempDir,
   openWorkbench,
@@ -26,9 +28,8 @@ import {
   screenshot,
   startCodeServer,
 } from '../test/support';
-import { descendants } from '../test/support/processTree';
 import { envInt } from './measure';
-import { cmdline, rssMiB } from './procStats';
+import { rssMiB } from './procStats';
 import { startSleepers } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
 
@@ -47,14 +48,6 @@ function bigShape(): { trees: number; depth: number; perLevel: number } {
 }
 function smallShape(): { trees: number; depth: number; perLevel: number } {
   return { trees: envInt('BENCH_E2E_SMALL_TREES', 30), depth: 2, perLevel: 16 };
-}
-
-function extensionHosts(serverPid: number): number[] {
-  return descendants(serverPid).filter((p) => /--type=extensionHost/.test(cmdline(p)));
-}
-
-function helpersUnder(pid: number): number[] {
-  return descendants(pid).filter((p) => /pidns\.js helper/.test(cmdline(p)));
 }
 
 /** Where the wait went: the extension's log lines written after `since` (epoch ms; VS Code stamps them when it writes a batch, so the timings are in the text). */

@@ -4,9 +4,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activityItem, launchBrowser, openWorkbench, removeDir, repoRoot, startCodeServer } from '../test/support';
-import { descendants } from '../test/support/processTree';
-import { cmdline, rssMiB } from './procStats';
+import { activityItem, launchBrowser, openWorkbench, productProcesses, removeDir, repoRoot, startCodeServer } from '../test/support';
+import { rssMiB } from './procStats';
 import { scaleShape } from './scale';
 import { startSleepers } from './sleepersLoad';
 import type { BenchContext, Row, Suite } from './types';
@@ -15,21 +14,11 @@ const SETTLE_MS = 8000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The extension host under the server (code-server forks it with --type=extensionHost), and the helper under that. */
-function findProcesses(serverPid: number): { host: number; helper: number } {
-  const tree = descendants(serverPid);
-  const host = tree.find((p) => /--type=extensionHost/.test(cmdline(p)));
-  if (host === undefined) throw new Error('no extension host under code-server');
-  const helper = descendants(host).find((p) => /pidns\.js helper/.test(cmdline(p)));
-  if (helper === undefined) throw new Error('the extension started no helper');
-  return { host, helper };
-}
-
 async function waitForHelper(serverPid: number, timeoutMs: number): Promise<{ host: number; helper: number }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return findProcesses(serverPid);
+      return productProcesses(serverPid);
     } catch (err) {
       if (Date.now() > end) throw err;
       await sleep(250);

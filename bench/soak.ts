@@ -17,6 +17,7 @@ import {
   launchBrowser,
   makeTempDir,
   openWorkbench,
+  productProcesses,
   removeDir,
   repoRoot,
   runCommand,
@@ -24,11 +25,10 @@ import {
   startCodeServer,
   webviewFrame,
 } from '../test/support';
-import { descendants } from '../test/support/processTree';
 import { liveHeapMiB } from './liveHeap';
 import { compile } from './load';
 import { envInt, median } from './measure';
-import { cmdline, rssMiB } from './procStats';
+import { rssMiB } from './procStats';
 import type { BenchContext, Row, Suite } from './types';
 
 const MINUTES = envInt('BENCH_SOAK_MINUTES', 30);
@@ -52,15 +52,6 @@ function hostProcesses(): number {
 
 function hostForks(): number {
   return Number(/^processes (\d+)/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-}
-
-/** The window's extension host under the server, and the helper it started; throws until both exist. */
-function productProcesses(serverPid: number): { host: number; helper: number } {
-  const host = descendants(serverPid).find((p) => /--type=extensionHost/.test(cmdline(p)));
-  if (host === undefined) throw new Error('no extension host under code-server');
-  const helper = descendants(host).find((p) => /pidns\.js helper/.test(cmdline(p)));
-  if (helper === undefined) throw new Error('the extension started no helper');
-  return { host, helper };
 }
 
 async function jsHeapMiB(f: Frame | Page): Promise<number> {

@@ -6,7 +6,18 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { codeServerBinary } from './paths';
-import { chownTree, freePort, killTree, killTreeNow, lookupUser, makeTempDir, removeDir, type UserInfo } from './processTree';
+import {
+  chownTree,
+  cmdline,
+  descendants,
+  freePort,
+  killTree,
+  killTreeNow,
+  lookupUser,
+  makeTempDir,
+  removeDir,
+  type UserInfo,
+} from './processTree';
 
 export interface CodeServerOptions {
   /** Run as this local non-root user (root by default). Workspace and extension paths must be readable by them. */
@@ -278,4 +289,23 @@ export function extensionLogFiles(userDataDir: string): string[] {
   };
   walk(join(userDataDir, 'logs'));
   return out;
+}
+
+/** The extension hosts a code-server forked (`--type=extensionHost`, one per window), in /proc's order. */
+export function extensionHosts(serverPid: number): number[] {
+  return descendants(serverPid).filter((p) => /--type=extensionHost/.test(cmdline(p)));
+}
+
+/** The extension's helpers (`pidns.js helper`) under `pid`: an extension host, or a whole server. */
+export function helpersUnder(pid: number): number[] {
+  return descendants(pid).filter((p) => /pidns\.js helper/.test(cmdline(p)));
+}
+
+/** A one-window server's extension host and the helper it started; throws until both exist. */
+export function productProcesses(serverPid: number): { host: number; helper: number } {
+  const [host] = extensionHosts(serverPid);
+  if (host === undefined) throw new Error('no extension host under code-server');
+  const [helper] = helpersUnder(host);
+  if (helper === undefined) throw new Error('the extension started no helper');
+  return { host, helper };
 }

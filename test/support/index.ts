@@ -35,7 +35,16 @@
  * the workspace and extension folders (/work/main is world-readable; temp folders here are chowned).
  * The non-root test user is `pidns-test` (created by scripts/ensure-deps.sh, left in place).
  */
-export { startCodeServer, extensionLogFiles, QUIET_SETTINGS, type CodeServer, type CodeServerOptions } from './codeServer';
+export {
+  startCodeServer,
+  extensionLogFiles,
+  extensionHosts,
+  helpersUnder,
+  productProcesses,
+  QUIET_SETTINGS,
+  type CodeServer,
+  type CodeServerOptions,
+} from './codeServer';
 export { launchBrowser, CHROMIUM_ARGS } from './browser';
 export {
   openWorkbench,

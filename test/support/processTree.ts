@@ -66,6 +66,15 @@ function parentMap(): Map<number, number> {
   return parents;
 }
 
+/** The command line, arguments joined by spaces; '' once the process is gone. */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 /** root and all its descendants, root first. */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();

@@ -8,7 +8,7 @@
 // hold is not seen: README). Rates are printed and asserted; nothing is retried. Screenshots:
 // test-results/screenshots/hover-*.png.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
@@ -26,6 +26,7 @@ import {
   startCodeServer,
 } from '../support';
 import { nspidOf } from '../support/kernelTruth';
+import { startForkLoad, startNamespaceChurn, startWhereServerRuns } from './support/hostLoad';
 import { installPolkitRule, installSystemHelper, startSystemServices } from './support/polkitTestRule';
 
 const USER = process.env.PIDNS_TEST_USER ?? 'pidns-test';
@@ -43,15 +44,9 @@ interface Chain {
   levels: Array<{ level: number; ns: number; init: number }>;
 }
 
-/** Runs argv where the server runs: in its PID namespace (through nsenter) or, with no prefix, right here. */
-function start(prefix: string[], argv: string[], stdio: 'ignore' | 'pipe') {
-  const all = [...prefix, ...argv];
-  return spawn(all[0], all.slice(1), { stdio: ['ignore', stdio, 'inherit'], detached: true });
-}
-
 /** `pidns create --depth 3 --json` where the server runs; torn down (SIGTERM) when the test ends. */
 async function startChain(t: TestContext, prefix: string[]): Promise<Chain> {
-  const child = start(
+  const child = startWhereServerRuns(
     prefix,
     [process.execPath, join(repoRoot(), 'dist', 'pidns.js'), 'create', '--depth', String(DEPTH), '--json'],
     'pipe',
@@ -66,47 +61,6 @@ async function startChain(t: TestContext, prefix: string[]): Promise<Chain> {
     });
     child.once('exit', (code) => reject(new Error(`pidns create exited (${code}) before it was ready: ${out}`)));
   });
-}
-
-/**
- * About 20 forks a second in the host namespace: a shell loop starting five `sleep 0.22` at a time (a loop of one
- * `sleep 0.05`, or two `sleep 0.1`, reached only about 13 a second on a loaded 2-core machine). With `orphans`,
- * one of the five is left behind by a shell that exits, as daemons and `cmd &` in scripts do: it is re-parented
- * to the namespace's init (this machine's PID 1, which the helper cannot read). Not where the server is PID 1 of
- * its own namespace: node does not reap children it did not start, so they would pile up as zombies. Returns
- * the rate.
- */
-function startForkLoad(t: TestContext, prefix: string[], orphans: boolean): () => number {
-  const dir = makeTempDir('pidns-forkload-');
-  t.after(() => removeDir(dir));
-  const counter = join(dir, 'count');
-  const loop = start(
-    prefix,
-    [
-      'bash',
-      '-c',
-      orphans
-        ? `i=0; while :; do for k in 1 2 3 4; do sleep 0.22 & done; sh -c 'sleep 0.22 &'; wait; i=$((i+6)); echo $i > ${counter}; done`
-        : `i=0; while :; do for k in 1 2 3 4 5; do sleep 0.22 & done; wait; i=$((i+5)); echo $i > ${counter}; done`,
-    ],
-    'ignore',
-  );
-  const started = Date.now();
-  t.after(() => killTree(loop.pid as number, 500));
-  return () => {
-    const n = Number(readFileSync(counter, 'utf8').trim() || 0);
-    return n / ((Date.now() - started) / 1000);
-  };
-}
-
-/**
- * About 4 PID namespaces a second appear and vanish where the server runs (each `unshare --pid --fork sleep 0.5`,
- * one every 0.25 s), as containers and sandboxes come and go on a busy host: the top namespace's list of child
- * namespaces changes all the time. The loop's shell reaps every unshare, so nothing is left to the namespace's init.
- */
-function startNamespaceChurn(t: TestContext, prefix: string[]): void {
-  const loop = start(prefix, ['bash', '-c', 'while :; do unshare --pid --fork sleep 0.5 & sleep 0.25; done'], 'ignore');
-  t.after(() => killTree(loop.pid as number, 500));
 }
 
 interface Rate {
@@ -272,7 +226,7 @@ async function scenario(t: TestContext, session: Session, trialsDone: () => Prom
 
   const browser = await launchBrowser();
   t.after(() => browser.close());
-  const forkRate = startForkLoad(t, prefix, !isolated);
+  const forkRate = startForkLoad(t, { prefix, orphans: !isolated });
   if (namespaceChurn) startNamespaceChurn(t, prefix);
   const nsChanges = watchNamespaces(t);
   const checkTable = async (tooltip: Locator): Promise<void> => {

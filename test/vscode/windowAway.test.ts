@@ -12,11 +12,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { test, type TestContext } from 'node:test';
-import { cmdline, cpuNs } from '../../bench/procStats';
+import { test } from 'node:test';
+import { cpuNs } from '../../bench/procStats';
 import { PRESENCE_AWAY_AFTER_MS, PRESENCE_INTERVAL_MS } from '../../extension/windowPresence';
 import {
   extensionLogFiles,
+  helpersUnder,
   killTree,
   launchBrowser,
   makeTempDir,
@@ -30,6 +31,7 @@ import {
   waitForStatus,
 } from '../support';
 import { descendants } from '../support/processTree';
+import { startForkLoad } from './support/hostLoad';
 
 const PAUSED = 'the live stream is paused until it answers';
 const RESUMED = 'the window answers again';
@@ -56,7 +58,7 @@ async function helperCpu(pid: number, ms = 3000): Promise<number> {
 
 /** The helper under the server's (only) extension host. */
 function helperOf(serverPid: number): number {
-  const helpers = descendants(serverPid).filter((p) => /pidns\.js helper/.test(cmdline(p)));
+  const helpers = helpersUnder(serverPid);
   assert.equal(helpers.length, 1, `one helper under code-server, found ${helpers.join(', ')}`);
   return helpers[0];
 }
@@ -66,15 +68,6 @@ function helperOf(serverPid: number): number {
  * later (17 ms of CPU, then nothing for 45 s; measured on a helper alone). The quiet is measured after it.
  */
 const AFTER_UNSUBSCRIBE_MS = 4000;
-
-/** About 20 forks a second on the host (five `sleep 0.2` at a time), until the test ends. */
-function startForkLoad(t: TestContext): void {
-  const loop = spawn('bash', ['-c', 'while :; do for k in 1 2 3 4 5; do sleep 0.2 & done; wait; done'], {
-    stdio: 'ignore',
-    detached: true,
-  });
-  t.after(() => killTree(loop.pid as number, 500));
-}
 
 test('a window that stops answering pauses the live stream, and its answer resumes it', { timeout: 240_000 }, async (t) => {
   const workspace = makeTempDir('pidns-away-');
@@ -89,9 +82,9 @@ test('a window that stops answering pauses the live stream, and its answer resum
   await waitForRow(tree, /pid:\[\d+\]/);
   await waitForStatus(page, 'live (kernel events)');
   const helper = helperOf(server.pid);
-  startForkLoad(t);
+  const forkRate = startForkLoad(t);
   const live = await helperCpu(helper);
-  t.diagnostic(`helper CPU with the window there: ${live.toFixed(1)} ms/s`);
+  t.diagnostic(`helper CPU with the window there: ${live.toFixed(1)} ms/s (host forks: ${forkRate().toFixed(1)}/s)`);
   assert.equal(count(extensionLog(server.userDataDir), PAUSED), 0, 'not paused while the window answers');
 
   // Stopped in the debugger, the page runs no script: it answers nothing, as a hung or sleeping window. (Chromium's
