@@ -20,7 +20,8 @@ import { DEFAULT_GRAPH_CONFIG, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } fr
 import { TracePlayer } from '../extension/trace/tracePlayer';
 import { countAtOrBefore } from '../shared/core/timeOrder';
 import { DrawnRelay } from '../extension/graph/drawnFeed';
-import { generatedTree, HOST_NS, rng } from '../test/webview/support/fixtures';
+import { rng } from '../test/support/random';
+import { generatedTree, HOST_NS } from '../test/webview/support/fixtures';
 import { openGraph, startEnv } from '../test/webview/support/harness';
 
 function quantile(xs: number[], q: number): number {

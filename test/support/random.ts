@@ -1,9 +1,12 @@
-// A seeded pseudo-random source for the randomised model tests: the same seed gives the same run, so a failure
-// reproduces. (A 32-bit linear congruential generator, Numerical Recipes' constants.)
+// A seeded pseudo-random source for the randomised tests: the same seed gives the same run, so a failure
+// reproduces, and a generated tree is the same in every run that measures it. (mulberry32.)
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
+  let a = seed >>> 0;
   return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

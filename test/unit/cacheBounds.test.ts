@@ -25,7 +25,7 @@ import { ModelIndex } from '../../shared/core/modelIndex';
 import { NodeCache, namespaceChildren, processChildren, unseenChildren } from '../../extension/tree/treeNodes';
 import { ROOT_ID, SeenTree, type CurrentElement } from '../../extension/tree/treeChanges';
 import { GraphModel } from '../../webview/model';
-import { rng } from './support/random';
+import { rng } from '../support/random';
 
 const DEV = 4;
 const SELF = 1000;

@@ -1,45 +1,17 @@
 // diffSnapshots/applyDiff round-trip on the recorded fixture and on seeded random mutations of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildModel, type NsNode } from '../../shared/core/buildModel';
 import { applyDiff, diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
 import { ModelIndex } from '../../shared/core/modelIndex';
-import type { ProcessInfo, Snapshot } from '../../shared/core/types';
-import { fixtureProcesses, loadFixture } from './support/procFixture';
-import { nsKey } from '../../shared/core/identity';
+import type { ProcessInfo } from '../../shared/core/types';
+import { churn, fixtureProcesses, loadFixture, snapshotIn } from './support/procFixture';
+import { rng } from '../support/random';
 
 const fixture = loadFixture('multi_pidns5.json');
-const graph = new Map<string, NsNode>(fixture.graph.map((n) => [nsKey(n), n]));
 const base = fixtureProcesses(fixture);
-
-function snap(processes: ProcessInfo[], takenAt: number, unreadable = 1): Snapshot {
-  return buildModel({ self: fixture.self, processes, graph, unreadable, scannedAsUid: 0, takenAt });
-}
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function mutate(procs: ProcessInfo[], r: () => number): ProcessInfo[] {
-  const out: ProcessInfo[] = [];
-  for (const p of procs) {
-    const x = r();
-    if (x < 0.15) continue; // exited
-    if (x < 0.25) out.push({ ...p, state: p.state === 'S' ? 'R' : 'S' });
-    else if (x < 0.3) out.push({ ...p, ppid: 1, comm: 'renamed' });
-    else if (x < 0.35)
-      out.push({ ...p, startTime: p.startTime + 1000 }); // PID reused
-    else out.push(p);
-  }
-  return out;
-}
+const snap = snapshotIn(fixture);
+const mutate = (procs: ProcessInfo[], r: () => number): ProcessInfo[] =>
+  churn(procs, r, { exit: 0.15, state: 0.1, reparent: 0.05, reuse: 0.05 });
 
 test('diff of a snapshot with itself is empty', () => {
   const a = snap(base, 1);

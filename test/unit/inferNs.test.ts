@@ -19,7 +19,7 @@ import { namespaceText } from '../../extension/tree/treeNodes';
 import { nsTitle } from '../../webview/cards';
 import type { NsId, ProcessInfo, Snapshot } from '../../shared/core/types';
 import { fixtureProcesses, loadFixture, type ProcFixture } from './support/procFixture';
-import { rng } from './support/random';
+import { rng } from '../support/random';
 
 const SELF: NsId = { dev: 4, inode: 4026531836 };
 

@@ -9,7 +9,7 @@ import { nsKey } from '../../shared/core/identity';
 import { applyDiff } from '../../shared/core/diff';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
 import { LiveModel } from '../../helper-native/src/scan/liveModel';
-import { rng } from './support/random';
+import { rng } from '../support/random';
 
 const DEV = 4;
 const SELF = 1000;

@@ -5,48 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildModel, type NsNode } from '../../shared/core/buildModel';
 import { applyDiff, diffSnapshots, isEmptyDiff } from '../../shared/core/diff';
-import { nsKey } from '../../shared/core/identity';
 import { applyDiffs, diffTimes, parseTrace, stateAt, TraceEncoder, TraceError, type TraceHost } from '../../shared/core/trace';
 import { renderTree } from '../../shared/core/treeText';
 import type { ProcessInfo, Snapshot } from '../../shared/core/types';
-import { fixtureProcesses, loadFixture } from './support/procFixture';
+import { churn, fixtureProcesses, loadFixture, snapshotIn } from './support/procFixture';
+import { rng } from '../support/random';
 
 const fixture = loadFixture('multi_pidns5.json');
-const graph = new Map<string, NsNode>(fixture.graph.map((n) => [nsKey(n), n]));
 const base = fixtureProcesses(fixture);
+const snap = snapshotIn(fixture);
+const mutate = (procs: ProcessInfo[], r: () => number): ProcessInfo[] =>
+  churn(procs, r, { exit: 0.1, state: 0.05, reparent: 0.03, reuse: 0.02 });
 const HOST: TraceHost = { hostname: 'vm', kernel: fixture.kernel, uid: 0, intervalMs: 1000 };
 const T0 = Date.parse('2026-12-02T17:00:00.000Z');
-
-function snap(processes: ProcessInfo[], takenAt: number, unreadable = 1): Snapshot {
-  return buildModel({ self: fixture.self, processes, graph, unreadable, scannedAsUid: 0, takenAt });
-}
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function mutate(procs: ProcessInfo[], r: () => number): ProcessInfo[] {
-  const out: ProcessInfo[] = [];
-  for (const p of procs) {
-    const x = r();
-    if (x < 0.1) continue; // exited
-    if (x < 0.15) out.push({ ...p, state: p.state === 'S' ? 'R' : 'S' });
-    else if (x < 0.18) out.push({ ...p, ppid: 1, comm: 'renamed' });
-    else if (x < 0.2)
-      out.push({ ...p, startTime: p.startTime + 1000 }); // PID reused
-    else out.push(p);
-  }
-  return out;
-}
 
 /** A live stream: the snapshots as the scanner had them, and the diffs it sent, `everyMs` apart. */
 function liveStream(rounds: number, everyMs: number, seed = 7): { snapshots: Snapshot[]; text: string; encoder: TraceEncoder } {

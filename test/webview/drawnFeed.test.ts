@@ -10,7 +10,8 @@ import { searchGraph } from '../../webview/search';
 import { diffSnapshots } from '../../shared/core/diff';
 import { nsKey, processKey } from '../../shared/core/identity';
 import type { Snapshot } from '../../shared/core/types';
-import { generatedTree, processDiff, rng } from './support/fixtures';
+import { rng } from '../support/random';
+import { generatedTree, processDiff } from './support/fixtures';
 
 function agree(partial: GraphModel, full: GraphModel, when: string): void {
   assert.deepEqual([...partial.namespaces.keys()].sort(), [...full.namespaces.keys()].sort(), `${when}: namespaces`);

@@ -40,12 +40,33 @@ export function fixtureProcesses(f: ProcFixture): ProcessInfo[] {
 }
 
 export function fixtureSnapshot(f: ProcFixture, takenAt = 1): Snapshot {
-  return buildModel({
-    self: f.self,
-    processes: fixtureProcesses(f),
-    graph: new Map(f.graph.map((n) => [nsKey(n), n])),
-    unreadable: f.unreadable,
-    scannedAsUid: 0,
-    takenAt,
-  });
+  return snapshotIn(f)(fixtureProcesses(f), takenAt, f.unreadable);
+}
+
+/** Builds a snapshot of any processes in the fixture's namespaces, as the scanner would from them. */
+export function snapshotIn(f: ProcFixture): (processes: ProcessInfo[], takenAt: number, unreadable?: number) => Snapshot {
+  const graph = new Map<string, NsNode>(f.graph.map((n) => [nsKey(n), n]));
+  return (processes, takenAt, unreadable = 1) => buildModel({ self: f.self, processes, graph, unreadable, scannedAsUid: 0, takenAt });
+}
+
+/** The odds that a process, in one step of a random run, exits, changes state, is re-parented and renamed, or has its PID reused. */
+export interface Churn {
+  exit: number;
+  state: number;
+  reparent: number;
+  reuse: number;
+}
+
+/** One step of a random run: each process meets at most one of `odds`' fates, drawn from `r`. */
+export function churn(procs: ProcessInfo[], r: () => number, odds: Churn): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  for (const p of procs) {
+    let x = r();
+    if ((x -= odds.exit) < 0) continue;
+    if ((x -= odds.state) < 0) out.push({ ...p, state: p.state === 'S' ? 'R' : 'S' });
+    else if ((x -= odds.reparent) < 0) out.push({ ...p, ppid: 1, comm: 'renamed' });
+    else if ((x -= odds.reuse) < 0) out.push({ ...p, startTime: p.startTime + 1000 });
+    else out.push(p);
+  }
+  return out;
 }

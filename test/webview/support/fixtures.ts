@@ -2,6 +2,7 @@
 // namespace hands out its own PIDs from 1, and a process gets one PID from every namespace from the
 // root down to its own (NSpid), so the seed's chain comes out exactly as `multi_pidns 5` printed it.
 
+import { rng } from '../../support/random';
 import { emptyDiff as coreEmptyDiff } from '../../../shared/core/diff';
 import type { NamespaceInfo, ProcessInfo, Snapshot, SnapshotDiff } from '../../../shared/core/types';
 
@@ -91,18 +92,6 @@ export function seedChain(depth = 5, hostProcs = 120): SeedChain {
     parent = ns.inode;
   }
   return { snapshot: b.snapshot(), levels, leaf: parentProc, builder: b };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so every run measures the same tree. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface GeneratedTree {
