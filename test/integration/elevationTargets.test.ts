@@ -2,7 +2,7 @@
 // (never a PATH-planted fake that would get the helper, or sudo's password), the user-writable bundle only
 // after an explicit yes, and an installer that refuses sources and a node it cannot trust and ends with the
 // launcher's own audit. Real polkitd, pkexec, sudo and a real non-root user; run as root.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -19,42 +19,22 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { inspectInstalledHelper } from '../../helper-native/src/launch/installedHelper';
-import type { LaunchAttempt } from '../../helper-native/src/launch/privilegeTypes';
 import {
   INSTALLED_DIR,
   REPO,
   TEST_PASSWORD,
   TEST_USER,
-  ensureTestUser,
-  installSystemHelper,
   launchAs,
+  privilegeFixture,
   sleep,
-  startServices,
-  strayHelpers,
+  steps,
   withPolkitRule,
   withSudoers,
 } from './support/polkit';
 
 const HELPER = `${INSTALLED_DIR}/pidns-helper`;
 let uid = -1;
-let uninstall: () => void = () => undefined;
-
-before(() => {
-  assert.equal(process.getuid?.(), 0, 'these tests run as root');
-  assert.ok(existsSync(join(REPO, 'dist/pidns.js')), 'dist/pidns.js missing: run node scripts/build.mjs');
-  uid = ensureTestUser();
-  startServices();
-  uninstall = installSystemHelper();
-});
-
-after(() => {
-  uninstall();
-  assert.deepEqual(strayHelpers(), [], 'no helper outlives the tests');
-});
-
-function steps(attempts: LaunchAttempt[]): string[] {
-  return attempts.map((a) => `${a.step}:${a.ok ? 'ok' : a.reason}`);
-}
+privilegeFixture((u) => (uid = u));
 
 /** A folder the test user owns with a fake `pkexec` and `sudo` that only leave a marker file behind. */
 function plantFakeTools(t: { after: (fn: () => unknown) => void }): { dir: string; marker: string } {

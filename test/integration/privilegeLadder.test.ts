@@ -1,7 +1,7 @@
 // The privilege ladder on the real thing: polkitd on a real system bus, the real setuid pkexec and sudo,
 // the root-owned installed helper, a real non-root user. Each polkit rule and sudoers entry lives for
 // one test only. Run as root (it creates rules, sudoers entries and the installed helper).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chownSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,13 +13,11 @@ import {
   INSTALLED_DIR,
   REPO,
   TEST_PASSWORD,
-  ensureTestUser,
-  installSystemHelper,
   launchAs,
   type LaunchAsResult,
+  privilegeFixture,
   sleep,
-  startServices,
-  strayHelpers,
+  steps,
   launchAsWatched,
   withPolkitRule,
   withSudoers,
@@ -29,24 +27,7 @@ import {
 const HELPER = `${INSTALLED_DIR}/pidns-helper`;
 const GROUP_RULES = '/etc/polkit-1/rules.d/50-pidns-explorer.rules';
 let uid = -1;
-let uninstall: () => void = () => undefined;
-
-before(() => {
-  assert.equal(process.getuid?.(), 0, 'the privilege tests run as root');
-  assert.ok(existsSync(join(REPO, 'dist/pidns.js')), 'dist/pidns.js missing: run node scripts/build.mjs');
-  uid = ensureTestUser();
-  startServices();
-  uninstall = installSystemHelper();
-});
-
-after(() => {
-  uninstall();
-  assert.deepEqual(strayHelpers(), [], 'no helper outlives the tests');
-});
-
-function steps(attempts: LaunchAttempt[]): string[] {
-  return attempts.map((a) => `${a.step}:${a.ok ? 'ok' : a.reason}`);
-}
+privilegeFixture((u) => (uid = u));
 
 /** The time each rung took, in the test output (the report's figures come from here). */
 function timings(t: { diagnostic: (m: string) => void }, r: LaunchAsResult): void {

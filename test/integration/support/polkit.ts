@@ -2,8 +2,10 @@
 // installed helper (scripts/install-system-helper.sh), a test user, and polkit rules / sudoers entries
 // that each test adds and removes again (also when it fails).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { UntrustedHelperAnswer, UntrustedHelperInfo } from '../../../helper-native/src/launch/launchHelper';
 import type { LaunchAttempt, PrivilegeMode, PrivilegeRequest } from '../../../helper-native/src/launch/privilegeTypes';
 import type { HelloEvent } from '../../../shared/helperProtocol';
@@ -44,6 +46,31 @@ export function installSystemHelper(): () => void {
   return () => {
     if (!existed) execFileSync('bash', [join(REPO, 'scripts/install-system-helper.sh'), '--uninstall'], { stdio: 'pipe', cwd: REPO });
   };
+}
+
+/**
+ * What every file of privilege tests sets up around its tests, as node:test hooks: root, the test user, the
+ * system bus and polkitd, and the installed helper (removed after unless it was there); after the last test
+ * no helper may still run. `onUser` gets the test user's uid.
+ */
+export function privilegeFixture(onUser: (uid: number) => void): void {
+  let uninstall: () => void = () => undefined;
+  before(() => {
+    assert.equal(process.getuid?.(), 0, 'the privilege tests run as root');
+    assert.ok(existsSync(join(REPO, 'dist/pidns.js')), 'dist/pidns.js missing: run node scripts/build.mjs');
+    onUser(ensureTestUser());
+    startServices();
+    uninstall = installSystemHelper();
+  });
+  after(() => {
+    uninstall();
+    assert.deepEqual(strayHelpers(), [], 'no helper outlives the tests');
+  });
+}
+
+/** A ladder's attempts as `step:ok` or `step:reason`, to compare with the expected climb. */
+export function steps(attempts: LaunchAttempt[]): string[] {
+  return attempts.map((a) => `${a.step}:${a.ok ? 'ok' : a.reason}`);
 }
 
 let counter = 0;
