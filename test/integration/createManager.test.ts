@@ -150,7 +150,8 @@ test('from inside its namespace a PID 1 ignores even SIGKILL; from an ancestor S
   }
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(!isGone(below[0]), 'still there');
-  assert.equal(statusField(target.init, 'State').charAt(0), 'S', 'and not stopped');
+  // Not stopped (T): sleeping, or runnable on a busy machine that has not yet run it after the signals woke it.
+  assert.match(statusField(target.init, 'State').charAt(0), /^[SR]$/, 'and not stopped');
   // Positive control: the same path from inside does deliver to a process that is not the level's PID 1.
   const orphan = await makeOrphan(m, { chainId: info.chainId, level: 2, lifetimeMs: 30_000 }, 0);
   const orphanRef = procRef(orphan.pid);

@@ -187,33 +187,43 @@ test(
     const arena = await withArena(t);
     const mounts = arenaMounts(arena);
     const ours = readFileSync('/proc/self/mountinfo', 'utf8');
+    // A kill on a progress event lands before the reply unless this process reads the event late: on a loaded
+    // machine the helper can finish the chain first (seen once in two loaded runs of the suite). Such a try
+    // still checks the clean-up, and the moment is tried again, up to TRIES times; one landing is required.
+    const TRIES = 5;
     for (const moment of ['first progress', 'tenth progress', 'after the reply'] as const) {
-      const { client, hostPid } = await arena.startHelper();
-      let progress = 0;
-      const killed = new Promise<void>((resolve) => {
-        client.onEvent((e) => {
-          if (e.type !== 'event' || e.event !== 'createProgress') return;
-          progress++;
-          if ((moment === 'first progress' && progress === 1) || (moment === 'tenth progress' && progress === 10)) {
-            process.kill(hostPid, 'SIGKILL');
-            resolve();
-          }
+      let landed = false;
+      for (let attempt = 1; !landed; attempt++) {
+        const { client, hostPid } = await arena.startHelper();
+        let progress = 0;
+        const killed = new Promise<void>((resolve) => {
+          client.onEvent((e) => {
+            if (e.type !== 'event' || e.event !== 'createProgress') return;
+            progress++;
+            if ((moment === 'first progress' && progress === 1) || (moment === 'tenth progress' && progress === 10)) {
+              process.kill(hostPid, 'SIGKILL');
+              resolve();
+            }
+          });
         });
-      });
-      const created = client.request('create', { depth: roomInArena() }).then(
-        (r) => r,
-        () => null,
-      );
-      if (moment === 'after the reply') {
-        const info = await created;
-        assert.equal(info?.levels.length, roomInArena());
-        process.kill(hostPid, 'SIGKILL');
-      } else {
-        await killed;
-        assert.equal(await created, null, `helper SIGKILLed at ${moment}: create had not answered yet`);
+        const created = client.request('create', { depth: roomInArena() }).then(
+          (r) => r,
+          () => null,
+        );
+        if (moment === 'after the reply') {
+          const info = await created;
+          assert.equal(info?.levels.length, roomInArena());
+          process.kill(hostPid, 'SIGKILL');
+          landed = true;
+        } else {
+          await killed;
+          landed = (await created) === null;
+          if (!landed) t.diagnostic(`try ${attempt}: the helper answered create before the kill at ${moment}`);
+          assert.ok(landed || attempt < TRIES, `helper SIGKILLed at ${moment}: create had answered first in all ${TRIES} tries`);
+        }
+        await client.whenExited();
+        await assertArenaClean(arena, mounts, ours, `helper SIGKILLed at ${moment} (try ${attempt})`);
       }
-      await client.whenExited();
-      await assertArenaClean(arena, mounts, ours, `helper SIGKILLed at ${moment}`);
     }
   },
 );

@@ -53,8 +53,10 @@ function chainPids(ready: ReadyLine): Set<number> {
 test('in-process: the trace replays to exactly the stream’s live state at every diff while a depth-3 chain comes and goes', async (t) => {
   requireBuilt();
   const file = join(tempDir(t), 'live.trace.jsonl');
-  // Small keyframe spacing so that a few seconds of recording seek across several keyframes.
-  const recorder = new TraceRecorder(openTraceSink(file, false), hostInfo(INTERVAL_MS), { everyMs: 1500, everyDiffs: 4 });
+  // Small keyframe spacing so that a few seconds of recording seek across several keyframes: the chain's
+  // going is diffed at least 800 ms after the first snapshot, so it is followed by a second keyframe however few
+  // diffs the host makes (a quiet CI host made 4 in all, where 1,500 ms and 4 diffs left it to chance).
+  const recorder = new TraceRecorder(openTraceSink(file, false), hostInfo(INTERVAL_MS), { everyMs: 500, everyDiffs: 4 });
   let live: Snapshot | null = null;
   const states: Snapshot[] = [];
   const stream = new DiscoveryStream((event: HelperEvent) => {

@@ -190,6 +190,8 @@ test('kernel: a PID reused between two polls shows as a new process (removed + a
       await killTree(a);
       continue;
     }
+    // pidat says its PID before it execs: on a busy machine the poll could still see it as pidat.
+    await until(() => readFileSync(`${arena.procRoot}/${want}/comm`, 'utf8').trim() === 'sleep', 5000, 'sleep to exec');
     await w.poll();
     const old = w.model().processes.find((p) => p.pid === want);
     assert.equal(old?.comm, 'sleep', 'the first process is in the model');
