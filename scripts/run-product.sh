@@ -105,7 +105,10 @@ descendants() { # pid: the pid and all its descendants
 }
 
 stop_server() {
-  trap - INT TERM EXIT
+  # Once stopping, a second Ctrl-C or TERM (pressed twice, or a closing terminal's HUP then TERM) must not end
+  # this script before the server is gone: it would leave code-server, in its own session, running.
+  trap '' INT TERM HUP
+  trap - EXIT
   local pids; pids=$(descendants "$SERVER")
   # The group, plus anything that left it (helpers started through pkexec, shells in namespaces).
   kill -TERM -- "-$SERVER" 2>/dev/null || true
@@ -121,7 +124,7 @@ stop_server() {
   kill -KILL $pids 2>/dev/null || true
   say "stopped"
 }
-trap 'stop_server; exit 130' INT TERM
+trap 'stop_server; exit 130' INT TERM HUP
 trap stop_server EXIT
 
 for _ in $(seq 1 300); do
