@@ -8,7 +8,18 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { activityItem, launchBrowser, lookupUser, makeTempDir, removeDir, repoRoot, screenshot, waitForWorkbench } from '../support';
+import {
+  activityItem,
+  helpersUnder,
+  launchBrowser,
+  lookupUser,
+  makeTempDir,
+  removeDir,
+  repoRoot,
+  screenshot,
+  waitFor,
+  waitForWorkbench,
+} from '../support';
 import { descendants, freePort, killTree } from '../support/processTree';
 
 interface Product {
@@ -91,16 +102,6 @@ function read(file: string): string {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('npm start prints a URL, serves the extension, and Ctrl-C (pressed twice) stops everything', { timeout: 180_000 }, async (t) => {
   const product = await startProduct(t, 'bash scripts/run-product.sh', { PIDNS_USER: '' });
   const page = await openProductView(t, product.url);
@@ -150,9 +151,7 @@ test(
     const server = tree.find((p) => read(`/proc/${p}/cmdline`).includes('code-server'));
     assert.ok(server !== undefined, 'code-server runs');
     assert.equal(Number(/^Uid:\s*(\d+)/m.exec(read(`/proc/${server}/status`))?.[1]), user.uid, 'code-server runs as pidns-test');
-    const helper = await waitFor('the helper', () =>
-      descendants(product.pid).find((p) => read(`/proc/${p}/cmdline`).includes('dist/pidns.js\0helper')),
-    );
+    const helper = await waitFor('the helper', () => helpersUnder(product.pid)[0]);
     assert.ok(
       read(`/proc/${helper}/cmdline`).startsWith(`${INSTALLED}/`),
       `the root-owned installed helper: ${read(`/proc/${helper}/cmdline`)}`,
