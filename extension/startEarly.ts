@@ -85,6 +85,10 @@ function start(): EarlyStart {
   const tree = store.add(new NamespaceTreeProvider(followed, () => session.createdInodes(), configuredGroupBy()));
   if (supported) store.add(showOwnNamespaceUntilModel(tree, session));
   const treeView = store.add(vscode.window.createTreeView(TREE_VIEW_ID, { treeDataProvider: tree.viewProvider, showCollapseAll: true }));
+  // A reveal shows its view: none once the user has left it (the row then stays as drawn, collapsed).
+  tree.firstPaint.attach((node) =>
+    treeView.visible ? treeView.reveal(node, { expand: true, select: false, focus: false }) : Promise.resolve(),
+  );
   // Poll only while the sidebar is on screen.
   followed.setViewVisible(TREE_VIEW_ID, treeView.visible);
   store.add(treeView.onDidChangeVisibility((e) => followed.setViewVisible(TREE_VIEW_ID, e.visible)));

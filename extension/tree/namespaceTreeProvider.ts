@@ -12,6 +12,7 @@ import type { ContainerEngine, ContainerInfo, ProcessInfo, NamespaceInfo } from 
 import { containerKey } from '../../shared/core/containers';
 import { containerTooltip, namespaceTooltip, processTooltip, unseenTooltip } from '../hovers/tooltipMarkdown';
 import type { SnapshotSource } from '../snapshotSource';
+import { FirstPaint } from './firstPaint';
 import { ROOT_ID, SeenTree, type ChangePolicy, type CurrentElement } from './treeChanges';
 import { modelIndexOf, type ModelIndex } from '../../shared/core/modelIndex';
 import { nsKey } from '../../shared/core/identity';
@@ -103,6 +104,8 @@ export class NamespaceTreeProvider implements vscode.Disposable {
    * differs) and gives rows without tooltips: VS Code asks for a tooltip (resolveTreeItem) when it shows it.
    */
   readonly viewProvider: vscode.TreeDataProvider<TreeNode>;
+  /** The first answer's expanded rows are drawn collapsed, then opened (firstPaint.ts says why). */
+  readonly firstPaint = new FirstPaint<TreeNode>();
 
   constructor(
     private readonly source: SnapshotSource,
@@ -123,9 +126,10 @@ export class NamespaceTreeProvider implements vscode.Disposable {
         const view = this.currentView();
         const row = view ? this.row(view, node) : this.provisionalRow(node);
         if (row) this.seen.recordItem(node.id, rowKey(row));
-        return this.toItem(node, row);
+        return this.firstPaint.item(node, this.toItem(node, row));
       },
       getChildren: (node) => {
+        if (!node) this.firstPaint.rootAsked();
         const kids = this.getChildren(node);
         this.seen.recordChildren(
           node ? node.id : ROOT_ID,
@@ -340,6 +344,7 @@ export class NamespaceTreeProvider implements vscode.Disposable {
     this.subscription.dispose();
     this.changed.dispose();
     this.shapeChanged.dispose();
+    this.firstPaint.dispose();
   }
 
   /** Coalesce: a lone change is applied after FIRST_FLUSH_MS, a stream at most every MIN_FLUSH_INTERVAL_MS. */

@@ -74,6 +74,19 @@ async function openProductView(t: TestContext, url: string): Promise<Page> {
   return page;
 }
 
+/** Reloads with the view open in the first test: each must show the root row and open it. */
+const RELOADS = 3;
+
+/** The root namespace row is shown, then opens with its children, with no click (within 5 s; ~0.1 s here). */
+async function rootOpensByItself(t: TestContext, page: Page, when: string): Promise<void> {
+  const root = page.locator('.pane .monaco-list-row[aria-level="1"]', { hasText: /pid:\[\d+\]/ }).first();
+  await root.waitFor({ state: 'visible', timeout: 8_000 });
+  const shown = Date.now();
+  await waitFor(`the root row to open by itself (${when})`, async () => (await root.getAttribute('aria-expanded')) === 'true', 5_000, 20);
+  await page.locator('.pane .monaco-list-row[aria-level="2"]').first().waitFor({ state: 'visible', timeout: 5_000 });
+  t.diagnostic(`${when}: the root row opened, its children shown, ${Date.now() - shown} ms after it was drawn`);
+}
+
 /**
  * Ctrl-C, pressed `presses` times 100 ms apart (people press it again while a server stops): exit code 130,
  * the script's own "stopped" (it finished stopping, not ended by the second press), no process of the product
@@ -114,6 +127,13 @@ test('npm start prints a URL, serves the extension, and Ctrl-C (pressed twice) s
     .first()
     .waitFor({ state: 'visible', timeout: 8_000 });
   t.diagnostic(`tree filled ${Date.now() - shownAt} ms after the view was opened`);
+  // The root row is drawn first and opens by itself (extension/tree/firstPaint.ts): after the click, and every
+  // time the window loads with the view open.
+  await rootOpensByItself(t, page, 'after the click');
+  for (let i = 1; i <= RELOADS; i++) {
+    await page.reload();
+    await rootOpensByItself(t, page, `reload ${i}`);
+  }
   t.diagnostic(`screenshot: ${await screenshot(page, 'run-product')}`);
   await ctrlC(product, 130, 2);
 });
