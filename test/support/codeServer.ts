@@ -27,10 +27,10 @@ export interface CodeServerOptions {
   /** Extra user settings, merged over the quiet defaults below. */
   settings?: Record<string, unknown>;
   /**
-   * An extension folder to INSTALL (symlinked into the extensions dir as publisher.name-version),
+   * Extension folder(s) to INSTALL (symlinked into the extensions dir as publisher.name-version),
    * for tests of the installed product. For development mode use openWorkbench's option instead.
    */
-  extensionDevelopmentPath?: string;
+  extensionDevelopmentPath?: string | string[];
   /** .vsix file(s) to install (code-server --install-extension) before the server starts: the packaged product. */
   vsix?: string | string[];
   /** Extra environment for the server and its extension hosts. */
@@ -192,7 +192,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const l = makeLayout();
   if (!existsSync(opts.workspace)) mkdirSync(opts.workspace, { recursive: true });
   writeFileSync(join(l.userData, 'User', 'settings.json'), JSON.stringify({ ...QUIET_SETTINGS, ...opts.settings }, null, 2));
-  if (opts.extensionDevelopmentPath) linkExtension(l.extensions, opts.extensionDevelopmentPath);
+  for (const folder of [opts.extensionDevelopmentPath ?? []].flat()) linkExtension(l.extensions, folder);
   if (user) chownTree(l.base, user);
   const env = serverEnv(l, user, opts.env);
   for (const vsix of opts.vsix === undefined ? [] : Array.isArray(opts.vsix) ? opts.vsix : [opts.vsix]) {
