@@ -1,9 +1,9 @@
 // The tree's first rows, one round trip sooner. VS Code's tree (AsyncDataTree) loads the children of a row that
 // opens expanded before it draws that row. Our root row opens expanded, so the view's first answer cost a second
-// round trip to the window before anything showed: 0.1-0.25 s as a window loads, when the window is busy (README
-// "At load, against a floor"). So the rows of VS Code's first answer for the root are given collapsed, and opened by a reveal once
-// drawn. VS Code says nothing when a row is drawn: a reveal that comes too early fails ("Data tree node not
-// found") and is tried again a moment later.
+// round trip to the window before anything showed: 0.1-0.25 s as a window loads, when the window is busy
+// (README "At load, against a floor"). So the rows of VS Code's first answer for the root are given collapsed,
+// and opened by a reveal once drawn. VS Code says nothing when a row is drawn: a reveal that comes too early
+// fails ("Data tree node not found") and is tried again a moment later.
 import * as vscode from 'vscode';
 
 /** Between tries of a reveal that came before the row was drawn (the first try usually does). */
