@@ -31,6 +31,7 @@ import {
   startCodeServer,
   type CodeServer,
 } from '../test/support';
+import { killTreeNow } from '../test/support/processTree';
 import { envInt, median } from './measure';
 import { rssMiB } from './procStats';
 import { startSleepers } from './sleepersLoad';
@@ -238,7 +239,8 @@ async function withWindow<T>(label: string, use: (page: Page, server: CodeServer
  * The view opened as the window loads: the sidebar shows `container`'s view, the window settles, then a reload.
  * Returns the pane appearing → its first row. Only the view shown activates its extension (both activate on
  * their view). A reload ends the old window's extension host (gone by the time reload() returned, in the runs so
- * far); one still shutting down is ended here, with its helper, so that it cannot compete with the new window.
+ * far); one still shutting down is ended here, with its helper and all else it started, so that it cannot
+ * compete with the new window.
  */
 async function reloadToRow(ctx: BenchContext, page: Page, server: CodeServer, container: string): Promise<number> {
   const item = activityItem(page, container);
@@ -249,13 +251,7 @@ async function reloadToRow(ctx: BenchContext, page: Page, server: CodeServer, co
   await sleep(SETTLE_MS);
   const [host] = extensionHosts(server.pid);
   await page.reload();
-  for (const p of host === undefined ? [] : [host, ...helpersUnder(host)]) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
+  if (host !== undefined) killTreeNow(host);
   const r = await waitProbe(page, 'row', 60_000);
   const t = await probe(page);
   const ms = r - (t.pane ?? Number.NaN);

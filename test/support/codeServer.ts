@@ -195,7 +195,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   for (const folder of [opts.extensionDevelopmentPath ?? []].flat()) linkExtension(l.extensions, folder);
   if (user) chownTree(l.base, user);
   const env = serverEnv(l, user, opts.env);
-  for (const vsix of opts.vsix === undefined ? [] : Array.isArray(opts.vsix) ? opts.vsix : [opts.vsix]) {
+  for (const vsix of [opts.vsix ?? []].flat()) {
     installVsix(bin, vsix, l, env, user);
   }
 

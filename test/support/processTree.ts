@@ -125,7 +125,7 @@ export async function killTree(root: number, graceMs = 3000): Promise<void> {
   for (const pid of pids) if (alive(pid)) signal(pid, 'SIGKILL');
 }
 
-/** Synchronous last resort for process 'exit': no time to wait, so SIGKILL straight away. */
+/** SIGKILL straight away: the last resort at process 'exit' (no time to wait), or a leftover that must not linger. */
 export function killTreeNow(root: number): void {
   const pids = descendants(root);
   signal(-root, 'SIGKILL');
